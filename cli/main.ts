@@ -1,0 +1,31 @@
+// `chaff` subcommand dispatch. Each subcommand lives in its own module and
+// returns the process exit status.
+
+const USAGE = `usage: chaff <command> [options]
+
+commands:
+  demo                 build a 5-hop Sphinx packet and unwrap it hop by hop (npm start)
+  sphinx <subcommand>  Sphinx interop and debugging tool (chaff sphinx --help)
+  help                 this text
+`;
+
+type Command = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  demo: async () => (await import('./demo.js')).demoCommand,
+  sphinx: async () => (await import('./sphinx.js')).sphinxCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
+    process.stderr.write(`chaff: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  return (await load())(rest);
+}
