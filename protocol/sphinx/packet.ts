@@ -1,0 +1,139 @@
+// Forward packets and per-hop processing (docs/sphinx.md §Packet, §Unwrap).
+//
+//   packet  = header (geometry.headerLength) ‖ payload
+//   payload = SPRP_n−1(… SPRP_0(tag (32 zero bytes) ‖ forward payload))
+//
+// Each hop checks the header MAC, decrypts its routing commands, peels one
+// SPRP layer off the payload and, unless it is the last hop, blinds α and
+// shifts β to make the next hop's header. A modified payload is garbled as a
+// whole by the wide-block SPRP (AEZ), so the final hop's tag check catches
+// any change made anywhere along the path.
+
+import { ctEqual, ctIsZero, zeroize } from '../bytes.js';
+import { sprpDecrypt, sprpEncrypt } from '../crypto/sprp.js';
+import { hmacSha256, sha512_256 } from '../crypto/hash.js';
+import { aes256CtrXor } from '../crypto/stream.js';
+import { LowOrderPointError, type X25519PrivateKey, x25519 } from '../crypto/x25519.js';
+import { decodeCommands, type NextHopCommand, type RoutingCommand } from './commands.js';
+import { SphinxError } from './errors.js';
+import { AD_LENGTH, MAC_LENGTH, PAYLOAD_TAG_LENGTH, type Geometry } from './geometry.js';
+import { createHeader, SPHINX_AD, systemRandom, wipeSprpKeys, type PathHop, type RandomSource } from './header.js';
+import { deriveKeys, wipeKeys } from './kdf.js';
+
+/** Offsets of the header fields in a packet. */
+export function packetOffsets(geometry: Geometry) {
+  const alpha = AD_LENGTH;
+  const beta = alpha + geometry.groupElementLength;
+  const mac = beta + geometry.routingInfoLength;
+  const payload = mac + MAC_LENGTH;
+  return { alpha, beta, mac, payload } as const;
+}
+
+/** A forward packet carrying `payload` (exactly geometry.forwardPayloadLength bytes) along `path`. */
+export function newPacket(geometry: Geometry, path: readonly PathHop[], payload: Uint8Array, random: RandomSource = systemRandom): Uint8Array {
+  if (!(payload instanceof Uint8Array) || payload.length !== geometry.forwardPayloadLength) {
+    throw new SphinxError('wrong-size', `payload must be ${geometry.forwardPayloadLength} bytes, got ${payload?.length}`);
+  }
+  const { header, sprpKeys } = createHeader(geometry, path, random);
+  const packet = new Uint8Array(geometry.packetLength);
+  packet.set(header, 0);
+  const body = packet.subarray(geometry.headerLength);
+  body.set(payload, PAYLOAD_TAG_LENGTH); // the tag stays zero
+  for (let i = sprpKeys.length - 1; i >= 0; i--) sprpEncrypt(sprpKeys[i].key, sprpKeys[i].iv, body, body);
+  wipeSprpKeys(sprpKeys);
+  return packet;
+}
+
+/** What a hop learns from a packet. */
+export interface UnwrapResult {
+  /** The hop's routing commands, in order (a next-hop command when the packet goes on). */
+  readonly commands: RoutingCommand[];
+  /** The packet to send to the next hop, or null at the last hop. */
+  readonly packet: Uint8Array | null;
+  /**
+   * At the last hop: the forward payload (tag checked and removed), or for a
+   * SURB reply the still-encrypted tag ‖ payload that only the SURB's creator
+   * can decrypt. Null when the packet goes on.
+   */
+  readonly payload: Uint8Array | null;
+  /** SHA-512/256(α): equal for replays of the same packet at this hop. */
+  readonly replayTag: Uint8Array;
+}
+
+/**
+ * Processes `packet` at the node holding `privateKey`. Never throws anything
+ * but SphinxError for bad input; `packet` is not modified.
+ */
+export function unwrap(geometry: Geometry, privateKey: X25519PrivateKey, packet: Uint8Array): UnwrapResult {
+  if (!(packet instanceof Uint8Array) || packet.length !== geometry.packetLength) {
+    throw new SphinxError('wrong-size', `packet must be ${geometry.packetLength} bytes, got ${packet instanceof Uint8Array ? packet.length : typeof packet}`);
+  }
+  const off = packetOffsets(geometry);
+  if (!ctEqual(packet.subarray(0, AD_LENGTH), SPHINX_AD)) {
+    throw new SphinxError('bad-version', 'packet: unknown version (additional data is not 0x0000)');
+  }
+
+  const alpha = packet.subarray(off.alpha, off.beta);
+  let sharedSecret: Uint8Array;
+  try {
+    sharedSecret = privateKey.sharedSecret(alpha);
+  } catch (err) {
+    if (err instanceof LowOrderPointError) throw new SphinxError('low-order-point', 'packet: α is a low-order point');
+    throw err;
+  }
+  const replayTag = sha512_256(alpha);
+  const keys = deriveKeys(sharedSecret);
+  zeroize(sharedSecret);
+  try {
+    const mac = hmacSha256(keys.headerMac, packet.subarray(0, off.mac));
+    if (!ctEqual(mac, packet.subarray(off.mac, off.payload))) {
+      throw new SphinxError('mac-mismatch', 'packet: header MAC mismatch', replayTag);
+    }
+
+    // Decrypt β with perHop zero bytes appended: the first perHop bytes are this
+    // hop's commands, the rest is the next hop's β (length invariance).
+    const perHop = geometry.perHopRoutingInfoLength;
+    const routing = new Uint8Array(geometry.routingInfoLength + perHop);
+    routing.set(packet.subarray(off.beta, off.mac));
+    aes256CtrXor(keys.headerEncryption, keys.headerEncryptionIV, routing);
+    let commands: RoutingCommand[];
+    try {
+      commands = decodeCommands(routing.subarray(0, perHop));
+    } catch (err) {
+      if (err instanceof SphinxError) throw new SphinxError(err.code, err.message, replayTag);
+      throw err;
+    }
+
+    const body = packet.slice(off.payload);
+    sprpDecrypt(keys.payloadEncryption, keys.headerEncryptionIV, body, body);
+
+    const next = commands.find((c): c is NextHopCommand => c.type === 'next-hop');
+    if (next) {
+      let blinded: Uint8Array;
+      try {
+        blinded = x25519(keys.blindingFactor, alpha);
+      } catch (err) {
+        if (err instanceof LowOrderPointError) throw new SphinxError('low-order-point', 'packet: blinded α is a low-order point', replayTag);
+        throw err;
+      }
+      const out = new Uint8Array(geometry.packetLength);
+      out.set(SPHINX_AD, 0);
+      out.set(blinded, off.alpha);
+      out.set(routing.subarray(perHop), off.beta);
+      out.set(next.mac, off.mac);
+      out.set(body, off.payload);
+      return { commands, packet: out, payload: null, replayTag };
+    }
+
+    if (commands.some((c) => c.type === 'surb-reply')) {
+      // Only the SURB's creator holds the keys that reveal and check the tag.
+      return { commands, packet: null, payload: body, replayTag };
+    }
+    if (!ctIsZero(body.subarray(0, PAYLOAD_TAG_LENGTH))) {
+      throw new SphinxError('payload-tag', 'packet: payload tag mismatch (payload modified in transit)', replayTag);
+    }
+    return { commands, packet: null, payload: body.slice(PAYLOAD_TAG_LENGTH), replayTag };
+  } finally {
+    wipeKeys(keys);
+  }
+}
