@@ -130,23 +130,30 @@ export class X25519PrivateKey {
   }
 }
 
+/** X25519(scalar, point) on libsodium's raw crypto_scalarmult, or null when sodium-native is unavailable. */
+export const x25519Sodium: ((scalar: Uint8Array, point: Uint8Array) => Uint8Array) | null = sodium
+  ? (scalar, point) => {
+      checkLength(scalar, 'scalar');
+      checkLength(point, 'point');
+      const out = new Uint8Array(X25519_KEY_LENGTH);
+      try {
+        sodium.crypto_scalarmult(out, scalar, point);
+      } catch {
+        throw new LowOrderPointError(); // libsodium refuses an all-zero result
+      }
+      if (ctIsZero(out)) throw new LowOrderPointError();
+      return out;
+    }
+  : null;
+
+/** X25519(scalar, point) on node:crypto: a private key object is made for the scalar (about one extra scalar multiplication). */
+export function x25519NodeCrypto(scalar: Uint8Array, point: Uint8Array): Uint8Array {
+  return derive(importPrivateKey(scalar), importPublicKey(point));
+}
+
 /**
  * X25519(scalar, point): the Sphinx blinding operation (α' = b·α). The scalar
  * is clamped as RFC 7748 requires. Throws LowOrderPointError when the result
  * is all zeros.
  */
-export function x25519(scalar: Uint8Array, point: Uint8Array): Uint8Array {
-  checkLength(scalar, 'scalar');
-  checkLength(point, 'point');
-  if (sodium) {
-    const out = new Uint8Array(X25519_KEY_LENGTH);
-    try {
-      sodium.crypto_scalarmult(out, scalar, point);
-    } catch {
-      throw new LowOrderPointError(); // libsodium rejects an all-zero result
-    }
-    if (ctIsZero(out)) throw new LowOrderPointError();
-    return out;
-  }
-  return derive(importPrivateKey(scalar), importPublicKey(point));
-}
+export const x25519: (scalar: Uint8Array, point: Uint8Array) => Uint8Array = x25519Sodium ?? x25519NodeCrypto;
