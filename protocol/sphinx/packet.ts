@@ -10,7 +10,7 @@
 // any change made anywhere along the path.
 
 import { ctEqual, ctIsZero, zeroize } from '../bytes.js';
-import { sprpDecrypt, sprpEncrypt } from '../crypto/sprp.js';
+import { sprpDecrypt, sprpEncrypt } from '../crypto/aez.js';
 import { hmacSha256, sha512_256 } from '../crypto/hash.js';
 import { aes256CtrXor } from '../crypto/stream.js';
 import { LowOrderPointError, type X25519PrivateKey, x25519 } from '../crypto/x25519.js';
@@ -104,9 +104,6 @@ export function unwrap(geometry: Geometry, privateKey: X25519PrivateKey, packet:
       throw err;
     }
 
-    const body = packet.slice(off.payload);
-    sprpDecrypt(keys.payloadEncryption, keys.headerEncryptionIV, body, body);
-
     const next = commands.find((c): c is NextHopCommand => c.type === 'next-hop');
     if (next) {
       let blinded: Uint8Array;
@@ -121,10 +118,12 @@ export function unwrap(geometry: Geometry, privateKey: X25519PrivateKey, packet:
       out.set(blinded, off.alpha);
       out.set(routing.subarray(perHop), off.beta);
       out.set(next.mac, off.mac);
-      out.set(body, off.payload);
+      sprpDecrypt(keys.payloadEncryption, keys.headerEncryptionIV, packet.subarray(off.payload), out.subarray(off.payload));
       return { commands, packet: out, payload: null, replayTag };
     }
 
+    const body = new Uint8Array(packet.length - off.payload);
+    sprpDecrypt(keys.payloadEncryption, keys.headerEncryptionIV, packet.subarray(off.payload), body);
     if (commands.some((c) => c.type === 'surb-reply')) {
       // Only the SURB's creator holds the keys that reveal and check the tag.
       return { commands, packet: null, payload: body, replayTag };

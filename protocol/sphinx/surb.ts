@@ -9,7 +9,7 @@
 // the tag.
 
 import { concatBytes, ctIsZero, zeroize } from '../bytes.js';
-import { sprpDecrypt, sprpEncrypt } from '../crypto/sprp.js';
+import { sprpDecrypt, sprpEncrypt } from '../crypto/aez.js';
 import { SphinxError } from './errors.js';
 import { NODE_ID_LENGTH, PAYLOAD_TAG_LENGTH, SPRP_KEY_LENGTH, SPRP_KEY_MATERIAL_LENGTH, type Geometry } from './geometry.js';
 import { createHeader, systemRandom, wipeSprpKeys, type PathHop, type RandomSource } from './header.js';

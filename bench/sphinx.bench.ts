@@ -1,0 +1,92 @@
+// Sphinx at the production geometry: unwrap and 5-hop creation, each against
+// one node:crypto X25519 (key objects ready) measured in the same run. The
+// floor for unwrap is about 2 X25519 (shared secret and blinding).
+
+import { randomBytes } from 'node:crypto';
+import { toHex } from '../protocol/bytes.js';
+import { sprpDecrypt } from '../protocol/crypto/aez.js';
+import { hmacSha256, sha512_256 } from '../protocol/crypto/hash.js';
+import { aes256CtrXor } from '../protocol/crypto/stream.js';
+import { blindingBackend, importPublicKey, X25519PrivateKey, x25519 } from '../protocol/crypto/x25519.js';
+import { deriveKeys, delay, PRODUCTION_GEOMETRY, recipient, Sphinx, type PathHop } from '../protocol/sphinx/index.js';
+import { round, timeRelative, timeUs, type Benchmark } from './harness.js';
+
+const geometry = PRODUCTION_GEOMETRY;
+
+function setup() {
+  const sphinx = new Sphinx(geometry);
+  const nodes = Array.from({ length: geometry.nrHops }, () => ({ id: new Uint8Array(randomBytes(32)), key: X25519PrivateKey.generate() }));
+  const path: PathHop[] = nodes.map((n, i) => ({
+    id: n.id,
+    publicKey: n.key.publicKey,
+    commands: i === nodes.length - 1 ? [recipient(new Uint8Array(32))] : [delay(500)],
+  }));
+  const payload = new Uint8Array(randomBytes(geometry.forwardPayloadLength));
+  return { sphinx, nodes, path, payload };
+}
+
+/** The baseline: one X25519 shared secret on node:crypto with both key objects ready. */
+function x25519Baseline(): () => void {
+  const a = X25519PrivateKey.generate();
+  const b = importPublicKey(X25519PrivateKey.generate().publicKey);
+  return () => void a.sharedSecret(b);
+}
+
+function x25519Us(): number {
+  return timeUs(x25519Baseline());
+}
+
+const geometryFigures = { packetBytes: geometry.packetLength, hops: geometry.nrHops, blinding: blindingBackend };
+
+export const benchmarks: Benchmark[] = [
+  {
+    name: 'sphinx.unwrap',
+    description: 'µs per unwrap of a forwarded packet at the production geometry, and the ratio to one node:crypto X25519',
+    async run() {
+      const { sphinx, nodes, path, payload } = setup();
+      const packets = Array.from({ length: 32 }, () => sphinx.newPacket(path, payload));
+      let i = 0;
+      const t = timeRelative(() => void sphinx.unwrap(nodes[0].key, packets[i++ & 31]), x25519Baseline());
+      return { ...geometryFigures, us: round(t.us), x25519Us: round(t.baselineUs), ratio: round(t.ratio), perSecond: Math.round(1e6 / t.us) };
+    },
+  },
+  {
+    name: 'sphinx.create',
+    description: 'µs per 5-hop forward packet creation at the production geometry, and the ratio to one node:crypto X25519',
+    async run() {
+      const { sphinx, path, payload } = setup();
+      const t = timeRelative(() => void sphinx.newPacket(path, payload), x25519Baseline(), { batches: 9, batchMs: 100 });
+      return { ...geometryFigures, us: round(t.us), x25519Us: round(t.baselineUs), ratio: round(t.ratio) };
+    },
+  },
+  {
+    name: 'sphinx.unwrap-parts',
+    description: 'µs of each step of one unwrap (profile), with the X25519 baseline',
+    async run() {
+      const node = X25519PrivateKey.generate();
+      const alpha = X25519PrivateKey.generate().publicKey;
+      const secret = node.sharedSecret(alpha);
+      const keys = deriveKeys(secret);
+      const header = new Uint8Array(randomBytes(geometry.headerLength));
+      const routing = new Uint8Array(geometry.routingInfoLength + geometry.perHopRoutingInfoLength);
+      const body = new Uint8Array(randomBytes(geometry.packetLength - geometry.headerLength));
+      const parts = {
+        sharedSecretUs: timeUs(() => void node.sharedSecret(alpha)),
+        blindUs: timeUs(() => void x25519(keys.blindingFactor, alpha)),
+        kdfUs: timeUs(() => void deriveKeys(secret)),
+        replayTagUs: timeUs(() => void sha512_256(alpha)),
+        headerMacUs: timeUs(() => void hmacSha256(keys.headerMac, header.subarray(0, geometry.headerLength - 32))),
+        routingDecryptUs: timeUs(() => aes256CtrXor(keys.headerEncryption, keys.headerEncryptionIV, routing)),
+        payloadSprpUs: timeUs(() => sprpDecrypt(keys.payloadEncryption, keys.headerEncryptionIV, body, body)),
+      };
+      const base = x25519Us();
+      return {
+        ...Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, round(v)])),
+        sumUs: round(Object.values(parts).reduce((a, b) => a + b, 0)),
+        x25519Us: round(base),
+        payloadBytes: body.length,
+        alpha: toHex(alpha).slice(0, 8),
+      };
+    },
+  },
+];
