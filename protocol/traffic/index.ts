@@ -1,0 +1,4 @@
+// Traffic timing shared by node, client and simulator: the simulator measures
+// the code we ship. See docs/traffic.md.
+export * from './exponential.js';
+export * from './uniform.js';

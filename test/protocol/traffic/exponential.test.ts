@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { cryptoUniform, MAX_DELAY_MS, PoissonSchedule, sampleExponential, sampleHopDelaysMs, type Uniform } from '../../../protocol/traffic/index.js';
+
+/** A deterministic uniform source (mulberry32) so the statistics below cannot flake. */
+function seeded(seed: number): Uniform {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('traffic: exponential and Poisson sampling', function () {
+  it('Exp(rate) has mean 1/rate and variance 1/rate² (100k samples)', function () {
+    const u = seeded(1);
+    const rate = 4;
+    const n = 100_000;
+    let sum = 0;
+    let sumSq = 0;
+    for (let i = 0; i < n; i++) {
+      const x = sampleExponential(rate, u);
+      assert.ok(x >= 0 && Number.isFinite(x));
+      sum += x;
+      sumSq += x * x;
+    }
+    const mean = sum / n;
+    const variance = sumSq / n - mean * mean;
+    assert.ok(Math.abs(mean - 0.25) < 0.25 * 0.02, `mean ${mean}`);
+    assert.ok(Math.abs(variance - 0.0625) < 0.0625 * 0.05, `variance ${variance}`);
+  });
+
+  it('matches the exponential CDF (Kolmogorov–Smirnov, 20k samples)', function () {
+    const u = seeded(2);
+    const n = 20_000;
+    const xs = Array.from({ length: n }, () => sampleExponential(1, u)).sort((a, b) => a - b);
+    let d = 0;
+    xs.forEach((x, i) => {
+      const cdf = 1 - Math.exp(-x);
+      d = Math.max(d, Math.abs(cdf - i / n), Math.abs(cdf - (i + 1) / n));
+    });
+    assert.ok(d < 1.36 / Math.sqrt(n), `KS statistic ${d} exceeds the 95% critical value`);
+  });
+
+  it('a Poisson schedule gives Poisson counts per window (mean ≈ variance ≈ rate·window)', function () {
+    const schedule = new PoissonSchedule(10, seeded(3));
+    const windows = new Array<number>(2000).fill(0);
+    for (let t = schedule.next(0); t < 2000 * 1000; t = schedule.next(t)) windows[Math.floor(t / 1000)]++;
+    const mean = windows.reduce((a, b) => a + b, 0) / windows.length;
+    const variance = windows.reduce((a, b) => a + (b - mean) ** 2, 0) / windows.length;
+    assert.ok(Math.abs(mean - 10) < 0.3, `mean ${mean}`);
+    assert.ok(Math.abs(variance - 10) < 1.2, `variance ${variance}`);
+  });
+
+  it('hop delays are whole milliseconds with the configured mean, capped to u32', function () {
+    const delays = sampleHopDelaysMs(500, 20_000, seeded(4));
+    assert.ok(delays.every((d) => Number.isInteger(d) && d >= 0 && d <= MAX_DELAY_MS));
+    const mean = delays.reduce((a, b) => a + b, 0) / delays.length;
+    assert.ok(Math.abs(mean - 500) < 15, `mean ${mean}`);
+    assert.deepEqual(sampleHopDelaysMs(0, 3, seeded(5)), [0, 0, 0]);
+    assert.deepEqual(sampleHopDelaysMs(1e12, 1, () => 0.999999999), [MAX_DELAY_MS]);
+  });
+
+  it('rejects rates and means that make no sense', function () {
+    const u = seeded(6);
+    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      assert.throws(() => sampleExponential(bad, u), RangeError);
+      assert.throws(() => new PoissonSchedule(bad, u), RangeError);
+    }
+    assert.throws(() => sampleHopDelaysMs(-1, 1, u), RangeError);
+    assert.throws(() => sampleHopDelaysMs(10, 1.5, u), RangeError);
+  });
+
+  it('the CSPRNG source is uniform in [0, 1) and never repeats a short prefix', function () {
+    const u = cryptoUniform();
+    const xs = Array.from({ length: 50_000 }, u);
+    assert.ok(xs.every((x) => x >= 0 && x < 1));
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    assert.ok(Math.abs(mean - 0.5) < 0.01, `mean ${mean}`);
+    const other = cryptoUniform();
+    assert.notDeepEqual(Array.from({ length: 8 }, other), xs.slice(0, 8));
+  });
+});
