@@ -1,0 +1,277 @@
+// The relay node's TOML configuration (docs/operators.md §Configuration).
+// Every error names the field, what was wrong and how to fix it; unknown
+// keys are errors too, so a typo is not silently ignored.
+
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+
+export type NodeRole = 'authority' | 'mix' | 'gateway';
+export const NODE_ROLES: readonly NodeRole[] = ['authority', 'mix', 'gateway'];
+
+export interface AuthorityPeer {
+  name: string;
+  /** Hex Ed25519 identity public key (32 bytes). */
+  identity: string;
+  addresses: string[];
+}
+
+export interface NodeConfig {
+  node: {
+    name: string;
+    role: NodeRole;
+    /** Absolute path: identity key, epoch keys and stores live here. */
+    dataDir: string;
+    listen: string[];
+    /** Addresses published in the node's descriptor (default: the listen addresses). */
+    announce: string[];
+  };
+  /** The directory authorities every node trusts (including itself, for an authority). */
+  authorities: AuthorityPeer[];
+  authority: {
+    epochDurationMs: number;
+    genesisMs: number;
+    layers: number;
+    /** μ: per-hop delay rate, 1/s (mean delay 1/μ s). */
+    mu: number;
+    lambdaP: number;
+    lambdaL: number;
+    lambdaD: number;
+    lambdaM: number;
+    nrHops: number;
+    userForwardPayloadLength: number;
+  };
+  mix: {
+    /** Packets waiting to be unwrapped before new ones are dropped ('queue-full'). */
+    inputQueue: number;
+    /** Packets held for their delay at once before new ones are dropped. */
+    delayQueue: number;
+    /** How long an epoch's Sphinx key is kept after its epoch ends. */
+    keyGraceMs: number;
+  };
+  gateway: {
+    retentionMs: number;
+    mailboxQuotaMessages: number;
+    mailboxQuotaBytes: number;
+    /** Entries in every fetch reply (padded with dummies). */
+    fetchBatch: number;
+    /** Client token bucket: this many times the network's λP + λL + λD. */
+    clientRateHeadroom: number;
+  };
+  metrics: {
+    /** host:port for Prometheus metrics, or null for none. */
+    listen: string | null;
+  };
+  log: {
+    level: 'debug' | 'info' | 'warn' | 'error';
+  };
+}
+
+export class ConfigError extends Error {
+  readonly field: string;
+  constructor(field: string, problem: string, fix: string) {
+    super(`config: ${field}: ${problem}. Fix: ${fix}`);
+    this.name = 'ConfigError';
+    this.field = field;
+  }
+}
+
+type Table = Record<string, unknown>;
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses "250ms", "5s", "20m", "2h", "14d" into milliseconds. */
+export function parseDuration(value: string): number | null {
+  const m = DURATION.exec(value.trim());
+  return m ? Math.round(Number(m[1]) * UNIT_MS[m[2]]) : null;
+}
+
+class Reader {
+  constructor(
+    private readonly table: Table,
+    private readonly path: string,
+  ) {}
+
+  /** The dotted name of `key` in this table, for error messages. */
+  field(key: string): string {
+    return this.path ? `${this.path}.${key}` : key;
+  }
+
+  has(key: string): boolean {
+    return this.table[key] !== undefined;
+  }
+
+  sub(key: string): Reader {
+    const value = this.table[key] ?? {};
+    if (typeof value !== 'object' || Array.isArray(value) || value === null) {
+      throw new ConfigError(this.field(key), 'must be a table', `write it as [${this.field(key)}]`);
+    }
+    return new Reader(value as Table, this.field(key));
+  }
+
+  only(...keys: string[]): void {
+    for (const key of Object.keys(this.table)) {
+      if (!keys.includes(key)) {
+        throw new ConfigError(this.field(key), 'unknown key', `remove it, or use one of: ${keys.join(', ')}`);
+      }
+    }
+  }
+
+  string(key: string, fallback?: string): string {
+    const value = this.table[key] ?? fallback;
+    if (typeof value !== 'string' || value.trim() === '') {
+      throw new ConfigError(this.field(key), value === undefined ? 'missing' : 'must be a non-empty string', `set ${this.field(key)} = "…"`);
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(key: string, allowed: readonly T[], fallback?: T): T {
+    const value = this.string(key, fallback);
+    if (!allowed.includes(value as T)) {
+      throw new ConfigError(this.field(key), `"${value}" is not allowed`, `use one of: ${allowed.map((a) => `"${a}"`).join(', ')}`);
+    }
+    return value as T;
+  }
+
+  strings(key: string, fallback?: string[]): string[] {
+    const value = this.table[key] ?? fallback;
+    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v === '')) {
+      throw new ConfigError(this.field(key), value === undefined ? 'missing' : 'must be a list of strings', `set ${this.field(key)} = ["…"]`);
+    }
+    return value as string[];
+  }
+
+  number(key: string, fallback: number, min: number, max: number, integer = false): number {
+    const value = this.table[key] ?? fallback;
+    const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max && (!integer || Number.isInteger(value));
+    if (!ok) {
+      throw new ConfigError(this.field(key), `${JSON.stringify(value)} is out of range`, `use ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`);
+    }
+    return value as number;
+  }
+
+  duration(key: string, fallback: string, minMs: number, maxMs: number): number {
+    const value = this.table[key] ?? fallback;
+    const ms = typeof value === 'string' ? parseDuration(value) : null;
+    if (ms === null || ms < minMs || ms > maxMs) {
+      throw new ConfigError(this.field(key), `${JSON.stringify(value)} is not a duration from ${minMs} ms to ${maxMs} ms`, 'write it like "500ms", "30s", "20m", "2h" or "14d"');
+    }
+    return ms;
+  }
+
+  tables(key: string): Reader[] {
+    const value = this.table[key] ?? [];
+    if (!Array.isArray(value) || value.some((v) => typeof v !== 'object' || v === null || Array.isArray(v))) {
+      throw new ConfigError(this.field(key), 'must be a list of tables', `write each entry as [[${this.field(key)}]]`);
+    }
+    return (value as Table[]).map((t, i) => new Reader(t, `${this.field(key)}[${i}]`));
+  }
+}
+
+const HEX32 = /^[0-9a-f]{64}$/i;
+
+/** Validates a parsed TOML document; relative paths are resolved against `baseDir`. */
+export function configFromObject(raw: unknown, baseDir: string): NodeConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError('(file)', 'is not a TOML table', 'see docs/operators.md for an example');
+  }
+  const root = new Reader(raw as Table, '');
+  root.only('node', 'authorities', 'authority', 'mix', 'gateway', 'metrics', 'log');
+
+  const n = root.sub('node');
+  n.only('name', 'role', 'data_dir', 'listen', 'announce');
+  const listen = n.strings('listen');
+  const node = {
+    name: n.string('name'),
+    role: n.oneOf('role', NODE_ROLES),
+    dataDir: resolve(baseDir, n.string('data_dir')),
+    listen,
+    announce: n.strings('announce', listen),
+  };
+  if (node.listen.length === 0) throw new ConfigError('node.listen', 'is empty', 'give at least one multiaddr, e.g. ["/ip4/0.0.0.0/tcp/30001"]');
+
+  const authorities = root.tables('authorities').map((a) => {
+    a.only('name', 'identity', 'addresses');
+    const identity = a.string('identity');
+    if (!HEX32.test(identity)) {
+      throw new ConfigError(a.field('identity'), 'must be 64 hex characters (an Ed25519 public key)', 'copy it from `chaff node identity` on that authority');
+    }
+    return { name: a.string('name'), identity: identity.toLowerCase(), addresses: a.strings('addresses') };
+  });
+  if (authorities.length === 0) {
+    throw new ConfigError('authorities', 'no directory authority is configured', 'add one [[authorities]] table per authority (name, identity, addresses)');
+  }
+  const identities = new Set(authorities.map((a) => a.identity));
+  if (identities.size !== authorities.length) {
+    throw new ConfigError('authorities', 'the same identity appears twice', 'list each authority once');
+  }
+
+  const au = root.sub('authority');
+  au.only('epoch_duration', 'genesis', 'layers', 'mu', 'lambda_p', 'lambda_l', 'lambda_d', 'lambda_m', 'hops', 'user_payload_bytes');
+  const genesis = au.string('genesis', '2026-01-01T00:00:00Z');
+  const genesisMs = Date.parse(genesis);
+  if (!Number.isFinite(genesisMs)) {
+    throw new ConfigError('authority.genesis', `"${genesis}" is not a date`, 'use an RFC 3339 time such as "2026-01-01T00:00:00Z"');
+  }
+  const authority = {
+    epochDurationMs: au.duration('epoch_duration', '20m', 1000, 7 * 86_400_000),
+    genesisMs,
+    layers: au.number('layers', 3, 1, 16, true),
+    mu: au.number('mu', 2, 0.001, 1000),
+    lambdaP: au.number('lambda_p', 2, 0.001, 1000),
+    lambdaL: au.number('lambda_l', 1, 0.001, 1000),
+    lambdaD: au.number('lambda_d', 0.5, 0, 1000),
+    lambdaM: au.number('lambda_m', 1, 0, 1000),
+    nrHops: au.number('hops', 5, 2, 16, true),
+    userForwardPayloadLength: au.number('user_payload_bytes', 2048, 64, 65536, true),
+  };
+
+  const m = root.sub('mix');
+  m.only('input_queue', 'delay_queue', 'key_grace');
+  const mix = {
+    inputQueue: m.number('input_queue', 10_000, 1, 10_000_000, true),
+    delayQueue: m.number('delay_queue', 200_000, 1, 100_000_000, true),
+    keyGraceMs: m.duration('key_grace', '2m', 0, 86_400_000),
+  };
+
+  const g = root.sub('gateway');
+  g.only('retention', 'mailbox_quota_messages', 'mailbox_quota_bytes', 'fetch_batch', 'client_rate_headroom');
+  const gateway = {
+    retentionMs: g.duration('retention', '14d', 60_000, 365 * 86_400_000),
+    mailboxQuotaMessages: g.number('mailbox_quota_messages', 10_000, 1, 100_000_000, true),
+    mailboxQuotaBytes: g.number('mailbox_quota_bytes', 64 * 1024 * 1024, 1024, 2 ** 40, true),
+    fetchBatch: g.number('fetch_batch', 16, 1, 1024, true),
+    clientRateHeadroom: g.number('client_rate_headroom', 3, 1, 100),
+  };
+
+  const me = root.sub('metrics');
+  me.only('listen');
+  const metricsListen = me.has('listen') ? me.string('listen') : null;
+  if (metricsListen !== null && !/^[^:\s]+:\d{1,5}$/.test(metricsListen)) {
+    throw new ConfigError('metrics.listen', `"${metricsListen}" is not host:port`, 'use e.g. "127.0.0.1:9100", or remove the key to turn metrics off');
+  }
+
+  const l = root.sub('log');
+  l.only('level');
+  const log = { level: l.oneOf('level', ['debug', 'info', 'warn', 'error'] as const, 'info') };
+
+  return { node, authorities, authority, mix, gateway, metrics: { listen: metricsListen }, log };
+}
+
+/** Reads and validates a config file. */
+export function loadConfig(path: string): NodeConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError('(file)', `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'check the path given to --config');
+  }
+  let raw: unknown;
+  try {
+    raw = parseToml(text);
+  } catch (err) {
+    throw new ConfigError('(file)', `${path} is not valid TOML: ${(err as Error).message.split('\n')[0]}`, 'fix the syntax at the line shown');
+  }
+  return configFromObject(raw, dirname(resolve(path)));
+}
