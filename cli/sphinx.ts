@@ -76,12 +76,13 @@ function makeHandlers(sphinx: Sphinx): Record<string, Handler> {
   const keys = new Map<string, X25519PrivateKey>(); // a node unwraps many packets with one key
   return {
     unwrap(input) {
-      const keyHex = hexField(input, 'key');
-      const cacheKey = toHex(keyHex);
+      const keyBytes = hexField(input, 'key');
+      const cacheKey = toHex(keyBytes);
       let key = keys.get(cacheKey);
       if (!key) {
-        if (keyHex.length !== 32) throw new InputError('"key" must be a 32-byte X25519 private key');
-        key = X25519PrivateKey.fromBytes(keyHex);
+        if (keyBytes.length !== 32) throw new InputError('"key" must be a 32-byte X25519 private key');
+        key = X25519PrivateKey.fromBytes(keyBytes);
+        keyBytes.fill(0);
         if (keys.size >= 64) keys.clear();
         keys.set(cacheKey, key);
       }
