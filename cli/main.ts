@@ -6,6 +6,7 @@ const USAGE = `usage: chaff <command> [options]
 commands:
   demo                 build a 5-hop Sphinx packet and unwrap it hop by hop (npm start)
   sphinx <subcommand>  Sphinx interop and debugging tool (chaff sphinx --help)
+  sim run              run a leakage simulation (chaff sim --help)
   help                 this text
 `;
 
@@ -14,6 +15,7 @@ type Command = (args: string[]) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./demo.js')).demoCommand,
   sphinx: async () => (await import('./sphinx.js')).sphinxCommand,
+  sim: async () => (await import('./sim.js')).simCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
