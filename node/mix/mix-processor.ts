@@ -1,0 +1,171 @@
+// The mix pipeline for one packet: unwrap with the epoch keys, refuse
+// replays, hold for the sender's delay, hand to the next hop. Every packet
+// that does not go on is counted by reason (docs/operators.md §Metrics).
+//
+// Transport, storage and time come in as interfaces, so the same processor
+// runs inside the node daemon and, in virtual time, inside the simulator.
+
+import type { X25519PrivateKey } from '../../protocol/crypto/x25519.js';
+import type { Clock } from '../../protocol/traffic/clock.js';
+import { isSphinxError, type Geometry, type RoutingCommand, unwrap, type UnwrapResult } from '../../protocol/sphinx/index.js';
+import { DelayQueue } from './delay-queue.js';
+
+/** Why a mix did not forward a packet. */
+export type MixDropReason =
+  | 'wrong-size'
+  | 'bad-version'
+  | 'low-order-point'
+  | 'mac-failure'
+  | 'bad-command'
+  | 'payload-tag'
+  | 'replay'
+  | 'replay-store-error'
+  | 'input-queue-full'
+  | 'delay-queue-full'
+  | 'forward-queue-full'
+  | 'unknown-next-hop'
+  | 'final-hop-at-mix'
+  | 'shutdown';
+
+/** A Sphinx key the mix holds, with the epoch it belongs to. */
+export interface EpochKey {
+  readonly epoch: number;
+  readonly key: X25519PrivateKey;
+}
+
+export interface MixDeps {
+  readonly geometry: Geometry;
+  readonly clock: Clock;
+  /** The keys to try, most likely first (current epoch, then the previous one during its grace window, then the next). */
+  keys(): readonly EpochKey[];
+  /** Records `tag` for `epoch`; resolves false if it was already there (a replay). */
+  checkReplay(epoch: number, tag: Uint8Array): Promise<boolean>;
+  /** Sends to the node with Sphinx id `nodeId`: 'sent', 'unknown' (not in the document) or 'queue-full'. */
+  forward(nodeId: Uint8Array, packet: Uint8Array): 'sent' | 'unknown' | 'queue-full';
+  /** A packet whose last hop is this mix (its own loop cover coming back). */
+  onFinalHop?(commands: RoutingCommand[], payload: Uint8Array | null): boolean;
+  /** Called for every drop (for logs); counting is done here. */
+  onDrop?(reason: MixDropReason): void;
+}
+
+export interface MixLimits {
+  /** Packets accepted but not yet unwrapped. */
+  inputQueue: number;
+  /** Packets held for their delay. */
+  delayQueue: number;
+}
+
+interface Held {
+  nextHop: Uint8Array;
+  packet: Uint8Array;
+}
+
+const ERROR_REASON: Record<string, MixDropReason> = {
+  'wrong-size': 'wrong-size',
+  'bad-version': 'bad-version',
+  'low-order-point': 'low-order-point',
+  'mac-mismatch': 'mac-failure',
+  'bad-command': 'bad-command',
+  'payload-tag': 'payload-tag',
+};
+
+export class MixProcessor {
+  readonly drops = new Map<MixDropReason, number>();
+  received = 0;
+  forwarded = 0;
+  readonly #deps: MixDeps;
+  readonly #limits: MixLimits;
+  readonly #delay: DelayQueue<Held>;
+  #inFlight = 0;
+  #stopped = false;
+
+  constructor(deps: MixDeps, limits: MixLimits) {
+    this.#deps = deps;
+    this.#limits = limits;
+    this.#delay = new DelayQueue<Held>(limits.delayQueue, deps.clock, (held) => this.#forward(held));
+  }
+
+  /** Packets accepted and not yet unwrapped (waiting on the replay cache). */
+  get inputDepth(): number {
+    return this.#inFlight;
+  }
+
+  /** Packets held for their delay. */
+  get delayDepth(): number {
+    return this.#delay.size;
+  }
+
+  /**
+   * Accepts one packet from the network. Never throws; resolves once the
+   * packet is held, forwarded or dropped (callers need not wait: the input
+   * queue bounds the work in progress).
+   */
+  async accept(packet: Uint8Array): Promise<void> {
+    this.received++;
+    if (this.#stopped) return this.#drop('shutdown');
+    if (this.#inFlight >= this.#limits.inputQueue) return this.#drop('input-queue-full');
+    this.#inFlight++;
+    try {
+      await this.#process(packet);
+    } catch {
+      // Only a failing replay store gets here: refuse rather than risk forwarding a replay.
+      this.#drop('replay-store-error');
+    } finally {
+      this.#inFlight--;
+    }
+  }
+
+  /** Stops: packets still held for their delay are dropped and counted. */
+  stop(): void {
+    this.#stopped = true;
+    for (const _ of this.#delay.stop()) this.#drop('shutdown');
+  }
+
+  async #process(packet: Uint8Array): Promise<void> {
+    let result: UnwrapResult | null = null;
+    let epoch = -1;
+    let lastError: MixDropReason = 'mac-failure';
+    for (const k of this.#deps.keys()) {
+      try {
+        result = unwrap(this.#deps.geometry, k.key, packet);
+        epoch = k.epoch;
+        break;
+      } catch (err) {
+        if (!isSphinxError(err)) throw err;
+        lastError = ERROR_REASON[err.code] ?? 'bad-command';
+        // A MAC failure may only mean another epoch's key: try the next one.
+        if (err.code !== 'mac-mismatch') break;
+      }
+    }
+    if (!result) return this.#drop(lastError);
+    if (!(await this.#deps.checkReplay(epoch, result.replayTag))) return this.#drop('replay');
+
+    let delayMs = 0;
+    let nextHop: Uint8Array | null = null;
+    for (const c of result.commands) {
+      if (c.type === 'delay') delayMs = c.delayMs;
+      else if (c.type === 'next-hop') nextHop = c.id;
+    }
+    if (!nextHop || !result.packet) {
+      const taken = this.#deps.onFinalHop?.(result.commands, result.payload) ?? false;
+      return taken ? undefined : this.#drop('final-hop-at-mix');
+    }
+    if (!this.#delay.push({ nextHop, packet: result.packet }, delayMs)) this.#drop('delay-queue-full');
+  }
+
+  #forward(held: Held): void {
+    const outcome = this.#deps.forward(held.nextHop, held.packet);
+    if (outcome === 'sent') this.forwarded++;
+    else this.#drop(outcome === 'unknown' ? 'unknown-next-hop' : 'forward-queue-full');
+  }
+
+  #drop(reason: MixDropReason): void {
+    this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
+    this.#deps.onDrop?.(reason);
+  }
+
+  /** Drops by reason as a plain object (for metrics and summaries). */
+  dropCounts(): Record<string, number> {
+    return Object.fromEntries(this.drops);
+  }
+}
