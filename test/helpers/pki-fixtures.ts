@@ -1,5 +1,5 @@
 // Deterministic keys and descriptors shared by the PKI tests (imported by the
-// other pki/*.test.ts files), with a sanity test of the fixtures themselves.
+// PKI and authority tests).
 import { Ed25519PrivateKey } from '../../protocol/crypto/ed25519.js';
 import { signDescriptor, type Descriptor, type NodeRole, type SignedDescriptor } from '../../protocol/pki/descriptor.js';
 import type { NetworkParams } from '../../protocol/pki/document.js';
