@@ -1,0 +1,37 @@
+// The relay's libp2p host: TCP + Noise + yamux and nothing else (no DHT, no
+// identify, no relay, no UPnP, no AutoNAT). Peers and their addresses come
+// from the signed topology document, so no discovery service is needed.
+
+import './polyfill.js';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import type { Libp2p, PrivateKey } from '@libp2p/interface';
+import { tcp } from '@libp2p/tcp';
+import { createLibp2p } from 'libp2p';
+
+export interface HostOptions {
+  readonly privateKey: PrivateKey;
+  /** Listen multiaddrs, e.g. '/ip4/0.0.0.0/tcp/4001' ('/tcp/0' picks a free port). */
+  readonly listen: readonly string[];
+}
+
+export type Host = Libp2p;
+
+/** A started libp2p node; `await host.stop()` closes its connections and listeners. */
+export async function createHost(options: HostOptions): Promise<Host> {
+  return createLibp2p({
+    privateKey: options.privateKey,
+    addresses: { listen: [...options.listen] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    // yamux keep-alive pings (default on, every 30 s) keep an idle link's TCP
+    // socket from hitting its 2-minute inactivity timeout.
+    streamMuxers: [yamux({ enableKeepAlive: true })],
+    peerDiscovery: [],
+    services: {},
+    // The built-in monitor pings every connection and aborts dead ones, which
+    // is how a half-open TCP link (peer crashed, laptop slept) gets noticed.
+    connectionMonitor: { enabled: true },
+    start: true,
+  });
+}
