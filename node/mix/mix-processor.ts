@@ -24,7 +24,7 @@ export type MixDropReason =
   | 'delay-queue-full'
   | 'forward-queue-full'
   | 'unknown-next-hop'
-  | 'final-hop-at-mix'
+  | 'final-hop-refused'
   | 'shutdown';
 
 /** A Sphinx key the mix holds, with the epoch it belongs to. */
@@ -42,8 +42,12 @@ export interface MixDeps {
   checkReplay(epoch: number, tag: Uint8Array): Promise<boolean>;
   /** Sends to the node with Sphinx id `nodeId`: 'sent', 'unknown' (not in the document) or 'queue-full'. */
   forward(nodeId: Uint8Array, packet: Uint8Array): 'sent' | 'unknown' | 'queue-full';
-  /** A packet whose last hop is this mix (its own loop cover coming back). */
-  onFinalHop?(commands: RoutingCommand[], payload: Uint8Array | null): boolean;
+  /**
+   * A packet whose last hop is this node: a gateway deposits it in a mailbox,
+   * a mix takes back its own loop cover. Resolves whether it was taken
+   * (false: counted as 'final-hop-refused').
+   */
+  onFinalHop?(commands: RoutingCommand[], payload: Uint8Array | null): boolean | Promise<boolean>;
   /** Called for every drop (for logs); counting is done here. */
   onDrop?(reason: MixDropReason): void;
 }
@@ -147,8 +151,8 @@ export class MixProcessor {
       else if (c.type === 'next-hop') nextHop = c.id;
     }
     if (!nextHop || !result.packet) {
-      const taken = this.#deps.onFinalHop?.(result.commands, result.payload) ?? false;
-      return taken ? undefined : this.#drop('final-hop-at-mix');
+      const taken = (await this.#deps.onFinalHop?.(result.commands, result.payload)) ?? false;
+      return taken ? undefined : this.#drop('final-hop-refused');
     }
     if (!this.#delay.push({ nextHop, packet: result.packet }, delayMs)) this.#drop('delay-queue-full');
   }

@@ -136,13 +136,13 @@ describe('mix processor', function () {
 
   it('a packet that ends at the mix goes to onFinalHop (its own loop), else it is dropped', async function () {
     const loops: number[] = [];
-    const own = setup([{ epoch: 1, key: last.key }], { onFinalHop: () => (loops.push(1), true) });
+    const own = setup([{ epoch: 1, key: last.key }], { onFinalHop: async () => (loops.push(1), true) });
     const p1 = packetVia([me, last]);
     const atLast = sphinx.unwrap(me.key, p1).packet!;
     await own.mix.accept(atLast);
     assert.deepEqual(loops, [1]);
     const other = setup([{ epoch: 1, key: last.key }]);
     await other.mix.accept(sphinx.unwrap(me.key, packetVia([me, last])).packet!);
-    assert.deepEqual(other.mix.dropCounts(), { 'final-hop-at-mix': 1 });
+    assert.deepEqual(other.mix.dropCounts(), { 'final-hop-refused': 1 });
   });
 });
