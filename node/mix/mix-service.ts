@@ -1,0 +1,179 @@
+// The mix role on a libp2p host: packets arrive on the packet link, go
+// through the MixProcessor (unwrap, replay check, delay) and leave on the
+// packet link to the next hop named by the topology document. The mix also
+// sends its own loop cover at rate λM (Loopix §4.4): loops cross the later
+// layers, a gateway and the earlier layers and come back, so a mix that stops
+// seeing its loops return knows the network is dropping or delaying packets.
+
+import { peerIdFromPublicKey } from '@libp2p/peer-id';
+import { publicKeyFromRaw } from '@libp2p/crypto/keys';
+import type { PeerId } from '@libp2p/interface';
+import { concatBytes, ctEqual, toHex } from '../../protocol/bytes.js';
+import { sha256 } from '../../protocol/crypto/hash.js';
+import type { NodeEntry } from '../../protocol/pki/document.js';
+import type { Topology } from '../../protocol/pki/routes.js';
+import { delay, newPacket, recipient, type Geometry, type PathHop, type RoutingCommand } from '../../protocol/sphinx/index.js';
+import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
+import { PoissonSchedule, sampleHopDelaysMs } from '../../protocol/traffic/exponential.js';
+import { cryptoUniform, type Uniform } from '../../protocol/traffic/uniform.js';
+import type { Host } from '../net/host.js';
+import { PacketLink } from '../net/packet-link.js';
+import type { Logger } from '../ops/log.js';
+import { MixProcessor, type EpochKey, type MixDeps, type MixLimits } from './mix-processor.js';
+
+/** Where the service finds the topology: the current epoch's document, and the neighbouring ones still in use. */
+export interface TopologyView {
+  /** The document of the epoch at `nowMs`, if verified and held. */
+  current(nowMs: number): Topology | null;
+  /** Every document held (current, previous during its grace, next). */
+  all(): readonly Topology[];
+}
+
+export interface MixServiceOptions {
+  host: Host;
+  geometry: Geometry;
+  clock: Clock;
+  /** This node's Sphinx node id. */
+  nodeId: Uint8Array;
+  keys(nowMs: number): EpochKey[];
+  checkReplay(epoch: number, tag: Uint8Array): Promise<boolean>;
+  topology: TopologyView;
+  /** Mean per-hop delay rate μ (1/s) and loop rate λM (1/s, 0 for none), from the document. */
+  traffic(): { mu: number; lambdaM: number } | null;
+  limits: MixLimits & { linkQueue: number };
+  log: Logger;
+  uniform?: Uniform;
+  /** Extra final-hop handling (a gateway's mailbox deposit); the mix's own loops are handled here. */
+  onFinalHop?: MixDeps['onFinalHop'];
+}
+
+const LOOP_DOMAIN = new TextEncoder().encode('chaff-mix-loop-v1\0');
+
+export class MixService {
+  readonly processor: MixProcessor;
+  readonly link: PacketLink;
+  loopsSent = 0;
+  loopsReturned = 0;
+  loopsFailed = 0;
+  readonly #o: MixServiceOptions;
+  readonly #uniform: Uniform;
+  readonly #loopId: Uint8Array;
+  readonly #peers = new Map<string, PeerId>();
+  #loopTimer: TimerHandle | null = null;
+  #stopped = false;
+
+  constructor(options: MixServiceOptions) {
+    this.#o = options;
+    this.#uniform = options.uniform ?? cryptoUniform();
+    // The recipient id of this mix's own loops: only it can recognise them.
+    this.#loopId = sha256(concatBytes(LOOP_DOMAIN, options.nodeId));
+    this.processor = new MixProcessor(
+      {
+        geometry: options.geometry,
+        clock: options.clock,
+        keys: () => options.keys(options.clock.now()),
+        checkReplay: options.checkReplay,
+        forward: (nodeId, packet) => this.#forward(nodeId, packet),
+        onFinalHop: async (commands, payload) => {
+          if (this.#isOwnLoop(commands)) {
+            this.loopsReturned++;
+            return true;
+          }
+          return (await options.onFinalHop?.(commands, payload)) ?? false;
+        },
+        onDrop: (reason) => options.log.debug('packet dropped', { reason }),
+      },
+      options.limits,
+    );
+    this.link = new PacketLink(options.host, {
+      packetLength: options.geometry.packetLength,
+      queueCapacity: options.limits.linkQueue,
+      onFrame: (frame) => void this.processor.accept(frame),
+      acceptPeer: (peer) => this.#isKnownPeer(peer),
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.link.start();
+    this.#scheduleLoop(this.#o.clock.now());
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#loopTimer?.cancel();
+    this.processor.stop();
+    await this.link.stop();
+  }
+
+  #isOwnLoop(commands: RoutingCommand[]): boolean {
+    return commands.some((c) => c.type === 'recipient' && ctEqual(c.id, this.#loopId));
+  }
+
+  #peerOf(entry: NodeEntry): PeerId {
+    const key = toHex(entry.identityKey);
+    let peer = this.#peers.get(key);
+    if (!peer) {
+      peer = peerIdFromPublicKey(publicKeyFromRaw(entry.identityKey));
+      this.#peers.set(key, peer);
+    }
+    return peer;
+  }
+
+  #isKnownPeer(peer: PeerId): boolean {
+    const raw = peer.publicKey?.raw;
+    if (!raw) return false;
+    return this.#o.topology.all().some((t) => [...t.document.gateways, ...t.document.layers.flat()].some((e) => ctEqual(e.identityKey, raw)));
+  }
+
+  /** The next hop's entry in the newest document that lists it. */
+  #entry(nodeId: Uint8Array): NodeEntry | undefined {
+    const docs = [...this.#o.topology.all()].sort((a, b) => b.epoch - a.epoch);
+    for (const t of docs) {
+      const e = t.node(nodeId);
+      if (e) return e;
+    }
+    return undefined;
+  }
+
+  #forward(nodeId: Uint8Array, packet: Uint8Array): 'sent' | 'unknown' | 'queue-full' {
+    const entry = this.#entry(nodeId);
+    if (!entry) return 'unknown';
+    return this.link.send(this.#peerOf(entry), entry.addresses, packet) ? 'sent' : 'queue-full';
+  }
+
+  #scheduleLoop(fromMs: number): void {
+    if (this.#stopped) return;
+    const traffic = this.#o.traffic();
+    if (!traffic || traffic.lambdaM <= 0) {
+      // No document (or no mix loops) yet: look again in a second.
+      this.#loopTimer = this.#o.clock.at(fromMs + 1000, () => this.#scheduleLoop(this.#o.clock.now()));
+      return;
+    }
+    const at = new PoissonSchedule(traffic.lambdaM, this.#uniform).next(fromMs);
+    this.#loopTimer = this.#o.clock.at(at, () => {
+      this.#sendLoop(traffic.mu);
+      this.#scheduleLoop(at);
+    });
+  }
+
+  #sendLoop(mu: number): void {
+    const now = this.#o.clock.now();
+    const topology = this.#o.topology.current(now);
+    if (!topology) return;
+    try {
+      const route = topology.mixLoopRoute(this.#o.nodeId, this.#uniform);
+      const delays = sampleHopDelaysMs(1000 / mu, route.length, this.#uniform);
+      const path: PathHop[] = route.map((e, i) => ({
+        id: e.nodeId,
+        publicKey: e.sphinxKeys.current,
+        commands: i === route.length - 1 ? [recipient(this.#loopId)] : [delay(delays[i])],
+      }));
+      const packet = newPacket(this.#o.geometry, path, new Uint8Array(this.#o.geometry.forwardPayloadLength));
+      if (this.#forward(route[0].nodeId, packet) === 'sent') this.loopsSent++;
+      else this.loopsFailed++;
+    } catch (err) {
+      this.loopsFailed++;
+      this.#o.log.warn('mix loop not sent', { error: (err as Error).message });
+    }
+  }
+}
