@@ -146,6 +146,11 @@ export class AuthorityState {
     return true;
   }
 
+  /** The document bytes this authority signed (or adopted) for `epoch`, or null before it has. */
+  built(epoch: number): Uint8Array | null {
+    return this.#rounds.get(epoch)?.built ?? null;
+  }
+
   /** The threshold-signed document for `epoch`, with every signature collected so far, or null. */
   published(epoch: number): SignedDocument | null {
     const round = this.#rounds.get(epoch);

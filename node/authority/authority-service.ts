@@ -1,0 +1,473 @@
+// A directory authority on the network (docs/pki.md §Network protocols): one
+// AuthorityState served over libp2p RPC and driven by a Clock.
+//
+// For each epoch E + 1, during epoch E (fractions of the epoch):
+//   0 – 50 %  nodes upload descriptors (/chaff/pki/descriptor/1)
+//   50 %      share the descriptors held with every other authority (/chaff/pki/share/1)
+//   70 %      build and sign; send (document, signature) to every other
+//             authority (/chaff/pki/signature/1), retrying a failed send until 90 %
+//             publish as soon as a majority of signatures over the same bytes is in
+//   90 %      not published? fetch the published document from the others
+//             (/chaff/pki/document/1) and adopt it once verified; retry until
+//             70 % of E + 1
+// An authority that starts after 70 % goes straight to fetching. Published
+// documents are kept on disk (documents/<epoch>.bin) and reloaded on start.
+
+import { join } from 'node:path';
+import type { Logger, PeerId } from '@libp2p/interface';
+import { ctEqual, toHex } from '../../protocol/bytes.js';
+import type { Ed25519PrivateKey } from '../../protocol/crypto/ed25519.js';
+import { decodeDocument, type NetworkParams } from '../../protocol/pki/document.js';
+import { epochAt, epochStart, type EpochClock } from '../../protocol/pki/epoch.js';
+import { decodeSignedDocument, encodeSignedDocument, validSigners, type DocumentSignature, type SignedDocument } from '../../protocol/pki/signatures.js';
+import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
+import type { Host } from '../net/host.js';
+import { callRpc, RpcError, RpcRefusal, serveRpc, type RpcServerStats } from '../net/rpc.js';
+import type { AuthorityPeer } from '../pki/authority-peers.js';
+import { DocumentStore } from '../pki/document-store.js';
+import {
+  decodeDescriptorRequest,
+  decodeDocumentRequest,
+  decodeShareRequest,
+  decodeSignatureRequest,
+  encodeDocumentRequest,
+  encodeShareRequest,
+  encodeSignatureRequest,
+  MAX_DOCUMENT_RESPONSE_BYTES,
+  MAX_REQUEST_BYTES,
+  PKI_PROTOCOLS,
+  type PkiProtocol,
+} from '../pki/wire.js';
+import { AuthorityState, type DescriptorRejection } from './authority-state.js';
+
+/** When each step runs, as a fraction of the epoch before the one being built. */
+export interface AuthoritySchedule {
+  share: number;
+  sign: number;
+  /** Signature sends are retried until here; then a missing document is fetched. */
+  fetch: number;
+}
+
+export const DEFAULT_SCHEDULE: AuthoritySchedule = { share: 0.5, sign: 0.7, fetch: 0.9 };
+
+export interface AuthorityServiceOptions {
+  host: Host;
+  /** This authority's PKI signing key (the host's libp2p key: see node/pki/signing-key.ts). */
+  identity: Ed25519PrivateKey;
+  /** Every configured authority, this one included. */
+  authorities: readonly AuthorityPeer[];
+  params: NetworkParams;
+  clock: Clock;
+  /** Published documents are kept in `<dataDir>/documents/`. */
+  dataDir: string;
+  schedule?: Partial<AuthoritySchedule>;
+  /** Deadline for each outgoing RPC. Default: min(10 s, a tenth of the epoch). */
+  rpcTimeoutMs?: number;
+  /** Published documents kept on disk, counting back from the current epoch. Default 8. */
+  keepEpochs?: number;
+  random?: () => number;
+}
+
+export type DescriptorRefusal = DescriptorRejection | 'malformed';
+export type PeerRefusal = 'not-authority' | 'malformed' | 'wrong-epoch';
+export type SignatureRefusal = PeerRefusal | 'wrong-signer' | 'bad-signature' | 'mismatch';
+
+export interface AuthorityStats {
+  descriptorsAccepted: number;
+  descriptorsRefused: Record<DescriptorRefusal, number>;
+  sharesSent: number;
+  shareFailures: number;
+  sharesReceived: number;
+  sharesRefused: Record<PeerRefusal, number>;
+  signaturesSent: number;
+  signatureFailures: number;
+  /** Counted, or held until this authority has signed. */
+  signaturesReceived: number;
+  signaturesRefused: Record<SignatureRefusal, number>;
+  documentsPublished: number;
+  documentsAdopted: number;
+  documentsLoaded: number;
+  /** Files on disk that could not be parsed or verified (left in place). */
+  documentsCorrupt: number;
+  documentsServed: number;
+  documentRequestsRefused: Record<'malformed' | 'not-published', number>;
+  /** The RPC servers' own drop counters, per protocol. */
+  rpc: Record<PkiProtocol, RpcServerStats>;
+}
+
+const zero = <K extends string>(keys: readonly K[]): Record<K, number> => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+
+export class AuthorityService {
+  readonly #o: AuthorityServiceOptions;
+  readonly #schedule: AuthoritySchedule;
+  readonly #epochs: EpochClock;
+  readonly #state: AuthorityState;
+  readonly #store: DocumentStore;
+  readonly #log: Logger;
+  readonly #self: AuthorityPeer;
+  readonly #others: AuthorityPeer[];
+  readonly #timers = new Set<TimerHandle>();
+  /** Signatures that arrived before this authority signed: epoch → signer → request. */
+  readonly #pending = new Map<number, Map<string, { document: Uint8Array; signature: DocumentSignature }>>();
+  /** Signature count last written to disk, per published epoch. */
+  readonly #saved = new Map<number, number>();
+  readonly #fetching = new Set<number>();
+  /** Epochs whose document came from the others (or from disk), not from this authority's round. */
+  readonly #adopted = new Set<number>();
+  readonly #stats: AuthorityStats;
+  #running = false;
+
+  constructor(options: AuthorityServiceOptions) {
+    this.#o = options;
+    this.#schedule = { ...DEFAULT_SCHEDULE, ...options.schedule };
+    const s = this.#schedule;
+    if (!(0 <= s.share && s.share <= s.sign && s.sign < s.fetch && s.fetch < 1)) throw new RangeError('AuthorityService: schedule must satisfy 0 ≤ share ≤ sign < fetch < 1');
+    this.#epochs = { genesisMs: options.params.genesisMs, epochDurationMs: options.params.epochDurationMs };
+    this.#state = new AuthorityState({ identity: options.identity, authorityKeys: options.authorities.map((a) => a.identityKey), params: options.params });
+    this.#store = new DocumentStore(join(options.dataDir, 'documents'));
+    this.#log = options.host.logger.forComponent('chaff:authority');
+    const self = options.authorities.find((a) => ctEqual(a.identityKey, options.identity.publicKey));
+    if (!self) throw new RangeError('AuthorityService: this authority is not in the configured authority set');
+    if (!self.peerId.equals(options.host.peerId)) throw new RangeError('AuthorityService: the host key is not the authority identity key');
+    this.#self = self;
+    this.#others = options.authorities.filter((a) => a !== self);
+    const emptyRpc = (): RpcServerStats => ({ served: 0, drops: { oversize: 0, truncated: 0, timeout: 0, refused: 0, 'handler-error': 0 } });
+    this.#stats = {
+      descriptorsAccepted: 0,
+      descriptorsRefused: zero(['invalid', 'wrong-epoch', 'too-late', 'older-version', 'malformed']),
+      sharesSent: 0,
+      shareFailures: 0,
+      sharesReceived: 0,
+      sharesRefused: zero(['not-authority', 'malformed', 'wrong-epoch']),
+      signaturesSent: 0,
+      signatureFailures: 0,
+      signaturesReceived: 0,
+      signaturesRefused: zero(['not-authority', 'malformed', 'wrong-epoch', 'wrong-signer', 'bad-signature', 'mismatch']),
+      documentsPublished: 0,
+      documentsAdopted: 0,
+      documentsLoaded: 0,
+      documentsCorrupt: 0,
+      documentsServed: 0,
+      documentRequestsRefused: zero(['malformed', 'not-published']),
+      rpc: { descriptor: emptyRpc(), share: emptyRpc(), signature: emptyRpc(), document: emptyRpc() },
+    };
+  }
+
+  /** Live counters. */
+  stats(): AuthorityStats {
+    return this.#stats;
+  }
+
+  /** The published (or adopted) document for `epoch` with every signature held, or null. */
+  published(epoch: number): SignedDocument | null {
+    return this.#state.published(epoch);
+  }
+
+  get #duration(): number {
+    return this.#epochs.epochDurationMs;
+  }
+
+  get #rpcTimeoutMs(): number {
+    return this.#o.rpcTimeoutMs ?? Math.max(500, Math.min(10_000, this.#duration / 10));
+  }
+
+  #epochNow(): number {
+    return epochAt(this.#o.clock.now(), this.#epochs);
+  }
+
+  /** Reloads documents from disk, serves the four protocols and starts the schedule. */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    await this.#reload();
+    const serve = async (p: PkiProtocol, handler: (body: Uint8Array, from: PeerId) => Uint8Array | Promise<Uint8Array>): Promise<void> => {
+      this.#stats.rpc[p] = await serveRpc(this.#o.host, PKI_PROTOCOLS[p], handler, {
+        maxRequestBytes: MAX_REQUEST_BYTES[p],
+        timeoutMs: this.#rpcTimeoutMs,
+        onDrop: (reason, from) => this.#log('%s: drop %s from %p', p, reason, from),
+      });
+    };
+    await serve('descriptor', (b) => this.#onDescriptor(b));
+    await serve('share', (b, from) => this.#onShare(b, from));
+    await serve('signature', (b, from) => this.#onSignature(b, from));
+    await serve('document', (b) => this.#onDocument(b));
+    this.#running = true;
+    this.#scheduleEpoch(this.#epochNow());
+  }
+
+  /** Stops the schedule and unregisters the protocols (the host is the caller's). */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    for (const t of this.#timers) t.cancel();
+    this.#timers.clear();
+    await this.#o.host.unhandle(Object.values(PKI_PROTOCOLS));
+  }
+
+  async #reload(): Promise<void> {
+    const { documents, corrupt } = await this.#store.loadAll();
+    for (const name of corrupt) this.#log.error('documents/%s is unreadable; ignored', name);
+    this.#stats.documentsCorrupt += corrupt.length;
+    for (const { epoch, signed } of documents) {
+      try {
+        const doc = decodeDocument(signed.document);
+        if (doc.epoch !== epoch) throw new Error(`holds epoch ${doc.epoch}`);
+        this.#state.adopt(signed);
+        this.#saved.set(epoch, signed.signatures.length);
+        this.#adopted.add(epoch);
+        this.#stats.documentsLoaded++;
+      } catch (err) {
+        this.#stats.documentsCorrupt++;
+        this.#log.error('documents/%d.bin does not verify (%s); ignored', epoch, (err as Error).message);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ schedule
+
+  #after(atMs: number, fn: () => unknown): void {
+    if (!this.#running) return;
+    const handle = this.#o.clock.at(atMs, () => {
+      this.#timers.delete(handle);
+      if (!this.#running) return;
+      try {
+        Promise.resolve(fn()).catch((err: unknown) => this.#log.error('scheduled step failed: %s', (err as Error).message));
+      } catch (err) {
+        this.#log.error('scheduled step failed: %s', (err as Error).message);
+      }
+    });
+    this.#timers.add(handle);
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.#running) return resolve();
+      const handle = this.#o.clock.at(this.#o.clock.now() + ms, () => {
+        this.#timers.delete(entry);
+        resolve();
+      });
+      // A stop() cancels the timer; resolve anyway so no loop hangs.
+      const entry: TimerHandle = { cancel: () => (handle.cancel(), resolve()) };
+      this.#timers.add(entry);
+    });
+  }
+
+  /** Arms every step of the round for epoch + 1 that is still ahead, and the next epoch. */
+  #scheduleEpoch(epoch: number): void {
+    const start = epochStart(epoch, this.#epochs);
+    const at = (f: number): number => start + Math.floor(f * this.#duration);
+    const now = this.#o.clock.now();
+    const next = epoch + 1;
+    if (!this.#state.published(epoch)) void this.#fetchUntil(epoch, at(this.#schedule.sign));
+    if (now < at(this.#schedule.sign)) {
+      this.#after(Math.max(now, at(this.#schedule.share)), () => this.#share(next));
+      this.#after(at(this.#schedule.sign), () => this.#sign(next, at(this.#schedule.fetch)));
+      this.#after(at(this.#schedule.fetch), () => this.#fetchUntil(next, epochStart(next, this.#epochs) + Math.floor(this.#schedule.sign * this.#duration)));
+    } else {
+      void this.#fetchUntil(next, epochStart(next, this.#epochs) + Math.floor(this.#schedule.sign * this.#duration));
+    }
+    this.#after(start + this.#duration, () => {
+      const e = epoch + 1;
+      this.#state.pruneBefore(e);
+      for (const k of this.#pending.keys()) if (k <= e) this.#pending.delete(k);
+      for (const k of this.#saved.keys()) if (k < e - 1) this.#saved.delete(k);
+      for (const k of this.#adopted) if (k < e - 1) this.#adopted.delete(k);
+      this.#store.pruneBefore(e - (this.#o.keepEpochs ?? 8)).catch(() => undefined);
+      this.#scheduleEpoch(e);
+    });
+  }
+
+  async #share(epoch: number): Promise<void> {
+    const descriptors = this.#state.descriptorsFor(epoch);
+    if (descriptors.length === 0) return;
+    const body = encodeShareRequest({ epoch, descriptors });
+    await Promise.all(
+      this.#others.map(async (peer) => {
+        try {
+          await this.#call(peer, 'share', body, 1024);
+          this.#stats.sharesSent++;
+        } catch (err) {
+          this.#stats.shareFailures++;
+          this.#log('share for epoch %d to %s failed: %s', epoch, peer.name, (err as Error).message);
+        }
+      }),
+    );
+  }
+
+  async #sign(epoch: number, retryUntil: number): Promise<void> {
+    if (this.#state.published(epoch)) return; // adopted already
+    const { document, signature } = this.#state.sign(epoch);
+    for (const p of this.#pending.get(epoch)?.values() ?? []) {
+      if (ctEqual(p.document, document)) this.#state.addSignature(epoch, p.document, p.signature);
+      else this.#stats.signaturesRefused.mismatch++;
+    }
+    this.#pending.delete(epoch);
+    await this.#persistIfPublished(epoch);
+    const body = encodeSignatureRequest({ epoch, document, signature });
+    await Promise.all(this.#others.map((peer) => this.#sendSignature(peer, epoch, body, retryUntil)));
+  }
+
+  async #sendSignature(peer: AuthorityPeer, epoch: number, body: Uint8Array, retryUntil: number): Promise<void> {
+    const attempts = 3;
+    const gap = Math.max(50, Math.floor((retryUntil - this.#o.clock.now()) / attempts));
+    for (let i = 0; i < attempts && this.#running; i++) {
+      try {
+        await this.#call(peer, 'signature', body, 1024);
+        this.#stats.signaturesSent++;
+        return;
+      } catch (err) {
+        this.#log('signature for epoch %d to %s failed: %s', epoch, peer.name, (err as Error).message);
+        if (err instanceof RpcError && err.code === 'refused') break; // it signed something else: retrying will not help
+      }
+      if (this.#o.clock.now() + gap >= retryUntil) break;
+      await this.#sleep(gap);
+    }
+    this.#stats.signatureFailures++;
+  }
+
+  /** Fetches the published document for `epoch` from the others until adopted or `deadline`. */
+  async #fetchUntil(epoch: number, deadline: number): Promise<void> {
+    if (this.#fetching.has(epoch) || this.#others.length === 0) return;
+    this.#fetching.add(epoch);
+    try {
+      let backoff = Math.max(50, Math.floor(this.#duration / 20));
+      while (this.#running && !this.#state.published(epoch) && this.#o.clock.now() < deadline) {
+        if (await this.#fetchOnce(epoch)) return;
+        await this.#sleep(Math.min(backoff, Math.max(0, deadline - this.#o.clock.now())));
+        backoff = Math.min(backoff * 2, Math.floor(this.#duration / 5));
+      }
+    } finally {
+      this.#fetching.delete(epoch);
+    }
+  }
+
+  async #fetchOnce(epoch: number): Promise<boolean> {
+    const random = this.#o.random ?? Math.random;
+    const order = [...this.#others].map((p) => ({ p, k: random() })).sort((a, b) => a.k - b.k).map((x) => x.p);
+    for (const peer of order) {
+      if (!this.#running || this.#state.published(epoch)) return true;
+      try {
+        const signed = decodeSignedDocument(await this.#call(peer, 'document', encodeDocumentRequest(epoch), MAX_DOCUMENT_RESPONSE_BYTES));
+        if (decodeDocument(signed.document).epoch !== epoch) throw new Error('document is for another epoch');
+        this.#state.adopt(signed); // verifies the majority of signatures
+        this.#stats.documentsAdopted++;
+        this.#adopted.add(epoch);
+        this.#log('adopted the document for epoch %d from %s', epoch, peer.name);
+        await this.#persistIfPublished(epoch);
+        return true;
+      } catch (err) {
+        this.#log('fetching epoch %d from %s failed: %s', epoch, peer.name, (err as Error).message);
+      }
+    }
+    return false;
+  }
+
+  #call(peer: AuthorityPeer, p: PkiProtocol, body: Uint8Array, maxResponseBytes: number): Promise<Uint8Array> {
+    return callRpc(this.#o.host, peer.peerId, peer.addresses, PKI_PROTOCOLS[p], body, { maxResponseBytes, timeoutMs: this.#rpcTimeoutMs });
+  }
+
+  /** Writes the published document when it is new or has gained signatures. */
+  async #persistIfPublished(epoch: number): Promise<void> {
+    const p = this.#state.published(epoch);
+    if (!p) return;
+    const saved = this.#saved.get(epoch);
+    if (saved !== undefined && saved >= p.signatures.length) return;
+    if (saved === undefined && !this.#adopted.has(epoch)) {
+      this.#stats.documentsPublished++;
+      this.#log('published the document for epoch %d (%d signatures)', epoch, p.signatures.length);
+    }
+    this.#saved.set(epoch, p.signatures.length);
+    try {
+      await this.#store.save(epoch, p);
+    } catch (err) {
+      this.#saved.delete(epoch);
+      this.#log.error('cannot write the document for epoch %d: %s', epoch, (err as Error).message);
+    }
+  }
+
+  // ------------------------------------------------------------ handlers
+
+  #refuse<K extends string>(counter: Record<K, number>, reason: K, detail: string): never {
+    counter[reason]++;
+    throw new RpcRefusal(detail);
+  }
+
+  #authority(from: PeerId): AuthorityPeer | undefined {
+    return this.#others.find((a) => a.peerId.equals(from));
+  }
+
+  #onDescriptor(body: Uint8Array): Uint8Array {
+    let signed;
+    try {
+      signed = decodeDescriptorRequest(body);
+    } catch (err) {
+      this.#refuse(this.#stats.descriptorsRefused, 'malformed', `malformed: ${(err as Error).message}`);
+    }
+    const rejection = this.#state.addDescriptor(signed, this.#o.clock.now());
+    if (rejection) this.#refuse(this.#stats.descriptorsRefused, rejection, rejection);
+    this.#stats.descriptorsAccepted++;
+    return new Uint8Array(0);
+  }
+
+  #onShare(body: Uint8Array, from: PeerId): Uint8Array {
+    const r = this.#stats.sharesRefused;
+    const peer = this.#authority(from);
+    if (!peer) this.#refuse(r, 'not-authority', 'not-authority');
+    let req;
+    try {
+      req = decodeShareRequest(body);
+    } catch (err) {
+      this.#refuse(r, 'malformed', `malformed: ${(err as Error).message}`);
+    }
+    if (req.epoch !== this.#epochNow() + 1) this.#refuse(r, 'wrong-epoch', 'wrong-epoch');
+    const kept = this.#state.mergeDescriptors(req.descriptors, this.#o.clock.now());
+    this.#stats.sharesReceived++;
+    this.#log('%s shared %d descriptors for epoch %d (%d kept)', peer.name, req.descriptors.length, req.epoch, kept);
+    return new Uint8Array(0);
+  }
+
+  async #onSignature(body: Uint8Array, from: PeerId): Promise<Uint8Array> {
+    const r = this.#stats.signaturesRefused;
+    const peer = this.#authority(from);
+    if (!peer) this.#refuse(r, 'not-authority', 'not-authority');
+    let req;
+    try {
+      req = decodeSignatureRequest(body);
+    } catch (err) {
+      this.#refuse(r, 'malformed', `malformed: ${(err as Error).message}`);
+    }
+    const current = this.#epochNow();
+    // The epoch being built, or (a late message across the boundary) the current one.
+    if (req.epoch !== current + 1 && req.epoch !== current) this.#refuse(r, 'wrong-epoch', 'wrong-epoch');
+    if (!ctEqual(req.signature.identityKey, peer.identityKey)) this.#refuse(r, 'wrong-signer', 'wrong-signer');
+    if (validSigners({ document: req.document, signatures: [req.signature] }, [peer.identityKey]).size !== 1) {
+      this.#refuse(r, 'bad-signature', 'bad-signature');
+    }
+    const built = this.#state.built(req.epoch);
+    if (built === null) {
+      // It signed before this authority did (clocks are never exactly equal): hold it until we sign.
+      let held = this.#pending.get(req.epoch);
+      if (!held) this.#pending.set(req.epoch, (held = new Map()));
+      held.set(toHex(peer.identityKey), { document: req.document, signature: req.signature });
+      this.#stats.signaturesReceived++;
+      return new Uint8Array(0);
+    }
+    if (!ctEqual(built, req.document)) this.#refuse(r, 'mismatch', 'mismatch: signed a different document');
+    this.#state.addSignature(req.epoch, req.document, req.signature);
+    this.#stats.signaturesReceived++;
+    await this.#persistIfPublished(req.epoch);
+    return new Uint8Array(0);
+  }
+
+  #onDocument(body: Uint8Array): Uint8Array {
+    let epoch;
+    try {
+      epoch = decodeDocumentRequest(body);
+    } catch (err) {
+      this.#refuse(this.#stats.documentRequestsRefused, 'malformed', `malformed: ${(err as Error).message}`);
+    }
+    const p = this.#state.published(epoch);
+    if (!p) this.#refuse(this.#stats.documentRequestsRefused, 'not-published', 'not published yet');
+    this.#stats.documentsServed++;
+    return encodeSignedDocument(p);
+  }
+}

@@ -1,0 +1,52 @@
+// The PKI client never takes one authority's word.
+
+import assert from 'node:assert/strict';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { buildDocument, encodeDocument } from '../../../protocol/pki/document.js';
+import { encodeSignedDocument, signDocument, verifyDocument, type SignedDocument } from '../../../protocol/pki/signatures.js';
+import { createHost, type Host } from '../../../node/net/host.js';
+import { serveRpc } from '../../../node/net/rpc.js';
+import { peerIdOfIdentityKey, type AuthorityPeer } from '../../../node/pki/authority-peers.js';
+import { PkiClient, PkiFetchError } from '../../../node/pki/pki-client.js';
+import { pkiSigningKey } from '../../../node/pki/signing-key.js';
+import { PKI_PROTOCOLS } from '../../../node/pki/wire.js';
+import { keyFor, PARAMS, signedFor } from '../../helpers/pki-fixtures.js';
+
+describe('node/pki/pki-client', function () {
+  this.timeout(20_000);
+  const hosts: Host[] = [];
+  afterEach(async () => Promise.all(hosts.splice(0).map((h) => h.stop())));
+
+  it('refuses a document one authority serves with only its own (or forged) signatures', async function () {
+    const rogueKey = await generateKeyPair('Ed25519');
+    const rogue = await createHost({ privateKey: rogueKey, listen: ['/ip4/127.0.0.1/tcp/0'] });
+    const me = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] });
+    hosts.push(rogue, me);
+    const others = [keyFor(201), keyFor(202)];
+    const peer = (name: string, identityKey: Uint8Array, addresses: string[]): AuthorityPeer => ({ name, identityKey, peerId: peerIdOfIdentityKey(identityKey), addresses });
+    const authorities = [
+      peer('rogue', rogueKey.publicKey.raw, rogue.getMultiaddrs().map(String)),
+      ...others.map((k, i) => peer(`down-${i}`, k.publicKey, ['/ip4/127.0.0.1/tcp/1'])),
+    ];
+    const document = encodeDocument(buildDocument(7, PARAMS, [signedFor(1, 7), signedFor(50, 7, 'gateway')]));
+    const own = signDocument(document, pkiSigningKey(rogueKey));
+    let serve: SignedDocument = { document, signatures: [own] };
+    await serveRpc(rogue, PKI_PROTOCOLS.document, () => encodeSignedDocument(serve), { maxRequestBytes: 8 });
+    const client = new PkiClient({ host: me, authorities, rpcTimeoutMs: 2000 });
+
+    const check = async () =>
+      assert.rejects(client.fetchDocument(7), (e: unknown) => e instanceof PkiFetchError && e.attempts.some((a) => a.authority === 'rogue' && /1 valid of 2 needed/.test(a.error)));
+    await check();
+    serve = { document, signatures: [own, ...others.map((k) => ({ identityKey: k.publicKey, signature: crypto.getRandomValues(new Uint8Array(64)) }))] };
+    await check();
+    assert.equal(client.stats().documentsRejected, 2);
+    assert.equal(client.cached(7), undefined);
+
+    // With a second genuine signature it is accepted (and cached).
+    serve = { document, signatures: [own, signDocument(document, others[0])] };
+    const got = await client.fetchDocument(7);
+    assert.equal(got.document.epoch, 7);
+    assert.equal(client.cached(7), got);
+    assert.deepEqual(verifyDocument(got.signed, authorities.map((a) => a.identityKey)).epoch, 7);
+  });
+});
