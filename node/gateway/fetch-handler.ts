@@ -1,0 +1,137 @@
+// The gateway's side of the mailbox fetch (docs/gateway.md §Fetch): checks a
+// signed request against the connection it came on, deletes what the client
+// acknowledged, and answers with exactly `fetchBatch` entries of
+// `bodyLength` bytes, whatever the mailbox holds.
+
+import { randomBytes } from 'node:crypto';
+import { toHex, ctEqual } from '../../protocol/bytes.js';
+import { decodeFetchRequest, encodeFetchReply, FetchFormatError, mailboxIdOf } from '../../protocol/wire/fetch.js';
+import type { MailboxStore } from '../store/mailbox-store.js';
+import type { ClientRegistry } from './client-registry.js';
+
+export const FETCH_DROP_REASONS = [
+  /** Not a well-formed, correctly signed request. */
+  'malformed',
+  /** Signed by a key other than the connection's authenticated peer. */
+  'wrong-key',
+  /** The client never registered here. */
+  'unregistered',
+  /** The counter is not above the last one seen from this client. */
+  'old-counter',
+  /** The mailbox store failed (closed, disk error). */
+  'store-error',
+] as const;
+export type FetchDropReason = (typeof FETCH_DROP_REASONS)[number];
+
+/** A refused fetch: `reason` is counted; the message may go back to the client. */
+export class FetchRefusedError extends Error {
+  constructor(
+    readonly reason: FetchDropReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FetchRefusedError';
+  }
+}
+
+export interface FetchStats {
+  served: number;
+  /** Messages handed out (real entries), over all replies. */
+  messagesServed: number;
+  /** Acknowledged ids deleted. */
+  acked: number;
+  drops: Record<FetchDropReason, number>;
+}
+
+export interface FetchHandlerDeps {
+  readonly mailboxes: MailboxStore;
+  readonly registry: ClientRegistry;
+  /** Entries in every reply. */
+  readonly fetchBatch: number;
+  /** Body length of every entry: payload tag + forward payload. */
+  readonly bodyLength: number;
+  readonly random?: (n: number) => Uint8Array;
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+export class FetchHandler {
+  readonly #deps: FetchHandlerDeps;
+  readonly #random: (n: number) => Uint8Array;
+  // The last counter seen per client (mailbox id hex), in memory only. This
+  // suffices because a request is only accepted on a connection whose
+  // Noise-authenticated peer is the signing key: nobody but the key's holder
+  // can deliver a request for it, and a recorded request cannot be replayed
+  // onto another connection (an observer sees only Noise ciphertext and
+  // cannot complete a handshake as the client). The counter therefore only
+  // orders the client's own requests (a duplicated or delayed retransmission
+  // must not ack or fetch twice); after a gateway restart the client's next
+  // request is accepted whatever its counter, which gives the client nothing
+  // it could not get by signing a fresh request.
+  readonly #lastCounter = new Map<string, bigint>();
+  #served = 0;
+  #messagesServed = 0;
+  #acked = 0;
+  readonly #drops = Object.fromEntries(FETCH_DROP_REASONS.map((r) => [r, 0])) as Record<FetchDropReason, number>;
+
+  constructor(deps: FetchHandlerDeps) {
+    if (!Number.isInteger(deps.fetchBatch) || deps.fetchBatch < 1 || deps.fetchBatch > 0xffff) throw new RangeError(`fetchBatch must be 1 … 65535, got ${deps.fetchBatch}`);
+    if (!Number.isInteger(deps.bodyLength) || deps.bodyLength < 1) throw new RangeError(`bodyLength must be a positive integer, got ${deps.bodyLength}`);
+    this.#deps = deps;
+    this.#random = deps.random ?? ((n) => new Uint8Array(randomBytes(n)));
+  }
+
+  /**
+   * Answers `request` from the connection authenticated as `peerKey` (raw
+   * Ed25519, or null if the peer has no Ed25519 key). Throws
+   * FetchRefusedError (counted) when refused.
+   */
+  async handle(request: Uint8Array, peerKey: Uint8Array | null): Promise<Uint8Array> {
+    let decoded;
+    try {
+      decoded = decodeFetchRequest(request);
+    } catch (err) {
+      if (err instanceof FetchFormatError) throw this.#refuse('malformed', err.message);
+      throw err;
+    }
+    if (peerKey === null || !ctEqual(decoded.clientKey, peerKey)) throw this.#refuse('wrong-key', 'the request is not signed by the connection’s peer');
+    const mailboxId = mailboxIdOf(decoded.clientKey);
+    if (!this.#deps.registry.has(mailboxId)) throw this.#refuse('unregistered', 'not registered with this gateway');
+    const client = toHex(mailboxId);
+    const last = this.#lastCounter.get(client);
+    if (last !== undefined && decoded.counter <= last) throw this.#refuse('old-counter', `counter ${decoded.counter} is not above ${last}`);
+    // Taken before any await, so two concurrent copies of one request cannot both pass.
+    this.#lastCounter.set(client, decoded.counter);
+
+    const { mailboxes, fetchBatch, bodyLength } = this.#deps;
+    let messages;
+    try {
+      // Ids beyond 2^53 were never issued by the store: nothing to delete.
+      const acks = decoded.acks.filter((id) => id <= MAX_SAFE).map(Number);
+      if (acks.length > 0) this.#acked += (await mailboxes.ack(mailboxId, acks)).acked;
+      messages = await mailboxes.fetch(mailboxId, fetchBatch);
+    } catch {
+      // The detail (folder, LevelDB message) stays here: the client gets a generic reason.
+      throw this.#refuse('store-error', 'the gateway could not read the mailbox');
+    }
+    const reply = encodeFetchReply(
+      decoded.counter,
+      messages.map((m) => ({ id: BigInt(m.id), body: m.message })),
+      fetchBatch,
+      bodyLength,
+      this.#random,
+    );
+    this.#served++;
+    this.#messagesServed += messages.length;
+    return reply;
+  }
+
+  stats(): FetchStats {
+    return { served: this.#served, messagesServed: this.#messagesServed, acked: this.#acked, drops: { ...this.#drops } };
+  }
+
+  #refuse(reason: FetchDropReason, message: string): FetchRefusedError {
+    this.#drops[reason]++;
+    return new FetchRefusedError(reason, message);
+  }
+}

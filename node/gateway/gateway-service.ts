@@ -1,0 +1,320 @@
+// The gateway role (a Loopix provider) on a libp2p host: clients register
+// with it, stream their Sphinx packets into the mixnet through it (it is hop
+// 1 of every path they build), and fetch their mailbox from it; packets whose
+// last hop it is are stored in those mailboxes. docs/gateway.md.
+//
+//   /chaff/client/register/1  RPC, empty body → the client's mailbox id (32 bytes)
+//   /chaff/client/send/1      fixed-size Sphinx frames, client → gateway
+//   /chaff/client/fetch/1     RPC, protocol/wire/fetch.ts request → reply
+//
+// Packets from relays arrive on the node's own PacketLink (/chaff/packet/1):
+// the daemon hands them to acceptPacket(). One MixProcessor serves both the
+// entry and the exit traffic. Every packet or request that is not taken is
+// counted by reason (stats()).
+
+import type { Libp2p, Logger, Stream, Connection, PeerId } from '@libp2p/interface';
+import { toHex } from '../../protocol/bytes.js';
+import type { Geometry } from '../../protocol/sphinx/index.js';
+import type { Clock } from '../../protocol/traffic/clock.js';
+import { FETCH_REQUEST_LENGTH, mailboxIdOf } from '../../protocol/wire/fetch.js';
+import { MixProcessor, type EpochKey, type MixDropReason } from '../mix/mix-processor.js';
+import { RpcRefusal, serveRpc, type RpcServerStats } from '../net/rpc.js';
+import type { MailboxCounters, MailboxStats, MailboxStore } from '../store/mailbox-store.js';
+import { clientKeyOf } from './client-identity.js';
+import type { ClientRegistry } from './client-registry.js';
+import { FetchHandler, FetchRefusedError, type FetchStats } from './fetch-handler.js';
+import { readFrames } from './frame-reader.js';
+import { MailboxDelivery, type DeliveryStats } from './mailbox-delivery.js';
+import { clientBucket, type TokenBucket } from './token-bucket.js';
+
+export const CLIENT_REGISTER_PROTOCOL = '/chaff/client/register/1';
+export const CLIENT_SEND_PROTOCOL = '/chaff/client/send/1';
+export const CLIENT_FETCH_PROTOCOL = '/chaff/client/fetch/1';
+
+/** Largest register request read before refusing (the body must be empty). */
+const MAX_REGISTER_REQUEST = 64;
+
+export const ENTRY_DROP_REASONS = [
+  /** The connection's peer has no Ed25519 key, so it cannot be a client: its stream is refused. */
+  'not-ed25519',
+  /** A frame from a client that has not registered here. */
+  'unregistered',
+  /** A frame over the client's token bucket. */
+  'rate-limited',
+  /** The stream ended inside a frame. */
+  'truncated',
+  /** A frame that arrived while the gateway was stopping. */
+  'stopped',
+] as const;
+export type EntryDropReason = (typeof ENTRY_DROP_REASONS)[number];
+
+export const REGISTER_DROP_REASONS = [
+  /** The request body was not empty. */
+  'malformed',
+  /** The connection's peer has no Ed25519 key. */
+  'not-ed25519',
+  /** The registry could not write. */
+  'store-error',
+] as const;
+export type RegisterDropReason = (typeof REGISTER_DROP_REASONS)[number];
+
+export type GatewayDropSite = 'entry' | 'exit' | 'fetch' | 'register' | 'mix';
+
+export interface GatewayLimits {
+  /** A client's total sending rate λP + λL + λD, packets per second. */
+  readonly clientRate: number;
+  /** Multiplier on clientRate for the per-client token bucket (e.g. 1.5). */
+  readonly rateHeadroom: number;
+  /** Entries in every fetch reply. */
+  readonly fetchBatch: number;
+  /** Packets accepted but not yet unwrapped (MixProcessor input queue). */
+  readonly inputQueue: number;
+  /** Packets held for their delay (MixProcessor delay queue). */
+  readonly delayQueue: number;
+  /** Entry streams a client connection may hold open at once. Default 2. */
+  readonly maxSendStreams?: number;
+  /** Deadline of one register or fetch exchange. Default 10 s. */
+  readonly rpcTimeoutMs?: number;
+}
+
+export interface GatewayDeps {
+  readonly host: Libp2p;
+  readonly geometry: Geometry;
+  readonly clock: Clock;
+  /** The node's Sphinx keys, most likely first (as MixProcessor wants). */
+  keys(): readonly EpochKey[];
+  /** Records `tag` for `epoch`; false if already there (the node's replay cache). */
+  checkReplay(epoch: number, tag: Uint8Array): Promise<boolean>;
+  /** Sends to the node with Sphinx id `nodeId` (the daemon maps ids to peers via the topology). */
+  forward(nodeId: Uint8Array, packet: Uint8Array): 'sent' | 'unknown' | 'queue-full';
+  readonly mailboxes: MailboxStore;
+  readonly registry: ClientRegistry;
+  /** Called on every counted drop, after counting (logs, metrics). */
+  onDrop?(site: GatewayDropSite, reason: string): void;
+}
+
+export interface GatewayStats {
+  registeredClients: number;
+  /** New registrations since start. */
+  registrations: number;
+  entry: { accepted: number; openStreams: number; drops: Record<EntryDropReason, number> };
+  exit: DeliveryStats;
+  fetch: FetchStats;
+  register: { drops: Record<RegisterDropReason, number> };
+  mix: { received: number; forwarded: number; inputDepth: number; delayDepth: number; drops: Partial<Record<MixDropReason, number>> };
+  rpc: { register: RpcServerStats | null; fetch: RpcServerStats | null };
+  mailbox: MailboxStats & { counters: MailboxCounters };
+}
+
+export class GatewayService {
+  /** Body length of a fetch entry: the largest final payload (a SURB reply: tag ‖ forward payload). */
+  readonly bodyLength: number;
+  readonly #deps: GatewayDeps;
+  readonly #limits: GatewayLimits;
+  readonly #log: Logger;
+  readonly #mix: MixProcessor;
+  readonly #delivery: MailboxDelivery;
+  readonly #fetch: FetchHandler;
+  /** Token buckets of registered clients that have sent, by mailbox id (hex). */
+  readonly #buckets = new Map<string, TokenBucket>();
+  readonly #streams = new Set<Stream>();
+  readonly #entryDrops = Object.fromEntries(ENTRY_DROP_REASONS.map((r) => [r, 0])) as Record<EntryDropReason, number>;
+  readonly #registerDrops = Object.fromEntries(REGISTER_DROP_REASONS.map((r) => [r, 0])) as Record<RegisterDropReason, number>;
+  #entryAccepted = 0;
+  #registrations = 0;
+  #rpc: { register: RpcServerStats | null; fetch: RpcServerStats | null } = { register: null, fetch: null };
+  #started = false;
+  #stopped = false;
+
+  constructor(deps: GatewayDeps, limits: GatewayLimits) {
+    if (!(limits.clientRate > 0) || !Number.isFinite(limits.clientRate)) throw new RangeError(`clientRate must be positive, got ${limits.clientRate}`);
+    if (!(limits.rateHeadroom >= 1) || !Number.isFinite(limits.rateHeadroom)) throw new RangeError(`rateHeadroom must be at least 1, got ${limits.rateHeadroom}`);
+    for (const name of ['fetchBatch', 'inputQueue', 'delayQueue'] as const) {
+      if (!Number.isInteger(limits[name]) || limits[name] < 1) throw new RangeError(`${name} must be a positive integer, got ${limits[name]}`);
+    }
+    this.#deps = deps;
+    this.#limits = limits;
+    this.#log = deps.host.logger.forComponent('chaff:gateway');
+    this.bodyLength = deps.geometry.payloadTagLength + deps.geometry.forwardPayloadLength;
+    this.#delivery = new MailboxDelivery({
+      mailboxes: deps.mailboxes,
+      registry: deps.registry,
+      clock: deps.clock,
+      maxBodyLength: this.bodyLength,
+      onDrop: (reason) => this.#report('exit', reason),
+    });
+    this.#fetch = new FetchHandler({ mailboxes: deps.mailboxes, registry: deps.registry, fetchBatch: limits.fetchBatch, bodyLength: this.bodyLength });
+    this.#mix = new MixProcessor(
+      {
+        geometry: deps.geometry,
+        clock: deps.clock,
+        keys: () => deps.keys(),
+        checkReplay: (epoch, tag) => deps.checkReplay(epoch, tag),
+        forward: (nodeId, packet) => deps.forward(nodeId, packet),
+        onFinalHop: (commands, payload) => this.#delivery.deliver(commands, payload),
+        onDrop: (reason) => this.#report('mix', reason),
+      },
+      { inputQueue: limits.inputQueue, delayQueue: limits.delayQueue },
+    );
+  }
+
+  /** Registers the three client protocols on the host. */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    const { host } = this.#deps;
+    const timeoutMs = this.#limits.rpcTimeoutMs;
+    this.#rpc.register = await serveRpc(host, CLIENT_REGISTER_PROTOCOL, (request, from) => this.#register(request, from), {
+      maxRequestBytes: MAX_REGISTER_REQUEST,
+      timeoutMs,
+    });
+    this.#rpc.fetch = await serveRpc(host, CLIENT_FETCH_PROTOCOL, (request, from) => this.#fetchRpc(request, from), {
+      maxRequestBytes: FETCH_REQUEST_LENGTH,
+      timeoutMs,
+    });
+    await host.handle(CLIENT_SEND_PROTOCOL, (stream, connection) => this.#acceptEntry(stream, connection), {
+      maxInboundStreams: this.#limits.maxSendStreams ?? 2,
+    });
+  }
+
+  /**
+   * A packet from a relay (the node's PacketLink onFrame for /chaff/packet/1):
+   * unwrapped, then forwarded or, at its last hop, deposited. Never throws.
+   */
+  acceptPacket(frame: Uint8Array): void {
+    void this.#mix.accept(frame);
+  }
+
+  /**
+   * Unregisters the client protocols, closes entry streams and stops the
+   * mix pipeline (packets held for their delay are dropped, counted
+   * 'shutdown'). Does not close the stores or the host: the daemon owns them.
+   */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    const { host } = this.#deps;
+    if (this.#started) {
+      await Promise.all([CLIENT_REGISTER_PROTOCOL, CLIENT_FETCH_PROTOCOL, CLIENT_SEND_PROTOCOL].map((p) => host.unhandle(p).catch(() => undefined)));
+    }
+    for (const stream of this.#streams) stream.abort(new Error('gateway stopped'));
+    this.#streams.clear();
+    this.#mix.stop();
+  }
+
+  stats(): GatewayStats {
+    const { mailboxes, registry } = this.#deps;
+    return {
+      registeredClients: registry.size,
+      registrations: this.#registrations,
+      entry: { accepted: this.#entryAccepted, openStreams: this.#streams.size, drops: { ...this.#entryDrops } },
+      exit: this.#delivery.stats(),
+      fetch: this.#fetch.stats(),
+      register: { drops: { ...this.#registerDrops } },
+      mix: {
+        received: this.#mix.received,
+        forwarded: this.#mix.forwarded,
+        inputDepth: this.#mix.inputDepth,
+        delayDepth: this.#mix.delayDepth,
+        drops: this.#mix.dropCounts(),
+      },
+      rpc: { register: cloneRpcStats(this.#rpc.register), fetch: cloneRpcStats(this.#rpc.fetch) },
+      mailbox: { ...mailboxes.stats(), counters: structuredClone(mailboxes.counters) },
+    };
+  }
+
+  // --- registration ---
+
+  async #register(request: Uint8Array, from: PeerId): Promise<Uint8Array> {
+    if (request.length !== 0) throw this.#refuseRegister('malformed', 'a register request has an empty body');
+    const key = clientKeyOf(from);
+    if (key === null) throw this.#refuseRegister('not-ed25519', 'a client connects with an Ed25519 libp2p key');
+    let mailboxId: Uint8Array;
+    try {
+      const r = await this.#deps.registry.register(key, this.#deps.clock.now());
+      if (r.created) this.#registrations++;
+      mailboxId = r.mailboxId;
+    } catch (err) {
+      this.#log.error('registration not recorded: %s', (err as Error).message);
+      throw this.#refuseRegister('store-error', 'the gateway could not record the registration');
+    }
+    return Uint8Array.from(mailboxId);
+  }
+
+  #refuseRegister(reason: RegisterDropReason, message: string): RpcRefusal {
+    this.#registerDrops[reason]++;
+    this.#report('register', reason);
+    return new RpcRefusal(message);
+  }
+
+  // --- fetch ---
+
+  async #fetchRpc(request: Uint8Array, from: PeerId): Promise<Uint8Array> {
+    try {
+      return await this.#fetch.handle(request, clientKeyOf(from));
+    } catch (err) {
+      if (err instanceof FetchRefusedError) {
+        this.#report('fetch', err.reason);
+        throw new RpcRefusal(err.message);
+      }
+      throw err;
+    }
+  }
+
+  // --- entry ---
+
+  #acceptEntry(stream: Stream, connection: Connection): void {
+    if (this.#stopped) {
+      stream.abort(new Error('gateway stopped'));
+      return;
+    }
+    const key = clientKeyOf(connection.remotePeer);
+    if (key === null) {
+      this.#entryDrop('not-ed25519');
+      stream.abort(new Error('not a client key'));
+      return;
+    }
+    const mailboxId = mailboxIdOf(key);
+    const client = toHex(mailboxId);
+    this.#streams.add(stream);
+    readFrames(stream, this.#deps.geometry.packetLength, {
+      onFrame: (frame) => this.#entryFrame(client, mailboxId, frame),
+      onTruncated: () => this.#entryDrop('truncated'),
+      onClose: () => this.#streams.delete(stream),
+    });
+  }
+
+  #entryFrame(client: string, mailboxId: Uint8Array, frame: Uint8Array): void {
+    if (this.#stopped) return this.#entryDrop('stopped');
+    // Checked per frame, so a client that registers while its stream is open is served from then on.
+    if (!this.#deps.registry.has(mailboxId)) return this.#entryDrop('unregistered');
+    const now = this.#deps.clock.now();
+    let bucket = this.#buckets.get(client);
+    if (bucket === undefined) {
+      bucket = clientBucket(this.#limits.clientRate, this.#limits.rateHeadroom, now);
+      this.#buckets.set(client, bucket);
+    }
+    if (!bucket.take(now)) return this.#entryDrop('rate-limited');
+    this.#entryAccepted++;
+    void this.#mix.accept(frame);
+  }
+
+  #entryDrop(reason: EntryDropReason): void {
+    this.#entryDrops[reason]++;
+    this.#report('entry', reason);
+  }
+
+  // Reasons only: client identities and keys are never logged.
+  #report(site: GatewayDropSite, reason: string): void {
+    this.#log('drop %s/%s', site, reason);
+    try {
+      this.#deps.onDrop?.(site, reason);
+    } catch {
+      // A metrics hook must not break the data path.
+    }
+  }
+}
+
+function cloneRpcStats(stats: RpcServerStats | null): RpcServerStats | null {
+  return stats === null ? null : { served: stats.served, drops: { ...stats.drops } };
+}

@@ -1,0 +1,380 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import type { Ed25519PrivateKey as Libp2pEd25519Key, Stream } from '@libp2p/interface';
+import { toHex } from '../../../protocol/bytes.js';
+import { Ed25519PrivateKey } from '../../../protocol/crypto/ed25519.js';
+import { X25519PrivateKey } from '../../../protocol/crypto/x25519.js';
+import {
+  decryptSURBPayload,
+  delay,
+  geometryFromUserForwardPayloadLength,
+  newPacket,
+  newPacketFromSURB,
+  newSURB,
+  recipient,
+  surbReply,
+  unwrap,
+  type PathHop,
+} from '../../../protocol/sphinx/index.js';
+import { decodeFetchReply, encodeFetchRequest, fetchReplyLength, FETCH_REQUEST_LENGTH, mailboxIdOf } from '../../../protocol/wire/fetch.js';
+import { ClientRegistry } from '../../../node/gateway/client-registry.js';
+import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL, GatewayService } from '../../../node/gateway/gateway-service.js';
+import { createHost, type Host } from '../../../node/net/host.js';
+import { PacketLink } from '../../../node/net/packet-link.js';
+import { callRpc, RpcError } from '../../../node/net/rpc.js';
+import { MailboxStore, type MailboxStoreOptions } from '../../../node/store/mailbox-store.js';
+import { ReplayCache } from '../../../node/store/replay-cache.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
+
+const geometry = geometryFromUserForwardPayloadLength({ nike: 'X25519', nrHops: 3, userForwardPayloadLength: 200, withSURB: false });
+const BODY = geometry.payloadTagLength + geometry.forwardPayloadLength;
+const BATCH = 4;
+const REPLY_LENGTH = fetchReplyLength(BATCH, BODY);
+const T0 = 1_700_000_000_000;
+
+async function until(cond: () => boolean, what: string, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function payloadOf(marker: number): Uint8Array {
+  const p = new Uint8Array(geometry.forwardPayloadLength);
+  p.fill(marker);
+  return p;
+}
+
+interface Client {
+  host: Host;
+  /** The same key as the libp2p key, in the form protocol/wire/fetch.ts signs with. */
+  signer: Ed25519PrivateKey;
+  mailboxId: Uint8Array;
+  counter: bigint;
+}
+
+interface Net {
+  clock: ManualClock;
+  gateway: GatewayService;
+  gwHost: Host;
+  gwId: Uint8Array;
+  gwKey: X25519PrivateKey;
+  mixHost: Host;
+  mixId: Uint8Array;
+  mixKey: X25519PrivateKey;
+  /** The mix's link: sends into the gateway, receives what the gateway forwards. */
+  mixLink: PacketLink;
+  atMix: Uint8Array[];
+  forwarded: string[];
+  mailboxes: MailboxStore;
+  registry: ClientRegistry;
+  client(): Promise<Client>;
+}
+
+describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () {
+  this.timeout(20_000);
+  const cleanups: Array<() => Promise<void>> = [];
+
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+  });
+
+  async function setup(mailboxOptions: MailboxStoreOptions = {}): Promise<Net> {
+    const dir = await mkdtemp(join(tmpdir(), 'chaff-gateway-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const clock = new ManualClock(T0);
+    const mailboxes = await MailboxStore.open(join(dir, 'mailbox'), mailboxOptions);
+    cleanups.push(() => mailboxes.close());
+    const registry = await ClientRegistry.open(join(dir, 'clients'));
+    cleanups.push(() => registry.close());
+    const replay = await ReplayCache.open(join(dir, 'replay'));
+    cleanups.push(() => replay.close());
+
+    const gwHost = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] });
+    cleanups.push(async () => gwHost.stop());
+    const mixHost = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] });
+    cleanups.push(async () => mixHost.stop());
+    const gwId = crypto.getRandomValues(new Uint8Array(32));
+    const gwKey = X25519PrivateKey.generate();
+    const mixId = crypto.getRandomValues(new Uint8Array(32));
+    const mixKey = X25519PrivateKey.generate();
+
+    const atMix: Uint8Array[] = [];
+    const mixLink = new PacketLink(mixHost, { packetLength: geometry.packetLength, onFrame: (f) => atMix.push(f) });
+    await mixLink.start();
+    cleanups.push(() => mixLink.stop());
+
+    // The daemon's side: its PacketLink feeds the gateway and carries what it forwards.
+    let gateway!: GatewayService;
+    const gwLink = new PacketLink(gwHost, { packetLength: geometry.packetLength, onFrame: (f) => gateway.acceptPacket(f) });
+    const forwarded: string[] = [];
+    gateway = new GatewayService(
+      {
+        host: gwHost,
+        geometry,
+        clock,
+        keys: () => [{ epoch: 1, key: gwKey }],
+        checkReplay: (epoch, tag) => replay.checkAndInsert(epoch, tag),
+        forward: (nodeId, packet) => {
+          forwarded.push(toHex(nodeId));
+          if (toHex(nodeId) !== toHex(mixId)) return 'unknown';
+          return gwLink.send(mixHost.peerId, mixHost.getMultiaddrs(), packet) ? 'sent' : 'queue-full';
+        },
+        mailboxes,
+        registry,
+      },
+      { clientRate: 1, rateHeadroom: 2, fetchBatch: BATCH, inputQueue: 1000, delayQueue: 1000 },
+    );
+    await gwLink.start();
+    await gateway.start();
+    cleanups.push(() => gwLink.stop());
+    cleanups.push(() => gateway.stop());
+
+    const client = async (): Promise<Client> => {
+      const key = (await generateKeyPair('Ed25519')) as Libp2pEd25519Key;
+      const host = await createHost({ privateKey: key, listen: [] });
+      cleanups.push(async () => host.stop());
+      const signer = Ed25519PrivateKey.fromSeed(key.raw.subarray(0, 32));
+      assert.deepEqual(signer.publicKey, key.publicKey.raw);
+      return { host, signer, mailboxId: mailboxIdOf(signer.publicKey), counter: 0n };
+    };
+    return { clock, gateway, gwHost, gwId, gwKey, mixHost, mixId, mixKey, mixLink, atMix, forwarded, mailboxes, registry, client };
+  }
+
+  function register(net: Net, c: Client, body = new Uint8Array(0)): Promise<Uint8Array> {
+    return callRpc(c.host, net.gwHost.peerId, net.gwHost.getMultiaddrs(), CLIENT_REGISTER_PROTOCOL, body, { maxResponseBytes: 64 });
+  }
+
+  function fetchRaw(net: Net, c: Client, request: Uint8Array): Promise<Uint8Array> {
+    return callRpc(c.host, net.gwHost.peerId, net.gwHost.getMultiaddrs(), CLIENT_FETCH_PROTOCOL, request, { maxResponseBytes: REPLY_LENGTH });
+  }
+
+  async function fetch(net: Net, c: Client, acks: bigint[] = []) {
+    const counter = ++c.counter;
+    const reply = await fetchRaw(net, c, encodeFetchRequest({ counter, acks }, c.signer));
+    assert.equal(reply.length, REPLY_LENGTH);
+    return { reply, entries: decodeFetchReply(reply, counter, BODY) };
+  }
+
+  async function refused(p: Promise<unknown>, pattern: RegExp): Promise<void> {
+    await assert.rejects(p, (err: unknown) => err instanceof RpcError && err.code === 'refused' && pattern.test(err.message));
+  }
+
+  function sendStream(net: Net, c: Client): Promise<Stream> {
+    return c.host.dialProtocol(net.gwHost.getMultiaddrs(), CLIENT_SEND_PROTOCOL);
+  }
+
+  /** A packet from a mix into the gateway, last hop the gateway, to `to`. */
+  function exitPacket(net: Net, to: Uint8Array, marker: number): Uint8Array {
+    return newPacket(geometry, [{ id: net.gwId, publicKey: net.gwKey.publicKey, commands: [recipient(to)] }], payloadOf(marker));
+  }
+
+  /** An entry packet: the gateway (delay `ms`), then the mix as last hop. */
+  function entryPacket(net: Net, marker: number, ms: number): Uint8Array {
+    const path: PathHop[] = [
+      { id: net.gwId, publicKey: net.gwKey.publicKey, commands: [delay(ms)] },
+      { id: net.mixId, publicKey: net.mixKey.publicKey, commands: [recipient(new Uint8Array(32))] },
+    ];
+    return newPacket(geometry, path, payloadOf(marker));
+  }
+
+  function fromMix(net: Net, packet: Uint8Array): void {
+    assert.equal(net.mixLink.send(net.gwHost.peerId, net.gwHost.getMultiaddrs(), packet), true);
+  }
+
+  it('registers (idempotently, persisted), deposits an exit packet, serves it in a fixed-size reply, and deletes it on ack', async () => {
+    const net = await setup();
+    const alice = await net.client();
+    const id = await register(net, alice);
+    assert.deepEqual(id, alice.mailboxId);
+    assert.deepEqual(await register(net, alice), alice.mailboxId);
+    assert.equal(net.gateway.stats().registeredClients, 1);
+    assert.equal(net.gateway.stats().registrations, 1);
+
+    const empty = await fetch(net, alice);
+    assert.equal(empty.entries.length, 0);
+
+    // A 1-hop packet and a 2-hop packet (unwrapped at the mix first), both over /chaff/packet/1.
+    fromMix(net, exitPacket(net, alice.mailboxId, 0xa1));
+    const twoHop = newPacket(
+      geometry,
+      [
+        { id: net.mixId, publicKey: net.mixKey.publicKey, commands: [delay(0)] },
+        { id: net.gwId, publicKey: net.gwKey.publicKey, commands: [recipient(alice.mailboxId)] },
+      ],
+      payloadOf(0xa2),
+    );
+    fromMix(net, unwrap(geometry, net.mixKey, twoHop).packet!);
+    await until(() => net.gateway.stats().exit.deposits === 2, 'two deposits');
+    assert.equal(net.mailboxes.stats().messages, 2);
+
+    const full = await fetch(net, alice);
+    assert.equal(full.reply.length, empty.reply.length, 'a reply has the same size with 0 and with 2 messages');
+    assert.equal(full.entries.length, 2);
+    assert.deepEqual(full.entries[0].body, payloadOf(0xa1));
+    assert.deepEqual(full.entries[1].body, payloadOf(0xa2));
+
+    const after = await fetch(net, alice, [full.entries[0].id!]);
+    assert.equal(after.entries.length, 1);
+    assert.deepEqual(after.entries[0].body, payloadOf(0xa2));
+    assert.equal(net.gateway.stats().fetch.acked, 1);
+    const last = await fetch(net, alice, [after.entries[0].id!]);
+    assert.equal(last.entries.length, 0);
+    assert.equal(net.mailboxes.stats().messages, 0);
+
+    const s = net.gateway.stats();
+    assert.equal(s.fetch.served, 4);
+    assert.equal(s.fetch.messagesServed, 3);
+    assert.equal(s.mailbox.counters.deposited, 2);
+  });
+
+  it('refuses a fetch signed by another key, with an old counter, or from an unregistered client', async () => {
+    const net = await setup();
+    const alice = await net.client();
+    const bob = await net.client();
+    const mallory = await net.client();
+    await register(net, alice);
+    await register(net, bob);
+
+    // Bob's validly signed request, sent over Alice's connection.
+    await refused(fetchRaw(net, alice, encodeFetchRequest({ counter: 1n, acks: [] }, bob.signer)), /not signed by the connection/);
+
+    alice.counter = 5n;
+    await fetch(net, alice);
+    await refused(fetchRaw(net, alice, encodeFetchRequest({ counter: 6n, acks: [] }, alice.signer)), /counter 6 is not above 6/);
+    await refused(fetchRaw(net, alice, encodeFetchRequest({ counter: 2n, acks: [] }, alice.signer)), /not above/);
+    await fetch(net, alice); // 7: still served
+
+    await refused(fetchRaw(net, mallory, encodeFetchRequest({ counter: 1n, acks: [] }, mallory.signer)), /not registered/);
+
+    const drops = net.gateway.stats().fetch.drops;
+    assert.deepEqual(drops, { malformed: 0, 'wrong-key': 1, unregistered: 1, 'old-counter': 2, 'store-error': 0 });
+    assert.equal(net.gateway.stats().rpc.fetch!.drops.refused, 4);
+  });
+
+  it('drops an unregistered client’s frames and counts an unknown recipient', async () => {
+    const net = await setup();
+    const mallory = await net.client();
+    const stream = await sendStream(net, mallory);
+    for (let i = 0; i < 3; i++) stream.send(entryPacket(net, 0x30, 0));
+    await until(() => net.gateway.stats().entry.drops.unregistered === 3, '3 unregistered drops');
+    assert.equal(net.gateway.stats().mix.received, 0);
+
+    fromMix(net, exitPacket(net, mallory.mailboxId, 0x31));
+    await until(() => net.gateway.stats().exit.drops['unknown-recipient'] === 1, 'unknown recipient');
+    assert.equal(net.gateway.stats().mix.drops['final-hop-refused'], 1);
+    assert.equal(net.mailboxes.stats().messages, 0);
+
+    // Registering while the stream is open: its frames are served from then on.
+    await register(net, mallory);
+    stream.send(entryPacket(net, 0x32, 0));
+    await until(() => net.gateway.stats().entry.accepted === 1, 'accepted after registering');
+    await stream.close();
+  });
+
+  it('unwraps a client’s entry packet and forwards it to the next hop after its delay', async () => {
+    const net = await setup();
+    const alice = await net.client();
+    await register(net, alice);
+    const stream = await sendStream(net, alice);
+    stream.send(entryPacket(net, 0x77, 500));
+    await until(() => net.gateway.stats().mix.delayDepth === 1, 'the packet held for its delay');
+    net.clock.advanceTo(T0 + 499);
+    assert.equal(net.forwarded.length, 0);
+    net.clock.advanceTo(T0 + 500);
+    assert.deepEqual(net.forwarded, [toHex(net.mixId)]);
+    await until(() => net.atMix.length === 1, 'the packet at the mix');
+    const atMix = unwrap(geometry, net.mixKey, net.atMix[0]);
+    assert.deepEqual(atMix.payload, payloadOf(0x77));
+    assert.equal(net.gateway.stats().mix.forwarded, 1);
+    await stream.close();
+  });
+
+  it('rate-limits a flooding client while another client’s packets still go through', async () => {
+    const net = await setup();
+    const flood = await net.client();
+    const honest = await net.client();
+    await register(net, flood);
+    await register(net, honest);
+    // clientRate 1/s × headroom 2: burst ceil(1 + 5 + 5) × 2 = 22; the clock stands still, so no refill.
+    const fs = await sendStream(net, flood);
+    for (let i = 0; i < 60; i++) fs.send(entryPacket(net, 0xf0, 0));
+    await until(() => net.gateway.stats().entry.drops['rate-limited'] === 38, '38 rate-limited');
+    const hs = await sendStream(net, honest);
+    for (let i = 0; i < 5; i++) hs.send(entryPacket(net, 0x0b, 0));
+    await until(() => net.gateway.stats().entry.accepted === 27, '27 accepted');
+    // Unwrapping and the replay check finish asynchronously: wait until all are held, then release them.
+    await until(() => net.gateway.stats().mix.delayDepth === 27, '27 held');
+    net.clock.advanceTo(T0 + 1);
+    await until(() => net.atMix.length === 27, '27 packets at the mix');
+    const markers = net.atMix.map((p) => unwrap(geometry, net.mixKey, p).payload![0]);
+    assert.equal(markers.filter((m) => m === 0x0b).length, 5);
+    assert.equal(markers.filter((m) => m === 0xf0).length, 22);
+    assert.equal(net.gateway.stats().entry.drops['rate-limited'], 38);
+    await fs.close();
+    await hs.close();
+  });
+
+  it('counts garbage frames and garbage RPC bodies without crashing', async () => {
+    const net = await setup();
+    const alice = await net.client();
+    await register(net, alice);
+
+    const garbage = crypto.getRandomValues(new Uint8Array(geometry.packetLength));
+    garbage[0] = 0;
+    garbage[1] = 0; // a valid version, so the MAC check is what fails
+    fromMix(net, garbage);
+    const stream = await sendStream(net, alice);
+    stream.send(Uint8Array.from(garbage));
+    stream.send(new Uint8Array(100)); // a partial frame, then the stream ends
+    await stream.close();
+    await until(() => net.gateway.stats().mix.drops['mac-failure'] === 2 && net.gateway.stats().entry.drops.truncated === 1, 'garbage counted');
+
+    await refused(register(net, alice, new Uint8Array([1, 2, 3])), /empty body/);
+    await refused(fetchRaw(net, alice, new Uint8Array(10)), /fetch: request must be/);
+    await refused(fetchRaw(net, alice, crypto.getRandomValues(new Uint8Array(FETCH_REQUEST_LENGTH))), /fetch:/);
+    const oversize = new Uint8Array(FETCH_REQUEST_LENGTH + 1);
+    await assert.rejects(fetchRaw(net, alice, oversize), RpcError);
+
+    const s = net.gateway.stats();
+    assert.equal(s.register.drops.malformed, 1);
+    assert.equal(s.fetch.drops.malformed, 2);
+    await until(() => net.gateway.stats().rpc.fetch!.drops.oversize === 1, 'oversize counted');
+    // Still serving.
+    assert.equal((await fetch(net, alice)).entries.length, 0);
+  });
+
+  it('deposits a SURB reply still encrypted; the client decrypts it with its SURB keys after fetching', async () => {
+    const net = await setup();
+    const alice = await net.client();
+    await register(net, alice);
+    const surbId = crypto.getRandomValues(new Uint8Array(16));
+    const { surb, surbKeys } = newSURB(geometry, [
+      { id: net.mixId, publicKey: net.mixKey.publicKey, commands: [delay(0)] },
+      { id: net.gwId, publicKey: net.gwKey.publicKey, commands: [recipient(alice.mailboxId), surbReply(surbId)] },
+    ]);
+    const { packet, firstHop } = newPacketFromSURB(geometry, surb, payloadOf(0x5b));
+    assert.deepEqual(firstHop, net.mixId);
+    fromMix(net, unwrap(geometry, net.mixKey, packet).packet!);
+    await until(() => net.gateway.stats().exit.surbReplies === 1, 'a SURB reply deposited');
+    const { entries } = await fetch(net, alice);
+    assert.equal(entries.length, 1);
+    assert.equal(entries[0].body.length, BODY);
+    assert.deepEqual(decryptSURBPayload(geometry, entries[0].body, surbKeys), payloadOf(0x5b));
+  });
+
+  it('counts deposits the mailbox store refuses, by reason', async () => {
+    const net = await setup({ maxMessagesPerMailbox: 1 });
+    const alice = await net.client();
+    await register(net, alice);
+    fromMix(net, exitPacket(net, alice.mailboxId, 1));
+    fromMix(net, exitPacket(net, alice.mailboxId, 2));
+    await until(() => net.gateway.stats().exit.deposits + net.gateway.stats().exit.drops['over-quota-messages'] === 2, 'both handled');
+    assert.equal(net.gateway.stats().exit.deposits, 1);
+    assert.equal(net.gateway.stats().exit.drops['over-quota-messages'], 1);
+  });
+});
