@@ -5,29 +5,17 @@
 // layers, a gateway and the earlier layers and come back, so a mix that stops
 // seeing its loops return knows the network is dropping or delaying packets.
 
-import { peerIdFromPublicKey } from '@libp2p/peer-id';
-import { publicKeyFromRaw } from '@libp2p/crypto/keys';
-import type { PeerId } from '@libp2p/interface';
-import { concatBytes, ctEqual, toHex } from '../../protocol/bytes.js';
+import { concatBytes, ctEqual } from '../../protocol/bytes.js';
 import { sha256 } from '../../protocol/crypto/hash.js';
-import type { NodeEntry } from '../../protocol/pki/document.js';
-import type { Topology } from '../../protocol/pki/routes.js';
 import { delay, newPacket, recipient, type Geometry, type PathHop, type RoutingCommand } from '../../protocol/sphinx/index.js';
 import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
 import { PoissonSchedule, sampleHopDelaysMs } from '../../protocol/traffic/exponential.js';
 import { cryptoUniform, type Uniform } from '../../protocol/traffic/uniform.js';
 import type { Host } from '../net/host.js';
 import { PacketLink } from '../net/packet-link.js';
+import { TopologyRouter, type TopologyView } from '../net/topology-router.js';
 import type { Logger } from '../ops/log.js';
 import { MixProcessor, type EpochKey, type MixDeps, type MixLimits } from './mix-processor.js';
-
-/** Where the service finds the topology: the current epoch's document, and the neighbouring ones still in use. */
-export interface TopologyView {
-  /** The document of the epoch at `nowMs`, if verified and held. */
-  current(nowMs: number): Topology | null;
-  /** Every document held (current, previous during its grace, next). */
-  all(): readonly Topology[];
-}
 
 export interface MixServiceOptions {
   host: Host;
@@ -58,7 +46,7 @@ export class MixService {
   readonly #o: MixServiceOptions;
   readonly #uniform: Uniform;
   readonly #loopId: Uint8Array;
-  readonly #peers = new Map<string, PeerId>();
+  readonly #router: TopologyRouter;
   #loopTimer: TimerHandle | null = null;
   #stopped = false;
 
@@ -67,6 +55,7 @@ export class MixService {
     this.#uniform = options.uniform ?? cryptoUniform();
     // The recipient id of this mix's own loops: only it can recognise them.
     this.#loopId = sha256(concatBytes(LOOP_DOMAIN, options.nodeId));
+    this.#router = new TopologyRouter(options.topology);
     this.processor = new MixProcessor(
       {
         geometry: options.geometry,
@@ -89,7 +78,7 @@ export class MixService {
       packetLength: options.geometry.packetLength,
       queueCapacity: options.limits.linkQueue,
       onFrame: (frame) => void this.processor.accept(frame),
-      acceptPeer: (peer) => this.#isKnownPeer(peer),
+      acceptPeer: (peer) => this.#router.isKnownPeer(peer),
     });
   }
 
@@ -109,36 +98,8 @@ export class MixService {
     return commands.some((c) => c.type === 'recipient' && ctEqual(c.id, this.#loopId));
   }
 
-  #peerOf(entry: NodeEntry): PeerId {
-    const key = toHex(entry.identityKey);
-    let peer = this.#peers.get(key);
-    if (!peer) {
-      peer = peerIdFromPublicKey(publicKeyFromRaw(entry.identityKey));
-      this.#peers.set(key, peer);
-    }
-    return peer;
-  }
-
-  #isKnownPeer(peer: PeerId): boolean {
-    const raw = peer.publicKey?.raw;
-    if (!raw) return false;
-    return this.#o.topology.all().some((t) => [...t.document.gateways, ...t.document.layers.flat()].some((e) => ctEqual(e.identityKey, raw)));
-  }
-
-  /** The next hop's entry in the newest document that lists it. */
-  #entry(nodeId: Uint8Array): NodeEntry | undefined {
-    const docs = [...this.#o.topology.all()].sort((a, b) => b.epoch - a.epoch);
-    for (const t of docs) {
-      const e = t.node(nodeId);
-      if (e) return e;
-    }
-    return undefined;
-  }
-
   #forward(nodeId: Uint8Array, packet: Uint8Array): 'sent' | 'unknown' | 'queue-full' {
-    const entry = this.#entry(nodeId);
-    if (!entry) return 'unknown';
-    return this.link.send(this.#peerOf(entry), entry.addresses, packet) ? 'sent' : 'queue-full';
+    return this.#router.forward(this.link, nodeId, packet);
   }
 
   #scheduleLoop(fromMs: number): void {
