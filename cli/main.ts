@@ -7,6 +7,8 @@ commands:
   demo                 build a 5-hop Sphinx packet and unwrap it hop by hop (npm start)
   sphinx <subcommand>  Sphinx interop and debugging tool (chaff sphinx --help)
   sim run              run a leakage simulation (chaff sim --help)
+  node --config FILE   run a relay node: authority, mix or gateway (chaff node --help)
+  testnet              a local network with probe traffic (chaff testnet --help)
   help                 this text
 `;
 
@@ -16,6 +18,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./demo.js')).demoCommand,
   sphinx: async () => (await import('./sphinx.js')).sphinxCommand,
   sim: async () => (await import('./sim.js')).simCommand,
+  node: async () => (await import('./node.js')).nodeCommand,
+  testnet: async () => (await import('./testnet.js')).testnetCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,281 @@
+// The relay daemon: `chaff node --config node.toml`. One process runs one
+// role (authority, mix or gateway) from its TOML config: it loads its
+// identity and stores from the data folder, joins the PKI, serves its
+// protocols, exposes metrics and stops cleanly (stores flushed) on
+// SIGINT/SIGTERM. docs/operators.md.
+
+import { join } from 'node:path';
+import type { NodeConfig } from './config.js';
+import { systemClock } from './clock.js';
+import { AuthorityService } from './authority/authority-service.js';
+import { ClientRegistry } from './gateway/client-registry.js';
+import { GatewayService } from './gateway/gateway-service.js';
+import { EpochKeyring } from './keys/epoch-keys.js';
+import { MixService } from './mix/mix-service.js';
+import { createHost, type Host } from './net/host.js';
+import { loadOrCreateIdentity } from './net/identity.js';
+import { PacketLink } from './net/packet-link.js';
+import { TopologyRouter, type TopologyView } from './net/topology-router.js';
+import type { Logger } from './ops/log.js';
+import { Metrics } from './ops/metrics.js';
+import { authorityPeers } from './pki/authority-peers.js';
+import { DocumentWatcher } from './pki/document-watcher.js';
+import { PkiClient, type VerifiedDocument } from './pki/pki-client.js';
+import { pkiSigningKey } from './pki/signing-key.js';
+import { MailboxStore } from './store/mailbox-store.js';
+import { ReplayCache } from './store/replay-cache.js';
+import { toHex } from '../protocol/bytes.js';
+import { signDescriptor } from '../protocol/pki/descriptor.js';
+import type { NetworkParams } from '../protocol/pki/document.js';
+import { epochAt, epochStart } from '../protocol/pki/epoch.js';
+import { nodeIdOf } from '../protocol/pki/node-id.js';
+import { Topology } from '../protocol/pki/routes.js';
+import { geometryFromUserForwardPayloadLength } from '../protocol/sphinx/geometry.js';
+import type { TimerHandle } from '../protocol/traffic/clock.js';
+
+export interface RunningNode {
+  readonly role: NodeConfig['node']['role'];
+  readonly host: Host;
+  /** Port the metrics are served on, or null. */
+  readonly metricsPort: number | null;
+  /** A JSON-able snapshot of the node's counters. */
+  status(): Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+/** The network parameters an authority publishes, from its config. */
+export function networkParams(config: NodeConfig): NetworkParams {
+  const a = config.authority;
+  return {
+    mu: a.mu,
+    lambdaP: a.lambdaP,
+    lambdaL: a.lambdaL,
+    lambdaD: a.lambdaD,
+    lambdaM: a.lambdaM,
+    geometry: { nike: 'X25519', nrHops: a.nrHops, userForwardPayloadLength: a.userForwardPayloadLength, withSURB: true },
+    genesisMs: a.genesisMs,
+    epochDurationMs: a.epochDurationMs,
+    layers: a.layers,
+  };
+}
+
+export async function runNode(config: NodeConfig, log: Logger): Promise<RunningNode> {
+  const clock = systemClock;
+  const identity = await loadOrCreateIdentity(config.node.dataDir);
+  const host = await createHost({ privateKey: identity.privateKey, listen: config.node.listen });
+  const metrics = new Metrics();
+  const cleanup: Array<() => Promise<void> | void> = [async () => void (await host.stop())];
+  const stopAll = async (): Promise<void> => {
+    for (const step of cleanup.reverse()) {
+      try {
+        await step();
+      } catch (err) {
+        log.warn('shutdown step failed', { error: (err as Error).message });
+      }
+    }
+  };
+  log.info('node starting', { name: config.node.name, role: config.node.role, peerId: identity.peerId.toString(), listen: host.getMultiaddrs().map(String) });
+  const params = networkParams(config);
+  const authorities = authorityPeers(config.authorities);
+  let status: () => Record<string, unknown>;
+
+  try {
+    if (config.node.role === 'authority') {
+      const service = new AuthorityService({ host, identity: pkiSigningKey(identity.privateKey), authorities, params, clock, dataDir: config.node.dataDir });
+      await service.start();
+      cleanup.push(() => service.stop());
+      metrics.counter('chaff_pki_documents_published_total', 'Documents published with a majority of signatures', () => service.stats().documentsPublished);
+      metrics.counter('chaff_pki_descriptors_refused_total', 'Descriptors refused by reason', () => service.stats().descriptorsRefused);
+      metrics.gauge('chaff_epoch', 'Current epoch', () => epochAt(clock.now(), params));
+      status = () => ({ ...service.stats() });
+    } else {
+      status = await startRelay(config, { host, identity, params, authorities, metrics, log, cleanup });
+    }
+    let metricsPort: number | null = null;
+    if (config.metrics.listen) {
+      metricsPort = await metrics.listen(config.metrics.listen);
+      cleanup.push(() => metrics.close());
+    }
+    log.info('node running', { role: config.node.role, metricsPort });
+    return { role: config.node.role, host, metricsPort, status: () => status(), stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+interface RelayContext {
+  host: Host;
+  identity: Awaited<ReturnType<typeof loadOrCreateIdentity>>;
+  params: NetworkParams;
+  authorities: ReturnType<typeof authorityPeers>;
+  metrics: Metrics;
+  log: Logger;
+  cleanup: Array<() => Promise<void> | void>;
+}
+
+/** A mix or gateway: keys, replay cache, PKI, packet link, and the role's service. */
+async function startRelay(config: NodeConfig, ctx: RelayContext): Promise<() => Record<string, unknown>> {
+  const { host, identity, params, metrics, log, cleanup } = ctx;
+  const clock = systemClock;
+  const geometry = geometryFromUserForwardPayloadLength(params.geometry);
+  const nodeId = nodeIdOf(identity.publicKey);
+  const signing = pkiSigningKey(identity.privateKey);
+
+  // Keys for this epoch, the next and the one after: a descriptor for E + 1 publishes E + 1 and E + 2.
+  const keyring = new EpochKeyring({ dir: join(config.node.dataDir, 'sphinx-keys'), epochs: params, graceMs: config.mix.keyGraceMs, ahead: 2 });
+  cleanup.push(() => keyring.close());
+  const replay = await ReplayCache.open(join(config.node.dataDir, 'replay'));
+  cleanup.push(() => replay.close());
+
+  const pki = new PkiClient({ host, authorities: ctx.authorities, dataDir: config.node.dataDir });
+  await pki.start();
+  const documents = new Map<number, Topology>();
+  const view: TopologyView = {
+    current: (nowMs) => documents.get(epochAt(nowMs, params)) ?? null,
+    all: () => [...documents.values()],
+  };
+  const onDocument = (v: VerifiedDocument): void => {
+    documents.set(v.epoch, new Topology(v.document));
+    for (const e of documents.keys()) if (e < v.epoch - 1) documents.delete(e);
+    const me = [...v.document.gateways, ...v.document.layers.flat()].some((n) => toHex(n.nodeId) === toHex(nodeId));
+    log.info('topology document', { epoch: v.epoch, listed: me, mixes: v.document.layers.map((l) => l.length), gateways: v.document.gateways.length });
+  };
+  const watcher = new DocumentWatcher({ source: pki, clock, epochs: params, onDocument, onError: (epoch, err) => log.debug('document fetch failed', { epoch, error: err.message }) });
+  watcher.start();
+  cleanup.push(() => watcher.stop());
+
+  // Descriptor for the next epoch, uploaded early in every epoch (before the authorities share at 50 %).
+  let version = 0;
+  let uploadTimer: TimerHandle | null = null;
+  const upload = async (): Promise<void> => {
+    const now = clock.now();
+    keyring.rotate(now);
+    const next = epochAt(now, params) + 1;
+    const descriptor = {
+      identityKey: identity.publicKey,
+      name: config.node.name,
+      role: config.node.role as 'mix' | 'gateway',
+      addresses: config.node.announce.some((a) => /\/tcp\/0$/.test(a)) ? host.getMultiaddrs().map((m) => m.toString().replace(/\/p2p\/.*$/, '')) : config.node.announce,
+      epoch: next,
+      sphinxKeys: keyring.publicKeys(next, 2),
+      version: ++version,
+    };
+    const result = await pki.uploadDescriptor(signDescriptor(descriptor, signing));
+    log.info('descriptor uploaded', { epoch: next, accepted: result.accepted, refused: result.refused.length, failed: result.failed.length });
+  };
+  const scheduleUpload = (): void => {
+    const now = clock.now();
+    const epoch = epochAt(now, params);
+    const at = epochStart(epoch + 1, params) + params.epochDurationMs * 0.05;
+    uploadTimer = clock.at(at, () => {
+      void upload().catch((err) => log.warn('descriptor upload failed', { error: (err as Error).message }));
+      scheduleUpload();
+    });
+  };
+  keyring.rotate(clock.now());
+  await upload().catch((err) => log.warn('descriptor upload failed', { error: (err as Error).message }));
+  scheduleUpload();
+  cleanup.push(() => uploadTimer?.cancel());
+
+  const checkReplay = (epoch: number, tag: Uint8Array) => replay.checkAndInsert(epoch, tag);
+  const limits = { inputQueue: config.mix.inputQueue, delayQueue: config.mix.delayQueue };
+  metrics.gauge('chaff_epoch', 'Current epoch', () => epochAt(clock.now(), params));
+  metrics.gauge('chaff_document_age_seconds', 'Seconds since the start of the newest document held', () => {
+    const newest = Math.max(-1, ...documents.keys());
+    return newest < 0 ? -1 : (clock.now() - epochStart(newest, params)) / 1000;
+  });
+
+  if (config.node.role === 'mix') {
+    const mix = new MixService({
+      host,
+      geometry,
+      clock,
+      nodeId,
+      keys: (now) => keyring.unwrapKeys(now),
+      checkReplay,
+      topology: view,
+      traffic: () => {
+        const doc = view.current(clock.now())?.document;
+        return doc ? { mu: doc.params.mu, lambdaM: doc.params.lambdaM } : null;
+      },
+      limits: { ...limits, linkQueue: 4096 },
+      log: log.child('mix'),
+    });
+    await mix.start();
+    cleanup.push(() => mix.stop());
+    metrics.counter('chaff_packets_in_total', 'Packets received', () => mix.processor.received);
+    metrics.counter('chaff_packets_out_total', 'Packets forwarded', () => mix.processor.forwarded);
+    metrics.counter('chaff_packets_dropped_total', 'Packets dropped by reason', () => mix.processor.dropCounts());
+    metrics.counter('chaff_replays_total', 'Replayed packets refused', () => mix.processor.dropCounts().replay ?? 0);
+    metrics.gauge('chaff_queue_depth', 'Packets waiting to be unwrapped', () => mix.processor.inputDepth);
+    metrics.gauge('chaff_delay_queue_size', 'Packets held for their delay', () => mix.processor.delayDepth);
+    metrics.counter('chaff_mix_loops_total', 'Mix loop cover packets by outcome', () => ({ sent: mix.loopsSent, returned: mix.loopsReturned, failed: mix.loopsFailed }), 'outcome');
+    return () => ({
+      role: 'mix',
+      received: mix.processor.received,
+      forwarded: mix.processor.forwarded,
+      dropped: mix.processor.dropCounts(),
+      loops: { sent: mix.loopsSent, returned: mix.loopsReturned, failed: mix.loopsFailed },
+      link: mix.link.stats(),
+      documents: [...documents.keys()],
+    });
+  }
+
+  // Gateway.
+  const mailboxes = await MailboxStore.open(join(config.node.dataDir, 'mailbox'), {
+    maxMessagesPerMailbox: config.gateway.mailboxQuotaMessages,
+    maxBytesPerMailbox: config.gateway.mailboxQuotaBytes,
+    retentionMs: config.gateway.retentionMs,
+  });
+  cleanup.push(() => mailboxes.close());
+  const registry = await ClientRegistry.open(join(config.node.dataDir, 'clients'));
+  cleanup.push(() => registry.close());
+  const router = new TopologyRouter(view);
+  let link: PacketLink | null = null;
+  const gateway = new GatewayService(
+    {
+      host,
+      geometry,
+      clock,
+      keys: () => keyring.unwrapKeys(clock.now()),
+      checkReplay,
+      forward: (id, packet) => (link ? router.forward(link, id, packet) : 'unknown'),
+      mailboxes,
+      registry,
+      onDrop: (site, reason) => log.debug('packet dropped', { site, reason }),
+    },
+    {
+      clientRate: params.lambdaP + params.lambdaL + params.lambdaD,
+      rateHeadroom: config.gateway.clientRateHeadroom,
+      fetchBatch: config.gateway.fetchBatch,
+      ...limits,
+    },
+  );
+  link = new PacketLink(host, {
+    packetLength: geometry.packetLength,
+    queueCapacity: 4096,
+    onFrame: (frame) => gateway.acceptPacket(frame),
+    acceptPeer: (peer) => router.isKnownPeer(peer),
+  });
+  await link.start();
+  await gateway.start();
+  cleanup.push(() => link!.stop());
+  cleanup.push(() => gateway.stop());
+  const expiry = setInterval(() => {
+    void mailboxes.expire(clock.now()).catch((err) => log.warn('mailbox expiry failed', { error: (err as Error).message }));
+  }, 60_000);
+  expiry.unref();
+  cleanup.push(() => clearInterval(expiry));
+
+  const g = () => gateway.stats();
+  metrics.counter('chaff_packets_in_total', 'Packets received from clients and relays', () => g().mix.received);
+  metrics.counter('chaff_packets_out_total', 'Packets forwarded', () => g().mix.forwarded);
+  metrics.counter('chaff_packets_dropped_total', 'Packets dropped by reason', () => g().mix.drops);
+  metrics.gauge('chaff_delay_queue_size', 'Packets held for their delay', () => g().mix.delayDepth);
+  metrics.gauge('chaff_queue_depth', 'Packets waiting to be unwrapped', () => g().mix.inputDepth);
+  metrics.gauge('chaff_mailbox_messages', 'Messages held in mailboxes', () => g().mailbox.messages);
+  metrics.gauge('chaff_mailbox_bytes', 'Bytes held in mailboxes', () => g().mailbox.bytes);
+  metrics.gauge('chaff_registered_clients', 'Clients registered with this gateway', () => g().registeredClients);
+  return () => ({ role: 'gateway', ...gateway.stats(), link: link!.stats(), documents: [...documents.keys()] });
+}

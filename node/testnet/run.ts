@@ -1,0 +1,233 @@
+// `chaff testnet` (npm start): a whole network on 127.0.0.1, each node its
+// own process: 3 authorities, 3 layers × 2 mixes, 2 gateways. Waits for a
+// threshold-signed document, prints the topology, then sends numbered probe
+// packets from a client at gateway A to a client at gateway B and reports
+// what the network routed, dropped and delivered. docs/testnet.md.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { epochAt } from '../../protocol/pki/epoch.js';
+import { Topology } from '../../protocol/pki/routes.js';
+import { geometryFromUserForwardPayloadLength } from '../../protocol/sphinx/geometry.js';
+import { PoissonSchedule } from '../../protocol/traffic/exponential.js';
+import { cryptoUniform } from '../../protocol/traffic/uniform.js';
+import { TopologyRouter } from '../net/topology-router.js';
+import { authorityPeers } from '../pki/authority-peers.js';
+import { PkiClient, type VerifiedDocument } from '../pki/pki-client.js';
+import { createHost } from '../net/host.js';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { DEFAULT_SHAPE, planTestnet, type PlannedNode, type TestnetPlan } from './plan.js';
+import { ProbeClient, type Delivered } from './probe-client.js';
+
+const CHAFF = fileURLToPath(new URL('../../bin/chaff.js', import.meta.url));
+
+export interface TestnetOptions {
+  dir?: string;
+  /** Seconds of traffic; undefined = until SIGINT/SIGTERM. */
+  durationS?: number;
+  json: boolean;
+  out: (line: string) => void;
+}
+
+export interface TestnetSummary {
+  dataDir: string;
+  epoch: number;
+  sent: number;
+  delivered: number;
+  lost: number;
+  routed: number;
+  dropped: Record<string, number>;
+  latencyMs: { mean: number; p50: number; p99: number } | null;
+  meanHopLatencyMs: number | null;
+  mixLoops: { sent: number; returned: number };
+}
+
+function startNode(plan: TestnetPlan, node: PlannedNode): ChildProcess {
+  const log = createWriteStream(join(plan.dir, `${node.name}.log`));
+  const child = spawn(process.execPath, [CHAFF, 'node', '--config', node.configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  return child;
+}
+
+/** Sums a metric over every node's /metrics text, by label value. */
+async function scrape(plan: TestnetPlan): Promise<Map<string, string>> {
+  const texts = new Map<string, string>();
+  await Promise.all(
+    plan.nodes.map(async (n) => {
+      try {
+        const res = await fetch(`http://127.0.0.1:${n.metricsPort}/metrics`, { signal: AbortSignal.timeout(2000) });
+        texts.set(n.name, await res.text());
+      } catch {
+        texts.set(n.name, '');
+      }
+    }),
+  );
+  return texts;
+}
+
+function sumMetric(texts: Map<string, string>, name: string, nodes?: (node: string) => boolean): { total: number; byLabel: Record<string, number> } {
+  const byLabel: Record<string, number> = {};
+  let total = 0;
+  const re = new RegExp(`^${name}(?:\\{[a-z]+="([^"]*)"\\})? ([0-9.e+-]+)$`, 'gm');
+  for (const [node, text] of texts) {
+    if (nodes && !nodes(node)) continue;
+    for (const m of text.matchAll(re)) {
+      const v = Number(m[2]);
+      total += v;
+      if (m[1] !== undefined) byLabel[m[1]] = (byLabel[m[1]] ?? 0) + v;
+    }
+  }
+  return { total, byLabel };
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : Number.NaN;
+}
+
+export async function runTestnet(options: TestnetOptions): Promise<TestnetSummary> {
+  const out = options.out;
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'chaff-testnet-'));
+  const shape = DEFAULT_SHAPE;
+  // Genesis a moment from now: descriptors for epoch 1 are uploaded during
+  // epoch 0 and the first document is for epoch 1.
+  const genesisMs = Date.now() + 1000;
+  const plan = await planTestnet(dir, shape, genesisMs);
+  out(`data folder: ${dir} (configs, node folders and one log per node)`);
+  out(`starting ${plan.nodes.length} nodes: ${shape.authorities} authorities, ${shape.layers} layers × ${shape.mixesPerLayer} mixes, ${shape.gateways} gateways; epochs of ${shape.epochDurationMs / 1000} s`);
+  const children = plan.nodes.map((n) => ({ node: n, child: startNode(plan, n) }));
+  const exited: string[] = [];
+  for (const { node, child } of children) child.on('exit', (code, signal) => exited.push(`${node.name} (${signal ?? code})`));
+
+  const watchHost = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: [] });
+  const pki = new PkiClient({ host: watchHost, authorities: authorityPeers(plan.nodes.filter((n) => n.role === 'authority').map((a) => ({ name: a.name, identity: a.identityKey, addresses: [`/ip4/127.0.0.1/tcp/${a.port}`] }))) });
+  await pki.start();
+  const clients: ProbeClient[] = [];
+  let stopping = false;
+  const onSignal = (): void => {
+    stopping = true;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    // 1. Wait for a threshold-signed document for the current epoch.
+    let topology: Topology | null = null;
+    const deadline = Date.now() + 4 * shape.epochDurationMs + 10_000;
+    while (!topology && !stopping) {
+      if (exited.length) throw new Error(`nodes exited: ${exited.join(', ')} (see their logs in ${dir})`);
+      if (Date.now() > deadline) throw new Error(`no valid document after ${(deadline - genesisMs) / 1000} s (see the logs in ${dir})`);
+      const epoch = Date.now() >= genesisMs ? epochAt(Date.now(), { genesisMs, epochDurationMs: shape.epochDurationMs }) : 0;
+      try {
+        const v = await pki.fetchDocument(epoch);
+        if (v.document.layers.every((l) => l.length > 0) && v.document.gateways.length >= 2) topology = new Topology(v.document);
+      } catch {
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    if (!topology) throw new Error('stopped before the network was up');
+    const doc = topology.document;
+    out(`document for epoch ${doc.epoch}: signed by a majority of the authorities`);
+    out(`  gateways: ${doc.gateways.map((g) => g.name).join(', ')}`);
+    doc.layers.forEach((l, i) => out(`  layer ${i + 1}:  ${l.map((m) => m.name).join(', ')}`));
+    out(`  parameters: mean hop delay ${(1000 / doc.params.mu).toFixed(0)} ms, λP ${doc.params.lambdaP}/s, λM ${doc.params.lambdaM}/s, packets of ${geometryFromUserForwardPayloadLength(doc.params.geometry).packetLength} B`);
+
+    // 2. Traffic: probes from a client at gateway A to a client at gateway B.
+    const geometry = geometryFromUserForwardPayloadLength(doc.params.geometry);
+    const router = new TopologyRouter({ current: () => topology, all: () => (topology ? [topology] : []) });
+    const [gwA, gwB] = doc.gateways;
+    const alice = await ProbeClient.create();
+    const bob = await ProbeClient.create();
+    clients.push(alice, bob);
+    await alice.register(gwA, router);
+    await bob.register(gwB, router);
+    out(`traffic: probes from a client at ${gwA.name} to a client at ${gwB.name}, Poisson at ${doc.params.lambdaP}/s${options.durationS ? ` for ${options.durationS} s` : ' (Ctrl-C to stop)'}`);
+
+    const delivered = new Map<number, Delivered>();
+    let sent = 0;
+    const until = options.durationS ? Date.now() + options.durationS * 1000 : Infinity;
+    const schedule = new PoissonSchedule(doc.params.lambdaP, cryptoUniform());
+    let nextSend = schedule.next(Date.now());
+    let nextFetch = Date.now() + 250;
+    let lastReport = Date.now();
+    while (!stopping && Date.now() < until) {
+      if (exited.length) throw new Error(`nodes exited: ${exited.join(', ')}`);
+      const now = Date.now();
+      if (epochAt(now, doc.params) !== topology.epoch) {
+        const fresh: VerifiedDocument | null = await pki.fetchDocument(epochAt(now, doc.params)).catch(() => null);
+        if (fresh) topology = new Topology(fresh.document);
+      }
+      if (now >= nextSend) {
+        const gA = topology.document.gateways.find((g) => g.name === gwA.name);
+        const gB = topology.document.gateways.find((g) => g.name === gwB.name);
+        if (gA && gB) {
+          await alice.send(topology, router, gA, gB, bob.mailboxId, sent, geometry).then(() => sent++).catch(() => undefined);
+        }
+        nextSend = schedule.next(nextSend);
+      }
+      if (now >= nextFetch) {
+        const gB = topology.document.gateways.find((g) => g.name === gwB.name) ?? gwB;
+        for (const d of await bob.fetch(gB, router, geometry).catch(() => [])) {
+          if (!delivered.has(d.seq)) {
+            delivered.set(d.seq, d);
+            if (!options.json && delivered.size <= 5) out(`  probe #${d.seq} delivered in ${d.latencyMs.toFixed(0)} ms (${d.delaySumMs} ms of it chosen mixing delay)`);
+          }
+        }
+        nextFetch = now + 250;
+      }
+      if (!options.json && now - lastReport >= 5000) {
+        lastReport = now;
+        out(`  … ${sent} sent, ${delivered.size} delivered`);
+      }
+      await new Promise((r) => setTimeout(r, Math.max(1, Math.min(nextSend, nextFetch) - Date.now())));
+    }
+    // Let the last probes arrive: the longest plausible path delay.
+    const drainUntil = Date.now() + Math.min(10_000, (8 * 5 * 1000) / doc.params.mu + 2000);
+    while (Date.now() < drainUntil && delivered.size < sent) {
+      const gB = topology.document.gateways.find((g) => g.name === gwB.name) ?? gwB;
+      for (const d of await bob.fetch(gB, router, geometry).catch(() => [])) delivered.set(d.seq, d);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+
+    // 3. What the network saw.
+    const texts = await scrape(plan);
+    const isMix = (n: string) => n.startsWith('mix-');
+    const latencies = [...delivered.values()].map((d) => d.latencyMs).sort((a, b) => a - b);
+    const overheads = [...delivered.values()].map((d) => (d.latencyMs - d.delaySumMs) / 5);
+    const summary: TestnetSummary = {
+      dataDir: dir,
+      epoch: topology.epoch,
+      sent,
+      delivered: delivered.size,
+      lost: sent - delivered.size,
+      routed: sumMetric(texts, 'chaff_packets_out_total', isMix).total,
+      dropped: sumMetric(texts, 'chaff_packets_dropped_total').byLabel,
+      latencyMs: latencies.length ? { mean: latencies.reduce((a, b) => a + b, 0) / latencies.length, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) } : null,
+      meanHopLatencyMs: overheads.length ? overheads.reduce((a, b) => a + b, 0) / overheads.length : null,
+      mixLoops: { sent: sumMetric(texts, 'chaff_mix_loops_total').byLabel.sent ?? 0, returned: sumMetric(texts, 'chaff_mix_loops_total').byLabel.returned ?? 0 },
+    };
+    return summary;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    for (const c of clients) await c.stop().catch(() => undefined);
+    await watchHost.stop();
+    await Promise.all(
+      children.map(
+        ({ child }) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+            child.once('exit', () => {
+              clearTimeout(kill);
+              resolve();
+            });
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+}
