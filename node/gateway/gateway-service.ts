@@ -151,7 +151,9 @@ export class GatewayService {
         keys: () => deps.keys(),
         checkReplay: (epoch, tag) => deps.checkReplay(epoch, tag),
         forward: (nodeId, packet) => deps.forward(nodeId, packet),
-        onFinalHop: (commands, payload) => this.#delivery.deliver(commands, payload),
+        // A client's packet must cross the mixnet: one that ends at its own
+        // entry gateway would deposit into a local mailbox unmixed.
+        onFinalHop: (commands, payload, origin) => (origin === 'client' ? false : this.#delivery.deliver(commands, payload)),
         onDrop: (reason) => this.#report('mix', reason),
       },
       { inputQueue: limits.inputQueue, delayQueue: limits.delayQueue },
@@ -296,7 +298,7 @@ export class GatewayService {
     }
     if (!bucket.take(now)) return this.#entryDrop('rate-limited');
     this.#entryAccepted++;
-    void this.#mix.accept(frame);
+    void this.#mix.accept(frame, 'client');
   }
 
   #entryDrop(reason: EntryDropReason): void {

@@ -27,6 +27,9 @@ export type MixDropReason =
   | 'final-hop-refused'
   | 'shutdown';
 
+/** Where a packet came from: another relay, or (at an entry gateway) a client. */
+export type PacketOrigin = 'relay' | 'client';
+
 /** A Sphinx key the mix holds, with the epoch it belongs to. */
 export interface EpochKey {
   readonly epoch: number;
@@ -47,7 +50,7 @@ export interface MixDeps {
    * a mix takes back its own loop cover. Resolves whether it was taken
    * (false: counted as 'final-hop-refused').
    */
-  onFinalHop?(commands: RoutingCommand[], payload: Uint8Array | null): boolean | Promise<boolean>;
+  onFinalHop?(commands: RoutingCommand[], payload: Uint8Array | null, origin: PacketOrigin): boolean | Promise<boolean>;
   /** Called for every drop (for logs); counting is done here. */
   onDrop?(reason: MixDropReason): void;
 }
@@ -104,13 +107,13 @@ export class MixProcessor {
    * packet is held, forwarded or dropped (callers need not wait: the input
    * queue bounds the work in progress).
    */
-  async accept(packet: Uint8Array): Promise<void> {
+  async accept(packet: Uint8Array, origin: PacketOrigin = 'relay'): Promise<void> {
     this.received++;
     if (this.#stopped) return this.#drop('shutdown');
     if (this.#inFlight >= this.#limits.inputQueue) return this.#drop('input-queue-full');
     this.#inFlight++;
     try {
-      await this.#process(packet);
+      await this.#process(packet, origin);
     } catch {
       // Only a failing replay store gets here: refuse rather than risk forwarding a replay.
       this.#drop('replay-store-error');
@@ -125,7 +128,7 @@ export class MixProcessor {
     for (const _ of this.#delay.stop()) this.#drop('shutdown');
   }
 
-  async #process(packet: Uint8Array): Promise<void> {
+  async #process(packet: Uint8Array, origin: PacketOrigin): Promise<void> {
     let result: UnwrapResult | null = null;
     let epoch = -1;
     let lastError: MixDropReason = 'mac-failure';
@@ -151,7 +154,7 @@ export class MixProcessor {
       else if (c.type === 'next-hop') nextHop = c.id;
     }
     if (!nextHop || !result.packet) {
-      const taken = (await this.#deps.onFinalHop?.(result.commands, result.payload)) ?? false;
+      const taken = (await this.#deps.onFinalHop?.(result.commands, result.payload, origin)) ?? false;
       return taken ? undefined : this.#drop('final-hop-refused');
     }
     if (!this.#delay.push({ nextHop, packet: result.packet }, delayMs)) this.#drop('delay-queue-full');

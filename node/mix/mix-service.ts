@@ -63,12 +63,12 @@ export class MixService {
         keys: () => options.keys(options.clock.now()),
         checkReplay: options.checkReplay,
         forward: (nodeId, packet) => this.#forward(nodeId, packet),
-        onFinalHop: async (commands, payload) => {
+        onFinalHop: async (commands, payload, origin) => {
           if (this.#isOwnLoop(commands)) {
             this.loopsReturned++;
             return true;
           }
-          return (await options.onFinalHop?.(commands, payload)) ?? false;
+          return (await options.onFinalHop?.(commands, payload, origin)) ?? false;
         },
         onDrop: (reason) => options.log.debug('packet dropped', { reason }),
       },

@@ -276,6 +276,21 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
     await stream.close();
   });
 
+  it('refuses a client packet that ends at its own entry gateway (it would skip the mixnet)', async () => {
+    const net = await setup();
+    const alice = await net.client();
+    const bob = await net.client();
+    await register(net, alice);
+    await register(net, bob);
+    const stream = await sendStream(net, alice);
+    stream.send(exitPacket(net, bob.mailboxId, 0x41)); // a 1-hop packet: the gateway is its last hop
+    await until(() => net.gateway.stats().mix.drops['final-hop-refused'] === 1, 'refused at entry');
+    assert.equal(net.mailboxes.stats().messages, 0, 'nothing deposited');
+    fromMix(net, exitPacket(net, bob.mailboxId, 0x42)); // the same kind of packet from a relay is delivered
+    await until(() => net.mailboxes.stats().messages === 1, 'deposited from the mixnet');
+    await stream.close();
+  });
+
   it('unwraps a client’s entry packet and forwards it to the next hop after its delay', async () => {
     const net = await setup();
     const alice = await net.client();
