@@ -47,7 +47,9 @@ export interface TestnetSummary {
 
 function startNode(plan: TestnetPlan, node: PlannedNode): ChildProcess {
   const log = createWriteStream(join(plan.dir, `${node.name}.log`));
-  const child = spawn(process.execPath, [CHAFF, 'node', '--config', node.configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Detached: a Ctrl-C in the terminal reaches only the testnet, which then
+  // reads every node's metrics and stops the nodes itself (SIGTERM).
+  const child = spawn(process.execPath, [CHAFF, 'node', '--config', node.configPath], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   return child;
@@ -101,6 +103,11 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
   const children = plan.nodes.map((n) => ({ node: n, child: startNode(plan, n) }));
   const exited: string[] = [];
   for (const { node, child } of children) child.on('exit', (code, signal) => exited.push(`${node.name} (${signal ?? code})`));
+  // Should the testnet itself die, it takes its nodes with it.
+  const killAll = (): void => {
+    for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
 
   const watchHost = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: [] });
   const pki = new PkiClient({ host: watchHost, authorities: authorityPeers(plan.nodes.filter((n) => n.role === 'authority').map((a) => ({ name: a.name, identity: a.identityKey, addresses: [`/ip4/127.0.0.1/tcp/${a.port}`] }))) });
@@ -211,6 +218,7 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
     };
     return summary;
   } finally {
+    process.off('exit', killAll);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     for (const c of clients) await c.stop().catch(() => undefined);
