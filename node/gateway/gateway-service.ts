@@ -23,7 +23,7 @@ import type { MailboxCounters, MailboxStats, MailboxStore } from '../store/mailb
 import { clientKeyOf } from './client-identity.js';
 import type { ClientRegistry } from './client-registry.js';
 import { FetchHandler, FetchRefusedError, type FetchStats } from './fetch-handler.js';
-import { readFrames } from './frame-reader.js';
+import { readFrames } from '../net/frame-reader.js';
 import { MailboxDelivery, type DeliveryStats } from './mailbox-delivery.js';
 import { clientBucket, type TokenBucket } from './token-bucket.js';
 

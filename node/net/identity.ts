@@ -2,10 +2,10 @@
 // folder. Its peer id is the node's name in the topology, so a key file that
 // cannot be read is an error, never silently replaced by a fresh key.
 
-import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 
@@ -50,7 +50,7 @@ export async function loadOrCreateIdentity(dataDir: string): Promise<NodeIdentit
   if (bytes !== undefined) return identityOf(decode(path, bytes), path, false);
 
   const key = await generateKeyPair('Ed25519');
-  await writeNew(path, dataDir, privateKeyToProtobuf(key));
+  await writeNew(path, privateKeyToProtobuf(key));
   return identityOf(key, path, true);
 }
 
@@ -69,23 +69,10 @@ function identityOf(privateKey: Ed25519PrivateKey, path: string, created: boolea
   return { privateKey, peerId: peerIdFromPrivateKey(privateKey), publicKey: privateKey.publicKey.raw, created, path };
 }
 
-// Written to a temporary file then renamed, so a crash mid-write never leaves
-// a truncated key behind; 'wx' and 0600 so the key is never world-readable,
-// even for an instant.
-async function writeNew(path: string, dataDir: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
+async function writeNew(path: string, bytes: Uint8Array): Promise<void> {
   try {
-    await mkdir(dataDir, { recursive: true, mode: 0o700 });
-    const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
+    await writeFileAtomic(path, bytes, 0o600);
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
     throw new IdentityError('write-failed', path, `cannot write the node key: ${(err as Error).message}`, { cause: err });
   }
 }

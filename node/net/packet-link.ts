@@ -5,6 +5,7 @@
 
 import type { Libp2p, Logger, PeerId, Stream, Connection } from '@libp2p/interface';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import { readFrames } from './frame-reader.js';
 
 export const PACKET_PROTOCOL = '/chaff/packet/1';
 
@@ -308,58 +309,20 @@ export class PacketLink {
     }
     this.counters.streamsAccepted++;
     this.inbound.add(stream);
-    const size = this.packetLength;
-    // Frames cross yamux chunk boundaries freely: `partial` holds the bytes
-    // of the frame being reassembled.
-    let partial = new Uint8Array(size);
-    let filled = 0;
-    const deliver = (frame: Uint8Array): void => {
-      this.counters.received++;
-      try {
-        this.opts.onFrame(frame, from);
-      } catch (err) {
-        this.drop('handler-error', from, (err as Error).message);
-      }
-    };
-    const take = (chunk: Uint8Array): void => {
-      let at = 0;
-      while (at < chunk.length) {
-        if (filled === 0 && chunk.length - at >= size) {
-          // A copy, never a view: chunks are often Buffers (whose slice()
-          // shares memory) and the callee may keep the frame.
-          const frame = new Uint8Array(size);
-          frame.set(chunk.subarray(at, at + size));
-          deliver(frame);
-          at += size;
-          continue;
+    readFrames(stream, this.packetLength, {
+      onFrame: (frame) => {
+        this.counters.received++;
+        try {
+          this.opts.onFrame(frame, from);
+        } catch (err) {
+          this.drop('handler-error', from, (err as Error).message);
         }
-        const n = Math.min(size - filled, chunk.length - at);
-        partial.set(chunk.subarray(at, at + n), filled);
-        filled += n;
-        at += n;
-        if (filled === size) {
-          const frame = partial;
-          partial = new Uint8Array(size);
-          filled = 0;
-          deliver(frame);
-        }
-      }
-    };
-    stream.addEventListener('message', (evt) => {
-      const data = evt.data;
-      if (data instanceof Uint8Array) take(data);
-      else for (const chunk of data) take(chunk);
-    });
-    // The remote finished sending: finish our (unused) side too, so the
-    // stream closes cleanly on both ends.
-    stream.addEventListener('remoteCloseWrite', () => {
-      void stream.close().catch(() => undefined);
-    });
-    stream.addEventListener('close', (evt) => {
-      this.inbound.delete(stream);
-      if (filled > 0) this.drop('truncated', from, `${filled} of ${size} bytes`);
-      filled = 0;
-      if (evt.error !== undefined) this.log('inbound stream from %p ended: %s', from, evt.error.message);
+      },
+      onTruncated: (filled) => this.drop('truncated', from, `${filled} of ${this.packetLength} bytes`),
+      onClose: (error) => {
+        this.inbound.delete(stream);
+        if (error !== undefined) this.log('inbound stream from %p ended: %s', from, error.message);
+      },
     });
   }
 

@@ -11,6 +11,7 @@
 
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import { concatBytes } from '../../protocol/bytes.js';
 
 export type RpcErrorCode = 'dial' | 'timeout' | 'refused' | 'too-large' | 'protocol' | 'closed';
 
@@ -72,7 +73,7 @@ function readFramed(stream: Stream, headerLength: number, maxBody: number, signa
     };
     const tryParse = (): void => {
       if (received < need) return;
-      const all = concat(chunks, received);
+      const all = concatBytes(...chunks);
       if (!header) {
         header = all.slice(0, headerLength);
         const length = new DataView(header.buffer).getUint32(headerLength - 4, false);
@@ -101,16 +102,6 @@ function readFramed(stream: Stream, headerLength: number, maxBody: number, signa
     signal.addEventListener('abort', onAbort);
     if (signal.aborted) onAbort();
   });
-}
-
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 function frame(prefix: number[], body: Uint8Array): Uint8Array {

@@ -4,7 +4,8 @@
 // the old file or the new one, never half of one. Loading only parses: the
 // caller verifies against its configured authority keys.
 
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { readdir, readFile, unlink } from 'node:fs/promises';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { join } from 'node:path';
 import { decodeSignedDocument, encodeSignedDocument, type SignedDocument } from '../../protocol/pki/signatures.js';
 
@@ -23,7 +24,6 @@ export interface LoadResult {
 
 export class DocumentStore {
   readonly dir: string;
-  #tmpCounter = 0;
   /** Writes run one after another, so two saves of one epoch land in call order. */
   #queue: Promise<void> = Promise.resolve();
 
@@ -40,23 +40,7 @@ export class DocumentStore {
   save(epoch: number, signed: SignedDocument): Promise<void> {
     const path = this.#path(epoch);
     const bytes = encodeSignedDocument(signed);
-    const run = async (): Promise<void> => {
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      const tmp = `${path}.${process.pid}.${this.#tmpCounter++}.tmp`;
-      try {
-        const fh = await open(tmp, 'wx', 0o600);
-        try {
-          await fh.writeFile(bytes);
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
-        await rename(tmp, path);
-      } catch (err) {
-        await unlink(tmp).catch(() => undefined);
-        throw err;
-      }
-    };
+    const run = (): Promise<void> => writeFileAtomic(path, bytes, 0o600);
     const result = this.#queue.then(run);
     this.#queue = result.catch(() => undefined);
     return result;

@@ -1,7 +1,7 @@
 // Reads fixed-size frames from an inbound libp2p stream: the framing of
-// docs/wire.md §/chaff/packet/1 (frames back to back, no length prefix),
-// for a stream handled outside PacketLink (the gateway's client entry
-// protocol, which has its own protocol id and per-client checks).
+// docs/wire.md §/chaff/packet/1 (frames back to back, no length prefix).
+// Used by the packet link between relays and by the gateway's client entry
+// protocol.
 
 import type { Stream } from '@libp2p/interface';
 
