@@ -100,6 +100,8 @@ type LinkState = 'idle' | 'dialing' | 'open' | 'backoff';
 interface OutLink {
   readonly peer: PeerId;
   addrs: Multiaddr[];
+  /** The list `addrs` was parsed from. */
+  addrSource?: readonly (Multiaddr | string)[];
   readonly queue: FrameRing;
   state: LinkState;
   stream?: Stream;
@@ -164,7 +166,11 @@ export class PacketLink {
       link = { peer, addrs: [], queue: new FrameRing(this.capacity), state: 'idle', pumping: false, failures: 0 };
       this.links.set(key, link);
     }
-    if (addrs.length > 0) link.addrs = addrs.map((a) => withPeer(typeof a === 'string' ? multiaddr(a) : a, key));
+    // Parsed once per address list (callers pass the same list from the topology document for every packet).
+    if (addrs.length > 0 && addrs !== link.addrSource) {
+      link.addrs = addrs.map((a) => withPeer(typeof a === 'string' ? multiaddr(a) : a, key));
+      link.addrSource = addrs;
+    }
     if (!link.queue.push(frame)) return this.drop('queue-full', peer);
     this.kick(link);
     return true;
