@@ -77,6 +77,12 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
   log.info('node starting', { name: config.node.name, role: config.node.role, peerId: identity.peerId.toString(), listen: host.getMultiaddrs().map(String) });
   const params = networkParams(config);
   const authorities = authorityPeers(config.authorities);
+  // A network whose epoch 0 has not begun yet: wait for it rather than fail.
+  const untilGenesis = params.genesisMs - clock.now();
+  if (untilGenesis > 0) {
+    log.info('waiting for the network genesis', { seconds: Math.ceil(untilGenesis / 1000) });
+    await new Promise((resolve) => setTimeout(resolve, untilGenesis));
+  }
   let status: () => Record<string, unknown>;
 
   try {

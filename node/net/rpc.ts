@@ -193,6 +193,7 @@ export async function callRpc(host: Libp2p, peer: PeerId, addrs: readonly (strin
   }
   try {
     const reading = readFramed(stream, 5, options.maxResponseBytes, signal);
+    reading.catch(() => undefined); // awaited below; never an unhandled rejection if sending fails first
     await sendAndClose(stream, frame([], request));
     const { header, body } = await reading;
     if (header[0] === STATUS_OK) return body;

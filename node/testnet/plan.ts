@@ -55,17 +55,32 @@ export interface TestnetPlan {
   nodes: PlannedNode[];
 }
 
-/** A free TCP port on 127.0.0.1 (the OS picks; the port is released for the node to take). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Whether 127.0.0.1:`port` can be listened on now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+const PORT_RANGE = { from: 20_000, size: 12_000 };
+const taken = new Set<number>();
+
+/**
+ * A free TCP port on 127.0.0.1, below the ephemeral range (Linux
+ * 32768–60999): the node listens on it seconds later, and a port from the
+ * ephemeral range could meanwhile become the local port of an outgoing
+ * connection (EADDRINUSE).
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const port = PORT_RANGE.from + Math.floor(Math.random() * PORT_RANGE.size);
+    if (taken.has(port) || !(await canListen(port))) continue;
+    taken.add(port);
+    return port;
+  }
+  throw new Error(`no free port in ${PORT_RANGE.from}–${PORT_RANGE.from + PORT_RANGE.size - 1} on 127.0.0.1`);
 }
 
 function toml(value: string | number | string[]): string {

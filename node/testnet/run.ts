@@ -94,9 +94,9 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
   const out = options.out;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'chaff-testnet-'));
   const shape = DEFAULT_SHAPE;
-  // Genesis a moment from now: descriptors for epoch 1 are uploaded during
-  // epoch 0 and the first document is for epoch 1.
-  const genesisMs = Date.now() + 1000;
+  // Genesis now: descriptors for epoch 1 are uploaded during epoch 0 and the
+  // first document is for epoch 1.
+  const genesisMs = Date.now();
   const plan = await planTestnet(dir, shape, genesisMs);
   out(`data folder: ${dir} (configs, node folders and one log per node)`);
   out(`starting ${plan.nodes.length} nodes: ${shape.authorities} authorities, ${shape.layers} layers × ${shape.mixesPerLayer} mixes, ${shape.gateways} gateways; epochs of ${shape.epochDurationMs / 1000} s`);
