@@ -1,0 +1,125 @@
+// A probe client for integration tests. Same gateway protocols and payload
+// format as node/testnet/probe-client.ts (magic "CHAF", seq u32, send time
+// f64 ms, delay sum u32), but the test chooses each hop's delay (instead of
+// sampling Exp(μ)) and sees the mailbox's message ids and acks explicitly.
+
+import type { Stream } from '@libp2p/interface';
+import type { Ed25519PrivateKey } from '@libp2p/interface';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { multiaddr } from '@multiformats/multiaddr';
+import { toHex } from '../../protocol/bytes.js';
+import type { NodeEntry } from '../../protocol/pki/document.js';
+import type { Topology } from '../../protocol/pki/routes.js';
+import { delay, geometryFromUserForwardPayloadLength, newPacket, recipient, type Geometry, type PathHop } from '../../protocol/sphinx/index.js';
+import { sampleHopDelaysMs } from '../../protocol/traffic/exponential.js';
+import { cryptoUniform } from '../../protocol/traffic/uniform.js';
+import { decodeFetchReply, encodeFetchRequest, mailboxIdOf } from '../../protocol/wire/fetch.js';
+import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL } from '../../node/gateway/gateway-service.js';
+import { createHost, type Host } from '../../node/net/host.js';
+import { callRpc } from '../../node/net/rpc.js';
+import { TopologyRouter } from '../../node/net/topology-router.js';
+import { pkiSigningKey } from '../../node/pki/signing-key.js';
+
+const MAGIC = 0x43484146; // "CHAF", as the testnet's probes
+
+export interface SentProbe {
+  seq: number;
+  sentMs: number;
+  /** Delays chosen for every hop but the last (entry gateway, then each layer), ms. */
+  delaysMs: number[];
+  route: string[];
+}
+
+export interface FetchedMessage {
+  /** The gateway's message id (mailbox sequence number). */
+  id: bigint;
+  /** The probe's number, or null if the body is not a probe. */
+  seq: number | null;
+  latencyMs: number | null;
+}
+
+/** Resolves node ids to peers through whichever documents the test hands over. */
+function routerOf(topology: Topology): TopologyRouter {
+  return new TopologyRouter({ current: () => topology, all: () => [topology] });
+}
+
+export class FixedDelayClient {
+  readonly host: Host;
+  readonly mailboxId: Uint8Array;
+  readonly #key: Ed25519PrivateKey;
+  #stream: Stream | null = null;
+  #counter = 1n;
+
+  private constructor(host: Host, key: Ed25519PrivateKey) {
+    this.host = host;
+    this.#key = key;
+    this.mailboxId = mailboxIdOf(host.peerId.publicKey!.raw);
+  }
+
+  static async create(): Promise<FixedDelayClient> {
+    const key = await generateKeyPair('Ed25519');
+    return new FixedDelayClient(await createHost({ privateKey: key, listen: [] }), key);
+  }
+
+  async register(gateway: NodeEntry, topology: Topology): Promise<void> {
+    const reply = await callRpc(this.host, routerOf(topology).peerOf(gateway), gateway.addresses, CLIENT_REGISTER_PROTOCOL, new Uint8Array(0), { maxResponseBytes: 64 });
+    if (toHex(reply) !== toHex(this.mailboxId)) throw new Error('gateway returned another mailbox id');
+  }
+
+  /**
+   * Builds probe `seq` for mailbox `to` on a route entry → one mix per layer →
+   * exit with the document's current Sphinx keys, and writes it on the send
+   * stream to the entry gateway. `delaysMs`: a fixed delay for every hop
+   * (one number) or per hop (length = layers + 1); default Exp(1/μ) samples.
+   */
+  async send(topology: Topology, entry: NodeEntry, exit: NodeEntry, to: Uint8Array, seq: number, delaysMs?: number | number[]): Promise<SentProbe> {
+    const geometry = geometryFromUserForwardPayloadLength(topology.document.params.geometry);
+    const uniform = cryptoUniform();
+    const route = topology.clientRoute(entry.nodeId, exit.nodeId, uniform);
+    const hops = route.length - 1;
+    const delays =
+      delaysMs === undefined
+        ? sampleHopDelaysMs(1000 / topology.document.params.mu, route.length, uniform).slice(0, hops)
+        : typeof delaysMs === 'number'
+          ? Array.from({ length: hops }, () => delaysMs)
+          : delaysMs;
+    if (delays.length !== hops) throw new RangeError(`${hops} delays needed, got ${delays.length}`);
+    const sentMs = Date.now();
+    const payload = new Uint8Array(geometry.forwardPayloadLength);
+    const view = new DataView(payload.buffer);
+    view.setUint32(0, MAGIC);
+    view.setUint32(4, seq);
+    view.setFloat64(8, sentMs);
+    view.setUint32(16, delays.reduce((a, b) => a + b, 0));
+    const path: PathHop[] = route.map((e, i) => ({
+      id: e.nodeId,
+      publicKey: e.sphinxKeys.current,
+      commands: i === hops ? [recipient(to)] : [delay(delays[i])],
+    }));
+    const packet = newPacket(geometry, path, payload);
+    if (!this.#stream || this.#stream.status !== 'open') {
+      const peer = routerOf(topology).peerOf(entry).toString();
+      this.#stream = await this.host.dialProtocol(entry.addresses.map((a) => multiaddr(a).encapsulate(`/p2p/${peer}`)), CLIENT_SEND_PROTOCOL);
+    }
+    if (!this.#stream.send(packet)) await new Promise((r) => this.#stream!.addEventListener('drain', r, { once: true }));
+    return { seq, sentMs, delaysMs: delays, route: route.map((e) => e.name) };
+  }
+
+  /** One signed fetch that acknowledges `acks` (at most 32); returns the real (non-dummy) entries. */
+  async fetch(gateway: NodeEntry, topology: Topology, acks: readonly bigint[] = []): Promise<FetchedMessage[]> {
+    const geometry: Geometry = geometryFromUserForwardPayloadLength(topology.document.params.geometry);
+    const counter = this.#counter++;
+    const request = encodeFetchRequest({ counter, acks: [...acks] }, pkiSigningKey(this.#key));
+    const reply = await callRpc(this.host, routerOf(topology).peerOf(gateway), gateway.addresses, CLIENT_FETCH_PROTOCOL, request, { maxResponseBytes: 4 << 20, timeoutMs: 5000 });
+    return decodeFetchReply(reply, counter, geometry.payloadTagLength + geometry.forwardPayloadLength).map((e) => {
+      const view = new DataView(e.body.buffer, e.body.byteOffset, e.body.byteLength);
+      const probe = e.body.length >= 20 && view.getUint32(0) === MAGIC;
+      return { id: e.id!, seq: probe ? view.getUint32(4) : null, latencyMs: probe ? Date.now() - view.getFloat64(8) : null };
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#stream?.abort(new Error('stopping'));
+    await this.host.stop();
+  }
+}

@@ -1,0 +1,226 @@
+// A planned test network (node/testnet/plan.ts) run as real processes on
+// 127.0.0.1, one `node bin/chaff.js node --config …` per node as `chaff
+// testnet` starts them, for integration tests: start, SIGKILL, restart a node
+// by name, wait for a threshold-signed document, scrape a node's metrics.
+// Each node's output is appended to `<dir>/<name>.log` (restarts included).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { epochAt, epochEnd, epochStart } from '../../protocol/pki/epoch.js';
+import { Topology } from '../../protocol/pki/routes.js';
+import { createHost, type Host } from '../../node/net/host.js';
+import { authorityPeers } from '../../node/pki/authority-peers.js';
+import { PkiClient } from '../../node/pki/pki-client.js';
+import { DEFAULT_SHAPE, planTestnet, type PlannedNode, type TestnetPlan, type TestnetShape } from '../../node/testnet/plan.js';
+
+const CHAFF = fileURLToPath(new URL('../../bin/chaff.js', import.meta.url));
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface NetworkOptions {
+  shape?: Partial<TestnetShape>;
+  /** Folder for configs, node folders and logs; a fresh temp folder by default. */
+  dir?: string;
+}
+
+interface Running {
+  child: ChildProcess;
+  exited: Promise<void>;
+  /** Set when the test itself stops or kills the node. */
+  expected: boolean;
+}
+
+export class TestNetwork {
+  readonly plan: TestnetPlan;
+  readonly #running = new Map<string, Running>();
+  /** Nodes that exited without being asked to, e.g. "mix-3 (1)". */
+  readonly unexpectedExits: string[] = [];
+  readonly #host: Host;
+  readonly pki: PkiClient;
+
+  private constructor(plan: TestnetPlan, host: Host, pki: PkiClient) {
+    this.plan = plan;
+    this.#host = host;
+    this.pki = pki;
+  }
+
+  /**
+   * Plans the network and starts every node. Genesis is "now": the nodes
+   * upload descriptors for epoch 1 during epoch 0, so the first document is
+   * for epoch 1 (wait for it with waitForDocument).
+   */
+  static async start(options: NetworkOptions = {}): Promise<TestNetwork> {
+    const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'chaff-it-net-'));
+    const shape: TestnetShape = { ...DEFAULT_SHAPE, ...options.shape };
+    // Not in the future: a node that reads the epoch before genesis fails.
+    const plan = await planTestnet(dir, shape, Date.now());
+    const host = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: [] });
+    const authorities = plan.nodes.filter((n) => n.role === 'authority');
+    const pki = new PkiClient({
+      host,
+      authorities: authorityPeers(authorities.map((a) => ({ name: a.name, identity: a.identityKey, addresses: [`/ip4/127.0.0.1/tcp/${a.port}`] }))),
+      rpcTimeoutMs: 2000,
+    });
+    await pki.start();
+    const net = new TestNetwork(plan, host, pki);
+    for (const n of plan.nodes) net.startNode(n.name);
+    return net;
+  }
+
+  get dir(): string {
+    return this.plan.dir;
+  }
+
+  get epochs(): { genesisMs: number; epochDurationMs: number } {
+    return { genesisMs: this.plan.genesisMs, epochDurationMs: this.plan.shape.epochDurationMs };
+  }
+
+  epochNow(): number {
+    return epochAt(Date.now(), this.epochs);
+  }
+
+  epochStart(epoch: number): number {
+    return epochStart(epoch, this.epochs);
+  }
+
+  epochEnd(epoch: number): number {
+    return epochEnd(epoch, this.epochs);
+  }
+
+  node(name: string): PlannedNode {
+    const n = this.plan.nodes.find((x) => x.name === name);
+    if (!n) throw new Error(`no node ${name} in the plan`);
+    return n;
+  }
+
+  logPath(name: string): string {
+    return join(this.dir, `${this.node(name).name}.log`);
+  }
+
+  log(name: string): string {
+    try {
+      return readFileSync(this.logPath(name), 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  isRunning(name: string): boolean {
+    const r = this.#running.get(name);
+    return !!r && r.child.exitCode === null && r.child.signalCode === null;
+  }
+
+  /** Starts the node's process with its planned config (again, after a stop or kill). */
+  startNode(name: string): ChildProcess {
+    const node = this.node(name);
+    if (this.isRunning(name)) throw new Error(`${name} is already running`);
+    const log = createWriteStream(this.logPath(name), { flags: 'a' });
+    const child = spawn(process.execPath, [CHAFF, 'node', '--config', node.configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.pipe(log, { end: false });
+    child.stderr!.pipe(log, { end: false });
+    const running: Running = {
+      child,
+      expected: false,
+      exited: new Promise<void>((resolve) => {
+        child.once('exit', (code, signal) => {
+          if (!running.expected) this.unexpectedExits.push(`${name} (${signal ?? code})`);
+          // Let the pipes drain before closing the log.
+          setTimeout(() => log.end(), 100);
+          resolve();
+        });
+      }),
+    };
+    this.#running.set(name, running);
+    return child;
+  }
+
+  /** Sends `signal` to the node and waits for its process to exit (SIGKILL after `graceMs`). */
+  async stopNode(name: string, signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> {
+    const r = this.#running.get(name);
+    if (!r) return;
+    r.expected = true;
+    if (r.child.exitCode === null && r.child.signalCode === null) {
+      r.child.kill(signal);
+      const timer = setTimeout(() => r.child.kill('SIGKILL'), graceMs);
+      await r.exited;
+      clearTimeout(timer);
+    }
+  }
+
+  /** SIGKILL: no shutdown code runs, stores are not closed. */
+  killNode(name: string): Promise<void> {
+    return this.stopNode(name, 'SIGKILL');
+  }
+
+  /** Fails if a node died on its own. */
+  checkAlive(): void {
+    if (this.unexpectedExits.length) throw new Error(`nodes exited: ${this.unexpectedExits.join(', ')} (logs in ${this.dir})`);
+  }
+
+  /** Polls `probe` every `intervalMs` until it returns a value other than undefined/false; fails after `timeoutMs` or when a node dies. */
+  async waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false> | T | undefined | false, intervalMs = 250): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      this.checkAlive();
+      let value: T | undefined | false;
+      try {
+        value = await probe();
+      } catch {
+        value = undefined;
+      }
+      if (value !== undefined && value !== false) return value;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (logs in ${this.dir})`);
+      await sleep(intervalMs);
+    }
+  }
+
+  /** The verified document for `epoch` (default: the current one, re-read while waiting) with every layer and two gateways. */
+  async waitForDocument(timeoutMs: number, epoch?: number): Promise<Topology> {
+    return this.waitFor(`a threshold-signed document${epoch === undefined ? '' : ` for epoch ${epoch}`}`, timeoutMs, async () => {
+      const v = await this.pki.fetchDocument(epoch ?? this.epochNow());
+      const d = v.document;
+      return d.layers.every((l) => l.length > 0) && d.gateways.length >= 2 ? new Topology(d) : undefined;
+    }, 300);
+  }
+
+  /** The node's /metrics text ('' if it does not answer). */
+  async metricsText(name: string): Promise<string> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${this.node(name).metricsPort}/metrics`, { signal: AbortSignal.timeout(2000) });
+      return await res.text();
+    } catch {
+      return '';
+    }
+  }
+
+  /** A metric's value on a node: the sum over its label values, or only `label` if given; undefined if absent. */
+  async metric(name: string, metric: string, label?: string): Promise<number | undefined> {
+    return parseMetric(await this.metricsText(name), metric, label);
+  }
+
+  /** Stops every process that still runs (SIGTERM, then SIGKILL) and the watcher's host. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.#running.keys()].map((n) => this.stopNode(n).catch(() => undefined)));
+    try {
+      await this.#host.stop();
+    } catch {
+      // already stopped
+    }
+  }
+}
+
+
+/** Sums `metric` in a Prometheus text, over all labels or only the series whose one label has value `label`. */
+export function parseMetric(text: string, metric: string, label?: string): number | undefined {
+  const re = new RegExp(`^${metric}(?:\\{[a-z_]+="([^"]*)"\\})? ([0-9.e+-]+|NaN)$`, 'gm');
+  let total: number | undefined;
+  for (const m of text.matchAll(re)) {
+    if (label !== undefined && m[1] !== label) continue;
+    total = (total ?? 0) + Number(m[2]);
+  }
+  return total;
+}
