@@ -1,16 +1,19 @@
-// The testnet's traffic probe: a minimal client that speaks the gateway's
+// The testnet's probe client: a minimal client that speaks the gateway's
 // client protocols (register, send, fetch) to push numbered probe packets
-// through the mixnet and count what arrives. It is not the chat client
-// (client/ issue): no cover traffic, no encryption of its own, no ARQ.
+// through the mixnet and see what arrives. Used by `chaff testnet` and the
+// integration tests. It is not the chat client (client/ issue): no cover
+// traffic, no end-to-end encryption, no retransmission.
+//
+// Probe payload: magic "CHAF" (u32) ‖ seq (u32) ‖ send time (f64 ms) ‖ sum of
+// the chosen mixing delays (u32 ms) ‖ zeros.
 
-import type { Stream } from '@libp2p/interface';
-import { multiaddr } from '@multiformats/multiaddr';
+import type { Ed25519PrivateKey, Stream } from '@libp2p/interface';
 import { generateKeyPair } from '@libp2p/crypto/keys';
-import type { Ed25519PrivateKey as Libp2pEd25519Key } from '@libp2p/interface';
+import { multiaddr } from '@multiformats/multiaddr';
 import { toHex } from '../../protocol/bytes.js';
 import type { NodeEntry } from '../../protocol/pki/document.js';
 import type { Topology } from '../../protocol/pki/routes.js';
-import { delay, newPacket, recipient, type Geometry, type PathHop } from '../../protocol/sphinx/index.js';
+import { delay, geometryFromUserForwardPayloadLength, newPacket, recipient, type Geometry, type PathHop } from '../../protocol/sphinx/index.js';
 import { sampleHopDelaysMs } from '../../protocol/traffic/exponential.js';
 import { cryptoUniform } from '../../protocol/traffic/uniform.js';
 import { decodeFetchReply, encodeFetchRequest, mailboxIdOf } from '../../protocol/wire/fetch.js';
@@ -22,21 +25,37 @@ import { pkiSigningKey } from '../pki/signing-key.js';
 
 const MAGIC = 0x43484146; // "CHAF"
 
-export interface Delivered {
+export interface SentProbe {
   seq: number;
-  latencyMs: number;
-  delaySumMs: number;
+  sentMs: number;
+  /** Delays chosen for every hop but the last (entry gateway, then each layer), ms. */
+  delaysMs: number[];
+  route: string[];
+}
+
+export interface FetchedMessage {
+  /** The gateway's message id (mailbox sequence number). */
+  id: bigint;
+  /** The probe's number, or null if the body is not a probe. */
+  seq: number | null;
+  latencyMs: number | null;
+  /** The mixing delays the sender chose, ms (null if not a probe). */
+  delaySumMs: number | null;
+}
+
+/** Resolves node ids to peers through whichever documents the test hands over. */
+function routerOf(topology: Topology): TopologyRouter {
+  return new TopologyRouter({ current: () => topology, all: () => [topology] });
 }
 
 export class ProbeClient {
   readonly host: Host;
   readonly mailboxId: Uint8Array;
-  readonly #key: Libp2pEd25519Key;
+  readonly #key: Ed25519PrivateKey;
   #stream: Stream | null = null;
   #counter = 1n;
-  #acks: bigint[] = [];
 
-  private constructor(host: Host, key: Libp2pEd25519Key) {
+  private constructor(host: Host, key: Ed25519PrivateKey) {
     this.host = host;
     this.#key = key;
     this.mailboxId = mailboxIdOf(host.peerId.publicKey!.raw);
@@ -44,55 +63,69 @@ export class ProbeClient {
 
   static async create(): Promise<ProbeClient> {
     const key = await generateKeyPair('Ed25519');
-    const host = await createHost({ privateKey: key, listen: [] });
-    return new ProbeClient(host, key);
+    return new ProbeClient(await createHost({ privateKey: key, listen: [] }), key);
   }
 
-  async register(gateway: NodeEntry, router: TopologyRouter): Promise<void> {
-    const reply = await callRpc(this.host, router.peerOf(gateway), gateway.addresses, CLIENT_REGISTER_PROTOCOL, new Uint8Array(0), { maxResponseBytes: 64 });
+  async register(gateway: NodeEntry, topology: Topology): Promise<void> {
+    const reply = await callRpc(this.host, routerOf(topology).peerOf(gateway), gateway.addresses, CLIENT_REGISTER_PROTOCOL, new Uint8Array(0), { maxResponseBytes: 64 });
     if (toHex(reply) !== toHex(this.mailboxId)) throw new Error('gateway returned another mailbox id');
   }
 
-  /** Builds a probe packet to `to` via entry gateway → layers → `exitGateway` and sends it to the entry gateway. */
-  async send(topology: Topology, router: TopologyRouter, entry: NodeEntry, exit: NodeEntry, to: Uint8Array, seq: number, geometry: Geometry): Promise<number> {
+  /**
+   * Builds probe `seq` for mailbox `to` on a route entry → one mix per layer →
+   * exit with the document's current Sphinx keys, and writes it on the send
+   * stream to the entry gateway. `delaysMs`: a fixed delay for every hop
+   * (one number) or per hop (length = layers + 1); default Exp(1/μ) samples.
+   */
+  async send(topology: Topology, entry: NodeEntry, exit: NodeEntry, to: Uint8Array, seq: number, delaysMs?: number | number[]): Promise<SentProbe> {
+    const geometry = geometryFromUserForwardPayloadLength(topology.document.params.geometry);
     const uniform = cryptoUniform();
     const route = topology.clientRoute(entry.nodeId, exit.nodeId, uniform);
-    const delays = sampleHopDelaysMs(1000 / topology.document.params.mu, route.length, uniform);
-    const delaySum = delays.slice(0, -1).reduce((a, b) => a + b, 0);
+    const hops = route.length - 1;
+    const delays =
+      delaysMs === undefined
+        ? sampleHopDelaysMs(1000 / topology.document.params.mu, route.length, uniform).slice(0, hops)
+        : typeof delaysMs === 'number'
+          ? Array.from({ length: hops }, () => delaysMs)
+          : delaysMs;
+    if (delays.length !== hops) throw new RangeError(`${hops} delays needed, got ${delays.length}`);
+    const sentMs = Date.now();
     const payload = new Uint8Array(geometry.forwardPayloadLength);
     const view = new DataView(payload.buffer);
     view.setUint32(0, MAGIC);
     view.setUint32(4, seq);
-    view.setFloat64(8, Date.now());
-    view.setUint32(16, delaySum);
+    view.setFloat64(8, sentMs);
+    view.setUint32(16, delays.reduce((a, b) => a + b, 0));
     const path: PathHop[] = route.map((e, i) => ({
       id: e.nodeId,
       publicKey: e.sphinxKeys.current,
-      commands: i === route.length - 1 ? [recipient(to)] : [delay(delays[i])],
+      commands: i === hops ? [recipient(to)] : [delay(delays[i])],
     }));
     const packet = newPacket(geometry, path, payload);
     if (!this.#stream || this.#stream.status !== 'open') {
-      const peer = router.peerOf(entry).toString();
+      const peer = routerOf(topology).peerOf(entry).toString();
       this.#stream = await this.host.dialProtocol(entry.addresses.map((a) => multiaddr(a).encapsulate(`/p2p/${peer}`)), CLIENT_SEND_PROTOCOL);
     }
     if (!this.#stream.send(packet)) await new Promise((r) => this.#stream!.addEventListener('drain', r, { once: true }));
-    return delaySum;
+    return { seq, sentMs, delaysMs: delays, route: route.map((e) => e.name) };
   }
 
-  /** One fetch (acknowledging what the previous fetch returned); returns the probes delivered. */
-  async fetch(gateway: NodeEntry, router: TopologyRouter, geometry: Geometry): Promise<Delivered[]> {
+  /** One signed fetch that acknowledges `acks` (at most 32); returns the real (non-dummy) entries. */
+  async fetch(gateway: NodeEntry, topology: Topology, acks: readonly bigint[] = []): Promise<FetchedMessage[]> {
+    const geometry: Geometry = geometryFromUserForwardPayloadLength(topology.document.params.geometry);
     const counter = this.#counter++;
-    const request = encodeFetchRequest({ counter, acks: this.#acks.splice(0, 32) }, pkiSigningKey(this.#key));
-    const reply = await callRpc(this.host, router.peerOf(gateway), gateway.addresses, CLIENT_FETCH_PROTOCOL, request, { maxResponseBytes: 4 << 20 });
-    const entries = decodeFetchReply(reply, counter, geometry.payloadTagLength + geometry.forwardPayloadLength);
-    const out: Delivered[] = [];
-    for (const e of entries) {
-      this.#acks.push(e.id!);
+    const request = encodeFetchRequest({ counter, acks: [...acks] }, pkiSigningKey(this.#key));
+    const reply = await callRpc(this.host, routerOf(topology).peerOf(gateway), gateway.addresses, CLIENT_FETCH_PROTOCOL, request, { maxResponseBytes: 4 << 20, timeoutMs: 5000 });
+    return decodeFetchReply(reply, counter, geometry.payloadTagLength + geometry.forwardPayloadLength).map((e) => {
       const view = new DataView(e.body.buffer, e.body.byteOffset, e.body.byteLength);
-      if (e.body.length < 20 || view.getUint32(0) !== MAGIC) continue;
-      out.push({ seq: view.getUint32(4), latencyMs: Date.now() - view.getFloat64(8), delaySumMs: view.getUint32(16) });
-    }
-    return out;
+      const probe = e.body.length >= 20 && view.getUint32(0) === MAGIC;
+      return {
+        id: e.id!,
+        seq: probe ? view.getUint32(4) : null,
+        latencyMs: probe ? Date.now() - view.getFloat64(8) : null,
+        delaySumMs: probe ? view.getUint32(16) : null,
+      };
+    });
   }
 
   async stop(): Promise<void> {

@@ -14,13 +14,12 @@ import { Topology } from '../../protocol/pki/routes.js';
 import { geometryFromUserForwardPayloadLength } from '../../protocol/sphinx/geometry.js';
 import { PoissonSchedule } from '../../protocol/traffic/exponential.js';
 import { cryptoUniform } from '../../protocol/traffic/uniform.js';
-import { TopologyRouter } from '../net/topology-router.js';
 import { authorityPeers } from '../pki/authority-peers.js';
 import { PkiClient, type VerifiedDocument } from '../pki/pki-client.js';
 import { createHost } from '../net/host.js';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { DEFAULT_SHAPE, planTestnet, type PlannedNode, type TestnetPlan } from './plan.js';
-import { ProbeClient, type Delivered } from './probe-client.js';
+import { ProbeClient, type FetchedMessage } from './probe-client.js';
 
 const CHAFF = fileURLToPath(new URL('../../bin/chaff.js', import.meta.url));
 
@@ -143,17 +142,23 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
     out(`  parameters: mean hop delay ${(1000 / doc.params.mu).toFixed(0)} ms, λP ${doc.params.lambdaP}/s, λM ${doc.params.lambdaM}/s, packets of ${geometryFromUserForwardPayloadLength(doc.params.geometry).packetLength} B`);
 
     // 2. Traffic: probes from a client at gateway A to a client at gateway B.
-    const geometry = geometryFromUserForwardPayloadLength(doc.params.geometry);
-    const router = new TopologyRouter({ current: () => topology, all: () => (topology ? [topology] : []) });
     const [gwA, gwB] = doc.gateways;
     const alice = await ProbeClient.create();
     const bob = await ProbeClient.create();
     clients.push(alice, bob);
-    await alice.register(gwA, router);
-    await bob.register(gwB, router);
+    await alice.register(gwA, topology);
+    await bob.register(gwB, topology);
     out(`traffic: probes from a client at ${gwA.name} to a client at ${gwB.name}, Poisson at ${doc.params.lambdaP}/s${options.durationS ? ` for ${options.durationS} s` : ' (Ctrl-C to stop)'}`);
 
-    const delivered = new Map<number, Delivered>();
+    const delivered = new Map<number, FetchedMessage>();
+    const acks: bigint[] = [];
+    // One fetch at bob's gateway, acknowledging what the previous one returned.
+    const fetchAtB = async (): Promise<FetchedMessage[]> => {
+      const gB = topology!.document.gateways.find((g) => g.name === gwB.name) ?? gwB;
+      const got = await bob.fetch(gB, topology!, acks.splice(0, 32)).catch(() => []);
+      acks.push(...got.map((m) => m.id));
+      return got.filter((m) => m.seq !== null);
+    };
     let sent = 0;
     const until = options.durationS ? Date.now() + options.durationS * 1000 : Infinity;
     const schedule = new PoissonSchedule(doc.params.lambdaP, cryptoUniform());
@@ -171,16 +176,15 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
         const gA = topology.document.gateways.find((g) => g.name === gwA.name);
         const gB = topology.document.gateways.find((g) => g.name === gwB.name);
         if (gA && gB) {
-          await alice.send(topology, router, gA, gB, bob.mailboxId, sent, geometry).then(() => sent++).catch(() => undefined);
+          await alice.send(topology, gA, gB, bob.mailboxId, sent).then(() => sent++).catch(() => undefined);
         }
         nextSend = schedule.next(nextSend);
       }
       if (now >= nextFetch) {
-        const gB = topology.document.gateways.find((g) => g.name === gwB.name) ?? gwB;
-        for (const d of await bob.fetch(gB, router, geometry).catch(() => [])) {
-          if (!delivered.has(d.seq)) {
-            delivered.set(d.seq, d);
-            if (!options.json && delivered.size <= 5) out(`  probe #${d.seq} delivered in ${d.latencyMs.toFixed(0)} ms (${d.delaySumMs} ms of it chosen mixing delay)`);
+        for (const d of await fetchAtB()) {
+          if (!delivered.has(d.seq!)) {
+            delivered.set(d.seq!, d);
+            if (!options.json && delivered.size <= 5) out(`  probe #${d.seq} delivered in ${d.latencyMs!.toFixed(0)} ms (${d.delaySumMs} ms of it chosen mixing delay)`);
           }
         }
         nextFetch = now + 250;
@@ -194,16 +198,15 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
     // Let the last probes arrive: the longest plausible path delay.
     const drainUntil = Date.now() + Math.min(10_000, (8 * 5 * 1000) / doc.params.mu + 2000);
     while (Date.now() < drainUntil && delivered.size < sent) {
-      const gB = topology.document.gateways.find((g) => g.name === gwB.name) ?? gwB;
-      for (const d of await bob.fetch(gB, router, geometry).catch(() => [])) delivered.set(d.seq, d);
+      for (const d of await fetchAtB()) delivered.set(d.seq!, d);
       await new Promise((r) => setTimeout(r, 250));
     }
 
     // 3. What the network saw.
     const texts = await scrape(plan);
     const isMix = (n: string) => n.startsWith('mix-');
-    const latencies = [...delivered.values()].map((d) => d.latencyMs).sort((a, b) => a - b);
-    const overheads = [...delivered.values()].map((d) => (d.latencyMs - d.delaySumMs) / 5);
+    const latencies = [...delivered.values()].map((d) => d.latencyMs!).sort((a, b) => a - b);
+    const overheads = [...delivered.values()].map((d) => (d.latencyMs! - d.delaySumMs!) / 5);
     const summary: TestnetSummary = {
       dataDir: dir,
       epoch: topology.epoch,

@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import type { Topology } from '../../protocol/pki/routes.js';
-import { FixedDelayClient, type SentProbe } from '../helpers/fixed-delay-client.js';
+import { ProbeClient, type SentProbe } from '../../node/testnet/probe-client.js';
 import { sleep, TestNetwork } from '../helpers/network.js';
 
 const EPOCH_MS = 10_000; // key_grace = 2.5 s
@@ -17,7 +17,7 @@ const BOUNDARIES = 2;
 describe('integration: epoch change', function () {
   this.timeout(90_000);
   let net: TestNetwork | undefined;
-  const clients: FixedDelayClient[] = [];
+  const clients: ProbeClient[] = [];
 
   after(async function () {
     this.timeout(30_000);
@@ -30,8 +30,8 @@ describe('integration: epoch change', function () {
     let topology: Topology = await net.waitForDocument(50_000);
     const gwA = topology.document.gateways[0];
     const gwB = topology.document.gateways[1];
-    const alice = await FixedDelayClient.create();
-    const bob = await FixedDelayClient.create();
+    const alice = await ProbeClient.create();
+    const bob = await ProbeClient.create();
     clients.push(alice, bob);
     await net.waitFor('registration at gateway A', 5000, () => alice.register(gwA, topology).then(() => true));
     await net.waitFor('registration at gateway B', 5000, () => bob.register(gwB, topology).then(() => true));

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import type { Topology } from '../../protocol/pki/routes.js';
-import { FixedDelayClient, type FetchedMessage } from '../helpers/fixed-delay-client.js';
+import { ProbeClient, type FetchedMessage } from '../../node/testnet/probe-client.js';
 import { sleep, TestNetwork } from '../helpers/network.js';
 
 const N = 20;
@@ -13,7 +13,7 @@ const N = 20;
 describe('integration: gateway crash', function () {
   this.timeout(90_000);
   let net: TestNetwork | undefined;
-  const clients: FixedDelayClient[] = [];
+  const clients: ProbeClient[] = [];
 
   after(async function () {
     this.timeout(30_000);
@@ -27,8 +27,8 @@ describe('integration: gateway crash', function () {
     const [gwA, gwB] = topology.document.gateways;
     const nameB = gwB.name;
 
-    const alice = await FixedDelayClient.create();
-    const bob = await FixedDelayClient.create();
+    const alice = await ProbeClient.create();
+    const bob = await ProbeClient.create();
     clients.push(alice, bob);
     await net.waitFor('registration at gateway A', 5000, () => alice.register(gwA, topology).then(() => true));
     await net.waitFor('registration at gateway B', 5000, () => bob.register(gwB, topology).then(() => true));
