@@ -33,14 +33,24 @@ export async function simCommand(argv: string[]): Promise<number> {
     const results = runSimulation(config);
     const files = writeResults(results, parsed.values.out);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const r = results.metrics.roundsToDisclosure;
-    process.stdout.write(
-      `${results.model}: N=${results.parameters.recipients} b=${results.parameters.batch} m=${results.parameters.friends}, ${results.seeds} seeds in ${seconds.toFixed(2)} s\n` +
-        `rounds to disclosure: median ${r.median}, mean ${r.mean.toFixed(1)}, p10 ${r.p10.toFixed(1)}, p90 ${r.p90.toFixed(1)}` +
-        (r.undisclosed ? `, ${r.undisclosed} runs not disclosed within ${results.parameters.maxRounds} rounds` : '') +
-        `\nDanezis 2003 estimate: ${results.metrics.danezisBound.l2.toFixed(0)} (l=2), ${results.metrics.danezisBound.l3.toFixed(0)} (l=3)\n` +
-        `wrote ${files.join(', ')}\n`,
-    );
+    const took = `${results.seeds} seeds in ${seconds.toFixed(2)} s`;
+    if (results.model === 'threshold') {
+      const r = results.metrics.roundsToDisclosure;
+      process.stdout.write(
+        `threshold: N=${results.parameters.recipients} b=${results.parameters.batch} m=${results.parameters.friends}, ${took}\n` +
+          `rounds to disclosure: median ${r.median}, mean ${r.mean.toFixed(1)}, p10 ${r.p10.toFixed(1)}, p90 ${r.p90.toFixed(1)}` +
+          (r.undisclosed ? `, ${r.undisclosed} runs not disclosed within ${results.parameters.maxRounds} rounds` : '') +
+          `\nDanezis 2003 estimate: ${results.metrics.danezisBound.l2.toFixed(0)} (l=2), ${results.metrics.danezisBound.l3.toFixed(0)} (l=3)\n`,
+      );
+    } else {
+      const l = results.metrics.lsda;
+      process.stdout.write(
+        `population: U=${results.parameters.users} b=${results.parameters.batch} m=${results.parameters.friends}, ${took}\n` +
+          `LSDA profile error: ${l.curve.map((c) => `${c.rounds} rounds ${c.mse.toExponential(2)}`).join(', ')}\n` +
+          `log-log slope ${l.logLogSlope.toFixed(2)} (1/rounds is −1)\n`,
+      );
+    }
+    process.stdout.write(`wrote ${files.join(', ')}\n`);
     return 0;
   } catch (err) {
     if (err instanceof SimConfigError) {

@@ -14,7 +14,7 @@ export class SimConfigError extends Error {
 }
 
 /** Models this build of the simulator implements. */
-export const MODELS = ['threshold'] as const;
+export const MODELS = ['threshold', 'population'] as const;
 export type ModelName = (typeof MODELS)[number];
 
 export interface ThresholdConfig {
@@ -32,7 +32,19 @@ export interface ThresholdConfig {
   maxRounds: number;
 }
 
-export type SimConfig = ThresholdConfig;
+/** A threshold mix fed by a population of users, attacked with the LSDA. */
+export interface PopulationConfig {
+  model: 'population';
+  users: number;
+  batch: number;
+  friends: number;
+  /** Rounds after which the attack's error is measured (ascending). */
+  checkpoints: number[];
+  seeds: number;
+  seed: number;
+}
+
+export type SimConfig = ThresholdConfig | PopulationConfig;
 
 type Table = Record<string, unknown>;
 
@@ -51,9 +63,28 @@ export function simConfigFromObject(raw: unknown): SimConfig {
   if (!MODELS.includes(model as ModelName)) {
     throw new SimConfigError('model', model, `allowed: ${MODELS.map((m) => `"${m}"`).join(', ')}`);
   }
-  const known = ['model', 'recipients', 'batch', 'friends', 'seeds', 'seed', 'max_rounds'];
+  const known =
+    model === 'threshold'
+      ? ['model', 'recipients', 'batch', 'friends', 'seeds', 'seed', 'max_rounds']
+      : ['model', 'users', 'batch', 'friends', 'checkpoints', 'seeds', 'seed'];
   for (const key of Object.keys(t)) {
     if (!known.includes(key)) throw new SimConfigError(key, t[key], `unknown key for model "${model}"; allowed keys: ${known.join(', ')}`);
+  }
+  if (model === 'population') {
+    const users = integer(t, 'users', undefined, 2, 2000);
+    const checkpoints = t.checkpoints ?? [250, 500, 1000, 2000, 4000, 8000];
+    if (!Array.isArray(checkpoints) || checkpoints.length < 2 || checkpoints.some((c, i) => !Number.isInteger(c) || c < 1 || c > 10_000_000 || (i > 0 && c <= checkpoints[i - 1]))) {
+      throw new SimConfigError('checkpoints', checkpoints, 'expected at least two ascending whole numbers of rounds, e.g. [250, 500, 1000]');
+    }
+    return {
+      model: 'population',
+      users,
+      batch: integer(t, 'batch', undefined, 1, 1_000_000),
+      friends: integer(t, 'friends', undefined, 1, users - 1),
+      checkpoints: checkpoints as number[],
+      seeds: integer(t, 'seeds', 10, 1, 100_000),
+      seed: integer(t, 'seed', 1, 0, Number.MAX_SAFE_INTEGER),
+    };
   }
   const recipients = integer(t, 'recipients', undefined, 2, 100_000_000);
   const friends = integer(t, 'friends', undefined, 1, recipients);
