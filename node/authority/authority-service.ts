@@ -276,14 +276,19 @@ export class AuthorityService {
     });
   }
 
+  /**
+   * Sends the descriptors held for `epoch` to each other authority; each
+   * replies with the descriptors it holds, which are merged too. Every pair
+   * of authorities thus exchanges in both directions twice (once from each
+   * side), so one failed call does not leave a descriptor unshared.
+   */
   async #share(epoch: number): Promise<void> {
-    const descriptors = this.#state.descriptorsFor(epoch);
-    if (descriptors.length === 0) return;
-    const body = encodeShareRequest({ epoch, descriptors });
+    const body = encodeShareRequest({ epoch, descriptors: this.#state.descriptorsFor(epoch) });
     await Promise.all(
       this.#others.map(async (peer) => {
         try {
-          await this.#call(peer, 'share', body, 1024);
+          const reply = decodeShareRequest(await this.#call(peer, 'share', body, MAX_REQUEST_BYTES.share));
+          if (reply.epoch === epoch) this.#state.mergeDescriptors(reply.descriptors, this.#o.clock.now());
           this.#stats.sharesSent++;
         } catch (err) {
           this.#stats.shareFailures++;
@@ -422,7 +427,8 @@ export class AuthorityService {
     const kept = this.#state.mergeDescriptors(req.descriptors, this.#o.clock.now());
     this.#stats.sharesReceived++;
     this.#log('%s shared %d descriptors for epoch %d (%d kept)', peer.name, req.descriptors.length, req.epoch, kept);
-    return new Uint8Array(0);
+    // The reply shares back what this authority holds (the same encoding).
+    return encodeShareRequest({ epoch: req.epoch, descriptors: this.#state.descriptorsFor(req.epoch) });
   }
 
   async #onSignature(body: Uint8Array, from: PeerId): Promise<Uint8Array> {

@@ -59,9 +59,9 @@ async function makeAuthorities(n: number, root: string): Promise<Auth[]> {
   return out;
 }
 
-async function startAuthority(a: Auth, all: Auth[], params: NetworkParams): Promise<void> {
+async function startAuthority(a: Auth, all: Auth[], params: NetworkParams, schedule?: { share: number; sign: number }): Promise<void> {
   a.host = await createHost({ privateKey: a.key, listen: [`/ip4/127.0.0.1/tcp/${a.port}`] });
-  a.service = new AuthorityService({ host: a.host, identity: pkiSigningKey(a.key), authorities: all.map((x) => x.peer), params, clock: systemClock, dataDir: a.dir });
+  a.service = new AuthorityService({ host: a.host, identity: pkiSigningKey(a.key), authorities: all.map((x) => x.peer), params, clock: systemClock, dataDir: a.dir, schedule });
   await a.service.start();
 }
 
@@ -182,6 +182,28 @@ describe('node/authority/authority-service (libp2p, 3 s epochs)', function () {
     await sleep(epochStart(E, params) + 0.95 * D - Date.now());
     assert.equal(auths[0].service!.stats().signatureFailures, 1, 'so did sending it the signature, after retries');
     assert.equal(auths[0].service!.stats().signaturesSent, 1);
+  });
+
+  it('a descriptor uploaded to one authority after it shared reaches the other through the share reply', async function () {
+    const params = paramsNow(20, 200);
+    const E = epochAt(Date.now(), params);
+    const auths = await makeAuthorities(3, root);
+    await startAuthority(auths[0], auths, params, { share: 0.6, sign: 0.7 }); // shares late
+    await startAuthority(auths[1], auths, params, { share: 0.4, sign: 0.7 }); // shares early
+    cleanup.push(async () => Promise.all(auths.map(stopAuthority)));
+    const host = await clientHost();
+    cleanup.push(async () => host.stop());
+    const both = new PkiClient({ host, authorities: auths.map((a) => a.peer), rpcTimeoutMs: 1000 });
+    for (const n of [1, 2, 3, 50]) await both.uploadDescriptor(signedFor(n, E + 1, n >= 50 ? 'gateway' : 'mix'));
+    // After authority 1 pushed its share (40 %) and before authority 0 shares (60 %): node 4 reaches authority 1 only.
+    await sleep(epochStart(E, params) + 0.5 * D - Date.now());
+    const onlyB = new PkiClient({ host, authorities: [auths[1].peer], rpcTimeoutMs: 1000 });
+    assert.equal((await onlyB.uploadDescriptor(signedFor(4, E + 1))).accepted, 1);
+    await sleep(epochStart(E, params) + 0.85 * D - Date.now());
+    // Authority 0 learnt node 4 from authority 1's reply, so both built and signed the same document.
+    const got = await both.fetchDocument(E + 1);
+    assert.equal(got.signed.signatures.length, 2);
+    assert.ok(got.document.layers.flat().some((e) => e.name === 'node-4'));
   });
 
   it('refuses garbage on every protocol, and share/signature from non-authorities, without crashing', async function () {
