@@ -13,6 +13,7 @@
 // An authority that starts after 70 % goes straight to fetching. Published
 // documents are kept on disk (documents/<epoch>.bin) and reloaded on start.
 
+import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger, PeerId } from '@libp2p/interface';
 import { ctEqual, toHex } from '../../protocol/bytes.js';
@@ -24,6 +25,7 @@ import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
 import type { Host } from '../net/host.js';
 import { callRpc, RpcError, RpcRefusal, serveRpc, type RpcServerStats } from '../net/rpc.js';
 import type { AuthorityPeer } from '../pki/authority-peers.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { DocumentStore } from '../pki/document-store.js';
 import {
   decodeDescriptorRequest,
@@ -89,6 +91,8 @@ export interface AuthorityStats {
   documentsLoaded: number;
   /** Files on disk that could not be parsed or verified (left in place). */
   documentsCorrupt: number;
+  /** Descriptors for the next epoch read back from disk at start. */
+  descriptorsReloaded: number;
   documentsServed: number;
   documentRequestsRefused: Record<'malformed' | 'not-published', number>;
   /** The RPC servers' own drop counters, per protocol. */
@@ -115,6 +119,8 @@ export class AuthorityService {
   /** Epochs whose document came from the others (or from disk), not from this authority's round. */
   readonly #adopted = new Set<number>();
   readonly #stats: AuthorityStats;
+  /** Descriptor snapshots are written one after another, so a later one always wins. */
+  #descriptorWrites: Promise<void> = Promise.resolve();
   #running = false;
 
   constructor(options: AuthorityServiceOptions) {
@@ -147,6 +153,7 @@ export class AuthorityService {
       documentsAdopted: 0,
       documentsLoaded: 0,
       documentsCorrupt: 0,
+      descriptorsReloaded: 0,
       documentsServed: 0,
       documentRequestsRefused: zero(['malformed', 'not-published']),
       rpc: { descriptor: emptyRpc(), share: emptyRpc(), signature: emptyRpc(), document: emptyRpc() },
@@ -201,9 +208,55 @@ export class AuthorityService {
     for (const t of this.#timers) t.cancel();
     this.#timers.clear();
     await this.#o.host.unhandle(Object.values(PKI_PROTOCOLS));
+    await this.#descriptorWrites; // the accepted descriptors are on disk before stop() resolves
+  }
+
+  get #descriptorsDir(): string {
+    return join(this.#o.dataDir, 'descriptors');
+  }
+
+  /**
+   * Keeps the descriptors held for `epoch` on disk (one file per epoch, the
+   * share encoding, written atomically), so a restarted authority still
+   * holds the uploads it accepted.
+   */
+  #saveDescriptors(epoch: number): void {
+    const bytes = encodeShareRequest({ epoch, descriptors: this.#state.descriptorsFor(epoch) });
+    this.#descriptorWrites = this.#descriptorWrites
+      .then(() => writeFileAtomic(join(this.#descriptorsDir, `${epoch}.bin`), bytes))
+      .catch((err) => this.#log.error('descriptors for epoch %d not saved: %s', epoch, (err as Error).message));
+  }
+
+  /** Reads back the descriptors saved for the next epoch; older files are deleted. */
+  async #reloadDescriptors(): Promise<void> {
+    const next = this.#epochNow() + 1;
+    let names: string[];
+    try {
+      names = await readdir(this.#descriptorsDir);
+    } catch {
+      return; // none saved yet
+    }
+    for (const name of names) {
+      const m = /^(\d+)\.bin$/.exec(name);
+      if (!m) continue;
+      const epoch = Number(m[1]);
+      const path = join(this.#descriptorsDir, name);
+      if (epoch < next) {
+        await unlink(path).catch(() => undefined);
+        continue;
+      }
+      if (epoch !== next) continue;
+      try {
+        const saved = decodeShareRequest(await readFile(path));
+        this.#stats.descriptorsReloaded += this.#state.mergeDescriptors(saved.descriptors, this.#o.clock.now());
+      } catch (err) {
+        this.#log.error('descriptors/%s is unreadable (%s); ignored', name, (err as Error).message);
+      }
+    }
   }
 
   async #reload(): Promise<void> {
+    await this.#reloadDescriptors();
     const { documents, corrupt } = await this.#store.loadAll();
     for (const name of corrupt) this.#log.error('documents/%s is unreadable; ignored', name);
     this.#stats.documentsCorrupt += corrupt.length;
@@ -272,6 +325,7 @@ export class AuthorityService {
       for (const k of this.#saved.keys()) if (k < e - 1) this.#saved.delete(k);
       for (const k of this.#adopted) if (k < e - 1) this.#adopted.delete(k);
       this.#store.pruneBefore(e - (this.#o.keepEpochs ?? 8)).catch(() => undefined);
+      this.#descriptorWrites = this.#descriptorWrites.then(() => unlink(join(this.#descriptorsDir, `${e}.bin`)).catch(() => undefined));
       this.#scheduleEpoch(e);
     });
   }
@@ -288,7 +342,7 @@ export class AuthorityService {
       this.#others.map(async (peer) => {
         try {
           const reply = decodeShareRequest(await this.#call(peer, 'share', body, MAX_REQUEST_BYTES.share));
-          if (reply.epoch === epoch) this.#state.mergeDescriptors(reply.descriptors, this.#o.clock.now());
+          if (reply.epoch === epoch && this.#state.mergeDescriptors(reply.descriptors, this.#o.clock.now()) > 0) this.#saveDescriptors(epoch);
           this.#stats.sharesSent++;
         } catch (err) {
           this.#stats.shareFailures++;
@@ -410,6 +464,7 @@ export class AuthorityService {
     const rejection = this.#state.addDescriptor(signed, this.#o.clock.now());
     if (rejection) this.#refuse(this.#stats.descriptorsRefused, rejection, rejection);
     this.#stats.descriptorsAccepted++;
+    this.#saveDescriptors(this.#epochNow() + 1);
     return new Uint8Array(0);
   }
 
@@ -425,6 +480,7 @@ export class AuthorityService {
     }
     if (req.epoch !== this.#epochNow() + 1) this.#refuse(r, 'wrong-epoch', 'wrong-epoch');
     const kept = this.#state.mergeDescriptors(req.descriptors, this.#o.clock.now());
+    if (kept > 0) this.#saveDescriptors(req.epoch);
     this.#stats.sharesReceived++;
     this.#log('%s shared %d descriptors for epoch %d (%d kept)', peer.name, req.descriptors.length, req.epoch, kept);
     // The reply shares back what this authority holds (the same encoding).

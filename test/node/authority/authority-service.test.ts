@@ -206,6 +206,27 @@ describe('node/authority/authority-service (libp2p, 3 s epochs)', function () {
     assert.ok(got.document.layers.flat().some((e) => e.name === 'node-4'));
   });
 
+  it('a restarted authority still holds the descriptors it accepted, and builds with them', async function () {
+    const params = paramsNow(20, 200);
+    const E = epochAt(Date.now(), params);
+    const auths = await makeAuthorities(3, root);
+    await startAuthority(auths[0], auths, params);
+    cleanup.push(async () => Promise.all(auths.map(stopAuthority)));
+    const host = await clientHost();
+    cleanup.push(async () => host.stop());
+    const onlyA = new PkiClient({ host, authorities: [auths[0].peer], rpcTimeoutMs: 1000 });
+    for (const n of [1, 2, 3, 50, 51]) assert.equal((await onlyA.uploadDescriptor(signedFor(n, E + 1, n >= 50 ? 'gateway' : 'mix'))).accepted, 1);
+    await stopAuthority(auths[0]);
+    await startAuthority(auths[0], auths, params);
+    assert.equal(auths[0].service!.stats().descriptorsReloaded, 5);
+    await startAuthority(auths[1], auths, params); // holds nothing of its own: learns them by sharing
+    const both = new PkiClient({ host, authorities: auths.map((a) => a.peer), rpcTimeoutMs: 1000 });
+    await sleep(epochStart(E, params) + 0.85 * D - Date.now());
+    const got = await both.fetchDocument(E + 1);
+    assert.equal(got.document.layers.flat().length, 3);
+    assert.equal(got.document.gateways.length, 2);
+  });
+
   it('refuses garbage on every protocol, and share/signature from non-authorities, without crashing', async function () {
     const params = paramsNow(30, 100);
     const E = epochAt(Date.now(), params);
