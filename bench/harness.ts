@@ -48,7 +48,8 @@ function batchUs(fn: () => void, batchMs: number): number {
   return Number(t - start) / 1e3 / calls;
 }
 
-function median(values: number[]): number {
+/** The middle value (upper middle for an even count). */
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 }

@@ -19,8 +19,8 @@ import type { Stream } from '@libp2p/interface';
 import type { Host } from '../node/net/host.js';
 import { PacketLink } from '../node/net/packet-link.js';
 import { delay, newPacket, recipient, type PathHop } from '../protocol/sphinx/index.js';
-import { documentOf, entryOf, geometry, mean, median, newHost, newMix, percentile, quietly, total, type BenchMix } from './fixtures/mixnet.js';
-import { round, type Benchmark } from './harness.js';
+import { documentOf, entryOf, geometry, mean, newHost, newMix, percentile, quietly, total, type BenchMix } from './fixtures/mixnet.js';
+import { median, round, type Benchmark } from './harness.js';
 
 const SIZE = geometry.packetLength;
 const HOPS = 3;

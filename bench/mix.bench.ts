@@ -34,12 +34,12 @@ import { PacketLink } from '../node/net/packet-link.js';
 import { X25519PrivateKey } from '../protocol/crypto/x25519.js';
 import type { NodeEntry } from '../protocol/pki/document.js';
 import { delay, newPacket, recipient, unwrap } from '../protocol/sphinx/index.js';
-import { documentOf, entryOf, geometry, median, newHost, quietly, total } from './fixtures/mixnet.js';
+import { documentOf, entryOf, geometry, newHost, quietly, total } from './fixtures/mixnet.js';
+import { RawSink, rawStreamRate } from './fixtures/raw-stream.js';
 import type { FromChild, MixChildStats, ToChild } from './fixtures/mix-child.js';
-import { round, timeUs, type Benchmark } from './harness.js';
+import { median, round, timeUs, type Benchmark } from './harness.js';
 
 const SIZE = geometry.packetLength;
-const RAW_PROTOCOL = '/chaff/bench-raw/1';
 const ROUNDS = 5;
 const PER_ROUND = 2000;
 const WARMUP = 1000;
@@ -58,7 +58,7 @@ class Ends {
   /** The arrival time of frame number markAt (the start of a round's timed part). */
   markAt = -1;
   markTime = 0;
-  rawBytes = 0;
+  raw: RawSink | null = null;
   wake?: () => void;
   readonly senderLink: PacketLink;
   readonly sinkLink: PacketLink;
@@ -81,13 +81,7 @@ class Ends {
   async start(): Promise<void> {
     await this.senderLink.start();
     await this.sinkLink.start();
-    await this.sink.handle(RAW_PROTOCOL, (stream) => {
-      stream.addEventListener('message', (evt) => {
-        this.rawBytes += evt.data.byteLength;
-        this.wake?.();
-      });
-      stream.addEventListener('remoteCloseWrite', () => void stream.close().catch(() => undefined));
-    });
+    this.raw = await RawSink.serve(this.sink);
   }
 
   /** Resolves true once `cond` holds (checked on every arrival), false after `ms`. */
@@ -108,19 +102,9 @@ class Ends {
     });
   }
 
-  /** Frames/s through one raw stream, honouring its backpressure (bench/net.bench.ts rawRound). */
-  async rawRound(frames: number): Promise<number> {
-    const frame = new Uint8Array(SIZE).fill(0x5a);
-    const stream = await this.sender.dialProtocol(this.sink.getMultiaddrs(), RAW_PROTOCOL);
-    const target = this.rawBytes + frames * SIZE;
-    const t0 = now();
-    for (let i = 0; i < frames; i++) {
-      if (!stream.send(frame)) await new Promise((r) => stream.addEventListener('drain', r, { once: true }));
-    }
-    if (!(await this.waitFor(() => this.rawBytes >= target))) throw new Error('raw stream round timed out');
-    const s = now() - t0;
-    await stream.close();
-    return frames / s;
+  /** Frames/s through one raw stream between the same two hosts (the baseline). */
+  rawRound(frames: number): Promise<number> {
+    return rawStreamRate(this.sender, this.raw!, new Uint8Array(SIZE).fill(0x5a), frames);
   }
 
   /**

@@ -9,10 +9,10 @@ import { generateKeyPair } from '@libp2p/crypto/keys';
 import { createHost, type Host } from '../node/net/host.js';
 import { PACKET_PROTOCOL, PacketLink } from '../node/net/packet-link.js';
 import { PRODUCTION_GEOMETRY } from '../protocol/sphinx/index.js';
-import { round, type Benchmark } from './harness.js';
+import { median, round, type Benchmark } from './harness.js';
+import { RawSink, rawStreamRate } from './fixtures/raw-stream.js';
 
 const SIZE = PRODUCTION_GEOMETRY.packetLength;
-const RAW_PROTOCOL = '/chaff/bench-raw/1';
 const FRAMES = 10_000;
 const ROUNDS = 5;
 
@@ -22,7 +22,7 @@ interface Pair {
   sender: PacketLink;
   receiver: PacketLink;
   linkFrames: number;
-  rawBytes: number;
+  raw: RawSink;
   wake?: () => void;
 }
 
@@ -34,7 +34,6 @@ async function setup(): Promise<Pair> {
   pair.a = a;
   pair.b = b;
   pair.linkFrames = 0;
-  pair.rawBytes = 0;
   pair.sender = new PacketLink(a, { packetLength: SIZE, onFrame: () => undefined, queueCapacity: 1024 });
   pair.receiver = new PacketLink(b, {
     packetLength: SIZE,
@@ -45,13 +44,7 @@ async function setup(): Promise<Pair> {
   });
   await pair.sender.start();
   await pair.receiver.start();
-  await b.handle(RAW_PROTOCOL, (stream) => {
-    stream.addEventListener('message', (evt) => {
-      pair.rawBytes += evt.data.byteLength;
-      pair.wake?.();
-    });
-    stream.addEventListener('remoteCloseWrite', () => void stream.close().catch(() => undefined));
-  });
+  pair.raw = await RawSink.serve(b);
   return pair;
 }
 
@@ -65,21 +58,6 @@ function waitFor(pair: Pair, cond: () => boolean): Promise<void> {
       }
     };
   });
-}
-
-/** Frames/s through one raw stream, honouring its backpressure. */
-async function rawRound(pair: Pair, frame: Uint8Array): Promise<number> {
-  const stream = await pair.a.dialProtocol(pair.b.getMultiaddrs(), RAW_PROTOCOL);
-  const target = pair.rawBytes + FRAMES * SIZE;
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < FRAMES; i++) {
-    // The 'drain' event, not stream.onDrain() (see drained() in packet-link.ts).
-    if (!stream.send(frame)) await new Promise((r) => stream.addEventListener('drain', r, { once: true }));
-  }
-  await waitFor(pair, () => pair.rawBytes >= target);
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  await stream.close();
-  return FRAMES / s;
 }
 
 /** Frames/s through PacketLink; the producer tops the queue up as it drains. */
@@ -101,11 +79,6 @@ async function linkRound(pair: Pair, frame: Uint8Array): Promise<number> {
   return FRAMES / (Number(process.hrtime.bigint() - t0) / 1e9);
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  return s[Math.floor(s.length / 2)];
-}
-
 export const benchmarks: Benchmark[] = [
   {
     name: 'net.stream',
@@ -115,13 +88,13 @@ export const benchmarks: Benchmark[] = [
       try {
         const frame = new Uint8Array(SIZE).fill(0x5a);
         // Warm-up: connection, stream negotiation, JIT.
-        await rawRound(pair, frame);
+        await rawStreamRate(pair.a, pair.raw, frame, FRAMES);
         await linkRound(pair, frame);
         const raw: number[] = [];
         const link: number[] = [];
         const ratios: number[] = [];
         for (let r = 0; r < ROUNDS; r++) {
-          const x = await rawRound(pair, frame);
+          const x = await rawStreamRate(pair.a, pair.raw, frame, FRAMES);
           const y = await linkRound(pair, frame);
           raw.push(x);
           link.push(y);
