@@ -28,12 +28,14 @@ export class TopologyRouter {
 
   /** The node's entry in the newest document that lists it. */
   entry(nodeId: Uint8Array): NodeEntry | undefined {
-    const docs = [...this.#view.all()].sort((a, b) => b.epoch - a.epoch);
-    for (const t of docs) {
+    // Per forwarded packet: one pass, no copy or sort of the (two or three) documents.
+    let best: { epoch: number; entry: NodeEntry } | undefined;
+    for (const t of this.#view.all()) {
+      if (best && t.epoch <= best.epoch) continue;
       const e = t.node(nodeId);
-      if (e) return e;
+      if (e) best = { epoch: t.epoch, entry: e };
     }
-    return undefined;
+    return best?.entry;
   }
 
   peerOf(entry: NodeEntry): PeerId {
