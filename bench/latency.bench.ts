@@ -16,7 +16,7 @@
 import { publicKeyFromRaw } from '@libp2p/crypto/keys';
 import { peerIdFromPublicKey } from '@libp2p/peer-id';
 import type { Stream } from '@libp2p/interface';
-import type { Host } from '../node/net/host.js';
+import type { Host } from '../runtime/net/host.js';
 import { PacketLink } from '../node/net/packet-link.js';
 import { delay, newPacket, recipient, type PathHop } from '../protocol/sphinx/index.js';
 import { documentOf, entryOf, geometry, mean, newHost, newMix, percentile, quietly, total, type BenchMix } from './fixtures/mixnet.js';

@@ -29,7 +29,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { publicKeyFromRaw } from '@libp2p/crypto/keys';
 import { peerIdFromPublicKey } from '@libp2p/peer-id';
-import type { Host } from '../node/net/host.js';
+import type { Host } from '../runtime/net/host.js';
 import { PacketLink } from '../node/net/packet-link.js';
 import { X25519PrivateKey } from '../protocol/crypto/x25519.js';
 import type { NodeEntry } from '../protocol/pki/document.js';

@@ -6,7 +6,7 @@
 // benchmark is measured against. Rounds alternate so machine drift cancels.
 
 import { generateKeyPair } from '@libp2p/crypto/keys';
-import { createHost, type Host } from '../node/net/host.js';
+import { createHost, type Host } from '../runtime/net/host.js';
 import { PACKET_PROTOCOL, PacketLink } from '../node/net/packet-link.js';
 import { PRODUCTION_GEOMETRY } from '../protocol/sphinx/index.js';
 import { median, round, type Benchmark } from './harness.js';

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { toHex } from '../protocol/bytes.js';
 import { ConfigError, loadConfig } from '../node/config.js';
 import { runNode } from '../node/daemon.js';
-import { loadOrCreateIdentity } from '../node/net/identity.js';
+import { loadOrCreateIdentity } from '../runtime/net/identity.js';
 import { createLogger } from '../node/ops/log.js';
 
 const USAGE = `usage: chaff node --config node.toml            run the node until SIGINT/SIGTERM

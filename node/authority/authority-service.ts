@@ -22,11 +22,11 @@ import { decodeDocument, type NetworkParams } from '../../protocol/pki/document.
 import { epochAt, epochStart, type EpochClock } from '../../protocol/pki/epoch.js';
 import { decodeSignedDocument, encodeSignedDocument, validSigners, type DocumentSignature, type SignedDocument } from '../../protocol/pki/signatures.js';
 import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
-import type { Host } from '../net/host.js';
-import { callRpc, RpcError, RpcRefusal, serveRpc, type RpcServerStats } from '../net/rpc.js';
-import type { AuthorityPeer } from '../pki/authority-peers.js';
-import { writeFileAtomic } from '../fs/atomic-write.js';
-import { DocumentStore } from '../pki/document-store.js';
+import type { Host } from '../../runtime/net/host.js';
+import { callRpc, RpcError, RpcRefusal, serveRpc, type RpcServerStats } from '../../runtime/net/rpc.js';
+import type { AuthorityPeer } from '../../runtime/pki/authority-peers.js';
+import { writeFileAtomic } from '../../runtime/fs/atomic-write.js';
+import { DocumentStore } from '../../runtime/pki/document-store.js';
 import {
   decodeDescriptorRequest,
   decodeDocumentRequest,
@@ -39,7 +39,7 @@ import {
   MAX_REQUEST_BYTES,
   PKI_PROTOCOLS,
   type PkiProtocol,
-} from '../pki/wire.js';
+} from '../../runtime/pki/wire.js';
 import { AuthorityState, type DescriptorRejection } from './authority-state.js';
 
 /** When each step runs, as a fraction of the epoch before the one being built. */
@@ -54,7 +54,7 @@ export const DEFAULT_SCHEDULE: AuthoritySchedule = { share: 0.5, sign: 0.7, fetc
 
 export interface AuthorityServiceOptions {
   host: Host;
-  /** This authority's PKI signing key (the host's libp2p key: see node/pki/signing-key.ts). */
+  /** This authority's PKI signing key (the host's libp2p key: see runtime/pki/signing-key.ts). */
   identity: Ed25519PrivateKey;
   /** Every configured authority, this one included. */
   authorities: readonly AuthorityPeer[];

@@ -18,18 +18,17 @@ import type { Geometry } from '../../protocol/sphinx/index.js';
 import type { Clock } from '../../protocol/traffic/clock.js';
 import { FETCH_REQUEST_LENGTH, mailboxIdOf } from '../../protocol/wire/fetch.js';
 import { MixProcessor, type EpochKey, type MixDropReason } from '../mix/mix-processor.js';
-import { RpcRefusal, serveRpc, type RpcServerStats } from '../net/rpc.js';
+import { RpcRefusal, serveRpc, type RpcServerStats } from '../../runtime/net/rpc.js';
 import type { MailboxCounters, MailboxStats, MailboxStore } from '../store/mailbox-store.js';
 import { clientKeyOf } from './client-identity.js';
 import type { ClientRegistry } from './client-registry.js';
 import { FetchHandler, FetchRefusedError, type FetchStats } from './fetch-handler.js';
-import { readFrames } from '../net/frame-reader.js';
+import { readFrames } from '../../runtime/net/frame-reader.js';
 import { MailboxDelivery, type DeliveryStats } from './mailbox-delivery.js';
 import { clientBucket, type TokenBucket } from './token-bucket.js';
+import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL } from '../../protocol/wire/client-protocols.js';
 
-export const CLIENT_REGISTER_PROTOCOL = '/chaff/client/register/1';
-export const CLIENT_SEND_PROTOCOL = '/chaff/client/send/1';
-export const CLIENT_FETCH_PROTOCOL = '/chaff/client/fetch/1';
+export { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL };
 
 /** Largest register request read before refusing (the body must be empty). */
 const MAX_REGISTER_REQUEST = 64;

@@ -11,7 +11,7 @@ import { delay, newPacket, recipient, type Geometry, type PathHop, type RoutingC
 import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
 import { PoissonSchedule, sampleHopDelaysMs } from '../../protocol/traffic/exponential.js';
 import { cryptoUniform, type Uniform } from '../../protocol/traffic/uniform.js';
-import type { Host } from '../net/host.js';
+import type { Host } from '../../runtime/net/host.js';
 import { PacketLink } from '../net/packet-link.js';
 import { TopologyRouter, type TopologyView } from '../net/topology-router.js';
 import type { Logger } from '../ops/log.js';

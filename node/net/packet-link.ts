@@ -5,7 +5,7 @@
 
 import type { Libp2p, Logger, PeerId, Stream, Connection } from '@libp2p/interface';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
-import { readFrames } from './frame-reader.js';
+import { readFrames } from '../../runtime/net/frame-reader.js';
 
 export const PACKET_PROTOCOL = '/chaff/packet/1';
 

@@ -17,11 +17,11 @@ import { delay, geometryFromUserForwardPayloadLength, newPacket, recipient, type
 import { sampleHopDelaysMs } from '../../protocol/traffic/exponential.js';
 import { cryptoUniform } from '../../protocol/traffic/uniform.js';
 import { decodeFetchReply, encodeFetchRequest, mailboxIdOf } from '../../protocol/wire/fetch.js';
-import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL } from '../gateway/gateway-service.js';
-import { createHost, type Host } from '../net/host.js';
-import { callRpc } from '../net/rpc.js';
+import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL } from '../../protocol/wire/client-protocols.js';
+import { createHost, type Host } from '../../runtime/net/host.js';
+import { callRpc } from '../../runtime/net/rpc.js';
 import { TopologyRouter } from '../net/topology-router.js';
-import { pkiSigningKey } from '../pki/signing-key.js';
+import { pkiSigningKey } from '../../runtime/pki/signing-key.js';
 
 const MAGIC = 0x43484146; // "CHAF"
 

@@ -12,9 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { epochAt, epochEnd, epochStart } from '../../protocol/pki/epoch.js';
 import { Topology } from '../../protocol/pki/routes.js';
-import { createHost, type Host } from '../../node/net/host.js';
-import { authorityPeers } from '../../node/pki/authority-peers.js';
-import { PkiClient } from '../../node/pki/pki-client.js';
+import { createHost, type Host } from '../../runtime/net/host.js';
+import { authorityPeers } from '../../runtime/pki/authority-peers.js';
+import { PkiClient } from '../../runtime/pki/pki-client.js';
 import { DEFAULT_SHAPE, planTestnet, type PlannedNode, type TestnetPlan, type TestnetShape } from '../../node/testnet/plan.js';
 
 const CHAFF = fileURLToPath(new URL('../../bin/chaff.js', import.meta.url));

@@ -14,14 +14,14 @@ import { buildDocument, encodeDocument, type NetworkParams } from '../../../prot
 import { epochAt, epochStart } from '../../../protocol/pki/epoch.js';
 import { decodeSignedDocument } from '../../../protocol/pki/signatures.js';
 import { AuthorityService } from '../../../node/authority/authority-service.js';
-import { systemClock } from '../../../node/clock.js';
-import { createHost, type Host } from '../../../node/net/host.js';
-import { callRpc, RpcError } from '../../../node/net/rpc.js';
-import { peerIdOfIdentityKey, type AuthorityPeer } from '../../../node/pki/authority-peers.js';
-import { DocumentWatcher } from '../../../node/pki/document-watcher.js';
-import { PkiClient, type VerifiedDocument } from '../../../node/pki/pki-client.js';
-import { pkiSigningKey } from '../../../node/pki/signing-key.js';
-import { encodeDocumentRequest, encodeShareRequest, encodeSignatureRequest, MAX_DOCUMENT_RESPONSE_BYTES, PKI_PROTOCOLS } from '../../../node/pki/wire.js';
+import { systemClock } from '../../../runtime/clock.js';
+import { createHost, type Host } from '../../../runtime/net/host.js';
+import { callRpc, RpcError } from '../../../runtime/net/rpc.js';
+import { peerIdOfIdentityKey, type AuthorityPeer } from '../../../runtime/pki/authority-peers.js';
+import { DocumentWatcher } from '../../../runtime/pki/document-watcher.js';
+import { PkiClient, type VerifiedDocument } from '../../../runtime/pki/pki-client.js';
+import { pkiSigningKey } from '../../../runtime/pki/signing-key.js';
+import { encodeDocumentRequest, encodeShareRequest, encodeSignatureRequest, MAX_DOCUMENT_RESPONSE_BYTES, PKI_PROTOCOLS } from '../../../runtime/pki/wire.js';
 import { PARAMS, signedFor } from '../../helpers/pki-fixtures.js';
 
 const D = 3000;

@@ -22,9 +22,9 @@ import {
 import { decodeFetchReply, encodeFetchRequest, fetchReplyLength, FETCH_REQUEST_LENGTH, mailboxIdOf } from '../../../protocol/wire/fetch.js';
 import { ClientRegistry } from '../../../node/gateway/client-registry.js';
 import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL, GatewayService } from '../../../node/gateway/gateway-service.js';
-import { createHost, type Host } from '../../../node/net/host.js';
+import { createHost, type Host } from '../../../runtime/net/host.js';
 import { PacketLink } from '../../../node/net/packet-link.js';
-import { callRpc, RpcError } from '../../../node/net/rpc.js';
+import { callRpc, RpcError } from '../../../runtime/net/rpc.js';
 import { MailboxStore, type MailboxStoreOptions } from '../../../node/store/mailbox-store.js';
 import { ReplayCache } from '../../../node/store/replay-cache.js';
 import { ManualClock } from '../../helpers/manual-clock.js';

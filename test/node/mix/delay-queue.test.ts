@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { systemClock } from '../../../node/clock.js';
+import { systemClock } from '../../../runtime/clock.js';
 import { DelayQueue } from '../../../node/mix/delay-queue.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 

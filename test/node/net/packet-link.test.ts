@@ -3,7 +3,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys';
 import type { PeerId, PrivateKey } from '@libp2p/interface';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
-import { createHost, type Host } from '../../../node/net/host.js';
+import { createHost, type Host } from '../../../runtime/net/host.js';
 import { PACKET_PROTOCOL, PacketLink, type PacketLinkOptions } from '../../../node/net/packet-link.js';
 
 const SIZE = 3130; // the production Sphinx packet length

@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DocumentStore } from '../../../node/pki/document-store.js';
+import { DocumentStore } from '../../../runtime/pki/document-store.js';
 
 const doc = (n: number) => ({ document: new TextEncoder().encode(`{"n":${n}}`), signatures: [{ identityKey: new Uint8Array(32).fill(n), signature: new Uint8Array(64).fill(n) }] });
 
-describe('node/pki/document-store', function () {
+describe('runtime/pki/document-store', function () {
   let dir: string;
   beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'chaff-docs-'))));
   afterEach(async () => rm(dir, { recursive: true, force: true }));

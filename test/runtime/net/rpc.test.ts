@@ -2,8 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { generateKeyPair } from '@libp2p/crypto/keys';
-import { createHost, type Host } from '../../../node/net/host.js';
-import { callRpc, RpcError, RpcRefusal, serveRpc } from '../../../node/net/rpc.js';
+import { createHost, type Host } from '../../../runtime/net/host.js';
+import { callRpc, RpcError, RpcRefusal, serveRpc } from '../../../runtime/net/rpc.js';
 
 const PROTO = '/chaff/test-rpc/1';
 

@@ -1,11 +1,11 @@
 // The watcher keeps the current and next documents, retrying with backoff.
 
 import assert from 'node:assert/strict';
-import { DocumentWatcher } from '../../../node/pki/document-watcher.js';
-import type { VerifiedDocument } from '../../../node/pki/pki-client.js';
+import { DocumentWatcher } from '../../../runtime/pki/document-watcher.js';
+import type { VerifiedDocument } from '../../../runtime/pki/pki-client.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 
-describe('node/pki/document-watcher', function () {
+describe('runtime/pki/document-watcher', function () {
   it('the watcher fetches the current document, then the next one from 75 %, with backoff', async function () {
     const D = 10_000;
     const epochs = { genesisMs: 1_000_000, epochDurationMs: D };

@@ -7,13 +7,13 @@ import { join } from 'node:path';
 import { generateKeyPair, publicKeyFromRaw } from '@libp2p/crypto/keys';
 import { verify } from '../../../protocol/crypto/ed25519.js';
 import { signDescriptor, verifyDescriptor } from '../../../protocol/pki/descriptor.js';
-import { loadOrCreateIdentity } from '../../../node/net/identity.js';
-import { authorityPeers, peerIdOfIdentityKey } from '../../../node/pki/authority-peers.js';
-import { PkiKeyError, pkiSigningKey } from '../../../node/pki/signing-key.js';
+import { loadOrCreateIdentity } from '../../../runtime/net/identity.js';
+import { authorityPeers, peerIdOfIdentityKey } from '../../../runtime/pki/authority-peers.js';
+import { PkiKeyError, pkiSigningKey } from '../../../runtime/pki/signing-key.js';
 import { descriptorFor } from '../../helpers/pki-fixtures.js';
 import { toHex } from '../../../protocol/bytes.js';
 
-describe('node/pki/signing-key', function () {
+describe('runtime/pki/signing-key', function () {
   it('derives the protocol key from the libp2p key: same public key, signatures verify both ways', async function () {
     const dir = await mkdtemp(join(tmpdir(), 'chaff-pki-key-'));
     try {

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IDENTITY_FILE, IdentityError, loadOrCreateIdentity } from '../../../node/net/identity.js';
+import { IDENTITY_FILE, IdentityError, loadOrCreateIdentity } from '../../../runtime/net/identity.js';
 
-describe('node/net/identity', () => {
+describe('runtime/net/identity', () => {
   let dir: string;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'chaff-identity-'));

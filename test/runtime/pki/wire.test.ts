@@ -14,12 +14,12 @@ import {
   encodeSignatureRequest,
   MAX_SHARED_DESCRIPTORS,
   PkiWireError,
-} from '../../../node/pki/wire.js';
+} from '../../../runtime/pki/wire.js';
 import { signedFor } from '../../helpers/pki-fixtures.js';
 
 const failsWith = (code: string, fn: () => unknown) => assert.throws(fn, (e: unknown) => e instanceof PkiWireError && e.code === code, `expected ${code}`);
 
-describe('node/pki/wire', function () {
+describe('runtime/pki/wire', function () {
   it('pins the document request: u64 big-endian epoch', function () {
     assert.equal(toHex(encodeDocumentRequest(0x0102030405)), '0000000102030405');
     assert.equal(decodeDocumentRequest(Uint8Array.from([0, 0, 0, 1, 2, 3, 4, 5])), 0x0102030405);

@@ -4,15 +4,15 @@ import assert from 'node:assert/strict';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { buildDocument, encodeDocument } from '../../../protocol/pki/document.js';
 import { encodeSignedDocument, signDocument, verifyDocument, type SignedDocument } from '../../../protocol/pki/signatures.js';
-import { createHost, type Host } from '../../../node/net/host.js';
-import { serveRpc } from '../../../node/net/rpc.js';
-import { peerIdOfIdentityKey, type AuthorityPeer } from '../../../node/pki/authority-peers.js';
-import { PkiClient, PkiFetchError } from '../../../node/pki/pki-client.js';
-import { pkiSigningKey } from '../../../node/pki/signing-key.js';
-import { PKI_PROTOCOLS } from '../../../node/pki/wire.js';
+import { createHost, type Host } from '../../../runtime/net/host.js';
+import { serveRpc } from '../../../runtime/net/rpc.js';
+import { peerIdOfIdentityKey, type AuthorityPeer } from '../../../runtime/pki/authority-peers.js';
+import { PkiClient, PkiFetchError } from '../../../runtime/pki/pki-client.js';
+import { pkiSigningKey } from '../../../runtime/pki/signing-key.js';
+import { PKI_PROTOCOLS } from '../../../runtime/pki/wire.js';
 import { keyFor, PARAMS, signedFor } from '../../helpers/pki-fixtures.js';
 
-describe('node/pki/pki-client', function () {
+describe('runtime/pki/pki-client', function () {
   this.timeout(20_000);
   const hosts: Host[] = [];
   afterEach(async () => Promise.all(hosts.splice(0).map((h) => h.stop())));

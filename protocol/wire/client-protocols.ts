@@ -1,0 +1,10 @@
+// The libp2p protocol ids a client speaks to its gateway (docs/gateway.md
+// §The gateway service). Shared by the gateway (node/) and the client
+// (client/), which must not import each other.
+
+/** RPC: empty body → the caller's mailbox id (32 bytes). */
+export const CLIENT_REGISTER_PROTOCOL = '/chaff/client/register/1';
+/** Stream, client → gateway: fixed-size Sphinx frames. */
+export const CLIENT_SEND_PROTOCOL = '/chaff/client/send/1';
+/** RPC: a fetch request (protocol/wire/fetch.ts) → a fetch reply. */
+export const CLIENT_FETCH_PROTOCOL = '/chaff/client/fetch/1';
