@@ -2,3 +2,5 @@
 // the code we ship. See docs/traffic.md.
 export * from './exponential.js';
 export * from './uniform.js';
+export * from './client-streams.js';
+export type { Clock, TimerHandle } from './clock.js';
