@@ -5,6 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
+import { ConfigError, parseDuration, readAuthorities, TomlReader as Reader, type Table } from '../runtime/config/toml-reader.js';
+
+export { ConfigError, parseDuration };
 
 export type NodeRole = 'authority' | 'mix' | 'gateway';
 export const NODE_ROLES: readonly NodeRole[] = ['authority', 'mix', 'gateway'];
@@ -67,109 +70,6 @@ export interface NodeConfig {
   };
 }
 
-export class ConfigError extends Error {
-  readonly field: string;
-  constructor(field: string, problem: string, fix: string) {
-    super(`config: ${field}: ${problem}. Fix: ${fix}`);
-    this.name = 'ConfigError';
-    this.field = field;
-  }
-}
-
-type Table = Record<string, unknown>;
-
-const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Parses "250ms", "5s", "20m", "2h", "14d" into milliseconds. */
-export function parseDuration(value: string): number | null {
-  const m = DURATION.exec(value.trim());
-  return m ? Math.round(Number(m[1]) * UNIT_MS[m[2]]) : null;
-}
-
-class Reader {
-  constructor(
-    private readonly table: Table,
-    private readonly path: string,
-  ) {}
-
-  /** The dotted name of `key` in this table, for error messages. */
-  field(key: string): string {
-    return this.path ? `${this.path}.${key}` : key;
-  }
-
-  has(key: string): boolean {
-    return this.table[key] !== undefined;
-  }
-
-  sub(key: string): Reader {
-    const value = this.table[key] ?? {};
-    if (typeof value !== 'object' || Array.isArray(value) || value === null) {
-      throw new ConfigError(this.field(key), 'must be a table', `write it as [${this.field(key)}]`);
-    }
-    return new Reader(value as Table, this.field(key));
-  }
-
-  only(...keys: string[]): void {
-    for (const key of Object.keys(this.table)) {
-      if (!keys.includes(key)) {
-        throw new ConfigError(this.field(key), 'unknown key', `remove it, or use one of: ${keys.join(', ')}`);
-      }
-    }
-  }
-
-  string(key: string, fallback?: string): string {
-    const value = this.table[key] ?? fallback;
-    if (typeof value !== 'string' || value.trim() === '') {
-      throw new ConfigError(this.field(key), value === undefined ? 'missing' : 'must be a non-empty string', `set ${this.field(key)} = "…"`);
-    }
-    return value;
-  }
-
-  oneOf<T extends string>(key: string, allowed: readonly T[], fallback?: T): T {
-    const value = this.string(key, fallback);
-    if (!allowed.includes(value as T)) {
-      throw new ConfigError(this.field(key), `"${value}" is not allowed`, `use one of: ${allowed.map((a) => `"${a}"`).join(', ')}`);
-    }
-    return value as T;
-  }
-
-  strings(key: string, fallback?: string[]): string[] {
-    const value = this.table[key] ?? fallback;
-    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v === '')) {
-      throw new ConfigError(this.field(key), value === undefined ? 'missing' : 'must be a list of strings', `set ${this.field(key)} = ["…"]`);
-    }
-    return value as string[];
-  }
-
-  number(key: string, fallback: number, min: number, max: number, integer = false): number {
-    const value = this.table[key] ?? fallback;
-    const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max && (!integer || Number.isInteger(value));
-    if (!ok) {
-      throw new ConfigError(this.field(key), `${JSON.stringify(value)} is out of range`, `use ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`);
-    }
-    return value as number;
-  }
-
-  duration(key: string, fallback: string, minMs: number, maxMs: number): number {
-    const value = this.table[key] ?? fallback;
-    const ms = typeof value === 'string' ? parseDuration(value) : null;
-    if (ms === null || ms < minMs || ms > maxMs) {
-      throw new ConfigError(this.field(key), `${JSON.stringify(value)} is not a duration from ${minMs} ms to ${maxMs} ms`, 'write it like "500ms", "30s", "20m", "2h" or "14d"');
-    }
-    return ms;
-  }
-
-  tables(key: string): Reader[] {
-    const value = this.table[key] ?? [];
-    if (!Array.isArray(value) || value.some((v) => typeof v !== 'object' || v === null || Array.isArray(v))) {
-      throw new ConfigError(this.field(key), 'must be a list of tables', `write each entry as [[${this.field(key)}]]`);
-    }
-    return (value as Table[]).map((t, i) => new Reader(t, `${this.field(key)}[${i}]`));
-  }
-}
-
-const HEX32 = /^[0-9a-f]{64}$/i;
 
 /** Validates a parsed TOML document; relative paths are resolved against `baseDir`. */
 export function configFromObject(raw: unknown, baseDir: string): NodeConfig {
@@ -191,21 +91,7 @@ export function configFromObject(raw: unknown, baseDir: string): NodeConfig {
   };
   if (node.listen.length === 0) throw new ConfigError('node.listen', 'is empty', 'give at least one multiaddr, e.g. ["/ip4/0.0.0.0/tcp/30001"]');
 
-  const authorities = root.tables('authorities').map((a) => {
-    a.only('name', 'identity', 'addresses');
-    const identity = a.string('identity');
-    if (!HEX32.test(identity)) {
-      throw new ConfigError(a.field('identity'), 'must be 64 hex characters (an Ed25519 public key)', 'copy it from `chaff node identity` on that authority');
-    }
-    return { name: a.string('name'), identity: identity.toLowerCase(), addresses: a.strings('addresses') };
-  });
-  if (authorities.length === 0) {
-    throw new ConfigError('authorities', 'no directory authority is configured', 'add one [[authorities]] table per authority (name, identity, addresses)');
-  }
-  const identities = new Set(authorities.map((a) => a.identity));
-  if (identities.size !== authorities.length) {
-    throw new ConfigError('authorities', 'the same identity appears twice', 'list each authority once');
-  }
+  const authorities = readAuthorities(root);
 
   const au = root.sub('authority');
   au.only('epoch_duration', 'genesis', 'layers', 'mu', 'lambda_p', 'lambda_l', 'lambda_d', 'lambda_m', 'hops', 'user_payload_bytes');
