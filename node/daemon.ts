@@ -283,5 +283,8 @@ async function startRelay(config: NodeConfig, ctx: RelayContext): Promise<() => 
   metrics.gauge('chaff_mailbox_messages', 'Messages held in mailboxes', () => g().mailbox.messages);
   metrics.gauge('chaff_mailbox_bytes', 'Bytes held in mailboxes', () => g().mailbox.bytes);
   metrics.gauge('chaff_registered_clients', 'Clients registered with this gateway', () => g().registeredClients);
+  metrics.counter('chaff_gateway_acks_sent_total', 'SURB-ACKs sent into the mixnet after a deposit', () => g().exit.acksSent);
+  metrics.counter('chaff_gateway_cover_dropped_total', 'Drop cover packets discarded at the exit (normal traffic)', () => g().exit.coverDropped);
+  metrics.counter('chaff_gateway_exit_dropped_total', 'Exit packets not stored, or SURB-ACKs not sent, by reason', () => g().exit.drops);
   return () => ({ role: 'gateway', ...gateway.stats(), link: link!.stats(), documents: [...documents.keys()] });
 }

@@ -1,13 +1,16 @@
 // The gateway's side of the mailbox fetch (docs/gateway.md §Fetch): checks a
 // signed request against the connection it came on, deletes what the client
 // acknowledged, and answers with exactly `fetchBatch` entries of
-// `bodyLength` bytes, whatever the mailbox holds.
+// `bodyLength` bytes, whatever the mailbox holds. A stored entry that does
+// not decode (node/gateway/mailbox-entry.ts) can never be served: it is
+// deleted and counted rather than left to take a slot in every reply.
 
 import { randomBytes } from 'node:crypto';
 import { toHex, ctEqual } from '../../protocol/bytes.js';
-import { decodeFetchRequest, encodeFetchReply, FetchFormatError, mailboxIdOf } from '../../protocol/wire/fetch.js';
+import { decodeFetchRequest, encodeFetchReply, FetchFormatError, mailboxIdOf, type FetchReplyMessage } from '../../protocol/wire/fetch.js';
 import type { MailboxStore } from '../store/mailbox-store.js';
 import type { ClientRegistry } from './client-registry.js';
+import { decodeMailboxEntry } from './mailbox-entry.js';
 
 export const FETCH_DROP_REASONS = [
   /** Not a well-formed, correctly signed request. */
@@ -40,6 +43,8 @@ export interface FetchStats {
   messagesServed: number;
   /** Acknowledged ids deleted. */
   acked: number;
+  /** Stored entries that did not decode (unknown kind, too long), deleted unserved. */
+  corruptDeleted: number;
   drops: Record<FetchDropReason, number>;
 }
 
@@ -48,7 +53,7 @@ export interface FetchHandlerDeps {
   readonly registry: ClientRegistry;
   /** Entries in every reply. */
   readonly fetchBatch: number;
-  /** Body length of every entry: payload tag + forward payload. */
+  /** Body length of every entry: fetchEntryBodyLength(geometry). */
   readonly bodyLength: number;
   readonly random?: (n: number) => Uint8Array;
 }
@@ -72,6 +77,7 @@ export class FetchHandler {
   #served = 0;
   #messagesServed = 0;
   #acked = 0;
+  #corruptDeleted = 0;
   readonly #drops = Object.fromEntries(FETCH_DROP_REASONS.map((r) => [r, 0])) as Record<FetchDropReason, number>;
 
   constructor(deps: FetchHandlerDeps) {
@@ -104,30 +110,32 @@ export class FetchHandler {
     this.#lastCounter.set(client, decoded.counter);
 
     const { mailboxes, fetchBatch, bodyLength } = this.#deps;
-    let messages;
+    let served: FetchReplyMessage[];
     try {
       // Ids beyond 2^53 were never issued by the store: nothing to delete.
       const acks = decoded.acks.filter((id) => id <= MAX_SAFE).map(Number);
       if (acks.length > 0) this.#acked += (await mailboxes.ack(mailboxId, acks)).acked;
-      messages = await mailboxes.fetch(mailboxId, fetchBatch);
+      const stored = await mailboxes.fetch(mailboxId, fetchBatch);
+      served = [];
+      const corrupt: number[] = [];
+      for (const m of stored) {
+        const entry = decodeMailboxEntry(m.message);
+        if (entry === null || entry.body.length > bodyLength) corrupt.push(m.id);
+        else served.push({ id: BigInt(m.id), kind: entry.kind, surbId: entry.surbId, body: entry.body });
+      }
+      if (corrupt.length > 0) this.#corruptDeleted += (await mailboxes.ack(mailboxId, corrupt)).acked;
     } catch {
       // The detail (folder, LevelDB message) stays here: the client gets a generic reason.
       throw this.#refuse('store-error', 'the gateway could not read the mailbox');
     }
-    const reply = encodeFetchReply(
-      decoded.counter,
-      messages.map((m) => ({ id: BigInt(m.id), body: m.message })),
-      fetchBatch,
-      bodyLength,
-      this.#random,
-    );
+    const reply = encodeFetchReply(decoded.counter, served, fetchBatch, bodyLength, this.#random);
     this.#served++;
-    this.#messagesServed += messages.length;
+    this.#messagesServed += served.length;
     return reply;
   }
 
   stats(): FetchStats {
-    return { served: this.#served, messagesServed: this.#messagesServed, acked: this.#acked, drops: { ...this.#drops } };
+    return { served: this.#served, messagesServed: this.#messagesServed, acked: this.#acked, corruptDeleted: this.#corruptDeleted, drops: { ...this.#drops } };
   }
 
   #refuse(reason: FetchDropReason, message: string): FetchRefusedError {

@@ -1,7 +1,8 @@
 // The gateway role (a Loopix provider) on a libp2p host: clients register
 // with it, stream their Sphinx packets into the mixnet through it (it is hop
 // 1 of every path they build), and fetch their mailbox from it; packets whose
-// last hop it is are stored in those mailboxes. docs/gateway.md.
+// last hop it is are stored in those mailboxes, and the SURB-ACKs they carry
+// are sent back into the mixnet once stored. docs/gateway.md.
 //
 //   /chaff/client/register/1  RPC, empty body → the client's mailbox id (32 bytes)
 //   /chaff/client/send/1      fixed-size Sphinx frames, client → gateway
@@ -16,7 +17,8 @@ import type { Libp2p, Logger, Stream, Connection, PeerId } from '@libp2p/interfa
 import { toHex } from '../../protocol/bytes.js';
 import type { Geometry } from '../../protocol/sphinx/index.js';
 import type { Clock } from '../../protocol/traffic/clock.js';
-import { FETCH_REQUEST_LENGTH, mailboxIdOf } from '../../protocol/wire/fetch.js';
+import { hasClientPayloadRoom } from '../../protocol/wire/client-payload.js';
+import { FETCH_REQUEST_LENGTH, fetchEntryBodyLength, mailboxIdOf } from '../../protocol/wire/fetch.js';
 import { MixProcessor, type EpochKey, type MixDropReason } from '../mix/mix-processor.js';
 import { RpcRefusal, serveRpc, type RpcServerStats } from '../../runtime/net/rpc.js';
 import type { MailboxCounters, MailboxStats, MailboxStore } from '../store/mailbox-store.js';
@@ -84,7 +86,10 @@ export interface GatewayDeps {
   keys(): readonly EpochKey[];
   /** Records `tag` for `epoch`; false if already there (the node's replay cache). */
   checkReplay(epoch: number, tag: Uint8Array): Promise<boolean>;
-  /** Sends to the node with Sphinx id `nodeId` (the daemon maps ids to peers via the topology). */
+  /**
+   * Sends to the node with Sphinx id `nodeId` (the daemon maps ids to peers
+   * via the topology). Carries the mix pipeline's packets and the SURB-ACKs.
+   */
   forward(nodeId: Uint8Array, packet: Uint8Array): 'sent' | 'unknown' | 'queue-full';
   readonly mailboxes: MailboxStore;
   readonly registry: ClientRegistry;
@@ -106,7 +111,7 @@ export interface GatewayStats {
 }
 
 export class GatewayService {
-  /** Body length of a fetch entry: the largest final payload (a SURB reply: tag ‖ forward payload). */
+  /** Body length of a fetch entry: fetchEntryBodyLength(geometry), the largest body stored (a SURB reply: tag ‖ forward payload). */
   readonly bodyLength: number;
   readonly #deps: GatewayDeps;
   readonly #limits: GatewayLimits;
@@ -131,15 +136,20 @@ export class GatewayService {
     for (const name of ['fetchBatch', 'inputQueue', 'delayQueue'] as const) {
       if (!Number.isInteger(limits[name]) || limits[name] < 1) throw new RangeError(`${name} must be a positive integer, got ${limits[name]}`);
     }
+    // Every forward packet carries a client payload (header ‖ SURB ‖ user payload).
+    if (!hasClientPayloadRoom(deps.geometry)) throw new RangeError('the geometry has no room for client payloads (build it with withSURB = true)');
     this.#deps = deps;
     this.#limits = limits;
     this.#log = deps.host.logger.forComponent('chaff:gateway');
-    this.bodyLength = deps.geometry.payloadTagLength + deps.geometry.forwardPayloadLength;
+    this.bodyLength = fetchEntryBodyLength(deps.geometry);
     this.#delivery = new MailboxDelivery({
       mailboxes: deps.mailboxes,
       registry: deps.registry,
       clock: deps.clock,
+      geometry: deps.geometry,
       maxBodyLength: this.bodyLength,
+      // ACKs leave on the same path as the pipeline's own packets (relay → relay).
+      forward: (nodeId, packet) => deps.forward(nodeId, packet),
       onDrop: (reason) => this.#report('exit', reason),
     });
     this.#fetch = new FetchHandler({ mailboxes: deps.mailboxes, registry: deps.registry, fetchBatch: limits.fetchBatch, bodyLength: this.bodyLength });

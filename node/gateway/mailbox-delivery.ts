@@ -1,13 +1,24 @@
-// The exit side of a gateway: a packet whose last hop is this gateway is
-// written into its recipient's mailbox before the mix pipeline counts it as
-// taken (MixProcessor awaits onFinalHop). A SURB reply (recipient + SURB-reply
-// commands) is stored the same way, its payload still encrypted: only the
-// SURB's creator can open it. Nothing else happens to a message first.
+// The exit side of a gateway (docs/gateway.md §Exit): a packet whose last hop
+// is this gateway is written into its recipient's mailbox before the mix
+// pipeline counts it as taken (MixProcessor awaits onFinalHop).
+//
+// - Drop cover (recipient DROP_RECIPIENT) is discarded and counted as cover:
+//   it is normal traffic, not a drop.
+// - A forward packet carries a client payload (protocol/wire/client-payload.ts):
+//   only its user payload is stored. Once the deposit is written, the SURB-ACK
+//   it carries (if any) is sent back into the mixnet: a packet built from the
+//   SURB, to the SURB's first hop, like any relay-to-relay packet. A deposit
+//   that fails sends no ACK, so the sender's ARQ retransmits.
+// - A SURB reply (recipient + SURB-reply commands) is stored with its SURB id,
+//   its payload still encrypted: only the SURB's creator can open it.
 
+import { zeroize } from '../../protocol/bytes.js';
+import { newPacketFromSURB, type Geometry, type RoutingCommand } from '../../protocol/sphinx/index.js';
 import type { Clock } from '../../protocol/traffic/clock.js';
-import type { RoutingCommand } from '../../protocol/sphinx/index.js';
+import { decodeClientPayload, isDropRecipient, type ClientPayload } from '../../protocol/wire/client-payload.js';
 import { DepositRejectedError, type DepositRejection, type MailboxStore } from '../store/mailbox-store.js';
 import type { ClientRegistry } from './client-registry.js';
+import { encodeMailboxEntry, type MailboxEntry } from './mailbox-entry.js';
 
 export const DELIVERY_DROP_REASONS = [
   /** Last hop without a recipient command (nothing to deliver to). */
@@ -16,6 +27,8 @@ export const DELIVERY_DROP_REASONS = [
   'no-payload',
   /** The recipient id is not a mailbox registered here. */
   'unknown-recipient',
+  /** A forward packet whose payload is not a client payload (bad flags or reserved byte). */
+  'malformed-payload',
   /** The payload is longer than a fetch entry can carry. */
   'oversize-payload',
   /** The mailbox store refused: */
@@ -24,64 +37,134 @@ export const DELIVERY_DROP_REASONS = [
   'over-quota-bytes',
   /** The mailbox store failed to write (closed, disk error). */
   'store-error',
+  // The message was stored, but its SURB-ACK did not go out:
+  /** No ACK packet could be built from the SURB. */
+  'ack-bad-surb',
+  /** The SURB's first hop is not a node of the topology. */
+  'ack-unknown-hop',
+  /** The link to the first hop is full. */
+  'ack-queue-full',
+  /** Sending failed otherwise (the forward hook threw). */
+  'ack-send-error',
 ] as const satisfies readonly (string | DepositRejection)[];
 export type DeliveryDropReason = (typeof DELIVERY_DROP_REASONS)[number];
 
 export interface DeliveryStats {
+  /** Entries written to mailboxes (messages and SURB replies). */
   deposits: number;
   /** Of which SURB replies. */
   surbReplies: number;
+  /** SURB-ACKs handed to the link after a deposit. */
+  acksSent: number;
+  /** Drop cover (addressed to DROP_RECIPIENT) discarded: normal traffic, not a drop. */
+  coverDropped: number;
   drops: Record<DeliveryDropReason, number>;
 }
 
+export interface MailboxDeliveryDeps {
+  readonly mailboxes: MailboxStore;
+  readonly registry: ClientRegistry;
+  readonly clock: Clock;
+  readonly geometry: Geometry;
+  /** Largest body stored (fetchEntryBodyLength(geometry)). */
+  readonly maxBodyLength: number;
+  /** Sends a packet to the node with Sphinx id `nodeId` (the path the mix pipeline forwards on). */
+  forward(nodeId: Uint8Array, packet: Uint8Array): 'sent' | 'unknown' | 'queue-full';
+  onDrop?(reason: DeliveryDropReason): void;
+}
+
 export class MailboxDelivery {
-  readonly #mailboxes: MailboxStore;
-  readonly #registry: ClientRegistry;
-  readonly #clock: Clock;
-  readonly #maxBodyLength: number;
-  readonly #onDrop: ((reason: DeliveryDropReason) => void) | undefined;
+  readonly #deps: MailboxDeliveryDeps;
+  /** The ACK's payload: its content is irrelevant (the ACK's arrival is the message); zeros, forwardPayloadLength bytes. */
+  readonly #ackPayload: Uint8Array;
   #deposits = 0;
   #surbReplies = 0;
+  #acksSent = 0;
+  #coverDropped = 0;
   readonly #drops = Object.fromEntries(DELIVERY_DROP_REASONS.map((r) => [r, 0])) as Record<DeliveryDropReason, number>;
 
-  constructor(deps: { mailboxes: MailboxStore; registry: ClientRegistry; clock: Clock; maxBodyLength: number; onDrop?: (reason: DeliveryDropReason) => void }) {
-    this.#mailboxes = deps.mailboxes;
-    this.#registry = deps.registry;
-    this.#clock = deps.clock;
-    this.#maxBodyLength = deps.maxBodyLength;
-    this.#onDrop = deps.onDrop;
+  constructor(deps: MailboxDeliveryDeps) {
+    this.#deps = deps;
+    this.#ackPayload = new Uint8Array(deps.geometry.forwardPayloadLength);
   }
 
-  /** MixProcessor's onFinalHop: resolves true once the payload is stored. Never throws. */
+  /** MixProcessor's onFinalHop: resolves true once the payload is stored (or was drop cover). Never throws. */
   async deliver(commands: readonly RoutingCommand[], payload: Uint8Array | null): Promise<boolean> {
     let recipient: Uint8Array | null = null;
-    let surbReply = false;
+    let surbId: Uint8Array | null = null;
     for (const c of commands) {
       if (c.type === 'recipient') recipient = c.id;
-      else if (c.type === 'surb-reply') surbReply = true;
+      else if (c.type === 'surb-reply') surbId = c.id;
     }
     if (recipient === null) return this.#drop('no-recipient');
+    // Before anything else: cover costs no decoding and no lookups.
+    if (isDropRecipient(recipient)) {
+      this.#coverDropped++;
+      return true;
+    }
     if (payload === null) return this.#drop('no-payload');
-    if (!this.#registry.has(recipient)) return this.#drop('unknown-recipient');
-    if (payload.length > this.#maxBodyLength) return this.#drop('oversize-payload');
+    if (!this.#deps.registry.has(recipient)) return this.#drop('unknown-recipient');
+
+    if (surbId !== null) return this.#deposit(recipient, { kind: 'surb-reply', surbId, body: payload });
+
+    let decoded: ClientPayload;
     try {
-      await this.#mailboxes.deposit(recipient, payload, Math.max(0, Math.floor(this.#clock.now())));
+      decoded = decodeClientPayload(this.#deps.geometry, payload);
+    } catch {
+      // A ClientPayloadError: the sizes match the geometry (unwrap checked), so bad flags or reserved byte.
+      return this.#drop('malformed-payload');
+    }
+    try {
+      if (!(await this.#deposit(recipient, { kind: 'message', surbId: null, body: decoded.userPayload }))) return false;
+      if (decoded.surb !== null) this.#sendAck(decoded.surb);
+      return true;
+    } finally {
+      zeroize(decoded.surb ?? undefined, decoded.userPayload);
+    }
+  }
+
+  stats(): DeliveryStats {
+    return { deposits: this.#deposits, surbReplies: this.#surbReplies, acksSent: this.#acksSent, coverDropped: this.#coverDropped, drops: { ...this.#drops } };
+  }
+
+  async #deposit(recipient: Uint8Array, entry: MailboxEntry): Promise<boolean> {
+    if (entry.body.length > this.#deps.maxBodyLength) return this.#drop('oversize-payload');
+    try {
+      await this.#deps.mailboxes.deposit(recipient, encodeMailboxEntry(entry), Math.max(0, Math.floor(this.#deps.clock.now())));
     } catch (err) {
       return this.#drop(err instanceof DepositRejectedError ? err.reason : 'store-error');
     }
     this.#deposits++;
-    if (surbReply) this.#surbReplies++;
+    if (entry.kind === 'surb-reply') this.#surbReplies++;
     return true;
   }
 
-  stats(): DeliveryStats {
-    return { deposits: this.#deposits, surbReplies: this.#surbReplies, drops: { ...this.#drops } };
+  // The message is already stored: a failure here is counted but does not
+  // refuse the packet (the sender's ARQ will resend, and the recipient
+  // drops the duplicate end to end).
+  #sendAck(surb: Uint8Array): void {
+    let ack: { packet: Uint8Array; firstHop: Uint8Array };
+    try {
+      ack = newPacketFromSURB(this.#deps.geometry, surb, this.#ackPayload);
+    } catch {
+      this.#drop('ack-bad-surb');
+      return;
+    }
+    let outcome: 'sent' | 'unknown' | 'queue-full';
+    try {
+      outcome = this.#deps.forward(ack.firstHop, ack.packet);
+    } catch {
+      this.#drop('ack-send-error');
+      return;
+    }
+    if (outcome === 'sent') this.#acksSent++;
+    else this.#drop(outcome === 'unknown' ? 'ack-unknown-hop' : 'ack-queue-full');
   }
 
   #drop(reason: DeliveryDropReason): false {
     this.#drops[reason]++;
     try {
-      this.#onDrop?.(reason);
+      this.#deps.onDrop?.(reason);
     } catch {
       // A metrics hook must not break the data path.
     }

@@ -4,8 +4,10 @@
 // integration tests. It is not the chat client (client/ issue): no cover
 // traffic, no end-to-end encryption, no retransmission.
 //
-// Probe payload: magic "CHAF" (u32) ‖ seq (u32) ‖ send time (f64 ms) ‖ sum of
-// the chosen mixing delays (u32 ms) ‖ zeros.
+// Probe: the user payload of a client payload without a SURB-ACK
+// (protocol/wire/client-payload.ts), userForwardPayloadLength bytes:
+// magic "CHAF" (u32) ‖ seq (u32) ‖ send time (f64 ms) ‖ sum of the chosen
+// mixing delays (u32 ms) ‖ zeros.
 
 import type { Ed25519PrivateKey, Stream } from '@libp2p/interface';
 import { generateKeyPair } from '@libp2p/crypto/keys';
@@ -16,7 +18,8 @@ import type { Topology } from '../../protocol/pki/routes.js';
 import { delay, geometryFromUserForwardPayloadLength, newPacket, recipient, type Geometry, type PathHop } from '../../protocol/sphinx/index.js';
 import { sampleHopDelaysMs } from '../../protocol/traffic/exponential.js';
 import { cryptoUniform } from '../../protocol/traffic/uniform.js';
-import { decodeFetchReply, encodeFetchRequest, mailboxIdOf } from '../../protocol/wire/fetch.js';
+import { encodeClientPayload } from '../../protocol/wire/client-payload.js';
+import { decodeFetchReply, encodeFetchRequest, fetchEntryBodyLength, mailboxIdOf } from '../../protocol/wire/fetch.js';
 import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL } from '../../protocol/wire/client-protocols.js';
 import { createHost, type Host } from '../../runtime/net/host.js';
 import { callRpc } from '../../runtime/net/rpc.js';
@@ -90,8 +93,8 @@ export class ProbeClient {
           : delaysMs;
     if (delays.length !== hops) throw new RangeError(`${hops} delays needed, got ${delays.length}`);
     const sentMs = Date.now();
-    const payload = new Uint8Array(geometry.forwardPayloadLength);
-    const view = new DataView(payload.buffer);
+    const probe = new Uint8Array(geometry.userForwardPayloadLength);
+    const view = new DataView(probe.buffer);
     view.setUint32(0, MAGIC);
     view.setUint32(4, seq);
     view.setFloat64(8, sentMs);
@@ -101,7 +104,7 @@ export class ProbeClient {
       publicKey: e.sphinxKeys.current,
       commands: i === hops ? [recipient(to)] : [delay(delays[i])],
     }));
-    const packet = newPacket(geometry, path, payload);
+    const packet = newPacket(geometry, path, encodeClientPayload(geometry, { surb: null, userPayload: probe }));
     if (!this.#stream || this.#stream.status !== 'open') {
       const peer = routerOf(topology).peerOf(entry).toString();
       this.#stream = await this.host.dialProtocol(entry.addresses.map((a) => multiaddr(a).encapsulate(`/p2p/${peer}`)), CLIENT_SEND_PROTOCOL);
@@ -110,15 +113,15 @@ export class ProbeClient {
     return { seq, sentMs, delaysMs: delays, route: route.map((e) => e.name) };
   }
 
-  /** One signed fetch that acknowledges `acks` (at most 32); returns the real (non-dummy) entries. */
+  /** One signed fetch that acknowledges `acks` (at most 32); returns the real (non-dummy) entries, SURB replies as non-probes. */
   async fetch(gateway: NodeEntry, topology: Topology, acks: readonly bigint[] = []): Promise<FetchedMessage[]> {
     const geometry: Geometry = geometryFromUserForwardPayloadLength(topology.document.params.geometry);
     const counter = this.#counter++;
     const request = encodeFetchRequest({ counter, acks: [...acks] }, pkiSigningKey(this.#key));
     const reply = await callRpc(this.host, routerOf(topology).peerOf(gateway), gateway.addresses, CLIENT_FETCH_PROTOCOL, request, { maxResponseBytes: 4 << 20, timeoutMs: 5000 });
-    return decodeFetchReply(reply, counter, geometry.payloadTagLength + geometry.forwardPayloadLength).map((e) => {
+    return decodeFetchReply(reply, counter, fetchEntryBodyLength(geometry)).map((e) => {
       const view = new DataView(e.body.buffer, e.body.byteOffset, e.body.byteLength);
-      const probe = e.body.length >= 20 && view.getUint32(0) === MAGIC;
+      const probe = e.kind === 'message' && e.body.length >= 20 && view.getUint32(0) === MAGIC;
       return {
         id: e.id!,
         seq: probe ? view.getUint32(4) : null,

@@ -3,7 +3,7 @@
 // shows nothing about how many messages were waiting or acknowledged.
 //
 // Request (FETCH_REQUEST_LENGTH = 362 bytes):
-//   0    1    version = 1
+//   0    1    version = 2
 //   1    32   client identity key (Ed25519); the mailbox is mailboxIdOf(key)
 //   33   8    request counter, u64 big-endian, strictly increasing per client
 //   41   1    number of acknowledged message ids, 0 … MAX_ACKS
@@ -11,24 +11,49 @@
 //   298  64   Ed25519 signature over "chaff-fetch-v1\0" ‖ bytes 0 … 297
 //
 // Reply (fetchReplyLength(entries, bodyLength) bytes):
-//   0    1    version = 1
+//   0    1    version = 2
 //   1    8    the request counter answered
 //   9    2    number of entries, u16 big-endian (the gateway's fetch batch)
-//   11   …    entries × (kind u8 (0 dummy, 1 message) ‖ message id u64 ‖
-//             body length u32 ‖ body padded to bodyLength with random bytes)
+//   11   …    entries, each ENTRY_HEADER_LENGTH + bodyLength bytes:
+//     +0   1    kind u8: 0 dummy, 1 message, 2 SURB reply
+//     +1   8    message id, u64 big-endian (random for a dummy)
+//     +9   16   SURB id of a SURB reply (random for a message or a dummy)
+//     +25  4    body length, u32 big-endian (0 for a dummy)
+//     +29  …    body, padded to bodyLength with random bytes
+//
+// Every entry has one size, and a message's SURB id field is as random as a
+// dummy's. The reply travels inside the Noise channel, so this is hygiene:
+// nothing on the link depends on it. bodyLength is
+// fetchEntryBodyLength(geometry), the largest body the gateway stores (a SURB
+// reply: payload tag ‖ forward payload).
 
 import { concatBytes } from '../bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, type Ed25519PrivateKey, verify } from '../crypto/ed25519.js';
+import { SURB_ID_LENGTH, type Geometry } from '../sphinx/geometry.js';
 
-export const FETCH_VERSION = 1;
+/**
+ * Version 2: reply entries carry a kind and a SURB id. The request layout is
+ * that of version 1, but a gateway refuses a version-1 request, so an old
+ * client gets a clear refusal instead of a reply it would misread.
+ */
+export const FETCH_VERSION = 2;
 export const MAX_ACKS = 32;
 export const FETCH_REQUEST_LENGTH = 1 + 32 + 8 + 1 + MAX_ACKS * 8 + 64;
 const SIGNED_LENGTH = FETCH_REQUEST_LENGTH - ED25519_SIGNATURE_LENGTH;
 const FETCH_DOMAIN = new TextEncoder().encode('chaff-fetch-v1\0');
 const MAILBOX_DOMAIN = new TextEncoder().encode('chaff-mailbox-v1\0');
 const REPLY_HEADER_LENGTH = 1 + 8 + 2;
-const ENTRY_HEADER_LENGTH = 1 + 8 + 4;
+/** kind (1) ‖ message id (8) ‖ SURB id (16) ‖ body length (4). */
+export const ENTRY_HEADER_LENGTH = 1 + 8 + SURB_ID_LENGTH + 4;
+const ENTRY_ID_OFFSET = 1;
+const ENTRY_SURB_ID_OFFSET = 9;
+const ENTRY_LENGTH_OFFSET = 9 + SURB_ID_LENGTH;
+
+/** Entry kind bytes. */
+export const ENTRY_KIND_DUMMY = 0;
+export const ENTRY_KIND_MESSAGE = 1;
+export const ENTRY_KIND_SURB_REPLY = 2;
 
 export class FetchFormatError extends Error {
   constructor(message: string) {
@@ -94,10 +119,34 @@ export function decodeFetchRequest(bytes: Uint8Array): FetchRequest {
   };
 }
 
+/** What a mailbox entry holds: a forward message (its user payload) or a SURB reply (still encrypted). */
+export type FetchEntryKind = 'message' | 'surb-reply';
+
 export interface FetchEntry {
-  /** Null for a dummy (padding) entry. */
+  kind: FetchEntryKind;
+  /** The gateway's message id (pass it back to acknowledge). Never null in a decoded reply (dummies are dropped). */
   id: bigint | null;
+  /** The SURB id from the reply's SURB-reply command (16 bytes) for a SURB reply; null for a message. */
+  surbId: Uint8Array | null;
   body: Uint8Array;
+}
+
+/** A message the gateway puts in a reply. */
+export interface FetchReplyMessage {
+  id: bigint;
+  kind: FetchEntryKind;
+  /** Required (16 bytes) for a SURB reply; must be null for a message. */
+  surbId: Uint8Array | null;
+  body: Uint8Array;
+}
+
+/**
+ * The body length of every fetch entry for `geometry`: the largest body a
+ * gateway stores, a SURB reply (payload tag ‖ forward payload). A forward
+ * message's body (its user payload) is shorter.
+ */
+export function fetchEntryBodyLength(geometry: Geometry): number {
+  return geometry.payloadTagLength + geometry.forwardPayloadLength;
 }
 
 export function fetchReplyLength(entries: number, bodyLength: number): number {
@@ -107,11 +156,13 @@ export function fetchReplyLength(entries: number, bodyLength: number): number {
 /**
  * A reply of exactly `entries` entries: the messages given (at most
  * `entries`) then dummies; every body padded to `bodyLength` with `random`
- * bytes so real and dummy entries look alike on the wire.
+ * bytes, and every unused id field random, so real and dummy entries differ
+ * only in their kind byte.
  */
-export function encodeFetchReply(counter: bigint, messages: ReadonlyArray<{ id: bigint; body: Uint8Array }>, entries: number, bodyLength: number, random: (n: number) => Uint8Array): Uint8Array {
+export function encodeFetchReply(counter: bigint, messages: ReadonlyArray<FetchReplyMessage>, entries: number, bodyLength: number, random: (n: number) => Uint8Array): Uint8Array {
   checkU64(counter, 'counter');
   if (!Number.isInteger(entries) || entries < 1 || entries > 0xffff) throw new FetchFormatError('entries must be 1 … 65535');
+  if (!Number.isInteger(bodyLength) || bodyLength < 0 || bodyLength > 0xffffffff) throw new FetchFormatError('bodyLength must be a u32');
   if (messages.length > entries) throw new FetchFormatError(`${messages.length} messages do not fit ${entries} entries`);
   const out = new Uint8Array(fetchReplyLength(entries, bodyLength));
   const view = new DataView(out.buffer);
@@ -120,19 +171,29 @@ export function encodeFetchReply(counter: bigint, messages: ReadonlyArray<{ id: 
   view.setUint16(9, entries, false);
   for (let i = 0; i < entries; i++) {
     const at = REPLY_HEADER_LENGTH + i * (ENTRY_HEADER_LENGTH + bodyLength);
+    // Everything after the kind byte starts random; a message overwrites its fields.
+    out.set(random(ENTRY_HEADER_LENGTH - 1 + bodyLength), at + 1);
+    view.setUint32(at + ENTRY_LENGTH_OFFSET, 0, false);
     const m = messages[i];
-    const body = out.subarray(at + ENTRY_HEADER_LENGTH, at + ENTRY_HEADER_LENGTH + bodyLength);
-    body.set(random(bodyLength));
-    if (m) {
-      if (m.body.length > bodyLength) throw new FetchFormatError(`message ${m.id} is longer than ${bodyLength} bytes`);
-      checkU64(m.id, 'message id');
-      out[at] = 1;
-      view.setBigUint64(at + 1, m.id, false);
-      view.setUint32(at + 9, m.body.length, false);
-      body.set(m.body);
-    } else {
-      view.setBigUint64(at + 1, new DataView(random(8).buffer).getBigUint64(0), false);
+    if (!m) {
+      out[at] = ENTRY_KIND_DUMMY;
+      continue;
     }
+    checkU64(m.id, 'message id');
+    if (!(m.body instanceof Uint8Array) || m.body.length > bodyLength) throw new FetchFormatError(`message ${m.id} is longer than ${bodyLength} bytes`);
+    if (m.kind === 'surb-reply') {
+      if (!(m.surbId instanceof Uint8Array) || m.surbId.length !== SURB_ID_LENGTH) throw new FetchFormatError(`message ${m.id}: a SURB reply needs a ${SURB_ID_LENGTH}-byte SURB id`);
+      out[at] = ENTRY_KIND_SURB_REPLY;
+      out.set(m.surbId, at + ENTRY_SURB_ID_OFFSET);
+    } else if (m.kind === 'message') {
+      if (m.surbId !== null) throw new FetchFormatError(`message ${m.id}: only a SURB reply carries a SURB id`);
+      out[at] = ENTRY_KIND_MESSAGE;
+    } else {
+      throw new FetchFormatError(`message ${m.id}: unknown kind ${String(m.kind)}`);
+    }
+    view.setBigUint64(at + ENTRY_ID_OFFSET, m.id, false);
+    view.setUint32(at + ENTRY_LENGTH_OFFSET, m.body.length, false);
+    out.set(m.body, at + ENTRY_HEADER_LENGTH);
   }
   return out;
 }
@@ -149,11 +210,17 @@ export function decodeFetchReply(bytes: Uint8Array, expectedCounter: bigint, bod
   for (let i = 0; i < entries; i++) {
     const at = REPLY_HEADER_LENGTH + i * (ENTRY_HEADER_LENGTH + bodyLength);
     const kind = bytes[at];
-    if (kind === 0) continue;
-    if (kind !== 1) throw new FetchFormatError(`entry ${i}: unknown kind ${kind}`);
-    const length = view.getUint32(at + 9, false);
+    if (kind === ENTRY_KIND_DUMMY) continue;
+    if (kind !== ENTRY_KIND_MESSAGE && kind !== ENTRY_KIND_SURB_REPLY) throw new FetchFormatError(`entry ${i}: unknown kind ${kind}`);
+    const length = view.getUint32(at + ENTRY_LENGTH_OFFSET, false);
     if (length > bodyLength) throw new FetchFormatError(`entry ${i}: length ${length} exceeds ${bodyLength}`);
-    out.push({ id: view.getBigUint64(at + 1, false), body: bytes.slice(at + ENTRY_HEADER_LENGTH, at + ENTRY_HEADER_LENGTH + length) });
+    const surbReply = kind === ENTRY_KIND_SURB_REPLY;
+    out.push({
+      kind: surbReply ? 'surb-reply' : 'message',
+      id: view.getBigUint64(at + ENTRY_ID_OFFSET, false),
+      surbId: surbReply ? bytes.slice(at + ENTRY_SURB_ID_OFFSET, at + ENTRY_LENGTH_OFFSET) : null,
+      body: bytes.slice(at + ENTRY_HEADER_LENGTH, at + ENTRY_HEADER_LENGTH + length),
+    });
   }
   return out;
 }

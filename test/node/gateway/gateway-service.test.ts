@@ -19,7 +19,8 @@ import {
   unwrap,
   type PathHop,
 } from '../../../protocol/sphinx/index.js';
-import { decodeFetchReply, encodeFetchRequest, fetchReplyLength, FETCH_REQUEST_LENGTH, mailboxIdOf } from '../../../protocol/wire/fetch.js';
+import { DROP_RECIPIENT, encodeClientPayload } from '../../../protocol/wire/client-payload.js';
+import { decodeFetchReply, encodeFetchRequest, fetchEntryBodyLength, fetchReplyLength, FETCH_REQUEST_LENGTH, mailboxIdOf } from '../../../protocol/wire/fetch.js';
 import { ClientRegistry } from '../../../node/gateway/client-registry.js';
 import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL, GatewayService } from '../../../node/gateway/gateway-service.js';
 import { createHost, type Host } from '../../../runtime/net/host.js';
@@ -29,8 +30,8 @@ import { MailboxStore, type MailboxStoreOptions } from '../../../node/store/mail
 import { ReplayCache } from '../../../node/store/replay-cache.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 
-const geometry = geometryFromUserForwardPayloadLength({ nike: 'X25519', nrHops: 3, userForwardPayloadLength: 200, withSURB: false });
-const BODY = geometry.payloadTagLength + geometry.forwardPayloadLength;
+const geometry = geometryFromUserForwardPayloadLength({ nike: 'X25519', nrHops: 3, userForwardPayloadLength: 200, withSURB: true });
+const BODY = fetchEntryBodyLength(geometry);
 const BATCH = 4;
 const REPLY_LENGTH = fetchReplyLength(BATCH, BODY);
 const T0 = 1_700_000_000_000;
@@ -43,10 +44,21 @@ async function until(cond: () => boolean, what: string, ms = 5_000): Promise<voi
   }
 }
 
+/** A forward payload of raw bytes (what the mixes carry; the gateway only decodes it at the exit). */
 function payloadOf(marker: number): Uint8Array {
   const p = new Uint8Array(geometry.forwardPayloadLength);
   p.fill(marker);
   return p;
+}
+
+/** A client's user payload. */
+function userOf(marker: number): Uint8Array {
+  return new Uint8Array(geometry.userForwardPayloadLength).fill(marker);
+}
+
+/** The client payload of a packet to a mailbox: user payload `marker`, with `surb` as its SURB-ACK or none. */
+function clientPayloadOf(marker: number, surb: Uint8Array | null = null): Uint8Array {
+  return encodeClientPayload(geometry, { surb, userPayload: userOf(marker) });
 }
 
 interface Client {
@@ -168,9 +180,9 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
     return c.host.dialProtocol(net.gwHost.getMultiaddrs(), CLIENT_SEND_PROTOCOL);
   }
 
-  /** A packet from a mix into the gateway, last hop the gateway, to `to`. */
-  function exitPacket(net: Net, to: Uint8Array, marker: number): Uint8Array {
-    return newPacket(geometry, [{ id: net.gwId, publicKey: net.gwKey.publicKey, commands: [recipient(to)] }], payloadOf(marker));
+  /** A packet from a mix into the gateway, last hop the gateway, to `to`, carrying a client payload. */
+  function exitPacket(net: Net, to: Uint8Array, marker: number, surb: Uint8Array | null = null): Uint8Array {
+    return newPacket(geometry, [{ id: net.gwId, publicKey: net.gwKey.publicKey, commands: [recipient(to)] }], clientPayloadOf(marker, surb));
   }
 
   /** An entry packet: the gateway (delay `ms`), then the mix as last hop. */
@@ -206,7 +218,7 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
         { id: net.mixId, publicKey: net.mixKey.publicKey, commands: [delay(0)] },
         { id: net.gwId, publicKey: net.gwKey.publicKey, commands: [recipient(alice.mailboxId)] },
       ],
-      payloadOf(0xa2),
+      clientPayloadOf(0xa2),
     );
     fromMix(net, unwrap(geometry, net.mixKey, twoHop).packet!);
     await until(() => net.gateway.stats().exit.deposits === 2, 'two deposits');
@@ -215,12 +227,13 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
     const full = await fetch(net, alice);
     assert.equal(full.reply.length, empty.reply.length, 'a reply has the same size with 0 and with 2 messages');
     assert.equal(full.entries.length, 2);
-    assert.deepEqual(full.entries[0].body, payloadOf(0xa1));
-    assert.deepEqual(full.entries[1].body, payloadOf(0xa2));
+    assert.deepEqual(full.entries[0].body, userOf(0xa1), 'the user payload only');
+    assert.deepEqual(full.entries[1].body, userOf(0xa2));
+    assert.deepEqual(full.entries.map((e) => [e.kind, e.surbId]), [['message', null], ['message', null]]);
 
     const after = await fetch(net, alice, [full.entries[0].id!]);
     assert.equal(after.entries.length, 1);
-    assert.deepEqual(after.entries[0].body, payloadOf(0xa2));
+    assert.deepEqual(after.entries[0].body, userOf(0xa2));
     assert.equal(net.gateway.stats().fetch.acked, 1);
     const last = await fetch(net, alice, [after.entries[0].id!]);
     assert.equal(last.entries.length, 0);
@@ -378,18 +391,77 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
     await until(() => net.gateway.stats().exit.surbReplies === 1, 'a SURB reply deposited');
     const { entries } = await fetch(net, alice);
     assert.equal(entries.length, 1);
+    assert.equal(entries[0].kind, 'surb-reply');
+    assert.deepEqual(entries[0].surbId, surbId);
     assert.equal(entries[0].body.length, BODY);
     assert.deepEqual(decryptSURBPayload(geometry, entries[0].body, surbKeys), payloadOf(0x5b));
   });
 
-  it('counts deposits the mailbox store refuses, by reason', async () => {
+  it('sends the SURB-ACK of a stored packet to the SURB’s first hop; it comes back to the sender’s mailbox as a SURB reply', async () => {
+    const net = await setup();
+    const alice = await net.client();
+    const bob = await net.client();
+    await register(net, alice);
+    await register(net, bob);
+    const surbId = crypto.getRandomValues(new Uint8Array(16));
+    const { surb, surbKeys } = newSURB(geometry, [
+      { id: net.mixId, publicKey: net.mixKey.publicKey, commands: [delay(0)] },
+      { id: net.gwId, publicKey: net.gwKey.publicKey, commands: [recipient(alice.mailboxId), surbReply(surbId)] },
+    ]);
+    fromMix(net, exitPacket(net, bob.mailboxId, 0xb0, surb));
+    await until(() => net.atMix.length === 1, 'the ACK at the mix');
+    assert.deepEqual(net.forwarded, [toHex(net.mixId)]);
+    const s = net.gateway.stats();
+    assert.equal(s.exit.acksSent, 1);
+    assert.equal(s.exit.deposits, 1);
+    const [message] = (await fetch(net, bob)).entries;
+    assert.deepEqual([message.kind, message.body], ['message', userOf(0xb0)]);
+
+    // The mix forwards the ACK to the gateway, which deposits it for alice.
+    fromMix(net, unwrap(geometry, net.mixKey, net.atMix[0]).packet!);
+    await until(() => net.gateway.stats().exit.surbReplies === 1, 'the ACK deposited');
+    assert.equal(net.gateway.stats().exit.acksSent, 1, 'a SURB reply is not acknowledged');
+    const [ack] = (await fetch(net, alice)).entries;
+    assert.equal(ack.kind, 'surb-reply');
+    assert.deepEqual(ack.surbId, surbId);
+    assert.deepEqual(decryptSURBPayload(geometry, ack.body, surbKeys), new Uint8Array(geometry.forwardPayloadLength));
+  });
+
+  it('discards drop cover without storing or refusing it, and counts malformed client payloads', async () => {
+    const net = await setup();
+    const alice = await net.client();
+    await register(net, alice);
+    fromMix(net, exitPacket(net, DROP_RECIPIENT, 0xc0));
+    const bad = clientPayloadOf(0xc1);
+    bad[0] = 0x04;
+    fromMix(net, newPacket(geometry, [{ id: net.gwId, publicKey: net.gwKey.publicKey, commands: [recipient(alice.mailboxId)] }], bad));
+    await until(() => net.gateway.stats().exit.coverDropped === 1 && net.gateway.stats().exit.drops['malformed-payload'] === 1, 'cover and malformed counted');
+    assert.equal(net.gateway.stats().mix.drops['final-hop-refused'], 1, 'only the malformed packet is refused');
+    assert.equal(net.mailboxes.stats().messages, 0);
+  });
+
+  it('counts deposits the mailbox store refuses, by reason, and acknowledges only what it stored', async () => {
     const net = await setup({ maxMessagesPerMailbox: 1 });
     const alice = await net.client();
     await register(net, alice);
-    fromMix(net, exitPacket(net, alice.mailboxId, 1));
-    fromMix(net, exitPacket(net, alice.mailboxId, 2));
+    const ack = () =>
+      newSURB(geometry, [
+        { id: net.mixId, publicKey: net.mixKey.publicKey, commands: [delay(0)] },
+        { id: net.gwId, publicKey: net.gwKey.publicKey, commands: [recipient(alice.mailboxId), surbReply(new Uint8Array(16))] },
+      ]).surb;
+    fromMix(net, exitPacket(net, alice.mailboxId, 1, ack()));
+    fromMix(net, exitPacket(net, alice.mailboxId, 2, ack()));
     await until(() => net.gateway.stats().exit.deposits + net.gateway.stats().exit.drops['over-quota-messages'] === 2, 'both handled');
     assert.equal(net.gateway.stats().exit.deposits, 1);
     assert.equal(net.gateway.stats().exit.drops['over-quota-messages'], 1);
+    assert.equal(net.gateway.stats().exit.acksSent, 1);
+    assert.deepEqual(net.forwarded, [toHex(net.mixId)]);
+  });
+
+  it('refuses a geometry without room for client payloads', async () => {
+    const net = await setup();
+    const noSurb = geometryFromUserForwardPayloadLength({ nike: 'X25519', nrHops: 3, userForwardPayloadLength: 200, withSURB: false });
+    const deps = { host: net.gwHost, geometry: noSurb, clock: net.clock, keys: () => [], checkReplay: async () => true, forward: () => 'unknown' as const, mailboxes: net.mailboxes, registry: net.registry };
+    assert.throws(() => new GatewayService(deps, { clientRate: 1, rateHeadroom: 1, fetchBatch: 1, inputQueue: 1, delayQueue: 1 }), /withSURB/);
   });
 });

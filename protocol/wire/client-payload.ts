@@ -1,0 +1,110 @@
+// The forward payload a client puts in every Sphinx packet it sends
+// (docs/gateway.md §Client payload). Its room is what a geometry built with
+// `withSURB` reserves next to the user's bytes (docs/sphinx.md §Geometry,
+// Katzenpost's client payload layout): a 2-byte plaintext header and one SURB,
+// which carries the SURB-ACK the recipient's gateway sends once the packet is
+// stored (docs/gateway.md §Exit), as Katzenpost's clients do.
+//
+// Layout (geometry.forwardPayloadLength bytes; production: 2 + 572 + 2048 = 2622):
+//   0              1                          flags u8: bit 0 = a SURB-ACK is present; other bits zero
+//   1              1                          reserved u8 = 0
+//   2              geometry.surbLength        the SURB (random bytes when flag bit 0 is clear)
+//   2 + surbLength geometry.userForwardPayloadLength  user payload (an end-to-end envelope)
+//
+// A payload without a SURB carries random bytes in the SURB slot so every
+// payload has the same shape. (The mixes never see it in clear, only the exit
+// gateway does: this is hygiene, not a defence.)
+
+import { ctIsZero } from '../bytes.js';
+import { systemRandom, type Geometry, type RandomSource } from '../sphinx/index.js';
+
+/** Flag bit 0: the SURB slot holds a SURB-ACK. */
+export const CLIENT_PAYLOAD_FLAG_SURB = 0x01;
+const FLAGS_OFFSET = 0;
+const RESERVED_OFFSET = 1;
+const SURB_OFFSET = 2;
+
+/**
+ * The recipient id of drop cover (Loopix λD): 32 zero bytes. A client
+ * addresses drop cover to it at a random gateway, which discards it. It is
+ * never a mailbox id (those are SHA-256 outputs). Compare with
+ * isDropRecipient, which does not read this (mutable) array.
+ */
+export const DROP_RECIPIENT = new Uint8Array(32);
+
+/** Whether `recipient` is the drop-cover recipient (32 zero bytes). */
+export function isDropRecipient(recipient: Uint8Array): boolean {
+  return recipient instanceof Uint8Array && recipient.length === DROP_RECIPIENT.length && ctIsZero(recipient);
+}
+
+export type ClientPayloadErrorCode =
+  /** The geometry was built without `withSURB`: no room for the header and a SURB. */
+  | 'no-surb-room'
+  /** The payload, SURB or user payload has the wrong length for the geometry. */
+  | 'wrong-size'
+  /** A flag bit other than bit 0 is set. */
+  | 'bad-flags'
+  /** The reserved byte is not zero. */
+  | 'bad-reserved';
+
+export class ClientPayloadError extends Error {
+  readonly code: ClientPayloadErrorCode;
+
+  constructor(code: ClientPayloadErrorCode, message: string) {
+    super(`client payload: ${message}`);
+    this.name = 'ClientPayloadError';
+    this.code = code;
+  }
+}
+
+export interface ClientPayload {
+  /** A SURB (geometry.surbLength bytes) for the recipient's gateway to send the ACK with, or null. */
+  surb: Uint8Array | null;
+  /** Exactly geometry.userForwardPayloadLength bytes. */
+  userPayload: Uint8Array;
+}
+
+/** Whether `geometry` has room for the client payload header and a SURB (it was built with `withSURB`). */
+export function hasClientPayloadRoom(geometry: Geometry): boolean {
+  return geometry.forwardPayloadLength === geometry.sphinxPlaintextHeaderLength + geometry.surbLength + geometry.userForwardPayloadLength;
+}
+
+function checkGeometry(geometry: Geometry): void {
+  if (!hasClientPayloadRoom(geometry)) {
+    throw new ClientPayloadError('no-surb-room', 'the geometry has no room for a SURB (build it with withSURB = true)');
+  }
+}
+
+/** The forward payload (geometry.forwardPayloadLength bytes) carrying `payload`. */
+export function encodeClientPayload(geometry: Geometry, payload: ClientPayload, random: RandomSource = systemRandom): Uint8Array {
+  checkGeometry(geometry);
+  const { surb, userPayload } = payload;
+  if (!(userPayload instanceof Uint8Array) || userPayload.length !== geometry.userForwardPayloadLength) {
+    throw new ClientPayloadError('wrong-size', `user payload must be ${geometry.userForwardPayloadLength} bytes, got ${userPayload?.length}`);
+  }
+  if (surb !== null && (!(surb instanceof Uint8Array) || surb.length !== geometry.surbLength)) {
+    throw new ClientPayloadError('wrong-size', `SURB must be ${geometry.surbLength} bytes, got ${surb?.length}`);
+  }
+  const out = new Uint8Array(geometry.forwardPayloadLength);
+  out[FLAGS_OFFSET] = surb === null ? 0 : CLIENT_PAYLOAD_FLAG_SURB;
+  out[RESERVED_OFFSET] = 0;
+  out.set(surb ?? random(geometry.surbLength), SURB_OFFSET);
+  out.set(userPayload, SURB_OFFSET + geometry.surbLength);
+  return out;
+}
+
+/** Decodes a forward payload; throws ClientPayloadError if it is malformed. The result does not share memory with `bytes`. */
+export function decodeClientPayload(geometry: Geometry, bytes: Uint8Array): ClientPayload {
+  checkGeometry(geometry);
+  if (!(bytes instanceof Uint8Array) || bytes.length !== geometry.forwardPayloadLength) {
+    throw new ClientPayloadError('wrong-size', `payload must be ${geometry.forwardPayloadLength} bytes, got ${bytes?.length}`);
+  }
+  const flags = bytes[FLAGS_OFFSET];
+  if ((flags & ~CLIENT_PAYLOAD_FLAG_SURB) !== 0) throw new ClientPayloadError('bad-flags', `unknown flags 0x${flags.toString(16).padStart(2, '0')}`);
+  if (bytes[RESERVED_OFFSET] !== 0) throw new ClientPayloadError('bad-reserved', 'the reserved byte must be zero');
+  const userOffset = SURB_OFFSET + geometry.surbLength;
+  return {
+    surb: flags & CLIENT_PAYLOAD_FLAG_SURB ? bytes.slice(SURB_OFFSET, userOffset) : null,
+    userPayload: bytes.slice(userOffset),
+  };
+}

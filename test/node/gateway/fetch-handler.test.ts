@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ed25519PrivateKey } from '../../../protocol/crypto/ed25519.js';
+import { decodeFetchReply, encodeFetchRequest, fetchReplyLength } from '../../../protocol/wire/fetch.js';
+import { ClientRegistry } from '../../../node/gateway/client-registry.js';
+import { FetchHandler } from '../../../node/gateway/fetch-handler.js';
+import { encodeMailboxEntry } from '../../../node/gateway/mailbox-entry.js';
+import { MailboxStore } from '../../../node/store/mailbox-store.js';
+
+const BODY = 64;
+const BATCH = 3;
+
+describe('node/gateway/fetch-handler: entries from the mailbox store', function () {
+  let dir: string;
+  let mailboxes: MailboxStore;
+  let registry: ClientRegistry;
+  const client = Ed25519PrivateKey.fromSeed(new Uint8Array(32).fill(3));
+  let mailboxId: Uint8Array;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'chaff-fetch-handler-'));
+    mailboxes = await MailboxStore.open(join(dir, 'mailbox'));
+    registry = await ClientRegistry.open(join(dir, 'clients'));
+    mailboxId = (await registry.register(client.publicKey, 0)).mailboxId;
+  });
+
+  afterEach(async () => {
+    await mailboxes.close();
+    await registry.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves each stored entry with its kind and SURB id', async () => {
+    const surbId = new Uint8Array(16).fill(0x5a);
+    await mailboxes.deposit(mailboxId, encodeMailboxEntry({ kind: 'message', surbId: null, body: new Uint8Array(10).fill(1) }), 1);
+    await mailboxes.deposit(mailboxId, encodeMailboxEntry({ kind: 'surb-reply', surbId, body: new Uint8Array(BODY).fill(2) }), 2);
+    const handler = new FetchHandler({ mailboxes, registry, fetchBatch: BATCH, bodyLength: BODY });
+    const reply = await handler.handle(encodeFetchRequest({ counter: 1n, acks: [] }, client), client.publicKey);
+    assert.equal(reply.length, fetchReplyLength(BATCH, BODY));
+    assert.deepEqual(
+      decodeFetchReply(reply, 1n, BODY).map((e) => ({ ...e, id: undefined })),
+      [
+        { kind: 'message', id: undefined, surbId: null, body: new Uint8Array(10).fill(1) },
+        { kind: 'surb-reply', id: undefined, surbId, body: new Uint8Array(BODY).fill(2) },
+      ],
+    );
+  });
+
+  it('deletes, unserved and counted, stored entries that do not decode, and serves the rest', async () => {
+    await mailboxes.deposit(mailboxId, new Uint8Array([7, 1, 2, 3]), 1); // unknown kind
+    await mailboxes.deposit(mailboxId, encodeMailboxEntry({ kind: 'message', surbId: null, body: new Uint8Array(BODY + 1) }), 2); // longer than an entry
+    await mailboxes.deposit(mailboxId, encodeMailboxEntry({ kind: 'message', surbId: null, body: new Uint8Array([0x61]) }), 3);
+    const handler = new FetchHandler({ mailboxes, registry, fetchBatch: BATCH, bodyLength: BODY });
+    const first = decodeFetchReply(await handler.handle(encodeFetchRequest({ counter: 1n, acks: [] }, client), client.publicKey), 1n, BODY);
+    assert.deepEqual(first.map((e) => e.body), [new Uint8Array([0x61])]);
+    assert.equal(handler.stats().corruptDeleted, 2);
+    assert.equal(handler.stats().messagesServed, 1);
+    assert.equal(mailboxes.stats().messages, 1, 'the two undecodable entries are gone');
+    const second = decodeFetchReply(await handler.handle(encodeFetchRequest({ counter: 2n, acks: [first[0].id!] }, client), client.publicKey), 2n, BODY);
+    assert.deepEqual(second, []);
+    assert.equal(handler.stats().corruptDeleted, 2);
+  });
+});
