@@ -2,7 +2,7 @@
 // probe traffic through it. docs/testnet.md.
 
 import { parseArgs } from 'node:util';
-import { runTestnet } from '../node/testnet/run.js';
+import { runTestnet } from '../testnet/run.js';
 
 const USAGE = `usage: chaff testnet [--duration SECONDS] [--json] [--dir DIR]
 

@@ -5,8 +5,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { toHex } from '../../protocol/bytes.js';
-import { loadOrCreateIdentity } from '../../runtime/net/identity.js';
+import { toHex } from '../protocol/bytes.js';
+import { loadOrCreateIdentity } from '../runtime/net/identity.js';
 
 export interface TestnetShape {
   authorities: number;

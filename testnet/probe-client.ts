@@ -12,19 +12,19 @@
 import type { Ed25519PrivateKey, Stream } from '@libp2p/interface';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { multiaddr } from '@multiformats/multiaddr';
-import { toHex } from '../../protocol/bytes.js';
-import type { NodeEntry } from '../../protocol/pki/document.js';
-import type { Topology } from '../../protocol/pki/routes.js';
-import { delay, geometryFromUserForwardPayloadLength, newPacket, recipient, type Geometry, type PathHop } from '../../protocol/sphinx/index.js';
-import { sampleHopDelaysMs } from '../../protocol/traffic/exponential.js';
-import { cryptoUniform } from '../../protocol/traffic/uniform.js';
-import { encodeClientPayload } from '../../protocol/wire/client-payload.js';
-import { decodeFetchReply, encodeFetchRequest, fetchEntryBodyLength, mailboxIdOf } from '../../protocol/wire/fetch.js';
-import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL } from '../../protocol/wire/client-protocols.js';
-import { createHost, type Host } from '../../runtime/net/host.js';
-import { callRpc } from '../../runtime/net/rpc.js';
-import { TopologyRouter } from '../net/topology-router.js';
-import { pkiSigningKey } from '../../runtime/pki/signing-key.js';
+import { toHex } from '../protocol/bytes.js';
+import type { NodeEntry } from '../protocol/pki/document.js';
+import type { Topology } from '../protocol/pki/routes.js';
+import { delay, geometryFromUserForwardPayloadLength, newPacket, recipient, type Geometry, type PathHop } from '../protocol/sphinx/index.js';
+import { sampleHopDelaysMs } from '../protocol/traffic/exponential.js';
+import { cryptoUniform } from '../protocol/traffic/uniform.js';
+import { encodeClientPayload } from '../protocol/wire/client-payload.js';
+import { decodeFetchReply, encodeFetchRequest, fetchEntryBodyLength, mailboxIdOf } from '../protocol/wire/fetch.js';
+import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL } from '../protocol/wire/client-protocols.js';
+import { createHost, type Host } from '../runtime/net/host.js';
+import { callRpc } from '../runtime/net/rpc.js';
+import { TopologyRouter } from '../node/net/topology-router.js';
+import { pkiSigningKey } from '../runtime/pki/signing-key.js';
 
 const MAGIC = 0x43484146; // "CHAF"
 

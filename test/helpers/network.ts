@@ -1,4 +1,4 @@
-// A planned test network (node/testnet/plan.ts) run as real processes on
+// A planned test network (testnet/plan.ts) run as real processes on
 // 127.0.0.1, one `node bin/chaff.js node --config …` per node as `chaff
 // testnet` starts them, for integration tests: start, SIGKILL, restart a node
 // by name, wait for a threshold-signed document, scrape a node's metrics.
@@ -15,7 +15,7 @@ import { Topology } from '../../protocol/pki/routes.js';
 import { createHost, type Host } from '../../runtime/net/host.js';
 import { authorityPeers } from '../../runtime/pki/authority-peers.js';
 import { PkiClient } from '../../runtime/pki/pki-client.js';
-import { DEFAULT_SHAPE, planTestnet, type PlannedNode, type TestnetPlan, type TestnetShape } from '../../node/testnet/plan.js';
+import { DEFAULT_SHAPE, planTestnet, type PlannedNode, type TestnetPlan, type TestnetShape } from '../../testnet/plan.js';
 
 const CHAFF = fileURLToPath(new URL('../../bin/chaff.js', import.meta.url));
 

@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import type { Topology } from '../../protocol/pki/routes.js';
-import { ProbeClient, type SentProbe } from '../../node/testnet/probe-client.js';
+import { ProbeClient, type SentProbe } from '../../testnet/probe-client.js';
 import { sleep, TestNetwork } from '../helpers/network.js';
 
 const EPOCH_MS = 10_000; // key_grace = 2.5 s

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import type { Topology } from '../../protocol/pki/routes.js';
-import { ProbeClient, type FetchedMessage } from '../../node/testnet/probe-client.js';
+import { ProbeClient, type FetchedMessage } from '../../testnet/probe-client.js';
 import { sleep, TestNetwork } from '../helpers/network.js';
 
 const N = 20;

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../../node/config.js';
-import { DEFAULT_SHAPE, planTestnet } from '../../../node/testnet/plan.js';
+import { loadConfig } from '../../node/config.js';
+import { DEFAULT_SHAPE, planTestnet } from '../../testnet/plan.js';
 
 describe('testnet plan', function () {
   it('lays out 3 authorities, 3 layers × 2 mixes and 2 gateways with valid configs', async function () {
