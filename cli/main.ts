@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   sim: async () => (await import('./sim.js')).simCommand,
   node: async () => (await import('./node.js')).nodeCommand,
   testnet: async () => (await import('./testnet.js')).testnetCommand,
+  client: async () => (await import('./client.js')).clientCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

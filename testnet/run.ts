@@ -21,7 +21,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys';
 import { DEFAULT_SHAPE, planTestnet, type PlannedNode, type TestnetPlan } from './plan.js';
 import { ProbeClient, type FetchedMessage } from './probe-client.js';
 
-const CHAFF = fileURLToPath(new URL('../../bin/chaff.js', import.meta.url));
+const CHAFF = fileURLToPath(new URL('../bin/chaff.js', import.meta.url));
 
 export interface TestnetOptions {
   dir?: string;

@@ -1,0 +1,142 @@
+// What the client daemon offers its front ends (`chaff client …` commands,
+// the interactive chat, any future UI). The daemon implements `ClientApi`;
+// client/rpc exposes it over a local socket as JSON-RPC 2.0
+// (docs/client-api.md). Binary data crosses the API as base64 strings.
+
+/** Where a message of ours is: queued → sent → delivered → read, or failed. */
+export type DeliveryState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface ContactInfo {
+  name: string;
+  /** The contact's shareable address (bech32m "chaff1…"). */
+  address: string;
+  /** The user compared safety numbers and marked the contact verified. */
+  verified: boolean;
+  /**
+   * The contact's identity key changed (a first envelope arrived from their
+   * mailbox with another key). Their messages are held, and nothing is sent
+   * to them, until the user accepts the new key (`contacts.accept`).
+   */
+  keyChanged: boolean;
+  /** Incoming messages held until the key change is accepted. */
+  held: number;
+  addedMs: number;
+}
+
+export interface MessageContent {
+  text?: string;
+  file?: { name: string; size: number; /** base64, only when asked for */ data?: string };
+}
+
+export interface MessageRecord {
+  /** 32 hex digits, the same on both sides. */
+  id: string;
+  contact: string;
+  direction: 'out' | 'in';
+  content: MessageContent;
+  /** Outgoing: the delivery state. Incoming: 'delivered' until read here, then 'read'. */
+  state: DeliveryState;
+  /** When it was written (sender's clock), ms since the Unix epoch. */
+  sentMs: number;
+  /** Outgoing: when the last fragment was acknowledged; incoming: when it was reassembled here. */
+  deliveredMs: number | null;
+  readMs: number | null;
+  fragments: number;
+  /** Outgoing: transmissions beyond the first, over all fragments. */
+  retransmissions: number;
+  /** Outgoing, failed: why. */
+  error?: string;
+}
+
+/** A message from someone not in the contacts (they have our address). */
+export interface ContactRequest {
+  /** Their address as it arrived (inside the encryption). */
+  address: string;
+  safetyNumber: string;
+  firstMs: number;
+  messages: number;
+}
+
+export interface ClientStatus {
+  profile: string;
+  address: string;
+  gateway: { name: string; nodeId: string; connected: boolean };
+  epoch: number | null;
+  documentAgeMs: number | null;
+  queue: { queued: number; inFlight: number; failed: number };
+  rates: { lambdaP: number; lambdaL: number; lambdaD: number; mu: number; fetchPerSecond: number };
+  traffic: {
+    packetsSent: { real: number; drop: number; loop: number };
+    bytesSent: number;
+    bytesReceived: number;
+    /** Bytes per second sent over the last minute (about constant: cover traffic). */
+    sendRateBps: number;
+    retransmissions: number;
+    acksReceived: number;
+  };
+  loops: { sent: number; returned: number; late: number; lost: number; outstanding: number };
+  uptimeMs: number;
+}
+
+export interface SendResult {
+  message: MessageRecord;
+}
+
+/** Pushed to subscribers. */
+export type ClientEvent =
+  | { type: 'message'; message: MessageRecord }
+  | { type: 'state'; message: MessageRecord }
+  | { type: 'contact'; contact: ContactInfo }
+  | { type: 'request'; request: ContactRequest }
+  | { type: 'warning'; text: string };
+
+export interface ClientApi {
+  status(): Promise<ClientStatus>;
+  address(): Promise<{ address: string }>;
+  addContact(name: string, address: string): Promise<ContactInfo>;
+  listContacts(): Promise<ContactInfo[]>;
+  removeContact(name: string): Promise<void>;
+  /** Accept a contact's new identity key; held messages are then shown. */
+  acceptContactKey(name: string): Promise<ContactInfo>;
+  /** Mark the safety number as compared in person. */
+  markVerified(name: string, verified: boolean): Promise<ContactInfo>;
+  sendText(contact: string, text: string): Promise<SendResult>;
+  /** `data` base64; at most MAX_MESSAGE_BYTES (1 MiB) of content. */
+  sendFile(contact: string, name: string, data: string): Promise<SendResult>;
+  /** Oldest first; the last `limit` messages. */
+  history(contact: string, limit?: number): Promise<MessageRecord[]>;
+  /** Unread incoming messages of every contact, and contact requests. */
+  inbox(): Promise<{ unread: MessageRecord[]; requests: ContactRequest[] }>;
+  /** Marks incoming messages of `contact` read here and sends read receipts. */
+  markRead(contact: string): Promise<number>;
+  /** One received file's content (base64). */
+  fileData(messageId: string): Promise<{ name: string; data: string }>;
+  verify(contact: string): Promise<{ safetyNumber: string; verified: boolean }>;
+  /** Every event until the returned function is called. */
+  subscribe(listener: (event: ClientEvent) => void): () => void;
+}
+
+/** Errors the API reports with a code the RPC layer maps to JSON-RPC error data. */
+export type ClientErrorCode =
+  | 'unknown-contact'
+  | 'contact-exists'
+  | 'bad-address'
+  | 'bad-name'
+  | 'too-large'
+  | 'key-changed'
+  | 'not-found'
+  | 'unavailable'
+  | 'bad-request';
+
+export class ClientError extends Error {
+  constructor(
+    readonly code: ClientErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ClientError';
+  }
+}
+
+/** Largest message or file content, bytes (issue: "Messages and files up to 1 MiB"). */
+export const MAX_MESSAGE_BYTES = 1 << 20;

@@ -1,0 +1,464 @@
+// `chaff client daemon`: the process that owns a profile's keys, its gateway
+// connection and its cover traffic (docs/client.md). It must run for the
+// cover stream to stay constant. Front ends talk to it over the profile's
+// local socket (client/rpc, docs/client-api.md).
+//
+//   document watcher ─▶ topology, rates ─▶ ClientStreams (λP, λL, λD)
+//                                              │ each event
+//                     Messenger.prepareNext ──▶│ real (sealed ahead) / loop / drop
+//                                              ▼
+//                                   PacketFactory ─▶ GatewayLink.trySend
+//   MailboxPoller (constant rate) ─▶ ACK → Arq → Messenger.fragmentAcked
+//                                 ─▶ loop → LoopMonitor
+//                                 ─▶ envelope → Messenger.receive
+
+import { join } from 'node:path';
+import { privateKeyFromProtobuf } from '@libp2p/crypto/keys';
+import type { Ed25519PrivateKey } from '@libp2p/interface';
+import { randomBytes } from 'node:crypto';
+import { fromHex, toHex } from '../protocol/bytes.js';
+import { addressOf, encodeAddress } from '../protocol/e2ee/address.js';
+import { maxPlaintextLength } from '../protocol/e2ee/envelope.js';
+import { deserializeIdentity, zeroizeIdentity } from '../protocol/e2ee/identity.js';
+import { epochAt, type EpochClock } from '../protocol/pki/epoch.js';
+import { Topology } from '../protocol/pki/routes.js';
+import { decryptSURBPayload, geometryFromUserForwardPayloadLength, type Geometry } from '../protocol/sphinx/index.js';
+import { ClientStreams, raiseRates, type ClientRates, type StreamPacket } from '../protocol/traffic/client-streams.js';
+import { cryptoUniform } from '../protocol/traffic/uniform.js';
+import { fetchEntryBodyLength, type FetchEntry } from '../protocol/wire/fetch.js';
+import { systemClock } from '../runtime/clock.js';
+import { authorityPeers } from '../runtime/pki/authority-peers.js';
+import { DocumentWatcher } from '../runtime/pki/document-watcher.js';
+import { PkiClient, type VerifiedDocument } from '../runtime/pki/pki-client.js';
+import { ClientError, type ClientApi, type ClientEvent, type ClientStatus } from './api.js';
+import { CLIENT_CONFIG_FILE, loadClientConfig, type ClientConfig } from './config.js';
+import { Messenger, type PreparedEnvelope } from './messenger.js';
+import { GatewayLink } from './net/gateway-link.js';
+import { MailboxPoller } from './receiver/mailbox-poller.js';
+import { clientSocketPath, serveClientApi, type ClientApiServer } from './rpc/index.js';
+import { Arq } from './sender/arq.js';
+import { collectionsOf, COLLECTIONS } from './state.js';
+import { openProfile } from './store/profile.js';
+import type { SealedStore } from './store/sealed-store.js';
+import { LoopMonitor } from './traffic/loop-monitor.js';
+import { PacketFactory } from './traffic/packet-factory.js';
+
+
+export interface ClientDaemonOptions {
+  profileDir: string;
+  passphrase: string;
+  /** One JSON object per line (default: stderr). Never keys, names or text. */
+  log?: (line: string) => void;
+  /** Longest wait for the first verified document. Default 60 s. */
+  documentTimeoutMs?: number;
+}
+
+export interface RunningClient {
+  api: ClientApi;
+  socketPath: string;
+  stop(): Promise<void>;
+}
+
+type Level = 'debug' | 'info' | 'warn';
+
+/** Per-hop processing allowance added to the chosen delays (unwrap, queues, links), ms. */
+const PER_HOP_ALLOWANCE_MS = 100;
+
+export async function startClientDaemon(options: ClientDaemonOptions): Promise<RunningClient> {
+  const write = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const debug = process.env.CHAFF_LOG === 'debug';
+  const log = (level: Level, msg: string, fields: Record<string, unknown> = {}) => {
+    if (level === 'debug' && !debug) return;
+    write(JSON.stringify({ t: new Date().toISOString(), level, msg, ...fields }));
+  };
+  const config = loadClientConfig(join(options.profileDir, CLIENT_CONFIG_FILE));
+  const store = await openProfile(options.profileDir, options.passphrase, {
+    collections: COLLECTIONS,
+    onCorruptRecord: (err) => log('warn', 'a corrupt record in the profile store was skipped', { collection: err.collection }),
+  });
+  try {
+    return await ClientDaemon.start(options, config, store, log);
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+class ClientDaemon {
+  readonly #started = Date.now();
+  readonly #clock = systemClock;
+  readonly #uniform = cryptoUniform();
+  readonly #docs = new Map<number, VerifiedDocument>();
+  readonly #listeners = new Set<(e: ClientEvent) => void>();
+  #prepared: PreparedEnvelope | null = null;
+  #preparing = false;
+  #stopped = false;
+  readonly #sendFailures = { route: 0, build: 0, badAcks: 0 };
+  readonly #sentHistory: Array<[number, number]> = [];
+
+  private constructor(
+    readonly options: ClientDaemonOptions,
+    readonly config: ClientConfig,
+    readonly store: SealedStore,
+    readonly log: (level: Level, msg: string, fields?: Record<string, unknown>) => void,
+    readonly epochs: EpochClock,
+    readonly pki: PkiClient,
+    readonly watcher: DocumentWatcher,
+    readonly link: GatewayLink,
+    readonly geometry: Geometry,
+    readonly arq: Arq,
+    readonly loops: LoopMonitor,
+    readonly factory: PacketFactory,
+    readonly streams: ClientStreams<PreparedEnvelope>,
+    readonly poller: MailboxPoller,
+    readonly messenger: Messenger,
+    readonly address: string,
+    public server: ClientApiServer | null,
+  ) {}
+
+  static async start(options: ClientDaemonOptions, config: ClientConfig, store: SealedStore, log: ClientDaemon['log']): Promise<RunningClient> {
+    const col = collectionsOf(store);
+    const identityBytes = await col.profile.get('identity');
+    const keyBytes = await col.profile.get('libp2p');
+    if (!identityBytes || !keyBytes) throw new ClientError('unavailable', `the profile in ${options.profileDir} is incomplete (no identity): run \`chaff client init\` again in a new folder`);
+    const identity = deserializeIdentity(identityBytes);
+    const key = privateKeyFromProtobuf(keyBytes) as Ed25519PrivateKey;
+    const epochs: EpochClock = { genesisMs: config.network.genesisMs, epochDurationMs: config.network.epochDurationMs };
+
+    const host = await GatewayLink.createHost(key);
+    let cleanup = async () => {
+      zeroizeIdentity(identity);
+      await Promise.resolve(host.stop()).catch(() => undefined);
+    };
+    try {
+      const pki = new PkiClient({ host, authorities: authorityPeers(config.network.authorities), dataDir: options.profileDir });
+      await pki.start();
+      const docs = new Map<number, VerifiedDocument>();
+      let onDocument: (doc: VerifiedDocument) => void = (doc) => docs.set(doc.epoch, doc);
+      const watcher = new DocumentWatcher({
+        source: pki,
+        clock: systemClock,
+        epochs,
+        onDocument: (doc) => onDocument(doc),
+        onError: (epoch, err) => log('debug', 'document fetch failed; retrying', { epoch, error: err.message }),
+      });
+      watcher.start();
+      const first = await waitForDocument(docs, epochs, options.documentTimeoutMs ?? 60_000);
+      const gatewayId = fromHex(config.client.gateway);
+      const gateway = first.document.gateways.find((g) => toHex(g.nodeId) === config.client.gateway);
+      if (!gateway) throw new ClientError('unavailable', `the gateway ${config.client.gatewayName} (${config.client.gateway.slice(0, 16)}…) is not in the network's current document; it may be down`);
+      const link = GatewayLink.over(host, key, gateway);
+      await link.register();
+      const ownAddress = addressOf(identity, gatewayId, link.mailboxId);
+      const geometry = geometryFromUserForwardPayloadLength(first.document.params.geometry);
+      const envelopeLength = geometry.userForwardPayloadLength;
+
+      let daemon!: ClientDaemon;
+      const arq = new Arq({
+        clock: systemClock,
+        maxAttempts: config.client.maxAttempts,
+        onAcked: () => undefined,
+        onGaveUp: (k, attempts) => void daemon.messenger.fragmentFailed(k, attempts).catch((err) => log('warn', 'could not record a failed message', { error: (err as Error).message })),
+        onTimeout: () => daemon.refill(),
+      });
+      const messenger = await Messenger.load({
+        store,
+        collections: col,
+        identity,
+        ownAddress,
+        clock: systemClock,
+        envelopeLength,
+        maxFrameLength: maxPlaintextLength(envelopeLength),
+        orderHoldMs: config.client.orderHoldMs,
+        enqueue: (k) => {
+          arq.enqueue(k);
+          daemon?.refill();
+        },
+        dequeue: (k) => arq.remove(k),
+        nextKey: () => arq.next(),
+        emit: (e) => daemon?.emit(e),
+        log,
+      });
+      const loops = new LoopMonitor(systemClock, Math.max(30_000, 20 * config.client.fetchIntervalMs));
+      const factory = new PacketFactory({ geometry, uniform: cryptoUniform() });
+      const streams = new ClientStreams<PreparedEnvelope>({
+        clock: systemClock,
+        uniform: cryptoUniform(),
+        rates: ClientDaemon.ratesOf(first, config),
+        nextReal: () => daemon.takePrepared(),
+        emit: (packet, at) => daemon.emitPacket(packet, at),
+      });
+      const bodyLength = fetchEntryBodyLength(geometry);
+      const poller = new MailboxPoller({
+        clock: systemClock,
+        intervalMs: config.client.fetchIntervalMs,
+        fetch: (acks) => link.fetch(acks, bodyLength),
+        handle: (entry) => daemon.handleEntry(entry),
+        onError: (err) => log('debug', 'mailbox fetch failed', { error: err.message }),
+      });
+      daemon = new ClientDaemon(options, config, store, log, epochs, pki, watcher, link, geometry, arq, loops, factory, streams, poller, messenger, encodeAddress(ownAddress), null);
+      for (const [e, d] of docs) daemon.#docs.set(e, d);
+      onDocument = (doc) => daemon.onDocument(doc);
+      cleanup = async () => {
+        await daemon.stop();
+      };
+      await link.connect().catch((err) => log('warn', 'gateway not reachable yet; retrying in the background', { error: (err as Error).message }));
+      streams.start();
+      poller.start();
+      daemon.refill();
+      daemon.server = await serveClientApi(daemon.api(), clientSocketPath(options.profileDir), { log: (line) => log('debug', line) });
+      log('info', 'client daemon running', { gateway: gateway.name, epoch: first.epoch, socket: daemon.server.socketPath, rates: streams.rates });
+      return { api: daemon.api(), socketPath: daemon.server.socketPath, stop: () => daemon.stop() };
+    } catch (err) {
+      await cleanup();
+      throw err;
+    }
+  }
+
+  static ratesOf(doc: VerifiedDocument, config: ClientConfig): ClientRates {
+    const p = doc.document.params;
+    return raiseRates({ lambdaP: p.lambdaP, lambdaL: p.lambdaL, lambdaD: p.lambdaD }, config.client.raise);
+  }
+
+  /** The document of the epoch now, or the newest one known. */
+  topology(): Topology | null {
+    const now = epochAt(Date.now(), this.epochs);
+    const doc = this.#docs.get(now) ?? [...this.#docs.values()].sort((a, b) => b.epoch - a.epoch)[0];
+    return doc ? new Topology(doc.document) : null;
+  }
+
+  #topologyCache: { epoch: number; topology: Topology } | null = null;
+
+  currentTopology(): Topology | null {
+    const now = epochAt(Date.now(), this.epochs);
+    if (this.#topologyCache?.epoch === now) return this.#topologyCache.topology;
+    const t = this.topology();
+    if (t && t.epoch === now) this.#topologyCache = { epoch: now, topology: t };
+    return t;
+  }
+
+  onDocument(doc: VerifiedDocument): void {
+    this.#docs.set(doc.epoch, doc);
+    for (const e of this.#docs.keys()) if (e < doc.epoch - 2) this.#docs.delete(e);
+    const current = epochAt(Date.now(), this.epochs);
+    if (doc.epoch < current) return;
+    const gateway = doc.document.gateways.find((g) => toHex(g.nodeId) === this.config.client.gateway);
+    if (gateway) this.link.updateGateway(gateway);
+    else this.log('warn', 'our gateway is not in the document of a coming epoch', { epoch: doc.epoch });
+    const rates = ClientDaemon.ratesOf(doc, this.config);
+    const old = this.streams.rates;
+    if (doc.epoch === current && (rates.lambdaP !== old.lambdaP || rates.lambdaL !== old.lambdaL || rates.lambdaD !== old.lambdaD)) {
+      this.streams.setRates(rates);
+      this.log('info', 'cover rates changed with the document', { epoch: doc.epoch, rates });
+    }
+  }
+
+  // ------------------------------------------------------------ sending path
+
+  /** Keeps one real envelope sealed ahead, so a stream event sends it at once. */
+  refill(): void {
+    if (this.#stopped || this.#preparing || this.#prepared) return;
+    this.#preparing = true;
+    this.messenger
+      .prepareNext()
+      .then((p) => {
+        this.#prepared = p;
+      })
+      .catch((err) => this.log('warn', 'could not prepare a message for sending', { error: (err as Error).message }))
+      .finally(() => {
+        this.#preparing = false;
+      });
+  }
+
+  takePrepared(): PreparedEnvelope | undefined {
+    let p = this.#prepared;
+    this.#prepared = null;
+    // Acknowledged (a late ACK) or removed while it waited: send cover instead.
+    if (p && !this.arq.has(p.key)) p = null;
+    this.refill();
+    return p ?? undefined;
+  }
+
+  emitPacket(packet: StreamPacket<PreparedEnvelope>, atMs: number): void {
+    const topology = this.currentTopology();
+    if (!topology) {
+      if (packet.kind === 'real') this.arq.unsent(packet.item.key);
+      return;
+    }
+    const own = this.link.gateway.nodeId;
+    const mailbox = this.link.mailboxId;
+    try {
+      if (packet.kind === 'drop') {
+        this.#send(this.factory.drop(topology, own, mailbox).packet);
+      } else if (packet.kind === 'loop') {
+        const payload = randomBytes(this.factory.userPayloadLength);
+        const built = this.factory.loop(topology, own, mailbox, payload);
+        if (this.#send(built.packet)) {
+          this.loops.sent(payload, built.surbId!, atMs + built.forwardDelayMs + (topology.document.layers.length + 2) * PER_HOP_ALLOWANCE_MS + 2 * this.config.client.fetchIntervalMs);
+        }
+      } else {
+        const { key, envelope, gateway, mailbox: to } = packet.item;
+        let built;
+        try {
+          built = this.factory.real(topology, own, mailbox, gateway, to, envelope);
+        } catch (err) {
+          // The recipient's gateway is not in this epoch's document: count an
+          // attempt so the message fails after maxAttempts instead of spinning.
+          this.#sendFailures.route++;
+          this.log('info', 'no route to a contact\'s gateway in this epoch', { error: (err as Error).message });
+          this.arq.sent(key, randomBytes(16), new Uint8Array(0), 10_000);
+          return;
+        }
+        if (!this.#send(built.packet)) {
+          this.arq.unsent(key);
+          return;
+        }
+        const hops = topology.document.layers.length + 2;
+        const attempt = this.arq.attempts(key) + 1;
+        const timeout = (built.forwardDelayMs + built.ackDelayMs + 2 * hops * PER_HOP_ALLOWANCE_MS + 2 * this.config.client.fetchIntervalMs + this.config.client.retransmitSlackMs) * Math.min(4, 1 + 0.5 * (attempt - 1));
+        this.arq.sent(key, built.surbId!, built.surbKeys!, timeout);
+        this.messenger.fragmentSent(key, attempt);
+      }
+    } catch (err) {
+      this.#sendFailures.build++;
+      this.log('warn', 'could not build a packet', { kind: packet.kind, error: (err as Error).message });
+      if (packet.kind === 'real') this.arq.unsent(packet.item.key);
+    }
+  }
+
+  #send(packet: Uint8Array): boolean {
+    const ok = this.link.trySend(packet);
+    if (ok) {
+      const now = Date.now();
+      this.#sentHistory.push([now, packet.length]);
+      while (this.#sentHistory.length > 0 && this.#sentHistory[0][0] < now - 60_000) this.#sentHistory.shift();
+    }
+    return ok;
+  }
+
+  // ---------------------------------------------------------- receiving path
+
+  async handleEntry(entry: FetchEntry): Promise<void> {
+    if (entry.kind === 'surb-reply') {
+      const surbId = entry.surbId!;
+      if (this.loops.ackReturned(surbId)) return;
+      const found = this.arq.lookup(surbId);
+      if (!found) return;
+      try {
+        decryptSURBPayload(this.geometry, entry.body, found.surbKeys);
+      } catch {
+        // Not made with our SURB keys: forged or corrupted. The real ACK may still come.
+        this.#sendFailures.badAcks++;
+        return;
+      }
+      this.arq.confirm(found.key, surbId);
+      await this.messenger.fragmentAcked(found.key);
+      return;
+    }
+    if (this.loops.returned(entry.body)) return;
+    await this.messenger.receive(entry.body);
+  }
+
+  // -------------------------------------------------------------------- api
+
+  emit(e: ClientEvent): void {
+    for (const l of this.#listeners) {
+      try {
+        l(e);
+      } catch {
+        // A front end's listener must not break the daemon.
+      }
+    }
+  }
+
+  status(): ClientStatus {
+    const link = this.link.stats();
+    const arq = this.arq.stats();
+    const counts = this.streams.counts();
+    const topology = this.topology();
+    const now = Date.now();
+    const window = this.#sentHistory.filter(([t]) => t >= now - 60_000);
+    const span = Math.min(60_000, now - this.#started);
+    const rates = this.streams.rates;
+    return {
+      profile: this.options.profileDir,
+      address: this.address,
+      gateway: { name: this.link.gateway.name, nodeId: toHex(this.link.gateway.nodeId), connected: this.link.connected },
+      epoch: topology?.epoch ?? null,
+      documentAgeMs: topology ? Math.max(0, now - (this.epochs.genesisMs + topology.epoch * this.epochs.epochDurationMs)) : null,
+      queue: { queued: this.messenger.queuedFragments - arq.inFlight, inFlight: arq.inFlight, failed: this.messenger.failedMessages },
+      rates: { ...rates, mu: topology?.document.params.mu ?? 0, fetchPerSecond: 1000 / this.config.client.fetchIntervalMs },
+      traffic: {
+        packetsSent: { real: counts.real, drop: counts.drop, loop: counts.loop },
+        bytesSent: link.bytesSent,
+        bytesReceived: link.bytesReceived,
+        sendRateBps: span > 0 ? window.reduce((a, [, b]) => a + b, 0) / (span / 1000) : 0,
+        retransmissions: arq.retransmissions,
+        acksReceived: arq.acked,
+      },
+      loops: (({ sent, returned, late, lost, outstanding }) => ({ sent, returned, late, lost, outstanding }))(this.loops.stats()),
+      uptimeMs: now - this.#started,
+    };
+  }
+
+  api(): ClientApi {
+    const m = this.messenger;
+    return {
+      status: async () => this.status(),
+      address: async () => ({ address: this.address }),
+      addContact: (name, address) => m.addContact(name, address),
+      listContacts: async () => m.listContacts(),
+      removeContact: (name) => m.removeContact(name),
+      acceptContactKey: (name) => m.acceptContactKey(name),
+      markVerified: (name, verified) => m.markVerified(name, verified),
+      sendText: async (contact, text) => {
+        if (typeof text !== 'string') throw new ClientError('bad-request', 'text must be a string');
+        return { message: await m.send(contact, { kind: 'text', text }) };
+      },
+      sendFile: async (contact, name, data) => {
+        const bytes = Buffer.from(data, 'base64');
+        return { message: await m.send(contact, { kind: 'file', name, data: new Uint8Array(bytes) }) };
+      },
+      history: async (contact, limit) => m.history(contact, limit),
+      inbox: async () => m.inbox(),
+      markRead: (contact) => m.markRead(contact),
+      fileData: async (id) => {
+        const f = await m.fileData(id);
+        return { name: f.name, data: Buffer.from(f.data).toString('base64') };
+      },
+      verify: async (contact) => m.verify(contact),
+      subscribe: (listener) => {
+        this.#listeners.add(listener);
+        return () => this.#listeners.delete(listener);
+      },
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.streams.stop();
+    await this.poller.stop();
+    // Hand the gateway the acknowledgements of what we already stored.
+    await this.poller.pollOnce().catch(() => undefined);
+    this.arq.stop();
+    this.loops.stop();
+    this.messenger.stop();
+    this.watcher.stop();
+    await this.server?.close().catch(() => undefined);
+    await this.link.stop().catch(() => undefined);
+    await this.store.close().catch(() => undefined);
+    this.log('info', 'client daemon stopped');
+  }
+}
+
+async function waitForDocument(docs: Map<number, VerifiedDocument>, epochs: EpochClock, timeoutMs: number): Promise<VerifiedDocument> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const now = epochAt(Date.now(), epochs);
+    const doc = docs.get(now) ?? docs.get(now + 1) ?? docs.get(now - 1);
+    if (doc) return doc;
+    if (Date.now() > deadline) throw new ClientError('unavailable', `no verified network document within ${Math.round(timeoutMs / 1000)} s: are the authorities in client.toml reachable?`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,100 @@
+// `chaff client init`: creates a profile (docs/client.md §Getting started).
+// It fetches the network's current document (verified against the
+// authorities' threshold), picks a gateway, registers a new mailbox there,
+// and writes the profile: identity keys sealed in the store, client.toml in
+// clear (nothing secret in it).
+
+import { mkdirSync } from 'node:fs';
+import { chmod, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys';
+import { fromHex, toHex } from '../protocol/bytes.js';
+import { addressOf, encodeAddress } from '../protocol/e2ee/address.js';
+import { generateIdentity, serializeIdentity, zeroizeIdentity } from '../protocol/e2ee/identity.js';
+import type { NodeEntry } from '../protocol/pki/document.js';
+import { epochAt } from '../protocol/pki/epoch.js';
+import { authorityPeers } from '../runtime/pki/authority-peers.js';
+import { PkiClient, type VerifiedDocument } from '../runtime/pki/pki-client.js';
+import { ClientError } from './api.js';
+import { CLIENT_CONFIG_FILE, clientToml, DEFAULT_CLIENT_SETTINGS, loadNetworkFile, type NetworkConfig } from './config.js';
+import { GatewayLink } from './net/gateway-link.js';
+import { collectionsOf, COLLECTIONS } from './state.js';
+import type { ScryptParams } from './store/passphrase.js';
+import { createProfile } from './store/profile.js';
+
+export interface InitOptions {
+  profileDir: string;
+  passphrase: string;
+  /** Path to a network TOML listing [network] and [[authorities]]. */
+  network: string;
+  /** Gateway name or node id (hex); default: one chosen at random from the current document. */
+  gateway?: string;
+  /** Mailbox pull interval for client.toml (default 1 s). */
+  fetchIntervalMs?: number;
+  /** scrypt cost (tests use a small one); default N = 2^17. */
+  scrypt?: ScryptParams;
+}
+
+async function currentDocument(pki: PkiClient, network: NetworkConfig): Promise<VerifiedDocument> {
+  const epoch = epochAt(Date.now(), network);
+  try {
+    return await pki.fetchDocument(epoch);
+  } catch (err) {
+    throw new ClientError('unavailable', `could not get a verified network document for epoch ${epoch}: ${(err as Error).message}`);
+  }
+}
+
+function chooseGateway(doc: VerifiedDocument, wanted: string | undefined): NodeEntry {
+  const gateways = doc.document.gateways;
+  if (gateways.length === 0) throw new ClientError('unavailable', 'the network document lists no gateway');
+  if (wanted === undefined) return gateways[Math.floor(Math.random() * gateways.length)];
+  const found = gateways.find((g) => g.name === wanted || toHex(g.nodeId) === wanted.toLowerCase());
+  if (!found) throw new ClientError('bad-request', `no gateway "${wanted}" in the current document; gateways: ${gateways.map((g) => g.name).join(', ')}`);
+  return found;
+}
+
+export async function initProfile(options: InitOptions): Promise<{ address: string; gateway: string }> {
+  const network = loadNetworkFile(options.network);
+  mkdirSync(options.profileDir, { recursive: true, mode: 0o700 });
+  const key = await generateKeyPair('Ed25519');
+  const host = await GatewayLink.createHost(key);
+  let gateway: NodeEntry;
+  let mailbox: Uint8Array;
+  try {
+    const pki = new PkiClient({ host, authorities: authorityPeers(network.authorities), dataDir: options.profileDir });
+    await pki.start();
+    const doc = await currentDocument(pki, network);
+    gateway = chooseGateway(doc, options.gateway);
+    const link = GatewayLink.over(host, key, gateway);
+    try {
+      await link.register();
+    } catch (err) {
+      throw new ClientError('unavailable', `could not register with the gateway ${gateway.name}: ${(err as Error).message}`);
+    }
+    mailbox = link.mailboxId;
+  } finally {
+    await Promise.resolve(host.stop()).catch(() => undefined);
+  }
+
+  const store = await createProfile(options.profileDir, options.passphrase, { collections: COLLECTIONS, ...(options.scrypt ? { scrypt: options.scrypt } : {}) });
+  const identity = generateIdentity();
+  try {
+    const col = collectionsOf(store);
+    await store.batch().put(col.profile, 'identity', serializeIdentity(identity)).put(col.profile, 'libp2p', privateKeyToProtobuf(key)).write({ sync: true });
+    const address = encodeAddress(addressOf(identity, fromHex(toHex(gateway.nodeId)), mailbox));
+    const tomlPath = join(options.profileDir, CLIENT_CONFIG_FILE);
+    await writeFile(
+      tomlPath,
+      clientToml({
+        network,
+        client: { ...DEFAULT_CLIENT_SETTINGS, gateway: toHex(gateway.nodeId), gatewayName: gateway.name, ...(options.fetchIntervalMs ? { fetchIntervalMs: options.fetchIntervalMs } : {}) },
+      }),
+      { mode: 0o600 },
+    );
+    await chmod(tomlPath, 0o600);
+    return { address, gateway: gateway.name };
+  } finally {
+    zeroizeIdentity(identity);
+    await store.close();
+  }
+}

@@ -1,0 +1,200 @@
+// The client's connection to its gateway (docs/gateway.md §The gateway
+// service): registration, the send stream that carries every packet the
+// client emits (real and cover alike), and mailbox fetches. The link
+// reconnects by itself with exponential backoff after the gateway restarts
+// or the laptop wakes up (design notes §6: "reconnect failures after a
+// crash or laptop sleep").
+
+import { publicKeyFromRaw } from '@libp2p/crypto/keys';
+import type { Ed25519PrivateKey, PeerId, Stream } from '@libp2p/interface';
+import { peerIdFromPublicKey } from '@libp2p/peer-id';
+import { multiaddr } from '@multiformats/multiaddr';
+import { ctEqual } from '../../protocol/bytes.js';
+import type { NodeEntry } from '../../protocol/pki/document.js';
+import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL } from '../../protocol/wire/client-protocols.js';
+import { decodeFetchReply, encodeFetchRequest, mailboxIdOf, type FetchEntry } from '../../protocol/wire/fetch.js';
+import { createHost, type Host } from '../../runtime/net/host.js';
+import { callRpc } from '../../runtime/net/rpc.js';
+import { pkiSigningKey } from '../../runtime/pki/signing-key.js';
+
+export interface GatewayLinkStats {
+  packetsSent: number;
+  bytesSent: number;
+  bytesReceived: number;
+  /** Packets not handed to the stream because the link was down. */
+  sendFailures: number;
+  fetches: number;
+  fetchFailures: number;
+  reconnects: number;
+}
+
+export class GatewayLinkError extends Error {
+  constructor(message: string) {
+    super(`gateway: ${message}`);
+    this.name = 'GatewayLinkError';
+  }
+}
+
+const BACKOFF_MIN_MS = 500;
+const BACKOFF_MAX_MS = 30_000;
+
+export class GatewayLink {
+  readonly host: Host;
+  readonly mailboxId: Uint8Array;
+  readonly #key: Ed25519PrivateKey;
+  #gateway: NodeEntry;
+  #peer: PeerId;
+  #stream: Stream | null = null;
+  #opening: Promise<void> | null = null;
+  #nextAttemptMs = 0;
+  #backoffMs = BACKOFF_MIN_MS;
+  #lastCounter = 0n;
+  #stopped = false;
+  readonly #stats: GatewayLinkStats = { packetsSent: 0, bytesSent: 0, bytesReceived: 0, sendFailures: 0, fetches: 0, fetchFailures: 0, reconnects: 0 };
+
+  private constructor(host: Host, key: Ed25519PrivateKey, gateway: NodeEntry) {
+    this.host = host;
+    this.#key = key;
+    this.mailboxId = mailboxIdOf(key.publicKey.raw);
+    this.#gateway = gateway;
+    this.#peer = peerOf(gateway);
+  }
+
+  /** A started libp2p host (no listeners) with the client's identity key. */
+  static async createHost(key: Ed25519PrivateKey): Promise<Host> {
+    return createHost({ privateKey: key, listen: [] });
+  }
+
+  /** A link over `host`, which must have been created with `key`; stop() stops the host. */
+  static over(host: Host, key: Ed25519PrivateKey, gateway: NodeEntry): GatewayLink {
+    return new GatewayLink(host, key, gateway);
+  }
+
+  get gateway(): NodeEntry {
+    return this.#gateway;
+  }
+
+  /** Whether the send stream is open now. */
+  get connected(): boolean {
+    return this.#stream?.status === 'open';
+  }
+
+  stats(): GatewayLinkStats {
+    return { ...this.#stats };
+  }
+
+  /** A new document may list new addresses for the same gateway. */
+  updateGateway(entry: NodeEntry): void {
+    if (!ctEqual(entry.nodeId, this.#gateway.nodeId)) throw new GatewayLinkError('updateGateway: another gateway');
+    this.#gateway = entry;
+    this.#peer = peerOf(entry);
+  }
+
+  /** Registers this client's mailbox (idempotent at the gateway). */
+  async register(): Promise<void> {
+    const reply = await callRpc(this.host, this.#peer, this.#gateway.addresses, CLIENT_REGISTER_PROTOCOL, new Uint8Array(0), { maxResponseBytes: 64, timeoutMs: 10_000 });
+    if (!ctEqual(reply, this.mailboxId)) throw new GatewayLinkError('the gateway answered with another mailbox id');
+  }
+
+  /**
+   * Hands one packet to the send stream. Returns false, without waiting, when
+   * the link is down (a reconnect is then under way): the caller keeps the
+   * packet's content for later. Never throws.
+   */
+  trySend(packet: Uint8Array): boolean {
+    const stream = this.#stream;
+    if (!stream || stream.status !== 'open') {
+      this.#stats.sendFailures++;
+      this.#ensureStream();
+      return false;
+    }
+    try {
+      // send() returning false only means libp2p buffers it: at λ ≈ 10/s the
+      // buffer never grows, and the gateway's token bucket is the real limit.
+      stream.send(packet);
+    } catch {
+      this.#stats.sendFailures++;
+      this.#stream = null;
+      this.#ensureStream();
+      return false;
+    }
+    this.#stats.packetsSent++;
+    this.#stats.bytesSent += packet.length;
+    return true;
+  }
+
+  /** Opens the send stream now (at start), waiting for the outcome. */
+  async connect(): Promise<void> {
+    this.#nextAttemptMs = 0;
+    this.#ensureStream();
+    await this.#opening;
+    if (!this.connected) throw new GatewayLinkError(`cannot reach ${this.#gateway.name}`);
+  }
+
+  #ensureStream(): void {
+    if (this.#stopped || this.#opening || this.connected || Date.now() < this.#nextAttemptMs) return;
+    this.#opening = (async () => {
+      try {
+        const targets = this.#gateway.addresses.map((a) => multiaddr(a).encapsulate(`/p2p/${this.#peer.toString()}`));
+        const stream = await this.host.dialProtocol(targets, CLIENT_SEND_PROTOCOL, { signal: AbortSignal.timeout(10_000) });
+        if (this.#stopped) {
+          stream.abort(new Error('stopping'));
+          return;
+        }
+        // A gateway that restarted lost nothing, but may have lost our
+        // registration only if its registry was wiped; registering again is
+        // idempotent and cheap.
+        await this.register();
+        stream.addEventListener('close', () => {
+          if (this.#stream === stream) this.#stream = null;
+        });
+        if (this.#stream !== null) this.#stats.reconnects++;
+        this.#stream = stream;
+        this.#backoffMs = BACKOFF_MIN_MS;
+      } catch {
+        this.#nextAttemptMs = Date.now() + this.#backoffMs;
+        this.#backoffMs = Math.min(BACKOFF_MAX_MS, this.#backoffMs * 2);
+      } finally {
+        this.#opening = null;
+      }
+    })();
+  }
+
+  /**
+   * One fetch: acknowledges `acks` (at most 32 ids) and returns the real
+   * entries of the fixed-size reply. Throws on failure; acks of a failed
+   * fetch must be sent again (the gateway deletes only what it was told).
+   */
+  async fetch(acks: readonly bigint[], bodyLength: number): Promise<FetchEntry[]> {
+    // Strictly increasing across restarts without storing it: microseconds
+    // of wall time, bumped past the last one used.
+    const now = BigInt(Date.now()) * 1000n;
+    const counter = now > this.#lastCounter ? now : this.#lastCounter + 1n;
+    this.#lastCounter = counter;
+    const request = encodeFetchRequest({ counter, acks: [...acks] }, pkiSigningKey(this.#key));
+    this.#stats.fetches++;
+    try {
+      const reply = await callRpc(this.host, this.#peer, this.#gateway.addresses, CLIENT_FETCH_PROTOCOL, request, { maxResponseBytes: 8 << 20, timeoutMs: 10_000 });
+      this.#stats.bytesReceived += reply.length;
+      this.#stats.bytesSent += request.length;
+      return decodeFetchReply(reply, counter, bodyLength);
+    } catch (err) {
+      this.#stats.fetchFailures++;
+      this.#ensureStream();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#opening?.catch(() => undefined);
+    if (this.#stream?.status === 'open') await this.#stream.close().catch(() => this.#stream?.abort(new Error('stopping')));
+    this.#stream = null;
+    await this.host.stop();
+  }
+}
+
+/** The libp2p peer id of a node entry's identity key. */
+export function peerOf(entry: NodeEntry): PeerId {
+  return peerIdFromPublicKey(publicKeyFromRaw(entry.identityKey));
+}

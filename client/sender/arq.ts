@@ -1,0 +1,176 @@
+// Automatic repeat request over SURB-ACKs (Loopix §4.4; Katzenpost's ARQ):
+// every real packet carries a SURB-ACK that the recipient's gateway sends
+// once the packet is stored. A packet whose ACK has not come back by
+// `timeoutMs` (the round trip the sender chose plus slack) is sent again on
+// a fresh route, up to `maxAttempts` transmissions; then its message fails
+// and the user is told. The queue order is FIFO, a retransmission going to
+// the front so an old message is not starved by new ones.
+//
+// Keys are opaque strings (the caller's fragment ids). The durable part (what
+// is still to be delivered) lives in the caller's store; on restart the
+// caller enqueues every unacknowledged fragment again.
+
+import { toHex } from '../../protocol/bytes.js';
+import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
+
+export interface ArqOptions {
+  clock: Clock;
+  maxAttempts: number;
+  /** A fragment's ACK arrived (first time). */
+  onAcked: (key: string, info: { attempts: number; rttMs: number }) => void;
+  /** A fragment was transmitted `maxAttempts` times without an ACK. */
+  onGaveUp: (key: string, attempts: number) => void;
+  /** A fragment's ACK did not come in time; it is queued again. */
+  onTimeout?: (key: string, attempts: number) => void;
+}
+
+interface Pending {
+  attempts: number;
+  /** The latest transmission, until its timeout. */
+  inFlight: { surbId: string; sentMs: number; timer: TimerHandle } | null;
+  /**
+   * Every transmission's SURB: a late ACK of an earlier transmission still
+   * proves delivery, so it is accepted until the fragment is done.
+   */
+  surbs: Map<string, { surbKeys: Uint8Array; sentMs: number }>;
+}
+
+export interface ArqStats {
+  queued: number;
+  inFlight: number;
+  transmissions: number;
+  retransmissions: number;
+  acked: number;
+  gaveUp: number;
+  /** ACKs whose SURB id is not (or no longer) in flight: late or duplicate. */
+  unknownAcks: number;
+}
+
+export class Arq {
+  readonly #o: ArqOptions;
+  readonly #pending = new Map<string, Pending>();
+  /** Waiting to be sent, in order; a key may appear once. */
+  #ready: string[] = [];
+  readonly #bySurb = new Map<string, string>();
+  readonly #stats = { transmissions: 0, retransmissions: 0, acked: 0, gaveUp: 0, unknownAcks: 0 };
+
+  constructor(options: ArqOptions) {
+    if (!Number.isInteger(options.maxAttempts) || options.maxAttempts < 1) throw new RangeError('maxAttempts must be a whole number ≥ 1');
+    this.#o = options;
+  }
+
+  /** Queues a fragment for its first transmission (no-op if already known). */
+  enqueue(key: string, attempts = 0): void {
+    if (this.#pending.has(key)) return;
+    this.#pending.set(key, { attempts, inFlight: null, surbs: new Map() });
+    this.#ready.push(key);
+  }
+
+  has(key: string): boolean {
+    return this.#pending.has(key);
+  }
+
+  /** Transmissions of `key` so far (0 if unknown). */
+  attempts(key: string): number {
+    return this.#pending.get(key)?.attempts ?? 0;
+  }
+
+  /** The next fragment to transmit, or undefined (the stream then sends cover). */
+  next(): string | undefined {
+    return this.#ready.shift();
+  }
+
+  /** `key` could not be handed to the network (link down): it goes back to the front, no attempt counted. */
+  unsent(key: string): void {
+    const p = this.#pending.get(key);
+    if (!p || p.inFlight || this.#ready.includes(key)) return;
+    this.#ready.unshift(key);
+  }
+
+  /** `key` left in a packet whose ACK is `surbId`; it counts as lost after `timeoutMs`. */
+  sent(key: string, surbId: Uint8Array, surbKeys: Uint8Array, timeoutMs: number): void {
+    const p = this.#pending.get(key);
+    if (!p) return;
+    p.attempts++;
+    this.#stats.transmissions++;
+    if (p.attempts > 1) this.#stats.retransmissions++;
+    const id = toHex(surbId);
+    const sentMs = this.#o.clock.now();
+    const timer = this.#o.clock.at(sentMs + timeoutMs, () => this.#timeout(key, id));
+    p.inFlight = { surbId: id, sentMs, timer };
+    p.surbs.set(id, { surbKeys, sentMs });
+    this.#bySurb.set(id, key);
+  }
+
+  /**
+   * The SURB-ACK `surbId` arrived. Returns the fragment key and the SURB keys
+   * to authenticate the ACK with (the caller calls `confirm` once the ACK
+   * decrypted), or undefined for an unknown or stale ACK.
+   */
+  lookup(surbId: Uint8Array): { key: string; surbKeys: Uint8Array } | undefined {
+    const id = toHex(surbId);
+    const key = this.#bySurb.get(id);
+    const p = key === undefined ? undefined : this.#pending.get(key);
+    const surb = p?.surbs.get(id);
+    if (!surb) {
+      this.#stats.unknownAcks++;
+      return undefined;
+    }
+    return { key: key!, surbKeys: surb.surbKeys };
+  }
+
+  /** The ACK `surbId` of `key` is genuine: the fragment is delivered. */
+  confirm(key: string, surbId: Uint8Array): void {
+    const p = this.#pending.get(key);
+    if (!p) return;
+    const surb = p.surbs.get(toHex(surbId));
+    const rttMs = surb ? this.#o.clock.now() - surb.sentMs : 0;
+    this.#forget(key, p);
+    this.#stats.acked++;
+    this.#o.onAcked(key, { attempts: p.attempts, rttMs });
+  }
+
+  /** Drops a fragment (its message was cancelled or its contact removed). */
+  remove(key: string): void {
+    const p = this.#pending.get(key);
+    if (p) this.#forget(key, p);
+  }
+
+  stats(): ArqStats {
+    let inFlight = 0;
+    for (const p of this.#pending.values()) if (p.inFlight) inFlight++;
+    return { queued: this.#ready.length, inFlight, ...this.#stats };
+  }
+
+  /** Cancels every timer (daemon stop); the store still knows what is undelivered. */
+  stop(): void {
+    for (const p of this.#pending.values()) p.inFlight?.timer.cancel();
+  }
+
+  #forget(key: string, p: Pending): void {
+    p.inFlight?.timer.cancel();
+    p.inFlight = null;
+    for (const [id, surb] of p.surbs) {
+      this.#bySurb.delete(id);
+      surb.surbKeys.fill(0);
+    }
+    p.surbs.clear();
+    this.#pending.delete(key);
+    const i = this.#ready.indexOf(key);
+    if (i >= 0) this.#ready.splice(i, 1);
+  }
+
+  #timeout(key: string, surbId: string): void {
+    const p = this.#pending.get(key);
+    if (!p || p.inFlight?.surbId !== surbId) return;
+    p.inFlight = null;
+    if (p.attempts >= this.#o.maxAttempts) {
+      this.#forget(key, p);
+      this.#stats.gaveUp++;
+      this.#o.onGaveUp(key, p.attempts);
+      return;
+    }
+    this.#o.onTimeout?.(key, p.attempts);
+    this.#ready.unshift(key);
+  }
+}

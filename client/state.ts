@@ -1,0 +1,105 @@
+// What the client daemon keeps in its encrypted store (docs/client-storage.md
+// §Collections), with the in-memory copies the hot paths use. Every record
+// is sealed by client/store; ids are keyed hashes on disk.
+//
+//   profile    "identity" → E2EE identity (bytes); "libp2p" → the gateway
+//              identity key (libp2p protobuf bytes)
+//   contacts   name → ContactRecord
+//   sessions   session id (hex EK_A) → Session.serialize() bytes
+//   messages   message id (hex) → MessageRow (history, both directions)
+//   files      message id (hex) → file bytes (received and sent files)
+//   outbox     fragment key → OutboxEntry (what is still to be delivered)
+//   inbound    peer identity (hex) → InboundState (reassembly, ordering)
+//   requests   peer identity (hex) → RequestRecord (unknown senders)
+
+import type { DeliveryState, MessageContent, MessageRecord } from './api.js';
+import { bytesCodec, jsonCodec } from './store/codecs.js';
+import type { SealedCollection, SealedStore } from './store/sealed-store.js';
+
+export const COLLECTIONS = ['profile', 'contacts', 'sessions', 'messages', 'files', 'outbox', 'inbound', 'requests'] as const;
+
+export interface ContactRecord {
+  name: string;
+  /** The address we send to (bech32m). */
+  address: string;
+  /** Hex Ed25519 identity key of `address`, for lookups. */
+  identity: string;
+  addedMs: number;
+  verified: boolean;
+  /** A first envelope from this contact's mailbox came with another identity key: see pendingAddress. */
+  keyChanged: boolean;
+  pendingAddress: string | null;
+  /** The next conversation sequence number for our messages to them. */
+  nextSeq: bigint;
+  /** The session our messages to them use (hex), or null until the first send or first receipt. */
+  sessionId: string | null;
+}
+
+export interface MessageRow {
+  record: MessageRecord;
+  /** Hex identity key of the peer (the contact's, or an unknown sender's). */
+  peer: string;
+  /** Incoming, not shown yet: waiting for an earlier message (order), or held. */
+  hidden: boolean;
+  /** Incoming from a contact's new identity key: held until the user accepts the key. */
+  held: boolean;
+  /** Outgoing: fragment indexes whose ACK came back. */
+  acked: number[];
+  /** Outgoing: fragment indexes transmitted at least once. */
+  sent: number[];
+  /** Seq in its conversation (decimal string), for ordering. */
+  seq: string;
+}
+
+export interface OutboxEntry {
+  /** Hex message id; receipts use the id of the receipt frame's batch. */
+  messageId: string;
+  kind: 'data' | 'receipt';
+  contact: string;
+  index: number;
+  frame: Uint8Array;
+}
+
+export interface InboundState {
+  reassembler: unknown;
+  order: unknown;
+}
+
+export interface RequestRecord {
+  address: string;
+  identity: string;
+  firstMs: number;
+  messages: number;
+}
+
+export interface Collections {
+  profile: SealedCollection<Uint8Array>;
+  contacts: SealedCollection<ContactRecord>;
+  sessions: SealedCollection<Uint8Array>;
+  messages: SealedCollection<MessageRow>;
+  files: SealedCollection<Uint8Array>;
+  outbox: SealedCollection<OutboxEntry>;
+  inbound: SealedCollection<InboundState>;
+  requests: SealedCollection<RequestRecord>;
+}
+
+export function collectionsOf(store: SealedStore): Collections {
+  return {
+    profile: store.collection('profile', bytesCodec),
+    contacts: store.collection('contacts', jsonCodec<ContactRecord>()),
+    sessions: store.collection('sessions', bytesCodec),
+    messages: store.collection('messages', jsonCodec<MessageRow>()),
+    files: store.collection('files', bytesCodec),
+    outbox: store.collection('outbox', jsonCodec<OutboxEntry>()),
+    inbound: store.collection('inbound', jsonCodec<InboundState>()),
+    requests: store.collection('requests', jsonCodec<RequestRecord>()),
+  };
+}
+
+export function outboxKey(messageId: string, index: number): string {
+  return `${messageId}:${index}`;
+}
+
+export function newMessageRecord(fields: { id: string; contact: string; direction: 'out' | 'in'; content: MessageContent; state: DeliveryState; sentMs: number; fragments: number }): MessageRecord {
+  return { ...fields, deliveredMs: null, readMs: null, retransmissions: 0 };
+}

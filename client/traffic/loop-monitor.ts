@@ -1,0 +1,107 @@
+// Watches the client's loop cover (Loopix §4.5): every loop should come back
+// to our own mailbox about its chosen delays after it left. Loops that do
+// not return point at an active attack (a node dropping or delaying our
+// packets: an (n−1) attack) or an unhealthy node; `status` shows them.
+//
+// A loop carries 16 random bytes at the start of its payload as its id; to
+// the gateway the payload is as random as an end-to-end envelope.
+
+import { toHex } from '../../protocol/bytes.js';
+import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
+
+export const LOOP_ID_LENGTH = 16;
+
+export interface LoopStats {
+  sent: number;
+  /** Came back by the expected time. */
+  returned: number;
+  /** Came back, but after the expected time. */
+  late: number;
+  /** Not back `lostAfterMs` after the expected time (counted once). */
+  lost: number;
+  outstanding: number;
+  /** The loops' own SURB-ACKs that came back (loops carry one, like real packets). */
+  acksReturned: number;
+}
+
+interface Outstanding {
+  expectedMs: number;
+  lost: boolean;
+  surbId: string;
+}
+
+export class LoopMonitor {
+  readonly #clock: Clock;
+  readonly #lostAfterMs: number;
+  readonly #loops = new Map<string, Outstanding>();
+  readonly #acks = new Map<string, number>();
+  readonly #stats = { sent: 0, returned: 0, late: 0, lost: 0, acksReturned: 0 };
+  readonly #timers = new Set<TimerHandle>();
+
+  /** `lostAfterMs`: how long past its expected return a loop counts as lost. */
+  constructor(clock: Clock, lostAfterMs: number) {
+    this.#clock = clock;
+    this.#lostAfterMs = lostAfterMs;
+  }
+
+  /** A loop left with payload starting with `id`; it should be back by `expectedMs`. */
+  sent(id: Uint8Array, surbId: Uint8Array, expectedMs: number): void {
+    const key = toHex(id.subarray(0, LOOP_ID_LENGTH));
+    const surb = toHex(surbId);
+    this.#loops.set(key, { expectedMs, lost: false, surbId: surb });
+    this.#acks.set(surb, expectedMs);
+    this.#stats.sent++;
+    const timer = this.#clock.at(expectedMs + this.#lostAfterMs, () => {
+      this.#timers.delete(timer);
+      const loop = this.#loops.get(key);
+      if (loop && !loop.lost) {
+        loop.lost = true;
+        this.#stats.lost++;
+      }
+      // Forget it a while later: a very late loop is still recognised as ours.
+      const forget = this.#clock.at(this.#clock.now() + 10 * this.#lostAfterMs, () => {
+        this.#timers.delete(forget);
+        this.#loops.delete(key);
+        this.#acks.delete(surb);
+      });
+      this.#timers.add(forget);
+    });
+    this.#timers.add(timer);
+  }
+
+  /** Whether a fetched message is one of our loops (and records its return). */
+  returned(payload: Uint8Array): boolean {
+    if (payload.length < LOOP_ID_LENGTH) return false;
+    const key = toHex(payload.subarray(0, LOOP_ID_LENGTH));
+    const loop = this.#loops.get(key);
+    if (!loop) return false;
+    this.#loops.delete(key);
+    if (loop.lost) {
+      // Counted lost earlier; it did come back after all.
+      this.#stats.lost--;
+      this.#stats.late++;
+    } else if (this.#clock.now() > loop.expectedMs) this.#stats.late++;
+    else this.#stats.returned++;
+    return true;
+  }
+
+  /** Whether a SURB reply is the ACK of one of our loops. */
+  ackReturned(surbId: Uint8Array): boolean {
+    const key = toHex(surbId);
+    if (!this.#acks.has(key)) return false;
+    this.#acks.delete(key);
+    this.#stats.acksReturned++;
+    return true;
+  }
+
+  stats(): LoopStats {
+    let outstanding = 0;
+    for (const l of this.#loops.values()) if (!l.lost) outstanding++;
+    return { ...this.#stats, outstanding };
+  }
+
+  stop(): void {
+    for (const t of this.#timers) t.cancel();
+    this.#timers.clear();
+  }
+}

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { API_METHODS, InvalidParamsError, MAX_HISTORY_LIMIT, validateParams } from '../../../client/rpc/methods.js';
+
+const spec = (method: string) => {
+  const s = API_METHODS.get(method);
+  if (!s) throw new Error(`no ${method}`);
+  return s.params;
+};
+
+describe('client/rpc/methods', function () {
+  it('names every ClientApi call', function () {
+    assert.deepEqual(
+      [...API_METHODS.keys()].sort(),
+      ['address', 'contacts.accept', 'contacts.add', 'contacts.list', 'contacts.remove', 'contacts.verify', 'file.data', 'history', 'inbox', 'read', 'send.file', 'send.text', 'status', 'verify'],
+    );
+  });
+
+  it('takes params by name or by position, and none for a method without params', function () {
+    assert.deepEqual({ ...validateParams('contacts.add', spec('contacts.add'), { name: 'bob', address: 'chaff1x' }) }, { name: 'bob', address: 'chaff1x' });
+    assert.deepEqual({ ...validateParams('contacts.add', spec('contacts.add'), ['bob', 'chaff1x']) }, { name: 'bob', address: 'chaff1x' });
+    assert.deepEqual({ ...validateParams('history', spec('history'), ['bob']) }, { contact: 'bob' });
+    assert.deepEqual({ ...validateParams('status', spec('status'), undefined) }, {});
+    assert.deepEqual({ ...validateParams('status', spec('status'), []) }, {});
+  });
+
+  const bad: Array<[string, unknown, RegExp]> = [
+    ['contacts.add', { name: 'bob' }, /missing parameter "address"/],
+    ['contacts.add', { name: 1, address: 'x' }, /"name" must be a string/],
+    ['contacts.add', { name: 'a', address: 'b', extra: 1 }, /unknown parameter "extra"/],
+    ['contacts.add', ['a', 'b', 'c'], /at most 2 parameters, got 3/],
+    ['contacts.add', 'bob', /must be an object or an array/],
+    ['contacts.add', null, /must be an object or an array/],
+    ['contacts.verify', { name: 'a', verified: 'yes' }, /"verified" must be true or false/],
+    ['history', { contact: 'a', limit: 0 }, /"limit" must be an integer from 1 to 10000/],
+    ['history', { contact: 'a', limit: 2.5 }, /"limit" must be an integer/],
+    ['history', { contact: 'a', limit: MAX_HISTORY_LIMIT + 1 }, /"limit" must be an integer/],
+    ['send.file', { contact: 'a', name: 'f', data: 'abc' }, /"data" must be a base64 string/],
+    ['send.file', { contact: 'a', name: 'f', data: 'ab c' }, /"data" must be a base64 string/],
+    ['file.data', { id: 'x'.repeat(32) }, /"id" must be a message id/],
+    ['file.data', { id: 'ab' }, /"id" must be a message id/],
+    ['status', { verbose: true }, /unknown parameter "verbose"/],
+  ];
+  for (const [method, params, message] of bad) {
+    it(`refuses ${method} ${JSON.stringify(params)}`, function () {
+      assert.throws(() => validateParams(method, spec(method), params), (err: unknown) => err instanceof InvalidParamsError && message.test(err.message));
+    });
+  }
+
+  it('accepts padded base64 and any-case message ids', function () {
+    assert.doesNotThrow(() => validateParams('send.file', spec('send.file'), { contact: 'a', name: 'f', data: 'aGk=' }));
+    assert.doesNotThrow(() => validateParams('send.file', spec('send.file'), { contact: 'a', name: 'f', data: '' }));
+    assert.doesNotThrow(() => validateParams('file.data', spec('file.data'), { id: 'ABCDEF0123456789abcdef0123456789' }));
+  });
+});

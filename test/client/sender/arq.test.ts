@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { Arq } from '../../../client/sender/arq.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
+
+function setup(maxAttempts = 3) {
+  const clock = new ManualClock(0);
+  const events: string[] = [];
+  const arq = new Arq({
+    clock,
+    maxAttempts,
+    onAcked: (k, i) => events.push(`acked ${k} after ${i.attempts} in ${i.rttMs}`),
+    onGaveUp: (k, n) => events.push(`gave up ${k} after ${n}`),
+    onTimeout: (k, n) => events.push(`timeout ${k} ${n}`),
+  });
+  return { clock, arq, events };
+}
+
+const id = (n: number) => new Uint8Array(16).fill(n);
+
+describe('client/sender/arq', () => {
+  it('sends in order, confirms an ACK once, and reports the round trip', () => {
+    const { clock, arq, events } = setup();
+    arq.enqueue('a');
+    arq.enqueue('b');
+    arq.enqueue('a');
+    assert.equal(arq.next(), 'a');
+    arq.sent('a', id(1), new Uint8Array(8).fill(9), 1000);
+    clock.advanceTo(400);
+    const found = arq.lookup(id(1))!;
+    assert.equal(found.key, 'a');
+    assert.deepEqual(found.surbKeys, new Uint8Array(8).fill(9));
+    arq.confirm('a', id(1));
+    assert.deepEqual(events, ['acked a after 1 in 400']);
+    assert.equal(found.surbKeys.every((b) => b === 0), true, 'SURB keys wiped once used');
+    assert.equal(arq.lookup(id(1)), undefined, 'a second ACK is unknown');
+    assert.equal(arq.stats().unknownAcks, 1);
+    clock.advanceTo(5000);
+    assert.equal(arq.next(), 'b', 'no retransmission of an acknowledged fragment');
+    assert.equal(arq.next(), undefined);
+  });
+
+  it('retransmits after the timeout, at the front, and gives up after maxAttempts', () => {
+    const { clock, arq, events } = setup(2);
+    arq.enqueue('a');
+    arq.enqueue('b');
+    arq.sent(arq.next()!, id(1), new Uint8Array(4), 1000);
+    clock.advanceTo(1000);
+    assert.deepEqual(events, ['timeout a 1']);
+    assert.equal(arq.next(), 'a', 'the retransmission goes before newer fragments');
+    arq.sent('a', id(2), new Uint8Array(4), 1000);
+    clock.advanceTo(2000);
+    assert.deepEqual(events, ['timeout a 1', 'gave up a after 2']);
+    assert.equal(arq.has('a'), false);
+    assert.equal(arq.next(), 'b');
+    assert.deepEqual({ t: arq.stats().transmissions, r: arq.stats().retransmissions, g: arq.stats().gaveUp }, { t: 2, r: 1, g: 1 });
+  });
+
+  it('a late ACK of an earlier transmission still confirms delivery', () => {
+    const { clock, arq, events } = setup(5);
+    arq.enqueue('a');
+    arq.sent(arq.next()!, id(1), new Uint8Array(4), 1000);
+    clock.advanceTo(1500);
+    arq.sent(arq.next()!, id(2), new Uint8Array(4), 1000);
+    const late = arq.lookup(id(1))!;
+    arq.confirm(late.key, id(1));
+    assert.equal(events.at(-1), 'acked a after 2 in 1500');
+    clock.advanceTo(10_000);
+    assert.equal(arq.next(), undefined, 'no further retransmission');
+    assert.equal(arq.lookup(id(2)), undefined);
+  });
+
+  it('a fragment the link could not take goes back to the front without using an attempt', () => {
+    const { arq } = setup(1);
+    arq.enqueue('a');
+    arq.enqueue('b');
+    const k = arq.next()!;
+    arq.unsent(k);
+    assert.equal(arq.next(), 'a');
+    arq.sent('a', id(1), new Uint8Array(4), 1000);
+    assert.equal(arq.stats().transmissions, 1);
+  });
+});
