@@ -1,5 +1,5 @@
 // `chaff testnet` (npm start): a local network in separate processes, with
-// probe traffic through it. docs/testnet.md.
+// probe traffic and two chatting clients. docs/testnet.md.
 
 import { parseArgs } from 'node:util';
 import { runTestnet } from '../testnet/run.js';
@@ -8,9 +8,11 @@ const USAGE = `usage: chaff testnet [--duration SECONDS] [--json] [--dir DIR]
 
 Starts 3 authorities, 3 mix layers × 2 mixes and 2 gateways on 127.0.0.1,
 each as its own process, waits for a threshold-signed topology document,
-prints it, then sends probe packets through the network and reports what it
-measured. Without --duration it runs until Ctrl-C. With --json the last
-line is a JSON summary (routed, dropped by reason, delivered, lost, ...).
+prints it, then sends probe packets through the network and starts two chat
+clients, alice and bob (each a \`chaff client daemon\` with cover traffic),
+that exchange messages; it reports what it measured. Without --duration it runs until Ctrl-C. With --json the last
+line is a JSON summary (routed, dropped by reason, delivered, lost, and
+messages: sent, delivered, retransmitted, lost, latencyMs).
 `;
 
 export async function testnetCommand(argv: string[]): Promise<number> {
@@ -43,6 +45,8 @@ export async function testnetCommand(argv: string[]): Promise<number> {
       out(`  routed by the mixes: ${s.routed} packets (probes and mix loop cover); mix loops ${s.mixLoops.returned}/${s.mixLoops.sent} returned`);
       out(`  dropped: ${Object.keys(s.dropped).length ? Object.entries(s.dropped).map(([k, v]) => `${k} ${v}`).join(', ') : 'none'}`);
       if (s.latencyMs) out(`  end-to-end latency: mean ${s.latencyMs.mean.toFixed(0)} ms, p50 ${s.latencyMs.p50.toFixed(0)} ms, p99 ${s.latencyMs.p99.toFixed(0)} ms; added per hop beyond the chosen delays: ${s.meanHopLatencyMs!.toFixed(1)} ms`);
+      const m = s.messages;
+      out(`chat: ${m.sent} messages sent, ${m.delivered} delivered, ${m.retransmitted} retransmissions, ${m.lost} lost` + (m.latencyMs ? `; latency mean ${m.latencyMs.mean.toFixed(0)} ms, p50 ${m.latencyMs.p50.toFixed(0)} ms, p99 ${m.latencyMs.p99.toFixed(0)} ms` : ''));
       out(`  logs: ${s.dataDir}`);
     }
     return 0;

@@ -20,6 +20,7 @@ import { createHost } from '../runtime/net/host.js';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { DEFAULT_SHAPE, planTestnet, type PlannedNode, type TestnetPlan } from './plan.js';
 import { ProbeClient, type FetchedMessage } from './probe-client.js';
+import { ChatClient, ChatLedger, retransmissionsOf, type ChatSummary } from './chat-clients.js';
 
 const CHAFF = fileURLToPath(new URL('../bin/chaff.js', import.meta.url));
 
@@ -42,7 +43,12 @@ export interface TestnetSummary {
   latencyMs: { mean: number; p50: number; p99: number } | null;
   meanHopLatencyMs: number | null;
   mixLoops: { sent: number; returned: number };
+  /** The chat between the two client daemons, alice and bob. */
+  messages: ChatSummary;
 }
+
+/** alice writes to bob this often; bob answers every third message. */
+const CHAT_INTERVAL_MS = 2000;
 
 function startNode(plan: TestnetPlan, node: PlannedNode): ChildProcess {
   const log = createWriteStream(join(plan.dir, `${node.name}.log`));
@@ -105,6 +111,7 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
   // Should the testnet itself die, it takes its nodes with it.
   const killAll = (): void => {
     for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const c of chatters) c.kill();
   };
   process.once('exit', killAll);
 
@@ -112,6 +119,7 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
   const pki = new PkiClient({ host: watchHost, authorities: authorityPeers(plan.nodes.filter((n) => n.role === 'authority').map((a) => ({ name: a.name, identity: a.identityKey, addresses: [`/ip4/127.0.0.1/tcp/${a.port}`] }))) });
   await pki.start();
   const clients: ProbeClient[] = [];
+  const chatters: ChatClient[] = [];
   let stopping = false;
   const onSignal = (): void => {
     stopping = true;
@@ -149,6 +157,30 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
     await alice.register(gwA, topology);
     await bob.register(gwB, topology);
     out(`traffic: probes from a client at ${gwA.name} to a client at ${gwB.name}, Poisson at ${doc.params.lambdaP}/s${options.durationS ? ` for ${options.durationS} s` : ' (Ctrl-C to stop)'}`);
+
+    // Chat: two client daemons with cover traffic, alice at gateway A and bob at B.
+    out(`chat: starting the client daemons alice (at ${gwA.name}) and bob (at ${gwB.name})`);
+    const fetchIntervalMs = 250;
+    const [chatA, chatB] = await Promise.all([
+      ChatClient.create({ dir, name: 'alice', networkFile: plan.networkFile, gateway: gwA.name, fetchIntervalMs }),
+      ChatClient.create({ dir, name: 'bob', networkFile: plan.networkFile, gateway: gwB.name, fetchIntervalMs }),
+    ]);
+    chatters.push(chatA, chatB);
+    await chatA.api.addContact('bob', chatB.address);
+    await chatB.api.addContact('alice', chatA.address);
+    const ledger: ChatLedger = new ChatLedger((d) => {
+      if (!options.json) out(`  ${d.from} → ${d.to}: "${d.text}" delivered in ${d.latencyMs.toFixed(0)} ms`);
+      // bob answers every third message he receives.
+      const n = /message (\d+) from alice/.exec(d.text);
+      if (d.to === 'bob' && n && Number(n[1]) % 3 === 0 && !stopping) {
+        void ledger.send(chatB, 'alice', `thanks alice, got ${n[1]}`).catch((err) => out(`  bob could not send: ${(err as Error).message}`));
+      }
+    });
+    ledger.watch(chatA);
+    ledger.watch(chatB);
+    out(`chat: alice writes to bob every ${CHAT_INTERVAL_MS / 1000} s and bob answers every third message, each with cover traffic at λP ${doc.params.lambdaP}/s, λL ${doc.params.lambdaL}/s, λD ${doc.params.lambdaD}/s`);
+    let chatCount = 0;
+    let nextChat = Date.now();
 
     const delivered = new Map<number, FetchedMessage>();
     const acks: bigint[] = [];
@@ -189,11 +221,16 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
         }
         nextFetch = now + 250;
       }
-      if (!options.json && now - lastReport >= 5000) {
-        lastReport = now;
-        out(`  … ${sent} sent, ${delivered.size} delivered`);
+      if (now >= nextChat) {
+        chatCount++;
+        await ledger.send(chatA, 'bob', `hello bob, message ${chatCount} from alice`).catch((err) => out(`  alice could not send: ${(err as Error).message}`));
+        nextChat += CHAT_INTERVAL_MS;
       }
-      await new Promise((r) => setTimeout(r, Math.max(1, Math.min(nextSend, nextFetch) - Date.now())));
+      if (!options.json && now - lastReport >= 10_000) {
+        lastReport = now;
+        out(`  … probes: ${sent} sent, ${delivered.size} delivered; chat: ${ledger.sent} sent, ${ledger.delivered} delivered`);
+      }
+      await new Promise((r) => setTimeout(r, Math.max(1, Math.min(nextSend, nextFetch, nextChat) - Date.now())));
     }
     // Let the last probes arrive: the longest plausible path delay.
     const drainUntil = Date.now() + Math.min(10_000, (8 * 5 * 1000) / doc.params.mu + 2000);
@@ -201,6 +238,14 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
       for (const d of await fetchAtB()) delivered.set(d.seq!, d);
       await new Promise((r) => setTimeout(r, 250));
     }
+    // And the last chat messages: they are retransmitted until acknowledged,
+    // so wait for them (bounded) rather than count them lost.
+    const chatDrainUntil = Date.now() + 60_000;
+    if (ledger.pending() > 0) out(`waiting for ${ledger.pending()} chat message(s) still on their way…`);
+    while (Date.now() < chatDrainUntil && ledger.pending() > 0 && chatA.running && chatB.running) await new Promise((r) => setTimeout(r, 250));
+    const retransmitted = (await retransmissionsOf(chatA, 'bob').catch(() => 0)) + (await retransmissionsOf(chatB, 'alice').catch(() => 0));
+    const messages = ledger.summary(retransmitted);
+    if (ledger.duplicates > 0) out(`warning: ${ledger.duplicates} chat message(s) were shown twice`);
 
     // 3. What the network saw.
     const texts = await scrape(plan);
@@ -218,6 +263,7 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
       latencyMs: latencies.length ? { mean: latencies.reduce((a, b) => a + b, 0) / latencies.length, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) } : null,
       meanHopLatencyMs: overheads.length ? overheads.reduce((a, b) => a + b, 0) / overheads.length : null,
       mixLoops: { sent: sumMetric(texts, 'chaff_mix_loops_total').byLabel.sent ?? 0, returned: sumMetric(texts, 'chaff_mix_loops_total').byLabel.returned ?? 0 },
+      messages,
     };
     return summary;
   } finally {
@@ -225,6 +271,7 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     for (const c of clients) await c.stop().catch(() => undefined);
+    await Promise.all(chatters.map((c) => c.stop().catch(() => undefined)));
     await watchHost.stop();
     await Promise.all(
       children.map(
