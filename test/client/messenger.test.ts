@@ -1,0 +1,244 @@
+// The client's chat logic with real encrypted stores (LevelDB in temp
+// folders), two users' messengers exchanging envelopes directly: what the
+// network would carry, minus the network. The network paths are proven in
+// test/integration/chat*.test.ts.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClientEvent } from '../../client/api.js';
+import { Messenger } from '../../client/messenger.js';
+import { Arq } from '../../client/sender/arq.js';
+import { collectionsOf, COLLECTIONS } from '../../client/state.js';
+import { createProfile, openProfile } from '../../client/store/profile.js';
+import type { SealedStore } from '../../client/store/sealed-store.js';
+import { addressOf, encodeAddress } from '../../protocol/e2ee/address.js';
+import { maxPlaintextLength } from '../../protocol/e2ee/envelope.js';
+import { generateIdentity, type Identity } from '../../protocol/e2ee/identity.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+
+const ENVELOPE = 2048;
+const SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
+
+interface User {
+  name: string;
+  dir: string;
+  identity: Identity;
+  address: string;
+  store: SealedStore;
+  messenger: Messenger;
+  arq: Arq;
+  events: ClientEvent[];
+}
+
+const clock = new ManualClock(1_800_000_000_000);
+const folders: string[] = [];
+
+async function open(name: string, dir: string, identity: Identity, tag: number, fresh: boolean): Promise<User> {
+  const store = fresh ? await createProfile(dir, 'pass', { collections: COLLECTIONS, scrypt: SCRYPT }) : await openProfile(dir, 'pass', { collections: COLLECTIONS });
+  const ownAddress = addressOf(identity, new Uint8Array(32).fill(tag), new Uint8Array(32).fill(tag + 1));
+  const events: ClientEvent[] = [];
+  const arq = new Arq({ clock, maxAttempts: 3, onAcked: () => undefined, onGaveUp: () => undefined });
+  const messenger = await Messenger.load({
+    store,
+    collections: collectionsOf(store),
+    identity,
+    ownAddress,
+    clock,
+    envelopeLength: ENVELOPE,
+    maxFrameLength: maxPlaintextLength(ENVELOPE),
+    orderHoldMs: 60_000,
+    enqueue: (k) => arq.enqueue(k),
+    dequeue: (k) => arq.remove(k),
+    nextKey: () => arq.next(),
+    emit: (e) => events.push(e),
+    log: () => undefined,
+  });
+  return { name, dir, identity, address: encodeAddress(ownAddress), store, messenger, arq, events };
+}
+
+async function user(name: string, tag: number): Promise<User> {
+  const dir = mkdtempSync(join(tmpdir(), `chaff-messenger-${name}-`));
+  folders.push(dir);
+  return open(name, dir, generateIdentity(), tag, true);
+}
+
+async function reopen(u: User): Promise<User> {
+  u.messenger.stop();
+  await u.store.close();
+  return open(u.name, u.dir, u.identity, u.name === 'alice' ? 0x10 : 0x20, false);
+}
+
+/** Seals every queued fragment of `from` (acknowledging each as its gateway would) and returns the envelopes. */
+async function drain(from: User): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for (;;) {
+    const p = await from.messenger.prepareNext();
+    if (!p) return out;
+    from.arq.sent(p.key, new Uint8Array(16).fill(out.length), new Uint8Array(4), 60_000);
+    from.messenger.fragmentSent(p.key, 1);
+    from.arq.confirm(p.key, new Uint8Array(16).fill(out.length));
+    await from.messenger.fragmentAcked(p.key);
+    out.push(p.envelope);
+  }
+}
+
+const texts = (u: User, kind: 'message' | 'state' = 'message') => u.events.filter((e) => e.type === kind).map((e) => (e as { message: { content: { text?: string } } }).message.content.text);
+
+describe('client/messenger', function () {
+  this.timeout(20_000);
+  let alice: User;
+  let bob: User;
+
+  beforeEach(async () => {
+    alice = await user('alice', 0x10);
+    bob = await user('bob', 0x20);
+    await alice.messenger.addContact('bob', bob.address);
+    await bob.messenger.addContact('alice', alice.address);
+  });
+
+  afterEach(async () => {
+    for (const u of [alice, bob]) {
+      u.messenger.stop();
+      await u.store.close().catch(() => undefined);
+    }
+  });
+
+  after(() => {
+    for (const f of folders) rmSync(f, { recursive: true, force: true });
+  });
+
+  it('delivers messages once and in order, whatever order and duplicates the network produces', async () => {
+    for (let i = 0; i < 6; i++) await alice.messenger.send('bob', { kind: 'text', text: `m${i}` });
+    const envelopes = await drain(alice);
+    assert.equal(envelopes.length, 6);
+    assert.ok(envelopes.every((e) => e.length === ENVELOPE));
+    // Reordered, with a duplicate of the third.
+    for (const i of [2, 0, 2, 5, 1, 4, 3]) await bob.messenger.receive(envelopes[i]);
+    assert.deepEqual(texts(bob), ['m0', 'm1', 'm2', 'm3', 'm4', 'm5']);
+    assert.deepEqual(
+      bob.messenger.history('alice').map((m) => m.content.text),
+      ['m0', 'm1', 'm2', 'm3', 'm4', 'm5'],
+    );
+    assert.equal(bob.messenger.stats().rejected.replay, 1, 'the duplicate was rejected as a replay');
+    assert.deepEqual(
+      alice.messenger.history('bob').map((m) => m.state),
+      Array(6).fill('delivered'),
+    );
+  });
+
+  it('splits a file into fragments and reassembles it', async () => {
+    const data = new Uint8Array(20_000).map((_, i) => (i * 7) & 0xff);
+    const sent = await alice.messenger.send('bob', { kind: 'file', name: 'notes.bin', data });
+    assert.ok(sent.fragments > 10, `${sent.fragments} fragments`);
+    const envelopes = await drain(alice);
+    for (const e of envelopes.reverse()) await bob.messenger.receive(e);
+    const got = bob.messenger.history('alice');
+    assert.equal(got.length, 1);
+    assert.deepEqual(got[0].content.file, { name: 'notes.bin', size: 20_000 });
+    assert.deepEqual((await bob.messenger.fileData(got[0].id)).data, data);
+  });
+
+  it('read receipts travel back and mark the message read', async () => {
+    await alice.messenger.send('bob', { kind: 'text', text: 'hello' });
+    for (const e of await drain(alice)) await bob.messenger.receive(e);
+    assert.equal(await bob.messenger.markRead('alice'), 1);
+    assert.equal(bob.messenger.inbox().unread.length, 0);
+    for (const e of await drain(bob)) await alice.messenger.receive(e);
+    assert.equal(alice.messenger.history('bob')[0].state, 'read');
+    assert.ok(alice.messenger.history('bob')[0].readMs !== null);
+  });
+
+  it('a restart keeps the outbox, sessions and ordering state: nothing lost, nothing shown twice', async () => {
+    await alice.messenger.send('bob', { kind: 'text', text: 'a' });
+    await alice.messenger.send('bob', { kind: 'text', text: 'b' });
+    const first = await drain(alice);
+    await alice.messenger.send('bob', { kind: 'text', text: 'c' });
+    alice = await reopen(alice);
+    assert.equal(alice.messenger.queuedFragments, 1, 'the unsent fragment is queued again after the restart');
+    const second = await drain(alice);
+    await bob.messenger.receive(first[1]);
+    bob = await reopen(bob);
+    await bob.messenger.receive(second[0]);
+    await bob.messenger.receive(first[0]);
+    await bob.messenger.receive(first[1]);
+    assert.deepEqual(
+      bob.messenger.history('alice').map((m) => m.content.text),
+      ['a', 'b', 'c'],
+    );
+  });
+
+  it('a message from an unknown sender becomes a contact request, and adding them adopts it', async () => {
+    const carol = await user('carol', 0x30);
+    try {
+      await carol.messenger.addContact('bob', bob.address);
+      await carol.messenger.send('bob', { kind: 'text', text: 'hi, it is carol' });
+      for (const e of await drain(carol)) await bob.messenger.receive(e);
+      const { requests } = bob.messenger.inbox();
+      assert.equal(requests.length, 1);
+      assert.equal(requests[0].address, carol.address);
+      assert.equal(bob.events.filter((e) => e.type === 'request').length, 1);
+      await bob.messenger.addContact('carol', requests[0].address);
+      assert.deepEqual(
+        bob.messenger.history('carol').map((m) => m.content.text),
+        ['hi, it is carol'],
+      );
+      assert.equal(bob.messenger.inbox().requests.length, 0);
+    } finally {
+      carol.messenger.stop();
+      await carol.store.close();
+    }
+  });
+
+  it('a contact whose identity key changes is flagged; their messages are held until accepted', async () => {
+    // alice reinstalls: a new identity at the same gateway and mailbox.
+    const dir = mkdtempSync(join(tmpdir(), 'chaff-messenger-alice2-'));
+    folders.push(dir);
+    const alice2 = await open('alice', dir, generateIdentity(), 0x10, true);
+    try {
+      await alice2.messenger.addContact('bob', bob.address);
+      await alice2.messenger.send('bob', { kind: 'text', text: 'new phone' });
+      for (const e of await drain(alice2)) await bob.messenger.receive(e);
+      const contact = bob.messenger.listContacts().find((c) => c.name === 'alice')!;
+      assert.equal(contact.keyChanged, true);
+      assert.equal(contact.held, 1);
+      assert.deepEqual(bob.messenger.history('alice'), [], 'held, not shown');
+      await assert.rejects(bob.messenger.send('alice', { kind: 'text', text: 'x' }), /identity key changed/);
+      const before = bob.messenger.verify('alice').safetyNumber;
+      await bob.messenger.acceptContactKey('alice');
+      assert.deepEqual(
+        bob.messenger.history('alice').map((m) => m.content.text),
+        ['new phone'],
+      );
+      assert.notEqual(bob.messenger.verify('alice').safetyNumber, before, 'the safety number follows the new key');
+    } finally {
+      alice2.messenger.stop();
+      await alice2.store.close();
+    }
+  });
+
+  it('garbage, cover and tampered envelopes are counted and never shown', async () => {
+    await bob.messenger.receive(new Uint8Array(ENVELOPE));
+    await bob.messenger.receive(new Uint8Array(ENVELOPE).map(() => (Math.random() * 256) | 0));
+    await alice.messenger.send('bob', { kind: 'text', text: 'x' });
+    const [env] = await drain(alice);
+    const tampered = Uint8Array.from(env);
+    tampered[500] ^= 1;
+    await bob.messenger.receive(tampered);
+    assert.equal(texts(bob).length, 0);
+    const rejected = bob.messenger.stats().rejected;
+    assert.equal((rejected.undecryptable ?? 0) + (rejected.tampered ?? 0), 3, JSON.stringify(rejected));
+    await bob.messenger.receive(env);
+    assert.deepEqual(texts(bob), ['x'], 'the genuine envelope still opens after the tampered copy');
+  });
+
+  it('refuses bad names, bad addresses, duplicates and oversize messages with typed errors', async () => {
+    await assert.rejects(alice.messenger.addContact('', bob.address), { code: 'bad-name' });
+    await assert.rejects(alice.messenger.addContact('x', 'chaff1notanaddress'), { code: 'bad-address' });
+    await assert.rejects(alice.messenger.addContact('bob', bob.address), { code: 'contact-exists' });
+    await assert.rejects(alice.messenger.addContact('me', alice.address), { code: 'bad-address' });
+    await assert.rejects(alice.messenger.send('nobody', { kind: 'text', text: 'x' }), { code: 'unknown-contact' });
+    await assert.rejects(alice.messenger.send('bob', { kind: 'file', name: 'big', data: new Uint8Array((1 << 20) + 1) }), { code: 'too-large' });
+  });
+});
