@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { LoopMonitor } from '../../../client/traffic/loop-monitor.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
+
+const payload = (n: number) => new Uint8Array(2048).fill(n);
+const surb = (n: number) => new Uint8Array(16).fill(n);
+
+describe('client/traffic/loop-monitor', () => {
+  it('counts loops returned on time, late, and lost (a lost loop that returns after all becomes late)', () => {
+    const clock = new ManualClock(0);
+    const loops = new LoopMonitor(clock, 10_000);
+    loops.sent(payload(1), surb(1), 1000);
+    loops.sent(payload(2), surb(2), 1000);
+    loops.sent(payload(3), surb(3), 1000);
+    clock.advanceTo(500);
+    assert.equal(loops.returned(payload(1)), true);
+    clock.advanceTo(2000);
+    assert.equal(loops.returned(payload(2)), true);
+    assert.equal(loops.returned(payload(2)), false, 'a duplicate is not ours any more');
+    clock.advanceTo(11_001);
+    assert.deepEqual(loops.stats(), { sent: 3, returned: 1, late: 1, lost: 1, outstanding: 0, acksReturned: 0 });
+    assert.equal(loops.returned(payload(3)), true);
+    assert.deepEqual(loops.stats(), { sent: 3, returned: 1, late: 2, lost: 0, outstanding: 0, acksReturned: 0 });
+    assert.equal(loops.ackReturned(surb(3)), true);
+    assert.equal(loops.ackReturned(surb(3)), false);
+    assert.equal(loops.returned(payload(9)), false, 'a message that is not a loop');
+    loops.stop();
+  });
+});
