@@ -8,7 +8,8 @@ commands:
   sphinx <subcommand>  Sphinx interop and debugging tool (chaff sphinx --help)
   sim run              run a leakage simulation (chaff sim --help)
   node --config FILE   run a relay node: authority, mix or gateway (chaff node --help)
-  testnet              a local network with probe traffic (chaff testnet --help)
+  testnet              a local network with two chatting clients (chaff testnet --help)
+  client <command>     the messaging client: init, daemon, chat, send… (chaff client --help)
   help                 this text
 `;
 
