@@ -4,11 +4,11 @@
 const USAGE = `usage: chaff <command> [options]
 
 commands:
-  demo                 build a 5-hop Sphinx packet and unwrap it hop by hop (npm start)
+  demo                 build a 5-hop Sphinx packet and unwrap it hop by hop
   sphinx <subcommand>  Sphinx interop and debugging tool (chaff sphinx --help)
   sim run              run a leakage simulation (chaff sim --help)
   node --config FILE   run a relay node: authority, mix or gateway (chaff node --help)
-  testnet              a local network with two chatting clients (chaff testnet --help)
+  testnet              a local network with two chatting clients (npm start; chaff testnet --help)
   client <command>     the messaging client: init, daemon, chat, send… (chaff client --help)
   help                 this text
 `;

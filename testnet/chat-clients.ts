@@ -8,6 +8,7 @@ import { createWriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClientEvent, MessageRecord } from '../client/api.js';
+import { CLIENT_CONFIG_FILE, clientToml, loadClientConfig, type ClientSettings } from '../client/config.js';
 import { initProfile } from '../client/init.js';
 import { clientSocketPath, connectClientApi, type ClientApiConnection } from '../client/rpc/index.js';
 
@@ -26,6 +27,8 @@ export interface ChatClientOptions {
   networkFile: string;
   gateway: string;
   fetchIntervalMs: number;
+  /** Client settings written into the profile's client.toml before the daemon first starts (tests: e.g. a shorter retransmit_slack). */
+  settings?: Partial<Omit<ClientSettings, 'gateway' | 'gatewayName'>>;
 }
 
 export class ChatClient {
@@ -55,6 +58,11 @@ export class ChatClient {
     const passphrase = `testnet passphrase of ${o.name}`;
     writeFileSync(passphraseFile, `${passphrase}\n`, { mode: 0o600 });
     const { address } = await initProfile({ profileDir, passphrase, network: o.networkFile, gateway: o.gateway, fetchIntervalMs: o.fetchIntervalMs, scrypt: TESTNET_SCRYPT });
+    if (o.settings) {
+      const path = join(profileDir, CLIENT_CONFIG_FILE);
+      const config = loadClientConfig(path);
+      writeFileSync(path, clientToml({ ...config, client: { ...config.client, ...o.settings } }), { mode: 0o600 });
+    }
     const log = join(o.dir, `client-${o.name}.log`);
     const client = new ChatClient(o.name, profileDir, address, passphraseFile, log, ChatClient.#spawn(profileDir, passphraseFile, log));
     await client.connect();
@@ -72,6 +80,11 @@ export class ChatClient {
   get api(): ClientApiConnection {
     if (!this.#api) throw new Error(`${this.name}: not connected`);
     return this.#api;
+  }
+
+  /** The daemon's log file (every run of it, appended). */
+  get logPath(): string {
+    return this.#log;
   }
 
   get running(): boolean {
