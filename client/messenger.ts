@@ -193,6 +193,8 @@ export class Messenger {
       for (const row of this.#rows.values()) {
         if (row.peer === identity && row.record.contact === REQUEST_PREFIX + identity) {
           row.record.contact = name;
+          row.held = false;
+          row.hidden = false;
           batch.put(this.#c.messages, row.record.id, row);
           adopted.push(row);
         }
@@ -437,9 +439,13 @@ export class Messenger {
     if (known) {
       owner = known;
       const c = this.#contacts.get(known)!;
-      if (!c.sessionId || (created && c.sessionId !== session.id && !this.#sessions.get(c.sessionId)?.awaitingReply)) {
-        // Their first session, or a new one they started (reinstall with the
-        // same identity): answer on it.
+      const ours = c.sessionId ? this.#sessions.get(c.sessionId) : undefined;
+      // Answer on their session when we have none, when they started a new
+      // one (they lost their state) while ours already works, or when both
+      // sides started one at once: then both keep the session with the
+      // smaller id (equal on both sides), so they converge on one.
+      const switchTo = !ours || (created && c.sessionId !== session.id && (!ours.awaitingReply || session.id < ours.id));
+      if (switchTo) {
         const updated = { ...c, sessionId: session.id };
         this.#contacts.set(known, updated);
         batch.put(this.#c.contacts, known, updated);
@@ -461,7 +467,10 @@ export class Messenger {
           events.push({ type: 'warning', text: `${owner}'s identity key changed. Compare safety numbers, then accept with \`chaff client contacts accept ${owner}\`.` });
         }
       } else {
+        // A stranger (they have our address): held as a contact request,
+        // shown once the user adds them as a contact.
         owner = REQUEST_PREFIX + peer;
+        hidden = true;
         const r = this.#requests.get(peer) ?? { address: encodeAddress(session.peerAddress), identity: peer, firstMs: this.#o.clock.now(), messages: 0 };
         this.#requests.set(peer, r);
         batch.put(this.#c.requests, peer, r);

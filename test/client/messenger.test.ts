@@ -128,6 +128,24 @@ describe('client/messenger', function () {
     );
   });
 
+  it('both sides starting a session at once still converse both ways', async () => {
+    await alice.messenger.send('bob', { kind: 'text', text: 'a1' });
+    await bob.messenger.send('alice', { kind: 'text', text: 'b1' });
+    const fromAlice = await drain(alice);
+    const fromBob = await drain(bob);
+    for (const e of fromAlice) await bob.messenger.receive(e);
+    for (const e of fromBob) await alice.messenger.receive(e);
+    for (let i = 2; i <= 4; i++) {
+      await alice.messenger.send('bob', { kind: 'text', text: `a${i}` });
+      await bob.messenger.send('alice', { kind: 'text', text: `b${i}` });
+      for (const e of await drain(alice)) await bob.messenger.receive(e);
+      for (const e of await drain(bob)) await alice.messenger.receive(e);
+    }
+    assert.deepEqual(texts(bob), ['a1', 'a2', 'a3', 'a4']);
+    assert.deepEqual(texts(alice), ['b1', 'b2', 'b3', 'b4']);
+    assert.equal(Object.keys(bob.messenger.stats().rejected).length, 0, JSON.stringify(bob.messenger.stats().rejected));
+  });
+
   it('splits a file into fragments and reassembles it', async () => {
     const data = new Uint8Array(20_000).map((_, i) => (i * 7) & 0xff);
     const sent = await alice.messenger.send('bob', { kind: 'file', name: 'notes.bin', data });
