@@ -60,6 +60,12 @@ export interface NodeConfig {
     fetchBatch: number;
     /** Client token bucket: this many times the network's λP + λL + λD. */
     clientRateHeadroom: number;
+    /**
+     * fsync every mailbox deposit before the SURB-ACK goes out: a stored
+     * message then survives a power loss, at the cost of one disk flush per
+     * delivered packet (docs/storage.md §Durability).
+     */
+    syncDeposits: boolean;
   };
   metrics: {
     /** host:port for Prometheus metrics, or null for none. */
@@ -122,13 +128,14 @@ export function configFromObject(raw: unknown, baseDir: string): NodeConfig {
   };
 
   const g = root.sub('gateway');
-  g.only('retention', 'mailbox_quota_messages', 'mailbox_quota_bytes', 'fetch_batch', 'client_rate_headroom');
+  g.only('retention', 'mailbox_quota_messages', 'mailbox_quota_bytes', 'fetch_batch', 'client_rate_headroom', 'sync_deposits');
   const gateway = {
     retentionMs: g.duration('retention', '14d', 60_000, 365 * 86_400_000),
     mailboxQuotaMessages: g.number('mailbox_quota_messages', 10_000, 1, 100_000_000, true),
     mailboxQuotaBytes: g.number('mailbox_quota_bytes', 64 * 1024 * 1024, 1024, 2 ** 40, true),
     fetchBatch: g.number('fetch_batch', 16, 1, 1024, true),
     clientRateHeadroom: g.number('client_rate_headroom', 3, 1, 100),
+    syncDeposits: g.boolean('sync_deposits', false),
   };
 
   const me = root.sub('metrics');

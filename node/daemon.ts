@@ -233,6 +233,7 @@ async function startRelay(config: NodeConfig, ctx: RelayContext): Promise<() => 
     maxMessagesPerMailbox: config.gateway.mailboxQuotaMessages,
     maxBytesPerMailbox: config.gateway.mailboxQuotaBytes,
     retentionMs: config.gateway.retentionMs,
+    sync: config.gateway.syncDeposits,
   });
   cleanup.push(() => mailboxes.close());
   const registry = await ClientRegistry.open(join(config.node.dataDir, 'clients'));

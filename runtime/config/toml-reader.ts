@@ -77,6 +77,12 @@ export class TomlReader {
     return value as string[];
   }
 
+  boolean(key: string, fallback: boolean): boolean {
+    const value = this.table[key] ?? fallback;
+    if (typeof value !== 'boolean') throw new ConfigError(this.field(key), `${JSON.stringify(value)} is not true or false`, `set ${this.field(key)} = true or false (no quotes)`);
+    return value;
+  }
+
   number(key: string, fallback: number, min: number, max: number, integer = false): number {
     const value = this.table[key] ?? fallback;
     const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max && (!integer || Number.isInteger(value));

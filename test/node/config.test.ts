@@ -27,6 +27,8 @@ describe('node config', function () {
     assert.equal(c.authority.epochDurationMs, 20 * 60_000);
     assert.equal(c.authority.layers, 3);
     assert.equal(c.gateway.retentionMs, 14 * 86_400_000);
+    assert.equal(c.gateway.syncDeposits, false);
+    assert.equal(configFromObject(minimal({ gateway: { sync_deposits: true } }), '/srv/chaff').gateway.syncDeposits, true);
     assert.equal(c.metrics.listen, null);
     assert.equal(c.log.level, 'info');
   });
@@ -58,6 +60,7 @@ describe('node config', function () {
     failsOn('authority.mu', minimal({ authority: { mu: -1 } }));
     failsOn('authority.genesis', minimal({ authority: { genesis: 'yesterday' } }));
     failsOn('gateway.fetch_batch', minimal({ gateway: { fetch_batch: 'many' } }));
+    failsOn('gateway.sync_deposits', minimal({ gateway: { sync_deposits: 'yes' } }));
     failsOn('metrics.listen', minimal({ metrics: { listen: 'localhost' } }));
     failsOn('log.level', minimal({ log: { level: 'verbose' } }));
   });
