@@ -133,6 +133,8 @@ async function startRelay(config: NodeConfig, ctx: RelayContext): Promise<() => 
   cleanup.push(() => keyring.close());
   const replay = await ReplayCache.open(join(config.node.dataDir, 'replay'));
   cleanup.push(() => replay.close());
+  metrics.gauge('chaff_replay_cache_tags', 'Replay tags held per live epoch', () => Object.fromEntries([...replay.sizes()].map(([e, n]) => [String(e), n])), 'epoch');
+  metrics.gauge('chaff_replay_cache_bytes', 'Memory of the replay cache tables', () => replay.memoryBytes());
 
   const pki = new PkiClient({ host, authorities: ctx.authorities, dataDir: config.node.dataDir });
   await pki.start();

@@ -3,11 +3,12 @@
 // replayed packet would make the hop emit the same output again and link its
 // input to its output (docs/sphinx.md §11), so a repeat is dropped.
 //
-// Each live epoch's tags are kept in memory (the check is a Set lookup) and in
-// LevelDB, written before checkAndInsert resolves true, so a restarted node
+// Each live epoch's tags are kept in memory as 64-bit fingerprints (the check
+// is a lookup in a compact hash table, fingerprint-set.ts) and in full in LevelDB, written before checkAndInsert resolves true, so a restarted node
 // still refuses the replay. Layout and durability: docs/storage.md.
 
 import { Database, Namespace, StoreClosedError, StoreError, metaKey, readU64, u64 } from './database.js';
+import { FingerprintSet } from './fingerprint-set.js';
 
 export const REPLAY_TAG_LENGTH = 32;
 const KEY_LENGTH = 1 + 8 + REPLAY_TAG_LENGTH;
@@ -45,7 +46,7 @@ export interface ReplayCounters {
 }
 
 export class ReplayCache {
-  private readonly epochs = new Map<number, Set<string>>();
+  private readonly epochs = new Map<number, FingerprintSet>();
   private readonly inflight = new Set<Promise<unknown>>();
   private floor: number;
   private closed = false;
@@ -85,14 +86,14 @@ export class ReplayCache {
         continue;
       }
       const epoch = readU64(key, 1);
-      this.setFor(epoch).add(tagString(key.subarray(9)));
+      this.setFor(epoch).add(key.subarray(9));
     }
   }
 
-  private setFor(epoch: number): Set<string> {
+  private setFor(epoch: number): FingerprintSet {
     let set = this.epochs.get(epoch);
     if (set === undefined) {
-      set = new Set();
+      set = new FingerprintSet();
       this.epochs.set(epoch, set);
     }
     return set;
@@ -117,18 +118,16 @@ export class ReplayCache {
       return false;
     }
     const set = this.setFor(epoch);
-    const s = tagString(tag);
-    if (set.has(s)) {
+    if (!set.add(tag)) {
       this.counters.replays++;
       return false;
     }
-    set.add(s);
     const write = this.database.db.put(tagKey(epoch, tag), new Uint8Array(0), { sync: this.sync });
     this.inflight.add(write);
     try {
       await write;
     } catch (e) {
-      set.delete(s);
+      set.delete(tag);
       throw new StoreError(`cannot record a replay tag in ${this.database.folder}: ${(e as Error).message}`, this.database.folder, { cause: e });
     } finally {
       this.inflight.delete(write);
@@ -155,6 +154,13 @@ export class ReplayCache {
   /** Tags recorded under `epoch`. */
   size(epoch: number): number {
     return this.epochs.get(epoch)?.size ?? 0;
+  }
+
+  /** Bytes of memory the live epochs' tables take (for metrics). */
+  memoryBytes(): number {
+    let n = 0;
+    for (const set of this.epochs.values()) n += set.bytes;
+    return n;
   }
 
   /** Tags per live epoch (for metrics). */
@@ -190,9 +196,4 @@ function tagKey(epoch: number, tag: Uint8Array): Uint8Array {
   k.set(u64(epoch), 1);
   k.set(tag, 9);
   return k;
-}
-
-// latin1 maps each byte to one UTF-16 unit: a compact, exact Set key.
-function tagString(tag: Uint8Array): string {
-  return Buffer.from(tag.buffer, tag.byteOffset, tag.byteLength).toString('latin1');
 }
