@@ -203,7 +203,7 @@ function statusText(s: ClientStatus): string {
     `profile   ${s.profile}`,
     `address   ${s.address}`,
     `gateway   ${printable(s.gateway.name)} (${s.gateway.nodeId.slice(0, 16)}…), ${s.gateway.connected ? 'connected' : 'NOT CONNECTED'}`,
-    `epoch     ${s.epoch ?? 'none yet'}${s.documentAgeMs !== null ? ` (document fetched ${formatDuration(s.documentAgeMs)} ago)` : ''}`,
+    `epoch     ${s.epoch ?? 'none yet'}${s.documentAgeMs !== null ? ` (began ${formatDuration(s.documentAgeMs)} ago)` : ''}`,
     `queue     ${s.queue.queued} queued, ${s.queue.inFlight} in flight, ${s.queue.failed} failed`,
     `cover     λP ${per(r.lambdaP)} (real or drop), λL ${per(r.lambdaL)} (loops), λD ${per(r.lambdaD)} (drop); mean hop delay ${r.mu > 0 ? formatDuration(1000 / r.mu) : '—'}; mailbox fetches ${per(r.fetchPerSecond)}`,
     `sent      ${t.packetsSent.real + t.packetsSent.drop + t.packetsSent.loop} packets: ${t.packetsSent.real} real, ${t.packetsSent.drop} drop, ${t.packetsSent.loop} loop; ${t.retransmissions} retransmissions, ${t.acksReceived} acks`,

@@ -62,6 +62,7 @@ export interface ClientStatus {
   address: string;
   gateway: { name: string; nodeId: string; connected: boolean };
   epoch: number | null;
+  /** Time since the current document's epoch began, ms. */
   documentAgeMs: number | null;
   queue: { queued: number; inFlight: number; failed: number };
   rates: { lambdaP: number; lambdaL: number; lambdaD: number; mu: number; fetchPerSecond: number };

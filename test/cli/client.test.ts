@@ -194,7 +194,7 @@ describe('chaff client (CLI)', function () {
     const r = await client('status');
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^gateway +gateway-a \(cdcdcdcdcdcdcdcd…\), connected$/m);
-    assert.match(r.stdout, /^epoch +7 \(document fetched 3\.0 s ago\)$/m);
+    assert.match(r.stdout, /^epoch +7 \(began 3\.0 s ago\)$/m);
     assert.match(r.stdout, /^cover +λP 4\/s \(real or drop\), λL 1\/s \(loops\), λD 1\/s \(drop\); mean hop delay 50 ms; mailbox fetches 1\/s$/m);
     assert.match(r.stdout, /^bandwidth 128\.0 KiB sent, 64\.0 KiB received, now 2\.0 KiB\/s out$/m);
     assert.match(r.stdout, /^loops +10 sent, 9 returned, 0 late, 0 lost, 1 outstanding$/m);
