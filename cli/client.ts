@@ -53,6 +53,7 @@ const OPTIONS = {
   network: { type: 'string' },
   gateway: { type: 'string' },
   'passphrase-file': { type: 'string' },
+  trace: { type: 'string' },
   mark: { type: 'boolean' },
   unmark: { type: 'boolean' },
   limit: { type: 'string' },
@@ -503,14 +504,14 @@ const COMMANDS: Record<string, CommandSpec> = {
     },
   },
   daemon: {
-    options: ['passphrase-file'],
+    options: ['passphrase-file', 'trace'],
     args: [0, 0],
-    usage: 'chaff client daemon [--passphrase-file FILE]',
+    usage: 'chaff client daemon [--passphrase-file FILE] [--trace FILE (test networks only)]',
     async run(ctx) {
       if (await daemonAnswers(ctx.socketPath)) throw new ClientError('unavailable', `a chaff client daemon is already running for profile ${ctx.profileDir}`);
       const passphrase = await readPassphrase({ file: ctx.values['passphrase-file'], env: process.env, input: process.stdin });
       const { startClientDaemon } = await import('../client/daemon.js');
-      const running = await startClientDaemon({ profileDir: ctx.profileDir, passphrase, log: (line: string) => process.stderr.write(`${line}\n`) });
+      const running = await startClientDaemon({ profileDir: ctx.profileDir, passphrase, log: (line: string) => process.stderr.write(`${line}\n`), ...(ctx.values.trace ? { tracePath: ctx.values.trace } : {}) });
       process.stderr.write(`chaff client daemon: running for profile ${ctx.profileDir} (socket ${running.socketPath}); Ctrl-C stops it\n`);
       const signal = await waitForSignal();
       process.stderr.write(`chaff client daemon: ${signal}, stopping\n`);

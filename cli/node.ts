@@ -12,12 +12,16 @@ const USAGE = `usage: chaff node --config node.toml            run the node unti
                                                 (creates the identity on first use)
 
 The config is described in docs/operators.md.
+
+--trace FILE   (gateways, test networks only) append what a link observer and
+               this gateway would see to FILE, for \`chaff sim attack\`
+               (docs/simulator.md §Trace mode). Never on a real network.
 `;
 
 export async function nodeCommand(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' }, trace: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   } catch (err) {
     process.stderr.write(`chaff node: ${(err as Error).message}\n\n${USAGE}`);
     return 2;
@@ -47,7 +51,7 @@ export async function nodeCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const log = createLogger(config.log.level, config.node.name);
-  const node = await runNode(config, log);
+  const node = await runNode(config, log, parsed.values.trace ? { tracePath: parsed.values.trace } : {});
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log.info('stopping', { signal });

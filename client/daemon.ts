@@ -27,6 +27,7 @@ import { ClientStreams, raiseRates, type ClientRates, type StreamPacket } from '
 import { cryptoUniform } from '../protocol/traffic/uniform.js';
 import { fetchEntryBodyLength, type FetchEntry } from '../protocol/wire/fetch.js';
 import { systemClock } from '../runtime/clock.js';
+import { TraceWriter } from '../runtime/trace-writer.js';
 import { authorityPeers } from '../runtime/pki/authority-peers.js';
 import { DocumentWatcher } from '../runtime/pki/document-watcher.js';
 import { PkiClient, type VerifiedDocument } from '../runtime/pki/pki-client.js';
@@ -51,6 +52,8 @@ export interface ClientDaemonOptions {
   log?: (line: string) => void;
   /** Longest wait for the first verified document. Default 60 s. */
   documentTimeoutMs?: number;
+  /** Trace mode (test networks only): append who wrote to whom to this file (docs/simulator.md §Trace mode). */
+  tracePath?: string;
 }
 
 export interface RunningClient {
@@ -114,6 +117,7 @@ class ClientDaemon {
     readonly messenger: Messenger,
     readonly address: string,
     public server: ClientApiServer | null,
+    readonly trace: TraceWriter | null,
   ) {}
 
   static async start(options: ClientDaemonOptions, config: ClientConfig, store: SealedStore, log: ClientDaemon['log']): Promise<RunningClient> {
@@ -154,6 +158,8 @@ class ClientDaemon {
       const envelopeLength = geometry.userForwardPayloadLength;
 
       let daemon!: ClientDaemon;
+      const trace = options.tracePath ? new TraceWriter(options.tracePath, (err) => log('warn', 'trace file write failed; tracing stopped', { error: err.message })) : null;
+      if (trace) log('warn', 'trace mode: recording who writes to whom (test networks only)', { file: options.tracePath });
       const arq = new Arq({
         clock: systemClock,
         maxAttempts: config.client.maxAttempts,
@@ -177,6 +183,7 @@ class ClientDaemon {
         dequeue: (k) => arq.remove(k),
         nextKey: () => arq.next(),
         emit: (e) => daemon?.emit(e),
+        ...(trace ? { onQueued: ({ to, id, fragments }) => trace!.write({ t: Date.now(), ev: 'message', from: toHex(link.mailboxId), to: toHex(to), id, fragments }) } : {}),
         log,
       });
       const loops = new LoopMonitor(systemClock, Math.max(30_000, 20 * config.client.fetchIntervalMs));
@@ -196,7 +203,7 @@ class ClientDaemon {
         handle: (entry) => daemon.handleEntry(entry),
         onError: (err) => log('debug', 'mailbox fetch failed', { error: err.message }),
       });
-      daemon = new ClientDaemon(options, config, store, log, epochs, pki, watcher, link, geometry, arq, loops, factory, streams, poller, messenger, encodeAddress(ownAddress), null);
+      daemon = new ClientDaemon(options, config, store, log, epochs, pki, watcher, link, geometry, arq, loops, factory, streams, poller, messenger, encodeAddress(ownAddress), null, trace);
       for (const [e, d] of docs) daemon.#docs.set(e, d);
       onDocument = (doc) => daemon.onDocument(doc);
       cleanup = async () => {
@@ -448,6 +455,7 @@ class ClientDaemon {
     await this.server?.close().catch(() => undefined);
     await this.link.stop().catch(() => undefined);
     await this.store.close().catch(() => undefined);
+    await this.trace?.close().catch(() => undefined);
     this.log('info', 'client daemon stopped');
   }
 }

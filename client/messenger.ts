@@ -42,6 +42,8 @@ export interface MessengerOptions {
   /** The next fragment key to send, or undefined. */
   nextKey: () => string | undefined;
   emit: (event: ClientEvent) => void;
+  /** A message was queued (trace mode's ground truth: docs/simulator.md §Trace mode). */
+  onQueued?: (info: { to: Uint8Array; id: string; fragments: number }) => void;
   log: (level: 'debug' | 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -301,6 +303,7 @@ export class Messenger {
       this.#o.enqueue(key);
     }
     this.#stats.sent.messages++;
+    this.#o.onQueued?.({ to: parseAddress(c.address).mailbox, id: idHex, fragments: frames.length });
     return row.record;
   }
 

@@ -32,6 +32,8 @@ import { nodeIdOf } from '../protocol/pki/node-id.js';
 import { Topology } from '../protocol/pki/routes.js';
 import { geometryFromUserForwardPayloadLength } from '../protocol/sphinx/geometry.js';
 import type { TimerHandle } from '../protocol/traffic/clock.js';
+import { TraceWriter } from '../runtime/trace-writer.js';
+import type { TraceEvent } from '../protocol/trace/events.js';
 
 export interface RunningNode {
   readonly role: NodeConfig['node']['role'];
@@ -59,7 +61,15 @@ export function networkParams(config: NodeConfig): NetworkParams {
   };
 }
 
-export async function runNode(config: NodeConfig, log: Logger): Promise<RunningNode> {
+export interface RunNodeOptions {
+  /**
+   * A gateway writes a trace of what an observer and a corrupt gateway see
+   * to this file (test networks only: docs/simulator.md §Trace mode).
+   */
+  tracePath?: string;
+}
+
+export async function runNode(config: NodeConfig, log: Logger, options: RunNodeOptions = {}): Promise<RunningNode> {
   const clock = systemClock;
   const identity = await loadOrCreateIdentity(config.node.dataDir);
   const host = await createHost({ privateKey: identity.privateKey, listen: config.node.listen });
@@ -95,7 +105,14 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
       metrics.gauge('chaff_epoch', 'Current epoch', () => epochAt(clock.now(), params));
       status = () => ({ ...service.stats() });
     } else {
-      status = await startRelay(config, { host, identity, params, authorities, metrics, log, cleanup });
+      let trace: TraceWriter | undefined;
+      if (options.tracePath && config.node.role === 'gateway') {
+        const writer = new TraceWriter(options.tracePath, (err) => log.warn('trace file write failed; tracing stopped', { error: err.message }));
+        trace = writer;
+        cleanup.push(() => writer.close());
+        log.warn('trace mode: recording what an observer would see (test networks only)', { file: options.tracePath });
+      }
+      status = await startRelay(config, { host, identity, params, authorities, metrics, log, cleanup, trace });
     }
     let metricsPort: number | null = null;
     if (config.metrics.listen) {
@@ -118,6 +135,7 @@ interface RelayContext {
   metrics: Metrics;
   log: Logger;
   cleanup: Array<() => Promise<void> | void>;
+  trace?: TraceWriter;
 }
 
 /** A mix or gateway: keys, replay cache, PKI, packet link, and the role's service. */
@@ -253,6 +271,7 @@ async function startRelay(config: NodeConfig, ctx: RelayContext): Promise<() => 
       mailboxes,
       registry,
       onDrop: (site, reason) => log.debug('packet dropped', { site, reason }),
+      ...(ctx.trace ? { trace: (e: TraceEvent) => ctx.trace!.write(e) } : {}),
     },
     {
       clientRate: params.lambdaP + params.lambdaL + params.lambdaD,

@@ -29,6 +29,8 @@ export interface ChatClientOptions {
   fetchIntervalMs: number;
   /** Client settings written into the profile's client.toml before the daemon first starts (tests: e.g. a shorter retransmit_slack). */
   settings?: Partial<Omit<ClientSettings, 'gateway' | 'gatewayName'>>;
+  /** Trace mode: the daemon appends who wrote to whom to this file. */
+  tracePath?: string;
 }
 
 export class ChatClient {
@@ -39,10 +41,12 @@ export class ChatClient {
   #api: ClientApiConnection | null = null;
   readonly #passphraseFile: string;
   readonly #log: string;
+  readonly #trace: string | undefined;
   #unsubscribe: (() => void) | null = null;
   #listeners = new Set<(e: ClientEvent) => void>();
 
-  private constructor(name: string, profileDir: string, address: string, passphraseFile: string, log: string, child: ChildProcess) {
+  private constructor(name: string, profileDir: string, address: string, passphraseFile: string, log: string, child: ChildProcess, trace?: string) {
+    this.#trace = trace;
     this.name = name;
     this.profileDir = profileDir;
     this.address = address;
@@ -64,14 +68,15 @@ export class ChatClient {
       writeFileSync(path, clientToml({ ...config, client: { ...config.client, ...o.settings } }), { mode: 0o600 });
     }
     const log = join(o.dir, `client-${o.name}.log`);
-    const client = new ChatClient(o.name, profileDir, address, passphraseFile, log, ChatClient.#spawn(profileDir, passphraseFile, log));
+    const client = new ChatClient(o.name, profileDir, address, passphraseFile, log, ChatClient.#spawn(profileDir, passphraseFile, log, o.tracePath), o.tracePath);
     await client.connect();
     return client;
   }
 
-  static #spawn(profileDir: string, passphraseFile: string, logPath: string): ChildProcess {
+  static #spawn(profileDir: string, passphraseFile: string, logPath: string, trace?: string): ChildProcess {
     const log = createWriteStream(logPath, { flags: 'a' });
-    const child = spawn(process.execPath, [CHAFF, 'client', 'daemon', '--profile', profileDir, '--passphrase-file', passphraseFile], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const args = [CHAFF, 'client', 'daemon', '--profile', profileDir, '--passphrase-file', passphraseFile, ...(trace ? ['--trace', trace] : [])];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
     return child;
@@ -129,7 +134,7 @@ export class ChatClient {
 
   /** Starts the daemon again on the same profile (after stop). */
   async restart(): Promise<void> {
-    this.#child = ChatClient.#spawn(this.profileDir, this.#passphraseFile, this.#log);
+    this.#child = ChatClient.#spawn(this.profileDir, this.#passphraseFile, this.#log, this.#trace);
     await this.connect();
   }
 

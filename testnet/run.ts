@@ -5,7 +5,7 @@
 // what the network routed, dropped and delivered. docs/testnet.md.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,8 @@ export interface TestnetOptions {
   durationS?: number;
   json: boolean;
   out: (line: string) => void;
+  /** Trace mode: gateways and clients write observer traces and ground truth into this folder. */
+  traceDir?: string;
 }
 
 export interface TestnetSummary {
@@ -50,11 +52,12 @@ export interface TestnetSummary {
 /** alice writes to bob this often; bob answers every third message. */
 const CHAT_INTERVAL_MS = 2000;
 
-function startNode(plan: TestnetPlan, node: PlannedNode): ChildProcess {
+function startNode(plan: TestnetPlan, node: PlannedNode, traceDir?: string): ChildProcess {
   const log = createWriteStream(join(plan.dir, `${node.name}.log`));
+  const trace = traceDir && node.role === 'gateway' ? ['--trace', join(traceDir, `observer-${node.name}.jsonl`)] : [];
   // Detached: a Ctrl-C in the terminal reaches only the testnet, which then
   // reads every node's metrics and stops the nodes itself (SIGTERM).
-  const child = spawn(process.execPath, [CHAFF, 'node', '--config', node.configPath], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [CHAFF, 'node', '--config', node.configPath, ...trace], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   return child;
@@ -105,7 +108,11 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
   const plan = await planTestnet(dir, shape, genesisMs);
   out(`data folder: ${dir} (configs, node folders and one log per node)`);
   out(`starting ${plan.nodes.length} nodes: ${shape.authorities} authorities, ${shape.layers} layers × ${shape.mixesPerLayer} mixes, ${shape.gateways} gateways; epochs of ${shape.epochDurationMs / 1000} s`);
-  const children = plan.nodes.map((n) => ({ node: n, child: startNode(plan, n) }));
+  if (options.traceDir) {
+    mkdirSync(options.traceDir, { recursive: true });
+    out(`trace mode: observer traces and ground truth go to ${options.traceDir} (for chaff sim attack)`);
+  }
+  const children = plan.nodes.map((n) => ({ node: n, child: startNode(plan, n, options.traceDir) }));
   const exited: string[] = [];
   for (const { node, child } of children) child.on('exit', (code, signal) => exited.push(`${node.name} (${signal ?? code})`));
   // Should the testnet itself die, it takes its nodes with it.
@@ -162,8 +169,8 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
     out(`chat: starting the client daemons alice (at ${gwA.name}) and bob (at ${gwB.name})`);
     const fetchIntervalMs = 250;
     const [chatA, chatB] = await Promise.all([
-      ChatClient.create({ dir, name: 'alice', networkFile: plan.networkFile, gateway: gwA.name, fetchIntervalMs }),
-      ChatClient.create({ dir, name: 'bob', networkFile: plan.networkFile, gateway: gwB.name, fetchIntervalMs }),
+      ChatClient.create({ dir, name: 'alice', networkFile: plan.networkFile, gateway: gwA.name, fetchIntervalMs, ...(options.traceDir ? { tracePath: join(options.traceDir, 'truth-alice.jsonl') } : {}) }),
+      ChatClient.create({ dir, name: 'bob', networkFile: plan.networkFile, gateway: gwB.name, fetchIntervalMs, ...(options.traceDir ? { tracePath: join(options.traceDir, 'truth-bob.jsonl') } : {}) }),
     ]);
     chatters.push(chatA, chatB);
     await chatA.api.addContact('bob', chatB.address);

@@ -29,6 +29,7 @@ import { readFrames } from '../../runtime/net/frame-reader.js';
 import { MailboxDelivery, type DeliveryStats } from './mailbox-delivery.js';
 import { clientBucket, type TokenBucket } from './token-bucket.js';
 import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL } from '../../protocol/wire/client-protocols.js';
+import type { TraceEvent } from '../../protocol/trace/events.js';
 
 export { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL };
 
@@ -95,6 +96,11 @@ export interface GatewayDeps {
   readonly registry: ClientRegistry;
   /** Called on every counted drop, after counting (logs, metrics). */
   onDrop?(site: GatewayDropSite, reason: string): void;
+  /**
+   * Trace mode (test networks only: docs/simulator.md §Trace mode): what a
+   * link observer and this gateway, were it corrupt, would see.
+   */
+  trace?(event: TraceEvent): void;
 }
 
 export interface GatewayStats {
@@ -151,6 +157,7 @@ export class GatewayService {
       // ACKs leave on the same path as the pipeline's own packets (relay → relay).
       forward: (nodeId, packet) => deps.forward(nodeId, packet),
       onDrop: (reason) => this.#report('exit', reason),
+      ...(deps.trace ? { onDeposit: (recipient, kind) => deps.trace!({ t: deps.clock.now(), ev: 'deposit', user: toHex(recipient), kind }) } : {}),
     });
     this.#fetch = new FetchHandler({ mailboxes: deps.mailboxes, registry: deps.registry, fetchBatch: limits.fetchBatch, bodyLength: this.bodyLength });
     this.#mix = new MixProcessor(
@@ -262,7 +269,10 @@ export class GatewayService {
 
   async #fetchRpc(request: Uint8Array, from: PeerId): Promise<Uint8Array> {
     try {
-      return await this.#fetch.handle(request, clientKeyOf(from));
+      const key = clientKeyOf(from);
+      const reply = await this.#fetch.handle(request, key);
+      if (this.#deps.trace && key) this.#deps.trace({ t: this.#deps.clock.now(), ev: 'fetch', user: toHex(mailboxIdOf(key)) });
+      return reply;
     } catch (err) {
       if (err instanceof FetchRefusedError) {
         this.#report('fetch', err.reason);
@@ -307,6 +317,7 @@ export class GatewayService {
     }
     if (!bucket.take(now)) return this.#entryDrop('rate-limited');
     this.#entryAccepted++;
+    this.#deps.trace?.({ t: now, ev: 'send', user: client });
     void this.#mix.accept(frame, 'client');
   }
 

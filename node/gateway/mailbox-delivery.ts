@@ -71,6 +71,8 @@ export interface MailboxDeliveryDeps {
   /** Sends a packet to the node with Sphinx id `nodeId` (the path the mix pipeline forwards on). */
   forward(nodeId: Uint8Array, packet: Uint8Array): 'sent' | 'unknown' | 'queue-full';
   onDrop?(reason: DeliveryDropReason): void;
+  /** Called after each stored deposit (trace mode, docs/simulator.md §Trace mode). */
+  onDeposit?(recipient: Uint8Array, kind: MailboxEntry['kind']): void;
 }
 
 export class MailboxDelivery {
@@ -136,6 +138,11 @@ export class MailboxDelivery {
     }
     this.#deposits++;
     if (entry.kind === 'surb-reply') this.#surbReplies++;
+    try {
+      this.#deps.onDeposit?.(recipient, entry.kind);
+    } catch {
+      // A trace hook must not break the data path.
+    }
     return true;
   }
 
