@@ -17,6 +17,8 @@ export const Namespace = {
   replay: 0x01,
   /** Mailbox messages: mailboxId ‖ sequence. */
   mailbox: 0x02,
+  /** Mailbox deposit-time index: depositMs ‖ mailboxId ‖ sequence (empty values). */
+  mailboxByTime: 0x04,
 } as const;
 
 /** Base class of every store error; names the data folder. */

@@ -6,6 +6,8 @@
 // Key layout (docs/storage.md):
 //   message:   0x02 ‖ mailboxId (32) ‖ sequence (u64 BE)  →  depositMs (u64 BE) ‖ message
 //   sequence:  0x00 ‖ "mailbox-seq"                      →  next sequence (u64 BE)
+//   by time:   0x04 ‖ depositMs (u64 BE) ‖ mailboxId ‖ sequence  →  (empty)
+//   marker:    0x00 ‖ "mailbox-time-index"               →  (empty): every message has its index key
 // The sequence is one counter for the whole store, so keys of one mailbox
 // iterate in arrival order and a message id is never reused.
 
@@ -16,6 +18,8 @@ export const MAILBOX_ID_LENGTH = 32;
 const KEY_LENGTH = 1 + MAILBOX_ID_LENGTH + 8;
 const HEADER_LENGTH = 8;
 const SEQ_KEY = metaKey('mailbox-seq');
+const TIME_INDEX_MARKER = metaKey('mailbox-time-index');
+const TIME_KEY_LENGTH = 1 + 8 + MAILBOX_ID_LENGTH + 8;
 const DELETE_CHUNK = 1000;
 
 export interface MailboxLimits {
@@ -146,16 +150,28 @@ export class MailboxStore {
     const db = this.database.db;
     const stored = await db.get(SEQ_KEY);
     let next = stored !== undefined && stored.length === 8 ? readU64(stored, 0) : 0;
+    // A store written before the deposit-time index existed gets it now, in
+    // the same pass that rebuilds the usage counters.
+    const indexed = (await db.get(TIME_INDEX_MARKER)) !== undefined;
+    let missing: Array<{ type: 'put'; key: Uint8Array; value: Uint8Array }> = [];
     for await (const [key, value] of db.iterator({ gte: new Uint8Array([Namespace.mailbox]), lt: new Uint8Array([Namespace.mailbox + 1]) })) {
       if (key.length !== KEY_LENGTH || value.length < HEADER_LENGTH) {
         this.counters.corruptEntries++;
         continue;
+      }
+      if (!indexed) {
+        missing.push({ type: 'put', key: timeKey(readU64(value, 0), key), value: EMPTY });
+        if (missing.length >= DELETE_CHUNK) {
+          await db.batch(missing);
+          missing = [];
+        }
       }
       this.charge(toHex(key.subarray(1, 1 + MAILBOX_ID_LENGTH)), value.length - HEADER_LENGTH);
       // Concurrent deposits may land out of order: never trust the stored
       // high-water mark below a key that exists.
       next = Math.max(next, readU64(key, 1 + MAILBOX_ID_LENGTH) + 1);
     }
+    if (!indexed) await db.batch([...missing, { type: 'put', key: TIME_INDEX_MARKER, value: EMPTY }], { sync: true });
     this.nextSeq = next;
   }
 
@@ -206,9 +222,11 @@ export class MailboxStore {
     const value = new Uint8Array(HEADER_LENGTH + message.length);
     value.set(u64(nowMs), 0);
     value.set(message, HEADER_LENGTH);
+    const key = messageKey(mailboxId, id);
     const write = this.database.db.batch(
       [
-        { type: 'put', key: messageKey(mailboxId, id), value },
+        { type: 'put', key, value },
+        { type: 'put', key: timeKey(nowMs, key), value: EMPTY },
         { type: 'put', key: SEQ_KEY, value: u64(this.nextSeq) },
       ],
       { sync: this.sync },
@@ -259,7 +277,10 @@ export class MailboxStore {
     return this.exclusive(async () => {
       const keys = unique.map((id) => messageKey(mailboxId, id));
       const values = keys.length === 0 ? [] : await this.database.db.getMany(keys);
-      const found = keys.flatMap((key, i) => (values[i] === undefined ? [] : [{ key, bytes: values[i]!.length - HEADER_LENGTH }]));
+      const found = keys.flatMap((key, i) => {
+        const v = values[i];
+        return v === undefined || v.length < HEADER_LENGTH ? [] : [{ key, bytes: v.length - HEADER_LENGTH, depositedMs: readU64(v, 0) }];
+      });
       if (found.length > 0) await this.deleteMessages(mailboxId, found);
       const unknown = unique.length - found.length;
       this.counters.acked += found.length;
@@ -274,7 +295,7 @@ export class MailboxStore {
     if (!Number.isSafeInteger(nowMs)) throw new MailboxInputError(`nowMs ${nowMs} is not an integer`, this.database.folder);
     return this.exclusive(async () => {
       const cutoff = nowMs - this.limits.retentionMs;
-      let expired: Array<{ mailboxId: Uint8Array; key: Uint8Array; bytes: number }> = [];
+      let expired: Array<{ mailboxId: Uint8Array; key: Uint8Array; bytes: number; depositedMs: number }> = [];
       let total = 0;
       const flush = async () => {
         await this.deleteMessages(undefined, expired);
@@ -282,12 +303,25 @@ export class MailboxStore {
         this.counters.expired += expired.length;
         expired = [];
       };
-      // A full scan: deposit times are not indexed (see docs/storage.md).
-      for await (const [key, value] of this.database.db.iterator({ gte: new Uint8Array([Namespace.mailbox]), lt: new Uint8Array([Namespace.mailbox + 1]) })) {
-        if (key.length !== KEY_LENGTH || value.length < HEADER_LENGTH) continue;
-        if (readU64(value, 0) > cutoff) continue;
-        expired.push({ mailboxId: key.subarray(1, 1 + MAILBOX_ID_LENGTH), key, bytes: value.length - HEADER_LENGTH });
-        if (expired.length >= DELETE_CHUNK) await flush();
+      // The deposit-time index lists exactly the expired messages, oldest first.
+      const end = new Uint8Array(9);
+      end[0] = Namespace.mailboxByTime;
+      end.set(u64(Math.max(0, cutoff + 1)), 1);
+      if (cutoff >= 0) {
+        for await (const index of this.database.db.keys({ gte: new Uint8Array([Namespace.mailboxByTime]), lt: end })) {
+          if (index.length !== TIME_KEY_LENGTH) continue;
+          const key = new Uint8Array(KEY_LENGTH);
+          key[0] = Namespace.mailbox;
+          key.set(index.subarray(9), 1);
+          const value = await this.database.db.get(key);
+          if (value === undefined || value.length < HEADER_LENGTH) {
+            // An index key whose message is gone (a crash between the two): drop it.
+            await this.database.db.del(index);
+            continue;
+          }
+          expired.push({ mailboxId: key.subarray(1, 1 + MAILBOX_ID_LENGTH), key, bytes: value.length - HEADER_LENGTH, depositedMs: readU64(value, 0) });
+          if (expired.length >= DELETE_CHUNK) await flush();
+        }
       }
       if (expired.length > 0) await flush();
       return { retention: total };
@@ -298,9 +332,12 @@ export class MailboxStore {
   // landed out of order is repaired before the keys that prove it are gone.
   private async deleteMessages(
     mailboxId: Uint8Array | undefined,
-    entries: ReadonlyArray<{ key: Uint8Array; bytes: number; mailboxId?: Uint8Array }>,
+    entries: ReadonlyArray<{ key: Uint8Array; bytes: number; depositedMs: number; mailboxId?: Uint8Array }>,
   ): Promise<void> {
-    const ops = entries.map((e) => ({ type: 'del' as const, key: e.key }));
+    const ops = entries.flatMap((e) => [
+      { type: 'del' as const, key: e.key },
+      { type: 'del' as const, key: timeKey(e.depositedMs, e.key) },
+    ]);
     await this.database.db.batch([...ops, { type: 'put', key: SEQ_KEY, value: u64(this.nextSeq) }], { sync: this.sync });
     for (const e of entries) this.refund(toHex((mailboxId ?? e.mailboxId)!), e.bytes);
   }
@@ -339,6 +376,17 @@ function messageKey(mailboxId: Uint8Array, seq: number): Uint8Array {
   k[0] = Namespace.mailbox;
   k.set(mailboxId, 1);
   k.set(u64(seq), 1 + MAILBOX_ID_LENGTH);
+  return k;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** 0x04 ‖ depositMs ‖ mailboxId ‖ sequence: the time-index key of message key `key`. */
+function timeKey(depositedMs: number, key: Uint8Array): Uint8Array {
+  const k = new Uint8Array(TIME_KEY_LENGTH);
+  k[0] = Namespace.mailboxByTime;
+  k.set(u64(depositedMs), 1);
+  k.set(key.subarray(1), 9);
   return k;
 }
 

@@ -107,6 +107,30 @@ describe('node/store/mailbox-store', () => {
     assert.deepEqual(store.stats(), { mailboxes: 1, messages: 1, bytes: 10 });
   });
 
+  it('expires through the deposit-time index, which acks keep in step and old stores get on open', async () => {
+    const a = mailbox();
+    const acked = await store.deposit(a, msg(1), 1000);
+    await store.deposit(a, msg(2), 1100);
+    await store.deposit(a, msg(3), 5000);
+    await store.ack(a, [acked]);
+    // Remove the index and its marker, as in a store written before the index existed.
+    await store.close();
+    const { Level } = await import('level');
+    const raw = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
+    const indexKeys: Uint8Array[] = [];
+    for await (const k of raw.keys({ gte: new Uint8Array([0x04]), lt: new Uint8Array([0x05]) })) indexKeys.push(k);
+    assert.equal(indexKeys.length, 2, 'one index key per stored message (the acked one was removed)');
+    await raw.batch([...indexKeys.map((key) => ({ type: 'del' as const, key })), { type: 'del', key: new Uint8Array([0x00, ...new TextEncoder().encode('mailbox-time-index')]) }]);
+    await raw.close();
+    store = await MailboxStore.open(dir, { retentionMs: 1000 });
+    assert.deepEqual(await store.expire(3000), { retention: 1 }, 'the rebuilt index finds the old message');
+    assert.deepEqual(await store.expire(3000), { retention: 0 });
+    assert.deepEqual(
+      (await store.fetch(a, 10)).map((m) => m.message[0]),
+      [3],
+    );
+  });
+
   it('keeps messages, usage and the sequence across restarts', async () => {
     const a = mailbox();
     const ids = [await store.deposit(a, msg(1), 0), await store.deposit(a, msg(2), 0)];
