@@ -2,19 +2,17 @@
 // is allowed. docs/simulator.md lists every key.
 
 import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
+import { ConfigReader, SimConfigError, type ConfigTable } from './models/config-reader.js';
+import { readContinuousConfig, type DirectConfig, type LoopixConfig } from './models/continuous-config.js';
+import { readPoolConfig, type PoolConfig } from './models/pool-config.js';
 
-export class SimConfigError extends Error {
-  readonly key: string;
-  constructor(key: string, value: unknown, allowed: string) {
-    super(`sim config: ${key} = ${JSON.stringify(value)} is not allowed; ${allowed}`);
-    this.name = 'SimConfigError';
-    this.key = key;
-  }
-}
+export { SimConfigError };
+export type { DirectConfig, LoopixConfig, PoolConfig };
 
 /** Models this build of the simulator implements. */
-export const MODELS = ['threshold', 'population'] as const;
+export const MODELS = ['threshold', 'population', 'pool', 'loopix', 'direct'] as const;
 export type ModelName = (typeof MODELS)[number];
 
 export interface ThresholdConfig {
@@ -44,59 +42,69 @@ export interface PopulationConfig {
   seed: number;
 }
 
-export type SimConfig = ThresholdConfig | PopulationConfig;
+export type SimConfig = ThresholdConfig | PopulationConfig | PoolConfig | LoopixConfig | DirectConfig;
 
-type Table = Record<string, unknown>;
+function readThreshold(t: ConfigReader): ThresholdConfig {
+  t.only(['model', 'recipients', 'batch', 'friends', 'seeds', 'seed', 'max_rounds'], 'model "threshold"');
+  const recipients = t.integer('recipients', undefined, 2, 100_000_000);
+  const friends = t.integer('friends', undefined, 1, recipients);
+  return {
+    model: 'threshold',
+    recipients,
+    batch: t.integer('batch', undefined, 1, 1_000_000),
+    friends,
+    seeds: t.integer('seeds', 30, 1, 100_000),
+    seed: t.integer('seed', 1, 0, Number.MAX_SAFE_INTEGER),
+    maxRounds: t.integer('max_rounds', 1_000_000, 1, 1_000_000_000),
+  };
+}
 
-function integer(t: Table, key: string, fallback: number | undefined, min: number, max: number): number {
-  const value = t[key] ?? fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new SimConfigError(key, value, `expected a whole number from ${min} to ${max}`);
+function readPopulation(t: ConfigReader): PopulationConfig {
+  t.only(['model', 'users', 'batch', 'friends', 'checkpoints', 'seeds', 'seed'], 'model "population"');
+  const users = t.integer('users', undefined, 2, 2000);
+  const checkpoints = t.table.checkpoints ?? [250, 500, 1000, 2000, 4000, 8000];
+  if (!Array.isArray(checkpoints) || checkpoints.length < 2 || checkpoints.some((c, i) => !Number.isInteger(c) || c < 1 || c > 10_000_000 || (i > 0 && c <= checkpoints[i - 1]))) {
+    throw new SimConfigError('checkpoints', checkpoints, 'expected at least two ascending whole numbers of rounds, e.g. [250, 500, 1000]');
   }
-  return value;
+  return {
+    model: 'population',
+    users,
+    batch: t.integer('batch', undefined, 1, 1_000_000),
+    friends: t.integer('friends', undefined, 1, users - 1),
+    checkpoints: checkpoints as number[],
+    seeds: t.integer('seeds', 10, 1, 100_000),
+    seed: t.integer('seed', 1, 0, Number.MAX_SAFE_INTEGER),
+  };
 }
 
 export function simConfigFromObject(raw: unknown): SimConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SimConfigError('(file)', raw, 'expected a TOML table');
-  const t = raw as Table;
-  const model = t.model;
-  if (!MODELS.includes(model as ModelName)) {
-    throw new SimConfigError('model', model, `allowed: ${MODELS.map((m) => `"${m}"`).join(', ')}`);
+  const t = new ConfigReader(raw as ConfigTable);
+  const model = t.oneOf('model', undefined, MODELS);
+  switch (model) {
+    case 'threshold':
+      return readThreshold(t);
+    case 'population':
+      return readPopulation(t);
+    case 'pool':
+      return readPoolConfig(t);
+    case 'loopix':
+    case 'direct':
+      return readContinuousConfig(t, model);
   }
-  const known =
-    model === 'threshold'
-      ? ['model', 'recipients', 'batch', 'friends', 'seeds', 'seed', 'max_rounds']
-      : ['model', 'users', 'batch', 'friends', 'checkpoints', 'seeds', 'seed'];
-  for (const key of Object.keys(t)) {
-    if (!known.includes(key)) throw new SimConfigError(key, t[key], `unknown key for model "${model}"; allowed keys: ${known.join(', ')}`);
-  }
-  if (model === 'population') {
-    const users = integer(t, 'users', undefined, 2, 2000);
-    const checkpoints = t.checkpoints ?? [250, 500, 1000, 2000, 4000, 8000];
-    if (!Array.isArray(checkpoints) || checkpoints.length < 2 || checkpoints.some((c, i) => !Number.isInteger(c) || c < 1 || c > 10_000_000 || (i > 0 && c <= checkpoints[i - 1]))) {
-      throw new SimConfigError('checkpoints', checkpoints, 'expected at least two ascending whole numbers of rounds, e.g. [250, 500, 1000]');
-    }
-    return {
-      model: 'population',
-      users,
-      batch: integer(t, 'batch', undefined, 1, 1_000_000),
-      friends: integer(t, 'friends', undefined, 1, users - 1),
-      checkpoints: checkpoints as number[],
-      seeds: integer(t, 'seeds', 10, 1, 100_000),
-      seed: integer(t, 'seed', 1, 0, Number.MAX_SAFE_INTEGER),
-    };
-  }
-  const recipients = integer(t, 'recipients', undefined, 2, 100_000_000);
-  const friends = integer(t, 'friends', undefined, 1, recipients);
-  return {
-    model: 'threshold',
-    recipients,
-    batch: integer(t, 'batch', undefined, 1, 1_000_000),
-    friends,
-    seeds: integer(t, 'seeds', 30, 1, 100_000),
-    seed: integer(t, 'seed', 1, 0, Number.MAX_SAFE_INTEGER),
-    maxRounds: integer(t, 'max_rounds', 1_000_000, 1, 1_000_000_000),
-  };
+}
+
+/**
+ * Makes the configuration's file paths (graph.path) absolute, relative to
+ * `baseDir` (the directory of the configuration file), so a run or a sweep
+ * worker finds them whatever its working directory. Returns a copy.
+ */
+export function resolveConfigPaths(raw: ConfigTable, baseDir: string): ConfigTable {
+  const graph = raw.graph;
+  if (typeof graph !== 'object' || graph === null || Array.isArray(graph)) return raw;
+  const path = (graph as ConfigTable).path;
+  if (typeof path !== 'string' || path === '' || isAbsolute(path)) return raw;
+  return { ...raw, graph: { ...(graph as ConfigTable), path: resolve(baseDir, path) } };
 }
 
 export function loadSimConfig(path: string): SimConfig {
@@ -112,5 +120,6 @@ export function loadSimConfig(path: string): SimConfig {
   } catch (err) {
     throw new SimConfigError('(file)', path, `not valid TOML: ${(err as Error).message.split('\n')[0]}`);
   }
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) raw = resolveConfigPaths(raw as ConfigTable, dirname(resolve(path)));
   return simConfigFromObject(raw);
 }

@@ -2,11 +2,23 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PopulationConfig, SimConfig, ThresholdConfig } from './config.js';
-import { logLogSlope, lsdaErrorCurve } from './models/population.js';
+import type { DirectConfig, LoopixConfig, PoolConfig, PopulationConfig, SimConfig, ThresholdConfig } from './config.js';
 import { summarize, type Summary } from './metrics/summary.js';
+import type { ObservationSpec, LoopixNetworkSpec } from './models/continuous-config.js';
+import type { ContinuousMetrics, ContinuousRun, CurvePoint, RunCounts } from './models/continuous-run.js';
+import { runDirect } from './models/direct.js';
+import type { GraphSpec } from './models/graph-spec.js';
+import { runLoopix } from './models/loopix.js';
+import { logLogSlope, lsdaErrorCurve } from './models/population.js';
+import { runPool, type PoolParams, type PoolRun } from './models/pool.js';
+import { buildRunReport } from './models/run-report.js';
+import { meanOfRecords } from './models/seed-average.js';
 import { danezisBound, roundsToDisclosure } from './models/threshold.js';
+import type { BehaviourSpec } from './behaviour/spec.js';
 import { seededUniform } from './random.js';
+import { renderSvg } from './report/render.js';
+import { toCsv } from './report/csv.js';
+import { writeReport } from './report/html.js';
 
 export interface ThresholdResults {
   model: 'threshold';
@@ -34,7 +46,43 @@ export interface PopulationResults {
   runs: Array<{ seed: number; curve: Array<{ rounds: number; mse: number }> }>;
 }
 
-export type SimResults = ThresholdResults | PopulationResults;
+export interface PoolResults {
+  model: 'pool';
+  parameters: PoolParams;
+  seed: number;
+  seeds: number;
+  metrics: {
+    /** Over the runs that disclosed within maxRounds; `undisclosed` counts the others. */
+    roundsToDisclosure: Summary & { undisclosed: number };
+    /** Per leaving message, averaged over runs: entropy (bits), 2^H, and H / log2(senders). */
+    anonymity: { entropyBits: number; effectiveSetSize: number; degree: number };
+    /** Rounds a message spends in the mix, averaged over runs. */
+    latencyRounds: { mean: number; p50: number; p99: number };
+  };
+  runs: Array<{ seed: number } & PoolRun>;
+}
+
+export interface ContinuousParameters extends ObservationSpec {
+  graph: GraphSpec;
+  behaviour: BehaviourSpec;
+  /** The loopix model's network (absent for direct). */
+  network?: LoopixNetworkSpec;
+}
+
+export interface ContinuousResults {
+  model: 'loopix' | 'direct';
+  parameters: ContinuousParameters;
+  seed: number;
+  seeds: number;
+  /** Means over the seeds' runs. */
+  metrics: ContinuousMetrics;
+  counts: RunCounts;
+  /** Recovery over observation time, means over the seeds' runs. */
+  curves: { recovery: CurvePoint[] };
+  runs: ContinuousRun[];
+}
+
+export type SimResults = ThresholdResults | PopulationResults | PoolResults | ContinuousResults;
 
 function runPopulation(config: PopulationConfig): PopulationResults {
   const params = { users: config.users, batch: config.batch, friends: config.friends, checkpoints: config.checkpoints };
@@ -43,11 +91,7 @@ function runPopulation(config: PopulationConfig): PopulationResults {
   return { model: 'population', parameters: params, seed: config.seed, seeds: config.seeds, metrics: { lsda: { curve, logLogSlope: logLogSlope(curve) } }, runs };
 }
 
-export function runSimulation(config: ThresholdConfig): ThresholdResults;
-export function runSimulation(config: PopulationConfig): PopulationResults;
-export function runSimulation(config: SimConfig): SimResults;
-export function runSimulation(config: SimConfig): SimResults {
-  if (config.model === 'population') return runPopulation(config);
+function runThreshold(config: ThresholdConfig): ThresholdResults {
   const params = { recipients: config.recipients, batch: config.batch, friends: config.friends, maxRounds: config.maxRounds };
   const runs = Array.from({ length: config.seeds }, (_, i) => {
     const seed = config.seed + i;
@@ -67,16 +111,83 @@ export function runSimulation(config: SimConfig): SimResults {
   };
 }
 
-/** Writes results.json and runs.csv into `outDir` (created if needed). */
-export function writeResults(results: SimResults, outDir: string): string[] {
+function runPoolModel(config: PoolConfig): PoolResults {
+  const { model: _model, seeds: _seeds, seed: _seed, ...params } = config;
+  const runs = Array.from({ length: config.seeds }, (_, i) => ({ seed: config.seed + i, ...runPool(params, seededUniform(config.seed + i)) }));
+  const disclosed = runs.flatMap((r) => (r.roundsToDisclosure === null ? [] : [r.roundsToDisclosure]));
+  const mean = meanOfRecords(runs.map((r) => ({ entropyBits: r.entropyBits, effectiveSetSize: r.effectiveSetSize, latencyRounds: r.latencyRounds })));
+  return {
+    model: 'pool',
+    parameters: params,
+    seed: config.seed,
+    seeds: config.seeds,
+    metrics: {
+      roundsToDisclosure: { ...summarize(disclosed), undisclosed: runs.length - disclosed.length },
+      anonymity: { entropyBits: mean.entropyBits, effectiveSetSize: mean.effectiveSetSize, degree: mean.entropyBits / Math.log2(config.senders) },
+      latencyRounds: mean.latencyRounds,
+    },
+    runs,
+  };
+}
+
+function runContinuous(config: LoopixConfig | DirectConfig): ContinuousResults {
+  const runs = Array.from({ length: config.seeds }, (_, i) => (config.model === 'loopix' ? runLoopix(config, config.seed + i) : runDirect(config, config.seed + i)));
+  const { graph, behaviour, durationS, epochS, curvePoints, attacks } = config;
+  const parameters: ContinuousParameters = { graph, behaviour, durationS, epochS, curvePoints, attacks };
+  if (config.model === 'loopix') parameters.network = config.network;
+  return {
+    model: config.model,
+    parameters,
+    seed: config.seed,
+    seeds: config.seeds,
+    metrics: meanOfRecords(runs.map((r) => r.metrics)),
+    counts: meanOfRecords(runs.map((r) => r.counts)),
+    curves: { recovery: meanOfRecords(runs.map((r) => r.curve)) },
+    runs,
+  };
+}
+
+export function runSimulation(config: ThresholdConfig): ThresholdResults;
+export function runSimulation(config: PopulationConfig): PopulationResults;
+export function runSimulation(config: PoolConfig): PoolResults;
+export function runSimulation(config: LoopixConfig | DirectConfig): ContinuousResults;
+export function runSimulation(config: SimConfig): SimResults;
+export function runSimulation(config: SimConfig): SimResults {
+  switch (config.model) {
+    case 'threshold':
+      return runThreshold(config);
+    case 'population':
+      return runPopulation(config);
+    case 'pool':
+      return runPoolModel(config);
+    case 'loopix':
+    case 'direct':
+      return runContinuous(config);
+  }
+}
+
+/**
+ * Writes into `outDir` (created if needed): results.json, the model's CSV
+ * tables (runs.csv always), its SVG plots and index.html. Returns the paths.
+ */
+export async function writeResults(results: SimResults, outDir: string): Promise<string[]> {
   mkdirSync(outDir, { recursive: true });
-  const json = join(outDir, 'results.json');
-  writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);
-  const csv = join(outDir, 'runs.csv');
-  const rows =
-    results.model === 'threshold'
-      ? ['seed,roundsToDisclosure', ...results.runs.map((r) => `${r.seed},${r.roundsToDisclosure ?? ''}`)]
-      : ['seed,rounds,mse', ...results.runs.flatMap((r) => r.curve.map((c) => `${r.seed},${c.rounds},${c.mse}`))];
-  writeFileSync(csv, `${rows.join('\n')}\n`);
-  return [json, csv];
+  const written: string[] = [];
+  const write = (name: string, text: string): void => {
+    const path = join(outDir, name);
+    writeFileSync(path, text);
+    written.push(path);
+  };
+  write('results.json', `${JSON.stringify(results, null, 2)}\n`);
+  const report = buildRunReport(results);
+  for (const table of report.csv) write(table.file, toCsv(table.header, table.rows));
+  for (const plot of report.plots) write(plot.svgFile, await renderSvg(plot.spec));
+  written.push(
+    writeReport(outDir, {
+      ...report.content,
+      plots: report.plots.map(({ title, svgFile, caption }) => ({ title, svgFile, caption })),
+      links: [{ href: 'results.json', label: 'results.json: parameters, seeds, every metric and every run' }, ...report.csv.map((t) => ({ href: t.file, label: `${t.file}: ${t.label}` }))],
+    }),
+  );
+  return written;
 }

@@ -1,0 +1,288 @@
+// The Loopix model (Piotrowska et al., "The Loopix Anonymity System",
+// USENIX Security 2017; docs/simulator.md §The loopix model): users on a
+// social graph write messages (simulator/behaviour); each user's client is
+// the SHIPPED scheduler, ClientStreams from protocol/traffic, running on
+// the virtual clock: one Poisson stream λP that sends the next queued
+// message or a drop, loops λL, drops λD. Every packet crosses entry
+// gateway → one mix per layer → exit gateway, each hop holding it for the
+// delay the sender drew with the shipped sampleHopDelaysMs (Exp, mean 1/μ);
+// the exit hop has no delay (the Sphinx recipient command). Real packets
+// and loops carry a SURB-ACK that the exit gateway sends straight back
+// through the layers to the sender's gateway. Mixes send loops λM.
+// Recipients pull their mailbox at a constant rate.
+//
+// The observer (docs/simulator.md §Adversary):
+// - a global passive observer of every link: per client, when each packet
+//   leaves (all alike: real and cover); per node, packets in and out, which
+//   it chains into each packet's sender distribution (packet-posterior.ts);
+//   the pulls show nothing (constant rate, fixed-size replies);
+// - corrupt mixes reveal their input-output linkage;
+// - a corrupt gateway sees deposits into its users' mailboxes with their
+//   times (messages, and its own users' loops, which it cannot tell
+//   apart), and the SURB-ACKs arriving for its users (one per real packet
+//   or loop they sent). It does not see who sent a deposit.
+// Per observation window the observer counts, per user, the activity it
+// can see (ACKs when the user's gateway is corrupt, else packets sent) and
+// the deposits per recipient; sda and lsda run on those windows. gsda
+// weights every deposit by the packet's sender distribution: the
+// delay-weighted attack on a continuous mix.
+
+import { geometryFromUserForwardPayloadLength, NIKE_X25519 } from '../../protocol/sphinx/geometry.js';
+import { ClientStreams, type StreamPacket } from '../../protocol/traffic/client-streams.js';
+import { PoissonSchedule, sampleHopDelaysMs } from '../../protocol/traffic/exponential.js';
+import { FETCH_REQUEST_LENGTH, fetchEntryBodyLength, fetchReplyLength } from '../../protocol/wire/fetch.js';
+import { UserPopulation, type Message } from '../behaviour/users.js';
+import { VirtualClock } from '../engine/virtual-clock.js';
+import { trafficCost } from '../metrics/cost.js';
+import { truthMatrix } from '../metrics/recovery.js';
+import { randomIndex } from '../random.js';
+import { AttackSuite } from './attack-suite.js';
+import type { LoopixConfig } from './continuous-config.js';
+import { checkpointWindows, MessageLog, type ContinuousRun, type CurvePoint } from './continuous-run.js';
+import { buildGraph } from './graph-spec.js';
+import { MixnetTopology } from './mixnet-topology.js';
+import { forEachUserProbability, messageAnonymity, PosteriorTracker, type Posterior } from './packet-posterior.js';
+import { seededStream, STREAM_BEHAVIOUR, STREAM_GRAPH, STREAM_NETWORK, STREAM_REPLIES } from './streams.js';
+
+/** The user payload of Chaff's production geometry (protocol/sphinx/geometry.ts). */
+const USER_PAYLOAD_BYTES = 2048;
+
+/**
+ * gsda leaves out senders whose probability of having sent a deposit is
+ * at most this: the tail of the delay distribution, which would otherwise
+ * expose every sender to every deposit and leave no background to
+ * estimate (attacks/generalised-sda.ts).
+ */
+export const GSDA_MIN_WEIGHT = 1e-2;
+
+/** After the observed time, the network runs on (cover included) to deliver what is in flight, at most this long. */
+export function drainMs(layers: number, mu: number): number {
+  return Math.max(60_000, (10 * (layers + 1) * 1000) / mu);
+}
+
+type Kind = 'real' | 'loop' | 'drop' | 'ack' | 'mix-loop';
+
+interface NetPacket extends Posterior {
+  kind: Kind;
+  /** The user who sent it (for an ACK: the user it returns to); −1 for a mix loop. */
+  sender: number;
+  route: number[];
+  /** Delay at route[i], ms (the last node has none). */
+  delays: number[];
+  hop: number;
+  message: Message | null;
+}
+
+/** The packet length of Chaff's geometry for `layers` mix layers (entry gateway, the layers, exit gateway). */
+export function packetLength(layers: number): number {
+  return geometryFromUserForwardPayloadLength({ nike: NIKE_X25519, nrHops: layers + 2, userForwardPayloadLength: USER_PAYLOAD_BYTES, withSURB: true }).packetLength;
+}
+
+/** Bytes of one mailbox pull: the request and a reply of `fetchBatch` fixed-size entries. */
+export function pullBytes(layers: number, fetchBatch: number): number {
+  const geometry = geometryFromUserForwardPayloadLength({ nike: NIKE_X25519, nrHops: layers + 2, userForwardPayloadLength: USER_PAYLOAD_BYTES, withSURB: true });
+  return FETCH_REQUEST_LENGTH + fetchReplyLength(fetchBatch, fetchEntryBodyLength(geometry));
+}
+
+export function runLoopix(config: LoopixConfig, seed: number): ContinuousRun {
+  const net = config.network;
+  const graph = buildGraph(config.graph, seededStream(seed, STREAM_GRAPH));
+  const U = graph.n;
+  const uniform = seededStream(seed, STREAM_NETWORK);
+  const clock = new VirtualClock(0);
+  const durationMs = config.durationS * 1000;
+  const epochMs = config.epochS * 1000;
+  const windows = Math.floor(config.durationS / config.epochS + 1e-9);
+  const checkpoints = new Set(checkpointWindows(windows, config.curvePoints));
+  const topology = new MixnetTopology(net, uniform);
+  const gatewayOf = topology.assignGateways(U, uniform);
+  const pullMs = net.pullIntervalS * 1000;
+  const pullPhase = Float64Array.from({ length: U }, () => uniform() * pullMs);
+  const meanDelayMs = 1000 / net.mu;
+  const tracker = new PosteriorTracker(U, topology.corrupt);
+  const suite = new AttackSuite(U, config.attacks);
+  const truth = truthMatrix(U, U, graph.edges, { symmetric: !graph.directed });
+  const log = new MessageLog(U);
+  const queues: Message[][] = Array.from({ length: U }, () => []);
+
+  // What the observer counts in the current window.
+  const sent = new Float64Array(U);
+  const acked = new Float64Array(U);
+  const activity = new Float64Array(U);
+  const outputs: number[] = [];
+  const weightSenders: number[] = [];
+  const weights: number[] = [];
+  let observing = true;
+  const curve: CurvePoint[] = [];
+
+  // Cost counters over the observed time.
+  let clientPackets = 0;
+  let realPackets = 0;
+  let nodeArrivals = 0;
+  let running = true;
+
+  const users = new UserPopulation({
+    graph,
+    spec: config.behaviour,
+    clock,
+    startsUniform: seededStream(seed, STREAM_BEHAVIOUR),
+    repliesUniform: seededStream(seed, STREAM_REPLIES),
+    send: (m) => queues[m.from].push(m),
+    untilMs: durationMs,
+  });
+
+  const nextPull = (user: number, t: number): number => {
+    const phase = pullPhase[user];
+    return t <= phase ? phase : phase + Math.ceil((t - phase) / pullMs) * pullMs;
+  };
+
+  const arrive = (p: NetPacket): void => {
+    const node = p.route[p.hop];
+    if (clock.now() < durationMs) nodeArrivals++;
+    if (p.hop === p.route.length - 1) {
+      finish(p, node);
+      return;
+    }
+    tracker.enter(node, p);
+    clock.at(clock.now() + p.delays[p.hop], () => {
+      tracker.leave(node, p);
+      p.hop++;
+      arrive(p);
+    });
+  };
+
+  const send = (kind: Kind, sender: number, route: number[], point: number, message: Message | null): void => {
+    const delays = sampleHopDelaysMs(meanDelayMs, route.length - 1, uniform);
+    arrive({ kind, sender, route, delays, hop: 0, point, dist: null, message });
+  };
+
+  const sendAck = (p: NetPacket): void => {
+    if (!net.acks) return;
+    send('ack', p.sender, topology.ackRoute(gatewayOf[p.sender], uniform), tracker.cover, null);
+  };
+
+  /** A message-kind deposit into `recipient`'s mailbox at gateway `gw`. */
+  const deposit = (p: NetPacket, recipient: number, gw: number): void => {
+    if (!observing || !topology.corrupt[gw]) return;
+    outputs.push(recipient);
+    weightSenders.length = 0;
+    weights.length = 0;
+    forEachUserProbability(
+      p,
+      U,
+      (u, q) => {
+        weightSenders.push(u);
+        weights.push(q);
+      },
+      GSDA_MIN_WEIGHT,
+    );
+    suite.observeDelivery(recipient, weightSenders, weights);
+  };
+
+  const finish = (p: NetPacket, node: number): void => {
+    switch (p.kind) {
+      case 'real': {
+        const m = p.message as Message;
+        deposit(p, m.to, node);
+        const now = clock.now();
+        const read = nextPull(m.to, now);
+        log.record(now - m.createdMs, read - m.createdMs, messageAnonymity(p, U, p.sender));
+        users.read(m, read);
+        sendAck(p);
+        return;
+      }
+      case 'loop':
+        deposit(p, p.sender, node);
+        sendAck(p);
+        return;
+      case 'ack':
+        if (observing && topology.corrupt[node]) acked[p.sender]++;
+        return;
+      case 'drop':
+      case 'mix-loop':
+        return;
+    }
+  };
+
+  const emit = (s: number, packet: StreamPacket<Message>): void => {
+    if (clock.now() < durationMs) {
+      clientPackets++;
+      if (packet.kind === 'real') realPackets++;
+    }
+    if (observing) sent[s]++;
+    const entry = gatewayOf[s];
+    if (packet.kind === 'real') send('real', s, topology.clientRoute(entry, gatewayOf[packet.item.to], uniform), s, packet.item);
+    else if (packet.kind === 'loop') send('loop', s, topology.clientRoute(entry, entry, uniform), s, null);
+    else send('drop', s, topology.clientRoute(entry, randomIndex(topology.gateways, uniform), uniform), s, null);
+  };
+
+  const clients = Array.from(
+    { length: U },
+    (_, s) =>
+      new ClientStreams<Message>({
+        clock,
+        uniform,
+        rates: { lambdaP: net.lambdaP, lambdaL: net.lambdaL, lambdaD: net.lambdaD },
+        nextReal: () => queues[s].shift(),
+        emit: (packet) => emit(s, packet),
+      }),
+  );
+
+  const scheduleMixLoop = (mix: number, schedule: PoissonSchedule, fromMs: number): void => {
+    const at = schedule.next(fromMs);
+    clock.at(at, () => {
+      if (!running) return;
+      // The mix sends its own loop at once: it enters no pool of its own.
+      const route = topology.mixLoopRoute(mix, uniform);
+      send('mix-loop', -1, route, tracker.cover, null);
+      scheduleMixLoop(mix, schedule, at);
+    });
+  };
+
+  for (let w = 1; w <= windows; w++) {
+    clock.at(w * epochMs, () => {
+      for (let s = 0; s < U; s++) activity[s] = net.acks && topology.corrupt[gatewayOf[s]] ? acked[s] : sent[s];
+      suite.observeRound(activity, outputs);
+      sent.fill(0);
+      acked.fill(0);
+      outputs.length = 0;
+      if (checkpoints.has(w)) curve.push({ timeS: w * config.epochS, recovery: suite.recovery(truth) });
+      if (w === windows) observing = false;
+    });
+  }
+
+  users.start();
+  for (const c of clients) c.start();
+  if (net.lambdaM > 0) {
+    const schedule = new PoissonSchedule(net.lambdaM, uniform);
+    for (let l = 0; l < topology.layers; l++) for (let j = 0; j < topology.mixesPerLayer; j++) scheduleMixLoop(topology.mixId(l, j), schedule, 0);
+  }
+
+  clock.run(durationMs);
+  // Deliver what is in flight (the network keeps running, cover included).
+  const end = durationMs + drainMs(net.layers, net.mu);
+  const undelivered = (): number => users.written - log.delivered;
+  while (clock.now() < end && undelivered() > 0) clock.run(Math.min(end, clock.now() + 1000));
+  running = false;
+  for (const c of clients) c.stop();
+
+  const cost = trafficCost({ users: U, durationMs, packets: clientPackets, realPackets, bytes: clientPackets * packetLength(net.layers) });
+  return {
+    seed,
+    metrics: {
+      recovery: curve[curve.length - 1].recovery,
+      anonymity: log.anonymity(),
+      latencyMs: log.latency(),
+      traffic: {
+        messagesPerUserPerSecond: users.written / U / config.durationS,
+        packetsPerUserPerSecond: cost.packetsPerUserPerSecond,
+        bytesPerUserPerSecond: cost.bytesPerUserPerSecond,
+        pullBytesPerUserPerSecond: pullBytes(net.layers, net.fetchBatch) / net.pullIntervalS,
+        realShare: cost.realShare,
+        nodePacketsPerSecond: nodeArrivals / topology.nodes / config.durationS,
+      },
+    },
+    counts: { users: U, edges: graph.edgeCount, messages: users.written, replies: users.replies, delivered: log.delivered, undelivered: undelivered() },
+    curve,
+  };
+}

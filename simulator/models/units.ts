@@ -1,0 +1,47 @@
+// Axis units for the keys and metrics of the pool, loopix and direct models
+// in sweep plots (the threshold and population ones are in
+// simulator/sweep/sim-adapter.ts SIM_UNITS). A key not listed gets none.
+
+export const MODEL_UNITS: Readonly<Record<string, string>> = {
+  // configuration keys
+  pool: 'messages',
+  senders: 'senders',
+  target_probability: 'per round',
+  duration: 's',
+  epoch: 's',
+  mu: '1/s',
+  lambda_p: '1/s',
+  lambda_l: '1/s',
+  lambda_d: '1/s',
+  lambda_m: '1/s per mix',
+  layers: 'layers',
+  mixes_per_layer: 'mixes',
+  gateways: 'gateways',
+  pull_interval: 's',
+  fetch_batch: 'entries',
+  corrupt_mixes: 'fraction',
+  corrupt_gateways: 'fraction',
+  'behaviour.rate': 'messages per user per hour',
+  'behaviour.reply_delay': 's',
+  // metrics
+  'anonymity.entropyBits': 'bits',
+  'anonymity.entropyBits.mean': 'bits',
+  'anonymity.entropyBits.p10': 'bits',
+  'anonymity.entropyBits.median': 'bits',
+  'anonymity.entropyBits.p90': 'bits',
+  'anonymity.effectiveSetSize': 'users',
+  'latencyMs.delivery.mean': 'ms',
+  'latencyMs.delivery.p50': 'ms',
+  'latencyMs.delivery.p99': 'ms',
+  'latencyMs.read.mean': 'ms',
+  'latencyMs.read.p50': 'ms',
+  'latencyMs.read.p99': 'ms',
+  'latencyRounds.mean': 'rounds',
+  'latencyRounds.p50': 'rounds',
+  'latencyRounds.p99': 'rounds',
+  'traffic.messagesPerUserPerSecond': 'messages/s',
+  'traffic.packetsPerUserPerSecond': 'packets/s',
+  'traffic.bytesPerUserPerSecond': 'B/s',
+  'traffic.pullBytesPerUserPerSecond': 'B/s',
+  'traffic.nodePacketsPerSecond': 'packets/s',
+};
