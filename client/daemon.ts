@@ -67,6 +67,15 @@ type Level = 'debug' | 'info' | 'warn';
 /** Per-hop processing allowance added to the chosen delays (unwrap, queues, links), ms. */
 const PER_HOP_ALLOWANCE_MS = 100;
 
+/**
+ * Envelopes kept sealed ahead of the payload stream. Sealing is
+ * asynchronous (the session is saved first), so with a single one a
+ * payload event that comes before the next sealing finished, or a burst of
+ * events after an event-loop stall, would find nothing and send a drop
+ * while messages wait.
+ */
+const PREPARED_AHEAD = 4;
+
 export async function startClientDaemon(options: ClientDaemonOptions): Promise<RunningClient> {
   const write = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const debug = process.env.CHAFF_LOG === 'debug';
@@ -93,8 +102,13 @@ class ClientDaemon {
   readonly #uniform = cryptoUniform();
   readonly #docs = new Map<number, VerifiedDocument>();
   readonly #listeners = new Set<(e: ClientEvent) => void>();
-  #prepared: PreparedEnvelope | null = null;
+  /** Envelopes sealed ahead, oldest first (PREPARED_AHEAD at most). */
+  #prepared: PreparedEnvelope[] = [];
   #preparing = false;
+  /** Packets that actually left, by kind (stream events minus those the link could not take). */
+  readonly #sent = { real: 0, drop: 0, loop: 0 };
+  /** Build errors already logged this epoch (one line per kind of error, not per packet). */
+  #logged = { epoch: -1, messages: new Set<string>() };
   #stopped = false;
   readonly #sendFailures = { route: 0, build: 0, badAcks: 0 };
   readonly #sentHistory: Array<[number, number]> = [];
@@ -163,6 +177,7 @@ class ClientDaemon {
       const arq = new Arq({
         clock: systemClock,
         maxAttempts: config.client.maxAttempts,
+        minRetryWindowMs: 2 * config.network.epochDurationMs,
         onAcked: () => undefined,
         onGaveUp: (k, attempts) => void daemon.messenger.fragmentFailed(k, attempts).catch((err) => log('warn', 'could not record a failed message', { error: (err as Error).message })),
         onTimeout: () => daemon.refill(),
@@ -176,8 +191,8 @@ class ClientDaemon {
         envelopeLength,
         maxFrameLength: maxPlaintextLength(envelopeLength),
         orderHoldMs: config.client.orderHoldMs,
-        enqueue: (k) => {
-          arq.enqueue(k);
+        enqueue: (k, attempts) => {
+          arq.enqueue(k, attempts);
           daemon?.refill();
         },
         dequeue: (k) => arq.remove(k),
@@ -262,28 +277,41 @@ class ClientDaemon {
 
   // ------------------------------------------------------------ sending path
 
-  /** Keeps one real envelope sealed ahead, so a stream event sends it at once. */
+  /** Keeps up to PREPARED_AHEAD real envelopes sealed ahead, so a stream event sends one at once. */
   refill(): void {
-    if (this.#stopped || this.#preparing || this.#prepared) return;
+    if (this.#stopped || this.#preparing || this.#prepared.length >= PREPARED_AHEAD) return;
     this.#preparing = true;
     this.messenger
       .prepareNext()
       .then((p) => {
-        this.#prepared = p;
+        if (p) this.#prepared.push(p);
+        return p;
       })
-      .catch((err) => this.log('warn', 'could not prepare a message for sending', { error: (err as Error).message }))
-      .finally(() => {
+      .catch((err) => {
+        this.log('warn', 'could not prepare a message for sending', { error: (err as Error).message });
+        return null;
+      })
+      .then((p) => {
         this.#preparing = false;
+        if (p) this.refill();
       });
   }
 
   takePrepared(): PreparedEnvelope | undefined {
-    let p = this.#prepared;
-    this.#prepared = null;
-    // Acknowledged (a late ACK) or removed while it waited: send cover instead.
-    if (p && !this.arq.has(p.key)) p = null;
+    let p: PreparedEnvelope | undefined;
+    // Skip any acknowledged (a late ACK) or removed while it waited.
+    while ((p = this.#prepared.shift()) !== undefined && !this.arq.has(p.key));
     this.refill();
-    return p ?? undefined;
+    return p;
+  }
+
+  #logOnce(msg: string, fields: Record<string, unknown>): void {
+    const epoch = epochAt(Date.now(), this.epochs);
+    if (this.#logged.epoch !== epoch) this.#logged = { epoch, messages: new Set() };
+    const key = `${msg} ${String(fields.error ?? '')}`;
+    if (this.#logged.messages.has(key)) return;
+    this.#logged.messages.add(key);
+    this.log('warn', msg, { ...fields, note: 'logged once per epoch' });
   }
 
   emitPacket(packet: StreamPacket<PreparedEnvelope>, atMs: number): void {
@@ -296,11 +324,12 @@ class ClientDaemon {
     const mailbox = this.link.mailboxId;
     try {
       if (packet.kind === 'drop') {
-        this.#send(this.factory.drop(topology, own, mailbox).packet);
+        if (this.#send(this.factory.drop(topology, own, mailbox).packet)) this.#sent.drop++;
       } else if (packet.kind === 'loop') {
         const payload = randomBytes(this.factory.userPayloadLength);
         const built = this.factory.loop(topology, own, mailbox, payload);
         if (this.#send(built.packet)) {
+          this.#sent.loop++;
           this.loops.sent(payload, built.surbId!, atMs + built.forwardDelayMs + (topology.document.layers.length + 2) * PER_HOP_ALLOWANCE_MS + 2 * this.config.client.fetchIntervalMs);
         }
       } else {
@@ -312,7 +341,7 @@ class ClientDaemon {
           // The recipient's gateway is not in this epoch's document: count an
           // attempt so the message fails after maxAttempts instead of spinning.
           this.#sendFailures.route++;
-          this.log('info', 'no route to a contact\'s gateway in this epoch', { error: (err as Error).message });
+          this.#logOnce('no route to a contact\'s gateway in this epoch', { error: (err as Error).message });
           this.arq.sent(key, randomBytes(16), new Uint8Array(0), 10_000);
           return;
         }
@@ -320,6 +349,7 @@ class ClientDaemon {
           this.arq.unsent(key);
           return;
         }
+        this.#sent.real++;
         const hops = topology.document.layers.length + 2;
         const attempt = this.arq.attempts(key) + 1;
         const timeout = (built.forwardDelayMs + built.ackDelayMs + 2 * hops * PER_HOP_ALLOWANCE_MS + 2 * this.config.client.fetchIntervalMs + this.config.client.retransmitSlackMs) * Math.min(4, 1 + 0.5 * (attempt - 1));
@@ -328,7 +358,7 @@ class ClientDaemon {
       }
     } catch (err) {
       this.#sendFailures.build++;
-      this.log('warn', 'could not build a packet', { kind: packet.kind, error: (err as Error).message });
+      this.#logOnce('could not build a packet', { kind: packet.kind, error: (err as Error).message });
       if (packet.kind === 'real') this.arq.unsent(packet.item.key);
     }
   }
@@ -381,7 +411,7 @@ class ClientDaemon {
   status(): ClientStatus {
     const link = this.link.stats();
     const arq = this.arq.stats();
-    const counts = this.streams.counts();
+    const counts = this.#sent;
     const topology = this.topology();
     const now = Date.now();
     const window = this.#sentHistory.filter(([t]) => t >= now - 60_000);

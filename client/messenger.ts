@@ -35,8 +35,8 @@ export interface MessengerOptions {
   /** Largest chat frame an envelope carries. */
   maxFrameLength: number;
   orderHoldMs: number;
-  /** Puts a fragment in the send queue (the ARQ). */
-  enqueue: (key: string) => void;
+  /** Puts a fragment in the send queue (the ARQ), with the transmissions it already had. */
+  enqueue: (key: string, attempts?: number) => void;
   /** Takes a fragment out of the send queue. */
   dequeue: (key: string) => void;
   /** The next fragment key to send, or undefined. */
@@ -135,7 +135,7 @@ export class Messenger {
     pending.sort(([, a], [, b]) => (m.#rows.get(a.messageId)?.record.sentMs ?? 0) - (m.#rows.get(b.messageId)?.record.sentMs ?? 0) || a.index - b.index);
     for (const [key, entry] of pending) {
       m.#outbox.set(key, entry);
-      options.enqueue(key);
+      options.enqueue(key, entry.attempts ?? 0);
     }
     m.#scheduleRelease();
     return m;
@@ -349,6 +349,10 @@ export class Messenger {
     const entry = this.#outbox.get(key);
     const row = entry && this.#rows.get(entry.messageId);
     this.#stats.sent.fragments++;
+    if (entry) {
+      entry.attempts = attempt;
+      void this.#c.outbox.put(key, entry).catch(() => undefined);
+    }
     if (!entry || !row || entry.kind !== 'data') return;
     if (attempt > 1) row.record.retransmissions++;
     if (!row.sent.includes(entry.index)) row.sent.push(entry.index);

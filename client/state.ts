@@ -58,6 +58,8 @@ export interface OutboxEntry {
   contact: string;
   index: number;
   frame: Uint8Array;
+  /** Transmissions so far (kept across restarts; absent in entries never sent). */
+  attempts?: number;
 }
 
 export interface InboundState {

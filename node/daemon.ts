@@ -174,7 +174,7 @@ async function startRelay(config: NodeConfig, ctx: RelayContext): Promise<() => 
   // Descriptor for the next epoch, uploaded early in every epoch (before the authorities share at 50 %).
   let version = 0;
   let uploadTimer: TimerHandle | null = null;
-  const upload = async (): Promise<void> => {
+  const signedDescriptor = () => {
     const now = clock.now();
     keyring.rotate(now);
     const next = epochAt(now, params) + 1;
@@ -187,22 +187,49 @@ async function startRelay(config: NodeConfig, ctx: RelayContext): Promise<() => 
       sphinxKeys: keyring.publicKeys(next, 2),
       version: ++version,
     };
-    const result = await pki.uploadDescriptor(signDescriptor(descriptor, signing));
-    log.info('descriptor uploaded', { epoch: next, accepted: result.accepted, refused: result.refused.length, failed: result.failed.length });
+    return signDescriptor(descriptor, signing);
+  };
+  // An upload some authorities did not take (unreachable, overloaded) is
+  // retried with backoff until 40 % of the epoch, before the authorities
+  // share descriptors at 50 %: a node missing from every authority would
+  // drop out of the next document (a document without gateways stops every
+  // client for an epoch).
+  let retryTimer: TimerHandle | null = null;
+  let uploadsStopped = false;
+  const uploadWithRetry = async (backoffMs = 500): Promise<void> => {
+    if (uploadsStopped) return;
+    const result = await pki.uploadDescriptor(signedDescriptor()).catch((err) => {
+      log.warn('descriptor upload failed', { error: (err as Error).message });
+      return null;
+    });
+    if (result) log.info('descriptor uploaded', { epoch: epochAt(clock.now(), params) + 1, accepted: result.accepted, refused: result.refused.length, failed: result.failed.length });
+    if ((result && result.failed.length === 0) || uploadsStopped) return;
+    const now = clock.now();
+    const deadline = epochStart(epochAt(now, params), params) + params.epochDurationMs * 0.4;
+    if (now + backoffMs > deadline) {
+      if (!result || result.accepted === 0) log.warn('descriptor not accepted by any authority this epoch; this node will be missing from the next document');
+      return;
+    }
+    retryTimer = clock.at(now + backoffMs, () => void uploadWithRetry(Math.min(backoffMs * 2, params.epochDurationMs / 20)));
   };
   const scheduleUpload = (): void => {
     const now = clock.now();
     const epoch = epochAt(now, params);
     const at = epochStart(epoch + 1, params) + params.epochDurationMs * 0.05;
     uploadTimer = clock.at(at, () => {
-      void upload().catch((err) => log.warn('descriptor upload failed', { error: (err as Error).message }));
+      retryTimer?.cancel();
+      void uploadWithRetry();
       scheduleUpload();
     });
   };
   keyring.rotate(clock.now());
-  await upload().catch((err) => log.warn('descriptor upload failed', { error: (err as Error).message }));
+  await uploadWithRetry();
   scheduleUpload();
-  cleanup.push(() => uploadTimer?.cancel());
+  cleanup.push(() => {
+    uploadsStopped = true;
+    retryTimer?.cancel();
+    uploadTimer?.cancel();
+  });
 
   const checkReplay = (epoch: number, tag: Uint8Array) => replay.checkAndInsert(epoch, tag);
   const limits = { inputQueue: config.mix.inputQueue, delayQueue: config.mix.delayQueue };

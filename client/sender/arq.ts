@@ -16,6 +16,13 @@ import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
 export interface ArqOptions {
   clock: Clock;
   maxAttempts: number;
+  /**
+   * Keep retransmitting past maxAttempts until this long after a fragment's
+   * first transmission (default 0: give up at maxAttempts). A dead mix stays
+   * in the documents for up to two epochs, so a window of two epochs lets a
+   * message outlive it instead of failing.
+   */
+  minRetryWindowMs?: number;
   /** A fragment's ACK arrived (first time). */
   onAcked: (key: string, info: { attempts: number; rttMs: number }) => void;
   /** A fragment was transmitted `maxAttempts` times without an ACK. */
@@ -26,6 +33,8 @@ export interface ArqOptions {
 
 interface Pending {
   attempts: number;
+  /** When the first transmission (since this process started) left. */
+  firstSentMs: number | null;
   /** The latest transmission, until its timeout. */
   inFlight: { surbId: string; sentMs: number; timer: TimerHandle } | null;
   /**
@@ -62,7 +71,7 @@ export class Arq {
   /** Queues a fragment for its first transmission (no-op if already known). */
   enqueue(key: string, attempts = 0): void {
     if (this.#pending.has(key)) return;
-    this.#pending.set(key, { attempts, inFlight: null, surbs: new Map() });
+    this.#pending.set(key, { attempts, firstSentMs: null, inFlight: null, surbs: new Map() });
     this.#ready.push(key);
   }
 
@@ -96,6 +105,7 @@ export class Arq {
     if (p.attempts > 1) this.#stats.retransmissions++;
     const id = toHex(surbId);
     const sentMs = this.#o.clock.now();
+    p.firstSentMs ??= sentMs;
     const timer = this.#o.clock.at(sentMs + timeoutMs, () => this.#timeout(key, id));
     p.inFlight = { surbId: id, sentMs, timer };
     p.surbs.set(id, { surbKeys, sentMs });
@@ -164,7 +174,8 @@ export class Arq {
     const p = this.#pending.get(key);
     if (!p || p.inFlight?.surbId !== surbId) return;
     p.inFlight = null;
-    if (p.attempts >= this.#o.maxAttempts) {
+    const windowOpen = this.#o.clock.now() - (p.firstSentMs ?? 0) < (this.#o.minRetryWindowMs ?? 0);
+    if (p.attempts >= this.#o.maxAttempts && !windowOpen) {
       this.#forget(key, p);
       this.#stats.gaveUp++;
       this.#o.onGaveUp(key, p.attempts);

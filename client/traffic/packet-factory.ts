@@ -11,7 +11,7 @@
 //         recipient, which that gateway discards.
 
 import type { NodeEntry } from '../../protocol/pki/document.js';
-import type { Topology } from '../../protocol/pki/routes.js';
+import { RouteError, type Topology } from '../../protocol/pki/routes.js';
 import { delay, newPacket, newSURB, recipient, surbReply, systemRandom, SURB_ID_LENGTH, type Geometry, type PathHop, type RandomSource } from '../../protocol/sphinx/index.js';
 import { sampleHopDelaysMs } from '../../protocol/traffic/exponential.js';
 import type { Uniform } from '../../protocol/traffic/uniform.js';
@@ -70,6 +70,7 @@ export class PacketFactory {
    * departure timing says nothing (docs/threat-model.md).
    */
   drop(topology: Topology, ownGateway: Uint8Array, ownMailbox: Uint8Array): BuiltPacket {
+    if (topology.document.gateways.length === 0) throw new RouteError('no gateway in the document');
     const exit = pick(topology.document.gateways, this.#uniform);
     const built = this.#withAck(topology, ownGateway, ownMailbox, exit.nodeId, DROP_RECIPIENT, this.#random(this.#geometry.userForwardPayloadLength));
     built.surbKeys?.fill(0);

@@ -1,6 +1,8 @@
 // The whole network as separate processes on 127.0.0.1: `chaff testnet
 // --duration … --json` must bring it up, route probes from gateway A to
-// gateway B across epoch changes without loss, and stop every node cleanly.
+// gateway B across epoch changes without loss, let the two chat client
+// daemons (alice, bob) exchange messages, each delivered once, and stop
+// every node and daemon cleanly.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -32,8 +34,20 @@ describe('integration: chaff testnet', function () {
     assert.ok(summary.mixLoops.returned > 0, 'mix loops came back');
     for (const reason of ['mac-failure', 'replay', 'bad-command', 'payload-tag']) assert.equal(summary.dropped[reason] ?? 0, 0, reason);
 
+    // The chat: every message alice and bob wrote was delivered, none lost.
+    const m = summary.messages;
+    assert.ok(m, 'the summary has the chat');
+    assert.ok(m.sent > 0, `chat messages sent: ${m.sent}`);
+    assert.equal(m.delivered, m.sent, 'every chat message delivered');
+    assert.equal(m.lost, 0);
+    assert.equal(typeof m.retransmitted, 'number');
+    assert.ok(m.latencyMs && m.latencyMs.mean > 0 && m.latencyMs.p50 > 0 && m.latencyMs.p99 >= m.latencyMs.p50, `chat latency ${JSON.stringify(m.latencyMs)}`);
+
     const logs = readdirSync(dir).filter((f) => f.endsWith('.log'));
-    assert.equal(logs.length, 11);
-    for (const f of logs) assert.match(readFileSync(join(dir, f), 'utf8'), /"msg":"stopped"/, `${f} stopped cleanly`);
+    const nodeLogs = logs.filter((f) => !f.startsWith('client-'));
+    assert.equal(nodeLogs.length, 11);
+    for (const f of nodeLogs) assert.match(readFileSync(join(dir, f), 'utf8'), /"msg":"stopped"/, `${f} stopped cleanly`);
+    assert.deepEqual(logs.filter((f) => f.startsWith('client-')).sort(), ['client-alice.log', 'client-bob.log']);
+    for (const f of ['client-alice.log', 'client-bob.log']) assert.match(readFileSync(join(dir, f), 'utf8'), /"msg":"client daemon stopped"/, `${f} stopped cleanly`);
   });
 });

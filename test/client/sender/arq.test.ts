@@ -55,6 +55,19 @@ describe('client/sender/arq', () => {
     assert.deepEqual({ t: arq.stats().transmissions, r: arq.stats().retransmissions, g: arq.stats().gaveUp }, { t: 2, r: 1, g: 1 });
   });
 
+  it('with a retry window, keeps retransmitting past maxAttempts until the window since the first transmission closes', () => {
+    const clock = new ManualClock(0);
+    const gaveUp: number[] = [];
+    const arq = new Arq({ clock, maxAttempts: 2, minRetryWindowMs: 10_000, onAcked: () => undefined, onGaveUp: (_, n) => gaveUp.push(n) });
+    arq.enqueue('a', 5);
+    for (let i = 0; i < 20 && arq.has('a'); i++) {
+      assert.equal(arq.next(), 'a');
+      arq.sent('a', id(i), new Uint8Array(4), 3000);
+      clock.advanceTo(clock.now() + 3000);
+    }
+    assert.deepEqual(gaveUp, [9], 'attempts carried over (5) + four transmissions in the 10 s window (0, 3, 6, 9 s)');
+  });
+
   it('a late ACK of an earlier transmission still confirms delivery', () => {
     const { clock, arq, events } = setup(5);
     arq.enqueue('a');

@@ -105,6 +105,11 @@ describe('client/traffic/packet-factory', () => {
     }
   });
 
+  it('drop cover without any gateway in the document is a RouteError, not a crash', () => {
+    const empty = new Topology({ ...doc, gateways: [] });
+    assert.throws(() => factory.drop(empty, gwA.nodeId, ownMailbox), /no gateway/);
+  });
+
   it('refuses a user payload of the wrong size and a gateway outside the document', () => {
     assert.throws(() => factory.real(topology, gwA.nodeId, ownMailbox, gwB.nodeId, bobMailbox, new Uint8Array(100)), RangeError);
     assert.throws(() => factory.real(topology, gwA.nodeId, ownMailbox, new Uint8Array(32).fill(0x77), bobMailbox, new Uint8Array(2048)), /exit gateway/);
