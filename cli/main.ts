@@ -6,7 +6,7 @@ const USAGE = `usage: chaff <command> [options]
 commands:
   demo                 build a 5-hop Sphinx packet and unwrap it hop by hop
   sphinx <subcommand>  Sphinx interop and debugging tool (chaff sphinx --help)
-  sim run|sweep        leakage simulations and parameter sweeps (chaff sim --help)
+  sim run|sweep|attack leakage simulations, sweeps, attacks on testnet traces (chaff sim --help)
   node --config FILE   run a relay node: authority, mix or gateway (chaff node --help)
   testnet              a local network with two chatting clients (npm start; chaff testnet --help)
   client <command>     the messaging client: init, daemon, chat, send… (chaff client --help)

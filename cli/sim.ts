@@ -7,10 +7,15 @@ import { MODEL_UNITS } from '../simulator/models/units.js';
 import { runSimulation, writeResults, type SimResults } from '../simulator/run.js';
 import { loadSimSweepBase, SIM_JOB_MODULE, SIM_SWEEP_HOOKS, SIM_UNITS } from '../simulator/sweep/sim-adapter.js';
 import { formatDuration, parseVary, runSweep, SweepPlanError, SweepPoolError, VaryError, writeSweep, type ErrorBars } from '../simulator/sweep/index.js';
+import { ACTIVITY_SOURCES, attackTrace, DEFAULT_WINDOW_S, gatewayName, TraceAttackError, type ActivitySource } from '../simulator/trace/attack.js';
+import { readTraces, TraceReadError } from '../simulator/trace/read.js';
+import { describeTraceResults, writeTraceResults } from '../simulator/trace/report.js';
 
 const USAGE = `usage: chaff sim run --config FILE --out DIR
        chaff sim sweep --config FILE --vary KEY=V1,V2,… [--vary …] [--repeat R]
                        --out DIR [--workers N] [--error-bars stddev|p10-p90]
+       chaff sim attack --trace PATH… [--truth PATH…] --out DIR [--window SECONDS]
+                        [--corrupt GATEWAY…] [--activity sends|acks] [--curve-points N]
 
 run    runs the simulation described by FILE (TOML) and writes results.json,
        CSV tables, SVG plots and index.html into DIR.
@@ -19,6 +24,15 @@ sweep  runs FILE once per combination of the varied values (several --vary
        1), on N worker threads (default: one per core), and writes
        sweep.json, sweep.csv, jobs.csv, one plot per metric against the
        first varied key, and index.html into DIR.
+attack runs the same attacks on traces of a real network (chaff testnet
+       --trace DIR): PATHs are trace files or folders of *.jsonl, gateways'
+       observer traces and clients' truth told apart by their events.
+       --window: observation window, s (default ${DEFAULT_WINDOW_S}); --corrupt: the
+       gateways (observer file names, e.g. observer-gateway-a) whose deposits
+       the observer sees (default: every gateway traced); --activity acks:
+       count SURB-ACKs instead of packets for users behind a corrupt gateway.
+       Writes results.json, users.csv, edges.csv, curves.csv, SVG plots and
+       index.html into DIR.
 
 Models in this build: ${MODELS.join(', ')}. Presets: simulator/presets/*.toml.
 See docs/simulator.md.
@@ -115,7 +129,104 @@ async function sweepCommand(config: string, out: string, vary: string[], repeatT
   return result.failures.length ? 1 : 0;
 }
 
+const ATTACK_LISTS = ['trace', 'truth', 'corrupt'] as const;
+
+interface AttackArgs {
+  trace: string[];
+  truth: string[];
+  corrupt: string[] | undefined;
+  out: string;
+  window: string | undefined;
+  activity: string | undefined;
+  curvePoints: string | undefined;
+}
+
+/**
+ * `attack`'s options. --trace, --truth and --corrupt take several values,
+ * repeated (--trace a --trace b) or in a row (--trace a b, as a shell glob
+ * expands): a bare word after one of them belongs to it.
+ */
+export function parseAttackArgs(argv: string[]): AttackArgs | string {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      tokens: true,
+      options: {
+        trace: { type: 'string', multiple: true },
+        truth: { type: 'string', multiple: true },
+        corrupt: { type: 'string', multiple: true },
+        out: { type: 'string' },
+        window: { type: 'string' },
+        activity: { type: 'string' },
+        'curve-points': { type: 'string' },
+      },
+    });
+  } catch (err) {
+    return (err as Error).message;
+  }
+  const lists: Record<(typeof ATTACK_LISTS)[number], string[] | undefined> = { trace: undefined, truth: undefined, corrupt: undefined };
+  let current: (typeof ATTACK_LISTS)[number] | null = null;
+  for (const token of parsed.tokens) {
+    if (token.kind === 'option') {
+      const name = token.name as (typeof ATTACK_LISTS)[number];
+      current = ATTACK_LISTS.includes(name) ? name : null;
+      if (current) (lists[current] ??= []).push(token.value as string);
+    } else if (token.kind === 'positional') {
+      if (current === null) return `unexpected argument ${JSON.stringify(token.value)}`;
+      (lists[current] as string[]).push(token.value);
+    } else current = null;
+  }
+  const v = parsed.values;
+  if (!lists.trace?.length) return 'missing --trace PATH';
+  if (!v.out) return 'missing --out DIR';
+  return { trace: lists.trace, truth: lists.truth ?? [], corrupt: lists.corrupt, out: v.out, window: v.window, activity: v.activity, curvePoints: v['curve-points'] };
+}
+
+async function attackCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const args = parseAttackArgs(argv);
+  if (typeof args === 'string') {
+    process.stderr.write(`chaff sim attack: ${args} (usage: chaff sim --help)\n`);
+    return 2;
+  }
+  const fail = (message: string): number => {
+    process.stderr.write(`chaff sim attack: ${message}\n`);
+    return 2;
+  };
+  const windowS = args.window === undefined ? DEFAULT_WINDOW_S : Number(args.window);
+  if (args.window !== undefined && (!/^\d*\.?\d+(e[+-]?\d+)?$/i.test(args.window) || !(windowS > 0) || !Number.isFinite(windowS))) return fail(`--window ${JSON.stringify(args.window)}: expected a number of seconds above 0`);
+  const curvePoints = args.curvePoints === undefined ? undefined : Number(args.curvePoints);
+  if (args.curvePoints !== undefined && (!/^\d+$/.test(args.curvePoints) || !Number.isSafeInteger(curvePoints) || (curvePoints as number) < 1)) return fail(`--curve-points ${JSON.stringify(args.curvePoints)}: expected a whole number ≥ 1`);
+  if (args.activity !== undefined && !(ACTIVITY_SOURCES as readonly string[]).includes(args.activity)) return fail(`--activity ${JSON.stringify(args.activity)}: expected ${ACTIVITY_SOURCES.join(' or ')}`);
+  try {
+    const set = readTraces([...args.trace, ...args.truth]);
+    let corruptFiles: number[] | undefined;
+    if (args.corrupt) {
+      corruptFiles = [];
+      for (const name of args.corrupt) {
+        const wanted = name.replace(/\.jsonl$/, '').replace(/^.*[\\/]/, '');
+        const i = set.files.findIndex((f) => f.role === 'observer' && (gatewayName(f) === wanted || gatewayName(f) === `observer-${wanted}`));
+        if (i < 0) return fail(`--corrupt ${JSON.stringify(name)}: no gateway trace of that name; traced gateways: ${set.files.filter((f) => f.role === 'observer').map(gatewayName).join(', ') || 'none'}`);
+        corruptFiles.push(i);
+      }
+    }
+    const results = attackTrace(set, { windowS, curvePoints, corruptFiles, activity: args.activity as ActivitySource | undefined });
+    const files = await writeTraceResults(results, args.out);
+    process.stdout.write(`${describeTraceResults(results)}wrote ${files.length} files into ${args.out} (open ${args.out}/index.html)\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof TraceReadError || err instanceof TraceAttackError) return fail(err.message);
+    throw err;
+  }
+}
+
 export async function simCommand(argv: string[]): Promise<number> {
+  if (argv[0] === 'attack') return attackCommand(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
