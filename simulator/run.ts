@@ -1,7 +1,5 @@
 // Runs a configured simulation and writes its results (docs/simulator.md §Output).
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { DirectConfig, LoopixConfig, PoolConfig, PopulationConfig, SimConfig, ThresholdConfig } from './config.js';
 import { summarize, type Summary } from './metrics/summary.js';
 import type { ObservationSpec, LoopixNetworkSpec } from './models/continuous-config.js';
@@ -16,9 +14,7 @@ import { meanOfRecords } from './models/seed-average.js';
 import { danezisBound, roundsToDisclosure } from './models/threshold.js';
 import type { BehaviourSpec } from './behaviour/spec.js';
 import { seededUniform } from './random.js';
-import { renderSvg } from './report/render.js';
-import { toCsv } from './report/csv.js';
-import { writeReport } from './report/html.js';
+import { writeResultsFolder } from './report/results-folder.js';
 
 export interface ThresholdResults {
   model: 'threshold';
@@ -171,23 +167,12 @@ export function runSimulation(config: SimConfig): SimResults {
  * tables (runs.csv always), its SVG plots and index.html. Returns the paths.
  */
 export async function writeResults(results: SimResults, outDir: string): Promise<string[]> {
-  mkdirSync(outDir, { recursive: true });
-  const written: string[] = [];
-  const write = (name: string, text: string): void => {
-    const path = join(outDir, name);
-    writeFileSync(path, text);
-    written.push(path);
-  };
-  write('results.json', `${JSON.stringify(results, null, 2)}\n`);
   const report = buildRunReport(results);
-  for (const table of report.csv) write(table.file, toCsv(table.header, table.rows));
-  for (const plot of report.plots) write(plot.svgFile, await renderSvg(plot.spec));
-  written.push(
-    writeReport(outDir, {
-      ...report.content,
-      plots: report.plots.map(({ title, svgFile, caption }) => ({ title, svgFile, caption })),
-      links: [{ href: 'results.json', label: 'results.json: parameters, seeds, every metric and every run' }, ...report.csv.map((t) => ({ href: t.file, label: `${t.file}: ${t.label}` }))],
-    }),
-  );
-  return written;
+  return writeResultsFolder(outDir, {
+    results,
+    resultsLabel: 'parameters, seeds, every metric and every run',
+    tables: report.csv,
+    plots: report.plots,
+    report: report.content,
+  });
 }

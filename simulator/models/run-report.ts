@@ -16,19 +16,8 @@ import { cdfPlot, histogramPlot, metricOverTimePlot, type PlotSpec, type TimeSer
 import type { ContinuousResults, PoolResults, PopulationResults, SimResults, ThresholdResults } from '../run.js';
 import type { CurvePoint } from './continuous-run.js';
 
-export interface CsvTable {
-  file: string;
-  label: string;
-  header: string[];
-  rows: CsvValue[][];
-}
-
-export interface PlannedPlot {
-  title: string;
-  svgFile: string;
-  caption: string;
-  spec: PlotSpec;
-}
+export type { CsvTable, PlannedPlot } from '../report/results-folder.js';
+import type { CsvTable, PlannedPlot } from '../report/results-folder.js';
 
 export interface RunReport {
   csv: CsvTable[];

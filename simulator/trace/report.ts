@@ -12,13 +12,10 @@
 //   recovery-*.svg  each recovery metric against observation time
 //   index.html    the self-contained report (simulator/report/html.ts)
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CsvValue } from '../report/csv.js';
-import { toCsv } from '../report/csv.js';
-import { writeReport, type ReportTable } from '../report/html.js';
+import type { ReportTable } from '../report/html.js';
+import { writeResultsFolder } from '../report/results-folder.js';
 import { metricOverTimePlot, type TimeSeries } from '../report/plots.js';
-import { renderSvg } from '../report/render.js';
 import type { CsvTable, PlannedPlot } from '../models/run-report.js';
 import type { TraceAttackResults } from './attack.js';
 
@@ -105,21 +102,13 @@ function tables(r: TraceAttackResults): ReportTable[] {
  * edges.csv, curves.csv, the recovery plots and index.html. Returns the paths.
  */
 export async function writeTraceResults(r: TraceAttackResults, outDir: string): Promise<string[]> {
-  mkdirSync(outDir, { recursive: true });
-  const written: string[] = [];
-  const write = (name: string, text: string): void => {
-    const path = join(outDir, name);
-    writeFileSync(path, text);
-    written.push(path);
-  };
-  write('results.json', `${JSON.stringify(r, null, 2)}\n`);
-  const csv = traceCsvTables(r);
-  for (const t of csv) write(t.file, toCsv(t.header, t.rows));
-  const plots = tracePlots(r);
-  for (const p of plots) write(p.svgFile, await renderSvg(p.spec));
   const p = r.parameters;
-  written.push(
-    writeReport(outDir, {
+  return writeResultsFolder(outDir, {
+    results: r,
+    resultsLabel: 'inputs, parameters, every metric, curves, per-user counts, the truth',
+    tables: traceCsvTables(r),
+    plots: tracePlots(r),
+    report: {
       title: `Trace attack: ${r.metrics.counts.users} users, ${fmt(r.period.durationS, 4)} s observed, ${r.period.windows} windows of ${p.windowS} s`,
       parameters: {
         model: r.model,
@@ -133,16 +122,13 @@ export async function writeTraceResults(r: TraceAttackResults, outDir: string): 
         'period.end': new Date(r.period.endMs).toISOString(),
       },
       tables: tables(r),
-      plots: plots.map(({ title, svgFile, caption }) => ({ title, svgFile, caption })),
       notes: [
         'Observer: every client link (each user’s packets, real and cover alike) and, at corrupt gateways, the deposits into their users’ mailboxes (message kind: real messages and the gateway’s own users’ loops alike). See docs/simulator.md §Trace mode.',
         `sda and lsda see per-window counts (activity: ${p.activity === 'acks' ? 'SURB-ACKs for users behind a corrupt gateway, else packets sent' : 'packets sent'}; message deposits per recipient at corrupt gateways). gsda weights each deposit by the senders’ shares of the packets sent in the ${p.windowS} s before it: a trace has no mix links to trace it through.`,
         'The last window may be shorter than the others. The truth’s pairs are directed: a reply is its own pair.',
       ],
-      links: [{ href: 'results.json', label: 'results.json: inputs, parameters, every metric, curves, per-user counts, the truth' }, ...csv.map((t) => ({ href: t.file, label: `${t.file}: ${t.label}` }))],
-    }),
-  );
-  return written;
+    },
+  });
 }
 
 /** A few lines for the terminal; everything is in results.json. */
