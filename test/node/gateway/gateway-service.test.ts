@@ -29,6 +29,7 @@ import { callRpc, RpcError } from '../../../runtime/net/rpc.js';
 import { MailboxStore, type MailboxStoreOptions } from '../../../node/store/mailbox-store.js';
 import { ReplayCache } from '../../../node/store/replay-cache.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
+import type { TraceEvent } from '../../../protocol/trace/events.js';
 
 const geometry = geometryFromUserForwardPayloadLength({ nike: 'X25519', nrHops: 3, userForwardPayloadLength: 200, withSURB: true });
 const BODY = fetchEntryBodyLength(geometry);
@@ -95,7 +96,7 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
   });
 
-  async function setup(mailboxOptions: MailboxStoreOptions = {}): Promise<Net> {
+  async function setup(mailboxOptions: MailboxStoreOptions = {}, trace?: (e: TraceEvent) => void): Promise<Net> {
     const dir = await mkdtemp(join(tmpdir(), 'chaff-gateway-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const clock = new ManualClock(T0);
@@ -138,6 +139,7 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
         },
         mailboxes,
         registry,
+        ...(trace ? { trace } : {}),
       },
       { clientRate: 1, rateHeadroom: 2, fetchBatch: BATCH, inputQueue: 1000, delayQueue: 1000 },
     );
@@ -301,6 +303,30 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
     assert.equal(net.mailboxes.stats().messages, 0, 'nothing deposited');
     fromMix(net, exitPacket(net, bob.mailboxId, 0x42)); // the same kind of packet from a relay is delivered
     await until(() => net.mailboxes.stats().messages === 1, 'deposited from the mixnet');
+    await stream.close();
+  });
+
+  it('in trace mode, records each accepted entry packet, each fetch and each deposit by mailbox id', async () => {
+    const events: TraceEvent[] = [];
+    const net = await setup({}, (e) => events.push(e));
+    const alice = await net.client();
+    await register(net, alice);
+    const stream = await sendStream(net, alice);
+    stream.send(entryPacket(net, 0x71, 0));
+    await until(() => events.some((e) => e.ev === 'send'), 'the send event');
+    fromMix(net, exitPacket(net, alice.mailboxId, 0xa1));
+    await until(() => events.some((e) => e.ev === 'deposit'), 'the deposit event');
+    await fetch(net, alice);
+    const user = toHex(alice.mailboxId);
+    assert.deepEqual(
+      events.map((e) => ({ ...e, t: 0 })),
+      [
+        { t: 0, ev: 'send', user },
+        { t: 0, ev: 'deposit', user, kind: 'message' },
+        { t: 0, ev: 'fetch', user },
+      ],
+    );
+    assert.ok(events.every((e) => e.t === T0), 'times from the gateway clock');
     await stream.close();
   });
 
