@@ -31,9 +31,9 @@ import { epochAt, epochStart } from '../protocol/pki/epoch.js';
 import { nodeIdOf } from '../protocol/pki/node-id.js';
 import { Topology } from '../protocol/pki/routes.js';
 import { geometryFromUserForwardPayloadLength } from '../protocol/sphinx/geometry.js';
-import type { TimerHandle } from '../protocol/traffic/clock.js';
 import { TraceWriter } from '../runtime/trace-writer.js';
 import type { TraceEvent } from '../protocol/trace/events.js';
+import { DescriptorUploader } from './pki/descriptor-uploader.js';
 
 export interface RunningNode {
   readonly role: NodeConfig['node']['role'];
@@ -171,65 +171,34 @@ async function startRelay(config: NodeConfig, ctx: RelayContext): Promise<() => 
   watcher.start();
   cleanup.push(() => watcher.stop());
 
-  // Descriptor for the next epoch, uploaded early in every epoch (before the authorities share at 50 %).
+  // Descriptor for the next epoch, uploaded early in every epoch and retried (node/pki/descriptor-uploader.ts).
   let version = 0;
-  let uploadTimer: TimerHandle | null = null;
-  const signedDescriptor = () => {
-    const now = clock.now();
-    keyring.rotate(now);
-    const next = epochAt(now, params) + 1;
-    const descriptor = {
-      identityKey: identity.publicKey,
-      name: config.node.name,
-      role: config.node.role as 'mix' | 'gateway',
-      addresses: config.node.announce.some((a) => /\/tcp\/0$/.test(a)) ? host.getMultiaddrs().map((m) => m.toString().replace(/\/p2p\/.*$/, '')) : config.node.announce,
-      epoch: next,
-      sphinxKeys: keyring.publicKeys(next, 2),
-      version: ++version,
-    };
-    return signDescriptor(descriptor, signing);
-  };
-  // An upload some authorities did not take (unreachable, overloaded) is
-  // retried with backoff until 40 % of the epoch, before the authorities
-  // share descriptors at 50 %: a node missing from every authority would
-  // drop out of the next document (a document without gateways stops every
-  // client for an epoch).
-  let retryTimer: TimerHandle | null = null;
-  let uploadsStopped = false;
-  const uploadWithRetry = async (backoffMs = 500): Promise<void> => {
-    if (uploadsStopped) return;
-    const result = await pki.uploadDescriptor(signedDescriptor()).catch((err) => {
-      log.warn('descriptor upload failed', { error: (err as Error).message });
-      return null;
-    });
-    if (result) log.info('descriptor uploaded', { epoch: epochAt(clock.now(), params) + 1, accepted: result.accepted, refused: result.refused.length, failed: result.failed.length });
-    if ((result && result.failed.length === 0) || uploadsStopped) return;
-    const now = clock.now();
-    const deadline = epochStart(epochAt(now, params), params) + params.epochDurationMs * 0.4;
-    if (now + backoffMs > deadline) {
-      if (!result || result.accepted === 0) log.warn('descriptor not accepted by any authority this epoch; this node will be missing from the next document');
-      return;
-    }
-    retryTimer = clock.at(now + backoffMs, () => void uploadWithRetry(Math.min(backoffMs * 2, params.epochDurationMs / 20)));
-  };
-  const scheduleUpload = (): void => {
-    const now = clock.now();
-    const epoch = epochAt(now, params);
-    const at = epochStart(epoch + 1, params) + params.epochDurationMs * 0.05;
-    uploadTimer = clock.at(at, () => {
-      retryTimer?.cancel();
-      void uploadWithRetry();
-      scheduleUpload();
-    });
-  };
-  keyring.rotate(clock.now());
-  await uploadWithRetry();
-  scheduleUpload();
-  cleanup.push(() => {
-    uploadsStopped = true;
-    retryTimer?.cancel();
-    uploadTimer?.cancel();
+  const uploader = new DescriptorUploader({
+    clock,
+    epochs: params,
+    descriptor: () => {
+      const now = clock.now();
+      keyring.rotate(now);
+      const next = epochAt(now, params) + 1;
+      return signDescriptor(
+        {
+          identityKey: identity.publicKey,
+          name: config.node.name,
+          role: config.node.role as 'mix' | 'gateway',
+          addresses: config.node.announce.some((a) => /\/tcp\/0$/.test(a)) ? host.getMultiaddrs().map((m) => m.toString().replace(/\/p2p\/.*$/, '')) : config.node.announce,
+          epoch: next,
+          sphinxKeys: keyring.publicKeys(next, 2),
+          version: ++version,
+        },
+        signing,
+      );
+    },
+    upload: (signed) => pki.uploadDescriptor(signed),
+    log: (level, msg, fields) => log[level](msg, fields),
   });
+  keyring.rotate(clock.now());
+  await uploader.start();
+  cleanup.push(() => uploader.stop());
 
   const checkReplay = (epoch: number, tag: Uint8Array) => replay.checkAndInsert(epoch, tag);
   const limits = { inputQueue: config.mix.inputQueue, delayQueue: config.mix.delayQueue };
