@@ -469,7 +469,7 @@ export class Messenger {
           const updated = { ...sameMailbox, keyChanged: true, pendingAddress: encodeAddress(session.peerAddress) };
           this.#contacts.set(owner, updated);
           batch.put(this.#c.contacts, owner, updated);
-          this.#o.log('warn', 'a contact\'s identity key changed; their messages are held until accepted', { contact: owner });
+          this.#o.log('warn', 'a contact\'s identity key changed; their messages are held until accepted'); // no name: logs are plain text (docs/client-storage.md)
           events.push({ type: 'contact', contact: this.contactInfo(updated) });
           events.push({ type: 'warning', text: `${owner}'s identity key changed. Compare safety numbers, then accept with \`chaff client contacts accept ${owner}\`.` });
         }
