@@ -109,18 +109,37 @@ function poolReport(r: PoolResults): RunReport {
   };
 }
 
-const CURVE_METRICS = [
+const CURVE_METRICS: readonly CurveMetric[] = [
   ['auc', 'ROC AUC', 'AUC of the pair scores against the true edges (0.5 = chance).'],
   ['averagePrecision', 'Average precision', 'Area under the precision–recall curve (chance = the share of pairs that are edges).'],
   ['precisionAtDegree', 'Precision at degree', 'Share of true contacts among each user’s d top-scored recipients, d = the true degree.'],
   ['linkageAuc', 'Linkage AUC', 'Per recipient: AUC of which senders write to them, averaged; 0.5 for anything that knows only who receives how much.'],
-] as const;
+];
 
-function curveSeries(curve: readonly CurvePoint[], metric: (typeof CURVE_METRICS)[number][0]): TimeSeries[] {
+/** A recovery metric of the curves: key, plot title, caption. */
+export type CurveMetric = readonly ['auc' | 'averagePrecision' | 'precisionAtDegree' | 'linkageAuc', string, string];
+
+function curveSeries(curve: readonly CurvePoint[], metric: CurveMetric[0]): TimeSeries[] {
   const names = curve.length ? Object.keys(curve[0].recovery) : [];
   return names
     .map((name) => ({ name, points: curve.flatMap((c) => (Number.isFinite(c.recovery[name]?.[metric]) ? [{ t: c.timeS, value: c.recovery[name][metric] }] : [])) }))
     .filter((s) => s.points.length > 0);
+}
+
+/** One plot per metric of its value over observation time, a line per attack (metrics without data are left out). */
+export function recoveryCurvePlots(curve: readonly CurvePoint[], metrics: readonly CurveMetric[], captionNote: string): PlannedPlot[] {
+  const plots: PlannedPlot[] = [];
+  for (const [metric, title, caption] of metrics) {
+    const series = curveSeries(curve, metric);
+    if (series.length === 0) continue;
+    plots.push({
+      title,
+      svgFile: `recovery-${metric}.svg`,
+      caption: `${caption} ${captionNote}`,
+      spec: metricOverTimePlot({ title, x: { title: 'observation time', unit: 's' }, y: { title, domain: [0, 1] }, series, seriesTitle: 'attack' }),
+    });
+  }
+  return plots;
 }
 
 function continuousReport(r: ContinuousResults): RunReport {
@@ -131,17 +150,7 @@ function continuousReport(r: ContinuousResults): RunReport {
   });
   const curveRow = (seed: number | string, c: CurvePoint): CsvValue[][] => Object.entries(c.recovery).map(([name, x]) => [seed, c.timeS, name, x.auc, x.averagePrecision, x.precisionAtDegree, x.linkageAuc]);
   const curveRows = [...r.runs.flatMap((run) => run.curve.flatMap((c) => curveRow(run.seed, c))), ...r.curves.recovery.flatMap((c) => curveRow('mean', c))];
-  const plots: PlannedPlot[] = [];
-  for (const [metric, title, caption] of CURVE_METRICS) {
-    const series = curveSeries(r.curves.recovery, metric);
-    if (series.length === 0) continue;
-    plots.push({
-      title,
-      svgFile: `recovery-${metric}.svg`,
-      caption: `${caption} Mean of ${r.seeds} seeds; popularity is a reference that links nobody.`,
-      spec: metricOverTimePlot({ title, x: { title: 'observation time', unit: 's' }, y: { title, domain: [0, 1] }, series, seriesTitle: 'attack' }),
-    });
-  }
+  const plots = recoveryCurvePlots(r.curves.recovery, CURVE_METRICS, `Mean of ${r.seeds} seeds; popularity is a reference that links nobody.`);
   const m = r.metrics;
   const recoveryRows = Object.entries(m.recovery).map(([name, x]) => [name, x.auc, x.averagePrecision, x.precisionAtDegree, x.linkageAuc]);
   const net = r.parameters.network;

@@ -15,16 +15,15 @@
 import type { CsvValue } from '../report/csv.js';
 import type { ReportTable } from '../report/html.js';
 import { writeResultsFolder } from '../report/results-folder.js';
-import { metricOverTimePlot, type TimeSeries } from '../report/plots.js';
-import type { CsvTable, PlannedPlot } from '../models/run-report.js';
+import { recoveryCurvePlots, type CsvTable, type CurveMetric, type PlannedPlot } from '../models/run-report.js';
 import type { TraceAttackResults } from './attack.js';
 
-const CURVE_METRICS = [
+const CURVE_METRICS: readonly CurveMetric[] = [
   ['auc', 'ROC AUC', 'AUC of the pair scores against the truth’s pairs (0.5 = chance).'],
   ['averagePrecision', 'Average precision', 'Area under the precision–recall curve (chance = the share of pairs in the truth).'],
   ['precisionAtDegree', 'Precision at degree', 'Share of true recipients among each sender’s d top-scored recipients, d = their true out-degree.'],
   ['linkageAuc', 'Linkage AUC', 'Per recipient: AUC of which senders write to them, averaged; 0.5 for anything that knows only who receives how much.'],
-] as const;
+];
 
 /** The first 16 hex digits of a mailbox id, for tables a person reads (the CSVs and results.json keep the whole id). */
 export function shortId(id: string): string {
@@ -35,13 +34,6 @@ function fmt(x: number, digits = 3): string {
   return Number.isFinite(x) ? String(Number(x.toPrecision(digits))) : '–';
 }
 
-function curveSeries(r: TraceAttackResults, metric: (typeof CURVE_METRICS)[number][0]): TimeSeries[] {
-  const curve = r.curves.recovery;
-  const names = curve.length ? Object.keys(curve[0].recovery) : [];
-  return names
-    .map((name) => ({ name, points: curve.flatMap((c) => (Number.isFinite(c.recovery[name]?.[metric]) ? [{ t: c.timeS, value: c.recovery[name][metric] }] : [])) }))
-    .filter((s) => s.points.length > 0);
-}
 
 export function traceCsvTables(r: TraceAttackResults): CsvTable[] {
   const userColumns = ['id', 'gateway', 'sends', 'packetsPerSecond', 'fetches', 'messageDeposits', 'surbReplyDeposits', 'messagesSent', 'messagesReceived'] as const;
@@ -54,18 +46,7 @@ export function traceCsvTables(r: TraceAttackResults): CsvTable[] {
 }
 
 export function tracePlots(r: TraceAttackResults): PlannedPlot[] {
-  const plots: PlannedPlot[] = [];
-  for (const [metric, title, caption] of CURVE_METRICS) {
-    const series = curveSeries(r, metric);
-    if (series.length === 0) continue;
-    plots.push({
-      title,
-      svgFile: `recovery-${metric}.svg`,
-      caption: `${caption} popularity is a reference that links nobody.`,
-      spec: metricOverTimePlot({ title, x: { title: 'observation time', unit: 's' }, y: { title, domain: [0, 1] }, series, seriesTitle: 'attack' }),
-    });
-  }
-  return plots;
+  return recoveryCurvePlots(r.curves.recovery, CURVE_METRICS, 'popularity is a reference that links nobody.');
 }
 
 function tables(r: TraceAttackResults): ReportTable[] {
