@@ -110,7 +110,6 @@ class ClientDaemon {
   /** Build errors already logged this epoch (one line per kind of error, not per packet). */
   #logged = { epoch: -1, messages: new Set<string>() };
   #stopped = false;
-  readonly #sendFailures = { route: 0, build: 0, badAcks: 0 };
   readonly #sentHistory: Array<[number, number]> = [];
 
   private constructor(
@@ -340,7 +339,6 @@ class ClientDaemon {
         } catch (err) {
           // The recipient's gateway is not in this epoch's document: count an
           // attempt so the message fails after maxAttempts instead of spinning.
-          this.#sendFailures.route++;
           this.#logOnce('no route to a contact\'s gateway in this epoch', { error: (err as Error).message });
           this.arq.sent(key, randomBytes(16), new Uint8Array(0), 10_000);
           return;
@@ -357,7 +355,6 @@ class ClientDaemon {
         this.messenger.fragmentSent(key, attempt);
       }
     } catch (err) {
-      this.#sendFailures.build++;
       this.#logOnce('could not build a packet', { kind: packet.kind, error: (err as Error).message });
       if (packet.kind === 'real') this.arq.unsent(packet.item.key);
     }
@@ -385,7 +382,7 @@ class ClientDaemon {
         decryptSURBPayload(this.geometry, entry.body, found.surbKeys);
       } catch {
         // Not made with our SURB keys: forged or corrupted. The real ACK may still come.
-        this.#sendFailures.badAcks++;
+        this.#logOnce('an ACK that does not open with its SURB keys was ignored', {});
         return;
       }
       this.arq.confirm(found.key, surbId);
@@ -412,7 +409,7 @@ class ClientDaemon {
     const link = this.link.stats();
     const arq = this.arq.stats();
     const counts = this.#sent;
-    const topology = this.topology();
+    const topology = this.currentTopology();
     const now = Date.now();
     const window = this.#sentHistory.filter(([t]) => t >= now - 60_000);
     const span = Math.min(60_000, now - this.#started);

@@ -346,21 +346,25 @@ export class Messenger {
 
   /** The fragment left in a packet. */
   fragmentSent(key: string, attempt: number): void {
-    const entry = this.#outbox.get(key);
-    const row = entry && this.#rows.get(entry.messageId);
     this.#stats.sent.fragments++;
-    if (entry) {
-      entry.attempts = attempt;
-      void this.#c.outbox.put(key, entry).catch(() => undefined);
+    const entry = this.#outbox.get(key);
+    if (!entry) return;
+    // The attempt count and the message's state go to the store in one write.
+    entry.attempts = attempt;
+    const batch = this.#o.store.batch().put(this.#c.outbox, key, entry);
+    const row = this.#rows.get(entry.messageId);
+    let changed = false;
+    if (row && entry.kind === 'data') {
+      if (attempt > 1) row.record.retransmissions++;
+      if (!row.sent.includes(entry.index)) row.sent.push(entry.index);
+      if (row.record.state === 'queued' && row.sent.length === row.record.fragments) {
+        row.record.state = 'sent';
+        changed = true;
+      }
+      batch.put(this.#c.messages, row.record.id, row);
     }
-    if (!entry || !row || entry.kind !== 'data') return;
-    if (attempt > 1) row.record.retransmissions++;
-    if (!row.sent.includes(entry.index)) row.sent.push(entry.index);
-    if (row.record.state === 'queued' && row.sent.length === row.record.fragments) {
-      row.record.state = 'sent';
-      this.#o.emit({ type: 'state', message: row.record });
-    }
-    void this.#c.messages.put(row.record.id, row).catch((err) => this.#o.log('warn', 'could not save a message state', { error: (err as Error).message }));
+    void batch.write().catch((err) => this.#o.log('warn', 'could not save a message state', { error: (err as Error).message }));
+    if (changed) this.#o.emit({ type: 'state', message: row!.record });
   }
 
   /** The fragment's SURB-ACK came back: it is stored at the recipient's gateway. */
