@@ -9,6 +9,9 @@
 // later opens must pass the same names in the same order (appending new
 // ones is allowed), so a tag never changes meaning.
 //
+// Writes (puts, deletes, batches) commit in the order they were issued, so
+// the newest state of a record is the one on disk (see StoreCore.write).
+//
 // A record that fails authentication or decoding is never returned as data:
 // get() throws CorruptRecordError, list() skips it; both count it in stats(),
 // so one damaged record never stops the daemon.
@@ -69,6 +72,8 @@ export interface WriteOptions {
 }
 
 export interface SealedStoreStats {
+  /** Bytes of keys and sealed values written since open (puts and batches; deletes count their keys). */
+  bytesWritten: number;
   /** Distinct records found corrupt since open (and not since overwritten or deleted). */
   corruptRecords: number;
   corruptByCollection: Record<string, number>;
@@ -83,6 +88,15 @@ class StoreCore {
   readonly corrupt = new Map<string, string>();
   private readonly pending = new Set<Promise<unknown>>();
   closing: Promise<void> | undefined;
+  /** Bytes handed to LevelDB by puts and batches (keys and sealed values) since open. */
+  bytesWritten = 0;
+  /**
+   * The last write issued. Writes go to LevelDB one after another, in the
+   * order they were issued: classic-level runs each write on libuv's thread
+   * pool, so two writes in flight at once can commit in either order, and
+   * an older record (a ratchet state) could land after a newer one.
+   */
+  #lastWrite: Promise<unknown> = Promise.resolve();
   readonly #keys: StoreKeys;
 
   constructor(
@@ -104,6 +118,16 @@ class StoreCore {
     } finally {
       this.pending.delete(p);
     }
+  }
+
+  /** Runs a write after every write issued before it has committed (see #lastWrite). */
+  write(bytes: number, fn: () => Promise<void>): Promise<void> {
+    return this.run(() => {
+      const next = this.#lastWrite.then(fn, fn);
+      this.#lastWrite = next.catch(() => undefined);
+      this.bytesWritten += bytes;
+      return next;
+    });
   }
 
   async settle(): Promise<void> {
@@ -207,7 +231,7 @@ export class SealedStore {
   stats(): SealedStoreStats {
     const corruptByCollection: Record<string, number> = {};
     for (const c of this.core.corrupt.values()) corruptByCollection[c] = (corruptByCollection[c] ?? 0) + 1;
-    return { corruptRecords: this.core.corrupt.size, corruptByCollection };
+    return { bytesWritten: this.core.bytesWritten, corruptRecords: this.core.corrupt.size, corruptByCollection };
   }
 
   /**
@@ -261,9 +285,15 @@ export class SealedCollection<T> {
 
   /** Stores `value` under `id`, replacing any previous record. */
   put(id: string, value: T, opts: WriteOptions = {}): Promise<void> {
-    return this.core.run(async () => {
-      const key = this.key(id);
-      const sealed = this.seal(key, id, value);
+    let key: Uint8Array;
+    let sealed: Uint8Array;
+    try {
+      key = this.key(id);
+      sealed = this.seal(key, id, value);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.core.write(key.length + sealed.length, async () => {
       await this.core.db.put(key, sealed, { sync: opts.sync ?? false });
       this.core.clearCorrupt(key);
     });
@@ -271,8 +301,8 @@ export class SealedCollection<T> {
 
   /** Deletes the record (no error if absent). */
   del(id: string, opts: WriteOptions = {}): Promise<void> {
-    return this.core.run(async () => {
-      const key = this.key(id);
+    const key = this.key(id);
+    return this.core.write(key.length, async () => {
       await this.core.db.del(key, { sync: opts.sync ?? false });
       this.core.clearCorrupt(key);
     });
@@ -382,8 +412,10 @@ export class SealedBatch {
   write(opts: WriteOptions = {}): Promise<void> {
     if (this.written) return Promise.reject(new SealedStoreError('this batch was already written', this.core.folder));
     this.written = true;
-    return this.core.run(async () => {
-      if (this.ops.length === 0) return;
+    if (this.ops.length === 0) return this.core.run(async () => undefined);
+    let bytes = 0;
+    for (const op of this.ops) bytes += op.key.length + (op.type === 'put' ? op.value.length : 0);
+    return this.core.write(bytes, async () => {
       await this.core.db.batch(this.ops, { sync: opts.sync ?? false });
       for (const op of this.ops) this.core.clearCorrupt(op.key);
     });
