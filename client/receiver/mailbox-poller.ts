@@ -4,6 +4,17 @@
 // of the messages the previous ones delivered *and* the client has durably
 // processed: a message is deleted at the gateway only after that, so a
 // client crash between fetch and processing loses nothing.
+//
+// Fetching and processing are decoupled (docs/client.md §Receiving): every
+// tick of the schedule sends its fetch, whatever the state of the one before
+// it or of the processing, so neither a slow gateway reply nor a slow
+// mailbox entry (a large reassembly, a slow disk) makes the link skip a
+// fetch or burst afterwards: a pause would show an observer when mail
+// arrived. Fetched entries go to a bounded backlog that one worker processes
+// in order. Entries beyond the backlog, and entries already queued or
+// processed but not yet acknowledged (the gateway hands an entry out again
+// until it is acknowledged), are not queued: unacknowledged, the gateway
+// keeps them and hands them out again later. Nothing is lost.
 
 import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
 import { MAX_ACKS, type FetchEntry } from '../../protocol/wire/fetch.js';
@@ -15,29 +26,54 @@ export interface MailboxPollerOptions {
   /** Processes one entry durably; the entry is acknowledged once this resolves. Rejects → not acknowledged (fetched again). */
   handle: (entry: FetchEntry) => Promise<void>;
   onError?: (err: Error) => void;
+  /** Entries fetched but not yet processed, at most (default 1024). */
+  maxBacklog?: number;
+  /** Fetches awaiting their reply at once, at most (default 32; a reply times out long before). */
+  maxFetchesInFlight?: number;
 }
 
 export interface PollerStats {
   fetches: number;
   failures: number;
   entries: number;
-  /** Ticks skipped because the previous fetch was still running. */
+  /** Ticks that sent no fetch because maxFetchesInFlight replies were still outstanding (a dead link). */
   overlaps: number;
+  /** Entries not queued because the backlog was full (the gateway keeps them). */
+  deferred: number;
+  /** Entries handed out again while queued, processed or acknowledged already. */
+  duplicates: number;
+  backlog: number;
   pendingAcks: number;
 }
 
+const DEFAULT_MAX_BACKLOG = 1024;
+const DEFAULT_MAX_FETCHES_IN_FLIGHT = 32;
+/** Acknowledged ids remembered, to drop a late reply's copy of an entry (a reply sent before the ack arrived). */
+const RECENT_ACKS = 4096;
+
 export class MailboxPoller {
   readonly #o: MailboxPollerOptions;
-  #acks: bigint[] = [];
+  readonly #maxBacklog: number;
+  readonly #maxInFlight: number;
+  /** Processed ids waiting to be acknowledged, oldest first. */
+  readonly #acks = new Set<bigint>();
+  /** Ids acknowledged by a fetch that succeeded (FIFO of RECENT_ACKS). */
+  readonly #acked = new Set<bigint>();
+  readonly #backlog: FetchEntry[] = [];
+  /** Ids in the backlog or being processed. */
+  readonly #queued = new Set<bigint>();
+  readonly #inFlight = new Set<Promise<void>>();
+  #worker: Promise<void> | null = null;
   #timer: TimerHandle | null = null;
-  #busy: Promise<void> | null = null;
   #running = false;
   #nextMs = 0;
-  readonly #stats = { fetches: 0, failures: 0, entries: 0, overlaps: 0 };
+  readonly #stats = { fetches: 0, failures: 0, entries: 0, overlaps: 0, deferred: 0, duplicates: 0 };
 
   constructor(options: MailboxPollerOptions) {
     if (!(options.intervalMs > 0)) throw new RangeError('intervalMs must be > 0');
     this.#o = options;
+    this.#maxBacklog = options.maxBacklog ?? DEFAULT_MAX_BACKLOG;
+    this.#maxInFlight = options.maxFetchesInFlight ?? DEFAULT_MAX_FETCHES_IN_FLIGHT;
   }
 
   start(): void {
@@ -47,41 +83,54 @@ export class MailboxPoller {
     this.#schedule();
   }
 
+  /** Stops the schedule, waits for the fetches in flight and the entry being processed; the rest of the backlog is dropped unacknowledged. */
   async stop(): Promise<void> {
     this.#running = false;
     this.#timer?.cancel();
     this.#timer = null;
-    await this.#busy;
+    await Promise.allSettled([...this.#inFlight]);
+    for (const e of this.#backlog.splice(0)) if (e.id !== null) this.#queued.delete(e.id);
+    await this.#worker;
   }
 
   stats(): PollerStats {
-    return { ...this.#stats, pendingAcks: this.#acks.length };
+    return { ...this.#stats, backlog: this.#backlog.length, pendingAcks: this.#acks.size };
   }
 
-  /** One fetch now (tests; and at stop, to hand the gateway the last acks). */
+  /** One fetch now; resolves when its entries are processed (tests; and at stop, to hand the gateway the last acks). */
   async pollOnce(): Promise<void> {
-    if (this.#busy) {
-      this.#stats.overlaps++;
-      return this.#busy;
-    }
-    this.#busy = this.#poll().finally(() => (this.#busy = null));
-    return this.#busy;
+    const fetched = this.#fetch();
+    if (!fetched) return;
+    await fetched;
+    await this.#worker;
   }
 
   #schedule(): void {
     if (!this.#running) return;
     this.#nextMs += this.#o.intervalMs;
-    // Fixed period from the start, not from when the last fetch ended; after a
-    // stall, resume from now instead of bursting.
+    // Fixed period from the start, not from when the last fetch ended; only
+    // after the event loop itself stalled (a suspended laptop) resume from
+    // now instead of bursting the missed ticks.
     if (this.#nextMs < this.#o.clock.now() - this.#o.intervalMs) this.#nextMs = this.#o.clock.now();
     this.#timer = this.#o.clock.at(this.#nextMs, () => {
       this.#schedule();
-      void this.pollOnce();
+      void this.#fetch();
     });
   }
 
-  async #poll(): Promise<void> {
-    const acks = this.#acks.slice(0, MAX_ACKS);
+  /** Sends one fetch (never waits for processing); null when too many are outstanding. */
+  #fetch(): Promise<void> | null {
+    if (this.#inFlight.size >= this.#maxInFlight) {
+      this.#stats.overlaps++;
+      return null;
+    }
+    const p = this.#fetchAndQueue().finally(() => this.#inFlight.delete(p));
+    this.#inFlight.add(p);
+    return p;
+  }
+
+  async #fetchAndQueue(): Promise<void> {
+    const acks = [...this.#acks].slice(0, MAX_ACKS);
     let entries: FetchEntry[];
     this.#stats.fetches++;
     try {
@@ -92,14 +141,48 @@ export class MailboxPoller {
       return;
     }
     // The gateway deleted what it was told.
-    this.#acks.splice(0, acks.length);
+    for (const id of acks) {
+      this.#acks.delete(id);
+      this.#acked.add(id);
+    }
+    for (const id of this.#acked) {
+      if (this.#acked.size <= RECENT_ACKS) break;
+      this.#acked.delete(id);
+    }
     for (const entry of entries) {
       this.#stats.entries++;
+      const id = entry.id;
+      if (id !== null && (this.#queued.has(id) || this.#acks.has(id) || this.#acked.has(id))) {
+        this.#stats.duplicates++;
+        continue;
+      }
+      if (this.#backlog.length >= this.#maxBacklog) {
+        this.#stats.deferred++;
+        continue;
+      }
+      if (id !== null) this.#queued.add(id);
+      this.#backlog.push(entry);
+    }
+    this.#kick();
+  }
+
+  #kick(): void {
+    this.#worker ??= this.#work().finally(() => {
+      this.#worker = null;
+      if (this.#backlog.length > 0) this.#kick();
+    });
+  }
+
+  /** Processes the backlog one entry at a time, in order. */
+  async #work(): Promise<void> {
+    for (let entry = this.#backlog.shift(); entry; entry = this.#backlog.shift()) {
       try {
         await this.#o.handle(entry);
-        if (entry.id !== null && !this.#acks.includes(entry.id)) this.#acks.push(entry.id);
+        if (entry.id !== null) this.#acks.add(entry.id);
       } catch (err) {
         this.#o.onError?.(err as Error);
+      } finally {
+        if (entry.id !== null) this.#queued.delete(entry.id);
       }
     }
   }

@@ -3,7 +3,7 @@ import { MailboxPoller } from '../../../client/receiver/mailbox-poller.js';
 import type { FetchEntry } from '../../../protocol/wire/fetch.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 
-const entry = (id: number): FetchEntry => ({ kind: 'message', id: BigInt(id), surbId: null, body: new Uint8Array([id]) });
+const entry = (id: number): FetchEntry => ({ kind: 'message', id: BigInt(id), surbId: null, via: 'delivery', body: new Uint8Array([id]) });
 const flush = () => new Promise((r) => setImmediate(r));
 
 describe('client/receiver/mailbox-poller', () => {
