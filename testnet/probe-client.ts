@@ -12,7 +12,6 @@
 import type { Ed25519PrivateKey, Stream } from '@libp2p/interface';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { multiaddr } from '@multiformats/multiaddr';
-import { toHex } from '../protocol/bytes.js';
 import type { NodeEntry } from '../protocol/pki/document.js';
 import type { Topology } from '../protocol/pki/routes.js';
 import { delay, geometryFromUserForwardPayloadLength, newPacket, recipient, type Geometry, type PathHop } from '../protocol/sphinx/index.js';
@@ -20,10 +19,11 @@ import { sampleHopDelaysMs } from '../protocol/traffic/exponential.js';
 import { cryptoUniform } from '../protocol/traffic/uniform.js';
 import { encodeClientPayload } from '../protocol/wire/client-payload.js';
 import { decodeFetchReply, encodeFetchRequest, fetchEntryBodyLength, mailboxIdOf } from '../protocol/wire/fetch.js';
-import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL } from '../protocol/wire/client-protocols.js';
+import { CLIENT_FETCH_PROTOCOL, CLIENT_SEND_PROTOCOL } from '../protocol/wire/client-protocols.js';
 import { createHost, type Host } from '../runtime/net/host.js';
 import { callRpc } from '../runtime/net/rpc.js';
 import { TopologyRouter } from '../node/net/topology-router.js';
+import { GatewayLink } from '../client/net/gateway-link.js';
 import { pkiSigningKey } from '../runtime/pki/signing-key.js';
 
 const MAGIC = 0x43484146; // "CHAF"
@@ -69,9 +69,9 @@ export class ProbeClient {
     return new ProbeClient(await createHost({ privateKey: key, listen: [] }), key);
   }
 
-  async register(gateway: NodeEntry, topology: Topology): Promise<void> {
-    const reply = await callRpc(this.host, routerOf(topology).peerOf(gateway), gateway.addresses, CLIENT_REGISTER_PROTOCOL, new Uint8Array(0), { maxResponseBytes: 64 });
-    if (toHex(reply) !== toHex(this.mailboxId)) throw new Error('gateway returned another mailbox id');
+  /** Registers at `gateway` as the chat client does (GatewayLink pays the registration proof of work the gateway asks for). */
+  async register(gateway: NodeEntry, _topology: Topology): Promise<void> {
+    await GatewayLink.over(this.host, this.#key, gateway).register();
   }
 
   /**

@@ -13,8 +13,9 @@ import { ctEqual } from '../../protocol/bytes.js';
 import type { NodeEntry } from '../../protocol/pki/document.js';
 import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL } from '../../protocol/wire/client-protocols.js';
 import { decodeFetchReply, encodeFetchRequest, mailboxIdOf, type FetchEntry } from '../../protocol/wire/fetch.js';
+import { encodeRegisterRequest, parseProofRequired, searchRegistrationProof, type RegisterRequest } from '../../protocol/wire/register.js';
 import { createHost, type Host } from '../../runtime/net/host.js';
-import { callRpc } from '../../runtime/net/rpc.js';
+import { callRpc, RpcError } from '../../runtime/net/rpc.js';
 import { pkiSigningKey } from '../../runtime/pki/signing-key.js';
 
 export interface GatewayLinkStats {
@@ -37,6 +38,24 @@ export class GatewayLinkError extends Error {
 
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
+/** Nonces tried between two yields to the event loop while solving a registration proof (~0.1 s). */
+const PROOF_SLICE = 1 << 16;
+/** Default: the most proof-of-work bits a client works for (2^24 hashes, about half a minute here). */
+const DEFAULT_MAX_PROOF_BITS = 24;
+
+export interface RegisterOptions {
+  /**
+   * The client's private delivery id (32 random bytes): a second recipient
+   * id of its mailbox, for its established contacts and its own SURBs
+   * (docs/gateway.md §Contact requests and the delivery id). Once given,
+   * the link sends it again on every re-registration; a new one rotates it.
+   */
+  deliveryId?: Uint8Array;
+  /** A single-use invite token (a gateway whose registration policy is "invite"). */
+  inviteToken?: Uint8Array;
+  /** The most proof-of-work bits to spend on a gateway that asks for a proof (default 24). */
+  maxProofBits?: number;
+}
 
 export class GatewayLink {
   readonly host: Host;
@@ -50,6 +69,10 @@ export class GatewayLink {
   #backoffMs = BACKOFF_MIN_MS;
   #lastCounter = 0n;
   #stopped = false;
+  /** What every (re-)registration carries: the delivery id once set, and a proof once solved. */
+  #deliveryId: Uint8Array | undefined;
+  #proofNonce: bigint | undefined;
+  #maxProofBits = DEFAULT_MAX_PROOF_BITS;
   readonly #stats: GatewayLinkStats = { packetsSent: 0, bytesSent: 0, bytesReceived: 0, sendFailures: 0, fetches: 0, fetchFailures: 0, reconnects: 0 };
 
   private constructor(host: Host, key: Ed25519PrivateKey, gateway: NodeEntry) {
@@ -90,10 +113,52 @@ export class GatewayLink {
     this.#peer = peerOf(entry);
   }
 
-  /** Registers this client's mailbox (idempotent at the gateway). */
-  async register(): Promise<void> {
-    const reply = await callRpc(this.host, this.#peer, this.#gateway.addresses, CLIENT_REGISTER_PROTOCOL, new Uint8Array(0), { maxResponseBytes: 64, timeoutMs: 10_000 });
+  /** The delivery id the link registers, or undefined. */
+  get deliveryId(): Uint8Array | undefined {
+    return this.#deliveryId === undefined ? undefined : Uint8Array.from(this.#deliveryId);
+  }
+
+  /**
+   * Registers this client's mailbox (idempotent at the gateway), with the
+   * options given now or, for those left out, those of earlier calls. A
+   * gateway that asks for a proof of work gets one (solved here, in slices
+   * that yield to the event loop, up to `maxProofBits`). Throws RpcError
+   * (code 'refused', with the gateway's reason) when refused.
+   */
+  async register(options: RegisterOptions = {}): Promise<void> {
+    if (options.deliveryId !== undefined) this.#deliveryId = Uint8Array.from(options.deliveryId);
+    if (options.maxProofBits !== undefined) this.#maxProofBits = options.maxProofBits;
+    const request = (): RegisterRequest => ({
+      ...(this.#deliveryId !== undefined ? { deliveryId: this.#deliveryId } : {}),
+      ...(options.inviteToken !== undefined ? { inviteToken: options.inviteToken } : {}),
+      ...(this.#proofNonce !== undefined ? { proofNonce: this.#proofNonce } : {}),
+    });
+    try {
+      await this.#registerOnce(request());
+    } catch (err) {
+      const bits = err instanceof RpcError && err.code === 'refused' ? parseProofRequired(err.message) : null;
+      if (bits === null || this.#proofNonce !== undefined) throw err;
+      if (bits > this.#maxProofBits) throw new GatewayLinkError(`the gateway asks for a ${bits}-bit proof of work, more than the ${this.#maxProofBits} bits this client spends`);
+      this.#proofNonce = await this.#solveProof(bits);
+      await this.#registerOnce(request());
+    }
+  }
+
+  async #registerOnce(request: RegisterRequest): Promise<void> {
+    const body = encodeRegisterRequest(request);
+    const reply = await callRpc(this.host, this.#peer, this.#gateway.addresses, CLIENT_REGISTER_PROTOCOL, body, { maxResponseBytes: 64, timeoutMs: 10_000 });
     if (!ctEqual(reply, this.mailboxId)) throw new GatewayLinkError('the gateway answered with another mailbox id');
+  }
+
+  async #solveProof(bits: number): Promise<bigint> {
+    const gatewayKey = this.#gateway.identityKey;
+    const clientKey = this.#key.publicKey.raw;
+    for (let from = 0n; ; from += BigInt(PROOF_SLICE)) {
+      if (this.#stopped) throw new GatewayLinkError('stopped while solving the registration proof');
+      const nonce = searchRegistrationProof(gatewayKey, clientKey, bits, from, PROOF_SLICE);
+      if (nonce !== null) return nonce;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /**

@@ -4,13 +4,19 @@
 // `bodyLength` bytes, whatever the mailbox holds. A stored entry that does
 // not decode (node/gateway/mailbox-entry.ts) can never be served: it is
 // deleted and counted rather than left to take a slot in every reply.
+//
+// A client's mail sits in two lanes (node/gateway/mailbox-lanes.ts): its
+// main lane and its contact-request lane. While main-lane mail waits,
+// contact requests get at most a quarter of a reply (rounded down), so a stranger who keeps the request lane full slows the client's
+// established contacts by at most a quarter.
 
 import { randomBytes } from 'node:crypto';
 import { toHex, ctEqual } from '../../protocol/bytes.js';
 import { decodeFetchRequest, encodeFetchReply, FetchFormatError, mailboxIdOf, type FetchReplyMessage } from '../../protocol/wire/fetch.js';
-import type { MailboxStore } from '../store/mailbox-store.js';
+import type { MailboxStore, StoredMessage } from '../store/mailbox-store.js';
 import type { ClientRegistry } from './client-registry.js';
 import { decodeMailboxEntry } from './mailbox-entry.js';
+import { requestLaneOf } from './mailbox-lanes.js';
 
 export const FETCH_DROP_REASONS = [
   /** Not a well-formed, correctly signed request. */
@@ -56,6 +62,8 @@ export interface FetchHandlerDeps {
   /** Body length of every entry: fetchEntryBodyLength(geometry). */
   readonly bodyLength: number;
   readonly random?: (n: number) => Uint8Array;
+  /** Called with the mailbox id of every client whose fetch is accepted (activity, for idle expiry). */
+  onActive?(mailboxId: Uint8Array): void;
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -108,22 +116,24 @@ export class FetchHandler {
     if (last !== undefined && decoded.counter <= last) throw this.#refuse('old-counter', `counter ${decoded.counter} is not above ${last}`);
     // Taken before any await, so two concurrent copies of one request cannot both pass.
     this.#lastCounter.set(client, decoded.counter);
+    this.#deps.onActive?.(mailboxId);
 
     const { mailboxes, fetchBatch, bodyLength } = this.#deps;
     let served: FetchReplyMessage[];
     try {
       // Ids beyond 2^53 were never issued by the store: nothing to delete.
+      const lanes = [mailboxId, requestLaneOf(mailboxId)];
       const acks = decoded.acks.filter((id) => id <= MAX_SAFE).map(Number);
-      if (acks.length > 0) this.#acked += (await mailboxes.ack(mailboxId, acks)).acked;
-      const stored = await mailboxes.fetch(mailboxId, fetchBatch);
+      if (acks.length > 0) this.#acked += (await mailboxes.ack(lanes, acks)).acked;
+      const stored = shareReply(await mailboxes.fetch(lanes[0], fetchBatch), await mailboxes.fetch(lanes[1], fetchBatch), fetchBatch);
       served = [];
       const corrupt: number[] = [];
       for (const m of stored) {
         const entry = decodeMailboxEntry(m.message);
         if (entry === null || entry.body.length > bodyLength) corrupt.push(m.id);
-        else served.push({ id: BigInt(m.id), kind: entry.kind, surbId: entry.surbId, body: entry.body });
+        else served.push({ id: BigInt(m.id), kind: entry.kind, surbId: entry.surbId, via: entry.via, body: entry.body });
       }
-      if (corrupt.length > 0) this.#corruptDeleted += (await mailboxes.ack(mailboxId, corrupt)).acked;
+      if (corrupt.length > 0) this.#corruptDeleted += (await mailboxes.ack(lanes, corrupt)).acked;
     } catch {
       // The detail (folder, LevelDB message) stays here: the client gets a generic reason.
       throw this.#refuse('store-error', 'the gateway could not read the mailbox');
@@ -142,4 +152,22 @@ export class FetchHandler {
     this.#drops[reason]++;
     return new FetchRefusedError(reason, message);
   }
+
+  /** Forgets a client whose registration expired. */
+  forget(mailboxId: Uint8Array): void {
+    this.#lastCounter.delete(toHex(mailboxId));
+  }
+}
+
+/**
+ * The entries of one reply from the main lane and the request lane (each
+ * oldest first): contact requests take a quarter of the reply (rounded
+ * down) while main-lane mail waits, and any room the main lane leaves. In
+ * arrival order.
+ */
+export function shareReply(main: readonly StoredMessage[], requests: readonly StoredMessage[], batch: number): StoredMessage[] {
+  const requestShare = Math.floor(batch / 4);
+  const fromRequests = Math.min(requests.length, Math.max(requestShare, batch - main.length));
+  const fromMain = Math.min(main.length, batch - fromRequests);
+  return [...main.slice(0, fromMain), ...requests.slice(0, fromRequests)].sort((a, b) => a.id - b.id);
 }

@@ -4,14 +4,17 @@
 // last hop it is are stored in those mailboxes, and the SURB-ACKs they carry
 // are sent back into the mixnet once stored. docs/gateway.md.
 //
-//   /chaff/client/register/1  RPC, empty body → the client's mailbox id (32 bytes)
+//   /chaff/client/register/1  RPC, protocol/wire/register.ts request → the client's mailbox id (32 bytes)
 //   /chaff/client/send/1      fixed-size Sphinx frames, client → gateway
 //   /chaff/client/fetch/1     RPC, protocol/wire/fetch.ts request → reply
 //
 // Packets from relays arrive on the node's own PacketLink (/chaff/packet/1):
 // the daemon hands them to acceptPacket(). One MixProcessor serves both the
 // entry and the exit traffic. Every packet or request that is not taken is
-// counted by reason (stats()).
+// counted by reason (stats()). Who may register, and every per-client state
+// the gateway keeps, is bounded (node/gateway/client-admission.ts,
+// docs/gateway.md §Bounds); idle registrations, their mailboxes and idle
+// token buckets are evicted by a maintenance pass on the injected clock.
 
 import type { Libp2p, Logger, Stream, Connection, PeerId } from '@libp2p/interface';
 import { toHex } from '../../protocol/bytes.js';
@@ -21,9 +24,13 @@ import { hasClientPayloadRoom } from '../../protocol/wire/client-payload.js';
 import { FETCH_REQUEST_LENGTH, fetchEntryBodyLength, mailboxIdOf } from '../../protocol/wire/fetch.js';
 import { MixProcessor, type EpochKey, type MixDropReason } from '../mix/mix-processor.js';
 import { RpcRefusal, serveRpc, type RpcServerStats } from '../../runtime/net/rpc.js';
-import type { MailboxCounters, MailboxStats, MailboxStore } from '../store/mailbox-store.js';
+import type { MailboxCounters, MailboxQuota, MailboxStats, MailboxStore } from '../store/mailbox-store.js';
+import { checkRegistrationProof, decodeRegisterRequest, proofRequiredMessage, REGISTER_REQUEST_LENGTH, RegisterFormatError, type RegisterRequest } from '../../protocol/wire/register.js';
 import { clientKeyOf } from './client-identity.js';
-import type { ClientRegistry } from './client-registry.js';
+import { ClientAdmission, DEFAULT_REGISTRATION_POLICY, sourceOf, type RegistrationPolicy } from './client-admission.js';
+import { DeliveryIdTakenError, type ClientRegistry } from './client-registry.js';
+import type { InviteClaim, InviteStore } from './invite-store.js';
+import { requestLaneOf } from './mailbox-lanes.js';
 import { FetchHandler, FetchRefusedError, type FetchStats } from './fetch-handler.js';
 import { readFrames } from '../../runtime/net/frame-reader.js';
 import { MailboxDelivery, type DeliveryStats } from './mailbox-delivery.js';
@@ -33,8 +40,10 @@ import type { TraceEvent } from '../../protocol/trace/events.js';
 
 export { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL };
 
-/** Largest register request read before refusing (the body must be empty). */
-const MAX_REGISTER_REQUEST = 64;
+/** Largest register request read before refusing (protocol/wire/register.ts). */
+const MAX_REGISTER_REQUEST = REGISTER_REQUEST_LENGTH;
+/** Default period of the maintenance pass (idle expiry, bucket eviction, activity flush). */
+const DEFAULT_MAINTENANCE_INTERVAL_MS = 60_000;
 
 export const ENTRY_DROP_REASONS = [
   /** The connection's peer has no Ed25519 key, so it cannot be a client: its stream is refused. */
@@ -47,16 +56,36 @@ export const ENTRY_DROP_REASONS = [
   'truncated',
   /** A frame that arrived while the gateway was stopping. */
   'stopped',
+  /** A send stream refused: its source address already has `connectionsPerAddress` client identities sending. */
+  'address-limit',
 ] as const;
 export type EntryDropReason = (typeof ENTRY_DROP_REASONS)[number];
 
 export const REGISTER_DROP_REASONS = [
-  /** The request body was not empty. */
+  /** The request body is not a register request (protocol/wire/register.ts). */
   'malformed',
   /** The connection's peer has no Ed25519 key. */
   'not-ed25519',
   /** The registry could not write. */
   'store-error',
+  /** Registration policy "closed": no new client. */
+  'closed',
+  /** Policy "invite" and no invite token. */
+  'invite-required',
+  /** An invite token that is unknown, used or expired. */
+  'invite-invalid',
+  /** Policy "open" with a cost, and no proof of work. */
+  'proof-required',
+  /** A proof of work that does not verify for this gateway and client key. */
+  'proof-invalid',
+  /** The registry holds maxClients already. */
+  'full',
+  /** The gateway's new-registration budget (perHour) is spent. */
+  'rate-limited',
+  /** The source address's new-registration budget (perAddressPerHour) is spent. */
+  'address-limit',
+  /** The delivery id is another client's recipient id. */
+  'delivery-id-taken',
 ] as const;
 export type RegisterDropReason = (typeof REGISTER_DROP_REASONS)[number];
 
@@ -77,6 +106,12 @@ export interface GatewayLimits {
   readonly maxSendStreams?: number;
   /** Deadline of one register or fetch exchange. Default 10 s. */
   readonly rpcTimeoutMs?: number;
+  /** Registration policy and bounds; each field defaults to DEFAULT_REGISTRATION_POLICY's. */
+  readonly registration?: Partial<RegistrationPolicy>;
+  /** The contact-request allowance of a client with a delivery id (node/gateway/mailbox-lanes.ts). */
+  readonly requestAllowance?: MailboxQuota;
+  /** Period of the maintenance pass, ms. Default 60 s. */
+  readonly maintenanceIntervalMs?: number;
 }
 
 export interface GatewayDeps {
@@ -94,6 +129,8 @@ export interface GatewayDeps {
   forward(nodeId: Uint8Array, packet: Uint8Array): 'sent' | 'unknown' | 'queue-full';
   readonly mailboxes: MailboxStore;
   readonly registry: ClientRegistry;
+  /** The operator's invite tokens (registration policy "invite"). */
+  readonly invites?: InviteStore;
   /** Called on every counted drop, after counting (logs, metrics). */
   onDrop?(site: GatewayDropSite, reason: string): void;
   /**
@@ -110,7 +147,11 @@ export interface GatewayStats {
   entry: { accepted: number; openStreams: number; drops: Record<EntryDropReason, number> };
   exit: DeliveryStats;
   fetch: FetchStats;
-  register: { drops: Record<RegisterDropReason, number> };
+  register: { drops: Record<RegisterDropReason, number>; refreshes: number };
+  /** What the maintenance pass evicted since start. */
+  evicted: { registrations: number; messages: number; buckets: number };
+  /** Per-client and per-address state held now (all bounded). */
+  held: { buckets: number; registrationBuckets: number; connectedAddresses: number };
   mix: { received: number; forwarded: number; inputDepth: number; delayDepth: number; drops: Partial<Record<MixDropReason, number>> };
   rpc: { register: RpcServerStats | null; fetch: RpcServerStats | null };
   mailbox: MailboxStats & { counters: MailboxCounters };
@@ -130,8 +171,15 @@ export class GatewayService {
   readonly #streams = new Set<Stream>();
   readonly #entryDrops = Object.fromEntries(ENTRY_DROP_REASONS.map((r) => [r, 0])) as Record<EntryDropReason, number>;
   readonly #registerDrops = Object.fromEntries(REGISTER_DROP_REASONS.map((r) => [r, 0])) as Record<RegisterDropReason, number>;
+  readonly #admission: ClientAdmission;
+  /** Registrations between their checks and their durable write (counted against maxClients). */
+  #pendingRegistrations = 0;
   #entryAccepted = 0;
   #registrations = 0;
+  #refreshes = 0;
+  readonly #evicted = { registrations: 0, messages: 0, buckets: 0 };
+  #maintenanceTimer: { cancel(): void } | null = null;
+  #maintaining: Promise<void> | null = null;
   #rpc: { register: RpcServerStats | null; fetch: RpcServerStats | null } = { register: null, fetch: null };
   #started = false;
   #stopped = false;
@@ -146,6 +194,8 @@ export class GatewayService {
     if (!hasClientPayloadRoom(deps.geometry)) throw new RangeError('the geometry has no room for client payloads (build it with withSURB = true)');
     this.#deps = deps;
     this.#limits = limits;
+    this.#admission = new ClientAdmission({ ...DEFAULT_REGISTRATION_POLICY, ...limits.registration }, deps.clock.now());
+    if (this.#admission.policy.mode === 'invite' && deps.invites === undefined) throw new RangeError('registration mode "invite" needs an invite store');
     this.#log = deps.host.logger.forComponent('chaff:gateway');
     this.bodyLength = fetchEntryBodyLength(deps.geometry);
     this.#delivery = new MailboxDelivery({
@@ -154,12 +204,19 @@ export class GatewayService {
       clock: deps.clock,
       geometry: deps.geometry,
       maxBodyLength: this.bodyLength,
+      ...(limits.requestAllowance ? { requestAllowance: limits.requestAllowance } : {}),
       // ACKs leave on the same path as the pipeline's own packets (relay → relay).
       forward: (nodeId, packet) => deps.forward(nodeId, packet),
       onDrop: (reason) => this.#report('exit', reason),
       ...(deps.trace ? { onDeposit: (recipient, kind) => deps.trace!({ t: deps.clock.now(), ev: 'deposit', user: toHex(recipient), kind }) } : {}),
     });
-    this.#fetch = new FetchHandler({ mailboxes: deps.mailboxes, registry: deps.registry, fetchBatch: limits.fetchBatch, bodyLength: this.bodyLength });
+    this.#fetch = new FetchHandler({
+      mailboxes: deps.mailboxes,
+      registry: deps.registry,
+      fetchBatch: limits.fetchBatch,
+      bodyLength: this.bodyLength,
+      onActive: (mailboxId) => deps.registry.touch(mailboxId, deps.clock.now()),
+    });
     this.#mix = new MixProcessor(
       {
         geometry: deps.geometry,
@@ -193,6 +250,12 @@ export class GatewayService {
     await host.handle(CLIENT_SEND_PROTOCOL, (stream, connection) => this.#acceptEntry(stream, connection), {
       maxInboundStreams: this.#limits.maxSendStreams ?? 2,
     });
+    this.#scheduleMaintenance();
+  }
+
+  /** The registration policy and bounds in force. */
+  get registrationPolicy(): Readonly<RegistrationPolicy> {
+    return this.#admission.policy;
   }
 
   /**
@@ -215,9 +278,12 @@ export class GatewayService {
     if (this.#started) {
       await Promise.all([CLIENT_REGISTER_PROTOCOL, CLIENT_FETCH_PROTOCOL, CLIENT_SEND_PROTOCOL].map((p) => host.unhandle(p).catch(() => undefined)));
     }
+    this.#maintenanceTimer?.cancel();
+    this.#maintenanceTimer = null;
     for (const stream of this.#streams) stream.abort(new Error('gateway stopped'));
     this.#streams.clear();
     this.#mix.stop();
+    await this.#maintaining?.catch(() => undefined);
   }
 
   stats(): GatewayStats {
@@ -228,7 +294,9 @@ export class GatewayService {
       entry: { accepted: this.#entryAccepted, openStreams: this.#streams.size, drops: { ...this.#entryDrops } },
       exit: this.#delivery.stats(),
       fetch: this.#fetch.stats(),
-      register: { drops: { ...this.#registerDrops } },
+      register: { drops: { ...this.#registerDrops }, refreshes: this.#refreshes },
+      evicted: { ...this.#evicted },
+      held: { buckets: this.#buckets.size, ...this.#admission.tracked() },
       mix: {
         received: this.#mix.received,
         forwarded: this.#mix.forwarded,
@@ -243,20 +311,79 @@ export class GatewayService {
 
   // --- registration ---
 
-  async #register(request: Uint8Array, from: PeerId): Promise<Uint8Array> {
-    if (request.length !== 0) throw this.#refuseRegister('malformed', 'a register request has an empty body');
+  // Checks in order (docs/gateway.md §Registration): the body; the key; an
+  // already registered client is refreshed (and may set its delivery id)
+  // without any cost; otherwise the policy (closed / invite / proof), the
+  // client cap, then the per-address and gateway-wide budgets (charged only
+  // for a request that passed the policy, so garbage cannot spend them),
+  // then the invite is claimed and the registration written.
+  async #register(body: Uint8Array, from: PeerId): Promise<Uint8Array> {
+    let request: RegisterRequest;
+    try {
+      request = decodeRegisterRequest(body);
+    } catch (err) {
+      if (err instanceof RegisterFormatError) throw this.#refuseRegister('malformed', err.message);
+      throw err;
+    }
     const key = clientKeyOf(from);
     if (key === null) throw this.#refuseRegister('not-ed25519', 'a client connects with an Ed25519 libp2p key');
-    let mailboxId: Uint8Array;
+    const { registry } = this.#deps;
+    const now = this.#deps.clock.now();
+    const mailboxId = mailboxIdOf(key);
+    if (registry.has(mailboxId)) {
+      await this.#record(key, now, request.deliveryId);
+      this.#refreshes++;
+      return Uint8Array.from(mailboxId);
+    }
+
+    const policy = this.#admission.policy;
+    if (policy.mode === 'closed') throw this.#refuseRegister('closed', 'this gateway takes no new clients');
+    let invite: InviteClaim | null = null;
+    if (policy.mode === 'invite') {
+      if (request.inviteToken === undefined) throw this.#refuseRegister('invite-required', 'this gateway registers new clients by invitation: an invite token is needed');
+      const check = await this.#deps.invites!.check(request.inviteToken, now);
+      if (check !== 'valid') throw this.#refuseRegister('invite-invalid', check === 'expired' ? 'the invite token has expired' : 'the invite token is not valid (unknown or already used)');
+    } else if (policy.proofBits > 0) {
+      if (request.proofNonce === undefined) throw this.#refuseRegister('proof-required', proofRequiredMessage(policy.proofBits));
+      if (!checkRegistrationProof(this.#deps.host.peerId.publicKey!.raw, key, request.proofNonce, policy.proofBits)) {
+        throw this.#refuseRegister('proof-invalid', `the proof of work does not verify (${policy.proofBits} bits, for this gateway and key)`);
+      }
+    }
+    if (registry.size + this.#pendingRegistrations >= policy.maxClients) throw this.#refuseRegister('full', 'this gateway has as many clients as it takes');
+    const source = sourceOf(this.#deps.host.getConnections(from)[0]?.remoteAddr);
+    const budget = this.#admission.chargeRegistration(source, now);
+    if (budget === 'address-limit') throw this.#refuseRegister('address-limit', 'too many new registrations from this address; try again later');
+    if (budget === 'rate-limited') throw this.#refuseRegister('rate-limited', 'too many new registrations at this gateway; try again later');
+
+    this.#pendingRegistrations++;
     try {
-      const r = await this.#deps.registry.register(key, this.#deps.clock.now());
-      if (r.created) this.#registrations++;
-      mailboxId = r.mailboxId;
+      if (request.inviteToken !== undefined && policy.mode === 'invite') {
+        invite = await this.#deps.invites!.claim(request.inviteToken);
+        if (invite === null) throw this.#refuseRegister('invite-invalid', 'the invite token is not valid (unknown or already used)');
+      }
+      try {
+        const created = await this.#record(key, now, request.deliveryId);
+        if (created) this.#registrations++;
+      } catch (err) {
+        await invite?.release();
+        throw err;
+      }
+      await invite?.consume();
+    } finally {
+      this.#pendingRegistrations--;
+    }
+    return Uint8Array.from(mailboxId);
+  }
+
+  /** Writes the registration; refuses (counted) on a taken delivery id or a store failure. Resolves whether it is new. */
+  async #record(key: Uint8Array, nowMs: number, deliveryId: Uint8Array | undefined): Promise<boolean> {
+    try {
+      return (await this.#deps.registry.register(key, nowMs, deliveryId)).created;
     } catch (err) {
+      if (err instanceof DeliveryIdTakenError) throw this.#refuseRegister('delivery-id-taken', 'that delivery id is taken; choose another (32 random bytes)');
       this.#log.error('registration not recorded: %s', (err as Error).message);
       throw this.#refuseRegister('store-error', 'the gateway could not record the registration');
     }
-    return Uint8Array.from(mailboxId);
   }
 
   #refuseRegister(reason: RegisterDropReason, message: string): RpcRefusal {
@@ -297,11 +424,21 @@ export class GatewayService {
     }
     const mailboxId = mailboxIdOf(key);
     const client = toHex(mailboxId);
+    // One address, a bounded number of sending identities (docs/gateway.md §Bounds).
+    const source = sourceOf(connection.remoteAddr);
+    if (!this.#admission.openStream(source, client)) {
+      this.#entryDrop('address-limit');
+      stream.abort(new Error('too many clients sending from this address'));
+      return;
+    }
     this.#streams.add(stream);
     readFrames(stream, this.#deps.geometry.packetLength, {
       onFrame: (frame) => this.#entryFrame(client, mailboxId, frame),
       onTruncated: () => this.#entryDrop('truncated'),
-      onClose: () => this.#streams.delete(stream),
+      onClose: () => {
+        this.#streams.delete(stream);
+        this.#admission.closeStream(source, client);
+      },
     });
   }
 
@@ -316,9 +453,54 @@ export class GatewayService {
       this.#buckets.set(client, bucket);
     }
     if (!bucket.take(now)) return this.#entryDrop('rate-limited');
+    this.#deps.registry.touch(mailboxId, now);
     this.#entryAccepted++;
     this.#deps.trace?.({ t: now, ev: 'send', user: client });
     void this.#mix.accept(frame, 'client');
+  }
+
+  // --- maintenance ---
+
+  #scheduleMaintenance(): void {
+    if (this.#stopped) return;
+    const interval = this.#limits.maintenanceIntervalMs ?? DEFAULT_MAINTENANCE_INTERVAL_MS;
+    this.#maintenanceTimer = this.#deps.clock.at(this.#deps.clock.now() + interval, () => {
+      this.#maintaining = this.maintain()
+        .catch((err) => this.#log.error('maintenance failed: %s', (err as Error).message))
+        .finally(() => {
+          this.#maintaining = null;
+          this.#scheduleMaintenance();
+        });
+    });
+  }
+
+  /**
+   * One maintenance pass (run every maintenanceIntervalMs on the clock):
+   * expires registrations idle for idleExpiryMs with both their mailbox
+   * lanes, drops token buckets that are full again (an idle client's bucket
+   * is as good as a new one) and per-address budgets likewise, writes
+   * client activity, and deletes expired invites.
+   */
+  async maintain(): Promise<void> {
+    const { registry, mailboxes, clock } = this.#deps;
+    const now = clock.now();
+    for (const [client, bucket] of this.#buckets) {
+      if (bucket.isFull(now)) {
+        this.#buckets.delete(client);
+        this.#evicted.buckets++;
+      }
+    }
+    this.#admission.prune(now);
+    const expired = await registry.expireIdle(now, this.#admission.policy.idleExpiryMs);
+    for (const mailboxId of expired) {
+      this.#buckets.delete(toHex(mailboxId));
+      this.#fetch.forget(mailboxId);
+      this.#evicted.registrations++;
+      this.#evicted.messages += (await mailboxes.deleteMailbox(mailboxId)) + (await mailboxes.deleteMailbox(requestLaneOf(mailboxId)));
+    }
+    if (expired.length > 0) this.#log('expired %d idle registrations', expired.length);
+    await registry.flushActivity();
+    await this.#deps.invites?.prune(now);
   }
 
   #entryDrop(reason: EntryDropReason): void {

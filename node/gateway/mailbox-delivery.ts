@@ -11,14 +11,18 @@
 //   that fails sends no ACK, so the sender's ARQ retransmits.
 // - A SURB reply (recipient + SURB-reply commands) is stored with its SURB id,
 //   its payload still encrypted: only the SURB's creator can open it.
+// - The recipient id is a client's public mailbox id M or its delivery id D
+//   (node/gateway/mailbox-lanes.ts): once the client has a D, what is
+//   addressed to M goes to its small contact-request lane.
 
 import { zeroize } from '../../protocol/bytes.js';
 import { newPacketFromSURB, type Geometry, type RoutingCommand } from '../../protocol/sphinx/index.js';
 import type { Clock } from '../../protocol/traffic/clock.js';
 import { decodeClientPayload, isDropRecipient, type ClientPayload } from '../../protocol/wire/client-payload.js';
-import { DepositRejectedError, type DepositRejection, type MailboxStore } from '../store/mailbox-store.js';
-import type { ClientRegistry } from './client-registry.js';
+import { DepositRejectedError, type DepositRejection, type MailboxQuota, type MailboxStore } from '../store/mailbox-store.js';
+import type { ClientRegistry, ResolvedRecipient } from './client-registry.js';
 import { encodeMailboxEntry, type MailboxEntry } from './mailbox-entry.js';
+import { DEFAULT_REQUEST_ALLOWANCE, requestLaneOf } from './mailbox-lanes.js';
 
 export const DELIVERY_DROP_REASONS = [
   /** Last hop without a recipient command (nothing to deliver to). */
@@ -35,6 +39,10 @@ export const DELIVERY_DROP_REASONS = [
   'too-large',
   'over-quota-messages',
   'over-quota-bytes',
+  /** The gateway's total storage cap (all mailboxes together) is reached. */
+  'over-total-bytes',
+  /** Addressed to a public mailbox id whose contact-request allowance is full (the client has a delivery id). */
+  'request-allowance-full',
   /** The mailbox store failed to write (closed, disk error). */
   'store-error',
   // The message was stored, but its SURB-ACK did not go out:
@@ -68,6 +76,8 @@ export interface MailboxDeliveryDeps {
   readonly geometry: Geometry;
   /** Largest body stored (fetchEntryBodyLength(geometry)). */
   readonly maxBodyLength: number;
+  /** The contact-request allowance of a client with a delivery id. Default DEFAULT_REQUEST_ALLOWANCE. */
+  readonly requestAllowance?: MailboxQuota;
   /** Sends a packet to the node with Sphinx id `nodeId` (the path the mix pipeline forwards on). */
   forward(nodeId: Uint8Array, packet: Uint8Array): 'sent' | 'unknown' | 'queue-full';
   onDrop?(reason: DeliveryDropReason): void;
@@ -105,9 +115,10 @@ export class MailboxDelivery {
       return true;
     }
     if (payload === null) return this.#drop('no-payload');
-    if (!this.#deps.registry.has(recipient)) return this.#drop('unknown-recipient');
+    const resolved = this.#deps.registry.resolve(recipient);
+    if (resolved === null) return this.#drop('unknown-recipient');
 
-    if (surbId !== null) return this.#deposit(recipient, { kind: 'surb-reply', surbId, body: payload });
+    if (surbId !== null) return this.#deposit(resolved, { kind: 'surb-reply', surbId, via: resolved.via, body: payload });
 
     let decoded: ClientPayload;
     try {
@@ -117,7 +128,7 @@ export class MailboxDelivery {
       return this.#drop('malformed-payload');
     }
     try {
-      if (!(await this.#deposit(recipient, { kind: 'message', surbId: null, body: decoded.userPayload }))) return false;
+      if (!(await this.#deposit(resolved, { kind: 'message', surbId: null, via: resolved.via, body: decoded.userPayload }))) return false;
       if (decoded.surb !== null) this.#sendAck(decoded.surb);
       return true;
     } finally {
@@ -129,17 +140,22 @@ export class MailboxDelivery {
     return { deposits: this.#deposits, surbReplies: this.#surbReplies, acksSent: this.#acksSent, coverDropped: this.#coverDropped, drops: { ...this.#drops } };
   }
 
-  async #deposit(recipient: Uint8Array, entry: MailboxEntry): Promise<boolean> {
+  async #deposit(recipient: ResolvedRecipient, entry: MailboxEntry): Promise<boolean> {
     if (entry.body.length > this.#deps.maxBodyLength) return this.#drop('oversize-payload');
+    // Through M while the client has a delivery id: a contact request, in its own small lane.
+    const request = recipient.via === 'address' && recipient.hasDeliveryId;
+    const lane = request ? requestLaneOf(recipient.mailboxId) : recipient.mailboxId;
+    const quota = request ? (this.#deps.requestAllowance ?? DEFAULT_REQUEST_ALLOWANCE) : undefined;
     try {
-      await this.#deps.mailboxes.deposit(recipient, encodeMailboxEntry(entry), Math.max(0, Math.floor(this.#deps.clock.now())));
+      await this.#deps.mailboxes.deposit(lane, encodeMailboxEntry(entry), Math.max(0, Math.floor(this.#deps.clock.now())), quota);
     } catch (err) {
-      return this.#drop(err instanceof DepositRejectedError ? err.reason : 'store-error');
+      if (!(err instanceof DepositRejectedError)) return this.#drop('store-error');
+      return this.#drop(request && err.reason !== 'over-total-bytes' && err.reason !== 'too-large' ? 'request-allowance-full' : err.reason);
     }
     this.#deposits++;
     if (entry.kind === 'surb-reply') this.#surbReplies++;
     try {
-      this.#deps.onDeposit?.(recipient, entry.kind);
+      this.#deps.onDeposit?.(recipient.mailboxId, entry.kind);
     } catch {
       // A trace hook must not break the data path.
     }

@@ -20,13 +20,32 @@ export class TokenBucket {
 
   /** Takes one token if available at `nowMs`. */
   take(nowMs: number): boolean {
+    if (!this.available(nowMs)) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+
+  /** Whether a token is available at `nowMs` (without taking it). */
+  available(nowMs: number): boolean {
+    this.#refill(nowMs);
+    return this.#tokens >= 1;
+  }
+
+  /**
+   * Whether the bucket is full at `nowMs`: then it is indistinguishable from
+   * a new one, so its owner can drop it (idle eviction) and create it again
+   * when needed.
+   */
+  isFull(nowMs: number): boolean {
+    this.#refill(nowMs);
+    return this.#tokens >= this.burst;
+  }
+
+  #refill(nowMs: number): void {
     if (nowMs > this.#lastMs) {
       this.#tokens = Math.min(this.burst, this.#tokens + ((nowMs - this.#lastMs) / 1000) * this.ratePerSecond);
       this.#lastMs = nowMs;
     }
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
   }
 }
 

@@ -1,7 +1,8 @@
 // The gateway's store-and-forward mailboxes. A delivered message is written
 // here before anything else is done with it, and stays until its recipient
-// acknowledges it or the retention runs out. A full mailbox refuses new
-// messages (counted, typed) rather than dropping older ones.
+// acknowledges it or the retention runs out. A full mailbox, or a full
+// store (the total over all mailboxes), refuses new messages (counted,
+// typed) rather than dropping older ones.
 //
 // Key layout (docs/storage.md):
 //   message:   0x02 ‖ mailboxId (32) ‖ sequence (u64 BE)  →  depositMs (u64 BE) ‖ message
@@ -31,6 +32,14 @@ export interface MailboxLimits {
   maxBytesPerMailbox: number;
   /** How long an unacknowledged message is kept, in milliseconds. */
   retentionMs: number;
+  /** Message bytes all mailboxes together may hold (the gateway's storage cap). */
+  maxTotalBytes: number;
+}
+
+/** A mailbox's own quota, overriding the store's per-mailbox limits for one deposit (a contact-request allowance). */
+export interface MailboxQuota {
+  messages: number;
+  bytes: number;
 }
 
 export const DEFAULT_MAILBOX_LIMITS: Readonly<MailboxLimits> = {
@@ -38,6 +47,7 @@ export const DEFAULT_MAILBOX_LIMITS: Readonly<MailboxLimits> = {
   maxMessagesPerMailbox: 10_000,
   maxBytesPerMailbox: 64 * 1024 * 1024,
   retentionMs: 14 * 24 * 3600 * 1000,
+  maxTotalBytes: 16 * 1024 ** 3,
 };
 
 export interface MailboxStoreOptions extends Partial<MailboxLimits> {
@@ -50,7 +60,7 @@ export interface MailboxStoreOptions extends Partial<MailboxLimits> {
   sync?: boolean;
 }
 
-export type DepositRejection = 'too-large' | 'over-quota-messages' | 'over-quota-bytes';
+export type DepositRejection = 'too-large' | 'over-quota-messages' | 'over-quota-bytes' | 'over-total-bytes';
 
 /** deposit refused: the message was not stored; `reason` says why. */
 export class DepositRejectedError extends StoreError {
@@ -80,6 +90,8 @@ export interface MailboxCounters {
   /** Acked ids that were not (or no longer) in the mailbox. */
   ackUnknown: number;
   expired: number;
+  /** Messages deleted with their whole mailbox (deleteMailbox: an expired registration). */
+  evicted: number;
   /** Stored entries of the wrong shape, skipped (and left in place). */
   corruptEntries: number;
 }
@@ -111,10 +123,11 @@ export class MailboxStore {
   readonly limits: Readonly<MailboxLimits>;
   readonly counters: MailboxCounters = {
     deposited: 0,
-    rejected: { 'too-large': 0, 'over-quota-messages': 0, 'over-quota-bytes': 0 },
+    rejected: { 'too-large': 0, 'over-quota-messages': 0, 'over-quota-bytes': 0, 'over-total-bytes': 0 },
     acked: 0,
     ackUnknown: 0,
     expired: 0,
+    evicted: 0,
     corruptEntries: 0,
   };
 
@@ -200,21 +213,27 @@ export class MailboxStore {
   /**
    * Stores `message` in `mailboxId` and resolves with its id once written
    * (to the OS, or to disk with `sync`). Rejects with DepositRejectedError
-   * (counted) if the message is too large or the mailbox is full; nothing
-   * already stored is dropped to make room.
+   * (counted) if the message is too large, the mailbox is full (its
+   * `quota`, else the store's per-mailbox limits) or the store is full
+   * (maxTotalBytes); nothing already stored is dropped to make room.
    */
-  async deposit(mailboxId: Uint8Array, message: Uint8Array, nowMs: number): Promise<number> {
+  async deposit(mailboxId: Uint8Array, message: Uint8Array, nowMs: number, quota?: MailboxQuota): Promise<number> {
     this.checkOpen();
     this.checkMailboxId(mailboxId);
     if (!(message instanceof Uint8Array)) throw new MailboxInputError('a message is a Uint8Array', this.database.folder);
     if (!Number.isSafeInteger(nowMs) || nowMs < 0) throw new MailboxInputError(`nowMs ${nowMs} is not a u64`, this.database.folder);
-    const { maxMessageBytes, maxMessagesPerMailbox, maxBytesPerMailbox } = this.limits;
+    const { maxMessageBytes, maxTotalBytes } = this.limits;
+    const maxMessagesPerMailbox = quota?.messages ?? this.limits.maxMessagesPerMailbox;
+    const maxBytesPerMailbox = quota?.bytes ?? this.limits.maxBytesPerMailbox;
     if (message.length > maxMessageBytes) return this.reject('too-large', `${message.length} bytes > ${maxMessageBytes}`);
     const mailbox = toHex(mailboxId);
     const u = this.usage.get(mailbox) ?? { messages: 0, bytes: 0 };
     if (u.messages + 1 > maxMessagesPerMailbox) return this.reject('over-quota-messages', `mailbox holds ${u.messages} messages (max ${maxMessagesPerMailbox})`);
     if (u.bytes + message.length > maxBytesPerMailbox) {
       return this.reject('over-quota-bytes', `mailbox holds ${u.bytes} bytes, +${message.length} > ${maxBytesPerMailbox}`);
+    }
+    if (this.totals.bytes + message.length > maxTotalBytes) {
+      return this.reject('over-total-bytes', `the store holds ${this.totals.bytes} bytes, +${message.length} > ${maxTotalBytes}`);
     }
     // Reserve before awaiting so concurrent deposits cannot overshoot the quota.
     this.charge(mailbox, message.length);
@@ -267,21 +286,25 @@ export class MailboxStore {
     return out;
   }
 
-  /** Deletes exactly the messages `ids` of `mailboxId`; ids not there are ignored and counted. */
-  async ack(mailboxId: Uint8Array, ids: readonly number[]): Promise<{ acked: number; unknown: number }> {
+  /**
+   * Deletes exactly the messages `ids` of `mailboxId` (or of any of several
+   * mailboxes of one client); ids not there are ignored and counted.
+   */
+  async ack(mailboxId: Uint8Array | readonly Uint8Array[], ids: readonly number[]): Promise<{ acked: number; unknown: number }> {
     this.checkOpen();
-    this.checkMailboxId(mailboxId);
+    const mailboxIds = mailboxId instanceof Uint8Array ? [mailboxId] : [...mailboxId];
+    for (const m of mailboxIds) this.checkMailboxId(m);
     const unique = [...new Set(ids)];
     const bad = unique.find((id) => !Number.isSafeInteger(id) || id < 0);
     if (bad !== undefined) throw new MailboxInputError(`message id ${bad} is not a u64`, this.database.folder);
     return this.exclusive(async () => {
-      const keys = unique.map((id) => messageKey(mailboxId, id));
-      const values = keys.length === 0 ? [] : await this.database.db.getMany(keys);
-      const found = keys.flatMap((key, i) => {
+      const candidates = mailboxIds.flatMap((m) => unique.map((id) => ({ mailboxId: m, key: messageKey(m, id) })));
+      const values = candidates.length === 0 ? [] : await this.database.db.getMany(candidates.map((c) => c.key));
+      const found = candidates.flatMap((c, i) => {
         const v = values[i];
-        return v === undefined || v.length < HEADER_LENGTH ? [] : [{ key, bytes: v.length - HEADER_LENGTH, depositedMs: readU64(v, 0) }];
+        return v === undefined || v.length < HEADER_LENGTH ? [] : [{ mailboxId: c.mailboxId, key: c.key, bytes: v.length - HEADER_LENGTH, depositedMs: readU64(v, 0) }];
       });
-      if (found.length > 0) await this.deleteMessages(mailboxId, found);
+      if (found.length > 0) await this.deleteMessages(undefined, found);
       const unknown = unique.length - found.length;
       this.counters.acked += found.length;
       this.counters.ackUnknown += unknown;
@@ -326,6 +349,36 @@ export class MailboxStore {
       if (expired.length > 0) await flush();
       return { retention: total };
     });
+  }
+
+  /** Deletes every message of `mailboxId` (its registration expired); returns how many. */
+  async deleteMailbox(mailboxId: Uint8Array): Promise<number> {
+    this.checkOpen();
+    this.checkMailboxId(mailboxId);
+    if (!this.usage.has(toHex(mailboxId))) return 0;
+    return this.exclusive(async () => {
+      let batch: Array<{ mailboxId: Uint8Array; key: Uint8Array; bytes: number; depositedMs: number }> = [];
+      let total = 0;
+      const flush = async () => {
+        await this.deleteMessages(mailboxId, batch);
+        total += batch.length;
+        this.counters.evicted += batch.length;
+        batch = [];
+      };
+      for await (const [key, value] of this.database.db.iterator({ gte: messageKey(mailboxId, 0), lte: lastKey(mailboxId) })) {
+        if (key.length !== KEY_LENGTH || value.length < HEADER_LENGTH) continue;
+        batch.push({ mailboxId, key: Uint8Array.from(key), bytes: value.length - HEADER_LENGTH, depositedMs: readU64(value, 0) });
+        if (batch.length >= DELETE_CHUNK) await flush();
+      }
+      if (batch.length > 0) await flush();
+      return total;
+    });
+  }
+
+  /** Messages and bytes `mailboxId` holds now. */
+  usageOf(mailboxId: Uint8Array): { messages: number; bytes: number } {
+    const u = this.usage.get(toHex(mailboxId));
+    return { messages: u?.messages ?? 0, bytes: u?.bytes ?? 0 };
   }
 
   // Every delete also rewrites the sequence high-water mark, so a mark that

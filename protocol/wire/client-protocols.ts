@@ -2,7 +2,11 @@
 // §The gateway service). Shared by the gateway (node/) and the client
 // (client/), which must not import each other.
 
-/** RPC: empty body → the caller's mailbox id (32 bytes). */
+/**
+ * RPC: a register request (protocol/wire/register.ts: empty, or the 74-byte
+ * version 1 with an optional delivery id, invite token and proof of work) →
+ * the caller's mailbox id (32 bytes).
+ */
 export const CLIENT_REGISTER_PROTOCOL = '/chaff/client/register/1';
 /** Stream, client → gateway: fixed-size Sphinx frames. */
 export const CLIENT_SEND_PROTOCOL = '/chaff/client/send/1';

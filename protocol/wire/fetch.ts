@@ -3,7 +3,7 @@
 // shows nothing about how many messages were waiting or acknowledged.
 //
 // Request (FETCH_REQUEST_LENGTH = 362 bytes):
-//   0    1    version = 2
+//   0    1    version = 3
 //   1    32   client identity key (Ed25519); the mailbox is mailboxIdOf(key)
 //   33   8    request counter, u64 big-endian, strictly increasing per client
 //   41   1    number of acknowledged message ids, 0 … MAX_ACKS
@@ -11,15 +11,17 @@
 //   298  64   Ed25519 signature over "chaff-fetch-v1\0" ‖ bytes 0 … 297
 //
 // Reply (fetchReplyLength(entries, bodyLength) bytes):
-//   0    1    version = 2
+//   0    1    version = 3
 //   1    8    the request counter answered
 //   9    2    number of entries, u16 big-endian (the gateway's fetch batch)
 //   11   …    entries, each ENTRY_HEADER_LENGTH + bodyLength bytes:
 //     +0   1    kind u8: 0 dummy, 1 message, 2 SURB reply
-//     +1   8    message id, u64 big-endian (random for a dummy)
-//     +9   16   SURB id of a SURB reply (random for a message or a dummy)
-//     +25  4    body length, u32 big-endian (0 for a dummy)
-//     +29  …    body, padded to bodyLength with random bytes
+//     +1   1    via u8: 0 the client's delivery id, 1 its public mailbox id
+//                (the address: a contact request); 0 for a dummy
+//     +2   8    message id, u64 big-endian (random for a dummy)
+//     +10  16   SURB id of a SURB reply (random for a message or a dummy)
+//     +26  4    body length, u32 big-endian (0 for a dummy)
+//     +30  …    body, padded to bodyLength with random bytes
 //
 // Every entry has one size, and a message's SURB id field is as random as a
 // dummy's. The reply travels inside the Noise channel, so this is hygiene:
@@ -33,27 +35,33 @@ import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, type Ed25519Privat
 import { SURB_ID_LENGTH, type Geometry } from '../sphinx/geometry.js';
 
 /**
- * Version 2: reply entries carry a kind and a SURB id. The request layout is
- * that of version 1, but a gateway refuses a version-1 request, so an old
- * client gets a clear refusal instead of a reply it would misread.
+ * Version 3: reply entries say which recipient id (delivery id or public
+ * mailbox id) they came through. Version 2 added the kind and the SURB id.
+ * The request layout is that of version 1, but a gateway refuses a request
+ * of another version, so an old client gets a clear refusal instead of a
+ * reply it would misread.
  */
-export const FETCH_VERSION = 2;
+export const FETCH_VERSION = 3;
 export const MAX_ACKS = 32;
 export const FETCH_REQUEST_LENGTH = 1 + 32 + 8 + 1 + MAX_ACKS * 8 + 64;
 const SIGNED_LENGTH = FETCH_REQUEST_LENGTH - ED25519_SIGNATURE_LENGTH;
 const FETCH_DOMAIN = new TextEncoder().encode('chaff-fetch-v1\0');
 const MAILBOX_DOMAIN = new TextEncoder().encode('chaff-mailbox-v1\0');
 const REPLY_HEADER_LENGTH = 1 + 8 + 2;
-/** kind (1) ‖ message id (8) ‖ SURB id (16) ‖ body length (4). */
-export const ENTRY_HEADER_LENGTH = 1 + 8 + SURB_ID_LENGTH + 4;
-const ENTRY_ID_OFFSET = 1;
-const ENTRY_SURB_ID_OFFSET = 9;
-const ENTRY_LENGTH_OFFSET = 9 + SURB_ID_LENGTH;
+/** kind (1) ‖ via (1) ‖ message id (8) ‖ SURB id (16) ‖ body length (4). */
+export const ENTRY_HEADER_LENGTH = 1 + 1 + 8 + SURB_ID_LENGTH + 4;
+const ENTRY_VIA_OFFSET = 1;
+const ENTRY_ID_OFFSET = 2;
+const ENTRY_SURB_ID_OFFSET = 10;
+const ENTRY_LENGTH_OFFSET = 10 + SURB_ID_LENGTH;
 
 /** Entry kind bytes. */
 export const ENTRY_KIND_DUMMY = 0;
 export const ENTRY_KIND_MESSAGE = 1;
 export const ENTRY_KIND_SURB_REPLY = 2;
+/** Via bytes. */
+export const ENTRY_VIA_DELIVERY = 0;
+export const ENTRY_VIA_ADDRESS = 1;
 
 export class FetchFormatError extends Error {
   constructor(message: string) {
@@ -122,12 +130,21 @@ export function decodeFetchRequest(bytes: Uint8Array): FetchRequest {
 /** What a mailbox entry holds: a forward message (its user payload) or a SURB reply (still encrypted). */
 export type FetchEntryKind = 'message' | 'surb-reply';
 
+/**
+ * Which of the client's recipient ids the packet was addressed to:
+ * 'delivery', its private delivery id (established contacts, its own SURBs);
+ * 'address', the public mailbox id in its address (anyone who knows the
+ * address: contact requests, and everything while no delivery id is set).
+ */
+export type FetchEntryVia = 'delivery' | 'address';
+
 export interface FetchEntry {
   kind: FetchEntryKind;
   /** The gateway's message id (pass it back to acknowledge). Never null in a decoded reply (dummies are dropped). */
   id: bigint | null;
   /** The SURB id from the reply's SURB-reply command (16 bytes) for a SURB reply; null for a message. */
   surbId: Uint8Array | null;
+  via: FetchEntryVia;
   body: Uint8Array;
 }
 
@@ -135,6 +152,7 @@ export interface FetchEntry {
 export interface FetchReplyMessage {
   id: bigint;
   kind: FetchEntryKind;
+  via: FetchEntryVia;
   /** Required (16 bytes) for a SURB reply; must be null for a message. */
   surbId: Uint8Array | null;
   body: Uint8Array;
@@ -171,8 +189,9 @@ export function encodeFetchReply(counter: bigint, messages: ReadonlyArray<FetchR
   view.setUint16(9, entries, false);
   for (let i = 0; i < entries; i++) {
     const at = REPLY_HEADER_LENGTH + i * (ENTRY_HEADER_LENGTH + bodyLength);
-    // Everything after the kind byte starts random; a message overwrites its fields.
-    out.set(random(ENTRY_HEADER_LENGTH - 1 + bodyLength), at + 1);
+    // Everything after the kind and via bytes starts random; a message overwrites its fields.
+    out.set(random(ENTRY_HEADER_LENGTH - 2 + bodyLength), at + 2);
+    out[at + ENTRY_VIA_OFFSET] = ENTRY_VIA_DELIVERY;
     view.setUint32(at + ENTRY_LENGTH_OFFSET, 0, false);
     const m = messages[i];
     if (!m) {
@@ -191,6 +210,8 @@ export function encodeFetchReply(counter: bigint, messages: ReadonlyArray<FetchR
     } else {
       throw new FetchFormatError(`message ${m.id}: unknown kind ${String(m.kind)}`);
     }
+    if (m.via !== 'delivery' && m.via !== 'address') throw new FetchFormatError(`message ${m.id}: unknown via ${String(m.via)}`);
+    out[at + ENTRY_VIA_OFFSET] = m.via === 'address' ? ENTRY_VIA_ADDRESS : ENTRY_VIA_DELIVERY;
     view.setBigUint64(at + ENTRY_ID_OFFSET, m.id, false);
     view.setUint32(at + ENTRY_LENGTH_OFFSET, m.body.length, false);
     out.set(m.body, at + ENTRY_HEADER_LENGTH);
@@ -212,11 +233,14 @@ export function decodeFetchReply(bytes: Uint8Array, expectedCounter: bigint, bod
     const kind = bytes[at];
     if (kind === ENTRY_KIND_DUMMY) continue;
     if (kind !== ENTRY_KIND_MESSAGE && kind !== ENTRY_KIND_SURB_REPLY) throw new FetchFormatError(`entry ${i}: unknown kind ${kind}`);
+    const via = bytes[at + ENTRY_VIA_OFFSET];
+    if (via !== ENTRY_VIA_DELIVERY && via !== ENTRY_VIA_ADDRESS) throw new FetchFormatError(`entry ${i}: unknown via ${via}`);
     const length = view.getUint32(at + ENTRY_LENGTH_OFFSET, false);
     if (length > bodyLength) throw new FetchFormatError(`entry ${i}: length ${length} exceeds ${bodyLength}`);
     const surbReply = kind === ENTRY_KIND_SURB_REPLY;
     out.push({
       kind: surbReply ? 'surb-reply' : 'message',
+      via: via === ENTRY_VIA_ADDRESS ? 'address' : 'delivery',
       id: view.getBigUint64(at + ENTRY_ID_OFFSET, false),
       surbId: surbReply ? bytes.slice(at + ENTRY_SURB_ID_OFFSET, at + ENTRY_LENGTH_OFFSET) : null,
       body: bytes.slice(at + ENTRY_HEADER_LENGTH, at + ENTRY_HEADER_LENGTH + length),

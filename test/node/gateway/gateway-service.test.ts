@@ -22,7 +22,7 @@ import {
 import { DROP_RECIPIENT, encodeClientPayload } from '../../../protocol/wire/client-payload.js';
 import { decodeFetchReply, encodeFetchRequest, fetchEntryBodyLength, fetchReplyLength, FETCH_REQUEST_LENGTH, mailboxIdOf } from '../../../protocol/wire/fetch.js';
 import { ClientRegistry } from '../../../node/gateway/client-registry.js';
-import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL, GatewayService } from '../../../node/gateway/gateway-service.js';
+import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL, GatewayService, type GatewayLimits } from '../../../node/gateway/gateway-service.js';
 import { createHost, type Host } from '../../../runtime/net/host.js';
 import { PacketLink } from '../../../node/net/packet-link.js';
 import { callRpc, RpcError } from '../../../runtime/net/rpc.js';
@@ -96,7 +96,7 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
   });
 
-  async function setup(mailboxOptions: MailboxStoreOptions = {}, trace?: (e: TraceEvent) => void): Promise<Net> {
+  async function setup(mailboxOptions: MailboxStoreOptions = {}, trace?: (e: TraceEvent) => void, limits: Partial<GatewayLimits> = {}): Promise<Net> {
     const dir = await mkdtemp(join(tmpdir(), 'chaff-gateway-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const clock = new ManualClock(T0);
@@ -141,7 +141,8 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
         registry,
         ...(trace ? { trace } : {}),
       },
-      { clientRate: 1, rateHeadroom: 2, fetchBatch: BATCH, inputQueue: 1000, delayQueue: 1000 },
+      // Registration is free here (no proof of work): this file tests the data path; test/adversarial/ tests the policy.
+      { clientRate: 1, rateHeadroom: 2, fetchBatch: BATCH, inputQueue: 1000, delayQueue: 1000, registration: { proofBits: 0 }, ...limits },
     );
     await gwLink.start();
     await gateway.start();
@@ -388,7 +389,7 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
     await stream.close();
     await until(() => net.gateway.stats().mix.drops['mac-failure'] === 2 && net.gateway.stats().entry.drops.truncated === 1, 'garbage counted');
 
-    await refused(register(net, alice, new Uint8Array([1, 2, 3])), /empty body/);
+    await refused(register(net, alice, new Uint8Array([1, 2, 3])), /empty or 74 bytes/);
     await refused(fetchRaw(net, alice, new Uint8Array(10)), /fetch: request must be/);
     await refused(fetchRaw(net, alice, crypto.getRandomValues(new Uint8Array(FETCH_REQUEST_LENGTH))), /fetch:/);
     const oversize = new Uint8Array(FETCH_REQUEST_LENGTH + 1);

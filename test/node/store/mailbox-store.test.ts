@@ -75,7 +75,7 @@ describe('node/store/mailbox-store', () => {
     await store.deposit(b, msg(1, 100), 0);
     await store.deposit(b, msg(2, 100), 0);
     await assert.rejects(store.deposit(b, msg(3, 1), 0), (e: unknown) => e instanceof DepositRejectedError && e.reason === 'over-quota-bytes');
-    assert.deepEqual(store.counters.rejected, { 'too-large': 1, 'over-quota-messages': 1, 'over-quota-bytes': 1 });
+    assert.deepEqual(store.counters.rejected, { 'too-large': 1, 'over-quota-messages': 1, 'over-quota-bytes': 1, 'over-total-bytes': 0 });
     assert.deepEqual(
       (await store.fetch(a, 10)).map((m) => m.message[0]),
       [0, 1, 2, 3, 4],
@@ -88,6 +88,43 @@ describe('node/store/mailbox-store', () => {
     // room again after an ack
     await store.ack(a, [(await store.fetch(a, 1))[0].id]);
     await store.deposit(a, msg(9), 0);
+  });
+
+  it('caps the total over all mailboxes: deposits beyond it are refused and counted, and room comes back when messages go', async () => {
+    await store.close();
+    store = await MailboxStore.open(dir, { maxMessageBytes: 100, maxMessagesPerMailbox: 5, maxBytesPerMailbox: 200, retentionMs: 1000, maxTotalBytes: 250 });
+    const boxes = [mailbox(), mailbox(), mailbox()];
+    const ids: number[] = [];
+    for (const box of boxes.slice(0, 2)) for (let i = 0; i < 2; i++) ids.push(await store.deposit(box, msg(i, 60), 1));
+    assert.equal(store.stats().bytes, 240);
+    // A fresh mailbox, well under its own quota, is refused: the store is full.
+    await assert.rejects(store.deposit(boxes[2], msg(9, 20), 1), (e: unknown) => e instanceof DepositRejectedError && e.reason === 'over-total-bytes');
+    assert.equal(store.counters.rejected['over-total-bytes'], 1);
+    assert.equal(store.stats().messages, 4, 'nothing stored was dropped to make room');
+    await store.ack(boxes[0], [ids[0]]);
+    await store.deposit(boxes[2], msg(9, 20), 1);
+    assert.equal(store.stats().bytes, 200);
+  });
+
+  it('a deposit may carry its mailbox’s own quota; ack takes several mailboxes; deleteMailbox empties one', async () => {
+    const requests = mailbox();
+    const main = mailbox();
+    for (let i = 0; i < 2; i++) await store.deposit(requests, msg(i), 1, { messages: 2, bytes: 1000 });
+    await assert.rejects(store.deposit(requests, msg(3), 1, { messages: 2, bytes: 1000 }), (e: unknown) => e instanceof DepositRejectedError && e.reason === 'over-quota-messages');
+    const m = await store.deposit(main, msg(4), 1);
+    const [r] = await store.fetch(requests, 1);
+    assert.deepEqual(await store.ack([main, requests], [m, r.id, 12345]), { acked: 2, unknown: 1 });
+    assert.deepEqual(store.usageOf(requests), { messages: 1, bytes: 10 });
+    for (let i = 0; i < 3; i++) await store.deposit(main, msg(i), 1);
+    assert.equal(await store.deleteMailbox(main), 3);
+    assert.equal(await store.deleteMailbox(main), 0);
+    assert.deepEqual(await store.fetch(main, 10), []);
+    assert.equal(store.counters.evicted, 3);
+    assert.deepEqual(store.stats(), { mailboxes: 1, messages: 1, bytes: 10 });
+    await store.close();
+    store = await MailboxStore.open(dir, { maxMessageBytes: 100, maxMessagesPerMailbox: 5, maxBytesPerMailbox: 200, retentionMs: 1000 });
+    assert.deepEqual(store.stats(), { mailboxes: 1, messages: 1, bytes: 10 }, 'the deletes were durable, the index too');
+    assert.equal((await store.expire(10_000)).retention, 1);
   });
 
   it('expires messages older than the retention', async () => {
