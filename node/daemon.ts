@@ -11,6 +11,7 @@ import { AuthorityService } from './authority/authority-service.js';
 import { ClientRegistry } from './gateway/client-registry.js';
 import { GatewayService } from './gateway/gateway-service.js';
 import { EpochKeyring } from './keys/epoch-keys.js';
+import { hopDelayBoundMs } from './mix/hop-delay-bound.js';
 import { MixService } from './mix/mix-service.js';
 import { createHost, type Host } from '../runtime/net/host.js';
 import { loadOrCreateIdentity } from '../runtime/net/identity.js';
@@ -263,6 +264,7 @@ async function startRelay(config: NodeConfig, ctx: RelayContext): Promise<() => 
       clock,
       keys: () => keyring.unwrapKeys(clock.now()),
       checkReplay,
+      maxDelayMs: () => hopDelayBoundMs(view),
       forward: (id, packet) => (link ? router.forward(link, id, packet) : 'unknown'),
       mailboxes,
       registry,

@@ -122,6 +122,8 @@ export interface GatewayDeps {
   keys(): readonly EpochKey[];
   /** Records `tag` for `epoch`; false if already there (the node's replay cache). */
   checkReplay(epoch: number, tag: Uint8Array): Promise<boolean>;
+  /** The longest delay command honoured now, ms (node/mix/hop-delay-bound.ts); longer ones are refused. */
+  maxDelayMs(): number;
   /**
    * Sends to the node with Sphinx id `nodeId` (the daemon maps ids to peers
    * via the topology). Carries the mix pipeline's packets and the SURB-ACKs.
@@ -223,6 +225,7 @@ export class GatewayService {
         clock: deps.clock,
         keys: () => deps.keys(),
         checkReplay: (epoch, tag) => deps.checkReplay(epoch, tag),
+        maxDelayMs: () => deps.maxDelayMs(),
         forward: (nodeId, packet) => deps.forward(nodeId, packet),
         // A client's packet must cross the mixnet: one that ends at its own
         // entry gateway would deposit into a local mailbox unmixed.

@@ -18,6 +18,7 @@ export type MixDropReason =
   | 'mac-failure'
   | 'bad-command'
   | 'payload-tag'
+  | 'delay-too-long'
   | 'replay'
   | 'replay-store-error'
   | 'input-queue-full'
@@ -43,6 +44,13 @@ export interface MixDeps {
   keys(): readonly EpochKey[];
   /** Records `tag` for `epoch`; resolves false if it was already there (a replay). */
   checkReplay(epoch: number, tag: Uint8Array): Promise<boolean>;
+  /**
+   * The longest delay command honoured now, ms: maxHopDelayMs(1000/μ) for the
+   * documents held (hop-delay-bound.ts). A longer one is refused and counted
+   * as 'delay-too-long': honest senders never draw one, and held it would pin
+   * a delay-queue slot for up to 49.7 days.
+   */
+  maxDelayMs(): number;
   /** Sends to the node with Sphinx id `nodeId`: 'sent', 'unknown' (not in the document) or 'queue-full'. */
   forward(nodeId: Uint8Array, packet: Uint8Array): 'sent' | 'unknown' | 'queue-full';
   /**
@@ -145,7 +153,6 @@ export class MixProcessor {
       }
     }
     if (!result) return this.#drop(lastError);
-    if (!(await this.#deps.checkReplay(epoch, result.replayTag))) return this.#drop('replay');
 
     let delayMs = 0;
     let nextHop: Uint8Array | null = null;
@@ -153,6 +160,9 @@ export class MixProcessor {
       if (c.type === 'delay') delayMs = c.delayMs;
       else if (c.type === 'next-hop') nextHop = c.id;
     }
+    // Before the replay check, so a refused packet costs no replay-cache write.
+    if (nextHop && result.packet && delayMs > this.#deps.maxDelayMs()) return this.#drop('delay-too-long');
+    if (!(await this.#deps.checkReplay(epoch, result.replayTag))) return this.#drop('replay');
     if (!nextHop || !result.packet) {
       const taken = (await this.#deps.onFinalHop?.(result.commands, result.payload, origin)) ?? false;
       return taken ? undefined : this.#drop('final-hop-refused');

@@ -15,6 +15,7 @@ import type { Host } from '../../runtime/net/host.js';
 import { PacketLink } from '../net/packet-link.js';
 import { TopologyRouter, type TopologyView } from '../net/topology-router.js';
 import type { Logger } from '../ops/log.js';
+import { hopDelayBoundMs } from './hop-delay-bound.js';
 import { MixProcessor, type EpochKey, type MixDeps, type MixLimits } from './mix-processor.js';
 
 export interface MixServiceOptions {
@@ -62,6 +63,7 @@ export class MixService {
         clock: options.clock,
         keys: () => options.keys(options.clock.now()),
         checkReplay: options.checkReplay,
+        maxDelayMs: () => hopDelayBoundMs(options.topology),
         forward: (nodeId, packet) => this.#forward(nodeId, packet),
         onFinalHop: async (commands, payload, origin) => {
           if (this.#isOwnLoop(commands)) {

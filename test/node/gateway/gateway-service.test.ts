@@ -132,6 +132,7 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
         clock,
         keys: () => [{ epoch: 1, key: gwKey }],
         checkReplay: (epoch, tag) => replay.checkAndInsert(epoch, tag),
+        maxDelayMs: () => 10_362, // maxHopDelayMs(1000 / μ) at μ = 2/s
         forward: (nodeId, packet) => {
           forwarded.push(toHex(nodeId));
           if (toHex(nodeId) !== toHex(mixId)) return 'unknown';
@@ -488,7 +489,7 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
   it('refuses a geometry without room for client payloads', async () => {
     const net = await setup();
     const noSurb = geometryFromUserForwardPayloadLength({ nike: 'X25519', nrHops: 3, userForwardPayloadLength: 200, withSURB: false });
-    const deps = { host: net.gwHost, geometry: noSurb, clock: net.clock, keys: () => [], checkReplay: async () => true, forward: () => 'unknown' as const, mailboxes: net.mailboxes, registry: net.registry };
+    const deps = { host: net.gwHost, geometry: noSurb, clock: net.clock, keys: () => [], checkReplay: async () => true, maxDelayMs: () => 0, forward: () => 'unknown' as const, mailboxes: net.mailboxes, registry: net.registry };
     assert.throws(() => new GatewayService(deps, { clientRate: 1, rateHeadroom: 1, fetchBatch: 1, inputQueue: 1, delayQueue: 1 }), /withSURB/);
   });
 });

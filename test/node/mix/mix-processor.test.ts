@@ -36,6 +36,7 @@ function setup(keys: EpochKey[], overrides: Partial<MixDeps> = {}, limits = { in
         seen.add(k);
         return true;
       },
+      maxDelayMs: () => 10_000,
       forward: (id, packet) => (sent.push({ to: toHex(id), packet, at: clock.now() }), 'sent'),
       ...overrides,
     },
@@ -113,6 +114,23 @@ describe('mix processor', function () {
     release(true);
     await first;
     assert.equal(slow.mix.delayDepth, 1);
+  });
+
+  it('refuses a delay beyond the bound before recording its replay tag, and counts it', async function () {
+    let bound = 500;
+    const { mix, clock, sent, seen } = setup([{ epoch: 1, key: me.key }], { maxDelayMs: () => bound });
+    await mix.accept(packetVia([me, next, last], 501));
+    await mix.accept(packetVia([me, next, last], 0xffffffff));
+    assert.deepEqual(mix.dropCounts(), { 'delay-too-long': 2 });
+    assert.equal(seen.size, 0, 'no replay tag was stored for a refused packet');
+    assert.equal(mix.delayDepth, 0);
+    await mix.accept(packetVia([me, next, last], 500));
+    bound = 0; // the bound is read per packet (a new document, a new μ)
+    await mix.accept(packetVia([me, next, last], 1));
+    await mix.accept(packetVia([me, next, last], 0));
+    clock.advanceTo(500);
+    assert.equal(sent.length, 2);
+    assert.deepEqual(mix.dropCounts(), { 'delay-too-long': 3 });
   });
 
   it('counts unknown next hops, full forward queues, replay-store failures and shutdown', async function () {

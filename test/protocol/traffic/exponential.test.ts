@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cryptoUniform, MAX_DELAY_MS, PoissonSchedule, sampleExponential, sampleHopDelaysMs, type Uniform } from '../../../protocol/traffic/index.js';
+import { cryptoUniform, HOP_DELAY_TAIL_PROBABILITY, MAX_DELAY_MS, maxHopDelayMs, PoissonSchedule, sampleExponential, sampleHopDelaysMs, type Uniform } from '../../../protocol/traffic/index.js';
 
 /** A deterministic uniform source (mulberry32) so the statistics below cannot flake. */
 function seeded(seed: number): Uniform {
@@ -61,6 +61,24 @@ describe('traffic: exponential and Poisson sampling', function () {
     assert.ok(Math.abs(mean - 500) < 15, `mean ${mean}`);
     assert.deepEqual(sampleHopDelaysMs(0, 3, seeded(5)), [0, 0, 0]);
     assert.deepEqual(sampleHopDelaysMs(1e12, 1, () => 0.999999999), [MAX_DELAY_MS]);
+  });
+
+  it('hop delays never exceed the bound every hop enforces, which honest draws pass but with probability 1e-9', function () {
+    assert.equal(HOP_DELAY_TAIL_PROBABILITY, 1e-9);
+    assert.equal(maxHopDelayMs(500), 10_362); // μ = 2/s
+    assert.equal(maxHopDelayMs(50), 1037); // μ = 20/s (testnet)
+    assert.equal(maxHopDelayMs(0), 0);
+    assert.equal(maxHopDelayMs(1e12), MAX_DELAY_MS);
+    for (const mean of [1, 50, 500, 12_345.6]) {
+      const bound = maxHopDelayMs(mean);
+      // P[Exp > bound] = exp(−bound/mean) ≤ p, and one ms less would exceed p.
+      assert.ok(Math.exp(-bound / mean) <= HOP_DELAY_TAIL_PROBABILITY);
+      assert.ok(Math.exp(-(bound - 1) / mean) > HOP_DELAY_TAIL_PROBABILITY);
+      // The most extreme uniform draws are truncated at the bound, not beyond.
+      assert.deepEqual(sampleHopDelaysMs(mean, 2, () => 1 - 2 ** -53), [bound, bound]);
+    }
+    assert.throws(() => maxHopDelayMs(-1), RangeError);
+    assert.throws(() => maxHopDelayMs(Number.NaN), RangeError);
   });
 
   it('rejects rates and means that make no sense', function () {
