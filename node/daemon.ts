@@ -11,6 +11,7 @@ import { AuthorityService } from './authority/authority-service.js';
 import { ClientRegistry } from './gateway/client-registry.js';
 import { GatewayService } from './gateway/gateway-service.js';
 import { EpochKeyring } from './keys/epoch-keys.js';
+import { KeyRetirement } from './keys/key-retirement.js';
 import { hopDelayBoundMs } from './mix/hop-delay-bound.js';
 import { MixService } from './mix/mix-service.js';
 import { createHost, type Host } from '../runtime/net/host.js';
@@ -150,8 +151,17 @@ async function startRelay(config: NodeConfig, ctx: RelayContext): Promise<() => 
   // Keys for this epoch, the next and the one after: a descriptor for E + 1 publishes E + 1 and E + 2.
   const keyring = new EpochKeyring({ dir: join(config.node.dataDir, 'sphinx-keys'), epochs: params, graceMs: config.mix.keyGraceMs, ahead: 2 });
   cleanup.push(() => keyring.close());
-  const replay = await ReplayCache.open(join(config.node.dataDir, 'replay'));
+  // Tags of epochs whose key has retired are pruned on open and whenever a key retires (node/keys/key-retirement.ts).
+  const replay = await ReplayCache.open(join(config.node.dataDir, 'replay'), { liveFrom: keyring.liveFrom(clock.now()) });
   cleanup.push(() => replay.close());
+  const retirement = new KeyRetirement({
+    keyring,
+    clock,
+    onRetired: (liveFrom) => replay.pruneBefore(liveFrom),
+    onError: (err) => log.warn('replay cache prune failed; retried at the next key retirement', { error: err.message }),
+  });
+  await retirement.start();
+  cleanup.push(() => retirement.stop());
   metrics.gauge('chaff_replay_cache_tags', 'Replay tags held per live epoch', () => Object.fromEntries([...replay.sizes()].map(([e, n]) => [String(e), n])), 'epoch');
   metrics.gauge('chaff_replay_cache_bytes', 'Memory of the replay cache tables', () => replay.memoryBytes());
 

@@ -96,6 +96,21 @@ export class EpochKeyring {
     return { created, deleted };
   }
 
+  /**
+   * The oldest epoch whose key is still live at `nowMs` (its grace window has
+   * not ended): every older key is deleted by rotate(), so no packet can be
+   * unwrapped under an older epoch and its replay tags can be pruned.
+   */
+  liveFrom(nowMs: number): number {
+    const since = nowMs - this.#graceMs;
+    return since < this.#epochs.genesisMs ? 0 : epochAt(since, this.#epochs);
+  }
+
+  /** When liveFrom(nowMs) next moves on: the end of the oldest live epoch's grace window. */
+  nextRetirementMs(nowMs: number): number {
+    return epochEnd(this.liveFrom(nowMs), this.#epochs) + this.#graceMs;
+  }
+
   /** The keys to try on a packet at `nowMs`: the current epoch's, then the previous (within grace), then the next (within grace of its start). */
   unwrapKeys(nowMs: number): EpochKey[] {
     const current = epochAt(nowMs, this.#epochs);

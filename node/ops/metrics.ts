@@ -19,7 +19,11 @@ export class Metrics {
       collect() {
         const value = read();
         if (typeof value === 'number') this.set(value);
-        else for (const [k, v] of Object.entries(value)) this.set({ [label]: k }, v);
+        else {
+          // Only the labels read now: a label gone since (a pruned epoch) must not keep its last value.
+          this.reset();
+          for (const [k, v] of Object.entries(value)) this.set({ [label]: k }, v);
+        }
       },
     });
   }

@@ -51,6 +51,18 @@ describe('epoch Sphinx keys', function () {
     assert.deepEqual(readdirSync(dir).sort(), ['sphinx-4.key', 'sphinx-5.key']);
   });
 
+  it('the oldest live epoch moves on when a grace window ends, as rotate() deletes the key', function () {
+    const { keys } = ring();
+    assert.equal(keys.liveFrom(epochs.genesisMs), 0);
+    assert.equal(keys.liveFrom(at(4, 4_999)), 3);
+    assert.equal(keys.liveFrom(at(4, 5_000)), 4);
+    assert.equal(keys.nextRetirementMs(at(4, 4_999)), at(4, 5_000));
+    assert.equal(keys.nextRetirementMs(at(4, 5_000)), at(5, 5_000));
+    keys.rotate(at(3));
+    keys.rotate(at(4, 5_000));
+    assert.deepEqual(keys.epochs()[0], keys.liveFrom(at(4, 5_000)));
+  });
+
   it('refuses a damaged key file instead of silently replacing it', function () {
     const dir = mkdtempSync(join(tmpdir(), 'chaff-keys-'));
     writeFileSync(join(dir, 'sphinx-3.key'), new Uint8Array(7));
