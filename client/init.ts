@@ -12,6 +12,7 @@ import { fromHex, toHex } from '../protocol/bytes.js';
 import { addressOf, encodeAddress } from '../protocol/e2ee/address.js';
 import { generateIdentity, serializeIdentity, zeroizeIdentity } from '../protocol/e2ee/identity.js';
 import type { NodeEntry } from '../protocol/pki/document.js';
+import { chooseNode, NodeChoiceError } from '../protocol/pki/node-choice.js';
 import { epochAt } from '../protocol/pki/epoch.js';
 import { authorityPeers } from '../runtime/pki/authority-peers.js';
 import { PkiClient, type VerifiedDocument } from '../runtime/pki/pki-client.js';
@@ -27,7 +28,11 @@ export interface InitOptions {
   passphrase: string;
   /** Path to a network TOML listing [network] and [[authorities]]. */
   network: string;
-  /** Gateway name or node id (hex); default: one chosen at random from the current document. */
+  /**
+   * Gateway node id or identity key (hex), or its name when no other node of
+   * the document carries that name (an ambiguous name is refused, listing the
+   * candidates' ids); default: one chosen at random from the current document.
+   */
   gateway?: string;
   /** Mailbox pull interval for client.toml (default 1 s). */
   fetchIntervalMs?: number;
@@ -48,9 +53,12 @@ function chooseGateway(doc: VerifiedDocument, wanted: string | undefined): NodeE
   const gateways = doc.document.gateways;
   if (gateways.length === 0) throw new ClientError('unavailable', 'the network document lists no gateway');
   if (wanted === undefined) return gateways[Math.floor(Math.random() * gateways.length)];
-  const found = gateways.find((g) => g.name === wanted || toHex(g.nodeId) === wanted.toLowerCase());
-  if (!found) throw new ClientError('bad-request', `no gateway "${wanted}" in the current document; gateways: ${gateways.map((g) => g.name).join(', ')}`);
-  return found;
+  try {
+    return chooseNode(doc.document, gateways, wanted, 'gateway');
+  } catch (err) {
+    if (err instanceof NodeChoiceError) throw new ClientError('bad-request', err.message);
+    throw err;
+  }
 }
 
 export async function initProfile(options: InitOptions): Promise<{ address: string; gateway: string }> {

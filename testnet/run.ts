@@ -9,6 +9,7 @@ import { createWriteStream, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { toHex } from '../protocol/bytes.js';
 import { epochAt } from '../protocol/pki/epoch.js';
 import { Topology } from '../protocol/pki/routes.js';
 import { geometryFromUserForwardPayloadLength } from '../protocol/sphinx/geometry.js';
@@ -169,8 +170,8 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
     out(`chat: starting the client daemons alice (at ${gwA.name}) and bob (at ${gwB.name})`);
     const fetchIntervalMs = 250;
     const [chatA, chatB] = await Promise.all([
-      ChatClient.create({ dir, name: 'alice', networkFile: plan.networkFile, gateway: gwA.name, fetchIntervalMs, ...(options.traceDir ? { tracePath: join(options.traceDir, 'truth-alice.jsonl') } : {}) }),
-      ChatClient.create({ dir, name: 'bob', networkFile: plan.networkFile, gateway: gwB.name, fetchIntervalMs, ...(options.traceDir ? { tracePath: join(options.traceDir, 'truth-bob.jsonl') } : {}) }),
+      ChatClient.create({ dir, name: 'alice', networkFile: plan.networkFile, gateway: toHex(gwA.nodeId), fetchIntervalMs, ...(options.traceDir ? { tracePath: join(options.traceDir, 'truth-alice.jsonl') } : {}) }),
+      ChatClient.create({ dir, name: 'bob', networkFile: plan.networkFile, gateway: toHex(gwB.nodeId), fetchIntervalMs, ...(options.traceDir ? { tracePath: join(options.traceDir, 'truth-bob.jsonl') } : {}) }),
     ]);
     chatters.push(chatA, chatB);
     await chatA.api.addContact('bob', chatB.address);
@@ -193,7 +194,8 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
     const acks: bigint[] = [];
     // One fetch at bob's gateway, acknowledging what the previous one returned.
     const fetchAtB = async (): Promise<FetchedMessage[]> => {
-      const gB = topology!.document.gateways.find((g) => g.name === gwB.name) ?? gwB;
+      // By node id, never by name: names are labels, not unique (docs/pki.md §Names).
+      const gB = topology!.document.gateways.find((g) => toHex(g.nodeId) === toHex(gwB.nodeId)) ?? gwB;
       const got = await bob.fetch(gB, topology!, acks.splice(0, 32)).catch(() => []);
       acks.push(...got.map((m) => m.id));
       return got.filter((m) => m.seq !== null);
@@ -212,8 +214,8 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
         if (fresh) topology = new Topology(fresh.document);
       }
       if (now >= nextSend) {
-        const gA = topology.document.gateways.find((g) => g.name === gwA.name);
-        const gB = topology.document.gateways.find((g) => g.name === gwB.name);
+        const gA = topology.document.gateways.find((g) => toHex(g.nodeId) === toHex(gwA.nodeId));
+        const gB = topology.document.gateways.find((g) => toHex(g.nodeId) === toHex(gwB.nodeId));
         if (gA && gB) {
           await alice.send(topology, gA, gB, bob.mailboxId, sent).then(() => sent++).catch(() => undefined);
         }

@@ -49,8 +49,8 @@ describe('integration: epoch change', function () {
       const firstSend = boundary - 950;
       assert.ok(Date.now() < firstSend, `too late for epoch ${epoch}'s last second`);
       await sleep(firstSend - Date.now());
-      const gA = topology.document.gateways.find((g) => g.name === gwA.name)!;
-      const gB = topology.document.gateways.find((g) => g.name === gwB.name)!;
+      const gA = topology.node(gwA.nodeId)!;
+      const gB = topology.node(gwB.nodeId)!;
       for (let i = 0; i < PER_BOUNDARY; i++) {
         sent.push(await alice.send(topology, gA, gB, bob.mailboxId, seq++, HOP_DELAY_MS));
         await sleep(Math.max(0, firstSend + (i + 1) * 100 - Date.now()));
