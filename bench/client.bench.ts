@@ -64,7 +64,7 @@ function networkDefaults(): { lambdaP: number; lambdaL: number; lambdaD: number;
   return { lambdaP: c.authority.lambdaP, lambdaL: c.authority.lambdaL, lambdaD: c.authority.lambdaD, fetchBatch: c.gateway.fetchBatch };
 }
 
-const packetsOf = (s: ClientStatus): number => s.traffic.packetsSent.real + s.traffic.packetsSent.drop + s.traffic.packetsSent.loop;
+const packetsOf = (s: ClientStatus): number => s.traffic.packetsSent.real + s.traffic.packetsSent.decoy + s.traffic.packetsSent.drop + s.traffic.packetsSent.loop;
 
 // ------------------------------------------------------------------ latency
 

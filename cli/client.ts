@@ -205,11 +205,12 @@ function statusText(s: ClientStatus): string {
     `address   ${s.address}`,
     `gateway   ${printable(s.gateway.name)} (${s.gateway.nodeId.slice(0, 16)}…), ${s.gateway.connected ? 'connected' : 'NOT CONNECTED'}`,
     `epoch     ${s.epoch ?? 'none yet'}${s.documentAgeMs !== null ? ` (began ${formatDuration(s.documentAgeMs)} ago)` : ''}`,
-    `queue     ${s.queue.queued} queued, ${s.queue.inFlight} in flight, ${s.queue.failed} failed`,
-    `cover     λP ${per(r.lambdaP)} (real or drop), λL ${per(r.lambdaL)} (loops), λD ${per(r.lambdaD)} (drop); mean hop delay ${r.mu > 0 ? formatDuration(1000 / r.mu) : '—'}; mailbox fetches ${per(r.fetchPerSecond)}`,
-    `sent      ${t.packetsSent.real + t.packetsSent.drop + t.packetsSent.loop} packets: ${t.packetsSent.real} real, ${t.packetsSent.drop} drop, ${t.packetsSent.loop} loop; ${t.retransmissions} retransmissions, ${t.acksReceived} acks`,
+    `queue     ${s.queue.queued} queued, ${s.queue.inFlight} in flight, ${s.queue.failed} failed${s.queue.waitingForGateway ? `, ${s.queue.waitingForGateway} waiting for a contact's gateway to return to the network` : ''}`,
+    `cover     λP ${per(r.lambdaP)} (real or decoy), λL ${per(r.lambdaL)} (loops), λD ${per(r.lambdaD)} (drop); mean hop delay ${r.mu > 0 ? formatDuration(1000 / r.mu) : '—'}; mailbox fetches ${per(r.fetchPerSecond)}`,
+    `sent      ${t.packetsSent.real + t.packetsSent.decoy + t.packetsSent.drop + t.packetsSent.loop} packets: ${t.packetsSent.real} real, ${t.packetsSent.decoy} decoy, ${t.packetsSent.drop} drop, ${t.packetsSent.loop} loop; ${t.retransmissions} retransmissions, ${t.acksReceived} acks`,
     `bandwidth ${formatBytes(t.bytesSent)} sent, ${formatBytes(t.bytesReceived)} received, now ${formatBytes(t.sendRateBps)}/s out`,
     `loops     ${l.sent} sent, ${l.returned} returned, ${l.late} late, ${l.lost} lost, ${l.outstanding} outstanding`,
+    `decoys    ${s.decoys.sent} sent, ${s.decoys.returned} ACKs back, ${s.decoys.lost} lost, ${s.decoys.outstanding} outstanding`,
     `uptime    ${formatDuration(s.uptimeMs)}`,
   ].join('\n');
 }

@@ -64,10 +64,12 @@ export interface ClientStatus {
   epoch: number | null;
   /** Time since the current document's epoch began, ms. */
   documentAgeMs: number | null;
-  queue: { queued: number; inFlight: number; failed: number };
+  /** waitingForGateway: fragments to contacts whose gateway is not in the current document; they are sent once it is back. */
+  queue: { queued: number; inFlight: number; failed: number; waitingForGateway: number };
   rates: { lambdaP: number; lambdaL: number; lambdaD: number; mu: number; fetchPerSecond: number };
   traffic: {
-    packetsSent: { real: number; drop: number; loop: number };
+    /** decoy: payload slots with nothing real to send (acknowledged like real packets); drop: the λD stream. */
+    packetsSent: { real: number; decoy: number; drop: number; loop: number };
     bytesSent: number;
     bytesReceived: number;
     /** Bytes per second sent over the last minute (about constant: cover traffic). */
@@ -76,6 +78,8 @@ export interface ClientStatus {
     acksReceived: number;
   };
   loops: { sent: number; returned: number; late: number; lost: number; outstanding: number };
+  /** Decoys whose SURB-ACK came back, or did not within the loops' allowance. */
+  decoys: { sent: number; returned: number; lost: number; outstanding: number };
   uptimeMs: number;
 }
 

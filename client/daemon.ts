@@ -5,18 +5,18 @@
 //
 //   document watcher ─▶ topology, rates ─▶ ClientStreams (λP, λL, λD)
 //                                              │ each event
-//                     Messenger.prepareNext ──▶│ real (sealed ahead) / loop / drop
+//                     Messenger.prepareNext ──▶│ real (sealed ahead) or decoy / loop / drop
 //                                              ▼
 //                                   PacketFactory ─▶ GatewayLink.trySend
 //   MailboxPoller (constant rate) ─▶ ACK → Arq → Messenger.fragmentAcked
-//                                 ─▶ loop → LoopMonitor
+//                                 ─▶ loop, loop's or decoy's ACK → LoopMonitor
 //                                 ─▶ envelope → Messenger.receive
 
 import { join } from 'node:path';
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys';
 import type { Ed25519PrivateKey } from '@libp2p/interface';
 import { randomBytes } from 'node:crypto';
-import { fromHex, toHex } from '../protocol/bytes.js';
+import { ctEqual, fromHex, toHex } from '../protocol/bytes.js';
 import { addressOf, encodeAddress } from '../protocol/e2ee/address.js';
 import { maxPlaintextLength } from '../protocol/e2ee/envelope.js';
 import { deserializeIdentity, zeroizeIdentity } from '../protocol/e2ee/identity.js';
@@ -38,6 +38,7 @@ import { GatewayLink } from './net/gateway-link.js';
 import { MailboxPoller } from './receiver/mailbox-poller.js';
 import { clientSocketPath, serveClientApi, type ClientApiServer } from './rpc/index.js';
 import { Arq } from './sender/arq.js';
+import { GatewayWait } from './sender/gateway-wait.js';
 import { collectionsOf, COLLECTIONS } from './state.js';
 import { openProfile } from './store/profile.js';
 import type { SealedStore } from './store/sealed-store.js';
@@ -106,7 +107,11 @@ class ClientDaemon {
   #prepared: PreparedEnvelope[] = [];
   #preparing = false;
   /** Packets that actually left, by kind (stream events minus those the link could not take). */
-  readonly #sent = { real: 0, drop: 0, loop: 0 };
+  readonly #sent = { real: 0, decoy: 0, drop: 0, loop: 0 };
+  /** Fragments whose contact's gateway is not in the current document (they wait; their slots send decoys). */
+  readonly #waiting = new GatewayWait();
+  /** The epoch whose document #waiting was last checked against. */
+  #waitingCheckedEpoch = -1;
   /** Build errors already logged this epoch (one line per kind of error, not per packet). */
   #logged = { epoch: -1, messages: new Set<string>() };
   #stopped = false;
@@ -297,11 +302,33 @@ class ClientDaemon {
   }
 
   takePrepared(): PreparedEnvelope | undefined {
+    const topology = this.currentTopology();
+    if (topology) this.#releaseWaiting(topology);
     let p: PreparedEnvelope | undefined;
-    // Skip any acknowledged (a late ACK) or removed while it waited.
-    while ((p = this.#prepared.shift()) !== undefined && !this.arq.has(p.key));
+    while ((p = this.#prepared.shift()) !== undefined) {
+      // Skip any acknowledged (a late ACK) or removed while it waited.
+      if (!this.arq.has(p.key)) continue;
+      // No route to its gateway this epoch: it waits, and the slot goes to
+      // the next one or to a decoy, never to silence (issue 9 §4).
+      if (topology && !topology.document.gateways.some((g) => ctEqual(g.nodeId, p!.gateway))) {
+        this.#waiting.park(p.key, p.gateway);
+        this.#logOnce("a contact's gateway is not in this epoch's document; messages to it wait until it is back", { gateway: toHex(p.gateway).slice(0, 16) });
+        continue;
+      }
+      break;
+    }
     this.refill();
     return p;
+  }
+
+  /** Once per epoch: fragments whose gateway is back go to the front of the queue, in their order. */
+  #releaseWaiting(topology: Topology): void {
+    if (topology.epoch === this.#waitingCheckedEpoch || this.#waiting.size === 0) return;
+    this.#waitingCheckedEpoch = topology.epoch;
+    const present = new Set(topology.document.gateways.map((g) => toHex(g.nodeId)));
+    const back = this.#waiting.release((g) => present.has(g), (k) => this.arq.has(k));
+    for (const key of back.reverse()) this.arq.unsent(key);
+    if (back.length > 0) this.log('info', "messages waiting for a contact's gateway are queued again", { fragments: back.length, epoch: topology.epoch });
   }
 
   #logOnce(msg: string, fields: Record<string, unknown>): void {
@@ -313,6 +340,13 @@ class ClientDaemon {
     this.log('warn', msg, { ...fields, note: 'logged once per epoch' });
   }
 
+  /**
+   * Sends what one stream event asks for. Whatever is queued, a payload
+   * event sends exactly one packet (a real one, or a decoy when nothing can
+   * go), so the streams never pause or burst because of the queue. Only
+   * what is the same for every client leaves a slot empty: no document
+   * yet, or a link that refuses every packet alike.
+   */
   emitPacket(packet: StreamPacket<PreparedEnvelope>, atMs: number): void {
     const topology = this.currentTopology();
     if (!topology) {
@@ -329,35 +363,61 @@ class ClientDaemon {
         const built = this.factory.loop(topology, own, mailbox, payload);
         if (this.#send(built.packet)) {
           this.#sent.loop++;
-          this.loops.sent(payload, built.surbId!, atMs + built.forwardDelayMs + (topology.document.layers.length + 2) * PER_HOP_ALLOWANCE_MS + 2 * this.config.client.fetchIntervalMs);
+          this.loops.sent(payload, built.surbId!, this.#expectedBackMs(topology, atMs, built.forwardDelayMs));
         }
-      } else {
-        const { key, envelope, gateway, mailbox: to } = packet.item;
-        let built;
-        try {
-          built = this.factory.real(topology, own, mailbox, gateway, to, envelope);
-        } catch (err) {
-          // The recipient's gateway is not in this epoch's document: count an
-          // attempt so the message fails after maxAttempts instead of spinning.
-          this.#logOnce('no route to a contact\'s gateway in this epoch', { error: (err as Error).message });
-          this.arq.sent(key, randomBytes(16), new Uint8Array(0), 10_000);
-          return;
-        }
-        if (!this.#send(built.packet)) {
-          this.arq.unsent(key);
-          return;
-        }
-        this.#sent.real++;
-        const hops = topology.document.layers.length + 2;
-        const attempt = this.arq.attempts(key) + 1;
-        const timeout = (built.forwardDelayMs + built.ackDelayMs + 2 * hops * PER_HOP_ALLOWANCE_MS + 2 * this.config.client.fetchIntervalMs + this.config.client.retransmitSlackMs) * Math.min(4, 1 + 0.5 * (attempt - 1));
-        this.arq.sent(key, built.surbId!, built.surbKeys!, timeout);
-        this.messenger.fragmentSent(key, attempt);
+      } else if (packet.kind === 'decoy' || !this.#sendReal(topology, packet.item)) {
+        this.#sendDecoy(topology, atMs);
       }
     } catch (err) {
       this.#logOnce('could not build a packet', { kind: packet.kind, error: (err as Error).message });
-      if (packet.kind === 'real') this.arq.unsent(packet.item.key);
     }
+  }
+
+  /** When a packet that left at `atMs` (or its ACK) should be in our mailbox, with room for processing and pulls. */
+  #expectedBackMs(topology: Topology, atMs: number, delaysMs: number): number {
+    return atMs + delaysMs + (topology.document.layers.length + 2) * PER_HOP_ALLOWANCE_MS + 2 * this.config.client.fetchIntervalMs;
+  }
+
+  /** A decoy in a payload slot (docs/traffic.md §What the ACKs show): its ACK comes back like a real packet's. */
+  #sendDecoy(topology: Topology, atMs: number): void {
+    const built = this.factory.decoy(topology, this.link.gateway.nodeId, this.link.mailboxId);
+    // Its ACK is recognised by the SURB id alone: the keys are not needed.
+    built.surbKeys?.fill(0);
+    if (this.#send(built.packet)) {
+      this.#sent.decoy++;
+      this.loops.decoySent(built.surbId!, this.#expectedBackMs(topology, atMs, built.forwardDelayMs + built.ackDelayMs));
+    }
+  }
+
+  /**
+   * Sends a real fragment; false when it cannot be built (then the slot
+   * sends a decoy instead, and the fragment goes back to the queue, or
+   * waits for its gateway). A link that refuses it counts as the slot used:
+   * it refuses a decoy as well.
+   */
+  #sendReal(topology: Topology, item: PreparedEnvelope): boolean {
+    const { key, envelope, gateway, mailbox: to } = item;
+    let built;
+    try {
+      built = this.factory.real(topology, this.link.gateway.nodeId, this.link.mailboxId, gateway, to, envelope);
+    } catch (err) {
+      if (!topology.document.gateways.some((g) => ctEqual(g.nodeId, gateway))) this.#waiting.park(key, gateway);
+      else this.arq.unsent(key);
+      this.#logOnce('could not build a real packet; the slot sent a decoy', { error: (err as Error).message });
+      return false;
+    }
+    if (!this.#send(built.packet)) {
+      built.surbKeys?.fill(0);
+      this.arq.unsent(key);
+      return true;
+    }
+    this.#sent.real++;
+    const hops = topology.document.layers.length + 2;
+    const attempt = this.arq.attempts(key) + 1;
+    const timeout = (built.forwardDelayMs + built.ackDelayMs + 2 * hops * PER_HOP_ALLOWANCE_MS + 2 * this.config.client.fetchIntervalMs + this.config.client.retransmitSlackMs) * Math.min(4, 1 + 0.5 * (attempt - 1));
+    this.arq.sent(key, built.surbId!, built.surbKeys!, timeout);
+    this.messenger.fragmentSent(key, attempt);
+    return true;
   }
 
   #send(packet: Uint8Array): boolean {
@@ -414,16 +474,17 @@ class ClientDaemon {
     const window = this.#sentHistory.filter(([t]) => t >= now - 60_000);
     const span = Math.min(60_000, now - this.#started);
     const rates = this.streams.rates;
+    const waiting = this.#waiting.prune((k) => this.arq.has(k));
     return {
       profile: this.options.profileDir,
       address: this.address,
       gateway: { name: this.link.gateway.name, nodeId: toHex(this.link.gateway.nodeId), connected: this.link.connected },
       epoch: topology?.epoch ?? null,
       documentAgeMs: topology ? Math.max(0, now - (this.epochs.genesisMs + topology.epoch * this.epochs.epochDurationMs)) : null,
-      queue: { queued: this.messenger.queuedFragments - arq.inFlight, inFlight: arq.inFlight, failed: this.messenger.failedMessages },
+      queue: { queued: this.messenger.queuedFragments - arq.inFlight - waiting, inFlight: arq.inFlight, failed: this.messenger.failedMessages, waitingForGateway: waiting },
       rates: { ...rates, mu: topology?.document.params.mu ?? 0, fetchPerSecond: 1000 / this.config.client.fetchIntervalMs },
       traffic: {
-        packetsSent: { real: counts.real, drop: counts.drop, loop: counts.loop },
+        packetsSent: { real: counts.real, decoy: counts.decoy, drop: counts.drop, loop: counts.loop },
         bytesSent: link.bytesSent,
         bytesReceived: link.bytesReceived,
         sendRateBps: span > 0 ? window.reduce((a, [, b]) => a + b, 0) / (span / 1000) : 0,
@@ -431,6 +492,7 @@ class ClientDaemon {
         acksReceived: arq.acked,
       },
       loops: (({ sent, returned, late, lost, outstanding }) => ({ sent, returned, late, lost, outstanding }))(this.loops.stats()),
+      decoys: this.loops.decoyStats(),
       uptimeMs: now - this.#started,
     };
   }

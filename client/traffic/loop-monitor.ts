@@ -5,6 +5,12 @@
 //
 // A loop carries 16 random bytes at the start of its payload as its id; to
 // the gateway the payload is as random as an end-to-end envelope.
+//
+// It also watches the decoys of the payload stream (docs/traffic.md §What
+// the ACKs show): each should bring its SURB-ACK back through the layers.
+// A decoy's ACK crosses the same mixes as a real packet's, so decoys whose
+// ACKs stop coming back show a path that drops packets, at λP a second
+// instead of λL.
 
 import { toHex } from '../../protocol/bytes.js';
 import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
@@ -24,6 +30,15 @@ export interface LoopStats {
   acksReturned: number;
 }
 
+export interface DecoyStats {
+  sent: number;
+  /** Their SURB-ACKs that came back (at any time before counted lost). */
+  returned: number;
+  /** ACK not back `lostAfterMs` after the expected time; then forgotten. */
+  lost: number;
+  outstanding: number;
+}
+
 interface Outstanding {
   expectedMs: number;
   lost: boolean;
@@ -37,6 +52,9 @@ export class LoopMonitor {
   readonly #acks = new Map<string, number>();
   readonly #stats = { sent: 0, returned: 0, late: 0, lost: 0, acksReturned: 0 };
   readonly #timers = new Set<TimerHandle>();
+  /** Decoys' SURB ids (hex) → the timer that counts the decoy lost. */
+  readonly #decoys = new Map<string, TimerHandle>();
+  readonly #decoyStats = { sent: 0, returned: 0, lost: 0 };
 
   /** `lostAfterMs`: how long past its expected return a loop counts as lost. */
   constructor(clock: Clock, lostAfterMs: number) {
@@ -85,13 +103,36 @@ export class LoopMonitor {
     return true;
   }
 
-  /** Whether a SURB reply is the ACK of one of our loops. */
+  /** A decoy left; its SURB-ACK `surbId` should be back by `expectedMs`. */
+  decoySent(surbId: Uint8Array, expectedMs: number): void {
+    const key = toHex(surbId);
+    this.#decoyStats.sent++;
+    this.#decoys.set(
+      key,
+      this.#clock.at(expectedMs + this.#lostAfterMs, () => {
+        if (this.#decoys.delete(key)) this.#decoyStats.lost++;
+      }),
+    );
+  }
+
+  /** Whether a SURB reply is the ACK of one of our loops or decoys (and records it). */
   ackReturned(surbId: Uint8Array): boolean {
     const key = toHex(surbId);
+    const decoy = this.#decoys.get(key);
+    if (decoy) {
+      decoy.cancel();
+      this.#decoys.delete(key);
+      this.#decoyStats.returned++;
+      return true;
+    }
     if (!this.#acks.has(key)) return false;
     this.#acks.delete(key);
     this.#stats.acksReturned++;
     return true;
+  }
+
+  decoyStats(): DecoyStats {
+    return { ...this.#decoyStats, outstanding: this.#decoys.size };
   }
 
   stats(): LoopStats {
@@ -103,5 +144,7 @@ export class LoopMonitor {
   stop(): void {
     for (const t of this.#timers) t.cancel();
     this.#timers.clear();
+    for (const t of this.#decoys.values()) t.cancel();
+    this.#decoys.clear();
   }
 }

@@ -1,14 +1,19 @@
-// Builds the three kinds of packets a client sends (Loopix §4.1). All three
-// leave on the same stream, have the same size, cross the same layers with
-// per-hop delays Exp(mean 1/μ) chosen per packet, and carry a SURB-ACK slot,
-// so neither the link nor a mix can tell them apart:
+// Builds the four kinds of packets a client sends (Loopix §4.1; decoys:
+// docs/traffic.md §What the ACKs show). All four leave on the same stream,
+// have the same size, cross the same layers with per-hop delays
+// Exp(mean 1/μ) chosen per packet, and carry a SURB slot, so neither the
+// link nor a mix can tell them apart:
 //
-//   real: own gateway → layer 1 → … → layer n → recipient's gateway (mailbox),
-//         with a SURB-ACK that returns layer 1 → … → layer n → own gateway;
-//   loop: own gateway → layers → own gateway (own mailbox), with a SURB-ACK
-//         like a real packet, so the gateway cannot tell loops from mail;
-//   drop: own gateway → layers → a random gateway, addressed to the drop
-//         recipient, which that gateway discards.
+//   real:  own gateway → layer 1 → … → layer n → recipient's gateway (mailbox),
+//          with a SURB-ACK that returns layer 1 → … → layer n → own gateway;
+//   loop:  own gateway → layers → own gateway (own mailbox), with a SURB-ACK
+//          like a real packet, so the gateway cannot tell loops from mail;
+//   decoy: (an empty payload slot) own gateway → layers → a random gateway,
+//          addressed to the drop recipient with a SURB-ACK, which that
+//          gateway sends back exactly as for a stored message and stores
+//          nothing: the ACKs reaching our gateway do not count real packets;
+//   drop:  (the λD stream) like a decoy but with no SURB-ACK (flag clear,
+//          random bytes in the SURB slot): discarded, never acknowledged.
 
 import type { NodeEntry } from '../../protocol/pki/document.js';
 import { RouteError, type Topology } from '../../protocol/pki/routes.js';
@@ -64,20 +69,35 @@ export class PacketFactory {
   }
 
   /**
-   * Drop cover: through every layer to a random gateway, addressed to the
-   * drop recipient, which that gateway discards. It carries a SURB like any
-   * packet, so building it costs the same time as a real packet and its
-   * departure timing says nothing (docs/threat-model.md).
+   * A decoy, sent in a payload slot with nothing real to send: through
+   * every layer to a random gateway, addressed to the drop recipient, with
+   * a SURB-ACK that gateway sends back (docs/gateway.md §Exit). The caller
+   * keeps `surbId` to recognise the ACK (the loop monitor counts them).
+   */
+  decoy(topology: Topology, ownGateway: Uint8Array, ownMailbox: Uint8Array): BuiltPacket {
+    return this.#toDropRecipient(topology, ownGateway, ownMailbox, true);
+  }
+
+  /**
+   * Drop cover (the λD stream): like a decoy, but the SURB slot holds random
+   * bytes with the SURB flag clear, so the gateway discards it and sends
+   * nothing back. Its SURB is still built and thrown away, so building it
+   * costs the same time as any packet and its departure timing says nothing
+   * (docs/threat-model.md).
    */
   drop(topology: Topology, ownGateway: Uint8Array, ownMailbox: Uint8Array): BuiltPacket {
-    if (topology.document.gateways.length === 0) throw new RouteError('no gateway in the document');
-    const exit = pick(topology.document.gateways, this.#uniform);
-    const built = this.#withAck(topology, ownGateway, ownMailbox, exit.nodeId, DROP_RECIPIENT, this.#random(this.#geometry.userForwardPayloadLength));
+    const built = this.#toDropRecipient(topology, ownGateway, ownMailbox, false);
     built.surbKeys?.fill(0);
     return { ...built, surbId: null, surbKeys: null, ackDelayMs: 0 };
   }
 
-  #withAck(topology: Topology, ownGateway: Uint8Array, ownMailbox: Uint8Array, exitGateway: Uint8Array, mailbox: Uint8Array, userPayload: Uint8Array): BuiltPacket {
+  #toDropRecipient(topology: Topology, ownGateway: Uint8Array, ownMailbox: Uint8Array, ack: boolean): BuiltPacket {
+    if (topology.document.gateways.length === 0) throw new RouteError('no gateway in the document');
+    const exit = pick(topology.document.gateways, this.#uniform);
+    return this.#withAck(topology, ownGateway, ownMailbox, exit.nodeId, DROP_RECIPIENT, this.#random(this.#geometry.userForwardPayloadLength), ack);
+  }
+
+  #withAck(topology: Topology, ownGateway: Uint8Array, ownMailbox: Uint8Array, exitGateway: Uint8Array, mailbox: Uint8Array, userPayload: Uint8Array, ack = true): BuiltPacket {
     if (userPayload.length !== this.#geometry.userForwardPayloadLength) throw new RangeError(`user payload must be ${this.#geometry.userForwardPayloadLength} bytes`);
     const route = topology.clientRoute(ownGateway, exitGateway, this.#uniform);
     const delays = this.#delays(topology, route.length - 1);
@@ -87,7 +107,7 @@ export class PacketFactory {
     const ackDelays = this.#delays(topology, back.length - 1);
     const surbId = this.#random(SURB_ID_LENGTH);
     const { surb, surbKeys } = newSURB(this.#geometry, this.#path(back, ackDelays, [recipient(ownMailbox), surbReply(surbId)]), this.#random);
-    const payload = encodeClientPayload(this.#geometry, { surb, userPayload }, this.#random);
+    const payload = encodeClientPayload(this.#geometry, { surb: ack ? surb : null, userPayload }, this.#random);
     const packet = newPacket(this.#geometry, this.#path(route, delays, [recipient(mailbox)]), payload, this.#random);
     return { packet, surbId, surbKeys, forwardDelayMs: sum(delays), ackDelayMs: sum(ackDelays) };
   }

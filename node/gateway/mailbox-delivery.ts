@@ -3,7 +3,8 @@
 // pipeline counts it as taken (MixProcessor awaits onFinalHop).
 //
 // - Drop cover (recipient DROP_RECIPIENT) is discarded and counted as cover:
-//   it is normal traffic, not a drop.
+//   it is normal traffic, not a drop. A decoy (drop recipient with a
+//   SURB-ACK) is discarded too, but its SURB-ACK is sent like a message's.
 // - A forward packet carries a client payload (protocol/wire/client-payload.ts):
 //   only its user payload is stored. Once the deposit is written, the SURB-ACK
 //   it carries (if any) is sent back into the mixnet: a packet built from the
@@ -18,7 +19,7 @@
 import { zeroize } from '../../protocol/bytes.js';
 import { newPacketFromSURB, type Geometry, type RoutingCommand } from '../../protocol/sphinx/index.js';
 import type { Clock } from '../../protocol/traffic/clock.js';
-import { decodeClientPayload, isDropRecipient, type ClientPayload } from '../../protocol/wire/client-payload.js';
+import { CLIENT_PAYLOAD_FLAG_SURB, decodeClientPayload, isDropRecipient, type ClientPayload } from '../../protocol/wire/client-payload.js';
 import { DepositRejectedError, type DepositRejection, type MailboxQuota, type MailboxStore } from '../store/mailbox-store.js';
 import type { ClientRegistry, ResolvedRecipient } from './client-registry.js';
 import { encodeMailboxEntry, type MailboxEntry } from './mailbox-entry.js';
@@ -109,9 +110,13 @@ export class MailboxDelivery {
       else if (c.type === 'surb-reply') surbId = c.id;
     }
     if (recipient === null) return this.#drop('no-recipient');
-    // Before anything else: cover costs no decoding and no lookups.
+    // Before anything else: cover costs no lookups and is never stored.
     if (isDropRecipient(recipient)) {
       this.#coverDropped++;
+      // A decoy (drop recipient + SURB-ACK flag, docs/gateway.md §Exit) is
+      // acknowledged exactly as a stored message, so the ACKs reaching its
+      // sender's gateway do not count the sender's real packets.
+      if (payload !== null && (payload[0] & CLIENT_PAYLOAD_FLAG_SURB) !== 0) this.#ackDecoy(payload);
       return true;
     }
     if (payload === null) return this.#drop('no-payload');
@@ -160,6 +165,17 @@ export class MailboxDelivery {
       // A trace hook must not break the data path.
     }
     return true;
+  }
+
+  #ackDecoy(payload: Uint8Array): void {
+    let decoded: ClientPayload;
+    try {
+      decoded = decodeClientPayload(this.#deps.geometry, payload);
+    } catch {
+      return; // Malformed cover is still cover: nothing to acknowledge.
+    }
+    if (decoded.surb !== null) this.#sendAck(decoded.surb);
+    zeroize(decoded.surb ?? undefined, decoded.userPayload);
   }
 
   // The message is already stored: a failure here is counted but does not

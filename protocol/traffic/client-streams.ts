@@ -1,14 +1,23 @@
 // A Loopix client's outgoing streams (Piotrowska et al. 2017, §4.1–4.2):
 //
 //   payload stream, rate λP: each event sends the next queued real packet,
-//                            or a drop cover packet when nothing is queued;
+//                            or a decoy when nothing is queued;
 //   loop stream,    rate λL: each event sends a loop cover packet that
 //                            returns to the sender;
 //   drop stream,    rate λD: each event sends a drop cover packet (0 = off).
 //
 // The three are independent Poisson processes, so what leaves the client is
 // one Poisson stream of rate λP + λL + λD whatever the user does: a real
-// message only replaces a drop packet that would have left at that moment.
+// message only replaces a decoy that would have left at that moment.
+//
+// Loopix fills an empty payload slot with drop cover; Chaff sends a decoy
+// instead (Katzenpost's decoy traffic spec, "SURB loops"): a packet built
+// like a real one whose SURB-ACK comes back like a real packet's. A real
+// packet is acknowledged and Loopix's drop is not, so with drops the ACKs
+// reaching a sender's gateway would count its real packets (λL·t + real);
+// with decoys they arrive at λP + λL whatever is queued (docs/traffic.md
+// §What the ACKs show). Drop cover (λD) stays unacknowledged: it does not
+// depend on the queue.
 // Time comes from an injected Clock, so the client daemon and the simulator
 // run this same code (design notes §2).
 
@@ -25,14 +34,14 @@ export interface ClientRates {
   lambdaD: number;
 }
 
-/** What one stream event sends. */
-export type StreamPacket<T> = { kind: 'real'; item: T } | { kind: 'drop'; stream: 'payload' | 'drop' } | { kind: 'loop' };
+/** What one stream event sends: a payload event sends `real` or `decoy`, a loop event `loop`, a drop event `drop`. */
+export type StreamPacket<T> = { kind: 'real'; item: T } | { kind: 'decoy' } | { kind: 'drop' } | { kind: 'loop' };
 
 export interface ClientStreamsOptions<T> {
   clock: Clock;
   uniform: Uniform;
   rates: ClientRates;
-  /** The next real packet to send at this payload event, or undefined for a drop. */
+  /** The next real packet to send at this payload event, or undefined for a decoy. */
   nextReal: () => T | undefined;
   /** Sends what the event asks for. Must not throw (a failure is the caller's to count). */
   emit: (packet: StreamPacket<T>, atMs: number) => void;
@@ -40,6 +49,7 @@ export interface ClientStreamsOptions<T> {
 
 export interface ClientStreamCounts {
   real: number;
+  decoy: number;
   drop: number;
   loop: number;
 }
@@ -73,7 +83,7 @@ export class ClientStreams<T> {
   readonly #o: ClientStreamsOptions<T>;
   #rates: ClientRates;
   readonly #timers = new Map<StreamName, TimerHandle>();
-  readonly #counts: ClientStreamCounts = { real: 0, drop: 0, loop: 0 };
+  readonly #counts: ClientStreamCounts = { real: 0, decoy: 0, drop: 0, loop: 0 };
   #running = false;
 
   constructor(options: ClientStreamsOptions<T>) {
@@ -139,10 +149,10 @@ export class ClientStreams<T> {
     this.#schedule(stream, Math.max(atMs, this.#o.clock.now() - MAX_CATCH_UP_MS));
     let packet: StreamPacket<T>;
     if (stream === 'loop') packet = { kind: 'loop' };
-    else if (stream === 'drop') packet = { kind: 'drop', stream: 'drop' };
+    else if (stream === 'drop') packet = { kind: 'drop' };
     else {
       const item = this.#o.nextReal();
-      packet = item === undefined ? { kind: 'drop', stream: 'payload' } : { kind: 'real', item };
+      packet = item === undefined ? { kind: 'decoy' } : { kind: 'real', item };
     }
     this.#counts[packet.kind]++;
     this.#o.emit(packet, atMs);

@@ -42,8 +42,13 @@ export interface LoopixNetworkSpec {
   fetchBatch: number;
   corruptMixes: number;
   corruptGateways: number;
-  /** Whether real packets and loops carry a SURB-ACK back to the sender's gateway. */
+  /** Whether real packets, decoys and loops carry a SURB-ACK back to the sender's gateway. */
   acks: boolean;
+  /**
+   * Whether an empty payload slot sends a decoy (acknowledged like a real
+   * packet; Chaff) or unacknowledged drop cover (the Loopix paper).
+   */
+  decoys: boolean;
 }
 
 interface ContinuousCommon extends ObservationSpec {
@@ -77,6 +82,7 @@ export const NETWORK_KEYS = [
   'corrupt_mixes',
   'corrupt_gateways',
   'acks',
+  'decoys',
 ] as const;
 export const CONTINUOUS_KEYS = ['model', 'graph', 'behaviour', ...OBSERVATION_KEYS, ...NETWORK_KEYS, 'seeds', 'seed'] as const;
 
@@ -97,6 +103,7 @@ export const DEFAULT_NETWORK: Readonly<LoopixNetworkSpec> = Object.freeze({
   corruptMixes: 0,
   corruptGateways: 0.25,
   acks: true,
+  decoys: true,
 });
 
 function readObservation(t: ConfigReader): ObservationSpec {
@@ -128,6 +135,7 @@ function readNetwork(t: ConfigReader): LoopixNetworkSpec {
     corruptMixes: t.number('corrupt_mixes', d.corruptMixes, 0, 1, { unit: 'a fraction of the mixes' }),
     corruptGateways: t.number('corrupt_gateways', d.corruptGateways, 0, 1, { unit: 'a fraction of the gateways' }),
     acks: t.boolean('acks', d.acks),
+    decoys: t.boolean('decoys', d.decoys),
   };
 }
 

@@ -39,12 +39,26 @@ export interface TrafficStats {
   nodePacketsPerSecond: number;
 }
 
+/** Whether what the observer counts per user and window tells when the user sends (metrics/activity.ts). */
+export interface ActivityStats {
+  /** ROC AUC of the SURB-ACKs stored per user and window (users behind a corrupt gateway) against "wrote a message in it"; 0.5 = chance, NaN without such users. */
+  ackAuc: number;
+  /** The same for the packets a global observer sees leave each client. */
+  sendAuc: number;
+  /** User-windows scored by ackAuc. */
+  ackUserWindows: number;
+  /** Share of user-windows in which the user wrote a message. */
+  activeShare: number;
+}
+
 export interface ContinuousMetrics {
   /** Each attack's recovery of the social graph at the end of the run (and the popularity reference). */
   recovery: Record<string, Recovery>;
   anonymity: AnonymityStats;
   latencyMs: { delivery: LatencyStats; read: LatencyStats };
   traffic: TrafficStats;
+  /** loopix only. */
+  activity?: ActivityStats;
 }
 
 export interface RunCounts {

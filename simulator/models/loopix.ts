@@ -3,12 +3,14 @@
 // social graph write messages (simulator/behaviour); each user's client is
 // the SHIPPED scheduler, ClientStreams from protocol/traffic, running on
 // the virtual clock: one Poisson stream λP that sends the next queued
-// message or a drop, loops λL, drops λD. Every packet crosses entry
+// message or a decoy, loops λL, drops λD. Every packet crosses entry
 // gateway → one mix per layer → exit gateway, each hop holding it for the
 // delay the sender drew with the shipped sampleHopDelaysMs (Exp, mean 1/μ);
-// the exit hop has no delay (the Sphinx recipient command). Real packets
-// and loops carry a SURB-ACK that the exit gateway sends straight back
-// through the layers to the sender's gateway. Mixes send loops λM.
+// the exit hop has no delay (the Sphinx recipient command). Real packets,
+// decoys and loops carry a SURB-ACK that the exit gateway sends straight
+// back through the layers to the sender's gateway (with `decoys = false`
+// an empty payload slot sends unacknowledged drop cover instead, as in
+// the Loopix paper). Mixes send loops λM.
 // Recipients pull their mailbox at a constant rate.
 //
 // The observer (docs/simulator.md §Adversary):
@@ -19,13 +21,16 @@
 // - corrupt mixes reveal their input-output linkage;
 // - a corrupt gateway sees deposits into its users' mailboxes with their
 //   times (messages, and its own users' loops, which it cannot tell
-//   apart), and the SURB-ACKs arriving for its users (one per real packet
-//   or loop they sent). It does not see who sent a deposit.
+//   apart), and the SURB-ACKs arriving for its users (one per real packet,
+//   decoy or loop they sent). It does not see who sent a deposit.
 // Per observation window the observer counts, per user, the activity it
 // can see (ACKs when the user's gateway is corrupt, else packets sent) and
 // the deposits per recipient; sda and lsda run on those windows. gsda
 // weights every deposit by the packet's sender distribution: the
-// delay-weighted attack on a continuous mix.
+// delay-weighted attack on a continuous mix. The activity scores
+// (metrics/activity.ts) ask, per user and window, whether the ACKs (corrupt
+// gateway) or the packets sent (global observer) tell the windows in which
+// the user wrote a message.
 
 import { geometryFromUserForwardPayloadLength, NIKE_X25519 } from '../../protocol/sphinx/geometry.js';
 import { ClientStreams, type StreamPacket } from '../../protocol/traffic/client-streams.js';
@@ -33,6 +38,7 @@ import { PoissonSchedule, sampleHopDelaysMs } from '../../protocol/traffic/expon
 import { FETCH_REQUEST_LENGTH, fetchEntryBodyLength, fetchReplyLength } from '../../protocol/wire/fetch.js';
 import { UserPopulation, type Message } from '../behaviour/users.js';
 import { VirtualClock } from '../engine/virtual-clock.js';
+import { ActivityScore } from '../metrics/activity.js';
 import { trafficCost } from '../metrics/cost.js';
 import { truthMatrix } from '../metrics/recovery.js';
 import { randomIndex } from '../random.js';
@@ -60,7 +66,7 @@ export function drainMs(layers: number, mu: number): number {
   return Math.max(60_000, (10 * (layers + 1) * 1000) / mu);
 }
 
-type Kind = 'real' | 'loop' | 'drop' | 'ack' | 'mix-loop';
+type Kind = 'real' | 'decoy' | 'loop' | 'drop' | 'ack' | 'mix-loop';
 
 interface NetPacket extends Posterior {
   kind: Kind;
@@ -108,7 +114,11 @@ export function runLoopix(config: LoopixConfig, seed: number): ContinuousRun {
   // What the observer counts in the current window.
   const sent = new Float64Array(U);
   const acked = new Float64Array(U);
+  /** Messages each user wrote in the window: the activity the scores try to tell. */
+  const wrote = new Float64Array(U);
   const activity = new Float64Array(U);
+  const ackActivity = new ActivityScore();
+  const sendActivity = new ActivityScore();
   const outputs: number[] = [];
   const weightSenders: number[] = [];
   const weights: number[] = [];
@@ -127,7 +137,10 @@ export function runLoopix(config: LoopixConfig, seed: number): ContinuousRun {
     clock,
     startsUniform: seededStream(seed, STREAM_BEHAVIOUR),
     repliesUniform: seededStream(seed, STREAM_REPLIES),
-    send: (m) => queues[m.from].push(m),
+    send: (m) => {
+      queues[m.from].push(m);
+      if (observing) wrote[m.from]++;
+    },
     untilMs: durationMs,
   });
 
@@ -195,6 +208,10 @@ export function runLoopix(config: LoopixConfig, seed: number): ContinuousRun {
         deposit(p, p.sender, node);
         sendAck(p);
         return;
+      case 'decoy':
+        // Addressed to the drop recipient: nothing stored, the ACK sent as for a message.
+        sendAck(p);
+        return;
       case 'ack':
         if (observing && topology.corrupt[node]) acked[p.sender]++;
         return;
@@ -213,7 +230,7 @@ export function runLoopix(config: LoopixConfig, seed: number): ContinuousRun {
     const entry = gatewayOf[s];
     if (packet.kind === 'real') send('real', s, topology.clientRoute(entry, gatewayOf[packet.item.to], uniform), s, packet.item);
     else if (packet.kind === 'loop') send('loop', s, topology.clientRoute(entry, entry, uniform), s, null);
-    else send('drop', s, topology.clientRoute(entry, randomIndex(topology.gateways, uniform), uniform), s, null);
+    else send(packet.kind === 'decoy' && net.decoys ? 'decoy' : 'drop', s, topology.clientRoute(entry, randomIndex(topology.gateways, uniform), uniform), s, null);
   };
 
   const clients = Array.from(
@@ -241,10 +258,16 @@ export function runLoopix(config: LoopixConfig, seed: number): ContinuousRun {
 
   for (let w = 1; w <= windows; w++) {
     clock.at(w * epochMs, () => {
-      for (let s = 0; s < U; s++) activity[s] = net.acks && topology.corrupt[gatewayOf[s]] ? acked[s] : sent[s];
+      for (let s = 0; s < U; s++) {
+        const byAcks = net.acks && topology.corrupt[gatewayOf[s]];
+        activity[s] = byAcks ? acked[s] : sent[s];
+        if (byAcks) ackActivity.observe(acked[s], wrote[s] > 0);
+        sendActivity.observe(sent[s], wrote[s] > 0);
+      }
       suite.observeRound(activity, outputs);
       sent.fill(0);
       acked.fill(0);
+      wrote.fill(0);
       outputs.length = 0;
       if (checkpoints.has(w)) curve.push({ timeS: w * config.epochS, recovery: suite.recovery(truth) });
       if (w === windows) observing = false;
@@ -281,6 +304,7 @@ export function runLoopix(config: LoopixConfig, seed: number): ContinuousRun {
         realShare: cost.realShare,
         nodePacketsPerSecond: nodeArrivals / topology.nodes / config.durationS,
       },
+      activity: { ackAuc: ackActivity.auc(), sendAuc: sendActivity.auc(), ackUserWindows: ackActivity.windows, activeShare: sendActivity.activeWindows / Math.max(1, sendActivity.windows) },
     },
     counts: { users: U, edges: graph.edgeCount, messages: users.written, replies: users.replies, delivered: log.delivered, undelivered: undelivered() },
     curve,

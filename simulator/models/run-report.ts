@@ -173,6 +173,7 @@ function continuousReport(r: ContinuousResults): RunReport {
         summaryTable('Per-message anonymity', m.anonymity as unknown as Record<string, unknown>, 'Entropy (bits) of each real message’s sender distribution as the observer traces it through the mixes; ε = |ln(p_true / p_best_other)|.'),
         summaryTable('Latency (ms)', m.latencyMs as unknown as Record<string, unknown>, 'delivery: written → deposited in the mailbox; read: → the recipient’s next pull.'),
         summaryTable('Traffic', m.traffic as unknown as Record<string, unknown>),
+        ...(m.activity ? [summaryTable('When users send', m.activity as unknown as Record<string, unknown>, 'ROC AUC, over users and windows, of what the observer counts (ackAuc: SURB-ACKs at a corrupt gateway; sendAuc: packets leaving the client) against whether the user wrote a message in that window; 0.5 = the count says nothing.')] : []),
         summaryTable('Counts (mean per run)', r.counts as unknown as Record<string, unknown>),
       ],
       notes:

@@ -17,7 +17,7 @@
 //   activity   per user, the packets they sent ('sends', the default), or,
 //              with 'acks' and a corrupt entry gateway, the SURB-ACKs stored
 //              for them (the loopix model's choice for users behind a
-//              corrupt gateway: only real packets and loops are ACKed);
+//              corrupt gateway: real packets, decoys and loops are ACKed);
 //   outputs    the recipients of the `message` deposits at corrupt gateways.
 // sda and lsda run on those windows (AttackSuite.observeRound). gsda needs
 // each deposit's sender distribution; the loopix model traces it through
@@ -26,6 +26,11 @@
 // deposit is equally likely to be it (a user's weight = their share of
 // those packets; weights ≤ GSDA_MIN_WEIGHT dropped as in the loopix model).
 //
+// The activity scores (metrics/activity.ts, as the loopix model's): per
+// user and window, whether the SURB-ACKs stored for a user behind a corrupt
+// gateway (ackAuc), or the packets seen leaving a user's client (sendAuc),
+// tell the windows in which the truth says the user wrote a message.
+//
 // Truth: the distinct (from, to) pairs of `message` events, directed (a
 // reply is its own pair). Users: every id seen in any event, sorted, so a
 // user without truth lines (the testnet's probe clients) counts as writing
@@ -33,9 +38,10 @@
 // pair. Nothing here reads files or clocks: it is a function of the events.
 
 import { basename } from 'node:path';
+import { ActivityScore } from '../metrics/activity.js';
 import { truthMatrix } from '../metrics/recovery.js';
 import { ATTACKS, AttackSuite, type AttackName, type Recovery } from '../models/attack-suite.js';
-import { checkpointWindows, type CurvePoint } from '../models/continuous-run.js';
+import { checkpointWindows, type ActivityStats, type CurvePoint } from '../models/continuous-run.js';
 import { GSDA_MIN_WEIGHT } from '../models/loopix.js';
 import type { TraceFile, TraceSet } from './read.js';
 
@@ -114,7 +120,7 @@ export interface TraceAttackResults {
   parameters: { windowS: number; curvePoints: number; attacks: AttackName[]; activity: ActivitySource; corruptGateways: string[] };
   /** From the first to the last observer event (wall-clock ms as the gateways wrote them). */
   period: { startMs: number; endMs: number; durationS: number; windows: number };
-  metrics: { recovery: Record<string, Recovery>; counts: TraceCounts };
+  metrics: { recovery: Record<string, Recovery>; counts: TraceCounts; activity: ActivityStats };
   curves: { recovery: CurvePoint[] };
   users: TraceUserCounts[];
   truthEdges: Array<{ from: string; to: string; messages: number }>;
@@ -256,15 +262,24 @@ export function attackTrace(set: TraceSet, options: TraceAttackOptions = {}): Tr
   const byAcks = Uint8Array.from({ length: U }, (_, u) => (activity === 'acks' && entryFile[u] >= 0 && corrupt[entryFile[u]] ? 1 : 0));
   const sent = new Float64Array(U);
   const acked = new Float64Array(U);
+  const wrote = new Float64Array(U);
+  const ackVisible = Uint8Array.from({ length: U }, (_, u) => (entryFile[u] >= 0 && corrupt[entryFile[u]] ? 1 : 0));
+  const ackActivity = new ActivityScore();
+  const sendActivity = new ActivityScore();
   const activityNow = new Float64Array(U);
   const outputs: number[] = [];
   const curve: CurvePoint[] = [];
   let window = 0;
   const closeWindow = (): void => {
-    for (let u = 0; u < U; u++) activityNow[u] = byAcks[u] ? acked[u] : sent[u];
+    for (let u = 0; u < U; u++) {
+      activityNow[u] = byAcks[u] ? acked[u] : sent[u];
+      if (ackVisible[u]) ackActivity.observe(acked[u], wrote[u] > 0);
+      if (users[u].sends > 0) sendActivity.observe(sent[u], wrote[u] > 0);
+    }
     suite.observeRound(activityNow, outputs);
     sent.fill(0);
     acked.fill(0);
+    wrote.fill(0);
     outputs.length = 0;
     window++;
     if (checkpoints.has(window)) curve.push({ timeS: Math.min(window * windowS, durationS), recovery: suite.recovery(truth) });
@@ -280,7 +295,13 @@ export function attackTrace(set: TraceSet, options: TraceAttackOptions = {}): Tr
   let observedDeposits = 0;
 
   for (const { event: e, file } of set.events) {
-    if (e.ev === 'message') continue;
+    if (e.ev === 'message') {
+      if (e.t < startMs || e.t > endMs) continue;
+      const w = windowOf(e.t);
+      while (window < w) closeWindow();
+      wrote[at(e.from)]++;
+      continue;
+    }
     const w = windowOf(e.t);
     while (window < w) closeWindow();
     if (e.ev === 'send') {
@@ -345,6 +366,7 @@ export function attackTrace(set: TraceSet, options: TraceAttackOptions = {}): Tr
         truthEdges: truthEdges.length,
         messagesInPeriod,
       },
+      activity: { ackAuc: ackActivity.auc(), sendAuc: sendActivity.auc(), ackUserWindows: ackActivity.windows, activeShare: sendActivity.activeWindows / Math.max(1, sendActivity.windows) },
     },
     curves: { recovery: curve },
     users,

@@ -65,6 +65,12 @@ function tables(r: TraceAttackResults): ReportTable[] {
       caption: 'packetsPerUserPerSecond: mean over the users seen sending. observedDeposits: message deposits at corrupt gateways (the attacks’ outputs). messagesInPeriod: truth messages written between the first and last observer event.',
     },
     {
+      title: 'When users write',
+      columns: ['score', 'value'],
+      rows: Object.entries(r.metrics.activity).map(([k, v]) => [k, v]),
+      caption: 'ROC AUC, over users and windows, of what the observer counts against whether the truth says the user wrote a message in that window (0.5: the count says nothing). ackAuc: SURB-ACKs stored for users behind a corrupt gateway; sendAuc: packets seen leaving the client.',
+    },
+    {
       title: 'Users',
       columns: ['user', 'gateway', 'packets', 'packets/s', 'fetches', 'message deposits', 'SURB-reply deposits', 'messages written (truth)', 'messages received (truth)'],
       rows: r.users.map((u) => [shortId(u.id), u.gateway ?? '–', u.sends, u.packetsPerSecond, u.fetches, u.messageDeposits, u.surbReplyDeposits, u.messagesSent, u.messagesReceived]),
@@ -128,6 +134,7 @@ export function describeTraceResults(r: TraceAttackResults): string {
       `deposits seen at corrupt gateways: ${c.observedDeposits} messages; truth: ${c.messages} messages, ${c.truthEdges} (from, to) pairs`,
       `ROC AUC at the end: ${rec('auc')}`,
       `linkage AUC (per recipient; 0.5 = no link found): ${rec('linkageAuc')}`,
+      `when users write (AUC over user-windows; 0.5 = nothing shows): SURB-ACKs at corrupt gateways ${fmt(r.metrics.activity.ackAuc)}, packets sent ${fmt(r.metrics.activity.sendAuc)}`,
       ...(noTruth > 0 ? [`${noTruth} users have no truth lines: they count as writing to nobody`] : []),
     ].join('\n') + '\n'
   );

@@ -35,10 +35,11 @@ const STATUS: ClientStatus = {
   gateway: { name: 'gateway-a', nodeId: 'cd'.repeat(32), connected: true },
   epoch: 7,
   documentAgeMs: 3000,
-  queue: { queued: 0, inFlight: 1, failed: 0 },
+  queue: { queued: 0, inFlight: 1, failed: 0, waitingForGateway: 0 },
   rates: { lambdaP: 4, lambdaL: 1, lambdaD: 1, mu: 20, fetchPerSecond: 1 },
-  traffic: { packetsSent: { real: 2, drop: 50, loop: 10 }, bytesSent: 131_072, bytesReceived: 65_536, sendRateBps: 2048, retransmissions: 0, acksReceived: 2 },
+  traffic: { packetsSent: { real: 2, decoy: 45, drop: 5, loop: 10 }, bytesSent: 131_072, bytesReceived: 65_536, sendRateBps: 2048, retransmissions: 0, acksReceived: 2 },
   loops: { sent: 10, returned: 9, late: 0, lost: 0, outstanding: 1 },
+  decoys: { sent: 40, returned: 39, lost: 0, outstanding: 1 },
   uptimeMs: 90_000,
 };
 
@@ -195,7 +196,7 @@ describe('chaff client (CLI)', function () {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^gateway +gateway-a \(cdcdcdcdcdcdcdcd…\), connected$/m);
     assert.match(r.stdout, /^epoch +7 \(began 3\.0 s ago\)$/m);
-    assert.match(r.stdout, /^cover +λP 4\/s \(real or drop\), λL 1\/s \(loops\), λD 1\/s \(drop\); mean hop delay 50 ms; mailbox fetches 1\/s$/m);
+    assert.match(r.stdout, /^cover +λP 4\/s \(real or decoy\), λL 1\/s \(loops\), λD 1\/s \(drop\); mean hop delay 50 ms; mailbox fetches 1\/s$/m);
     assert.match(r.stdout, /^bandwidth 128\.0 KiB sent, 64\.0 KiB received, now 2\.0 KiB\/s out$/m);
     assert.match(r.stdout, /^loops +10 sent, 9 returned, 0 late, 0 lost, 1 outstanding$/m);
   });

@@ -91,7 +91,7 @@ describe('integration: chat between two client daemons', function () {
     assert.ok(all.every((p, i) => p >= 0 && (i === 0 || p > all[i - 1])), 'every event so far is a message alice sent, in her order, at most once');
   }
 
-  const packets = (s: ClientStatus): number => s.traffic.packetsSent.real + s.traffic.packetsSent.drop + s.traffic.packetsSent.loop;
+  const packets = (s: ClientStatus): number => s.traffic.packetsSent.real + s.traffic.packetsSent.decoy + s.traffic.packetsSent.drop + s.traffic.packetsSent.loop;
 
   it('100 messages alice → bob arrive exactly once and in order', async function () {
     this.timeout(90_000);

@@ -34,10 +34,11 @@ const STATUS: ClientStatus = {
   gateway: { name: 'gateway-a', nodeId: 'ab'.repeat(32), connected: true },
   epoch: 42,
   documentAgeMs: 12_000,
-  queue: { queued: 1, inFlight: 2, failed: 0 },
+  queue: { queued: 1, inFlight: 2, failed: 0, waitingForGateway: 0 },
   rates: { lambdaP: 4, lambdaL: 1, lambdaD: 1, mu: 20, fetchPerSecond: 1 },
-  traffic: { packetsSent: { real: 3, drop: 100, loop: 20 }, bytesSent: 250_000, bytesReceived: 90_000, sendRateBps: 4096, retransmissions: 1, acksReceived: 3 },
+  traffic: { packetsSent: { real: 3, decoy: 95, drop: 5, loop: 20 }, bytesSent: 250_000, bytesReceived: 90_000, sendRateBps: 4096, retransmissions: 1, acksReceived: 3 },
   loops: { sent: 20, returned: 18, late: 1, lost: 0, outstanding: 1 },
+  decoys: { sent: 40, returned: 39, lost: 0, outstanding: 1 },
   uptimeMs: 60_000,
 };
 

@@ -26,4 +26,25 @@ describe('client/traffic/loop-monitor', () => {
     assert.equal(loops.returned(payload(9)), false, 'a message that is not a loop');
     loops.stop();
   });
+
+  it("recognises decoys' SURB-ACKs, counts those not back in time as lost, and forgets them", () => {
+    const clock = new ManualClock(0);
+    const loops = new LoopMonitor(clock, 10_000);
+    loops.decoySent(surb(1), 1000);
+    loops.decoySent(surb(2), 1000);
+    loops.decoySent(surb(3), 5000);
+    assert.deepEqual(loops.decoyStats(), { sent: 3, returned: 0, lost: 0, outstanding: 3 });
+    clock.advanceTo(900);
+    assert.equal(loops.ackReturned(surb(1)), true);
+    assert.equal(loops.ackReturned(surb(1)), false, 'a duplicate ACK is not ours any more');
+    clock.advanceTo(11_001);
+    assert.deepEqual(loops.decoyStats(), { sent: 3, returned: 1, lost: 1, outstanding: 1 });
+    assert.equal(loops.ackReturned(surb(2)), false, 'a lost decoy is forgotten');
+    assert.equal(loops.ackReturned(surb(3)), true);
+    assert.deepEqual(loops.decoyStats(), { sent: 3, returned: 2, lost: 1, outstanding: 0 });
+    assert.equal(loops.stats().acksReturned, 0, "decoys are not loops' ACKs");
+    clock.advanceTo(100_000);
+    assert.deepEqual(loops.decoyStats(), { sent: 3, returned: 2, lost: 1, outstanding: 0 });
+    loops.stop();
+  });
 });

@@ -55,6 +55,19 @@ function route(first: Uint8Array, packet: Uint8Array) {
   }
 }
 
+/** The id of the node that unwraps `packet`'s last layer. */
+function lastHop(first: Uint8Array, packet: Uint8Array): Uint8Array {
+  let at = first;
+  let p = packet;
+  for (;;) {
+    const r = unwrap(PRODUCTION_GEOMETRY, keys.get(toHex(at))!, p);
+    const next = r.commands.find((c) => c.type === 'next-hop') as Extract<RoutingCommand, { type: 'next-hop' }> | undefined;
+    if (!next) return at;
+    at = next.id;
+    p = r.packet!;
+  }
+}
+
 describe('client/traffic/packet-factory', () => {
   const factory = new PacketFactory({ geometry: PRODUCTION_GEOMETRY, uniform: seededUniform(9) });
 
@@ -92,7 +105,8 @@ describe('client/traffic/packet-factory', () => {
     assert.ok(built.surbId && built.surbKeys);
   });
 
-  it('drop cover crosses every layer to some gateway, addressed to the drop recipient, and keeps no SURB keys', () => {
+  it('drop cover crosses every layer to some gateway, addressed to the drop recipient, with no SURB-ACK and no SURB keys', () => {
+    const exits = new Set<string>();
     for (let i = 0; i < 20; i++) {
       const built = factory.drop(topology, gwA.nodeId, ownMailbox);
       assert.equal(built.surbId, null);
@@ -101,13 +115,43 @@ describe('client/traffic/packet-factory', () => {
       assert.deepEqual(fwd.hops, ['gateway', 'L1', 'L2', 'L3', 'gateway']);
       assert.equal(fwd.commands.length, 1);
       assert.ok(isDropRecipient((fwd.commands[0] as { id: Uint8Array }).id));
-      assert.ok(decodeClientPayload(PRODUCTION_GEOMETRY, fwd.payload).surb, 'the same shape as a real packet');
+      // Flag clear, random SURB slot: the exit gateway discards it and sends nothing back.
+      assert.equal(fwd.payload[0], 0);
+      assert.equal(decodeClientPayload(PRODUCTION_GEOMETRY, fwd.payload).surb, null);
+      exits.add(toHex(lastHop(gwA.nodeId, built.packet)));
     }
+    assert.equal(exits.size, 2, 'a random gateway each time');
   });
 
-  it('drop cover without any gateway in the document is a RouteError, not a crash', () => {
+  it('a decoy goes to the drop recipient at a random gateway with a SURB-ACK that comes back through 3 layers to us, like a real packet', () => {
+    const exits = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const built = factory.decoy(topology, gwA.nodeId, ownMailbox);
+      const fwd = route(gwA.nodeId, built.packet);
+      assert.deepEqual(fwd.hops, ['gateway', 'L1', 'L2', 'L3', 'gateway']);
+      assert.equal(fwd.delays.reduce((a, b) => a + b, 0), built.forwardDelayMs);
+      assert.equal(fwd.commands.length, 1);
+      assert.ok(isDropRecipient((fwd.commands[0] as { id: Uint8Array }).id));
+      exits.add(toHex(lastHop(gwA.nodeId, built.packet)));
+      const { surb } = decodeClientPayload(PRODUCTION_GEOMETRY, fwd.payload);
+      assert.ok(surb, 'flag set: the exit gateway acknowledges it');
+      const ack = newPacketFromSURB(PRODUCTION_GEOMETRY, surb, new Uint8Array(PRODUCTION_GEOMETRY.forwardPayloadLength));
+      const back = route(ack.firstHop, ack.packet);
+      assert.deepEqual(back.hops, ['L1', 'L2', 'L3', 'gateway']);
+      assert.equal(back.delays.reduce((a, b) => a + b, 0), built.ackDelayMs);
+      assert.deepEqual(back.commands, [
+        { type: 'recipient', id: ownMailbox },
+        { type: 'surb-reply', id: built.surbId },
+      ]);
+      assert.deepEqual(decryptSURBPayload(PRODUCTION_GEOMETRY, back.payload, built.surbKeys!), new Uint8Array(PRODUCTION_GEOMETRY.forwardPayloadLength));
+    }
+    assert.equal(exits.size, 2, 'a random gateway each time');
+  });
+
+  it('drop cover and decoys without any gateway in the document are a RouteError, not a crash', () => {
     const empty = new Topology({ ...doc, gateways: [] });
     assert.throws(() => factory.drop(empty, gwA.nodeId, ownMailbox), /no gateway/);
+    assert.throws(() => factory.decoy(empty, gwA.nodeId, ownMailbox), /no gateway/);
   });
 
   it('refuses a user payload of the wrong size and a gateway outside the document', () => {

@@ -193,20 +193,23 @@ describe('node/gateway/mailbox-delivery (real LevelDB)', function () {
     assert.deepEqual(f.reported, ['over-quota-messages', 'unknown-recipient']);
   });
 
-  it('discards drop cover as cover, not as a drop, and stores nothing', async () => {
+  it('discards drop cover as cover, not as a drop, and stores nothing; acknowledges a decoy (drop recipient with a SURB-ACK) like a message', async () => {
     const f = await setup();
     const alice = await client(f, 1);
     const { surb } = ackSurb(alice.mailboxId, new Uint8Array(16).fill(9));
     const cover = atExit(DROP_RECIPIENT, encodeClientPayload(geometry, { surb: null, userPayload: user(0) }));
-    const withSurb = atExit(DROP_RECIPIENT, encodeClientPayload(geometry, { surb, userPayload: user(0) }));
-    const garbage = atExit(DROP_RECIPIENT, crypto.getRandomValues(new Uint8Array(geometry.forwardPayloadLength)));
-    for (const p of [cover, withSurb, garbage]) assert.equal(await f.delivery.deliver(p.commands, p.payload), true);
+    const decoy = atExit(DROP_RECIPIENT, encodeClientPayload(geometry, { surb, userPayload: user(0) }));
+    const garbagePayload = crypto.getRandomValues(new Uint8Array(geometry.forwardPayloadLength));
+    garbagePayload[0] = 0x03; // the SURB flag bit, with an unknown flag: malformed, not a decoy
+    const garbage = atExit(DROP_RECIPIENT, garbagePayload);
+    for (const p of [cover, decoy, garbage]) assert.equal(await f.delivery.deliver(p.commands, p.payload), true);
     const s = f.delivery.stats();
     assert.equal(s.coverDropped, 3);
     assert.equal(s.deposits, 0);
-    assert.equal(s.acksSent, 0);
+    assert.equal(s.acksSent, 1);
     assert.deepEqual(s.drops, noDrops());
-    assert.equal(f.forwarded.length, 0, 'cover is never acknowledged');
+    assert.equal(f.forwarded.length, 1, 'only the decoy is acknowledged; drop cover and malformed cover never are');
+    assert.deepEqual(f.forwarded[0].nodeId, mixId, 'the ACK goes to the SURB’s first hop');
     assert.equal(f.mailboxes.stats().messages, 0);
   });
 

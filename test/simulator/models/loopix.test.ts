@@ -102,6 +102,24 @@ describe('simulator/models/loopix: runs', function () {
     assert.ok(read.mean - d.mean > 350 && read.mean - d.mean < 650, `read − delivery ${read.mean - d.mean} ms`);
   });
 
+  it('the SURB-ACKs a corrupt gateway stores tell when its users write with Loopix drop cover, and nothing with decoys (activity AUC)', function () {
+    // 30 s windows, every gateway corrupt; the same users and messages either way.
+    const activity = (decoys: boolean) => {
+      const runs = [1, 2].map((seed) => runLoopix(loopix({ epoch: 30, decoys }), seed).metrics.activity!);
+      return { ack: mean(runs.map((a) => a.ackAuc)), send: mean(runs.map((a) => a.sendAuc)), active: mean(runs.map((a) => a.activeShare)) };
+    };
+    const drops = activity(false);
+    const decoys = activity(true);
+    this.test!.title += ` [ack AUC: drop cover ${drops.ack.toFixed(3)}, decoys ${decoys.ack.toFixed(3)}; send AUC ${drops.send.toFixed(3)}, ${decoys.send.toFixed(3)}]`;
+    assert.ok(drops.active > 0.3 && drops.active < 0.9, `both active and idle windows: ${drops.active}`);
+    // Without decoys: ACKs = loops + real packets.
+    assert.ok(drops.ack > 0.6, `drop cover: ack AUC ${drops.ack}`);
+    // With decoys: ACKs at λP + λL whatever the user does: chance (±0.04 at this size).
+    assert.ok(Math.abs(decoys.ack - 0.5) < 0.04, `decoys: ack AUC ${decoys.ack}`);
+    // What leaves the client says nothing either way (real packets replace payload-stream cover).
+    for (const a of [drops, decoys]) assert.ok(Math.abs(a.send - 0.5) < 0.04, `send AUC ${a.send}`);
+  });
+
   it('is reproducible per seed', function () {
     const config = loopix({ duration: 240, epoch: 30, seed: 4 });
     const a = JSON.stringify(runSimulation(config));
@@ -148,13 +166,21 @@ describe('simulator/models/loopix: runs', function () {
     assert.ok(more.auc < less.auc, `gsda AUC ${more.auc} vs ${less.auc}`);
   });
 
-  it('SURB-ACKs cross the mixes too; turning them off lightens the nodes', function () {
-    const withAcks = runLoopix(loopix({ duration: 300 }), 1);
+  it('SURB-ACKs cross the mixes too; turning them off lightens the nodes; decoys add λP − (real rate) ACKs per user', function () {
+    const withAcks = runLoopix(loopix({ duration: 300, decoys: false }), 1);
     const without = runLoopix(loopix({ duration: 300, acks: false }), 1);
+    const decoys = runLoopix(loopix({ duration: 300 }), 1);
     // Per user and second: 3.5 client packets cross 5 nodes; ~1.1 ACKs (one per loop or message) cross 4.
     const ratio = withAcks.metrics.traffic.nodePacketsPerSecond / without.metrics.traffic.nodePacketsPerSecond;
     assert.ok(ratio > 1.15 && ratio < 1.35, `ratio ${ratio}`);
     assert.equal(withAcks.metrics.traffic.packetsPerUserPerSecond.toFixed(1), without.metrics.traffic.packetsPerUserPerSecond.toFixed(1));
+    // With decoys every payload slot is acknowledged: λP + λL = 3 ACKs per user and second cross 4 nodes,
+    // about 1.9 more than with drop cover, where 3.5 × 5 client packets cross the nodes.
+    const added = (decoys.metrics.traffic.nodePacketsPerSecond - withAcks.metrics.traffic.nodePacketsPerSecond) / (without.metrics.traffic.nodePacketsPerSecond);
+    const expected = ((2 + 1 - (1 + withAcks.metrics.traffic.messagesPerUserPerSecond)) * 4) / (3.5 * 5 + 0);
+    assert.ok(Math.abs(added - expected) < 0.1 * expected + 0.02, `decoys add ${added} of the load without ACKs (expected about ${expected})`);
+    assert.ok(decoys.metrics.traffic.nodePacketsPerSecond < 2 * without.metrics.traffic.nodePacketsPerSecond, 'not a doubling of the load');
+    assert.equal(decoys.metrics.traffic.packetsPerUserPerSecond.toFixed(1), without.metrics.traffic.packetsPerUserPerSecond.toFixed(1), 'what clients send does not change');
   });
 });
 
