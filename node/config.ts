@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { ConfigError, parseDuration, readAuthorities, TomlReader as Reader, type Table } from '../runtime/config/toml-reader.js';
+import { MAX_FAMILY } from '../protocol/pki/descriptor.js';
 
 export { ConfigError, parseDuration };
 
@@ -28,6 +29,12 @@ export interface NodeConfig {
     listen: string[];
     /** Addresses published in the node's descriptor (default: the listen addresses). */
     announce: string[];
+    /**
+     * Identity keys (lower-case hex) of the nodes this node's operator runs,
+     * its own key allowed (so one list serves every node of the family).
+     * Counts only where those nodes declare this one too (docs/operators.md §Declaring a family).
+     */
+    family: string[];
   };
   /** The directory authorities every node trusts (including itself, for an authority). */
   authorities: AuthorityPeer[];
@@ -77,6 +84,17 @@ export interface NodeConfig {
 }
 
 
+function readFamily(n: Reader): string[] {
+  const family = [...new Set(n.strings('family', []).map((k) => k.toLowerCase()))];
+  const bad = family.find((k) => !/^[0-9a-f]{64}$/.test(k));
+  if (bad !== undefined) {
+    throw new ConfigError('node.family', `"${bad}" is not a node identity key`, 'list 64-hex-digit identity keys, as `chaff node identity --config …` prints them');
+  }
+  // Own key included: one more than a descriptor carries.
+  if (family.length > MAX_FAMILY + 1) throw new ConfigError('node.family', `lists ${family.length} nodes`, `a family declaration holds at most ${MAX_FAMILY} other nodes`);
+  return family;
+}
+
 /** Validates a parsed TOML document; relative paths are resolved against `baseDir`. */
 export function configFromObject(raw: unknown, baseDir: string): NodeConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -86,7 +104,7 @@ export function configFromObject(raw: unknown, baseDir: string): NodeConfig {
   root.only('node', 'authorities', 'authority', 'mix', 'gateway', 'metrics', 'log');
 
   const n = root.sub('node');
-  n.only('name', 'role', 'data_dir', 'listen', 'announce');
+  n.only('name', 'role', 'data_dir', 'listen', 'announce', 'family');
   const listen = n.strings('listen');
   const node = {
     name: n.string('name'),
@@ -94,6 +112,7 @@ export function configFromObject(raw: unknown, baseDir: string): NodeConfig {
     dataDir: resolve(baseDir, n.string('data_dir')),
     listen,
     announce: n.strings('announce', listen),
+    family: readFamily(n),
   };
   if (node.listen.length === 0) throw new ConfigError('node.listen', 'is empty', 'give at least one multiaddr, e.g. ["/ip4/0.0.0.0/tcp/30001"]');
 

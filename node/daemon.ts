@@ -27,7 +27,7 @@ import { pkiSigningKey } from '../runtime/pki/signing-key.js';
 import { MailboxStore } from './store/mailbox-store.js';
 import { ReplayCache } from './store/replay-cache.js';
 import { toHex } from '../protocol/bytes.js';
-import { signDescriptor } from '../protocol/pki/descriptor.js';
+import { familyDeclaration, signDescriptor } from '../protocol/pki/descriptor.js';
 import type { NetworkParams } from '../protocol/pki/document.js';
 import { epochAt, epochStart } from '../protocol/pki/epoch.js';
 import { nodeIdOf } from '../protocol/pki/node-id.js';
@@ -200,6 +200,7 @@ async function startRelay(config: NodeConfig, ctx: RelayContext): Promise<() => 
           epoch: next,
           sphinxKeys: keyring.publicKeys(next, 2),
           version: ++version,
+          family: familyDeclaration(config.node.family, identity.publicKey),
         },
         signing,
       );

@@ -21,6 +21,12 @@ export const MAX_DESCRIPTOR_LENGTH = 4096;
 export const MAX_ADDRESSES = 8;
 export const MAX_ADDRESS_LENGTH = 256;
 export const MAX_NAME_LENGTH = 64;
+/**
+ * At most this many other nodes in a family declaration. With every other
+ * field at its bound a descriptor still fits MAX_DESCRIPTOR_LENGTH
+ * (test/protocol/pki/descriptor.test.ts checks it).
+ */
+export const MAX_FAMILY = 16;
 /** A descriptor for epoch e may carry Sphinx keys for epochs e .. e + SPHINX_KEY_WINDOW - 1. */
 export const SPHINX_KEY_WINDOW = 4;
 export const SPHINX_PUBLIC_KEY_LENGTH = 32;
@@ -42,6 +48,13 @@ export interface Descriptor {
   sphinxKeys: Map<number, Uint8Array>;
   /** Revision number chosen by the node: a later upload for the same epoch carries a higher one. */
   version: number;
+  /**
+   * The identity keys of the other nodes its operator runs (Tor's MyFamily),
+   * sorted by bytes, no duplicates, not its own. Absent or empty: none. Two
+   * nodes count as one family only when each declares the other
+   * (protocol/pki/families.ts), so declaring someone else's node does nothing.
+   */
+  family?: Uint8Array[];
 }
 
 export type DescriptorErrorCode =
@@ -55,6 +68,7 @@ export type DescriptorErrorCode =
   | 'bad-epoch'
   | 'bad-sphinx-keys'
   | 'bad-version'
+  | 'bad-family'
   | 'bad-signature';
 
 export class DescriptorError extends Error {
@@ -111,6 +125,32 @@ export function validateDescriptor(d: Descriptor): void {
     fail('bad-sphinx-keys', 'Sphinx keys for the descriptor epoch and the next one are required');
   }
   if (!isEpoch(d.version) || d.version > 0xffffffff) fail('bad-version', 'version must be an integer in 0..2^32-1');
+  if (d.family !== undefined) validateFamily(d.family, d.identityKey);
+}
+
+function validateFamily(family: Uint8Array[], self: Uint8Array): void {
+  if (!Array.isArray(family)) fail('bad-family', 'family must be an array of identity keys');
+  if (family.length > MAX_FAMILY) fail('bad-family', `at most ${MAX_FAMILY} nodes in a family declaration`);
+  let previous: Uint8Array | undefined;
+  for (const key of family) {
+    if (!(key instanceof Uint8Array) || key.length !== ED25519_PUBLIC_KEY_LENGTH) fail('bad-family', `family members must be ${ED25519_PUBLIC_KEY_LENGTH}-byte identity keys`);
+    if (previous && Buffer.compare(previous, key) >= 0) fail('bad-family', 'family must be sorted by bytes, without duplicates');
+    if (Buffer.compare(key, self) === 0) fail('bad-family', 'a node does not list itself in its family');
+    previous = key;
+  }
+}
+
+/**
+ * A node's family declaration as a descriptor carries it, from identity keys
+ * in hex (e.g. a node's config): sorted, without duplicates and without the
+ * node's own key, so one list can be pasted into the config of every node of
+ * the family.
+ */
+export function familyDeclaration(identityKeysHex: readonly string[], self: Uint8Array): Uint8Array[] {
+  const own = toHex(self);
+  const keys = [...new Set(identityKeysHex.map((k) => k.toLowerCase()))].filter((k) => k !== own).sort();
+  for (const k of keys) if (!HEX32.test(k)) fail('bad-family', `family member "${k}" is not a 32-byte identity key in hex`);
+  return keys.map((k) => fromHex(k));
 }
 
 function toCanonical(d: Descriptor): CanonicalValue {
@@ -119,6 +159,9 @@ function toCanonical(d: Descriptor): CanonicalValue {
   return {
     addresses: [...d.addresses],
     epoch: d.epoch,
+    // Present only when non-empty: a descriptor without a family has the
+    // bytes it had before families existed, and each value one encoding.
+    ...(d.family?.length ? { family: d.family.map(toHex) } : {}),
     identityKey: toHex(d.identityKey),
     name: d.name,
     role: d.role,
@@ -148,6 +191,16 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 const FIELDS = ['addresses', 'epoch', 'identityKey', 'name', 'role', 'sphinxKeys', 'version'];
+const FIELDS_WITH_FAMILY = [...FIELDS, 'family'].sort();
+
+/** A canonical family list: a non-empty array of hex identity keys (order and the rest: validateFamily). */
+export function familyFromCanonical(v: unknown, fail: (message: string) => never): Uint8Array[] {
+  if (!Array.isArray(v) || v.length === 0) fail('family must be a non-empty array when present');
+  return v.map((k) => {
+    if (typeof k !== 'string' || !HEX32.test(k)) fail('family members must be 32 bytes of lower-case hex');
+    return fromHex(k);
+  });
+}
 
 /** Decodes and validates canonical descriptor bytes (no signature check). */
 export function decodeDescriptor(bytes: Uint8Array): Descriptor {
@@ -156,7 +209,7 @@ export function decodeDescriptor(bytes: Uint8Array): Descriptor {
   const v = parseCanonicalJson(bytes);
   if (!isPlainObject(v)) fail('malformed', 'not a canonical JSON object');
   const keys = Object.keys(v).sort();
-  if (keys.join() !== FIELDS.join()) fail('malformed', `fields must be exactly ${FIELDS.join(', ')}`);
+  if (keys.join() !== FIELDS.join() && keys.join() !== FIELDS_WITH_FAMILY.join()) fail('malformed', `fields must be exactly ${FIELDS.join(', ')} and optionally family`);
   if (!Array.isArray(v.addresses)) fail('bad-address', 'addresses must be an array');
   if (!isPlainObject(v.sphinxKeys)) fail('bad-sphinx-keys', 'sphinxKeys must be an object');
   const sphinxKeys = new Map<number, Uint8Array>();
@@ -173,6 +226,7 @@ export function decodeDescriptor(bytes: Uint8Array): Descriptor {
     sphinxKeys,
     version: v.version as number,
   };
+  if ('family' in v) d.family = familyFromCanonical(v.family, (m) => fail('bad-family', m));
   validateDescriptor(d);
   return d;
 }

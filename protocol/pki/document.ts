@@ -11,6 +11,7 @@ import { canonicalJson, parseCanonicalJson, type CanonicalValue } from './canoni
 import {
   descriptorDigest,
   DescriptorError,
+  familyFromCanonical,
   validateDescriptor,
   verifyDescriptor,
   type Descriptor,
@@ -51,6 +52,8 @@ export interface NodeEntry {
   addresses: string[];
   /** X25519 Sphinx public keys for the document's epoch and the next one. */
   sphinxKeys: { current: Uint8Array; next: Uint8Array };
+  /** The node's family declaration, copied from its descriptor (absent: none; protocol/pki/families.ts). */
+  family?: Uint8Array[];
 }
 
 export interface Document {
@@ -120,6 +123,7 @@ function entryFromDescriptor(d: Descriptor, epoch: number): NodeEntry {
     name: d.name,
     addresses: [...d.addresses],
     sphinxKeys: { current: Uint8Array.from(d.sphinxKeys.get(epoch)!), next: Uint8Array.from(d.sphinxKeys.get(epoch + 1)!) },
+    ...(d.family?.length ? { family: d.family.map((k) => Uint8Array.from(k)) } : {}),
   };
 }
 
@@ -136,6 +140,7 @@ function validateEntry(e: NodeEntry, epoch: number, role: NodeRole): void {
       epoch,
       sphinxKeys: new Map([[epoch, e.sphinxKeys.current], [epoch + 1, e.sphinxKeys.next]]),
       version: 0,
+      ...(e.family !== undefined ? { family: e.family } : {}),
     });
   } catch (err) {
     fail('bad-entry', (err as DescriptorError).message);
@@ -184,6 +189,8 @@ function entryToCanonical(e: NodeEntry): CanonicalValue {
     name: e.name,
     nodeId: toHex(e.nodeId),
     sphinxKeys: { current: toHex(e.sphinxKeys.current), next: toHex(e.sphinxKeys.next) },
+    // Only when declared: a document without families keeps its earlier bytes.
+    ...(e.family?.length ? { family: e.family.map(toHex) } : {}),
   };
 }
 
@@ -231,8 +238,10 @@ function exactFields(v: unknown, fields: string[], what: string): Record<string,
   return v;
 }
 
+const ENTRY_FIELDS = ['addresses', 'identityKey', 'name', 'nodeId', 'sphinxKeys'];
+
 function entryFromCanonical(v: unknown): NodeEntry {
-  const o = exactFields(v, ['addresses', 'identityKey', 'name', 'nodeId', 'sphinxKeys'], 'a node entry');
+  const o = exactFields(v, isObject(v) && 'family' in v ? [...ENTRY_FIELDS, 'family'].sort() : ENTRY_FIELDS, 'a node entry');
   const k = exactFields(o.sphinxKeys, ['current', 'next'], 'sphinxKeys');
   return {
     identityKey: hex32(o.identityKey, 'identityKey'),
@@ -240,6 +249,7 @@ function entryFromCanonical(v: unknown): NodeEntry {
     name: o.name as string,
     addresses: o.addresses as string[],
     sphinxKeys: { current: hex32(k.current, 'Sphinx key'), next: hex32(k.next, 'Sphinx key') },
+    ...('family' in o ? { family: familyFromCanonical(o.family, (m) => fail('bad-entry', m)) } : {}),
   };
 }
 

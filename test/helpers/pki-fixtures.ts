@@ -43,3 +43,14 @@ export const PARAMS: NetworkParams = {
   epochDurationMs: 1_200_000,
   layers: 3,
 };
+
+/** `d` declaring the nodes `labels` (its own label allowed, left out) as its family, sorted as a descriptor carries them. */
+export function withFamily(d: Descriptor, labels: number[]): Descriptor {
+  const keys = labels.map((l) => keyFor(l).publicKey).filter((k) => Buffer.compare(k, d.identityKey) !== 0);
+  return { ...d, family: keys.sort((a, b) => Buffer.compare(a, b)) };
+}
+
+/** signedFor, with a family declaration. */
+export function signedWithFamily(label: number, epoch: number, role: NodeRole, family: number[]): SignedDescriptor {
+  return signDescriptor(withFamily(descriptorFor(label, epoch, role), family), keyFor(label));
+}
