@@ -173,10 +173,15 @@ async function startRelay(config: NodeConfig, ctx: RelayContext): Promise<() => 
     all: () => [...documents.values()],
   };
   const onDocument = (v: VerifiedDocument): void => {
-    documents.set(v.epoch, new Topology(v.document));
+    const topology = new Topology(v.document);
+    documents.set(v.epoch, topology);
     for (const e of documents.keys()) if (e < v.epoch - 1) documents.delete(e);
     const me = [...v.document.gateways, ...v.document.layers.flat()].some((n) => toHex(n.nodeId) === toHex(nodeId));
     log.info('topology document', { epoch: v.epoch, listed: me, mixes: v.document.layers.map((l) => l.length), gateways: v.document.gateways.length });
+    // A family counts only where declared both ways (docs/operators.md §Declaring a family): say which half is missing.
+    const self = topology.node(nodeId);
+    const unreturned = self ? topology.families.unreturned(self) : [];
+    if (unreturned.length > 0) log.warn('family not declared back: these nodes do not list this node in their family, so they are not of its family', { epoch: v.epoch, nodes: unreturned.map((n) => `${n.name} ${toHex(n.identityKey)}`) });
   };
   const watcher = new DocumentWatcher({ source: pki, clock, epochs: params, onDocument, onError: (epoch, err) => log.debug('document fetch failed', { epoch, error: err.message }) });
   watcher.start();

@@ -22,6 +22,9 @@ export class Families {
   readonly #members = new Map<string, NodeEntry[]>();
   /** The same, by entry object: route selection asks for every node it draws. */
   readonly #ofEntry = new WeakMap<NodeEntry, string>();
+  /** identity key (hex) → the identity keys (hex) that node declares. */
+  readonly #declaredBy = new Map<string, Set<string>>();
+  readonly #byIdentity = new Map<string, NodeEntry>();
 
   constructor(nodes: readonly NodeEntry[]) {
     const byIdentity = new Map<string, { entry: NodeEntry; declared: Set<string> }>();
@@ -39,7 +42,11 @@ export class Families {
       }
       return r;
     };
-    for (const k of byIdentity.keys()) parent.set(k, k);
+    for (const [k, { entry, declared }] of byIdentity) {
+      parent.set(k, k);
+      this.#declaredBy.set(k, declared);
+      this.#byIdentity.set(k, entry);
+    }
     for (const [k, { declared }] of byIdentity) {
       for (const other of declared) {
         if (!byIdentity.get(other)?.declared.has(k)) continue; // one-sided: ignored
@@ -67,6 +74,16 @@ export class Families {
   /** The family id of a node entry (of the document these families were built from: fastest), as familyOf. */
   familyOfEntry(e: NodeEntry): string {
     return this.#ofEntry.get(e) ?? this.familyOf(e.nodeId);
+  }
+
+  /**
+   * The nodes of the document that `node` declares as its family but that do
+   * not declare it back, so they are not of its family (for an operator's
+   * log: one of the two declarations is missing).
+   */
+  unreturned(node: NodeEntry): NodeEntry[] {
+    const self = toHex(node.identityKey);
+    return (node.family ?? []).map(toHex).flatMap((k) => (this.#byIdentity.has(k) && !this.#declaredBy.get(k)!.has(self) ? [this.#byIdentity.get(k)!] : []));
   }
 
   /** Whether two nodes belong to one family (a node is in its own). */

@@ -59,3 +59,14 @@ describe('pki: node families (mutual declarations)', () => {
     assert.ok(!a.related(id(1), nodeIdOf(keyFor(99).publicKey)), 'a node outside the document is in no family');
   });
 });
+
+describe('pki: node families, for the operator', () => {
+  it('names the nodes a node declares that do not declare it back', () => {
+    const doc = buildDocument(EPOCH, PARAMS, [signedWithFamily(1, EPOCH, 'mix', [2, 3, 99]), signedWithFamily(2, EPOCH, 'mix', [1]), signedFor(3, EPOCH), signedFor(4, EPOCH)]);
+    const f = new Families(nodesOf(doc));
+    const one = nodesOf(doc).find((e) => e.name === 'node-1')!;
+    // 2 declares 1 back; 3 does not; 99 is not in the document.
+    assert.deepEqual(f.unreturned(one).map((e) => e.name), ['node-3']);
+    assert.deepEqual(f.unreturned(nodesOf(doc).find((e) => e.name === 'node-2')!), []);
+  });
+});
