@@ -7,7 +7,7 @@
 // is a lookup in a compact hash table, fingerprint-set.ts) and in full in LevelDB, written before checkAndInsert resolves true, so a restarted node
 // still refuses the replay. Layout and durability: docs/storage.md.
 
-import { Database, Namespace, StoreClosedError, StoreError, metaKey, readU64, u64 } from './database.js';
+import { Database, Namespace, StoreClosedError, StoreError, metaKey, readU64, u64, type Db } from './database.js';
 import { FingerprintSet } from './fingerprint-set.js';
 
 export const REPLAY_TAG_LENGTH = 32;
@@ -166,7 +166,20 @@ export class ReplayCache {
     this.floor = epoch;
     for (const e of [...this.epochs.keys()]) if (e < epoch) this.epochs.delete(e);
     await this.database.db.put(FLOOR_KEY, u64(epoch), { sync: this.sync });
-    await this.database.db.clear({ gte: new Uint8Array([Namespace.replay]), lt: epochPrefix(epoch) });
+    // LevelDB keeps deleted tags and their tombstones on disk until a
+    // compaction merges them, and its write-ahead log until the 4 MiB write
+    // buffer fills: at a few packets a second, for weeks. A manual
+    // compaction flushes the write buffer, then merges the range down to
+    // (not within) the deepest level holding it; so the tags are flushed
+    // first, and the tombstones written after them then meet them in the
+    // second compaction, which drops both.
+    const from = new Uint8Array([Namespace.replay]);
+    const to = epochPrefix(epoch);
+    const db = this.database.db as Db & { compactRange?(start: Uint8Array, end: Uint8Array): Promise<void> };
+    const compact = db.supports.additionalMethods.compactRange && db.compactRange ? () => db.compactRange!(from, to) : async () => {};
+    await compact();
+    await db.clear({ gte: from, lt: to });
+    await compact();
   }
 
   /** Tags recorded under `epoch`. */

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StoreClosedError } from '../../../node/store/database.js';
@@ -78,6 +78,18 @@ describe('node/store/replay-cache', () => {
     assert.equal(cache.liveFrom, 3);
     assert.deepEqual([...cache.sizes()], [[3, 1]]);
     assert.equal(await cache.checkAndInsert(2, tag()), false);
+  });
+
+  it('gives the disk back when it prunes, without waiting for LevelDB to fill its write buffer', async () => {
+    const folderBytes = () => readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+    await Promise.all(Array.from({ length: 10_000 }, () => cache.checkAndInsert(1, tag())));
+    await cache.checkAndInsert(2, tag());
+    const before = folderBytes();
+    assert.ok(before > 10_000 * 41, `10,000 tags take ${before} bytes`);
+    await cache.pruneBefore(2);
+    const after = folderBytes();
+    assert.ok(after < before / 10, `${after} bytes left of ${before} after pruning`);
+    assert.deepEqual([...cache.sizes()], [[2, 1]]);
   });
 
   it('prunes on open with liveFrom', async () => {
