@@ -30,7 +30,8 @@ commands:
   contacts add NAME ADDRESS                add a contact by their address
   contacts list [--json]
   contacts remove NAME
-  contacts accept NAME                     accept a contact's new identity key
+  contacts accept NAME [--unverify]        accept a contact's new identity key (--unverify: a verified one)
+  contacts reject NAME                     reject it: the contact keeps its key, the held messages go
   send NAME TEXT…                          send a text (use -- before a text starting with -)
   send NAME --file PATH                    send a file of at most 1 MiB
   chat NAME                                talk: history with delivery marks, then live
@@ -56,6 +57,7 @@ const OPTIONS = {
   trace: { type: 'string' },
   mark: { type: 'boolean' },
   unmark: { type: 'boolean' },
+  unverify: { type: 'boolean' },
   limit: { type: 'string' },
   out: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -187,12 +189,12 @@ function shortAddress(address: string): string {
 
 function contactLine(c: ContactInfo): string {
   const notes = [c.verified ? 'verified' : 'not verified'];
-  if (c.keyChanged) notes.push(`KEY CHANGED, ${c.held} held (chaff client contacts accept ${c.name})`);
+  if (c.keyChanged) notes.push(`KEY CHANGED, ${c.held} held (chaff client contacts accept${c.verified ? ' --unverify' : ''} ${c.name}, or contacts reject ${c.name})`);
   return `${printable(c.name)}  ${printable(shortAddress(c.address))}  ${notes.join(', ')}`;
 }
 
 function keyChangedWarning(name: string): string {
-  return `! ${printable(name)}'s identity key changed. Their messages are held and nothing is sent to them until you accept it: compare safety numbers (chaff client verify ${name}), then chaff client contacts accept ${name}`;
+  return `! ${printable(name)}'s identity key changed. Their messages are held and nothing is sent to them until you accept it: compare safety numbers (chaff client verify ${name}), then chaff client contacts accept ${name} (or reject it: chaff client contacts reject ${name})`;
 }
 
 function statusText(s: ClientStatus): string {
@@ -573,13 +575,24 @@ const COMMANDS: Record<string, CommandSpec> = {
       }),
   },
   'contacts accept': {
-    options: [],
+    options: ['unverify'],
     args: [1, 1],
-    usage: 'chaff client contacts accept NAME',
+    usage: 'chaff client contacts accept NAME [--unverify]   (--unverify: required for a verified contact)',
     run: (ctx) =>
       withDaemon(ctx, async (api) => {
-        const c = await api.acceptContactKey(ctx.args[0]);
+        const c = await api.acceptContactKey(ctx.args[0], ctx.values.unverify === true);
         out(`accepted the new identity key of ${printable(c.name)}; held messages are now in the chat. Compare safety numbers again: chaff client verify ${c.name}`);
+        return 0;
+      }),
+  },
+  'contacts reject': {
+    options: [],
+    args: [1, 1],
+    usage: 'chaff client contacts reject NAME',
+    run: (ctx) =>
+      withDaemon(ctx, async (api) => {
+        const c = await api.rejectContactKey(ctx.args[0]);
+        out(`rejected the new identity key offered for ${printable(c.name)}; its held messages are deleted and ${printable(c.name)} keeps the key you had`);
         return 0;
       }),
   },

@@ -13,11 +13,16 @@ export interface ContactInfo {
   /** The user compared safety numbers and marked the contact verified. */
   verified: boolean;
   /**
-   * The contact's identity key changed (a first envelope arrived from their
-   * mailbox with another key). Their messages are held, and nothing is sent
-   * to them, until the user accepts the new key (`contacts.accept`).
+   * The contact's identity key changed: another identity proved that it owns
+   * the contact's mailbox (docs/e2ee.md §Key changes; a stranger merely
+   * naming the mailbox in its address does not count). Its messages are
+   * held, and nothing is sent to the contact, until the user accepts the new
+   * key (`contacts.accept`; a verified contact only with `unverify`) or
+   * rejects it (`contacts.reject`).
    */
   keyChanged: boolean;
+  /** While keyChanged: the safety number with the new key, to compare before accepting. */
+  pendingSafetyNumber?: string;
   /** Incoming messages held until the key change is accepted. */
   held: number;
   addedMs: number;
@@ -101,8 +106,14 @@ export interface ClientApi {
   addContact(name: string, address: string): Promise<ContactInfo>;
   listContacts(): Promise<ContactInfo[]>;
   removeContact(name: string): Promise<void>;
-  /** Accept a contact's new identity key; held messages are then shown. */
-  acceptContactKey(name: string): Promise<ContactInfo>;
+  /**
+   * Accept a contact's new identity key; held messages are then shown. A
+   * verified contact's key is accepted only with `unverify` true (the
+   * verification goes with the old key): otherwise ClientError 'verified-contact'.
+   */
+  acceptContactKey(name: string, unverify?: boolean): Promise<ContactInfo>;
+  /** Reject a contact's pending key change: the contact keeps its key; the new identity's held messages are deleted. */
+  rejectContactKey(name: string): Promise<ContactInfo>;
   /** Mark the safety number as compared in person. */
   markVerified(name: string, verified: boolean): Promise<ContactInfo>;
   sendText(contact: string, text: string): Promise<SendResult>;
@@ -129,6 +140,7 @@ export type ClientErrorCode =
   | 'bad-name'
   | 'too-large'
   | 'key-changed'
+  | 'verified-contact'
   | 'not-found'
   | 'unavailable'
   | 'bad-request';

@@ -505,7 +505,8 @@ class ClientDaemon {
       addContact: (name, address) => m.addContact(name, address),
       listContacts: async () => m.listContacts(),
       removeContact: (name) => m.removeContact(name),
-      acceptContactKey: (name) => m.acceptContactKey(name),
+      acceptContactKey: (name, unverify) => m.acceptContactKey(name, unverify ?? false),
+      rejectContactKey: (name) => m.rejectContactKey(name),
       markVerified: (name, verified) => m.markVerified(name, verified),
       sendText: async (contact, text) => {
         if (typeof text !== 'string') throw new ClientError('bad-request', 'text must be a string');

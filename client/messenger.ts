@@ -11,18 +11,20 @@ import { randomBytes } from 'node:crypto';
 import { fromHex, toHex } from '../protocol/bytes.js';
 import { decodeContent, encodeContent, type ChatContent } from '../protocol/chat/content.js';
 import { fragment } from '../protocol/chat/fragmenter.js';
-import { decodeFrame, encodeReadReceipts, type DataFragment, type ReceiptFrame } from '../protocol/chat/frames.js';
-import { OrderBuffer } from '../protocol/chat/order.js';
-import { Reassembler } from '../protocol/chat/reassembly.js';
+import { decodeFrame, encodeFrame, encodeReadReceipts, type CardFrame, type ChatFrame, type DataFragment, type ReceiptFrame } from '../protocol/chat/frames.js';
 import { AddressError, decodeAddress, encodeAddress, type Address } from '../protocol/e2ee/address.js';
 import { E2eeError } from '../protocol/e2ee/errors.js';
 import type { Identity } from '../protocol/e2ee/identity.js';
+import { verifyMailboxProof } from '../protocol/e2ee/mailbox-proof.js';
 import { formatSafetyNumber, safetyNumber } from '../protocol/e2ee/safety-number.js';
 import { openEnvelope, Session } from '../protocol/e2ee/session.js';
 import type { Clock, TimerHandle } from '../protocol/traffic/clock.js';
 import { ClientError, MAX_MESSAGE_BYTES, type ClientEvent, type ContactInfo, type ContactRequest, type MessageContent, type MessageRecord } from './api.js';
-import { newMessageRecord, outboxKey, type Collections, type ContactRecord, type InboundState, type MessageRow, type OutboxEntry, type RequestRecord } from './state.js';
-import type { SealedStore } from './store/sealed-store.js';
+import { InboundStates } from './receiver/inbound-states.js';
+import { SessionIndex } from './receiver/session-index.js';
+import { newMessageRecord, outboxKey, type Collections, type ContactRecord, type MessageRow, type OutboxEntry, type RequestRecord } from './state.js';
+import { StrangerPolicy, type StrangerLimits } from './stranger-policy.js';
+import type { SealedBatch, SealedStore } from './store/sealed-store.js';
 
 export interface MessengerOptions {
   store: SealedStore;
@@ -45,6 +47,15 @@ export interface MessengerOptions {
   /** A message was queued (trace mode's ground truth: docs/simulator.md §Trace mode). */
   onQueued?: (info: { to: Uint8Array; id: string; fragments: number }) => void;
   log: (level: 'debug' | 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
+  /**
+   * The proof that our address's mailbox is ours (protocol/e2ee/mailbox-proof.ts),
+   * sent to every contact in our contact card. Without it no card is sent.
+   */
+  mailboxProof?: Uint8Array;
+  /** Our delivery id (32 bytes), told to contacts in our card: they write to it instead of our address's mailbox. */
+  deliveryId?: Uint8Array | null;
+  /** Bounds on what strangers may make us keep (client/stranger-policy.ts). */
+  strangerLimits?: Partial<StrangerLimits>;
 }
 
 /** A sealed envelope ready to leave, and where to. */
@@ -56,13 +67,16 @@ export interface PreparedEnvelope {
 }
 
 export interface MessengerStats {
-  received: { envelopes: number; messages: number; receipts: number };
+  /** sessionsTried: sessions whose keys were tried on later envelopes' headers, over all envelopes (one lookup names at most one, as a rule). */
+  received: { envelopes: number; messages: number; receipts: number; cards: number; sessionsTried: number };
   rejected: Record<string, number>;
   sent: { messages: number; fragments: number; failed: number };
 }
 
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,63}$/u;
 const REQUEST_PREFIX = '?';
+/** Rejected key changes remembered per contact. */
+const MAX_REJECTED_IDENTITIES = 16;
 const RELEASE_PERIOD_MS = 5_000;
 
 function checkName(name: string): void {
@@ -80,6 +94,16 @@ function parseAddress(text: string): Address {
   }
 }
 
+/** Whether a stored address still decodes (a version 1 address no longer does). */
+function isReadableAddress(text: string): boolean {
+  try {
+    decodeAddress(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function displayOf(content: ChatContent): MessageContent {
   return content.kind === 'text' ? { text: content.text } : { file: { name: content.name, size: content.data.length } };
 }
@@ -89,12 +113,14 @@ export class Messenger {
   readonly #c: Collections;
   readonly #contacts = new Map<string, ContactRecord>();
   readonly #byIdentity = new Map<string, string>();
-  readonly #sessions = new Map<string, Session>();
+  readonly #sessions = new SessionIndex();
   readonly #rows = new Map<string, MessageRow>();
   readonly #outbox = new Map<string, OutboxEntry>();
-  readonly #inbound = new Map<string, { reassembler: Reassembler; order: OrderBuffer<string> }>();
+  #inbound!: InboundStates;
   readonly #requests = new Map<string, RequestRecord>();
-  readonly #stats: MessengerStats = { received: { envelopes: 0, messages: 0, receipts: 0 }, rejected: {}, sent: { messages: 0, fragments: 0, failed: 0 } };
+  readonly #policy: StrangerPolicy;
+  #deliveryId: Uint8Array | null;
+  readonly #stats: MessengerStats = { received: { envelopes: 0, messages: 0, receipts: 0, cards: 0, sessionsTried: 0 }, rejected: {}, sent: { messages: 0, fragments: 0, failed: 0 } };
   #releaseTimer: TimerHandle | null = null;
   #preparing: Promise<PreparedEnvelope | null> | null = null;
   /** Serialises receive() calls: one envelope at a time changes sessions and inbound state. */
@@ -103,6 +129,8 @@ export class Messenger {
   private constructor(options: MessengerOptions) {
     this.#o = options;
     this.#c = options.collections;
+    this.#policy = new StrangerPolicy(options.strangerLimits, options.clock.now());
+    this.#deliveryId = options.deliveryId ?? null;
   }
 
   /** Loads the profile's state and re-queues every undelivered fragment. */
@@ -115,19 +143,13 @@ export class Messenger {
     }
     for (const [id, bytes] of await c.sessions.list()) {
       try {
-        m.#sessions.set(id, Session.deserialize(bytes));
+        m.#sessions.update(Session.deserialize(bytes));
       } catch (err) {
         options.log('warn', 'a stored session could not be read; it is skipped', { error: (err as Error).message });
       }
     }
     for (const [id, row] of await c.messages.list()) m.#rows.set(id, row);
-    for (const [peer, state] of await c.inbound.list()) {
-      try {
-        m.#inbound.set(peer, { reassembler: Reassembler.fromJSON(state.reassembler), order: OrderBuffer.deserialize(state.order as never, (x) => String(x), { holdMs: options.orderHoldMs }) });
-      } catch (err) {
-        options.log('warn', 'stored reassembly state could not be read; starting afresh for that peer', { error: (err as Error).message });
-      }
-    }
+    m.#inbound = await InboundStates.load(c, options.orderHoldMs, options.log);
     for (const [peer, r] of await c.requests.list()) m.#requests.set(peer, r);
     const pending = [...(await c.outbox.list())];
     // Oldest message first, fragments in order: the ids sort by insertion only
@@ -165,7 +187,15 @@ export class Messenger {
   contactInfo(c: ContactRecord): ContactInfo {
     let held = 0;
     for (const r of this.#rows.values()) if (r.held && r.record.contact === c.name) held++;
-    return { name: c.name, address: c.address, verified: c.verified, keyChanged: c.keyChanged, held, addedMs: c.addedMs };
+    let pendingSafetyNumber: string | undefined;
+    if (c.keyChanged && c.pendingAddress) {
+      try {
+        pendingSafetyNumber = formatSafetyNumber(safetyNumber(this.#o.ownAddress, parseAddress(c.pendingAddress)));
+      } catch {
+        // an unreadable pending address (written by an older version): nothing to compare
+      }
+    }
+    return { name: c.name, address: c.address, verified: c.verified, keyChanged: c.keyChanged, held, addedMs: c.addedMs, ...(pendingSafetyNumber ? { pendingSafetyNumber } : {}) };
   }
 
   listContacts(): ContactInfo[] {
@@ -186,9 +216,12 @@ export class Messenger {
     const other = this.#byIdentity.get(identity);
     if (other) throw new ClientError('contact-exists', `this address is already your contact ${JSON.stringify(other)}`);
     if (identity === toHex(this.#o.ownAddress.identityKey)) throw new ClientError('bad-address', 'this is your own address');
-    const session = [...this.#sessions.values()].find((s) => toHex(s.peerIdentityKey) === identity);
+    const request = this.#requests.get(identity);
+    const session = (request?.sessionId && this.#sessions.byId(request.sessionId)) || [...this.#sessions.values()].find((s) => toHex(s.peerIdentityKey) === identity);
     const contact: ContactRecord = { name, address: encodeAddress(address), identity, addedMs: this.#o.clock.now(), verified: false, keyChanged: false, pendingAddress: null, nextSeq: 0n, sessionId: session?.id ?? null };
     const batch = this.#o.store.batch().put(this.#c.contacts, name, contact);
+    const card = this.#cardEntries(name);
+    for (const [key, entry] of card) batch.put(this.#c.outbox, key, entry);
     // A contact request from this address becomes this contact's history.
     const adopted: MessageRow[] = [];
     if (this.#requests.has(identity)) {
@@ -205,8 +238,10 @@ export class Messenger {
     }
     await batch.write({ sync: true });
     this.#requests.delete(identity);
+    this.#inbound.promote(identity);
     this.#contacts.set(name, contact);
     this.#byIdentity.set(identity, name);
+    this.#enqueueAll(card);
     const info = this.contactInfo(contact);
     this.#o.emit({ type: 'contact', contact: info });
     for (const row of adopted) if (!row.hidden) this.#o.emit({ type: 'message', message: row.record });
@@ -228,14 +263,39 @@ export class Messenger {
     this.#byIdentity.delete(c.identity);
   }
 
-  async acceptContactKey(name: string): Promise<ContactInfo> {
+  /**
+   * Accepts a contact's new identity key; held messages are then shown. A
+   * verified contact changes only with `unverify` (the loud, explicit step:
+   * docs/client.md §Key changes): the verification is gone with the old key.
+   */
+  async acceptContactKey(name: string, unverify = false): Promise<ContactInfo> {
     const c = this.#contact(name);
     if (!c.keyChanged || !c.pendingAddress) throw new ClientError('bad-request', `${name}'s key has not changed`);
+    if (c.verified && !unverify) {
+      throw new ClientError(
+        'verified-contact',
+        `${name} is a verified contact: accepting a new key removes the verification. Compare the new safety number with ${name} in person, then \`chaff client contacts accept ${name} --unverify\`; or \`chaff client contacts reject ${name}\``,
+      );
+    }
     const address = parseAddress(c.pendingAddress);
     const identity = toHex(address.identityKey);
     const session = [...this.#sessions.values()].find((s) => toHex(s.peerIdentityKey) === identity);
-    const updated: ContactRecord = { ...c, address: c.pendingAddress, identity, keyChanged: false, pendingAddress: null, verified: false, nextSeq: 0n, sessionId: session?.id ?? null };
+    const updated: ContactRecord = {
+      ...c,
+      address: c.pendingAddress,
+      identity,
+      keyChanged: false,
+      pendingAddress: null,
+      pendingIdentity: null,
+      deliveryId: c.pendingDeliveryId ?? null,
+      pendingDeliveryId: null,
+      verified: false,
+      nextSeq: 0n,
+      sessionId: session?.id ?? null,
+    };
     const batch = this.#o.store.batch().put(this.#c.contacts, name, updated);
+    const card = this.#cardEntries(name);
+    for (const [key, entry] of card) batch.put(this.#c.outbox, key, entry);
     const shown: MessageRow[] = [];
     for (const row of this.#rows.values()) {
       if (row.held && row.record.contact === name && row.peer === identity) {
@@ -249,10 +309,93 @@ export class Messenger {
     this.#byIdentity.delete(c.identity);
     this.#contacts.set(name, updated);
     this.#byIdentity.set(identity, name);
+    this.#inbound.promote(identity);
+    this.#enqueueAll(card);
     const info = this.contactInfo(updated);
     this.#o.emit({ type: 'contact', contact: info });
     for (const row of shown.sort((a, b) => a.record.sentMs - b.record.sentMs)) this.#o.emit({ type: 'message', message: row.record });
     return info;
+  }
+
+  /**
+   * Rejects a contact's pending key change: the contact keeps its key (and
+   * its verification), the new identity's held messages and session are
+   * deleted, and that identity is never taken for this contact again.
+   */
+  async rejectContactKey(name: string): Promise<ContactInfo> {
+    const c = this.#contact(name);
+    if (!c.keyChanged) throw new ClientError('bad-request', `${name}'s key has not changed: nothing to reject`);
+    let pending = c.pendingIdentity ?? null;
+    if (!pending && c.pendingAddress) {
+      try {
+        pending = toHex(parseAddress(c.pendingAddress).identityKey);
+      } catch {
+        pending = null;
+      }
+    }
+    const rejected = pending ? [...(c.rejectedIdentities ?? []).filter((x) => x !== pending), pending].slice(-MAX_REJECTED_IDENTITIES) : (c.rejectedIdentities ?? []);
+    const updated: ContactRecord = { ...c, keyChanged: false, pendingAddress: null, pendingIdentity: null, pendingDeliveryId: null, rejectedIdentities: rejected };
+    const batch = this.#o.store.batch().put(this.#c.contacts, name, updated);
+    if (pending) this.#forgetPeer(pending, name, batch);
+    await batch.write({ sync: true });
+    this.#contacts.set(name, updated);
+    const info = this.contactInfo(updated);
+    this.#o.emit({ type: 'contact', contact: info });
+    return info;
+  }
+
+  /** Deletes a peer's held rows (shown under `owner`), reassembly state and sessions, into `batch`. */
+  #forgetPeer(peer: string, owner: string, batch: SealedBatch): void {
+    for (const [id, row] of this.#rows) {
+      if (row.peer === peer && row.record.contact === owner && row.hidden) {
+        batch.del(this.#c.messages, id);
+        if (row.record.content.file) batch.del(this.#c.files, id);
+        this.#rows.delete(id);
+      }
+    }
+    this.#inbound.drop(peer, batch);
+    for (const session of [...this.#sessions.values()]) {
+      if (toHex(session.peerIdentityKey) !== peer) continue;
+      this.#sessions.delete(session.id);
+      batch.del(this.#c.sessions, session.id);
+      session.destroy();
+    }
+  }
+
+  /** Drops a contact request: its messages, reassembly state and session. */
+  #dropRequest(peer: string, batch: SealedBatch): void {
+    this.#forgetPeer(peer, REQUEST_PREFIX + peer, batch);
+    batch.del(this.#c.requests, peer);
+    this.#requests.delete(peer);
+  }
+
+  /** Our contact card for `contact`, as outbox entries (none without a mailbox proof). */
+  #cardEntries(contact: string): Array<[string, OutboxEntry]> {
+    if (!this.#o.mailboxProof) return [];
+    const frame = encodeFrame({ kind: 'card', deliveryId: this.#deliveryId, mailboxProof: this.#o.mailboxProof }, this.#o.maxFrameLength);
+    const id = `c${toHex(randomBytes(8))}`;
+    return [[outboxKey(id, 0), { messageId: id, kind: 'card', contact, index: 0, frame }]];
+  }
+
+  #enqueueAll(entries: Array<[string, OutboxEntry]>): void {
+    for (const [key, entry] of entries) {
+      this.#outbox.set(key, entry);
+      this.#o.enqueue(key);
+    }
+  }
+
+  /**
+   * A new delivery id (rotated, docs/client.md §Delivery id): every contact
+   * gets our card again. The caller registers it with the gateway first.
+   */
+  async announceDeliveryId(deliveryId: Uint8Array | null): Promise<void> {
+    this.#deliveryId = deliveryId === null ? null : Uint8Array.from(deliveryId);
+    const entries = [...this.#contacts.keys()].flatMap((name) => this.#cardEntries(name));
+    if (entries.length === 0) return;
+    const batch = this.#o.store.batch();
+    for (const [key, entry] of entries) batch.put(this.#c.outbox, key, entry);
+    await batch.write({ sync: true });
+    this.#enqueueAll(entries);
   }
 
   async markVerified(name: string, verified: boolean): Promise<ContactInfo> {
@@ -328,19 +471,20 @@ export class Messenger {
         continue;
       }
       const peer = parseAddress(contact.address);
-      let session = contact.sessionId ? this.#sessions.get(contact.sessionId) : undefined;
+      let session = contact.sessionId ? this.#sessions.byId(contact.sessionId) : undefined;
       const batch = this.#o.store.batch();
       if (!session) {
         session = Session.initiate(this.#o.identity, this.#o.ownAddress, peer);
-        this.#sessions.set(session.id, session);
         const updated = { ...contact, sessionId: session.id };
         this.#contacts.set(contact.name, updated);
         batch.put(this.#c.contacts, contact.name, updated);
       }
       const envelope = session.seal(entry.frame, this.#o.envelopeLength);
+      this.#sessions.update(session);
       batch.put(this.#c.sessions, session.id, session.serialize());
       await batch.write({ sync: true });
-      return { key, envelope, gateway: peer.gateway, mailbox: peer.mailbox };
+      // A contact that told us its delivery id gets our packets there, not at its address's public mailbox.
+      return { key, envelope, gateway: peer.gateway, mailbox: contact.deliveryId ? fromHex(contact.deliveryId) : peer.mailbox };
     }
   }
 
@@ -431,134 +575,195 @@ export class Messenger {
     this.#stats.received.envelopes++;
     let opened;
     try {
-      opened = openEnvelope(this.#o.identity, this.#sessions.values(), envelope);
+      opened = openEnvelope(this.#o.identity, this.#sessions, envelope, undefined, { onTried: (n) => (this.#stats.received.sessionsTried += n) });
     } catch (err) {
       if (err instanceof E2eeError) return this.#reject(err.code);
       throw err;
     }
     const { session, plaintext, created } = opened;
     const peer = toHex(session.peerIdentityKey);
+    const now = this.#o.clock.now();
     const batch = this.#o.store.batch();
     const events: ClientEvent[] = [];
-    if (created) this.#sessions.set(session.id, session);
-    batch.put(this.#c.sessions, session.id, session.serialize());
+    let frame: ChatFrame | null = null;
+    let frameError: Error | null = null;
+    try {
+      frame = decodeFrame(plaintext);
+    } catch (err) {
+      frameError = err as Error;
+    }
 
-    // Who sent it: a contact, a contact whose key changed, or a stranger.
+    // Who sent it: a contact, the pending new key of a contact, or a stranger.
+    // A stranger's address may name a contact's gateway and mailbox: that
+    // claim is signed only by the stranger's own key, so it says nothing
+    // about the contact (docs/e2ee.md §Key changes) and changes nothing.
     let owner: string;
     let hidden = false;
+    let request: RequestRecord | undefined;
     const known = this.#byIdentity.get(peer);
+    const pendingOf = known ? undefined : [...this.#contacts.values()].find((c) => c.keyChanged && c.pendingIdentity === peer);
     if (known) {
       owner = known;
       const c = this.#contacts.get(known)!;
-      const ours = c.sessionId ? this.#sessions.get(c.sessionId) : undefined;
+      const ours = c.sessionId ? this.#sessions.byId(c.sessionId) : undefined;
       // Answer on their session when we have none, when they started a new
       // one (they lost their state) while ours already works, or when both
       // sides started one at once: then both keep the session with the
       // smaller id (equal on both sides), so they converge on one.
       const switchTo = !ours || (created && c.sessionId !== session.id && (!ours.awaitingReply || session.id < ours.id));
-      if (switchTo) {
-        const updated = { ...c, sessionId: session.id };
+      let updated = switchTo ? { ...c, sessionId: session.id } : c;
+      // A contact stored with a version 1 address (unsigned gateway and
+      // mailbox) takes the signed address its own identity sent.
+      if (created && !isReadableAddress(c.address)) updated = { ...updated, address: encodeAddress(session.peerAddress) };
+      if (updated !== c) {
         this.#contacts.set(known, updated);
         batch.put(this.#c.contacts, known, updated);
       }
+    } else if (pendingOf) {
+      owner = pendingOf.name;
+      hidden = true;
+    } else if ([...this.#contacts.values()].some((c) => c.rejectedIdentities?.includes(peer))) {
+      this.#discard(session, created);
+      return this.#reject('rejected-key');
     } else {
-      const sameMailbox = [...this.#contacts.values()].find((c) => {
-        const a = parseAddress(c.address);
-        return toHex(a.mailbox) === toHex(session.peerAddress.mailbox) && toHex(a.gateway) === toHex(session.peerAddress.gateway);
-      });
-      if (sameMailbox) {
-        owner = sameMailbox.name;
-        hidden = true;
-        if (!sameMailbox.keyChanged || sameMailbox.pendingAddress !== encodeAddress(session.peerAddress)) {
-          const updated = { ...sameMailbox, keyChanged: true, pendingAddress: encodeAddress(session.peerAddress) };
-          this.#contacts.set(owner, updated);
-          batch.put(this.#c.contacts, owner, updated);
-          this.#o.log('warn', 'a contact\'s identity key changed; their messages are held until accepted'); // no name: logs are plain text (docs/client-storage.md)
-          events.push({ type: 'contact', contact: this.contactInfo(updated) });
-          events.push({ type: 'warning', text: `${owner}'s identity key changed. Compare safety numbers, then accept with \`chaff client contacts accept ${owner}\`.` });
+      // A stranger (they have our address): held as a contact request,
+      // shown once the user adds them as a contact; bounded by the policy.
+      request = this.#requests.get(peer);
+      if (!request) {
+        const verdict = this.#policy.admitNew(this.#requests, now);
+        if (!verdict.admit) {
+          this.#discard(session, created);
+          return this.#reject(verdict.reason);
         }
-      } else {
-        // A stranger (they have our address): held as a contact request,
-        // shown once the user adds them as a contact.
-        owner = REQUEST_PREFIX + peer;
-        hidden = true;
-        const r = this.#requests.get(peer) ?? { address: encodeAddress(session.peerAddress), identity: peer, firstMs: this.#o.clock.now(), messages: 0 };
-        this.#requests.set(peer, r);
-        batch.put(this.#c.requests, peer, r);
+        for (const id of verdict.evict) this.#dropRequest(id, batch);
+        if (verdict.evict.length > 0) this.#o.log('info', 'contact requests dropped to make room (count or age bound)', { dropped: verdict.evict.length });
+        request = { address: encodeAddress(session.peerAddress), identity: peer, firstMs: now, messages: 0, bytes: 0, sessionId: session.id };
+      } else if (created && request.sessionId !== session.id) {
+        // One session per stranger: a new one replaces the old.
+        const old = request.sessionId ? this.#sessions.byId(request.sessionId) : undefined;
+        if (old) {
+          this.#sessions.delete(old.id);
+          batch.del(this.#c.sessions, old.id);
+          old.destroy();
+        }
+        request = { ...request, sessionId: session.id };
       }
+      this.#requests.set(peer, request);
+      batch.put(this.#c.requests, peer, request);
+      owner = REQUEST_PREFIX + peer;
+      hidden = true;
     }
+    this.#sessions.update(session);
+    batch.put(this.#c.sessions, session.id, session.serialize());
 
-    let frame;
-    try {
-      frame = decodeFrame(plaintext);
-    } catch (err) {
+    if (!frame) {
       await batch.write({ sync: true });
-      return this.#reject('bad-frame', { error: (err as Error).message });
+      return this.#reject('bad-frame', { error: frameError?.message });
     }
-    if (frame.kind === 'data') this.#receiveData(peer, owner, hidden, frame, batch, events);
-    else this.#receiveReceipt(peer, frame, batch, events);
+    if (frame.kind === 'data') this.#receiveData(peer, owner, hidden, request, frame, batch, events);
+    else if (frame.kind === 'receipt') this.#receiveReceipt(peer, frame, batch, events);
+    else this.#receiveCard(peer, known, pendingOf?.name, request, frame, batch, events);
     await batch.write({ sync: true });
     for (const e of events) this.#o.emit(e);
   }
 
-  #inboundOf(peer: string): { reassembler: Reassembler; order: OrderBuffer<string> } {
-    let s = this.#inbound.get(peer);
-    if (!s) {
-      s = { reassembler: new Reassembler(), order: new OrderBuffer<string>({ holdMs: this.#o.orderHoldMs }) };
-      this.#inbound.set(peer, s);
-    }
-    return s;
+  /** A session we will not keep: forgotten (and wiped) if this envelope created it. */
+  #discard(session: Session, created: boolean): void {
+    if (created) session.destroy();
   }
 
-  #saveInbound(peer: string, batch: ReturnType<SealedStore['batch']>): void {
-    const s = this.#inbound.get(peer)!;
-    const state: InboundState = { reassembler: s.reassembler.toJSON(), order: s.order.serialize((x) => x) };
-    batch.put(this.#c.inbound, peer, state);
-  }
-
-  #receiveData(peer: string, owner: string, hidden: boolean, frame: DataFragment, batch: ReturnType<SealedStore['batch']>, events: ClientEvent[]): void {
-    const inbound = this.#inboundOf(peer);
-    const result = inbound.reassembler.accept(frame);
+  #receiveData(peer: string, owner: string, hidden: boolean, request: RequestRecord | undefined, frame: DataFragment, batch: SealedBatch, events: ClientEvent[]): void {
+    const result = this.#inbound.accept(peer, request !== undefined, frame, batch);
     for (const e of result.evicted) this.#o.log('warn', 'an incomplete message was given up (memory bound)', { reason: e.reason });
     if (result.status === 'rejected') this.#reject(`fragment-${result.reason}`);
     if (result.status === 'duplicate') this.#stats.rejected.duplicate = (this.#stats.rejected.duplicate ?? 0) + 1;
-    if (result.status === 'complete') {
-      const m = result.message;
-      const id = toHex(m.messageId);
-      let content: ChatContent | null = null;
-      try {
-        content = decodeContent(m.content);
-      } catch (err) {
-        this.#reject('bad-content', { error: (err as Error).message });
-      }
-      if (content && !this.#rows.has(id)) {
-        const row: MessageRow = {
-          record: { ...newMessageRecord({ id, contact: owner, direction: 'in', content: displayOf(content), state: 'delivered', sentMs: m.sentMs, fragments: m.count }), deliveredMs: this.#o.clock.now() },
-          peer,
-          // Shown once the order buffer releases it (and, after a key change, once accepted).
-          hidden: true,
-          held: hidden,
-          acked: [],
-          sent: [],
-          seq: m.seq.toString(),
-        };
-        this.#rows.set(id, row);
-        batch.put(this.#c.messages, id, row);
-        if (content.kind === 'file') batch.put(this.#c.files, id, content.data);
-        this.#stats.received.messages++;
-        if (owner.startsWith(REQUEST_PREFIX)) {
-          const r = this.#requests.get(peer)!;
-          r.messages++;
-          batch.put(this.#c.requests, peer, r);
-          if (r.messages === 1) events.push({ type: 'request', request: this.#requestInfo(r) });
-        }
-        this.#deliverOrdered(inbound.order.push(m.seq, id, this.#o.clock.now()), batch, events);
-      }
+    if (result.status !== 'complete') return;
+    const m = result.message;
+    const id = toHex(m.messageId);
+    let content: ChatContent | null = null;
+    try {
+      content = decodeContent(m.content);
+    } catch (err) {
+      this.#reject('bad-content', { error: (err as Error).message });
     }
-    this.#saveInbound(peer, batch);
+    if (!content || this.#rows.has(id)) return;
+    if (request && !this.#policy.fits(request, m.content.length)) return this.#reject('request-full');
+    const row: MessageRow = {
+      record: { ...newMessageRecord({ id, contact: owner, direction: 'in', content: displayOf(content), state: 'delivered', sentMs: m.sentMs, fragments: m.count }), deliveredMs: this.#o.clock.now() },
+      peer,
+      // Shown once the order buffer releases it (and, after a key change, once accepted).
+      hidden: true,
+      held: hidden,
+      acked: [],
+      sent: [],
+      seq: m.seq.toString(),
+    };
+    this.#rows.set(id, row);
+    batch.put(this.#c.messages, id, row);
+    if (content.kind === 'file') batch.put(this.#c.files, id, content.data);
+    this.#stats.received.messages++;
+    if (request) {
+      request.messages++;
+      request.bytes = (request.bytes ?? 0) + m.content.length;
+      batch.put(this.#c.requests, peer, request);
+      if (request.messages === 1) events.push({ type: 'request', request: this.#requestInfo(request) });
+    }
+    const inbound = this.#inbound.of(peer, request !== undefined);
+    this.#deliverOrdered(inbound.order.push(m.seq, id, this.#o.clock.now()), batch, events);
+    this.#inbound.save(peer, batch);
   }
 
-  #deliverOrdered(result: { delivered: Array<{ item: string; late: boolean }>; skipped: Array<{ from: bigint; to: bigint }> }, batch: ReturnType<SealedStore['batch']>, events: ClientEvent[]): void {
+  /**
+   * A contact card. From a contact: its delivery id. From a stranger whose
+   * address names a contact's gateway and mailbox, with a mailbox proof that
+   * verifies: that contact's key change, held until the user accepts or
+   * rejects it (without the proof the stranger stays a stranger).
+   */
+  #receiveCard(peer: string, known: string | undefined, pendingOf: string | undefined, request: RequestRecord | undefined, card: CardFrame, batch: SealedBatch, events: ClientEvent[]): void {
+    this.#stats.received.cards++;
+    const deliveryId = card.deliveryId ? toHex(card.deliveryId) : null;
+    if (known || pendingOf) {
+      const name = (known ?? pendingOf)!;
+      const c = this.#contacts.get(name)!;
+      const updated = known ? { ...c, deliveryId } : { ...c, pendingDeliveryId: deliveryId };
+      this.#contacts.set(name, updated);
+      batch.put(this.#c.contacts, name, updated);
+      return;
+    }
+    if (!request) return;
+    const claimed = parseAddress(request.address);
+    const target = [...this.#contacts.values()].find((c) => {
+      if (!isReadableAddress(c.address)) return false;
+      const a = parseAddress(c.address);
+      return toHex(a.mailbox) === toHex(claimed.mailbox) && toHex(a.gateway) === toHex(claimed.gateway);
+    });
+    if (!target) return;
+    if (!verifyMailboxProof(claimed, card.mailboxProof)) return this.#reject('bad-mailbox-proof');
+    const owner = target.name;
+    const updated: ContactRecord = { ...target, keyChanged: true, pendingAddress: request.address, pendingIdentity: peer, pendingDeliveryId: deliveryId };
+    this.#contacts.set(owner, updated);
+    batch.put(this.#c.contacts, owner, updated);
+    // What the new identity sent so far becomes the contact's, held.
+    for (const row of this.#rows.values()) {
+      if (row.peer === peer && row.record.contact === REQUEST_PREFIX + peer) {
+        row.record.contact = owner;
+        row.held = true;
+        batch.put(this.#c.messages, row.record.id, row);
+      }
+    }
+    batch.del(this.#c.requests, peer);
+    this.#requests.delete(peer);
+    this.#o.log('warn', "a contact's identity key changed; their messages are held until accepted or rejected"); // no name: logs are plain text (docs/client-storage.md)
+    events.push({ type: 'contact', contact: this.contactInfo(updated) });
+    events.push({
+      type: 'warning',
+      text: target.verified
+        ? `WARNING: ${owner} is a VERIFIED contact and a new identity key now claims their mailbox. Nothing is sent to ${owner} until you decide. Compare the new safety number with ${owner} in person; accept with \`chaff client contacts accept ${owner} --unverify\` or reject with \`chaff client contacts reject ${owner}\`.`
+        : `${owner}'s identity key changed. Compare safety numbers, then accept with \`chaff client contacts accept ${owner}\` or reject with \`chaff client contacts reject ${owner}\`.`,
+    });
+  }
+
+  #deliverOrdered(result: { delivered: Array<{ item: string; late: boolean }>; skipped: Array<{ from: bigint; to: bigint }> }, batch: SealedBatch, events: ClientEvent[]): void {
     for (const gap of result.skipped) this.#o.log('warn', 'messages never arrived and were skipped in order', { from: gap.from.toString(), to: gap.to.toString() });
     for (const d of result.delivered) {
       const row = this.#rows.get(d.item);
@@ -570,7 +775,7 @@ export class Messenger {
     }
   }
 
-  #receiveReceipt(peer: string, frame: ReceiptFrame, batch: ReturnType<SealedStore['batch']>, events: ClientEvent[]): void {
+  #receiveReceipt(peer: string, frame: ReceiptFrame, batch: SealedBatch, events: ClientEvent[]): void {
     this.#stats.received.receipts++;
     const now = this.#o.clock.now();
     for (const idBytes of frame.messageIds) {
@@ -584,7 +789,7 @@ export class Messenger {
     }
   }
 
-  /** Gives up on gaps that waited longer than the hold time. */
+  /** Gives up on gaps that waited longer than the hold time; drops contact requests past their age. */
   #scheduleRelease(): void {
     this.#releaseTimer = this.#o.clock.at(this.#o.clock.now() + Math.min(RELEASE_PERIOD_MS, Math.max(100, this.#o.orderHoldMs)), () => {
       void this.#release().finally(() => this.#scheduleRelease());
@@ -595,12 +800,13 @@ export class Messenger {
     const now = this.#o.clock.now();
     const batch = this.#o.store.batch();
     const events: ClientEvent[] = [];
-    for (const [peer, s] of this.#inbound) {
+    for (const [peer, s] of this.#inbound.peers()) {
       const deadline = s.order.nextDeadline();
       if (deadline === null || deadline > now) continue;
       this.#deliverOrdered(s.order.release(now), batch, events);
-      this.#saveInbound(peer, batch);
+      this.#inbound.save(peer, batch);
     }
+    for (const peer of this.#policy.expired(this.#requests, now)) this.#dropRequest(peer, batch);
     if (batch.length === 0) return;
     await batch.write({ sync: true }).catch((err) => this.#o.log('warn', 'could not save released messages', { error: (err as Error).message }));
     for (const e of events) this.#o.emit(e);

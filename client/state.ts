@@ -9,14 +9,16 @@
 //   messages   message id (hex) → MessageRow (history, both directions)
 //   files      message id (hex) → file bytes (received and sent files)
 //   outbox     fragment key → OutboxEntry (what is still to be delivered)
-//   inbound    peer identity (hex) → InboundState (reassembly, ordering)
+//   inbound    peer identity (hex) → InboundState (reassembly metadata, ordering)
 //   requests   peer identity (hex) → RequestRecord (unknown senders)
+//   fragments  peer (hex) ":" message id (hex) ":" index → one held chunk of an
+//              incomplete incoming message (bytes), written once per fragment
 
 import type { DeliveryState, MessageContent, MessageRecord } from './api.js';
 import { bytesCodec, jsonCodec } from './store/codecs.js';
 import type { SealedCollection, SealedStore } from './store/sealed-store.js';
 
-export const COLLECTIONS = ['profile', 'contacts', 'sessions', 'messages', 'files', 'outbox', 'inbound', 'requests'] as const;
+export const COLLECTIONS = ['profile', 'contacts', 'sessions', 'messages', 'files', 'outbox', 'inbound', 'requests', 'fragments'] as const;
 
 export interface ContactRecord {
   name: string;
@@ -26,9 +28,22 @@ export interface ContactRecord {
   identity: string;
   addedMs: number;
   verified: boolean;
-  /** A first envelope from this contact's mailbox came with another identity key: see pendingAddress. */
+  /**
+   * Another identity proved it owns this contact's mailbox (a contact card
+   * with a valid mailbox proof, docs/e2ee.md §Key changes): see
+   * pendingAddress. Nothing is sent to the contact until the user accepts or
+   * rejects the change.
+   */
   keyChanged: boolean;
   pendingAddress: string | null;
+  /** Hex identity key of pendingAddress (absent in records written before it existed). */
+  pendingIdentity?: string | null;
+  /** Identity keys (hex) whose key change the user rejected: never flagged again (at most 16, newest last). */
+  rejectedIdentities?: string[];
+  /** The contact's delivery id (hex) from its contact card: our packets go there instead of the address's mailbox. */
+  deliveryId?: string | null;
+  /** The delivery id the pending identity's card gave (hex): the contact's once the change is accepted. */
+  pendingDeliveryId?: string | null;
   /** The next conversation sequence number for our messages to them. */
   nextSeq: bigint;
   /** The session our messages to them use (hex), or null until the first send or first receipt. */
@@ -52,9 +67,9 @@ export interface MessageRow {
 }
 
 export interface OutboxEntry {
-  /** Hex message id; receipts use the id of the receipt frame's batch. */
+  /** Hex message id; receipts and cards use the id of their batch. */
   messageId: string;
-  kind: 'data' | 'receipt';
+  kind: 'data' | 'receipt' | 'card';
   contact: string;
   index: number;
   frame: Uint8Array;
@@ -63,6 +78,7 @@ export interface OutboxEntry {
 }
 
 export interface InboundState {
+  /** Reassembler.toJSON() with every chunk left out (they are records of `fragments`): [index, ""] pairs. */
   reassembler: unknown;
   order: unknown;
 }
@@ -72,6 +88,10 @@ export interface RequestRecord {
   identity: string;
   firstMs: number;
   messages: number;
+  /** Content bytes held (absent in records written before it existed). */
+  bytes?: number;
+  /** The request's one session (hex EK_A). */
+  sessionId?: string;
 }
 
 export interface Collections {
@@ -83,6 +103,7 @@ export interface Collections {
   outbox: SealedCollection<OutboxEntry>;
   inbound: SealedCollection<InboundState>;
   requests: SealedCollection<RequestRecord>;
+  fragments: SealedCollection<Uint8Array>;
 }
 
 export function collectionsOf(store: SealedStore): Collections {
@@ -95,7 +116,12 @@ export function collectionsOf(store: SealedStore): Collections {
     outbox: store.collection('outbox', jsonCodec<OutboxEntry>()),
     inbound: store.collection('inbound', jsonCodec<InboundState>()),
     requests: store.collection('requests', jsonCodec<RequestRecord>()),
+    fragments: store.collection('fragments', bytesCodec),
   };
+}
+
+export function fragmentKey(peer: string, messageId: string, index: number): string {
+  return `${peer}:${messageId}:${index}`;
 }
 
 export function outboxKey(messageId: string, index: number): string {

@@ -187,8 +187,11 @@ class RpcClientApi implements ClientApiConnection {
   async removeContact(name: string): Promise<void> {
     await this.call('contacts.remove', { name });
   }
-  acceptContactKey(name: string): Promise<ContactInfo> {
-    return this.call('contacts.accept', { name });
+  acceptContactKey(name: string, unverify?: boolean): Promise<ContactInfo> {
+    return this.call('contacts.accept', unverify ? { name, unverify } : { name });
+  }
+  rejectContactKey(name: string): Promise<ContactInfo> {
+    return this.call('contacts.reject', { name });
   }
   markVerified(name: string, verified: boolean): Promise<ContactInfo> {
     return this.call('contacts.verify', { name, verified });

@@ -20,6 +20,19 @@
 //   2    1    count k, 1 … 255
 //   3    16k  k message ids
 //
+// Contact card (kind 3; 131 bytes), sent to each contact the user added
+// (and again when it changes), never to a stranger:
+//   0    1    kind = 3
+//   1    1    card version = 1
+//   2    1    flags: bit 0 = a delivery id follows (else 32 zero bytes)
+//   3    32   delivery id D: the private id of the sender's mailbox at its
+//             gateway (docs/gateway.md §Contact requests and the delivery id);
+//             the recipient addresses its packets to D instead of the
+//             address's public mailbox id
+//   35   96   mailbox proof (protocol/e2ee/mailbox-proof.ts): the sender's
+//             mailbox key and its signature binding the sender's identity to
+//             the address's gateway and mailbox
+//
 // Delivery is known from SURB-ACKs, per fragment; only read receipts travel
 // as frames. Decoding is strict: one encoding per frame, no trailing bytes,
 // and a fragment's lengths must be ones a sender could have produced
@@ -34,6 +47,11 @@ export type { ChatFrameErrorCode } from './errors.js';
 
 export const FRAME_KIND_DATA = 1;
 export const FRAME_KIND_RECEIPT = 2;
+export const FRAME_KIND_CARD = 3;
+export const CARD_VERSION = 1;
+export const DELIVERY_ID_LENGTH = 32;
+export const CARD_PROOF_LENGTH = 96;
+export const CARD_FRAME_LENGTH = 3 + DELIVERY_ID_LENGTH + CARD_PROOF_LENGTH;
 export const RECEIPT_TYPE_READ = 1;
 
 export const MESSAGE_ID_LENGTH = 16;
@@ -73,7 +91,15 @@ export interface ReceiptFrame {
   messageIds: Uint8Array[];
 }
 
-export type ChatFrame = DataFragment | ReceiptFrame;
+export interface CardFrame {
+  kind: 'card';
+  /** The sender's delivery id (DELIVERY_ID_LENGTH bytes), or null: write to the address's mailbox. */
+  deliveryId: Uint8Array | null;
+  /** The mailbox proof (CARD_PROOF_LENGTH bytes). */
+  mailboxProof: Uint8Array;
+}
+
+export type ChatFrame = DataFragment | ReceiptFrame | CardFrame;
 
 /** Throws ChatFrameError('bad-argument') unless maxFrameLength is a whole number in [MIN_FRAME_LENGTH, MAX_FRAME_LENGTH]. */
 export function checkMaxFrameLength(maxFrameLength: number): void {
@@ -157,12 +183,28 @@ function encodeReceipt(receipt: ReceiptFrame, maxFrameLength: number): Uint8Arra
   return out;
 }
 
+function encodeCard(card: CardFrame, maxFrameLength: number): Uint8Array {
+  if (card.deliveryId !== null && !(card.deliveryId instanceof Uint8Array && card.deliveryId.length === DELIVERY_ID_LENGTH)) {
+    throw new ChatFrameError('bad-argument', `a delivery id is ${DELIVERY_ID_LENGTH} bytes or null`);
+  }
+  if (!(card.mailboxProof instanceof Uint8Array) || card.mailboxProof.length !== CARD_PROOF_LENGTH) throw new ChatFrameError('bad-argument', `a mailbox proof is ${CARD_PROOF_LENGTH} bytes`);
+  if (CARD_FRAME_LENGTH > maxFrameLength) throw new ChatFrameError('too-long', `a card of ${CARD_FRAME_LENGTH} bytes exceeds maxFrameLength ${maxFrameLength}`);
+  const out = new Uint8Array(CARD_FRAME_LENGTH);
+  out[0] = FRAME_KIND_CARD;
+  out[1] = CARD_VERSION;
+  out[2] = card.deliveryId ? 1 : 0;
+  if (card.deliveryId) out.set(card.deliveryId, 3);
+  out.set(card.mailboxProof, 3 + DELIVERY_ID_LENGTH);
+  return out;
+}
+
 /** Encodes a frame into at most maxFrameLength bytes; throws ChatFrameError if it is invalid or too long. */
 export function encodeFrame(frame: ChatFrame, maxFrameLength: number): Uint8Array {
   checkMaxFrameLength(maxFrameLength);
   if (frame?.kind === 'data') return encodeData(frame, maxFrameLength);
   if (frame?.kind === 'receipt') return encodeReceipt(frame, maxFrameLength);
-  throw new ChatFrameError('bad-argument', 'frame kind must be "data" or "receipt"');
+  if (frame?.kind === 'card') return encodeCard(frame, maxFrameLength);
+  throw new ChatFrameError('bad-argument', 'frame kind must be "data", "receipt" or "card"');
 }
 
 /**
@@ -212,11 +254,22 @@ function decodeReceipt(bytes: Uint8Array): ReceiptFrame {
   return { kind: 'receipt', receiptType: 'read', messageIds };
 }
 
+function decodeCard(bytes: Uint8Array): CardFrame {
+  if (bytes.length < CARD_FRAME_LENGTH) throw new ChatFrameError('truncated', `a card is ${CARD_FRAME_LENGTH} bytes, got ${bytes.length}`);
+  if (bytes.length > CARD_FRAME_LENGTH) throw new ChatFrameError('trailing-bytes', `${bytes.length - CARD_FRAME_LENGTH} bytes after the card`);
+  if (bytes[1] !== CARD_VERSION) throw new ChatFrameError('out-of-range', `unknown card version ${bytes[1]}`);
+  if (bytes[2] & ~1) throw new ChatFrameError('out-of-range', 'unknown card flags');
+  const id = bytes.subarray(3, 3 + DELIVERY_ID_LENGTH);
+  if (!(bytes[2] & 1) && id.some((b) => b !== 0)) throw new ChatFrameError('out-of-range', 'a card without a delivery id has zero bytes in its place');
+  return { kind: 'card', deliveryId: bytes[2] & 1 ? id.slice() : null, mailboxProof: bytes.slice(3 + DELIVERY_ID_LENGTH) };
+}
+
 /** Decodes one frame; throws ChatFrameError if it is malformed. The result does not share memory with `bytes`. */
 export function decodeFrame(bytes: Uint8Array): ChatFrame {
   if (!(bytes instanceof Uint8Array)) throw new ChatFrameError('bad-argument', 'a frame must be a Uint8Array');
   if (bytes.length === 0) throw new ChatFrameError('truncated', 'empty frame');
   if (bytes[0] === FRAME_KIND_DATA) return decodeData(bytes);
   if (bytes[0] === FRAME_KIND_RECEIPT) return decodeReceipt(bytes);
+  if (bytes[0] === FRAME_KIND_CARD) return decodeCard(bytes);
   throw new ChatFrameError('bad-kind', `unknown frame kind ${bytes[0]}`);
 }

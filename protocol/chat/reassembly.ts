@@ -22,8 +22,11 @@
 // message would complete again; the order buffer (order.ts) then drops it by
 // its sequence number.
 //
-// The state is a plain JSON value (toJSON / fromJSON) so the client can
-// persist it after every fragment and lose nothing on a restart.
+// The state is a plain JSON value (toJSON / fromJSON). The client persists
+// the held chunks as records of their own, one write per fragment, and the
+// rest of the state only when it changes (docs/client-storage.md §Incoming
+// fragments): heldIndexes and each eviction's indexes say which chunk
+// records to delete.
 
 import { ctEqual, toHex } from '../bytes.js';
 import { ChatStateError } from './errors.js';
@@ -64,6 +67,8 @@ export interface Eviction {
   sentMs: number;
   received: number;
   count: number;
+  /** Indexes of the fragments that were held. */
+  indexes: number[];
   reason: EvictionReason;
 }
 
@@ -129,6 +134,12 @@ export class Reassembler {
   /** Chunk bytes held over all incomplete messages. */
   get partialBytes(): number {
     return this.#bytes;
+  }
+
+  /** Indexes of the fragments held for an incomplete message (empty if none is held). */
+  heldIndexes(messageId: Uint8Array): number[] {
+    const pending = this.#pending.get(toHex(messageId));
+    return pending ? [...pending.chunks.keys()] : [];
   }
 
   /** Fragments received so far of an incomplete message, or null if none is held. */
@@ -241,7 +252,7 @@ export class Reassembler {
     if (victim === undefined) throw new ChatStateError('bad-state', 'nothing to evict (internal invariant broken)');
     const pending = this.#drop(victim) as PendingMessage;
     this.#remember(victim, 'evicted');
-    return { messageId: pending.messageId, seq: pending.seq, sentMs: pending.sentMs, received: pending.chunks.size, count: pending.count, reason };
+    return { messageId: pending.messageId, seq: pending.seq, sentMs: pending.sentMs, received: pending.chunks.size, count: pending.count, indexes: [...pending.chunks.keys()], reason };
   }
 
   /** The state as a JSON value (see ReassemblerState). */
@@ -292,7 +303,7 @@ export class Reassembler {
       if (pending.contentLength > r.limits.maxPartialBytes) {
         r.#drop(key);
         r.#remember(key, 'evicted');
-        evicted.push({ messageId: pending.messageId, seq: pending.seq, sentMs: pending.sentMs, received: pending.chunks.size, count: pending.count, reason: 'too-many-bytes' });
+        evicted.push({ messageId: pending.messageId, seq: pending.seq, sentMs: pending.sentMs, received: pending.chunks.size, count: pending.count, indexes: [...pending.chunks.keys()], reason: 'too-many-bytes' });
       }
     }
     while (r.#pending.size > r.limits.maxPartialMessages) evicted.push(r.#evictOldest('too-many-partials', null));

@@ -3,17 +3,19 @@
 //
 // Header, 40 bytes:                         Encrypted header, 80 bytes:
 //   offset  size  field                       offset  size  field
-//        0    32  sender's ratchet public key      0    24  random nonce
+//        0    32  sender's ratchet public key      0    24  nonce of (HK, N), header-nonce.ts
 //       32     4  PN, u32 big-endian              24    40  XChaCha20-Poly1305(HK, nonce, header)
 //       36     4  N, u32 big-endian               64    16  Poly1305 tag
 //
-// Header keys encrypt many headers, so the nonce is random (24 bytes: safe).
-// No associated data: a header key belongs to exactly one session and chain.
+// The nonce is derived from the header key and N (header-nonce.ts), so that
+// the receiver can find the session of an envelope by its first bytes; one
+// (HK, N) pair seals one header only. No associated data: a header key
+// belongs to exactly one session and chain.
 
 import { concatBytes } from '../bytes.js';
 import { X25519_KEY_LENGTH } from '../crypto/x25519.js';
 import { AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH, aeadDecrypt, aeadEncrypt } from './aead.js';
-import type { RandomSource } from './random.js';
+import { headerNonce } from './header-nonce.js';
 
 export const HEADER_BYTES = X25519_KEY_LENGTH + 4 + 4;
 export const ENCRYPTED_HEADER_BYTES = AEAD_NONCE_LENGTH + HEADER_BYTES + AEAD_TAG_LENGTH;
@@ -41,9 +43,9 @@ export function decodeHeader(bytes: Uint8Array): RatchetHeader {
   return { dh: bytes.slice(0, X25519_KEY_LENGTH), pn: view.getUint32(X25519_KEY_LENGTH), n: view.getUint32(X25519_KEY_LENGTH + 4) };
 }
 
-/** HENCRYPT(hk, header). */
-export function encryptHeader(headerKey: Uint8Array, header: RatchetHeader, random: RandomSource): Uint8Array {
-  const nonce = random(AEAD_NONCE_LENGTH);
+/** HENCRYPT(hk, header), with the nonce of (hk, header.n). */
+export function encryptHeader(headerKey: Uint8Array, header: RatchetHeader): Uint8Array {
+  const nonce = headerNonce(headerKey, header.n);
   return concatBytes(nonce, aeadEncrypt(headerKey, nonce, encodeHeader(header)));
 }
 

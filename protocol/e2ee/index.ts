@@ -29,6 +29,8 @@ export {
   ADDRESS_PREFIX,
   ADDRESS_TEXT_LENGTH,
   ADDRESS_VERSION,
+  ADDRESS_SIGNATURE_DOMAIN,
+  addressSignedBytes,
   type Address,
   type AddressErrorReason,
 } from './address.js';

@@ -51,6 +51,7 @@ import { X25519_KEY_LENGTH, X25519PrivateKey } from '../crypto/x25519.js';
 import { AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH, aeadDecrypt, aeadEncrypt } from './aead.js';
 import { E2eeError } from './errors.js';
 import { decryptHeader, encryptHeader, ENCRYPTED_HEADER_BYTES, type RatchetHeader } from './header.js';
+import { headerNonces } from './header-nonce.js';
 import { kdfChain, kdfRoot, messageAeadKey, type X3dhKeys } from './kdf.js';
 import { systemRandom, type RandomSource } from './random.js';
 import { SkippedKeys } from './skipped-keys.js';
@@ -62,6 +63,8 @@ const FIXED_STATE_BYTES = 306;
 const SKIPPED_ENTRY_BYTES = 68;
 const KEY = 32;
 const U32_MAX = 0xffffffff;
+/** Message numbers before Nr whose header nonces stay indexed (acceptedHeaderNonces). */
+const REPLAY_WINDOW = 64;
 
 export interface RatchetLimits {
   /** MAX_SKIP (§3.5): most message keys one incoming message may make us skip in one chain. */
@@ -143,7 +146,7 @@ export class DoubleRatchet {
   #s: State;
   readonly #skipped: SkippedKeys;
   readonly #random: RandomSource;
-  readonly #limits: RatchetLimits;
+  #limits: RatchetLimits;
 
   private constructor(state: State, skipped: SkippedKeys, options: RatchetOptions = {}) {
     this.#s = state;
@@ -216,13 +219,61 @@ export class DoubleRatchet {
     return this.#skipped.size;
   }
 
+  get limits(): RatchetLimits {
+    return this.#limits;
+  }
+
+  /** Replaces the limits (a session opened by a stranger's first envelope is held to tighter ones for that envelope). */
+  setLimits(limits: RatchetLimits): void {
+    this.#limits = checkLimits(limits);
+  }
+
+  /**
+   * The header nonces (header-nonce.ts) of every message this ratchet would
+   * accept now, as runs of 24-byte nonces: each stored skipped key; in the
+   * current receiving chain N = Nr … Nr + maxSkip (and the REPLAY_WINDOW
+   * numbers before Nr, so that a copy of a recent message is named a
+   * 'replay' rather than 'undecryptable'); and in the next one
+   * N = 0 … maxSkip, but only once we have sent in our current chain (the
+   * peer moves to its next chain only after it received our new ratchet key).
+   */
+  acceptedHeaderNonces(): Uint8Array[] {
+    const s = this.#s;
+    const out: Uint8Array[] = [];
+    const byKey = new Map<Uint8Array, number[]>();
+    for (const k of this.#skipped.entries()) {
+      const list = byKey.get(k.headerKey);
+      if (list) list.push(k.n);
+      else byKey.set(k.headerKey, [k.n]);
+    }
+    for (const [hk, ns] of byKey) {
+      let min = Infinity;
+      let max = -Infinity;
+      for (const n of ns) (min = Math.min(min, n)), (max = Math.max(max, n));
+      // One keystream for the group when its numbers are close (they usually run on), else one per key.
+      if (max - min < 4 * ns.length + 64) {
+        const nonces = headerNonces(hk, min, max - min + 1);
+        for (const n of ns) out.push(nonces.subarray((n - min) * AEAD_NONCE_LENGTH, (n - min + 1) * AEAD_NONCE_LENGTH));
+      } else {
+        for (const n of ns) out.push(headerNonces(hk, n, 1));
+      }
+    }
+    const window = this.#limits.maxSkip + 1;
+    if (s.hkr) {
+      const from = Math.max(0, s.nr - REPLAY_WINDOW);
+      out.push(headerNonces(s.hkr, from, s.nr - from + window));
+    }
+    if (s.ns > 0) out.push(headerNonces(s.nhkr, 0, window));
+    return out;
+  }
+
   /** RatchetEncryptHE. */
   encrypt(plaintext: Uint8Array, ad: Uint8Array): RatchetMessage {
     const s = this.#s;
     if (!s.cks || !s.hks) throw new E2eeError('malformed', 'ratchet: no sending chain yet (the responder sends only after receiving)');
     if (s.ns >= U32_MAX) throw new E2eeError('malformed', 'ratchet: sending chain exhausted');
     const { chainKey, messageKey } = kdfChain(s.cks);
-    const header = encryptHeader(s.hks, { dh: s.dhs.publicKey, pn: s.pn, n: s.ns }, this.#random);
+    const header = encryptHeader(s.hks, { dh: s.dhs.publicKey, pn: s.pn, n: s.ns });
     const key = messageAeadKey(messageKey);
     const nonce = this.#random(AEAD_NONCE_LENGTH);
     const body = concatBytes(nonce, aeadEncrypt(key, nonce, plaintext, concatBytes(ad, header)));

@@ -4,17 +4,22 @@
 // when a first envelope from a new session arrives.
 //
 // openEnvelope, for every envelope the mailbox hands us (real or cover):
-//   1. for each session: try its header keys (skipped-key header keys, HKr,
-//      NHKr) on bytes 0..80. A header that opens names the session; the ratchet
-//      then decrypts transactionally. Sessions whose keys do not open it are
-//      not touched.
+//   1. for each session the lookup names for the envelope's header nonce
+//      (header-nonce.ts: the caller indexes the nonces each session accepts,
+//      so this is one session, or none, whatever the number of sessions): try
+//      its header keys (skipped-key header keys, HKr, NHKr) on bytes 0..80. A
+//      header that opens names the session; the ratchet then decrypts
+//      transactionally. Sessions whose keys do not open it are not touched.
 //   2. otherwise, open it as a first envelope sealed to us. A first envelope
 //      of a session we already have (same peer identity and same X3DH EK_A) is
 //      handed to that session's ratchet: a second first envelope sent before
 //      the initiator heard back decrypts normally, a copy of one already
 //      received is a 'replay'. A new EK_A makes a new session (created: true),
 //      even from a known peer (they lost their session state, or both sides
-//      initiated at once); the client decides which session to keep.
+//      initiated at once); the client decides which session to keep. The
+//      envelope that creates a session may skip at most `firstMaxSkip`
+//      message keys (default 64), so one forged or hostile first envelope
+//      parks at most that many keys; the session then has the usual limits.
 //   3. otherwise: 'undecryptable' (someone else's envelope, or cover).
 //
 // Stored form (serialize), 612 bytes + ratchet state:
@@ -48,7 +53,8 @@ import { ENCRYPTED_HEADER_BYTES } from './header.js';
 import { publicIdentityOf, type Identity } from './identity.js';
 import { pad, unpad } from './padding.js';
 import { systemRandom, type RandomSource } from './random.js';
-import { DoubleRatchet } from './ratchet.js';
+import { DEFAULT_RATCHET_LIMITS, DoubleRatchet } from './ratchet.js';
+import { headerHint } from './header-nonce.js';
 import { X3DH_AD_LENGTH, x3dhInitiate, x3dhRespond, type X3dhResult } from './x3dh.js';
 
 export const SESSION_STATE_VERSION = 0x01;
@@ -61,6 +67,30 @@ const OWN_OFFSET = AD_OFFSET + X3DH_AD_LENGTH;
 const RATCHET_OFFSET = OWN_OFFSET + ADDRESS_BYTES;
 
 export type SessionRole = 'initiator' | 'responder';
+
+/** Most message keys the envelope that creates a session may skip (its N): see the header comment. */
+export const FIRST_ENVELOPE_MAX_SKIP = 64;
+
+/** How openEnvelope finds the sessions an envelope may belong to. */
+export interface SessionLookup {
+  /** Sessions that may accept a later envelope whose header nonce has this hint (headerHint); a superset is fine. */
+  byHint(hint: number): Iterable<Session>;
+  /** The session with this id (hex EK_A), if any. */
+  byId(id: string): Session | undefined;
+}
+
+export interface OpenOptions {
+  /** Most message keys the envelope that creates a session may skip (default FIRST_ENVELOPE_MAX_SKIP). */
+  firstMaxSkip?: number;
+  /** Called with the number of sessions whose keys were tried on a later envelope's header. */
+  onTried?: (sessions: number) => void;
+}
+
+/** A lookup over a plain list (tests, and small callers): every session is a candidate. */
+function listLookup(sessions: Iterable<Session>): SessionLookup {
+  const list = [...sessions];
+  return { byHint: () => list, byId: (id) => list.find((s) => s.id === id) };
+}
 
 /** What openEnvelope found. */
 export interface OpenedEnvelope {
@@ -79,9 +109,9 @@ function copyAddress(a: Address): Address {
     identityKey: Uint8Array.from(a.identityKey),
     identityDhKey: Uint8Array.from(a.identityDhKey),
     signedPrekey: Uint8Array.from(a.signedPrekey),
-    prekeySignature: Uint8Array.from(a.prekeySignature),
     gateway: Uint8Array.from(a.gateway),
     mailbox: Uint8Array.from(a.mailbox),
+    signature: Uint8Array.from(a.signature),
   };
 }
 
@@ -245,6 +275,11 @@ export class Session {
     return new Session(role, peer, own, ephemeral, ad, ratchet, random);
   }
 
+  /** The header nonces of the later envelopes this session accepts now (DoubleRatchet.acceptedHeaderNonces). */
+  acceptedHeaderNonces(): Uint8Array[] {
+    return this.#ratchet.acceptedHeaderNonces();
+  }
+
   /** Wipes the session's keys; the session is unusable afterwards. */
   destroy(): void {
     this.#ratchet.destroy();
@@ -252,18 +287,24 @@ export class Session {
   }
 
   /** openEnvelope's implementation (a static member, so it may use the sessions' private state). */
-  static open(own: Identity, sessions: Iterable<Session>, envelope: Uint8Array, random: RandomSource = systemRandom): OpenedEnvelope {
+  static open(own: Identity, sessions: Iterable<Session> | SessionLookup, envelope: Uint8Array, random: RandomSource = systemRandom, options: OpenOptions = {}): OpenedEnvelope {
     if (!(envelope instanceof Uint8Array) || !isValidEnvelopeLength(envelope.length)) {
       throw new E2eeError('malformed', `envelope: must be a Uint8Array of ${MIN_ENVELOPE_LENGTH}..${MAX_ENVELOPE_LENGTH} bytes`);
     }
-    const list = [...sessions];
+    const lookup = 'byHint' in sessions && 'byId' in sessions ? sessions : listLookup(sessions);
 
     // 1. A later envelope of one of our sessions?
     const header = envelope.subarray(0, ENCRYPTED_HEADER_BYTES);
     const body = envelope.subarray(ENCRYPTED_HEADER_BYTES);
-    for (const session of list) {
-      const plaintext = ratchetOpen(session.#ratchet, header, body, session.#ad);
-      if (plaintext) return { session, plaintext, created: false, peerAddress: session.#peer };
+    let tried = 0;
+    try {
+      for (const session of lookup.byHint(headerHint(header))) {
+        tried++;
+        const plaintext = ratchetOpen(session.#ratchet, header, body, session.#ad);
+        if (plaintext) return { session, plaintext, created: false, peerAddress: session.#peer };
+      }
+    } finally {
+      options.onTried?.(tried);
     }
 
     // 2. A first envelope sealed to us?
@@ -279,7 +320,8 @@ export class Session {
     const innerHeader = content.subarray(SEALED_HEADER_OFFSET, SEALED_BODY_OFFSET);
     const innerBody = content.subarray(SEALED_BODY_OFFSET);
 
-    const existing = list.find((s) => s.role === 'responder' && ctEqual(s.#ephemeral, ephemeral) && sameIdentity(s.#peer, sender));
+    const byId = lookup.byId(toHex(ephemeral));
+    const existing = byId && byId.role === 'responder' && ctEqual(byId.#ephemeral, ephemeral) && sameIdentity(byId.#peer, sender) ? byId : undefined;
     if (existing) {
       const plaintext = ratchetOpen(existing.#ratchet, innerHeader, innerBody, existing.#ad);
       if (!plaintext) throw new E2eeError('replay', 'envelope: a first envelope of an existing session whose keys are gone (replayed)');
@@ -290,7 +332,8 @@ export class Session {
     const x = x3dhRespond(own, sender, ephemeral);
     let session: Session;
     try {
-      const ratchet = DoubleRatchet.initResponder(x, own.signedPrekey, { random });
+      const firstMaxSkip = options.firstMaxSkip ?? FIRST_ENVELOPE_MAX_SKIP;
+      const ratchet = DoubleRatchet.initResponder(x, own.signedPrekey, { random, limits: { ...DEFAULT_RATCHET_LIMITS, maxSkip: Math.min(firstMaxSkip, DEFAULT_RATCHET_LIMITS.maxSkip) } });
       session = new Session('responder', sender, null, ephemeral, x.associatedData, ratchet, random);
     } finally {
       wipeX3dh(x);
@@ -300,6 +343,7 @@ export class Session {
       if (!plaintext) {
         throw new E2eeError('tampered', "envelope: sealed to us, but the sender's key agreement does not authenticate (forged first envelope)");
       }
+      session.#ratchet.setLimits(DEFAULT_RATCHET_LIMITS);
       return { session, plaintext, created: true, peerAddress: sender };
     } catch (err) {
       session.destroy();
@@ -316,6 +360,6 @@ export class Session {
  * 'malformed'. A session that does not own the envelope is never modified; the
  * owning one only when decryption succeeds.
  */
-export function openEnvelope(own: Identity, sessions: Iterable<Session>, envelope: Uint8Array, random: RandomSource = systemRandom): OpenedEnvelope {
-  return Session.open(own, sessions, envelope, random);
+export function openEnvelope(own: Identity, sessions: Iterable<Session> | SessionLookup, envelope: Uint8Array, random: RandomSource = systemRandom, options: OpenOptions = {}): OpenedEnvelope {
+  return Session.open(own, sessions, envelope, random, options);
 }

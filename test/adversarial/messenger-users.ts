@@ -15,6 +15,8 @@ import type { SealedStore } from '../../client/store/sealed-store.js';
 import { Ed25519PrivateKey } from '../../protocol/crypto/ed25519.js';
 import { addressOf, encodeAddress, type Address } from '../../protocol/e2ee/address.js';
 import { maxPlaintextLength } from '../../protocol/e2ee/envelope.js';
+import { mailboxProofMessage, signMailboxProof } from '../../protocol/e2ee/mailbox-proof.js';
+import { concatBytes } from '../../protocol/bytes.js';
 import { generateIdentity, type Identity } from '../../protocol/e2ee/identity.js';
 import { mailboxIdOf } from '../../protocol/wire/fetch.js';
 import { ManualClock } from '../helpers/manual-clock.js';
@@ -42,13 +44,18 @@ export class Users {
   readonly #folders: string[] = [];
   readonly #open: User[] = [];
 
-  /** A new user; `like` reuses another user's gateway and mailbox key (a reinstall that kept its mailbox). */
-  async create(name: string, opts: { identity?: Identity; mailboxKey?: Ed25519PrivateKey; gateway?: Uint8Array; extra?: Partial<MessengerOptions> } = {}): Promise<User> {
+  /**
+   * A new user. `mailboxKey` and `gateway` of another user: a reinstall that
+   * kept its mailbox. `claimMailbox`: an address naming that mailbox id
+   * without its key (an impostor; its card's mailbox proof is then signed by
+   * its own key, which does not hash to the mailbox).
+   */
+  async create(name: string, opts: { identity?: Identity; mailboxKey?: Ed25519PrivateKey; gateway?: Uint8Array; claimMailbox?: Uint8Array; extra?: Partial<MessengerOptions> } = {}): Promise<User> {
     const dir = mkdtempSync(join(tmpdir(), `chaff-adv-${name}-`));
     this.#folders.push(dir);
     const store = await createProfile(dir, 'pass', { collections: COLLECTIONS, scrypt: SCRYPT });
     const gateway = opts.gateway ?? new Uint8Array(32).fill(name.charCodeAt(0));
-    return this.#start(name, dir, store, opts.identity ?? generateIdentity(), opts.mailboxKey ?? Ed25519PrivateKey.generate(), gateway, opts.extra ?? {});
+    return this.#start(name, dir, store, opts.identity ?? generateIdentity(), opts.mailboxKey ?? Ed25519PrivateKey.generate(), gateway, opts.extra ?? {}, opts.claimMailbox);
   }
 
   async reopen(u: User): Promise<User> {
@@ -59,8 +66,9 @@ export class Users {
     return this.#start(u.name, u.dir, store, u.identity, u.mailboxKey, u.gateway, {});
   }
 
-  async #start(name: string, dir: string, store: SealedStore, identity: Identity, mailboxKey: Ed25519PrivateKey, gateway: Uint8Array, extra: Partial<MessengerOptions>): Promise<User> {
-    const ownAddress = addressOf(identity, gateway, mailboxIdOf(mailboxKey.publicKey));
+  async #start(name: string, dir: string, store: SealedStore, identity: Identity, mailboxKey: Ed25519PrivateKey, gateway: Uint8Array, extra: Partial<MessengerOptions>, claimMailbox?: Uint8Array): Promise<User> {
+    const ownAddress = addressOf(identity, gateway, claimMailbox ?? mailboxIdOf(mailboxKey.publicKey));
+    const mailboxProof = claimMailbox ? concatBytes(mailboxKey.publicKey, mailboxKey.sign(mailboxProofMessage(ownAddress))) : signMailboxProof(mailboxKey, ownAddress);
     const events: ClientEvent[] = [];
     const arq = new Arq({ clock: this.clock, maxAttempts: 3, onAcked: () => undefined, onGaveUp: () => undefined });
     const messenger = await Messenger.load({
@@ -77,6 +85,7 @@ export class Users {
       nextKey: () => arq.next(),
       emit: (e) => events.push(e),
       log: () => undefined,
+      mailboxProof,
       ...extra,
     });
     const u: User = { name, dir, identity, mailboxKey, gateway, ownAddress, address: encodeAddress(ownAddress), store, messenger, arq, events };

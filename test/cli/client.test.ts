@@ -82,6 +82,9 @@ class FakeApi implements ClientApi {
   async acceptContactKey(name: string) {
     return this.contact(name);
   }
+  async rejectContactKey(name: string) {
+    return this.contact(name);
+  }
   async markVerified(name: string, verified: boolean) {
     const c = this.contact(name);
     c.verified = verified;

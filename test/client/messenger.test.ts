@@ -13,7 +13,10 @@ import { Arq } from '../../client/sender/arq.js';
 import { collectionsOf, COLLECTIONS } from '../../client/state.js';
 import { createProfile, openProfile } from '../../client/store/profile.js';
 import type { SealedStore } from '../../client/store/sealed-store.js';
+import { Ed25519PrivateKey } from '../../protocol/crypto/ed25519.js';
 import { addressOf, encodeAddress } from '../../protocol/e2ee/address.js';
+import { signMailboxProof } from '../../protocol/e2ee/mailbox-proof.js';
+import { mailboxIdOf } from '../../protocol/wire/fetch.js';
 import { maxPlaintextLength } from '../../protocol/e2ee/envelope.js';
 import { generateIdentity, type Identity } from '../../protocol/e2ee/identity.js';
 import { ManualClock } from '../helpers/manual-clock.js';
@@ -37,7 +40,9 @@ const folders: string[] = [];
 
 async function open(name: string, dir: string, identity: Identity, tag: number, fresh: boolean): Promise<User> {
   const store = fresh ? await createProfile(dir, 'pass', { collections: COLLECTIONS, scrypt: SCRYPT }) : await openProfile(dir, 'pass', { collections: COLLECTIONS });
-  const ownAddress = addressOf(identity, new Uint8Array(32).fill(tag), new Uint8Array(32).fill(tag + 1));
+  // The mailbox is that of the user's gateway key (the same key for the same tag: a reinstall that kept it).
+  const mailboxKey = Ed25519PrivateKey.fromSeed(new Uint8Array(32).fill(tag + 1));
+  const ownAddress = addressOf(identity, new Uint8Array(32).fill(tag), mailboxIdOf(mailboxKey.publicKey));
   const events: ClientEvent[] = [];
   const arq = new Arq({ clock, maxAttempts: 3, onAcked: () => undefined, onGaveUp: () => undefined });
   const messenger = await Messenger.load({
@@ -54,6 +59,7 @@ async function open(name: string, dir: string, identity: Identity, tag: number, 
     nextKey: () => arq.next(),
     emit: (e) => events.push(e),
     log: () => undefined,
+    mailboxProof: signMailboxProof(mailboxKey, ownAddress),
   });
   return { name, dir, identity, address: encodeAddress(ownAddress), store, messenger, arq, events };
 }
@@ -96,6 +102,11 @@ describe('client/messenger', function () {
     bob = await user('bob', 0x20);
     await alice.messenger.addContact('bob', bob.address);
     await bob.messenger.addContact('alice', alice.address);
+    // Adding a contact queues our contact card (docs/chat.md §Frames): exchange them first.
+    for (const e of await drain(alice)) await bob.messenger.receive(e);
+    for (const e of await drain(bob)) await alice.messenger.receive(e);
+    alice.events.length = 0;
+    bob.events.length = 0;
   });
 
   afterEach(async () => {
@@ -121,7 +132,7 @@ describe('client/messenger', function () {
       bob.messenger.history('alice').map((m) => m.content.text),
       ['m0', 'm1', 'm2', 'm3', 'm4', 'm5'],
     );
-    assert.equal(bob.messenger.stats().rejected.replay, 1, 'the duplicate was rejected as a replay');
+    assert.equal(bob.messenger.stats().rejected.replay, 1, `the duplicate was rejected as a replay ${JSON.stringify(bob.messenger.stats())}`);
     assert.deepEqual(
       alice.messenger.history('bob').map((m) => m.state),
       Array(6).fill('delivered'),
@@ -233,6 +244,27 @@ describe('client/messenger', function () {
     } finally {
       alice2.messenger.stop();
       await alice2.store.close();
+    }
+  });
+
+  it('a verified contact takes a new key only with the explicit --unverify step', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chaff-messenger-alice3-'));
+    folders.push(dir);
+    await bob.messenger.markVerified('alice', true);
+    const alice3 = await open('alice', dir, generateIdentity(), 0x10, true);
+    try {
+      await alice3.messenger.addContact('bob', bob.address);
+      await alice3.messenger.send('bob', { kind: 'text', text: 'reinstalled' });
+      for (const e of await drain(alice3)) await bob.messenger.receive(e);
+      assert.equal(bob.messenger.listContacts().find((c) => c.name === 'alice')!.keyChanged, true);
+      await assert.rejects(bob.messenger.acceptContactKey('alice'), { code: 'verified-contact' });
+      assert.deepEqual(bob.messenger.history('alice'), [], 'still held');
+      const info = await bob.messenger.acceptContactKey('alice', true);
+      assert.equal(info.verified, false, 'the verification went with the old key');
+      assert.deepEqual(bob.messenger.history('alice').map((m) => m.content.text), ['reinstalled']);
+    } finally {
+      alice3.messenger.stop();
+      await alice3.store.close();
     }
   });
 

@@ -86,7 +86,14 @@ class FakeApi implements ClientApi {
   async removeContact(name: string): Promise<void> {
     this.contacts.splice(this.contacts.indexOf(this.contact(name)), 1);
   }
-  async acceptContactKey(name: string): Promise<ContactInfo> {
+  async acceptContactKey(name: string, unverify = false): Promise<ContactInfo> {
+    const c = this.contact(name);
+    if (c.verified && !unverify) throw new ClientError('verified-contact', `${name} is verified`);
+    c.keyChanged = false;
+    c.held = 0;
+    return c;
+  }
+  async rejectContactKey(name: string): Promise<ContactInfo> {
     const c = this.contact(name);
     c.keyChanged = false;
     c.held = 0;

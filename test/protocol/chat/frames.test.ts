@@ -129,7 +129,7 @@ describe('chat: frames', function () {
     const t = '4278bcfe56800000';
     assert.throws(() => decodeFrame(new Uint8Array(0)), code('truncated'));
     assert.throws(() => decodeFrame(Uint8Array.of(0)), code('bad-kind'));
-    assert.throws(() => decodeFrame(Uint8Array.of(3, 0, 0)), code('bad-kind'));
+    assert.throws(() => decodeFrame(Uint8Array.of(4, 0, 0)), code('bad-kind'));
     assert.throws(() => decodeFrame(fromHex(pinnedDataHex).subarray(0, 46)), code('truncated'));
     assert.throws(() => decodeFrame(fromHex(pinnedDataHex).subarray(0, 50)), code('truncated'));
     assert.throws(() => decodeFrame(fromHex(pinnedDataHex + '00')), code('trailing-bytes'));

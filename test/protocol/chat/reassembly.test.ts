@@ -108,7 +108,7 @@ describe('chat: reassembly', function () {
     r.accept(m[1][0]);
     r.accept(m[0][0]); // a duplicate does not make a message younger
     const third = r.accept(m[2][0]);
-    assert.deepEqual(third.evicted, [{ messageId: idOf(10), seq: 10n, sentMs: 1010, received: 1, count: 2, reason: 'too-many-partials' }]);
+    assert.deepEqual(third.evicted, [{ messageId: idOf(10), seq: 10n, sentMs: 1010, received: 1, count: 2, indexes: [0], reason: 'too-many-partials' }]);
     assert.equal(r.partialCount, 2);
     assert.equal(r.progress(idOf(10)), null);
     // The rest of an evicted message cannot complete it: it is refused, not started again.

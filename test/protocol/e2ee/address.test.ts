@@ -5,13 +5,14 @@ import {
   ADDRESS_TEXT_LENGTH,
   AddressError,
   addressFromBytes,
+  addressSignedBytes,
   addressToBytes,
   decodeAddress,
   encodeAddress,
   sameIdentity,
   type Address,
 } from '../../../protocol/e2ee/address.js';
-import { generateIdentity, prekeySignatureMessage } from '../../../protocol/e2ee/identity.js';
+import { generateIdentity } from '../../../protocol/e2ee/identity.js';
 import { codeOf, seededUser } from './fixtures.js';
 
 const CHARSET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
@@ -30,7 +31,7 @@ describe('e2ee: address', () => {
     assert.equal(text.length, 372);
     assert.equal(
       text,
-      'chaff1qyjlq9lwldcsurkgm22phy5w3cxvg4fewu8rc5m72x07xrs9rexlslj6nrmddu56wu24yvwt94635vv2fs6v47vjecrqkarfpde87ze2l3pmqmxs2da2l6jc04hdk5getqh0lmljdr6x2uwg475xsjju53vnq77ej7g8t30p24sum99pslqhvk34gjyk9qm057lqmz5df30xmxat23r7rhv7ffa886hpqp29t7rv88umg5yq7eanwkwusvy9vdc6qcszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgfpyysjzgfpyysjzgfpyysjzgfpyysjzgfpyysjzgfpyysjzgfpm27s2y',
+      'chaff1qgjlq9lwldcsurkgm22phy5w3cxvg4fewu8rc5m72x07xrs9rexlslj6nrmddu56wu24yvwt94635vv2fs6v47vjecrqkarfpde87ze2l3pmqmxs2da2l6jc04hdk5getqh0lmljdr6x2uwg475xsjju53vjqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgppyysjzgfpyysjzgfpyysjzgfpyysjzgfpyysjzgfpyysjzgfpy85z70qeeeg3v5fsqxg5dsvraqq7w47sqr63g6umfkrl09gx4vzhk0d7eqv2u04u0tu4az2236s73yqrnw6wd2p79m7uh83ufqxk0hqq5a2283',
     );
     // The data part is plain bech32m (BIP 350) of the 225 binary bytes.
     assert.deepEqual(bech32m.decodeToBytes(text, 400).bytes, addressToBytes(alice.address));
@@ -39,10 +40,16 @@ describe('e2ee: address', () => {
   it('round-trips through bytes and text, keeping every field', () => {
     const bytes = addressToBytes(alice.address);
     assert.equal(bytes.length, ADDRESS_BYTES);
-    assert.equal(bytes[0], 0x01);
+    assert.equal(bytes[0], 0x02);
     assert.deepEqual(bytes.subarray(1, 33), alice.identity.signingKey.publicKey);
-    assert.deepEqual(bytes.subarray(161, 193), new Uint8Array(32).fill(0x20));
-    assert.deepEqual(bytes.subarray(193, 225), new Uint8Array(32).fill(0x21));
+    assert.deepEqual(bytes.subarray(97, 129), new Uint8Array(32).fill(0x20));
+    assert.deepEqual(bytes.subarray(129, 161), new Uint8Array(32).fill(0x21));
+    // The signature (bytes 161 … 224) covers the domain and bytes 0 … 160: every other field.
+    assert.equal(
+      Buffer.from(addressSignedBytes(alice.address)).toString('hex'),
+      Buffer.from('chaff-e2ee-address-v2\0').toString('hex') + Buffer.from(bytes.subarray(0, 161)).toString('hex'),
+    );
+    assert.deepEqual(bytes.subarray(161), alice.address.signature);
     const back = decodeAddress(encodeAddress(alice.address));
     assert.deepEqual(back, alice.address);
     assert.deepEqual(addressFromBytes(bytes), alice.address);
@@ -64,10 +71,10 @@ describe('e2ee: address', () => {
     assert.equal(codeOf(() => decodeAddress(swapped)), 'checksum');
   });
 
-  it('rejects an address whose prekey signature does not verify', () => {
-    const sig = Uint8Array.from(alice.address.prekeySignature);
+  it('rejects an address whose signature does not verify, whichever field changed', () => {
+    const sig = Uint8Array.from(alice.address.signature);
     sig[5] ^= 0x40;
-    const forged: Address = { ...alice.address, prekeySignature: sig };
+    const forged: Address = { ...alice.address, signature: sig };
     assert.equal(codeOf(() => decodeAddress(encodeAddress(forged))), 'signature');
     // A different prekey under the same signature.
     const swappedPrekey: Address = { ...alice.address, signedPrekey: generateIdentity().signedPrekey.publicKey };
@@ -76,13 +83,20 @@ describe('e2ee: address', () => {
     const mallory = generateIdentity();
     const stolen: Address = { ...alice.address, identityKey: mallory.signingKey.publicKey };
     assert.equal(codeOf(() => addressFromBytes(addressToBytes(stolen))), 'signature');
+    // Version 2 signs the gateway and the mailbox too: neither can be moved under alice's signature.
+    assert.equal(codeOf(() => addressFromBytes(addressToBytes({ ...alice.address, mailbox: new Uint8Array(32).fill(0x66) }))), 'signature');
+    assert.equal(codeOf(() => addressFromBytes(addressToBytes({ ...alice.address, gateway: new Uint8Array(32).fill(0x66) }))), 'signature');
     // Mallory's own valid signature over alice's keys is fine cryptographically but is Mallory's address.
-    const resigned: Address = {
-      ...alice.address,
-      identityKey: mallory.signingKey.publicKey,
-      prekeySignature: mallory.signingKey.sign(prekeySignatureMessage(alice.address.identityDhKey, alice.address.signedPrekey)),
-    };
+    const unsigned = { ...alice.address, identityKey: mallory.signingKey.publicKey };
+    const resigned: Address = { ...unsigned, signature: mallory.signingKey.sign(addressSignedBytes(unsigned)) };
     assert.equal(sameIdentity(decodeAddress(encodeAddress(resigned)), alice.address), false);
+  });
+
+  it('refuses a version 1 address (gateway and mailbox unsigned) with reason "version"', () => {
+    const v1 = addressToBytes(alice.address);
+    v1[0] = 1;
+    assert.equal(codeOf(() => addressFromBytes(v1)), 'version');
+    assert.match(String((() => { try { addressFromBytes(v1); } catch (e) { return (e as Error).message; } })()), /version 1/);
   });
 
   it('names the failed check: length, prefix, encoding, version', () => {
@@ -95,10 +109,10 @@ describe('e2ee: address', () => {
     const letter = [...text].findIndex((c, i) => i > 6 && c >= 'a' && c <= 'z');
     assert.equal(codeOf(() => decodeAddress(text.slice(0, letter) + text[letter].toUpperCase() + text.slice(letter + 1))), 'encoding');
     assert.equal(codeOf(() => decodeAddress(42 as unknown as string)), 'encoding');
-    const v2 = addressToBytes(alice.address);
-    v2[0] = 2;
-    assert.equal(codeOf(() => decodeAddress(rawText(v2))), 'version');
-    assert.equal(codeOf(() => addressFromBytes(v2)), 'version');
+    const v3 = addressToBytes(alice.address);
+    v3[0] = 3;
+    assert.equal(codeOf(() => decodeAddress(rawText(v3))), 'version');
+    assert.equal(codeOf(() => addressFromBytes(v3)), 'version');
     assert.equal(codeOf(() => addressFromBytes(addressToBytes(alice.address).subarray(1))), 'length');
     assert.throws(() => addressToBytes({ ...alice.address, mailbox: new Uint8Array(31) }), AddressError);
   });

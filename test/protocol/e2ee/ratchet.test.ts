@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { ctr } from '@noble/ciphers/aes.js';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 as nobleX25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
@@ -47,7 +48,10 @@ describe('e2ee: Double Ratchet with header encryption', () => {
     const m1 = send(alice, 'second');
     assert.equal(m0.header.length, 80);
     assert.equal(m0.body.length, 'first'.length + 40);
-    assert.deepEqual(m0.header.subarray(0, 24), r(24), 'random header nonce');
+    // Header nonce N = keystream bytes [24N, 24N + 24) of AES-256-CTR under HMAC(HK, "chaff-e2ee-header-nonce-v1"), counter 0.
+    const stream = ctr(hmac(sha256, hka, utf8('chaff-e2ee-header-nonce-v1')), new Uint8Array(16)).encrypt(new Uint8Array(48));
+    assert.deepEqual(m0.header.subarray(0, 24), stream.subarray(0, 24), 'header nonce of (HK, N = 0)');
+    assert.deepEqual(m1.header.subarray(0, 24), stream.subarray(24, 48), 'header nonce of (HK, N = 1)');
     assert.deepEqual(m0.body.subarray(0, 24), r(24), 'random body nonce');
 
     // RatchetInitAliceHE: RK, CKs, NHKs = KDF_RK_HE(SK, DH(DHs, SPK_B)).
@@ -75,7 +79,7 @@ describe('e2ee: Double Ratchet with header encryption', () => {
     assert.ok(!toHex(bob.serialize()).includes(mk1));
     assert.equal(recv(bob, m0), 'first');
     assert.ok(!toHex(bob.serialize()).includes(mk0), 'used key gone');
-    assert.equal(toHex(sha256(concatBytes(m0.header, m0.body, m1.header, m1.body))), 'd32baa2a4ee25da660271b5145c7abe80a89912288309308f653d7b37242c9b2');
+    assert.equal(toHex(sha256(concatBytes(m0.header, m0.body, m1.header, m1.body))), '1b3dd8ec83ef9e95f7fe1dad0f5993a1cb38d55760e11dec347fd88a3b93f6da');
   });
 
   it('exchanges messages in order, both ways, over many DH ratchet steps', () => {

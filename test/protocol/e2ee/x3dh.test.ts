@@ -3,8 +3,7 @@ import { x25519 as nobleX25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, toHex } from '../../../protocol/bytes.js';
-import { AddressError, type Address } from '../../../protocol/e2ee/address.js';
-import { prekeySignatureMessage } from '../../../protocol/e2ee/identity.js';
+import { AddressError, addressSignedBytes, type Address } from '../../../protocol/e2ee/address.js';
 import { x3dhInitiate, x3dhRespond } from '../../../protocol/e2ee/x3dh.js';
 import { deterministicRandom } from '../../helpers/drbg.js';
 import { codeOf, seededUser } from './fixtures.js';
@@ -54,20 +53,17 @@ describe('e2ee: X3DH', () => {
     assert.notDeepEqual(x3dhRespond(bob.identity, carol.address, init.ephemeralKey).sharedKey, init.sharedKey);
   });
 
-  it('refuses a peer whose prekey signature does not verify', () => {
-    const sig = Uint8Array.from(bob.address.prekeySignature);
+  it('refuses a peer whose address signature does not verify', () => {
+    const sig = Uint8Array.from(bob.address.signature);
     sig[0] ^= 1;
-    assert.throws(() => x3dhInitiate(alice.identity, { ...bob.address, prekeySignature: sig }), AddressError);
+    assert.throws(() => x3dhInitiate(alice.identity, { ...bob.address, signature: sig }), AddressError);
   });
 
   it('rejects all-zero DH outputs (small-order points) with a typed error', () => {
     const zero = new Uint8Array(32);
     // A prekey that is a small-order point, validly signed by its (malicious) owner.
-    const evil: Address = {
-      ...bob.address,
-      signedPrekey: zero,
-      prekeySignature: bob.identity.signingKey.sign(prekeySignatureMessage(bob.address.identityDhKey, zero)),
-    };
+    const unsigned = { ...bob.address, signedPrekey: zero };
+    const evil: Address = { ...unsigned, signature: bob.identity.signingKey.sign(addressSignedBytes(unsigned)) };
     assert.equal(codeOf(() => x3dhInitiate(alice.identity, evil)), 'malformed');
     assert.equal(codeOf(() => x3dhRespond(bob.identity, alice.address, zero)), 'malformed');
     const one = new Uint8Array(32);

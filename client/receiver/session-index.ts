@@ -1,0 +1,88 @@
+// The receiver's index of end-to-end sessions by header nonce
+// (docs/e2ee.md §4 Header nonces and the session index). Every session
+// lists the nonces of the later envelopes it would accept now
+// (Session.acceptedHeaderNonces); the index maps each nonce's 48-bit hint to
+// its session, so a mailbox entry is matched by one lookup and tried against
+// the one session it names (or none: cover, someone else's mail, a first
+// envelope), whatever the number of sessions. Without it every entry was
+// tried against every session, so each stranger who wrote once made every
+// later entry slower.
+//
+// A session's entries are recomputed whenever its state changes (after it
+// opened an envelope, after it sealed one). A hint shared by two sessions
+// (about 2^-48 per pair of nonces) lists both.
+
+import { headerHint } from '../../protocol/e2ee/header-nonce.js';
+import type { Session, SessionLookup } from '../../protocol/e2ee/session.js';
+
+const NONCE = 24;
+
+export class SessionIndex implements SessionLookup {
+  readonly #byId = new Map<string, Session>();
+  readonly #byHint = new Map<number, Session | Session[]>();
+  readonly #hintsOf = new Map<string, number[]>();
+
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  /** Indexed hints over all sessions (memory: about 50 bytes each). */
+  get hints(): number {
+    let n = 0;
+    for (const h of this.#hintsOf.values()) n += h.length;
+    return n;
+  }
+
+  byId(id: string): Session | undefined {
+    return this.#byId.get(id);
+  }
+
+  byHint(hint: number): Session[] {
+    const v = this.#byHint.get(hint);
+    return v === undefined ? [] : Array.isArray(v) ? v : [v];
+  }
+
+  values(): IterableIterator<Session> {
+    return this.#byId.values();
+  }
+
+  /** Adds a session, or re-indexes it after its state changed. */
+  update(session: Session): void {
+    this.#unindex(session.id);
+    this.#byId.set(session.id, session);
+    const hints: number[] = [];
+    for (const run of session.acceptedHeaderNonces()) {
+      for (let o = 0; o + NONCE <= run.length; o += NONCE) {
+        const hint = headerHint(run, o);
+        hints.push(hint);
+        const v = this.#byHint.get(hint);
+        if (v === undefined) this.#byHint.set(hint, session);
+        else if (Array.isArray(v)) v.includes(session) || v.push(session);
+        else if (v !== session) this.#byHint.set(hint, [v, session]);
+      }
+    }
+    this.#hintsOf.set(session.id, hints);
+  }
+
+  /** Forgets a session (it is not destroyed here). */
+  delete(id: string): void {
+    this.#unindex(id);
+    this.#byId.delete(id);
+  }
+
+  #unindex(id: string): void {
+    const session = this.#byId.get(id);
+    const hints = this.#hintsOf.get(id);
+    if (!session || !hints) return;
+    for (const hint of hints) {
+      const v = this.#byHint.get(hint);
+      if (v === session) this.#byHint.delete(hint);
+      else if (Array.isArray(v)) {
+        const rest = v.filter((s) => s !== session);
+        if (rest.length === 0) this.#byHint.delete(hint);
+        else this.#byHint.set(hint, rest.length === 1 ? rest[0] : rest);
+      }
+    }
+    this.#hintsOf.delete(id);
+  }
+}
