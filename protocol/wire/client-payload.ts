@@ -14,6 +14,12 @@
 // A payload without a SURB carries random bytes in the SURB slot so every
 // payload has the same shape. (The mixes never see it in clear, only the exit
 // gateway does: this is hygiene, not a defence.)
+//
+// Addressed to DROP_RECIPIENT the flag says what the gateway does
+// (docs/gateway.md §Exit, docs/traffic.md §What the ACKs show):
+//   flag clear  drop cover (the λD stream): discarded, nothing sent back;
+//   flag set    a decoy (an empty payload slot): discarded, and its SURB-ACK
+//               sent exactly as for a stored message.
 
 import { ctIsZero } from '../bytes.js';
 import { systemRandom, type Geometry, type RandomSource } from '../sphinx/index.js';
@@ -25,10 +31,11 @@ const RESERVED_OFFSET = 1;
 const SURB_OFFSET = 2;
 
 /**
- * The recipient id of drop cover (Loopix λD): 32 zero bytes. A client
- * addresses drop cover to it at a random gateway, which discards it. It is
- * never a mailbox id (those are SHA-256 outputs). Compare with
- * isDropRecipient, which does not read this (mutable) array.
+ * The recipient id of drop cover (Loopix λD) and decoys: 32 zero bytes. A
+ * client addresses them to it at a random gateway, which discards them
+ * (and sends a decoy's SURB-ACK). It is never a mailbox id (those are
+ * SHA-256 outputs). Compare with isDropRecipient, which does not read this
+ * (mutable) array.
  */
 export const DROP_RECIPIENT = new Uint8Array(32);
 

@@ -27,9 +27,10 @@
 // those packets; weights ≤ GSDA_MIN_WEIGHT dropped as in the loopix model).
 //
 // The activity scores (metrics/activity.ts, as the loopix model's): per
-// user and window, whether the SURB-ACKs stored for a user behind a corrupt
-// gateway (ackAuc), or the packets seen leaving a user's client (sendAuc),
-// tell the windows in which the truth says the user wrote a message.
+// user who wrote anything and window, whether the SURB-ACKs stored for a
+// user behind a corrupt gateway (ackAuc), or the packets seen leaving a
+// user's client (sendAuc), tell the windows in which the truth says the
+// user wrote a message.
 //
 // Truth: the distinct (from, to) pairs of `message` events, directed (a
 // reply is its own pair). Users: every id seen in any event, sorted, so a
@@ -263,7 +264,11 @@ export function attackTrace(set: TraceSet, options: TraceAttackOptions = {}): Tr
   const sent = new Float64Array(U);
   const acked = new Float64Array(U);
   const wrote = new Float64Array(U);
-  const ackVisible = Uint8Array.from({ length: U }, (_, u) => (entryFile[u] >= 0 && corrupt[entryFile[u]] ? 1 : 0));
+  // Scored: users who wrote something (the truth has their messages); a
+  // user without truth lines (a probe, a silent client) has no active
+  // window, and pooling their other rates in would score the users, not
+  // their activity.
+  const ackVisible = Uint8Array.from({ length: U }, (_, u) => (users[u].messagesSent > 0 && entryFile[u] >= 0 && corrupt[entryFile[u]] ? 1 : 0));
   const ackActivity = new ActivityScore();
   const sendActivity = new ActivityScore();
   const activityNow = new Float64Array(U);
@@ -274,7 +279,7 @@ export function attackTrace(set: TraceSet, options: TraceAttackOptions = {}): Tr
     for (let u = 0; u < U; u++) {
       activityNow[u] = byAcks[u] ? acked[u] : sent[u];
       if (ackVisible[u]) ackActivity.observe(acked[u], wrote[u] > 0);
-      if (users[u].sends > 0) sendActivity.observe(sent[u], wrote[u] > 0);
+      if (users[u].messagesSent > 0 && users[u].sends > 0) sendActivity.observe(sent[u], wrote[u] > 0);
     }
     suite.observeRound(activityNow, outputs);
     sent.fill(0);

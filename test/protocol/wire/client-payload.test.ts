@@ -62,6 +62,18 @@ describe('wire: client payload', function () {
     assert.deepEqual(decoded.userPayload, user);
   });
 
+  it('pins drop cover and a decoy: the same layouts, flag 0 (discarded) and flag 1 (its SURB-ACK is sent), for the drop recipient', function () {
+    assert.equal(toHex(DROP_RECIPIENT), '00'.repeat(32));
+    const surb = deterministicRandom('a decoy SURB')(geometry.surbLength);
+    const decoy = encodeClientPayload(geometry, { surb, userPayload: user });
+    const drop = encodeClientPayload(geometry, { surb: null, userPayload: user }, deterministicRandom('client-payload'));
+    assert.equal(toHex(decoy.subarray(0, 2)), '0100');
+    assert.equal(toHex(drop.subarray(0, 2)), '0000');
+    assert.equal(decoy.length, drop.length);
+    assert.deepEqual(decodeClientPayload(geometry, decoy).surb, surb);
+    assert.equal(decodeClientPayload(geometry, drop).surb, null);
+  });
+
   it('refuses unknown flags, a non-zero reserved byte and wrong sizes', function () {
     const good = encodeClientPayload(geometry, { surb: null, userPayload: user });
     for (const flags of [0x02, 0x03, 0x80, 0xff]) {
