@@ -19,11 +19,13 @@ import { ClientError, MAX_MESSAGE_BYTES, type ClientEvent, type ClientStatus, ty
 import { connectClientApi, type ClientApiConnection } from '../client/rpc/client.js';
 import { clientSocketPath } from '../client/rpc/socket-path.js';
 import { PassphraseError, readPassphrase } from './passphrase.js';
+import { parseInviteToken } from '../protocol/wire/register.js';
 
 const USAGE = `usage: chaff client <command> [--profile DIR] [options]
 
 commands:
   init --network FILE [--gateway NAME]     create a profile: keys, address, gateway
+       [--invite TOKEN]                    (an invite from the gateway's operator, if it asks for one)
   daemon                                   run the client (keep it running: it sends the
                                            cover traffic); the other commands talk to it
   address [--qr] [--json]                  your address, to give to your contacts
@@ -53,6 +55,7 @@ const OPTIONS = {
   file: { type: 'string' },
   network: { type: 'string' },
   gateway: { type: 'string' },
+  invite: { type: 'string' },
   'passphrase-file': { type: 'string' },
   trace: { type: 'string' },
   mark: { type: 'boolean' },
@@ -493,15 +496,21 @@ async function chat(api: ClientApiConnection, contact: string): Promise<number> 
 
 const COMMANDS: Record<string, CommandSpec> = {
   init: {
-    options: ['network', 'gateway', 'passphrase-file'],
+    options: ['network', 'gateway', 'invite', 'passphrase-file'],
     args: [0, 0],
-    usage: 'chaff client init --network FILE [--gateway NAME] [--passphrase-file FILE]',
+    usage: 'chaff client init --network FILE [--gateway NAME] [--invite TOKEN] [--passphrase-file FILE]',
     async run(ctx) {
       const network = ctx.values.network ?? process.env.CHAFF_NETWORK;
       if (!network) throw new UsageError('init needs --network FILE: the network file (authorities) your network publishes', this.usage);
+      let inviteToken: Uint8Array | undefined;
+      try {
+        inviteToken = ctx.values.invite === undefined ? undefined : parseInviteToken(ctx.values.invite);
+      } catch (err) {
+        throw new UsageError(`--invite: ${(err as Error).message}`, this.usage);
+      }
       const passphrase = await readPassphrase({ file: ctx.values['passphrase-file'], env: process.env, input: process.stdin, confirm: true });
       const { initProfile } = await import('../client/init.js');
-      const created = await initProfile({ profileDir: ctx.profileDir, passphrase, network, ...(ctx.values.gateway !== undefined ? { gateway: ctx.values.gateway } : {}) });
+      const created = await initProfile({ profileDir: ctx.profileDir, passphrase, network, ...(ctx.values.gateway !== undefined ? { gateway: ctx.values.gateway } : {}), ...(inviteToken ? { inviteToken } : {}) });
       out(`created the profile ${ctx.profileDir}\naddress  ${created.address}\ngateway  ${printable(created.gateway)}\n\nnext: chaff client daemon   (keep it running; it sends your cover traffic)`);
       return 0;
     },

@@ -34,6 +34,8 @@ export interface InitOptions {
    * candidates' ids); default: one chosen at random from the current document.
    */
   gateway?: string;
+  /** A single-use invite token from the gateway's operator (a gateway with registration = "invite"). */
+  inviteToken?: Uint8Array;
   /** Mailbox pull interval for client.toml (default 1 s). */
   fetchIntervalMs?: number;
   /** scrypt cost (tests use a small one); default N = 2^17. */
@@ -75,7 +77,7 @@ export async function initProfile(options: InitOptions): Promise<{ address: stri
     gateway = chooseGateway(doc, options.gateway);
     const link = GatewayLink.over(host, key, gateway);
     try {
-      await link.register();
+      await link.register(options.inviteToken ? { inviteToken: options.inviteToken } : {});
     } catch (err) {
       throw new ClientError('unavailable', `could not register with the gateway ${gateway.name}: ${(err as Error).message}`);
     }

@@ -73,6 +73,25 @@ export interface NodeConfig {
      * delivered packet (docs/storage.md §Durability).
      */
     syncDeposits: boolean;
+    /** Who may register (docs/gateway.md §Registration policy): "open" (with a proof of work), "invite" or "closed". */
+    registration: 'open' | 'invite' | 'closed';
+    /** "open": leading zero bits of the registration proof of work (0: free). */
+    registrationPowBits: number;
+    /** Registered clients at most. */
+    maxClients: number;
+    /** New registrations per hour, whole gateway. */
+    registrationsPerHour: number;
+    /** New registrations per hour from one source address (IPv4 /32, IPv6 /64). */
+    registrationsPerAddressPerHour: number;
+    /** Client identities from one source address sending at once. */
+    clientsPerAddress: number;
+    /** A registration idle (no fetch, no send) this long expires with its mailbox. */
+    idleExpiryMs: number;
+    /** Message bytes all mailboxes together may hold. */
+    mailboxTotalBytes: number;
+    /** Contact-request allowance of a client with a delivery id: entries and bytes addressed to its public mailbox id. */
+    requestAllowanceMessages: number;
+    requestAllowanceBytes: number;
   };
   metrics: {
     /** host:port for Prometheus metrics, or null for none. */
@@ -147,7 +166,24 @@ export function configFromObject(raw: unknown, baseDir: string): NodeConfig {
   };
 
   const g = root.sub('gateway');
-  g.only('retention', 'mailbox_quota_messages', 'mailbox_quota_bytes', 'fetch_batch', 'client_rate_headroom', 'sync_deposits');
+  g.only(
+    'retention',
+    'mailbox_quota_messages',
+    'mailbox_quota_bytes',
+    'fetch_batch',
+    'client_rate_headroom',
+    'sync_deposits',
+    'registration',
+    'registration_pow_bits',
+    'max_clients',
+    'registrations_per_hour',
+    'registrations_per_address_per_hour',
+    'clients_per_address',
+    'idle_expiry',
+    'mailbox_total_bytes',
+    'request_allowance_messages',
+    'request_allowance_bytes',
+  );
   const gateway = {
     retentionMs: g.duration('retention', '14d', 60_000, 365 * 86_400_000),
     mailboxQuotaMessages: g.number('mailbox_quota_messages', 10_000, 1, 100_000_000, true),
@@ -155,6 +191,16 @@ export function configFromObject(raw: unknown, baseDir: string): NodeConfig {
     fetchBatch: g.number('fetch_batch', 16, 1, 1024, true),
     clientRateHeadroom: g.number('client_rate_headroom', 3, 1, 100),
     syncDeposits: g.boolean('sync_deposits', false),
+    registration: g.oneOf('registration', ['open', 'invite', 'closed'] as const, 'open'),
+    registrationPowBits: g.number('registration_pow_bits', 18, 0, 32, true),
+    maxClients: g.number('max_clients', 10_000, 1, 10_000_000, true),
+    registrationsPerHour: g.number('registrations_per_hour', 600, 1, 1_000_000, true),
+    registrationsPerAddressPerHour: g.number('registrations_per_address_per_hour', 10, 1, 1_000_000, true),
+    clientsPerAddress: g.number('clients_per_address', 16, 1, 1_000_000, true),
+    idleExpiryMs: g.duration('idle_expiry', '30d', 3_600_000, 3650 * 86_400_000),
+    mailboxTotalBytes: g.number('mailbox_total_bytes', 16 * 1024 ** 3, 1024 * 1024, 2 ** 50, true),
+    requestAllowanceMessages: g.number('request_allowance_messages', 32, 1, 1_000_000, true),
+    requestAllowanceBytes: g.number('request_allowance_bytes', 256 * 1024, 1024, 2 ** 40, true),
   };
 
   const me = root.sub('metrics');

@@ -10,6 +10,7 @@ import { systemClock } from '../runtime/clock.js';
 import { AuthorityService } from './authority/authority-service.js';
 import { ClientRegistry } from './gateway/client-registry.js';
 import { GatewayService } from './gateway/gateway-service.js';
+import { InviteStore } from './gateway/invite-store.js';
 import { EpochKeyring } from './keys/epoch-keys.js';
 import { KeyRetirement } from './keys/key-retirement.js';
 import { hopDelayBoundMs } from './mix/hop-delay-bound.js';
@@ -266,10 +267,12 @@ async function startRelay(config: NodeConfig, ctx: RelayContext): Promise<() => 
     maxMessagesPerMailbox: config.gateway.mailboxQuotaMessages,
     maxBytesPerMailbox: config.gateway.mailboxQuotaBytes,
     retentionMs: config.gateway.retentionMs,
+    maxTotalBytes: config.gateway.mailboxTotalBytes,
     sync: config.gateway.syncDeposits,
   });
   cleanup.push(() => mailboxes.close());
-  const registry = await ClientRegistry.open(join(config.node.dataDir, 'clients'));
+  const registry = await ClientRegistry.open(join(config.node.dataDir, 'clients'), { nowMs: clock.now() });
+  const invites = new InviteStore(join(config.node.dataDir, 'invites'));
   cleanup.push(() => registry.close());
   const router = new TopologyRouter(view);
   let link: PacketLink | null = null;
@@ -284,6 +287,7 @@ async function startRelay(config: NodeConfig, ctx: RelayContext): Promise<() => 
       forward: (id, packet) => (link ? router.forward(link, id, packet) : 'unknown'),
       mailboxes,
       registry,
+      invites,
       onDrop: (site, reason) => log.debug('packet dropped', { site, reason }),
       ...(ctx.trace ? { trace: (e: TraceEvent) => ctx.trace!.write(e) } : {}),
     },
@@ -292,8 +296,19 @@ async function startRelay(config: NodeConfig, ctx: RelayContext): Promise<() => 
       rateHeadroom: config.gateway.clientRateHeadroom,
       fetchBatch: config.gateway.fetchBatch,
       ...limits,
+      registration: {
+        mode: config.gateway.registration,
+        proofBits: config.gateway.registrationPowBits,
+        maxClients: config.gateway.maxClients,
+        perHour: config.gateway.registrationsPerHour,
+        perAddressPerHour: config.gateway.registrationsPerAddressPerHour,
+        connectionsPerAddress: config.gateway.clientsPerAddress,
+        idleExpiryMs: config.gateway.idleExpiryMs,
+      },
+      requestAllowance: { messages: config.gateway.requestAllowanceMessages, bytes: config.gateway.requestAllowanceBytes },
     },
   );
+  log.info('gateway registration policy', { registration: config.gateway.registration, powBits: config.gateway.registrationPowBits, maxClients: config.gateway.maxClients });
   link = new PacketLink(host, {
     packetLength: geometry.packetLength,
     queueCapacity: 4096,
@@ -319,6 +334,10 @@ async function startRelay(config: NodeConfig, ctx: RelayContext): Promise<() => 
   metrics.gauge('chaff_mailbox_messages', 'Messages held in mailboxes', () => g().mailbox.messages);
   metrics.gauge('chaff_mailbox_bytes', 'Bytes held in mailboxes', () => g().mailbox.bytes);
   metrics.gauge('chaff_registered_clients', 'Clients registered with this gateway', () => g().registeredClients);
+  metrics.counter('chaff_gateway_registrations_total', 'New client registrations', () => g().registrations);
+  metrics.counter('chaff_gateway_evicted_total', 'Idle state evicted: registrations (with their mailboxes), their messages, token buckets', () => g().evicted, 'what');
+  metrics.gauge('chaff_gateway_client_state', 'Per-client and per-address state held: token buckets, per-address registration budgets, addresses with clients sending', () => g().held, 'what');
+  metrics.counter('chaff_mailbox_deposits_refused_total', 'Deposits the mailbox store refused, by reason (over-total-bytes: the storage cap)', () => g().mailbox.counters.rejected);
   metrics.counter('chaff_gateway_acks_sent_total', 'SURB-ACKs sent into the mixnet after a deposit', () => g().exit.acksSent);
   metrics.counter('chaff_gateway_cover_dropped_total', 'Drop cover packets discarded at the exit (normal traffic)', () => g().exit.coverDropped);
   metrics.counter('chaff_gateway_exit_dropped_total', 'Exit packets not stored, or SURB-ACKs not sent, by reason', () => g().exit.drops);

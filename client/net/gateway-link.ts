@@ -72,7 +72,6 @@ export class GatewayLink {
   /** What every (re-)registration carries: the delivery id once set, and a proof once solved. */
   #deliveryId: Uint8Array | undefined;
   #proofNonce: bigint | undefined;
-  #maxProofBits = DEFAULT_MAX_PROOF_BITS;
   readonly #stats: GatewayLinkStats = { packetsSent: 0, bytesSent: 0, bytesReceived: 0, sendFailures: 0, fetches: 0, fetchFailures: 0, reconnects: 0 };
 
   private constructor(host: Host, key: Ed25519PrivateKey, gateway: NodeEntry) {
@@ -127,7 +126,7 @@ export class GatewayLink {
    */
   async register(options: RegisterOptions = {}): Promise<void> {
     if (options.deliveryId !== undefined) this.#deliveryId = Uint8Array.from(options.deliveryId);
-    if (options.maxProofBits !== undefined) this.#maxProofBits = options.maxProofBits;
+    const maxProofBits = options.maxProofBits ?? DEFAULT_MAX_PROOF_BITS;
     const request = (): RegisterRequest => ({
       ...(this.#deliveryId !== undefined ? { deliveryId: this.#deliveryId } : {}),
       ...(options.inviteToken !== undefined ? { inviteToken: options.inviteToken } : {}),
@@ -138,7 +137,7 @@ export class GatewayLink {
     } catch (err) {
       const bits = err instanceof RpcError && err.code === 'refused' ? parseProofRequired(err.message) : null;
       if (bits === null || this.#proofNonce !== undefined) throw err;
-      if (bits > this.#maxProofBits) throw new GatewayLinkError(`the gateway asks for a ${bits}-bit proof of work, more than the ${this.#maxProofBits} bits this client spends`);
+      if (bits > maxProofBits) throw new GatewayLinkError(`the gateway asks for a ${bits}-bit proof of work, more than the ${maxProofBits} bits this client spends`);
       this.#proofNonce = await this.#solveProof(bits);
       await this.#registerOnce(request());
     }
@@ -146,7 +145,8 @@ export class GatewayLink {
 
   async #registerOnce(request: RegisterRequest): Promise<void> {
     const body = encodeRegisterRequest(request);
-    const reply = await callRpc(this.host, this.#peer, this.#gateway.addresses, CLIENT_REGISTER_PROTOCOL, body, { maxResponseBytes: 64, timeoutMs: 10_000 });
+    // Room for a refusal's reason, not only the 32-byte mailbox id.
+    const reply = await callRpc(this.host, this.#peer, this.#gateway.addresses, CLIENT_REGISTER_PROTOCOL, body, { maxResponseBytes: 1024, timeoutMs: 10_000 });
     if (!ctEqual(reply, this.mailboxId)) throw new GatewayLinkError('the gateway answered with another mailbox id');
   }
 

@@ -15,9 +15,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fromHex, toHex } from '../../protocol/bytes.js';
+import { toHex } from '../../protocol/bytes.js';
 import { sha256 } from '../../protocol/crypto/hash.js';
 import { INVITE_TOKEN_LENGTH } from '../../protocol/wire/register.js';
+
+export { formatInviteToken, parseInviteToken } from '../../protocol/wire/register.js';
 
 const HASH_NAME = /^[0-9a-f]{64}$/;
 
@@ -28,18 +30,6 @@ export interface InviteClaim {
   consume(): Promise<void>;
   /** Gives the invite back (the registration failed). */
   release(): Promise<void>;
-}
-
-/** The printable form of a token: 64 hex digits. */
-export function formatInviteToken(token: Uint8Array): string {
-  return toHex(token);
-}
-
-/** Parses a printed token; throws RangeError on anything but 64 hex digits. */
-export function parseInviteToken(text: string): Uint8Array {
-  const trimmed = text.trim().toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(trimmed)) throw new RangeError('an invite token is 64 hex digits');
-  return fromHex(trimmed);
 }
 
 export class InviteStore {

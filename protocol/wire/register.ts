@@ -19,6 +19,7 @@
 // proofRequiredMessage(bits); the client parses the bits from it.
 
 import { sha256 } from '@noble/hashes/sha2.js';
+import { fromHex, toHex } from '../bytes.js';
 
 export const REGISTER_VERSION = 1;
 export const REGISTER_REQUEST_LENGTH = 1 + 1 + 32 + 32 + 8;
@@ -94,6 +95,19 @@ export function decodeRegisterRequest(bytes: Uint8Array): RegisterRequest {
   if (flags & FLAG_PROOF) out.proofNonce = view.getBigUint64(NONCE_OFFSET, false);
   else if (!zero(NONCE_OFFSET, 8)) throw new RegisterFormatError('an absent proof nonce must be zero');
   return out;
+}
+
+/** The printable form of an invite token: 64 hex digits (what `chaff node invite` prints). */
+export function formatInviteToken(token: Uint8Array): string {
+  if (token.length !== INVITE_TOKEN_LENGTH) throw new RegisterFormatError(`an invite token is ${INVITE_TOKEN_LENGTH} bytes`);
+  return toHex(token);
+}
+
+/** Parses a printed invite token; throws RegisterFormatError on anything but 64 hex digits. */
+export function parseInviteToken(text: string): Uint8Array {
+  const trimmed = text.trim().toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(trimmed)) throw new RegisterFormatError('an invite token is 64 hex digits, as `chaff node invite` prints it');
+  return fromHex(trimmed);
 }
 
 /** The refusal reason of a gateway that wants a proof of `bits` bits (docs/gateway.md §Registration). */

@@ -33,6 +33,23 @@ describe('node config', function () {
     assert.equal(c.log.level, 'info');
   });
 
+  it('reads the gateway registration policy and bounds, with defaults', function () {
+    const d = configFromObject(minimal(), '/srv/chaff').gateway;
+    assert.deepEqual(
+      [d.registration, d.registrationPowBits, d.maxClients, d.registrationsPerHour, d.registrationsPerAddressPerHour, d.clientsPerAddress, d.idleExpiryMs, d.mailboxTotalBytes, d.requestAllowanceMessages, d.requestAllowanceBytes],
+      ['open', 18, 10_000, 600, 10, 16, 30 * 86_400_000, 16 * 1024 ** 3, 32, 256 * 1024],
+    );
+    const g = configFromObject(
+      minimal({ gateway: { registration: 'invite', registration_pow_bits: 0, max_clients: 50, idle_expiry: '7d', mailbox_total_bytes: 1 << 30, request_allowance_messages: 8 } }),
+      '/srv/chaff',
+    ).gateway;
+    assert.deepEqual([g.registration, g.registrationPowBits, g.maxClients, g.idleExpiryMs, g.mailboxTotalBytes, g.requestAllowanceMessages], ['invite', 0, 50, 7 * 86_400_000, 1 << 30, 8]);
+    failsOn('gateway.registration', minimal({ gateway: { registration: 'free' } }));
+    failsOn('gateway.registration_pow_bits', minimal({ gateway: { registration_pow_bits: 40 } }));
+    failsOn('gateway.max_clients', minimal({ gateway: { max_clients: 0 } }));
+    failsOn('gateway.idle_expiry', minimal({ gateway: { idle_expiry: '5m' } }));
+  });
+
   it('parses durations', function () {
     assert.equal(parseDuration('250ms'), 250);
     assert.equal(parseDuration('1.5s'), 1500);
