@@ -71,6 +71,8 @@ export interface MessengerStats {
   received: { envelopes: number; messages: number; receipts: number; cards: number; sessionsTried: number };
   rejected: Record<string, number>;
   sent: { messages: number; fragments: number; failed: number };
+  /** What is held now: sessions (contacts' and strangers'), their indexed header nonces, contact requests. */
+  held: { sessions: number; headerNonces: number; requests: number };
 }
 
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,63}$/u;
@@ -120,7 +122,7 @@ export class Messenger {
   readonly #requests = new Map<string, RequestRecord>();
   readonly #policy: StrangerPolicy;
   #deliveryId: Uint8Array | null;
-  readonly #stats: MessengerStats = { received: { envelopes: 0, messages: 0, receipts: 0, cards: 0, sessionsTried: 0 }, rejected: {}, sent: { messages: 0, fragments: 0, failed: 0 } };
+  readonly #stats: Omit<MessengerStats, 'held'> = { received: { envelopes: 0, messages: 0, receipts: 0, cards: 0, sessionsTried: 0 }, rejected: {}, sent: { messages: 0, fragments: 0, failed: 0 } };
   #releaseTimer: TimerHandle | null = null;
   #preparing: Promise<PreparedEnvelope | null> | null = null;
   /** Serialises receive() calls: one envelope at a time changes sessions and inbound state. */
@@ -169,7 +171,7 @@ export class Messenger {
   }
 
   stats(): MessengerStats {
-    return structuredClone(this.#stats);
+    return { ...structuredClone(this.#stats), held: { sessions: this.#sessions.size, headerNonces: this.#sessions.hints, requests: this.#requests.size } };
   }
 
   get queuedFragments(): number {
