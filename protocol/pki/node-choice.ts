@@ -34,6 +34,15 @@ export function describeNode(e: NodeEntry): string {
   return `${e.name} (node id ${toHex(e.nodeId)}, identity key ${toHex(e.identityKey)})`;
 }
 
+/** Lists at most this many nodes a "not found" error offers instead (a large network has many). */
+const MAX_LISTED = 16;
+
+function listed(nodes: readonly NodeEntry[]): string {
+  if (nodes.length === 0) return 'none';
+  const more = nodes.length - MAX_LISTED;
+  return nodes.slice(0, MAX_LISTED).map(describeNode).join('; ') + (more > 0 ? `; and ${more} more` : '');
+}
+
 /**
  * The node among `among` (e.g. the document's gateways; `what` names them)
  * that `wanted` designates: by node id or identity key when it is 64 hex
@@ -46,7 +55,7 @@ export function chooseNode(doc: Document, among: readonly NodeEntry[], wanted: s
     const found = among.filter((e) => toHex(e.nodeId) === hex || toHex(e.identityKey) === hex);
     if (found.length === 1) return found[0];
     if (found.length > 1) throw new NodeChoiceError('ambiguous', `${wanted} is the id of more than one ${what}: ${found.map(describeNode).join('; ')}`, found);
-    throw new NodeChoiceError('not-found', `no ${what} with the id ${wanted} in the current document; ${what}s: ${among.map(describeNode).join('; ') || 'none'}`, among);
+    throw new NodeChoiceError('not-found', `no ${what} with the id ${wanted} in the current document; ${what}s: ${listed(among)}`, among);
   }
   const named = [...doc.gateways, ...doc.layers.flat()].filter((e) => e.name === wanted);
   if (named.length > 1) {
@@ -58,5 +67,5 @@ export function chooseNode(doc: Document, among: readonly NodeEntry[], wanted: s
   }
   const found = named.filter((e) => among.includes(e));
   if (found.length === 1) return found[0];
-  throw new NodeChoiceError('not-found', `no ${what} named "${wanted}" in the current document; ${what}s: ${among.map(describeNode).join('; ') || 'none'}`, among);
+  throw new NodeChoiceError('not-found', `no ${what} named "${wanted}" in the current document; ${what}s: ${listed(among)}`, among);
 }
