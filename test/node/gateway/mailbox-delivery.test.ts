@@ -280,4 +280,33 @@ describe('node/gateway/mailbox-delivery (real LevelDB)', function () {
     assert.deepEqual(decryptSURBPayload(geometry, entries[1].body, keys[1]), new Uint8Array(geometry.forwardPayloadLength).fill(0x31));
     assert.deepEqual(entries[2].body, user(0x99));
   });
+
+  it('with a delivery id: the public mailbox id reaches only the contact-request allowance (messages and SURB replies); the delivery id reaches the mailbox', async () => {
+    const f = await setup({ maxTotalBytes: 1 << 20 });
+    const bob = await client(f, 7);
+    const deliveryId = new Uint8Array(32).fill(0xd1);
+    await f.registry.register(Ed25519PrivateKey.fromSeed(new Uint8Array(32).fill(7)).publicKey, T0, deliveryId);
+    const delivery = new MailboxDelivery({
+      mailboxes: f.mailboxes,
+      registry: f.registry,
+      clock: new ManualClock(T0),
+      geometry,
+      maxBodyLength: BODY,
+      requestAllowance: { messages: 2, bytes: 1 << 20 },
+      forward: () => 'sent',
+    });
+    const toM = atExit(bob.mailboxId, encodeClientPayload(geometry, { surb: null, userPayload: user(0x4d) }));
+    const toD = atExit(deliveryId, encodeClientPayload(geometry, { surb: null, userPayload: user(0xdd) }));
+    const replyToM = atExit(bob.mailboxId, new Uint8Array(geometry.forwardPayloadLength), [surbReply(new Uint8Array(16).fill(1))]);
+    assert.equal(await delivery.deliver(toM.commands, toM.payload), true);
+    assert.equal(await delivery.deliver(replyToM.commands, replyToM.payload), true);
+    assert.equal(await delivery.deliver(toM.commands, toM.payload), false, 'the allowance (2) is full');
+    assert.equal(await delivery.deliver(replyToM.commands, replyToM.payload), false, 'a SURB reply to M is no way around it');
+    for (let i = 0; i < 5; i++) assert.equal(await delivery.deliver(toD.commands, toD.payload), true);
+    assert.equal(delivery.stats().drops['request-allowance-full'], 2);
+    const entries = await fetch(handlerOf(f), bob);
+    // A reply of 4: a quarter for contact requests while main mail waits.
+    assert.deepEqual(entries.map((e) => [e.via, e.kind]), [['address', 'message'], ['delivery', 'message'], ['delivery', 'message'], ['delivery', 'message']]);
+    assert.deepEqual(f.mailboxes.usageOf(bob.mailboxId).messages, 5, 'the main lane holds what came through D');
+  });
 });
