@@ -8,6 +8,7 @@ import { formatInviteToken, InviteStore } from '../node/gateway/invite-store.js'
 import { runNode } from '../node/daemon.js';
 import { loadOrCreateIdentity } from '../runtime/net/identity.js';
 import { createLogger } from '../node/ops/log.js';
+import { ADMISSION_COMMANDS, ADMISSION_OPTIONS, ADMISSION_USAGE, admissionCommand } from './node-admission.js';
 
 const USAGE = `usage: chaff node --config node.toml            run the node until SIGINT/SIGTERM
        chaff node identity --config node.toml   print the node's identity key and peer id
@@ -27,16 +28,17 @@ The config is described in docs/operators.md.
 export async function nodeCommand(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' }, trace: { type: 'string' }, count: { type: 'string' }, valid: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' }, trace: { type: 'string' }, count: { type: 'string' }, valid: { type: 'string' }, ...ADMISSION_OPTIONS, help: { type: 'boolean', short: 'h' } } });
   } catch (err) {
     process.stderr.write(`chaff node: ${(err as Error).message}\n\n${USAGE}`);
     return 2;
   }
   if (parsed.values.help) {
-    process.stdout.write(USAGE);
+    process.stdout.write(USAGE + ADMISSION_USAGE);
     return 0;
   }
   const [sub] = parsed.positionals;
+  if (sub !== undefined && ADMISSION_COMMANDS.has(sub)) return admissionCommand(sub, parsed.positionals.slice(1), parsed.values);
   if (!parsed.values.config || (sub !== undefined && sub !== 'identity' && sub !== 'invite') || parsed.positionals.length > 1) {
     process.stderr.write(USAGE);
     return 2;

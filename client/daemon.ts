@@ -20,6 +20,7 @@ import { ctEqual, fromHex, toHex } from '../protocol/bytes.js';
 import { addressOf, encodeAddress } from '../protocol/e2ee/address.js';
 import { maxPlaintextLength } from '../protocol/e2ee/envelope.js';
 import { deserializeIdentity, zeroizeIdentity } from '../protocol/e2ee/identity.js';
+import { signMailboxProof } from '../protocol/e2ee/mailbox-proof.js';
 import { epochAt, type EpochClock } from '../protocol/pki/epoch.js';
 import { Topology } from '../protocol/pki/routes.js';
 import { decryptSURBPayload, geometryFromUserForwardPayloadLength, type Geometry } from '../protocol/sphinx/index.js';
@@ -31,8 +32,10 @@ import { TraceWriter } from '../runtime/trace-writer.js';
 import { authorityPeers } from '../runtime/pki/authority-peers.js';
 import { DocumentWatcher } from '../runtime/pki/document-watcher.js';
 import { PkiClient, type VerifiedDocument } from '../runtime/pki/pki-client.js';
+import { pkiSigningKey } from '../runtime/pki/signing-key.js';
 import { ClientError, type ClientApi, type ClientEvent, type ClientStatus } from './api.js';
 import { CLIENT_CONFIG_FILE, loadClientConfig, type ClientConfig } from './config.js';
+import { loadOrCreateDeliveryId } from './delivery-id.js';
 import { Messenger, type PreparedEnvelope } from './messenger.js';
 import { GatewayLink } from './net/gateway-link.js';
 import { MailboxPoller } from './receiver/mailbox-poller.js';
@@ -170,7 +173,9 @@ class ClientDaemon {
       const gateway = first.document.gateways.find((g) => toHex(g.nodeId) === config.client.gateway);
       if (!gateway) throw new ClientError('unavailable', `the gateway ${config.client.gatewayName} (${config.client.gateway.slice(0, 16)}…) is not in the network's current document; it may be down`);
       const link = GatewayLink.over(host, key, gateway);
-      await link.register();
+      // The private delivery id our contacts write to (client/delivery-id.ts).
+      const deliveryId = await loadOrCreateDeliveryId(col.profile);
+      await link.register({ deliveryId });
       const ownAddress = addressOf(identity, gatewayId, link.mailboxId);
       const geometry = geometryFromUserForwardPayloadLength(first.document.params.geometry);
       const envelopeLength = geometry.userForwardPayloadLength;
@@ -204,6 +209,9 @@ class ClientDaemon {
         emit: (e) => daemon?.emit(e),
         ...(trace ? { onQueued: ({ to, id, fragments }) => trace!.write({ t: Date.now(), ev: 'message', from: toHex(link.mailboxId), to: toHex(to), id, fragments }) } : {}),
         log,
+        deliveryId,
+        // Our contact card proves our address's mailbox is ours (a key change is believed only with it).
+        mailboxProof: signMailboxProof(pkiSigningKey(key), ownAddress),
       });
       const loops = new LoopMonitor(systemClock, Math.max(30_000, 20 * config.client.fetchIntervalMs));
       const factory = new PacketFactory({ geometry, uniform: cryptoUniform() });

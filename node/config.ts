@@ -50,6 +50,10 @@ export interface NodeConfig {
     lambdaM: number;
     nrHops: number;
     userForwardPayloadLength: number;
+    /** Authorities only: this authority's admission list (docs/operators.md §Admitting nodes). Default `<data_dir>/admissions.toml`. */
+    admissionsPath: string;
+    /** Authorities only: most descriptors (distinct nodes) held per epoch, uploads and shares together. */
+    maxDescriptorsPerEpoch: number;
   };
   mix: {
     /** Packets waiting to be unwrapped before new ones are dropped ('queue-full'). */
@@ -138,7 +142,7 @@ export function configFromObject(raw: unknown, baseDir: string): NodeConfig {
   const authorities = readAuthorities(root);
 
   const au = root.sub('authority');
-  au.only('epoch_duration', 'genesis', 'layers', 'mu', 'lambda_p', 'lambda_l', 'lambda_d', 'lambda_m', 'hops', 'user_payload_bytes');
+  au.only('epoch_duration', 'genesis', 'layers', 'mu', 'lambda_p', 'lambda_l', 'lambda_d', 'lambda_m', 'hops', 'user_payload_bytes', 'admissions', 'max_descriptors_per_epoch');
   const genesis = au.string('genesis', '2026-01-01T00:00:00Z');
   const genesisMs = Date.parse(genesis);
   if (!Number.isFinite(genesisMs)) {
@@ -155,6 +159,9 @@ export function configFromObject(raw: unknown, baseDir: string): NodeConfig {
     lambdaM: au.number('lambda_m', 1, 0, 1000),
     nrHops: au.number('hops', 5, 2, 16, true),
     userForwardPayloadLength: au.number('user_payload_bytes', 2048, 64, 65536, true),
+    admissionsPath: au.has('admissions') ? resolve(baseDir, au.string('admissions')) : resolve(node.dataDir, 'admissions.toml'),
+    // At most one share request's worth (runtime/pki/wire.ts MAX_SHARED_DESCRIPTORS).
+    maxDescriptorsPerEpoch: au.number('max_descriptors_per_epoch', 1024, 1, 2048, true),
   };
 
   const m = root.sub('mix');

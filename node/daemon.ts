@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { NodeConfig } from './config.js';
 import { systemClock } from '../runtime/clock.js';
 import { AuthorityService } from './authority/authority-service.js';
+import { AdmissionList } from './authority/admission-list.js';
 import { ClientRegistry } from './gateway/client-registry.js';
 import { GatewayService } from './gateway/gateway-service.js';
 import { InviteStore } from './gateway/invite-store.js';
@@ -100,11 +101,25 @@ export async function runNode(config: NodeConfig, log: Logger, options: RunNodeO
 
   try {
     if (config.node.role === 'authority') {
-      const service = new AuthorityService({ host, identity: pkiSigningKey(identity.privateKey), authorities, params, clock, dataDir: config.node.dataDir });
+      const service = new AuthorityService({
+        host,
+        identity: pkiSigningKey(identity.privateKey),
+        authorities,
+        params,
+        clock,
+        dataDir: config.node.dataDir,
+        admission: new AdmissionList(config.authority.admissionsPath),
+        maxDescriptorsPerEpoch: config.authority.maxDescriptorsPerEpoch,
+        log: (level, message, fields) => log[level](message, fields),
+      });
       await service.start();
       cleanup.push(() => service.stop());
       metrics.counter('chaff_pki_documents_published_total', 'Documents published with a majority of signatures', () => service.stats().documentsPublished);
       metrics.counter('chaff_pki_descriptors_refused_total', 'Descriptors refused by reason', () => service.stats().descriptorsRefused);
+      metrics.gauge('chaff_pki_admitted_nodes', 'Node identities this authority admits now (admissions.toml)', () => service.stats().admission.admitted);
+      metrics.counter('chaff_pki_admission_list_errors_total', 'Admission list reloads refused (the previous list stayed in force)', () => service.stats().admission.errors);
+      metrics.counter('chaff_pki_shared_descriptors_refused_total', 'Descriptors in other authorities\' shares not kept, by reason', () => service.stats().sharedDescriptorsRefused);
+      metrics.counter('chaff_pki_views_refused_total', 'Admission views from other authorities refused by reason', () => service.stats().viewsRefused);
       metrics.gauge('chaff_epoch', 'Current epoch', () => epochAt(clock.now(), params));
       status = () => ({ ...service.stats() });
     } else {

@@ -2,8 +2,10 @@
 // AuthorityState served over libp2p RPC and driven by a Clock.
 //
 // For each epoch E + 1, during epoch E (fractions of the epoch):
-//   0 – 50 %  nodes upload descriptors (/chaff/pki/descriptor/1)
-//   50 %      share the descriptors held with every other authority (/chaff/pki/share/1)
+//   0 – 50 %  nodes upload descriptors (/chaff/pki/descriptor/1); only the
+//             nodes this authority admits (admissions.toml) are kept
+//   50 %      share the descriptors and signed admission views held with every
+//             other authority (/chaff/pki/share/2)
 //   70 %      build and sign; send (document, signature) to every other
 //             authority (/chaff/pki/signature/1), retrying a failed send until 90 %
 //             publish as soon as a majority of signatures over the same bytes is in
@@ -11,9 +13,9 @@
 //             (/chaff/pki/document/1) and adopt it once verified; retry until
 //             70 % of E + 1
 // An authority that starts after 70 % goes straight to fetching. Published
-// documents are kept on disk (documents/<epoch>.bin) and reloaded on start.
+// documents are kept on disk (documents/<epoch>.bin) and reloaded on start;
+// what the round holds is appended to descriptors/<epoch>.log (round-log.ts).
 
-import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger, PeerId } from '@libp2p/interface';
 import { ctEqual, toHex } from '../../protocol/bytes.js';
@@ -23,10 +25,11 @@ import { epochAt, epochStart, type EpochClock } from '../../protocol/pki/epoch.j
 import { decodeSignedDocument, encodeSignedDocument, validSigners, type DocumentSignature, type SignedDocument } from '../../protocol/pki/signatures.js';
 import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
 import type { Host } from '../../runtime/net/host.js';
-import { callRpc, RpcError, RpcRefusal, serveRpc, type RpcServerStats } from '../../runtime/net/rpc.js';
+import { callRpc, RPC_DROP_REASONS, RpcError, RpcRefusal, serveRpc, type RpcServerCounters } from '../../runtime/net/rpc.js';
 import type { AuthorityPeer } from '../../runtime/pki/authority-peers.js';
-import { writeFileAtomic } from '../../runtime/fs/atomic-write.js';
 import { DocumentStore } from '../../runtime/pki/document-store.js';
+import { decodeSignedAdmissionView, encodeSignedAdmissionView, type SignedAdmissionView } from '../../protocol/pki/admission.js';
+import { decodeSignedDescriptor, encodeSignedDescriptor, verifyDescriptor, type SignedDescriptor } from '../../protocol/pki/descriptor.js';
 import {
   decodeDescriptorRequest,
   decodeDocumentRequest,
@@ -37,10 +40,13 @@ import {
   encodeSignatureRequest,
   MAX_DOCUMENT_RESPONSE_BYTES,
   MAX_REQUEST_BYTES,
+  MAX_SHARED_DESCRIPTORS,
   PKI_PROTOCOLS,
   type PkiProtocol,
 } from '../../runtime/pki/wire.js';
-import { AuthorityState, type DescriptorRejection } from './authority-state.js';
+import { ADMISSIONS_FILE, AdmissionList } from './admission-list.js';
+import { AuthorityState, DEFAULT_MAX_DESCRIPTORS_PER_EPOCH, type DescriptorRejection, type StoredItem, type ViewRejection } from './authority-state.js';
+import { RECORD_DESCRIPTOR, RECORD_VIEW, encodeRecord, RoundLog, type RoundRecord } from './round-log.js';
 
 /** When each step runs, as a fraction of the epoch before the one being built. */
 export interface AuthoritySchedule {
@@ -68,7 +74,20 @@ export interface AuthorityServiceOptions {
   /** Published documents kept on disk, counting back from the current epoch. Default 8. */
   keepEpochs?: number;
   random?: () => number;
+  /** This authority's admission list. Default: `<dataDir>/admissions.toml`, re-read when it changes. */
+  admission?: AdmissionList;
+  /** How often (at most) an upload makes the authority look for a changed admission file. Default 1 s. */
+  admissionRefreshMs?: number;
+  /** Most descriptors (distinct nodes) held per epoch, uploads and shares together. Default 1024, at most 2048. */
+  maxDescriptorsPerEpoch?: number;
+  /** Streams one peer may have open at once on one PKI protocol. Default 8. */
+  maxStreamsPerPeer?: number;
+  /** The operator's log (refused uploads, admission list reloads). Default: the libp2p debug log. */
+  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
+
+/** Streams one peer may hold open on one PKI protocol: a node uploads one descriptor at a time, an authority makes one call per step. */
+export const DEFAULT_MAX_STREAMS_PER_PEER = 8;
 
 export type DescriptorRefusal = DescriptorRejection | 'malformed';
 export type PeerRefusal = 'not-authority' | 'malformed' | 'wrong-epoch';
@@ -93,10 +112,18 @@ export interface AuthorityStats {
   documentsCorrupt: number;
   /** Descriptors for the next epoch read back from disk at start. */
   descriptorsReloaded: number;
+  /** Descriptors in other authorities' shares that were not kept, by reason. */
+  sharedDescriptorsRefused: Record<DescriptorRejection, number>;
+  /** Admission views received from other authorities and kept (or already held). */
+  viewsReceived: number;
+  viewsRefused: Record<ViewRejection, number>;
+  admission: { admitted: number; reloads: number; errors: number };
+  /** The round log (descriptors/<epoch>.log): bytes appended per record, and compactions. */
+  roundLog: { recordsAppended: number; bytesAppended: number; compactions: number; bytesCompacted: number };
   documentsServed: number;
   documentRequestsRefused: Record<'malformed' | 'not-published', number>;
   /** The RPC servers' own drop counters, per protocol. */
-  rpc: Record<PkiProtocol, RpcServerStats>;
+  rpc: Record<PkiProtocol, RpcServerCounters>;
 }
 
 const zero = <K extends string>(keys: readonly K[]): Record<K, number> => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
@@ -119,8 +146,13 @@ export class AuthorityService {
   /** Epochs whose document came from the others (or from disk), not from this authority's round. */
   readonly #adopted = new Set<number>();
   readonly #stats: AuthorityStats;
-  /** Descriptor snapshots are written one after another, so a later one always wins. */
-  #descriptorWrites: Promise<void> = Promise.resolve();
+  readonly #admission: AdmissionList;
+  readonly #roundLog: RoundLog;
+  /** Log size at which the round log of an epoch is next checked for compaction. */
+  readonly #compactAt = new Map<number, number>();
+  #admissionCheckedAt = -Infinity;
+  /** Identities whose refused upload was logged this epoch (bounded): one line per node per epoch, not per upload. */
+  #loggedRefusals = new Set<string>();
   #running = false;
 
   constructor(options: AuthorityServiceOptions) {
@@ -129,7 +161,18 @@ export class AuthorityService {
     const s = this.#schedule;
     if (!(0 <= s.share && s.share <= s.sign && s.sign < s.fetch && s.fetch < 1)) throw new RangeError('AuthorityService: schedule must satisfy 0 ≤ share ≤ sign < fetch < 1');
     this.#epochs = { genesisMs: options.params.genesisMs, epochDurationMs: options.params.epochDurationMs };
-    this.#state = new AuthorityState({ identity: options.identity, authorityKeys: options.authorities.map((a) => a.identityKey), params: options.params });
+    const maxDescriptors = options.maxDescriptorsPerEpoch ?? DEFAULT_MAX_DESCRIPTORS_PER_EPOCH;
+    if (maxDescriptors > MAX_SHARED_DESCRIPTORS) throw new RangeError(`AuthorityService: maxDescriptorsPerEpoch must be at most ${MAX_SHARED_DESCRIPTORS} (one share request)`);
+    this.#admission = options.admission ?? new AdmissionList(join(options.dataDir, ADMISSIONS_FILE));
+    this.#roundLog = new RoundLog(join(options.dataDir, 'descriptors'), (err, epoch) => this.#report('error', 'round log write failed: what this authority holds may not survive a restart', { epoch, error: err.message }));
+    this.#state = new AuthorityState({
+      identity: options.identity,
+      authorityKeys: options.authorities.map((a) => a.identityKey),
+      params: options.params,
+      admission: this.#admission,
+      maxDescriptorsPerEpoch: maxDescriptors,
+      onStored: (epoch, item) => this.#store_(epoch, item),
+    });
     this.#store = new DocumentStore(join(options.dataDir, 'documents'));
     this.#log = options.host.logger.forComponent('chaff:authority');
     const self = options.authorities.find((a) => ctEqual(a.identityKey, options.identity.publicKey));
@@ -137,10 +180,11 @@ export class AuthorityService {
     if (!self.peerId.equals(options.host.peerId)) throw new RangeError('AuthorityService: the host key is not the authority identity key');
     this.#self = self;
     this.#others = options.authorities.filter((a) => a !== self);
-    const emptyRpc = (): RpcServerStats => ({ served: 0, drops: { oversize: 0, truncated: 0, timeout: 0, refused: 0, 'handler-error': 0 } });
+    const emptyRpc = (): RpcServerCounters => ({ served: 0, drops: zero(RPC_DROP_REASONS), bytesRead: 0, bytesDiscarded: 0 });
+    const rejections = ['invalid', 'wrong-epoch', 'too-late', 'older-version', 'not-admitted', 'full'] as const;
     this.#stats = {
       descriptorsAccepted: 0,
-      descriptorsRefused: zero(['invalid', 'wrong-epoch', 'too-late', 'older-version', 'malformed']),
+      descriptorsRefused: zero([...rejections, 'malformed']),
       sharesSent: 0,
       shareFailures: 0,
       sharesReceived: 0,
@@ -154,6 +198,11 @@ export class AuthorityService {
       documentsLoaded: 0,
       documentsCorrupt: 0,
       descriptorsReloaded: 0,
+      sharedDescriptorsRefused: zero(rejections),
+      viewsReceived: 0,
+      viewsRefused: zero(['invalid', 'not-authority', 'wrong-epoch', 'too-late']),
+      admission: { admitted: 0, reloads: 0, errors: 0 },
+      roundLog: { recordsAppended: 0, bytesAppended: 0, compactions: 0, bytesCompacted: 0 },
       documentsServed: 0,
       documentRequestsRefused: zero(['malformed', 'not-published']),
       rpc: { descriptor: emptyRpc(), share: emptyRpc(), signature: emptyRpc(), document: emptyRpc() },
@@ -162,7 +211,32 @@ export class AuthorityService {
 
   /** Live counters. */
   stats(): AuthorityStats {
+    const a = this.#admission;
+    this.#stats.admission = { admitted: a.size, reloads: a.reloads, errors: a.errors };
+    const l = this.#roundLog;
+    this.#stats.roundLog = { recordsAppended: l.recordsAppended, bytesAppended: l.bytesAppended, compactions: l.compactions, bytesCompacted: l.bytesCompacted };
     return this.#stats;
+  }
+
+  /** Resolves once everything accepted so far is in the round log on disk. */
+  flushed(): Promise<void> {
+    return this.#roundLog.flushed();
+  }
+
+  #report(level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
+    if (this.#o.log) this.#o.log(level, message, fields);
+    else if (level === 'info') this.#log('%s %o', message, fields);
+    else this.#log.error('%s %o', message, fields);
+  }
+
+  /** Re-reads the admission list if its file changed (at most once per admissionRefreshMs unless forced). */
+  async #refreshAdmission(force: boolean): Promise<void> {
+    const now = this.#o.clock.now();
+    if (!force && now - this.#admissionCheckedAt < (this.#o.admissionRefreshMs ?? 1000)) return;
+    this.#admissionCheckedAt = now;
+    const { changed, error } = await this.#admission.refresh();
+    if (error) this.#report('error', 'admission list refused; the previous list stays in force', { file: this.#admission.path, error });
+    else if (changed) this.#report('info', 'admission list loaded', { file: this.#admission.path, admitted: this.#admission.size });
   }
 
   /** The published (or adopted) document for `epoch` with every signature held, or null. */
@@ -185,17 +259,28 @@ export class AuthorityService {
   /** Reloads documents from disk, serves the four protocols and starts the schedule. */
   async start(): Promise<void> {
     if (this.#running) return;
+    await this.#refreshAdmission(true);
+    if (this.#admission.size === 0) this.#report('warn', 'no node is admitted: this authority refuses every descriptor (docs/operators.md §Admitting nodes)', { file: this.#admission.path });
     await this.#reload();
-    const serve = async (p: PkiProtocol, handler: (body: Uint8Array, from: PeerId) => Uint8Array | Promise<Uint8Array>): Promise<void> => {
+    // Share and signature requests (up to ~13 MiB and 8 MiB) are read only from the
+    // other authorities: anyone else is refused when the stream opens, before a byte is read.
+    const onlyAuthorities = (counter: Record<'not-authority', number>) => (from: PeerId): true | string => {
+      if (this.#authority(from)) return true;
+      counter['not-authority']++;
+      return 'not-authority';
+    };
+    const serve = async (p: PkiProtocol, handler: (body: Uint8Array, from: PeerId) => Uint8Array | Promise<Uint8Array>, allow?: (from: PeerId) => true | string): Promise<void> => {
       this.#stats.rpc[p] = await serveRpc(this.#o.host, PKI_PROTOCOLS[p], handler, {
         maxRequestBytes: MAX_REQUEST_BYTES[p],
         timeoutMs: this.#rpcTimeoutMs,
+        maxStreamsPerPeer: this.#o.maxStreamsPerPeer ?? DEFAULT_MAX_STREAMS_PER_PEER,
+        ...(allow ? { allow } : {}),
         onDrop: (reason, from) => this.#log('%s: drop %s from %p', p, reason, from),
       });
     };
     await serve('descriptor', (b) => this.#onDescriptor(b));
-    await serve('share', (b, from) => this.#onShare(b, from));
-    await serve('signature', (b, from) => this.#onSignature(b, from));
+    await serve('share', (b, from) => this.#onShare(b, from), onlyAuthorities(this.#stats.sharesRefused));
+    await serve('signature', (b, from) => this.#onSignature(b, from), onlyAuthorities(this.#stats.signaturesRefused));
     await serve('document', (b) => this.#onDocument(b));
     this.#running = true;
     this.#scheduleEpoch(this.#epochNow());
@@ -208,55 +293,45 @@ export class AuthorityService {
     for (const t of this.#timers) t.cancel();
     this.#timers.clear();
     await this.#o.host.unhandle(Object.values(PKI_PROTOCOLS));
-    await this.#descriptorWrites; // the accepted descriptors are on disk before stop() resolves
+    await this.#roundLog.flushed(); // the accepted descriptors are on disk before stop() resolves
   }
 
-  get #descriptorsDir(): string {
-    return join(this.#o.dataDir, 'descriptors');
+  /** Appends what the round kept to the round log; compacts the log when superseded records dominate it. */
+  #store_(epoch: number, item: StoredItem): void {
+    this.#roundLog.append(epoch, toRecord(item));
+    const size = this.#roundLog.size(epoch);
+    if (size < (this.#compactAt.get(epoch) ?? COMPACT_MIN_BYTES)) return;
+    // Checking costs O(what is held), so it runs only when the log has doubled since the last check.
+    const live = this.#liveRecords(epoch);
+    const liveBytes = live.reduce((n, r) => n + encodeRecord(r).length, 0);
+    if (size > 2 * liveBytes) void this.#roundLog.compact(epoch, live);
+    this.#compactAt.set(epoch, Math.max(COMPACT_MIN_BYTES, 2 * liveBytes));
   }
 
-  /**
-   * Keeps the descriptors held for `epoch` on disk (one file per epoch, the
-   * share encoding, written atomically), so a restarted authority still
-   * holds the uploads it accepted.
-   */
-  #saveDescriptors(epoch: number): void {
-    const bytes = encodeShareRequest({ epoch, descriptors: this.#state.descriptorsFor(epoch) });
-    this.#descriptorWrites = this.#descriptorWrites
-      .then(() => writeFileAtomic(join(this.#descriptorsDir, `${epoch}.bin`), bytes))
-      .catch((err) => this.#log.error('descriptors for epoch %d not saved: %s', epoch, (err as Error).message));
+  /** What the round holds for `epoch`, views first (the share rule for descriptors counts them on reload). */
+  #liveRecords(epoch: number): RoundRecord[] {
+    return [...this.#state.viewsFor(epoch).map((view) => toRecord({ view })), ...this.#state.descriptorsFor(epoch).map((descriptor) => toRecord({ descriptor }))];
   }
 
-  /** Reads back the descriptors saved for the next epoch; older files are deleted. */
-  async #reloadDescriptors(): Promise<void> {
+  /** Reads back what the round log holds for the next epoch; older logs are deleted. */
+  async #reloadRound(): Promise<void> {
     const next = this.#epochNow() + 1;
-    let names: string[];
-    try {
-      names = await readdir(this.#descriptorsDir);
-    } catch {
-      return; // none saved yet
-    }
-    for (const name of names) {
-      const m = /^(\d+)\.bin$/.exec(name);
-      if (!m) continue;
-      const epoch = Number(m[1]);
-      const path = join(this.#descriptorsDir, name);
-      if (epoch < next) {
-        await unlink(path).catch(() => undefined);
-        continue;
-      }
-      if (epoch !== next) continue;
+    await this.#roundLog.deleteBefore(next);
+    const { records, ignoredBytes } = await this.#roundLog.read(next);
+    if (ignoredBytes > 0) this.#report('warn', 'the round log ends with a torn record (a crash while writing); it is ignored', { epoch: next, bytes: ignoredBytes });
+    const items: StoredItem[] = [];
+    for (const r of records) {
       try {
-        const saved = decodeShareRequest(await readFile(path));
-        this.#stats.descriptorsReloaded += this.#state.mergeDescriptors(saved.descriptors, this.#o.clock.now());
+        items.push(r.type === RECORD_VIEW ? { view: decodeSignedAdmissionView(r.body) } : { descriptor: decodeSignedDescriptor(r.body) });
       } catch (err) {
-        this.#log.error('descriptors/%s is unreadable (%s); ignored', name, (err as Error).message);
+        this.#report('error', 'unreadable record in the round log; ignored', { epoch: next, error: (err as Error).message });
       }
     }
+    this.#stats.descriptorsReloaded += this.#state.restore(items, this.#o.clock.now()).descriptors;
   }
 
   async #reload(): Promise<void> {
-    await this.#reloadDescriptors();
+    await this.#reloadRound();
     const { documents, corrupt } = await this.#store.loadAll();
     for (const name of corrupt) this.#log.error('documents/%s is unreadable; ignored', name);
     this.#stats.documentsCorrupt += corrupt.length;
@@ -325,7 +400,9 @@ export class AuthorityService {
       for (const k of this.#saved.keys()) if (k < e - 1) this.#saved.delete(k);
       for (const k of this.#adopted) if (k < e - 1) this.#adopted.delete(k);
       this.#store.pruneBefore(e - (this.#o.keepEpochs ?? 8)).catch(() => undefined);
-      this.#descriptorWrites = this.#descriptorWrites.then(() => unlink(join(this.#descriptorsDir, `${e}.bin`)).catch(() => undefined));
+      for (const k of this.#compactAt.keys()) if (k <= e) this.#compactAt.delete(k);
+      this.#loggedRefusals = new Set();
+      void this.#roundLog.deleteBefore(e + 1);
       this.#scheduleEpoch(e);
     });
   }
@@ -337,12 +414,14 @@ export class AuthorityService {
    * side), so one failed call does not leave a descriptor unshared.
    */
   async #share(epoch: number): Promise<void> {
-    const body = encodeShareRequest({ epoch, descriptors: this.#state.descriptorsFor(epoch) });
+    await this.#refreshAdmission(true);
+    this.#state.ownView(epoch); // fixed from here on for this round
+    const body = encodeShareRequest({ epoch, descriptors: this.#state.descriptorsFor(epoch), views: this.#state.viewsFor(epoch) });
     await Promise.all(
       this.#others.map(async (peer) => {
         try {
           const reply = decodeShareRequest(await this.#call(peer, 'share', body, MAX_REQUEST_BYTES.share));
-          if (reply.epoch === epoch && this.#state.mergeDescriptors(reply.descriptors, this.#o.clock.now()) > 0) this.#saveDescriptors(epoch);
+          if (reply.epoch === epoch) this.#mergeShare(peer, reply.descriptors, reply.views);
           this.#stats.sharesSent++;
         } catch (err) {
           this.#stats.shareFailures++;
@@ -454,18 +533,52 @@ export class AuthorityService {
     return this.#others.find((a) => a.peerId.equals(from));
   }
 
-  #onDescriptor(body: Uint8Array): Uint8Array {
+  async #onDescriptor(body: Uint8Array): Promise<Uint8Array> {
     let signed;
     try {
       signed = decodeDescriptorRequest(body);
     } catch (err) {
       this.#refuse(this.#stats.descriptorsRefused, 'malformed', `malformed: ${(err as Error).message}`);
     }
+    await this.#refreshAdmission(false);
     const rejection = this.#state.addDescriptor(signed, this.#o.clock.now());
-    if (rejection) this.#refuse(this.#stats.descriptorsRefused, rejection, rejection);
+    if (rejection) {
+      if (rejection === 'not-admitted' || rejection === 'full') this.#logRefusal(signed, rejection);
+      this.#refuse(this.#stats.descriptorsRefused, rejection, rejection);
+    }
     this.#stats.descriptorsAccepted++;
-    this.#saveDescriptors(this.#epochNow() + 1);
     return new Uint8Array(0);
+  }
+
+  /** Logs a refused upload once per node and epoch (at most 64 lines an epoch; the counters have every one). */
+  #logRefusal(signed: { bytes: Uint8Array; signature: Uint8Array }, reason: DescriptorRejection): void {
+    let d;
+    try {
+      d = verifyDescriptor(signed);
+    } catch {
+      return;
+    }
+    const id = toHex(d.identityKey);
+    if (this.#loggedRefusals.has(id) || this.#loggedRefusals.size >= 64) return;
+    this.#loggedRefusals.add(id);
+    const why = reason === 'not-admitted' ? 'not admitted by this authority (chaff node admit)' : `the bound of descriptors per epoch is reached (authority.max_descriptors_per_epoch)`;
+    this.#report('info', `descriptor refused: ${why}`, { reason, identity: id, name: d.name, role: d.role, epoch: d.epoch });
+  }
+
+  /** Views first: the share rule for descriptors counts the views held. */
+  #mergeShare(peer: AuthorityPeer, descriptors: readonly SignedDescriptor[], views: readonly SignedAdmissionView[]): number {
+    const now = this.#o.clock.now();
+    for (const v of views) {
+      const r = this.#state.addView(v, now);
+      if (r) this.#stats.viewsRefused[r]++;
+      else this.#stats.viewsReceived++;
+    }
+    const { kept, refused } = this.#state.mergeShared(descriptors, now);
+    for (const [reason, n] of Object.entries(refused) as Array<[DescriptorRejection, number]>) this.#stats.sharedDescriptorsRefused[reason] += n;
+    if (refused['not-admitted'] || refused.full) {
+      this.#report('info', 'shared descriptors not kept', { from: peer.name, notAdmitted: refused['not-admitted'] ?? 0, full: refused.full ?? 0 });
+    }
+    return kept;
   }
 
   #onShare(body: Uint8Array, from: PeerId): Uint8Array {
@@ -479,12 +592,12 @@ export class AuthorityService {
       this.#refuse(r, 'malformed', `malformed: ${(err as Error).message}`);
     }
     if (req.epoch !== this.#epochNow() + 1) this.#refuse(r, 'wrong-epoch', 'wrong-epoch');
-    const kept = this.#state.mergeDescriptors(req.descriptors, this.#o.clock.now());
-    if (kept > 0) this.#saveDescriptors(req.epoch);
+    this.#state.ownView(req.epoch); // the reply carries this authority's view too
+    const kept = this.#mergeShare(peer, req.descriptors, req.views);
     this.#stats.sharesReceived++;
-    this.#log('%s shared %d descriptors for epoch %d (%d kept)', peer.name, req.descriptors.length, req.epoch, kept);
+    this.#log('%s shared %d descriptors and %d views for epoch %d (%d kept)', peer.name, req.descriptors.length, req.views.length, req.epoch, kept);
     // The reply shares back what this authority holds (the same encoding).
-    return encodeShareRequest({ epoch: req.epoch, descriptors: this.#state.descriptorsFor(req.epoch) });
+    return encodeShareRequest({ epoch: req.epoch, descriptors: this.#state.descriptorsFor(req.epoch), views: this.#state.viewsFor(req.epoch) });
   }
 
   async #onSignature(body: Uint8Array, from: PeerId): Promise<Uint8Array> {
@@ -532,4 +645,11 @@ export class AuthorityService {
     this.#stats.documentsServed++;
     return encodeSignedDocument(p);
   }
+}
+
+/** The round log starts checking for compaction at this size. */
+const COMPACT_MIN_BYTES = 1 << 20;
+
+function toRecord(item: StoredItem): RoundRecord {
+  return 'view' in item ? { type: RECORD_VIEW, body: encodeSignedAdmissionView(item.view) } : { type: RECORD_DESCRIPTOR, body: encodeSignedDescriptor(item.descriptor) };
 }

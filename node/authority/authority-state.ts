@@ -2,12 +2,13 @@
 //
 // For each epoch E + 1, during epoch E:
 //   1. collect: nodes upload signed descriptors for E + 1 to every authority;
-//   2. share:   authorities send each other the descriptors they hold, and each
-//               keeps the union of the valid ones (so an upload that reached
-//               only some authorities is not lost);
+//   2. share:   authorities send each other the descriptors they hold and
+//               their signed admission views, and each keeps the union (so an
+//               upload that reached only some authorities is not lost);
 //   3. sign:    each builds the document deterministically from that union and
-//               the consensus document of E, signs it and sends its signature
-//               to the others;
+//               the consensus document of E, keeping only the nodes a majority
+//               of the authorities' views admit (docs/pki.md §Admission),
+//               signs it and sends its signature to the others;
 //   4. publish: a document is published once signatures from a majority of
 //               the configured authorities over the same bytes are collected.
 // Transport and timing are the daemon's; this class is the state and rules,
@@ -15,23 +16,54 @@
 
 import { ctEqual, toHex } from '../../protocol/bytes.js';
 import type { Ed25519PrivateKey } from '../../protocol/crypto/ed25519.js';
-import { descriptorDigest, DescriptorError, verifyDescriptor, type SignedDescriptor } from '../../protocol/pki/descriptor.js';
+import {
+  admissionCount,
+  AdmissionError,
+  preferredView,
+  signAdmissionView,
+  verifyAdmissionView,
+  type AdmissionEntry,
+  type AdmissionView,
+  type SignedAdmissionView,
+} from '../../protocol/pki/admission.js';
+import { descriptorDigest, DescriptorError, verifyDescriptor, type Descriptor, type NodeRole, type SignedDescriptor } from '../../protocol/pki/descriptor.js';
 import { buildDocument, decodeDocument, encodeDocument, type Document, type NetworkParams } from '../../protocol/pki/document.js';
 import { epochAt, type EpochClock } from '../../protocol/pki/epoch.js';
 import { signDocument, threshold, validSigners, verifyDocument, type DocumentSignature, type SignedDocument } from '../../protocol/pki/signatures.js';
 
-export type DescriptorRejection = 'invalid' | 'wrong-epoch' | 'too-late' | 'older-version';
+export type DescriptorRejection = 'invalid' | 'wrong-epoch' | 'too-late' | 'older-version' | 'not-admitted' | 'full';
+export type ViewRejection = 'invalid' | 'not-authority' | 'wrong-epoch' | 'too-late';
+
+/** This authority's own admission list, as it stands now (node/authority/admission-list.ts). */
+export interface AdmissionSource {
+  admits(identityKey: Uint8Array, role: NodeRole): boolean;
+  entries(): AdmissionEntry[];
+}
+
+/** Default bound on the descriptors held for one epoch. */
+export const DEFAULT_MAX_DESCRIPTORS_PER_EPOCH = 1024;
+
+/** Something the round keeps that must also be kept on disk. */
+export type StoredItem = { descriptor: SignedDescriptor } | { view: SignedAdmissionView };
 
 export interface AuthorityStateOptions {
   identity: Ed25519PrivateKey;
   /** Identity keys of all configured authorities, this one included. */
   authorityKeys: readonly Uint8Array[];
   params: NetworkParams;
+  /** Who this authority admits. Uploads from anyone else are refused ('not-admitted'). */
+  admission: AdmissionSource;
+  /** Most descriptors (distinct nodes) held for one epoch; beyond, 'full'. Default 1024. */
+  maxDescriptorsPerEpoch?: number;
+  /** Called for every descriptor or view the round keeps (to append it to the round log). */
+  onStored?: (epoch: number, item: StoredItem) => void;
 }
 
 interface EpochRound {
   /** Descriptors by node identity (hex); one per node, the highest version. */
   descriptors: Map<string, SignedDescriptor>;
+  /** Verified admission views by authority (hex); one per authority. */
+  views: Map<string, { signed: SignedAdmissionView; view: AdmissionView }>;
   /** Once built: the document bytes this authority signed. */
   built: Uint8Array | null;
   /** Valid signatures over `built`, by signer (hex). */
@@ -45,9 +77,16 @@ export class AuthorityState {
   readonly #epochs: EpochClock;
   readonly #rounds = new Map<number, EpochRound>();
   readonly #published = new Map<number, SignedDocument>();
+  readonly #admission: AdmissionSource;
+  readonly #maxDescriptors: number;
+  #onStored: ((epoch: number, item: StoredItem) => void) | undefined;
 
   constructor(options: AuthorityStateOptions) {
     this.#identity = options.identity;
+    this.#admission = options.admission;
+    this.#maxDescriptors = options.maxDescriptorsPerEpoch ?? DEFAULT_MAX_DESCRIPTORS_PER_EPOCH;
+    if (!Number.isSafeInteger(this.#maxDescriptors) || this.#maxDescriptors < 1) throw new RangeError('AuthorityState: maxDescriptorsPerEpoch must be a positive integer');
+    this.#onStored = options.onStored;
     this.#authorityKeys = options.authorityKeys;
     this.#params = options.params;
     this.#epochs = { genesisMs: options.params.genesisMs, epochDurationMs: options.params.epochDurationMs };
@@ -63,18 +102,26 @@ export class AuthorityState {
   #round(epoch: number): EpochRound {
     let r = this.#rounds.get(epoch);
     if (!r) {
-      r = { descriptors: new Map(), built: null, signatures: new Map() };
+      r = { descriptors: new Map(), views: new Map(), built: null, signatures: new Map() };
       this.#rounds.set(epoch, r);
     }
     return r;
   }
 
   /**
-   * Accepts a node's descriptor for the next epoch (or the current one, for a
-   * node joining late: it enters the next document it can). Returns null when
-   * kept, or why it was refused.
+   * Accepts a node's descriptor for the next epoch, uploaded by the node.
+   * Only identities this authority admits (in the descriptor's role) are
+   * kept. Returns null when kept (or already held), or why it was refused.
    */
   addDescriptor(signed: SignedDescriptor, nowMs: number): DescriptorRejection | null {
+    return this.#offer(signed, nowMs, (d) => this.#admission.admits(d.identityKey, d.role));
+  }
+
+  /**
+   * Checks and keeps one descriptor, under `admitted`: every rule but the
+   * admission rule is the same for uploads and shares.
+   */
+  #offer(signed: SignedDescriptor, nowMs: number, admitted: (d: Descriptor, round: EpochRound) => boolean): DescriptorRejection | null {
     let d;
     try {
       d = verifyDescriptor(signed);
@@ -86,6 +133,7 @@ export class AuthorityState {
     if (d.epoch !== current + 1) return 'wrong-epoch';
     const round = this.#round(d.epoch);
     if (round.built) return 'too-late';
+    if (!admitted(d, round)) return 'not-admitted';
     const id = toHex(d.identityKey);
     const held = round.descriptors.get(id);
     if (held) {
@@ -93,8 +141,11 @@ export class AuthorityState {
       if (d.version < heldVersion) return 'older-version';
       // Same version: keep one deterministically, so every authority keeps the same one.
       if (d.version === heldVersion && toHex(descriptorDigest(signed)) >= toHex(descriptorDigest(held))) return null;
+    } else if (round.descriptors.size >= this.#maxDescriptors) {
+      return 'full';
     }
     round.descriptors.set(id, signed);
+    this.#onStored?.(d.epoch, { descriptor: signed });
     return null;
   }
 
@@ -103,24 +154,124 @@ export class AuthorityState {
     return [...(this.#rounds.get(epoch)?.descriptors.values() ?? [])];
   }
 
-  /** Adds the descriptors another authority shared (same rules as uploads, at the time given). */
+  /**
+   * Adds the descriptors another authority shared (same rules as uploads, at
+   * the time given), except the admission rule: a shared descriptor is kept
+   * when this authority admits the node, or when a majority of the
+   * authorities' views held for the epoch do. So one authority alone can
+   * neither add a node nor fill this authority's bound with its own.
+   * Returns how many were kept, and why the others were not.
+   */
   mergeDescriptors(shared: readonly SignedDescriptor[], nowMs: number): number {
+    return this.mergeShared(shared, nowMs).kept;
+  }
+
+  mergeShared(shared: readonly SignedDescriptor[], nowMs: number): { kept: number; refused: Partial<Record<DescriptorRejection, number>> } {
     let kept = 0;
-    for (const s of shared) if (this.addDescriptor(s, nowMs) === null) kept++;
-    return kept;
+    const refused: Partial<Record<DescriptorRejection, number>> = {};
+    const admitted = (d: Descriptor, round: EpochRound): boolean =>
+      this.#admission.admits(d.identityKey, d.role) || this.#admissionCount(round, d.identityKey, d.role) >= this.threshold;
+    for (const s of shared) {
+      const r = this.#offer(s, nowMs, admitted);
+      if (r === null) kept++;
+      else refused[r] = (refused[r] ?? 0) + 1;
+    }
+    return { kept, refused };
+  }
+
+  #admissionCount(round: EpochRound, identityKey: Uint8Array, role: NodeRole): number {
+    return admissionCount([...round.views.values()].map((v) => v.view), this.#authorityKeys, identityKey, role);
+  }
+
+  /**
+   * Keeps an authority's signed admission view for the epoch it names (this
+   * one's own included). Of two valid views by one authority, the round keeps
+   * `preferredView`'s choice, as every other authority does.
+   */
+  addView(signed: SignedAdmissionView, nowMs: number): ViewRejection | null {
+    let view: AdmissionView;
+    try {
+      view = verifyAdmissionView(signed);
+    } catch (err) {
+      if (err instanceof AdmissionError) return 'invalid';
+      throw err;
+    }
+    if (!this.#authorityKeys.some((k) => ctEqual(k, view.authorityKey))) return 'not-authority';
+    if (view.epoch !== epochAt(nowMs, this.#epochs) + 1) return 'wrong-epoch';
+    const round = this.#round(view.epoch);
+    if (round.built) return 'too-late';
+    const id = toHex(view.authorityKey);
+    const held = round.views.get(id);
+    if (held && preferredView(held.signed, signed) === held.signed) return null;
+    round.views.set(id, { signed, view });
+    this.#onStored?.(view.epoch, { view: signed });
+    return null;
+  }
+
+  /**
+   * This authority's signed view for `epoch`: made from the admission list
+   * the first time it is needed (the share step, a share from another
+   * authority, or signing) and then fixed for the round, so every other
+   * authority counts the same view. An admission change reaches the next round.
+   */
+  ownView(epoch: number): SignedAdmissionView {
+    const round = this.#round(epoch);
+    const own = round.views.get(toHex(this.#identity.publicKey));
+    if (own) return own.signed;
+    const signed = signAdmissionView({ epoch, authorityKey: this.#identity.publicKey, entries: this.#admission.entries() }, this.#identity);
+    round.views.set(toHex(this.#identity.publicKey), { signed, view: verifyAdmissionView(signed) });
+    this.#onStored?.(epoch, { view: signed });
+    return signed;
+  }
+
+  /** The views held for `epoch`, to share with the other authorities. */
+  viewsFor(epoch: number): SignedAdmissionView[] {
+    return [...(this.#rounds.get(epoch)?.views.values() ?? [])].map((v) => v.signed);
+  }
+
+  /**
+   * Restores what the round log holds (no admission check for views, the
+   * share rule for descriptors: what was kept before is kept again unless
+   * its admission is gone). Nothing is written back to the log.
+   */
+  restore(items: readonly StoredItem[], nowMs: number): { descriptors: number; views: number } {
+    const onStored = this.#onStored;
+    this.#onStored = undefined;
+    try {
+      let views = 0;
+      for (const it of items) if ('view' in it && this.addView(it.view, nowMs) === null) views++;
+      const descriptors = this.mergeShared(items.flatMap((it) => ('descriptor' in it ? [it.descriptor] : [])), nowMs).kept;
+      return { descriptors, views };
+    } finally {
+      this.#onStored = onStored;
+    }
+  }
+
+  /**
+   * The held descriptors a majority of the authorities' views admit: what
+   * the document is built from.
+   */
+  #admittedDescriptors(round: EpochRound): SignedDescriptor[] {
+    return [...round.descriptors.values()].filter((s) => {
+      const d = verifyDescriptor(s);
+      return this.#admissionCount(round, d.identityKey, d.role) >= this.threshold;
+    });
   }
 
   /**
    * Builds, signs and freezes the document for `epoch` (from the descriptors
-   * held and the published document of the epoch before, if any). Later
+   * held that a majority of the views admit, and the published document of
+   * the epoch before, if any). This authority's own view is fixed now at the
+   * latest. Later
    * descriptors for that epoch are refused. Returns the bytes and this
    * authority's signature, to send to the others.
    */
   sign(epoch: number): { document: Uint8Array; signature: DocumentSignature } {
     const round = this.#round(epoch);
     if (!round.built) {
+      this.ownView(epoch);
       const previous = this.#published.get(epoch - 1);
-      const doc = buildDocument(epoch, this.#params, [...round.descriptors.values()], previous ? decodeDocument(previous.document) : undefined);
+      const doc = buildDocument(epoch, this.#params, this.#admittedDescriptors(round), previous ? decodeDocument(previous.document) : undefined);
       round.built = encodeDocument(doc);
       const own = signDocument(round.built, this.#identity);
       round.signatures.set(toHex(own.identityKey), own);

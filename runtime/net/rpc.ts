@@ -8,6 +8,11 @@
 // length above the limit aborts the stream at once, before the body is
 // read); every exchange has a deadline. Bad input is counted and never
 // crashes the node.
+//
+// A server may also refuse a peer before reading anything it sends
+// (`allow`, checked when the stream opens: the refusal goes back, what the
+// peer sends is dropped unread, and past 64 KiB the stream is reset), and bounds the
+// streams one peer has open at once on a protocol (`maxStreamsPerPeer`).
 
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
@@ -35,7 +40,7 @@ export class RpcRefusal extends Error {
 
 export type RpcHandler = (request: Uint8Array, from: PeerId) => Uint8Array | Promise<Uint8Array>;
 
-export const RPC_DROP_REASONS = ['oversize', 'truncated', 'timeout', 'refused', 'handler-error'] as const;
+export const RPC_DROP_REASONS = ['oversize', 'truncated', 'timeout', 'refused', 'handler-error', 'not-allowed', 'busy'] as const;
 export type RpcDropReason = (typeof RPC_DROP_REASONS)[number];
 
 export interface RpcServerStats {
@@ -43,11 +48,31 @@ export interface RpcServerStats {
   drops: Record<RpcDropReason, number>;
 }
 
+/** What serveRpc returns: the stats, and the request bytes taken off its streams. */
+export interface RpcServerCounters extends RpcServerStats {
+  /** Request bytes read (headers and bodies) from streams that were served. */
+  bytesRead: number;
+  /** Bytes of refused ('not-allowed') requests dropped unread before the stream was reset. */
+  bytesDiscarded: number;
+}
+
+/** Default bound on one peer's open streams on one protocol (libp2p's own default per connection, now over all of a peer's connections). */
+export const DEFAULT_MAX_STREAMS_PER_PEER = 32;
+
 export interface RpcServerOptions {
   maxRequestBytes: number;
   /** Deadline for reading the request and writing the reply. Default 10 s. */
   timeoutMs?: number;
+  /** libp2p's bound on inbound streams per connection for this protocol. Default 32. */
   maxInboundStreams?: number;
+  /**
+   * Checked when a stream opens, before any byte of the request is read:
+   * true to serve the peer, or the reason it is refused (sent back, counted
+   * as 'not-allowed'). Default: everyone.
+   */
+  allow?: (peer: PeerId) => true | string;
+  /** Streams one peer may have open at once on this protocol (over all its connections); more are reset and counted 'busy'. Default 32. */
+  maxStreamsPerPeer?: number;
   onDrop?: (reason: RpcDropReason, from: PeerId) => void;
 }
 
@@ -55,7 +80,7 @@ const STATUS_OK = 0;
 const STATUS_REFUSED = 1;
 
 /** Reads `header` bytes then a body whose length is in the header's last 4 bytes. */
-function readFramed(stream: Stream, headerLength: number, maxBody: number, signal: AbortSignal): Promise<{ header: Uint8Array; body: Uint8Array }> {
+function readFramed(stream: Stream, headerLength: number, maxBody: number, signal: AbortSignal, onBytes?: (n: number) => void): Promise<{ header: Uint8Array; body: Uint8Array }> {
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = [];
     let received = 0;
@@ -89,6 +114,7 @@ function readFramed(stream: Stream, headerLength: number, maxBody: number, signa
       const chunk = evt.data instanceof Uint8Array ? evt.data : evt.data.subarray();
       chunks.push(chunk);
       received += chunk.length;
+      onBytes?.(chunk.length);
       if (received > headerLength + maxBody) return fail(new RpcError('too-large', 'message exceeds the limit'));
       tryParse();
     };
@@ -128,8 +154,11 @@ async function sendAndClose(stream: Stream, bytes: Uint8Array): Promise<void> {
 }
 
 /** Registers `handler` for `protocol`; returns live counters. */
-export async function serveRpc(host: Libp2p, protocol: string, handler: RpcHandler, options: RpcServerOptions): Promise<RpcServerStats> {
-  const stats: RpcServerStats = { served: 0, drops: Object.fromEntries(RPC_DROP_REASONS.map((r) => [r, 0])) as Record<RpcDropReason, number> };
+export async function serveRpc(host: Libp2p, protocol: string, handler: RpcHandler, options: RpcServerOptions): Promise<RpcServerCounters> {
+  const stats: RpcServerCounters = { served: 0, drops: Object.fromEntries(RPC_DROP_REASONS.map((r) => [r, 0])) as Record<RpcDropReason, number>, bytesRead: 0, bytesDiscarded: 0 };
+  const maxPerPeer = options.maxStreamsPerPeer ?? DEFAULT_MAX_STREAMS_PER_PEER;
+  /** Open streams per peer (string form of its id); an entry is deleted at zero, so the map holds only active peers. */
+  const open = new Map<string, number>();
   const drop = (reason: RpcDropReason, from: PeerId): void => {
     stats.drops[reason]++;
     try {
@@ -142,34 +171,106 @@ export async function serveRpc(host: Libp2p, protocol: string, handler: RpcHandl
     protocol,
     async (stream, connection) => {
       const from = connection.remotePeer;
-      const signal = AbortSignal.timeout(options.timeoutMs ?? 10_000);
-      let request: Uint8Array;
+      let verdict: true | string = true;
       try {
-        request = (await readFramed(stream, 4, options.maxRequestBytes, signal)).body;
-      } catch (err) {
-        const code = err instanceof RpcError ? err.code : 'protocol';
-        drop(code === 'too-large' ? 'oversize' : code === 'timeout' ? 'timeout' : 'truncated', from);
-        stream.abort(err instanceof Error ? err : new Error(String(err)));
+        verdict = options.allow ? options.allow(from) : true;
+      } catch {
+        verdict = 'not allowed';
+      }
+      if (verdict !== true) {
+        // Nothing of the request is read: the refusal goes out and the stream is reset.
+        drop('not-allowed', from);
+        await refuseUnread(stream, verdict, options.timeoutMs ?? 10_000, (n) => (stats.bytesDiscarded += n));
         return;
       }
-      let reply: Uint8Array;
-      try {
-        reply = frame([STATUS_OK], await handler(request, from));
-        stats.served++;
-      } catch (err) {
-        const refused = err instanceof RpcRefusal;
-        drop(refused ? 'refused' : 'handler-error', from);
-        reply = frame([STATUS_REFUSED], new TextEncoder().encode(refused ? err.message : 'internal error'));
+      const key = from.toString();
+      const count = open.get(key) ?? 0;
+      if (count >= maxPerPeer) {
+        drop('busy', from);
+        stream.abort(new Error('too many streams from this peer'));
+        return;
       }
+      open.set(key, count + 1);
       try {
-        await sendAndClose(stream, reply);
-      } catch {
-        stream.abort(new Error('reply failed'));
+        await serveOne(stream, from);
+      } finally {
+        const left = (open.get(key) ?? 1) - 1;
+        if (left <= 0) open.delete(key);
+        else open.set(key, left);
       }
     },
     { maxInboundStreams: options.maxInboundStreams ?? 32 },
   );
+
+  async function serveOne(stream: Stream, from: PeerId): Promise<void> {
+    const signal = AbortSignal.timeout(options.timeoutMs ?? 10_000);
+    let request: Uint8Array;
+    try {
+      request = (await readFramed(stream, 4, options.maxRequestBytes, signal, (n) => (stats.bytesRead += n))).body;
+    } catch (err) {
+      const code = err instanceof RpcError ? err.code : 'protocol';
+      drop(code === 'too-large' ? 'oversize' : code === 'timeout' ? 'timeout' : 'truncated', from);
+      stream.abort(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    let reply: Uint8Array;
+    try {
+      reply = frame([STATUS_OK], await handler(request, from));
+      stats.served++;
+    } catch (err) {
+      const refused = err instanceof RpcRefusal;
+      drop(refused ? 'refused' : 'handler-error', from);
+      reply = frame([STATUS_REFUSED], new TextEncoder().encode(refused ? err.message : 'internal error'));
+    }
+    try {
+      await sendAndClose(stream, reply);
+    } catch {
+      stream.abort(new Error('reply failed'));
+    }
+  }
   return stats;
+}
+
+/** Bytes of a refused request a server lets arrive (and discards) before it resets the stream. */
+export const REFUSED_DISCARD_LIMIT = 64 * 1024;
+
+/**
+ * Sends a refusal without reading the request: whatever the caller sends is
+ * dropped as it arrives (never buffered or parsed), and the stream is reset
+ * once more than REFUSED_DISCARD_LIMIT bytes came in or the deadline passes;
+ * a polite caller that half-closes gets its refusal and a clean close.
+ */
+async function refuseUnread(stream: Stream, reason: string, timeoutMs: number, onDiscard: (n: number) => void): Promise<void> {
+  let discarded = 0;
+  let finish: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  const onMessage = (evt: { data: Uint8Array | { byteLength: number } }): void => {
+    const n = evt.data.byteLength;
+    discarded += n;
+    onDiscard(n);
+    if (discarded > REFUSED_DISCARD_LIMIT) {
+      stream.abort(new Error('refused request still arriving'));
+      finish();
+    }
+  };
+  stream.addEventListener('message', onMessage as never);
+  stream.addEventListener('remoteCloseWrite', finish);
+  stream.addEventListener('close', finish);
+  const timer = setTimeout(() => {
+    stream.abort(new Error('refused request: deadline passed'));
+    finish();
+  }, timeoutMs);
+  try {
+    await sendAndClose(stream, frame([STATUS_REFUSED], new TextEncoder().encode(reason)));
+  } catch {
+    stream.abort(new Error('refusal not sent'));
+    finish();
+  }
+  await done;
+  clearTimeout(timer);
+  stream.removeEventListener('message', onMessage as never);
+  stream.removeEventListener('remoteCloseWrite', finish);
+  stream.removeEventListener('close', finish);
 }
 
 export interface RpcCallOptions {

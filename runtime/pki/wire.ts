@@ -2,7 +2,8 @@
 // Each exchange is one node/net/rpc.ts stream; these are the bodies inside.
 //
 //   /chaff/pki/descriptor/1  signed descriptor wire form (descriptor ‖ 64-byte signature)
-//   /chaff/pki/share/1       u64 epoch ‖ u16 count ‖ count × (u16 length ‖ signed descriptor)
+//   /chaff/pki/share/2       u64 epoch ‖ u16 count ‖ count × (u16 length ‖ signed descriptor)
+//                            ‖ u16 views ‖ views × (u32 length ‖ signed admission view)
 //   /chaff/pki/signature/1   u64 epoch ‖ u32 length ‖ document ‖ 32-byte signer key ‖ 64-byte signature
 //   /chaff/pki/document/1    u64 epoch            (reply: encodeSignedDocument)
 //
@@ -11,11 +12,13 @@
 import { MAX_DESCRIPTOR_LENGTH, DescriptorError, decodeSignedDescriptor, encodeSignedDescriptor, type SignedDescriptor } from '../../protocol/pki/descriptor.js';
 import { MAX_DOCUMENT_LENGTH } from '../../protocol/pki/document.js';
 import { MAX_SIGNATURES, type DocumentSignature } from '../../protocol/pki/signatures.js';
+import { AdmissionError, decodeSignedAdmissionView, encodeSignedAdmissionView, MAX_ADMISSION_VIEW_LENGTH, type SignedAdmissionView } from '../../protocol/pki/admission.js';
 import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH } from '../../protocol/crypto/ed25519.js';
 
 export const PKI_PROTOCOLS = {
   descriptor: '/chaff/pki/descriptor/1',
-  share: '/chaff/pki/share/1',
+  // Version 2 carries the authorities' signed admission views (docs/pki.md §Admission).
+  share: '/chaff/pki/share/2',
   signature: '/chaff/pki/signature/1',
   document: '/chaff/pki/document/1',
 } as const;
@@ -24,11 +27,13 @@ export type PkiProtocol = keyof typeof PKI_PROTOCOLS;
 export const MAX_SIGNED_DESCRIPTOR_LENGTH = MAX_DESCRIPTOR_LENGTH + ED25519_SIGNATURE_LENGTH;
 /** Most descriptors one share request may carry. */
 export const MAX_SHARED_DESCRIPTORS = 2048;
+/** Most admission views one share request may carry (one per configured authority). */
+export const MAX_SHARED_VIEWS = 32;
 
 /** Largest request body per protocol (the RPC server's bound). */
 export const MAX_REQUEST_BYTES: Record<PkiProtocol, number> = {
   descriptor: MAX_SIGNED_DESCRIPTOR_LENGTH,
-  share: 8 + 2 + MAX_SHARED_DESCRIPTORS * (2 + MAX_SIGNED_DESCRIPTOR_LENGTH),
+  share: 8 + 2 + MAX_SHARED_DESCRIPTORS * (2 + MAX_SIGNED_DESCRIPTOR_LENGTH) + 2 + MAX_SHARED_VIEWS * (4 + MAX_ADMISSION_VIEW_LENGTH),
   signature: 8 + 4 + MAX_DOCUMENT_LENGTH + ED25519_PUBLIC_KEY_LENGTH + ED25519_SIGNATURE_LENGTH,
   document: 8,
 };
@@ -122,13 +127,18 @@ export function decodeDescriptorRequest(body: Uint8Array): SignedDescriptor {
 export interface ShareRequest {
   epoch: number;
   descriptors: SignedDescriptor[];
+  /** Signed admission views for `epoch` (docs/pki.md §Admission). */
+  views: SignedAdmissionView[];
 }
 
 export function encodeShareRequest(req: ShareRequest): Uint8Array {
   if (req.descriptors.length > MAX_SHARED_DESCRIPTORS) fail('too-many', `more than ${MAX_SHARED_DESCRIPTORS} descriptors`);
+  if (req.views.length > MAX_SHARED_VIEWS) fail('too-many', `more than ${MAX_SHARED_VIEWS} admission views`);
   const wires = req.descriptors.map(encodeSignedDescriptor);
   for (const w of wires) if (w.length > MAX_SIGNED_DESCRIPTOR_LENGTH) fail('oversize', 'signed descriptor too long');
-  const out = new Uint8Array(10 + wires.reduce((n, w) => n + 2 + w.length, 0));
+  const views = req.views.map(encodeSignedAdmissionView);
+  for (const v of views) if (v.length > MAX_ADMISSION_VIEW_LENGTH) fail('oversize', 'admission view too long');
+  const out = new Uint8Array(10 + wires.reduce((n, w) => n + 2 + w.length, 0) + 2 + views.reduce((n, v) => n + 4 + v.length, 0));
   const view = new DataView(out.buffer);
   out.set(u64(req.epoch), 0);
   view.setUint16(8, wires.length);
@@ -137,6 +147,13 @@ export function encodeShareRequest(req: ShareRequest): Uint8Array {
     view.setUint16(at, w.length);
     out.set(w, at + 2);
     at += 2 + w.length;
+  }
+  view.setUint16(at, views.length);
+  at += 2;
+  for (const v of views) {
+    view.setUint32(at, v.length);
+    out.set(v, at + 4);
+    at += 4 + v.length;
   }
   return out;
 }
@@ -153,8 +170,21 @@ export function decodeShareRequest(body: Uint8Array): ShareRequest {
     if (length <= ED25519_SIGNATURE_LENGTH) fail('malformed', `descriptor ${i} is too short`);
     descriptors.push(decodeSignedDescriptor(r.take(length, 'descriptor')));
   }
+  const viewCount = r.u16('view count');
+  if (viewCount > MAX_SHARED_VIEWS) fail('too-many', `${viewCount} admission views, at most ${MAX_SHARED_VIEWS}`);
+  const views: SignedAdmissionView[] = [];
+  for (let i = 0; i < viewCount; i++) {
+    const length = r.u32('view length');
+    if (length > MAX_ADMISSION_VIEW_LENGTH) fail('oversize', `admission view ${i} is ${length} bytes`);
+    try {
+      views.push(decodeSignedAdmissionView(r.take(length, 'admission view')));
+    } catch (err) {
+      if (err instanceof AdmissionError) fail('malformed', err.message);
+      throw err;
+    }
+  }
   r.end();
-  return { epoch, descriptors };
+  return { epoch, descriptors, views };
 }
 
 // ------------------------------------------------------------ signature

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../node/config.js';
+import { readAdmissions } from '../../node/authority/admission-list.js';
 import { DEFAULT_SHAPE, planTestnet } from '../../testnet/plan.js';
 
 describe('testnet plan', function () {
@@ -22,6 +23,15 @@ describe('testnet plan', function () {
       assert.equal(c.authority.epochDurationMs, DEFAULT_SHAPE.epochDurationMs);
       assert.equal(c.authority.genesisMs, plan.genesisMs);
       assert.equal(c.metrics.listen, `127.0.0.1:${n.metricsPort}`);
+    }
+    const relays = plan.nodes.filter((n) => n.role !== 'authority');
+    for (const a of plan.nodes.filter((n) => n.role === 'authority')) {
+      const list = await readAdmissions(join(a.dataDir, 'admissions.toml'));
+      assert.deepEqual(
+        list.map((r) => [r.identity, r.status, r.role]),
+        relays.map((n) => [n.identityKey, 'admitted', n.role]),
+        `${a.name} admits exactly the testnet's mixes and gateways, each in its role`,
+      );
     }
   });
 });

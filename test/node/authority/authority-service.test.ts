@@ -6,21 +6,17 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPair } from '@libp2p/crypto/keys';
 import { multiaddr } from '@multiformats/multiaddr';
-import type { Ed25519PrivateKey as Libp2pKey } from '@libp2p/interface';
 import { toHex } from '../../../protocol/bytes.js';
 import { buildDocument, encodeDocument, type NetworkParams } from '../../../protocol/pki/document.js';
 import { epochAt, epochStart } from '../../../protocol/pki/epoch.js';
 import { decodeSignedDocument } from '../../../protocol/pki/signatures.js';
-import { AuthorityService } from '../../../node/authority/authority-service.js';
 import { systemClock } from '../../../runtime/clock.js';
 import { createHost, type Host } from '../../../runtime/net/host.js';
 import { callRpc, RpcError } from '../../../runtime/net/rpc.js';
-import { peerIdOfIdentityKey, type AuthorityPeer } from '../../../runtime/pki/authority-peers.js';
 import { DocumentWatcher } from '../../../runtime/pki/document-watcher.js';
 import { PkiClient, type VerifiedDocument } from '../../../runtime/pki/pki-client.js';
-import { pkiSigningKey } from '../../../runtime/pki/signing-key.js';
+import { admit, clientHost, makeAuthorities, startAuthority as startService, stopAuthority, type TestAuthority } from '../../helpers/authorities.js';
 import { encodeDocumentRequest, encodeShareRequest, encodeSignatureRequest, MAX_DOCUMENT_RESPONSE_BYTES, PKI_PROTOCOLS } from '../../../runtime/pki/wire.js';
 import { PARAMS, signedFor } from '../../helpers/pki-fixtures.js';
 
@@ -32,48 +28,14 @@ function paramsNow(first: number, intoMs: number): NetworkParams {
   return { ...PARAMS, epochDurationMs: D, genesisMs: Date.now() - first * D - intoMs };
 }
 
-interface Auth {
-  key: Libp2pKey;
-  port: number;
-  dir: string;
-  peer: AuthorityPeer;
-  host?: Host;
-  service?: AuthorityService;
-}
+type Auth = TestAuthority;
 
-async function freePort(): Promise<number> {
-  const h = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] });
-  const port = Number(h.getMultiaddrs()[0].toString().split('/')[4]);
-  await h.stop();
-  return port;
-}
-
-async function makeAuthorities(n: number, root: string): Promise<Auth[]> {
-  const out: Auth[] = [];
-  for (let i = 0; i < n; i++) {
-    const key = await generateKeyPair('Ed25519');
-    const port = await freePort();
-    const identityKey = key.publicKey.raw;
-    out.push({ key, port, dir: join(root, `auth-${i}`), peer: { name: `auth-${i}`, identityKey, peerId: peerIdOfIdentityKey(identityKey), addresses: [`/ip4/127.0.0.1/tcp/${port}`] } });
-  }
-  return out;
-}
+/** Every fixture node these tests upload, admitted by each authority (admissions.toml, as `chaff node admit` writes it). */
+const ADMITTED = [1, 2, 3, 4, 5, 6, 50, 51];
 
 async function startAuthority(a: Auth, all: Auth[], params: NetworkParams, schedule?: { share: number; sign: number }): Promise<void> {
-  a.host = await createHost({ privateKey: a.key, listen: [`/ip4/127.0.0.1/tcp/${a.port}`] });
-  a.service = new AuthorityService({ host: a.host, identity: pkiSigningKey(a.key), authorities: all.map((x) => x.peer), params, clock: systemClock, dataDir: a.dir, schedule });
-  await a.service.start();
-}
-
-async function stopAuthority(a: Auth): Promise<void> {
-  await a.service?.stop();
-  await a.host?.stop();
-  a.service = undefined;
-  a.host = undefined;
-}
-
-async function clientHost(): Promise<Host> {
-  return createHost({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] });
+  admit(a, ADMITTED);
+  await startService(a, all, params, schedule ? { schedule } : {});
 }
 
 const MIXES = [1, 2, 3, 4, 5];
@@ -246,7 +208,7 @@ describe('node/authority/authority-service (libp2p, 3 s epochs)', function () {
       await refused(call(rogue, p, p === 'document' ? junk.subarray(0, 7) : junk), p === 'descriptor' ? /invalid/ : /malformed/);
       await refused(call(rogue, p, new Uint8Array(0)), /malformed/);
     }
-    const share = encodeShareRequest({ epoch: E + 1, descriptors: [signedFor(1, E + 1)] });
+    const share = encodeShareRequest({ epoch: E + 1, descriptors: [signedFor(1, E + 1)], views: [] });
     await refused(call(stranger, 'share', share), /not-authority/);
     await refused(call(stranger, 'signature', junk), /not-authority/);
     const self = { identityKey: peer.identityKey, signature: new Uint8Array(64) };
@@ -254,7 +216,7 @@ describe('node/authority/authority-service (libp2p, 3 s epochs)', function () {
     const own = { identityKey: auths[1].peer.identityKey, signature: new Uint8Array(64).fill(7) };
     await refused(call(rogue, 'signature', encodeSignatureRequest({ epoch: E + 1, document: Uint8Array.of(1), signature: own })), /bad-signature/);
     await refused(call(rogue, 'signature', encodeSignatureRequest({ epoch: E + 9, document: Uint8Array.of(1), signature: own })), /wrong-epoch/);
-    await refused(call(rogue, 'share', encodeShareRequest({ epoch: E + 7, descriptors: [] })), /wrong-epoch/);
+    await refused(call(rogue, 'share', encodeShareRequest({ epoch: E + 7, descriptors: [], views: [] })), /wrong-epoch/);
     const bad = signedFor(2, E + 1);
     bad.signature[0] ^= 1;
     await refused(call(stranger, 'descriptor', new Uint8Array([...bad.bytes, ...bad.signature])), /invalid/);

@@ -77,4 +77,29 @@ describe('rpc over libp2p', function () {
     await serveRpc(server, PROTO, () => new Promise<Uint8Array>(() => undefined), { maxRequestBytes: 10, timeoutMs: 60_000 });
     await failsWith('timeout', call(new Uint8Array(1), 10, 300));
   });
+
+  it('refuses a peer that allow() rejects before reading any of its request, and sends the reason back', async function () {
+    let handled = 0;
+    const stats = await serveRpc(server, PROTO, (req) => (handled++, req), {
+      maxRequestBytes: 1 << 20,
+      allow: (peer) => (peer.equals(client.peerId) ? 'not-authority' : true),
+    });
+    await assert.rejects(call(new Uint8Array(1000)), (e: unknown) => e instanceof RpcError && e.code === 'refused' && e.message === 'not-authority');
+    assert.deepEqual([handled, stats.drops['not-allowed'], stats.bytesRead], [0, 1, 0]);
+    assert.ok(stats.bytesDiscarded <= 1004, 'what arrived was dropped unread');
+  });
+
+  it("bounds one peer's open streams; the next is reset and counted busy, the others complete", async function () {
+    const release: Array<() => void> = [];
+    const stats = await serveRpc(server, PROTO, (req) => new Promise<Uint8Array>((resolve) => release.push(() => resolve(req))), { maxRequestBytes: 16, maxStreamsPerPeer: 2 });
+    const first = call(Uint8Array.of(1));
+    while (release.length < 1) await new Promise((r) => setTimeout(r, 20));
+    const second = call(Uint8Array.of(2));
+    while (release.length < 2) await new Promise((r) => setTimeout(r, 20));
+    await assert.rejects(call(Uint8Array.of(3)), RpcError, 'a third stream from the same peer');
+    assert.equal(stats.drops.busy, 1);
+    for (const r of release) r();
+    assert.deepEqual([...(await first), ...(await second)], [1, 2]);
+    assert.deepEqual(await (async () => { const p = call(Uint8Array.of(4)); while (release.length < 3) await new Promise((r) => setTimeout(r, 20)); release[2](); return p; })(), Uint8Array.of(4), 'served again once streams closed');
+  });
 });

@@ -13,9 +13,11 @@ import {
   encodeShareRequest,
   encodeSignatureRequest,
   MAX_SHARED_DESCRIPTORS,
+  MAX_SHARED_VIEWS,
   PkiWireError,
 } from '../../../runtime/pki/wire.js';
-import { signedFor } from '../../helpers/pki-fixtures.js';
+import { encodeSignedAdmissionView, signAdmissionView } from '../../../protocol/pki/admission.js';
+import { keyFor, signedFor } from '../../helpers/pki-fixtures.js';
 
 const failsWith = (code: string, fn: () => unknown) => assert.throws(fn, (e: unknown) => e instanceof PkiWireError && e.code === code, `expected ${code}`);
 
@@ -30,24 +32,32 @@ describe('runtime/pki/wire', function () {
     failsWith('trailing', () => decodeDocumentRequest(new Uint8Array(9)));
   });
 
-  it('pins the share request: epoch, u16 count, u16-length-prefixed signed descriptors', function () {
+  it('pins the share request: epoch, u16 count, u16-length-prefixed signed descriptors, u16 views, u32-length-prefixed signed views', function () {
     const a = signedFor(1, 7);
     const b = signedFor(2, 7, 'gateway');
     const wa = encodeSignedDescriptor(a);
     const wb = encodeSignedDescriptor(b);
-    const body = encodeShareRequest({ epoch: 7, descriptors: [a, b] });
+    const v = signAdmissionView({ epoch: 7, authorityKey: keyFor(101).publicKey, entries: [{ identityKey: keyFor(1).publicKey, role: null }] }, keyFor(101));
+    const wv = encodeSignedAdmissionView(v);
+    const body = encodeShareRequest({ epoch: 7, descriptors: [a, b], views: [v] });
     const hex = (n: number, bytes: number) => n.toString(16).padStart(bytes * 2, '0');
-    assert.equal(toHex(body), '0000000000000007' + '0002' + hex(wa.length, 2) + toHex(wa) + hex(wb.length, 2) + toHex(wb));
+    assert.equal(toHex(body), '0000000000000007' + '0002' + hex(wa.length, 2) + toHex(wa) + hex(wb.length, 2) + toHex(wb) + '0001' + hex(wv.length, 4) + toHex(wv));
     const back = decodeShareRequest(body);
     assert.equal(back.epoch, 7);
     assert.deepEqual(back.descriptors, [a, b]);
-    assert.deepEqual(decodeShareRequest(encodeShareRequest({ epoch: 3, descriptors: [] })), { epoch: 3, descriptors: [] });
+    assert.deepEqual(back.views, [v]);
+    assert.deepEqual(decodeShareRequest(encodeShareRequest({ epoch: 3, descriptors: [], views: [] })), { epoch: 3, descriptors: [], views: [] });
     failsWith('truncated', () => decodeShareRequest(body.subarray(0, body.length - 1)));
     failsWith('trailing', () => decodeShareRequest(Uint8Array.from([...body, 0])));
     const tooMany = new Uint8Array(10);
     new DataView(tooMany.buffer).setUint16(8, MAX_SHARED_DESCRIPTORS + 1);
     failsWith('too-many', () => decodeShareRequest(tooMany));
-    failsWith('too-many', () => encodeShareRequest({ epoch: 1, descriptors: new Array(MAX_SHARED_DESCRIPTORS + 1).fill(a) }));
+    failsWith('too-many', () => encodeShareRequest({ epoch: 1, descriptors: new Array(MAX_SHARED_DESCRIPTORS + 1).fill(a), views: [] }));
+    failsWith('too-many', () => encodeShareRequest({ epoch: 1, descriptors: [], views: new Array(MAX_SHARED_VIEWS + 1).fill(v) }));
+    const manyViews = Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0xff, 0xff]);
+    failsWith('too-many', () => decodeShareRequest(manyViews));
+    const longView = Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff]);
+    failsWith('oversize', () => decodeShareRequest(longView));
     const long = Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0xff, 0xff]);
     failsWith('oversize', () => decodeShareRequest(long));
     const short = Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 64, ...new Uint8Array(64)]);
