@@ -63,6 +63,22 @@ describe('chat: frames', function () {
     assert.deepEqual(decodeFrame(fromHex(pinnedReceiptHex)), receipt);
   });
 
+  it('pins the contact card layout and refuses malformed cards', function () {
+    const card: ChatFrame = { kind: 'card', deliveryId: new Uint8Array(32).fill(0xd1), mailboxProof: new Uint8Array(96).fill(0x9f) };
+    const bytes = encodeFrame(card, P);
+    assert.equal(toHex(bytes), '030101' + 'd1'.repeat(32) + '9f'.repeat(96));
+    assert.deepEqual(decodeFrame(bytes), card);
+    const none: ChatFrame = { kind: 'card', deliveryId: null, mailboxProof: new Uint8Array(96).fill(0x9f) };
+    assert.equal(toHex(encodeFrame(none, P)), '030100' + '00'.repeat(32) + '9f'.repeat(96));
+    assert.deepEqual(decodeFrame(encodeFrame(none, P)), none);
+    const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
+    assert.throws(() => decodeFrame(bytes.subarray(0, 130)), code('truncated'));
+    assert.throws(() => decodeFrame(Uint8Array.of(...bytes, 0)), code('trailing-bytes'));
+    assert.throws(() => decodeFrame(Uint8Array.of(3, 2, ...bytes.subarray(2))), code('out-of-range'));
+    assert.throws(() => decodeFrame(Uint8Array.of(3, 1, 2, ...bytes.subarray(3))), code('out-of-range'));
+    assert.throws(() => decodeFrame(Uint8Array.of(3, 1, 0, ...bytes.subarray(3))), code('out-of-range'), 'no delivery id, but non-zero bytes in its place');
+  });
+
   it('round-trips any fragment the fragmenter makes', function () {
     fc.assert(
       fc.property(
