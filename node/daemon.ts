@@ -78,6 +78,8 @@ export async function runNode(config: NodeConfig, log: Logger, options: RunNodeO
   const identity = await loadOrCreateIdentity(config.node.dataDir);
   const host = await createHost({ privateKey: identity.privateKey, listen: config.node.listen });
   const metrics = new Metrics();
+  metrics.gauge('chaff_process_resident_bytes', 'Resident set size of the node process', () => process.memoryUsage.rss());
+  metrics.gauge('chaff_process_heap_used_bytes', 'V8 heap in use', () => process.memoryUsage().heapUsed);
   const cleanup: Array<() => Promise<void> | void> = [async () => void (await host.stop())];
   const stopAll = async (): Promise<void> => {
     for (const step of cleanup.reverse()) {
