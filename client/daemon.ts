@@ -410,7 +410,12 @@ class ClientDaemon {
       built = this.factory.real(topology, this.link.gateway.nodeId, this.link.mailboxId, gateway, to, envelope);
     } catch (err) {
       if (!topology.document.gateways.some((g) => ctEqual(g.nodeId, gateway))) this.#waiting.park(key, gateway);
-      else this.arq.unsent(key);
+      else {
+        // Any other build error: count it as a transmission that went nowhere,
+        // so a fragment that can never be built fails after maxAttempts
+        // instead of taking every slot.
+        this.arq.sent(key, randomBytes(16), new Uint8Array(0), 10_000);
+      }
       this.#logOnce('could not build a real packet; the slot sent a decoy', { error: (err as Error).message });
       return false;
     }
