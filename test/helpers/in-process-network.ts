@@ -6,7 +6,7 @@
 // (e.g. a small delay queue) before it starts and restart it on the same
 // data folder.
 
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair } from '@libp2p/crypto/keys';
@@ -27,16 +27,22 @@ export class InProcessNetwork {
   readonly #host: Host;
   readonly #tweak: (config: NodeConfig, node: PlannedNode) => void;
   readonly #running = new Map<string, RunningNode>();
+  readonly #traceDir: string | undefined;
 
-  private constructor(plan: TestnetPlan, host: Host, pki: PkiClient, tweak: (config: NodeConfig, node: PlannedNode) => void) {
+  private constructor(plan: TestnetPlan, host: Host, pki: PkiClient, tweak: (config: NodeConfig, node: PlannedNode) => void, traceDir?: string) {
     this.plan = plan;
     this.#host = host;
     this.pki = pki;
     this.#tweak = tweak;
+    this.#traceDir = traceDir;
   }
 
-  /** Plans the network (genesis now) and starts every node, authorities first. */
-  static async start(shape: Partial<TestnetShape>, tweak: (config: NodeConfig, node: PlannedNode) => void = () => {}): Promise<InProcessNetwork> {
+  /**
+   * Plans the network (genesis now) and starts every node, authorities first.
+   * `traceDir`: each gateway writes `observer-<name>.jsonl` there (trace mode,
+   * docs/simulator.md §Trace mode), as `chaff testnet --trace` does.
+   */
+  static async start(shape: Partial<TestnetShape>, tweak: (config: NodeConfig, node: PlannedNode) => void = () => {}, options: { traceDir?: string } = {}): Promise<InProcessNetwork> {
     const plan = await planTestnet(mkdtempSync(join(tmpdir(), 'chaff-inproc-net-')), { ...DEFAULT_SHAPE, ...shape }, Date.now());
     const host = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: [] });
     const authorities = plan.nodes.filter((n) => n.role === 'authority');
@@ -46,7 +52,7 @@ export class InProcessNetwork {
       rpcTimeoutMs: 2000,
     });
     await pki.start();
-    const net = new InProcessNetwork(plan, host, pki, tweak);
+    const net = new InProcessNetwork(plan, host, pki, tweak, options.traceDir);
     try {
       for (const n of authorities) await net.startNode(n.name);
       for (const n of plan.nodes) if (n.role !== 'authority') await net.startNode(n.name);
@@ -83,7 +89,8 @@ export class InProcessNetwork {
     const node = this.node(name);
     const config = loadConfig(node.configPath);
     this.#tweak(config, node);
-    const running = await runNode(config, createLogger((process.env.CHAFF_TEST_LOG as 'info') ?? 'error', name));
+    const trace = this.#traceDir && node.role === 'gateway' ? { tracePath: join(this.#traceDir, `observer-${name}.jsonl`) } : {};
+    const running = await runNode(config, createLogger((process.env.CHAFF_TEST_LOG as 'info') ?? 'error', name), trace);
     this.#running.set(name, running);
     return running;
   }
@@ -123,7 +130,7 @@ export class InProcessNetwork {
     return res.text();
   }
 
-  /** Stops every node, relays first, and the document reader's host. */
+  /** Stops every node, relays first, and the document reader's host; removes the network's folder. */
   async stop(): Promise<void> {
     const names = [...this.#running.keys()].sort((a, b) => Number(this.node(a).role === 'authority') - Number(this.node(b).role === 'authority'));
     for (const n of names) await this.stopNode(n).catch(() => undefined);
@@ -132,5 +139,6 @@ export class InProcessNetwork {
     } catch {
       // already stopped
     }
+    rmSync(this.plan.dir, { recursive: true, force: true });
   }
 }
