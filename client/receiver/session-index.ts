@@ -1,7 +1,7 @@
 // The receiver's index of end-to-end sessions by header nonce
 // (docs/e2ee.md §4 Header nonces and the session index). Every session
 // lists the nonces of the later envelopes it would accept now
-// (Session.acceptedHeaderNonces); the index maps each nonce's 48-bit hint to
+// (Session.acceptedHeaderNonces); the index maps each nonce's 30-bit hint (its first 30 bits) to
 // its session, so a mailbox entry is matched by one lookup and tried against
 // the one session it names (or none: cover, someone else's mail, a first
 // envelope), whatever the number of sessions. Without it every entry was
