@@ -199,7 +199,7 @@ export function configFromObject(raw: unknown, baseDir: string): NodeConfig {
     clientRateHeadroom: g.number('client_rate_headroom', 3, 1, 100),
     syncDeposits: g.boolean('sync_deposits', false),
     registration: g.oneOf('registration', ['open', 'invite', 'closed'] as const, 'open'),
-    registrationPowBits: g.number('registration_pow_bits', 18, 0, 32, true),
+    registrationPowBits: g.number('registration_pow_bits', 16, 0, 32, true),
     maxClients: g.number('max_clients', 10_000, 1, 10_000_000, true),
     registrationsPerHour: g.number('registrations_per_hour', 600, 1, 1_000_000, true),
     registrationsPerAddressPerHour: g.number('registrations_per_address_per_hour', 10, 1, 1_000_000, true),

@@ -38,7 +38,7 @@ export interface RegistrationPolicy {
 
 export const DEFAULT_REGISTRATION_POLICY: Readonly<RegistrationPolicy> = {
   mode: 'open',
-  proofBits: 18,
+  proofBits: 16,
   maxClients: 10_000,
   perHour: 600,
   perAddressPerHour: 10,

@@ -147,6 +147,14 @@ function nonceBytes(nonce: bigint): Uint8Array {
   return out;
 }
 
+/** Adds one to a big-endian counter in place (wrapping). */
+function increment(counter: Uint8Array): void {
+  for (let i = counter.length - 1; i >= 0; i--) {
+    counter[i] = (counter[i] + 1) & 0xff;
+    if (counter[i] !== 0) return;
+  }
+}
+
 /** Whether `nonce` is a proof of at least `bits` bits for this gateway and client key. */
 export function checkRegistrationProof(gatewayKey: Uint8Array, clientKey: Uint8Array, nonce: bigint, bits: number): boolean {
   if (bits <= 0) return true;
@@ -157,17 +165,21 @@ export function checkRegistrationProof(gatewayKey: Uint8Array, clientKey: Uint8A
  * Tries nonces `from` … `from + count − 1`; returns the first that is a
  * proof of `bits` bits, or null. Callers search in slices (about 2^16
  * hashes, ~0.1 s) and yield to their event loop between them.
- * Expected work: 2^bits hashes (about 1.6 µs each with @noble/hashes here).
+ * Expected work: 2^bits hashes (0.5–2 µs each with @noble/hashes here).
  */
 export function searchRegistrationProof(gatewayKey: Uint8Array, clientKey: Uint8Array, bits: number, from: bigint, count: number): bigint | null {
   if (!Number.isInteger(bits) || bits < 0 || bits > MAX_PROOF_BITS) throw new RegisterFormatError(`proof bits must be 0 … ${MAX_PROOF_BITS}`);
   const prefix = proofPrefix(gatewayKey, clientKey);
+  // One hash state and one output buffer, reused: the prefix state is copied into it for each nonce.
+  const state = prefix.clone();
+  const digest = new Uint8Array(32);
   const tail = new Uint8Array(8);
   const view = new DataView(tail.buffer);
+  view.setBigUint64(0, from, false);
   for (let i = 0; i < count; i++) {
-    const nonce = from + BigInt(i);
-    view.setBigUint64(0, nonce, false);
-    if (leadingZeroBits(prefix.clone().update(tail).digest()) >= bits) return nonce;
+    if (i > 0) increment(tail);
+    prefix._cloneInto(state).update(tail).digestInto(digest);
+    if (leadingZeroBits(digest) >= bits) return view.getBigUint64(0, false);
   }
   return null;
 }

@@ -37,7 +37,7 @@ describe('node config', function () {
     const d = configFromObject(minimal(), '/srv/chaff').gateway;
     assert.deepEqual(
       [d.registration, d.registrationPowBits, d.maxClients, d.registrationsPerHour, d.registrationsPerAddressPerHour, d.clientsPerAddress, d.idleExpiryMs, d.mailboxTotalBytes, d.requestAllowanceMessages, d.requestAllowanceBytes],
-      ['open', 18, 10_000, 600, 10, 16, 30 * 86_400_000, 16 * 1024 ** 3, 32, 256 * 1024],
+      ['open', 16, 10_000, 600, 10, 16, 30 * 86_400_000, 16 * 1024 ** 3, 32, 256 * 1024],
     );
     const g = configFromObject(
       minimal({ gateway: { registration: 'invite', registration_pow_bits: 0, max_clients: 50, idle_expiry: '7d', mailbox_total_bytes: 1 << 30, request_allowance_messages: 8 } }),
