@@ -34,6 +34,7 @@ commands:
   contacts remove NAME
   contacts accept NAME [--unverify]        accept a contact's new identity key (--unverify: a verified one)
   contacts reject NAME                     reject it: the contact keeps its key, the held messages go
+  delivery-id rotate                       a new private delivery id for your contacts (one abused the old)
   send NAME TEXT…                          send a text (use -- before a text starting with -)
   send NAME --file PATH                    send a file of at most 1 MiB
   chat NAME                                talk: history with delivery marks, then live
@@ -696,6 +697,17 @@ const COMMANDS: Record<string, CommandSpec> = {
           throw new ClientError('bad-request', code === 'EEXIST' ? `${path} exists; choose another name with --out PATH` : `cannot write ${path}: ${code ?? (err as Error).message}`);
         }
         out(`saved ${printable(file.name)} (${formatBytes(bytes.length)}) to ${printable(path)}`);
+        return 0;
+      }),
+  },
+  'delivery-id rotate': {
+    options: [],
+    args: [0, 0],
+    usage: 'chaff client delivery-id rotate',
+    run: (ctx) =>
+      withDaemon(ctx, async (api) => {
+        const r = await api.rotateDeliveryId();
+        out(`a new delivery id is registered with your gateway and on its way to your ${r.contacts} contact${r.contacts === 1 ? '' : 's'}; the old one no longer reaches your mailbox (remove a contact who abused it before rotating)`);
         return 0;
       }),
   },

@@ -128,6 +128,12 @@ export interface ClientApi {
   /** One received file's content (base64). */
   fileData(messageId: string): Promise<{ name: string; data: string }>;
   verify(contact: string): Promise<{ safetyNumber: string; verified: boolean }>;
+  /**
+   * A new private delivery id: registered with the gateway (the old one stops
+   * reaching the mailbox), kept in the profile, and sent to every contact in
+   * a new contact card. `contacts`: how many contacts it goes to.
+   */
+  rotateDeliveryId(): Promise<{ contacts: number }>;
   /** Every event until the returned function is called. */
   subscribe(listener: (event: ClientEvent) => void): () => void;
 }

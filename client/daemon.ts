@@ -35,7 +35,7 @@ import { PkiClient, type VerifiedDocument } from '../runtime/pki/pki-client.js';
 import { pkiSigningKey } from '../runtime/pki/signing-key.js';
 import { ClientError, type ClientApi, type ClientEvent, type ClientStatus } from './api.js';
 import { CLIENT_CONFIG_FILE, loadClientConfig, type ClientConfig } from './config.js';
-import { loadOrCreateDeliveryId } from './delivery-id.js';
+import { loadOrCreateDeliveryId, newDeliveryId, storeDeliveryId } from './delivery-id.js';
 import { Messenger, type PreparedEnvelope } from './messenger.js';
 import { GatewayLink } from './net/gateway-link.js';
 import { MailboxPoller } from './receiver/mailbox-poller.js';
@@ -537,6 +537,15 @@ class ClientDaemon {
         return { name: f.name, data: Buffer.from(f.data).toString('base64') };
       },
       verify: async (contact) => m.verify(contact),
+      rotateDeliveryId: async () => {
+        // Registered first, then kept, then announced: a failure at any step leaves gateway, profile and contacts agreeing on one id or the other.
+        const id = newDeliveryId();
+        await this.link.register({ deliveryId: id });
+        await storeDeliveryId(collectionsOf(this.store).profile, id);
+        await m.announceDeliveryId(id);
+        this.log('info', 'delivery id rotated; contacts get the new one in their next card');
+        return { contacts: m.listContacts().length };
+      },
       subscribe: (listener) => {
         this.#listeners.add(listener);
         return () => this.#listeners.delete(listener);

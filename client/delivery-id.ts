@@ -8,9 +8,10 @@
 // allowance, never the mailbox.
 //
 // Stored in the profile collection under "delivery-id"; made at the first
-// start of a daemon that has none. Rotating it (a new one registered with
-// the gateway, then a new card to every contact) is what a user does when a
-// contact abuses it: see docs/client.md.
+// start of a daemon that has none. Rotating it (`chaff client delivery-id
+// rotate`: a new one registered with the gateway, kept, then a new card to
+// every contact) is what a user does when a contact abuses it: see
+// docs/client.md §Delivery id.
 
 import { randomBytes } from 'node:crypto';
 import type { SealedCollection } from './store/sealed-store.js';
@@ -22,12 +23,17 @@ export const DELIVERY_ID_BYTES = 32;
 export async function loadOrCreateDeliveryId(profile: SealedCollection<Uint8Array>): Promise<Uint8Array> {
   const stored = await profile.get(DELIVERY_ID_RECORD);
   if (stored && stored.length === DELIVERY_ID_BYTES) return stored;
-  return rotateDeliveryId(profile);
+  const id = newDeliveryId();
+  await storeDeliveryId(profile, id);
+  return id;
 }
 
-/** A new random delivery id, stored (synced) in place of the old one. */
-export async function rotateDeliveryId(profile: SealedCollection<Uint8Array>): Promise<Uint8Array> {
-  const id = new Uint8Array(randomBytes(DELIVERY_ID_BYTES));
+/** 32 fresh random bytes. */
+export function newDeliveryId(): Uint8Array {
+  return new Uint8Array(randomBytes(DELIVERY_ID_BYTES));
+}
+
+/** Keeps `id` (synced) in place of the old one. */
+export async function storeDeliveryId(profile: SealedCollection<Uint8Array>, id: Uint8Array): Promise<void> {
   await profile.put(DELIVERY_ID_RECORD, id, { sync: true });
-  return id;
 }

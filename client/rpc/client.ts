@@ -217,6 +217,9 @@ class RpcClientApi implements ClientApiConnection {
   verify(contact: string): Promise<{ safetyNumber: string; verified: boolean }> {
     return this.call('verify', { contact });
   }
+  rotateDeliveryId(): Promise<{ contacts: number }> {
+    return this.call('delivery-id.rotate');
+  }
 
   subscribe(listener: (event: ClientEvent) => void): () => void {
     // A wrapper, so one function subscribed twice is two subscriptions.

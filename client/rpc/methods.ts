@@ -45,6 +45,7 @@ export const API_METHODS: ReadonlyMap<string, MethodSpec> = new Map<string, Meth
   ['read', { params: [str('contact')], call: (api, p) => api.markRead(p.contact as string) }],
   ['file.data', { params: [{ name: 'id', type: 'message-id' }], call: (api, p) => api.fileData(p.id as string) }],
   ['verify', { params: [str('contact')], call: (api, p) => api.verify(p.contact as string) }],
+  ['delivery-id.rotate', { params: [], call: (api) => api.rotateDeliveryId() }],
 ]);
 
 /** Connection-level methods, answered by the server itself. */

@@ -130,6 +130,9 @@ class FakeApi implements ClientApi {
   async verify(contact: string) {
     return { safetyNumber: '11111 22222 33333 44444', verified: this.contact(contact).verified };
   }
+  async rotateDeliveryId() {
+    return { contacts: this.contacts.length };
+  }
   subscribe(listener: (e: ClientEvent) => void) {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -14,7 +14,8 @@ import { collectionsOf, COLLECTIONS } from '../../client/state.js';
 import { createProfile, openProfile } from '../../client/store/profile.js';
 import type { SealedStore } from '../../client/store/sealed-store.js';
 import { Ed25519PrivateKey } from '../../protocol/crypto/ed25519.js';
-import { addressOf, encodeAddress } from '../../protocol/e2ee/address.js';
+import { addressOf, decodeAddress, encodeAddress } from '../../protocol/e2ee/address.js';
+import { toHex } from '../../protocol/bytes.js';
 import { signMailboxProof } from '../../protocol/e2ee/mailbox-proof.js';
 import { mailboxIdOf } from '../../protocol/wire/fetch.js';
 import { maxPlaintextLength } from '../../protocol/e2ee/envelope.js';
@@ -266,6 +267,25 @@ describe('client/messenger', function () {
       alice3.messenger.stop();
       await alice3.store.close();
     }
+  });
+
+  it("packets to a contact go to the delivery id its card gave, and follow a rotation; before any card, to the address's mailbox", async () => {
+    await bob.messenger.send('alice', { kind: 'text', text: 'to the address' });
+    const first = await bob.messenger.prepareNext();
+    assert.deepEqual(first!.mailbox, decodeAddress(alice.address).mailbox, 'no delivery id known yet: the public mailbox id');
+    const d1 = new Uint8Array(32).fill(0xd1);
+    const d2 = new Uint8Array(32).fill(0xd2);
+    await alice.messenger.announceDeliveryId(d1);
+    for (const e of await drain(alice)) await bob.messenger.receive(e);
+    await bob.messenger.send('alice', { kind: 'text', text: 'to d1' });
+    bob.arq.remove(first!.key);
+    assert.deepEqual((await bob.messenger.prepareNext())!.mailbox, d1);
+    await alice.messenger.announceDeliveryId(d2);
+    for (const e of await drain(alice)) await bob.messenger.receive(e);
+    await bob.messenger.send('alice', { kind: 'text', text: 'to d2' });
+    let p;
+    while ((p = await bob.messenger.prepareNext()) && !toHex(p.mailbox).startsWith('d2')) bob.arq.remove(p.key);
+    assert.deepEqual(p!.mailbox, d2);
   });
 
   it('garbage, cover and tampered envelopes are counted and never shown', async () => {

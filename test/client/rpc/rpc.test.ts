@@ -147,6 +147,9 @@ class FakeApi implements ClientApi {
     const c = this.contact(contact);
     return { safetyNumber: '12345 67890 12345 67890 12345 67890', verified: c.verified };
   }
+  async rotateDeliveryId(): Promise<{ contacts: number }> {
+    return { contacts: this.contacts.length };
+  }
   subscribe(listener: (event: ClientEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
