@@ -25,6 +25,9 @@ export interface Inbound {
 /** A stranger's reassembly is held to less: a contact request may hold at most this (docs/client.md §Contact requests). */
 export const STRANGER_REASSEMBLY_LIMITS: Partial<ReassemblerLimits> = { maxPartialMessages: 4, maxPartialBytes: 1 << 20 };
 
+/** Completed or evicted message ids kept in the stored state per peer (see save). */
+export const PERSISTED_REMEMBERED = 256;
+
 type Log = (level: 'debug' | 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
 
 export class InboundStates {
@@ -117,13 +120,23 @@ export class InboundStates {
     return result;
   }
 
-  /** Puts the peer's state (without chunks) into `batch`. */
+  /**
+   * Puts the peer's state (without chunks) into `batch`. Only the newest
+   * PERSISTED_REMEMBERED completed or evicted ids are written (memory keeps
+   * more): the record is rewritten for every message, and all 4,096 would
+   * make that ~300 KiB. After a restart an older duplicate is caught by the
+   * order buffer's sequence numbers instead (docs/chat.md §Reassembly).
+   */
   save(peer: string, batch: SealedBatch): void {
     const s = this.#byPeer.get(peer);
     if (!s) return;
     const state = s.reassembler.toJSON();
     const meta: InboundState = {
-      reassembler: { ...state, partials: state.partials.map((p) => ({ ...p, chunks: p.chunks.map(([i]): [number, string] => [i, '']) })) },
+      reassembler: {
+        ...state,
+        partials: state.partials.map((p) => ({ ...p, chunks: p.chunks.map(([i]): [number, string] => [i, '']) })),
+        remembered: state.remembered.slice(-PERSISTED_REMEMBERED),
+      },
       order: s.order.serialize((x) => x),
     };
     batch.put(this.#c.inbound, peer, meta);
