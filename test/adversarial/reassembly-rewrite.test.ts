@@ -39,10 +39,11 @@ describe('a large message making every further fragment rewrite the whole reasse
     return out;
   }
 
-  it('bytes written per further fragment do not grow with the message size', async () => {
+  it('bytes written per further fragment do not grow with the message size', async function () {
     const bob = await users.create('bob');
     const small = await bytesPerFragment(bob, 30_000, [5, 10, 15]);
     const large = await bytesPerFragment(bob, 400_000, [5, 100, 200, 250]);
+    this.test!.title += ` [bytes per fragment: 30 kB message ${small.join(', ')}; 400 kB message ${large.join(', ')}]`;
     const limit = Math.max(...small) * 1.5;
     for (const b of large) assert.ok(b <= limit, `a fragment of the 400 kB message wrote ${b} bytes; one of a 30 kB message at most ${Math.max(...small)}`);
     assert.ok(Math.max(...large) < 8 * 1024, `about a chunk and a session state per fragment, got ${large.join(', ')} bytes`);
