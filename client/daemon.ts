@@ -112,7 +112,7 @@ class ClientDaemon {
   /** Packets that actually left, by kind (stream events minus those the link could not take). */
   readonly #sent = { real: 0, decoy: 0, drop: 0, loop: 0 };
   /** Fragments whose contact's gateway is not in the current document (they wait; their slots send decoys). */
-  readonly #waiting = new GatewayWait();
+  readonly #waiting = new GatewayWait<PreparedEnvelope>();
   /** The epoch whose document #waiting was last checked against. */
   #waitingCheckedEpoch = -1;
   /** Build errors already logged this epoch (one line per kind of error, not per packet). */
@@ -319,7 +319,7 @@ class ClientDaemon {
       // No route to its gateway this epoch: it waits, and the slot goes to
       // the next one or to a decoy, never to silence (issue 9 §4).
       if (topology && !topology.document.gateways.some((g) => ctEqual(g.nodeId, p!.gateway))) {
-        this.#waiting.park(p.key, p.gateway);
+        this.#waiting.park(p.key, p.gateway, p);
         this.#logOnce("a contact's gateway is not in this epoch's document; messages to it wait until it is back", { gateway: toHex(p.gateway).slice(0, 16) });
         continue;
       }
@@ -329,14 +329,15 @@ class ClientDaemon {
     return p;
   }
 
-  /** Once per epoch: fragments whose gateway is back go to the front of the queue, in their order. */
+  /** Once per epoch: fragments whose gateway is back are sent first, in their order, as they were sealed. */
   #releaseWaiting(topology: Topology): void {
     if (topology.epoch === this.#waitingCheckedEpoch || this.#waiting.size === 0) return;
     this.#waitingCheckedEpoch = topology.epoch;
     const present = new Set(topology.document.gateways.map((g) => toHex(g.nodeId)));
     const back = this.#waiting.release((g) => present.has(g), (k) => this.arq.has(k));
-    for (const key of back.reverse()) this.arq.unsent(key);
-    if (back.length > 0) this.log('info', "messages waiting for a contact's gateway are queued again", { fragments: back.length, epoch: topology.epoch });
+    if (back.length === 0) return;
+    this.#prepared = [...back, ...this.#prepared];
+    this.log('info', "messages waiting for a contact's gateway are sent now", { fragments: back.length, epoch: topology.epoch });
   }
 
   #logOnce(msg: string, fields: Record<string, unknown>): void {
@@ -362,7 +363,7 @@ class ClientDaemon {
       return;
     }
     const own = this.link.gateway.nodeId;
-    const mailbox = this.link.mailboxId;
+    const mailbox = this.#ownInbox();
     try {
       if (packet.kind === 'drop') {
         if (this.#send(this.factory.drop(topology, own, mailbox).packet)) this.#sent.drop++;
@@ -381,6 +382,16 @@ class ClientDaemon {
     }
   }
 
+  /**
+   * Where our own SURB-ACKs and loops are addressed: the private delivery id
+   * once registered (docs/gateway.md §Contact requests and the delivery id),
+   * so they land in the main lane like our contacts' messages and a stranger
+   * filling the contact-request lane cannot make them drop.
+   */
+  #ownInbox(): Uint8Array {
+    return this.link.deliveryId ?? this.link.mailboxId;
+  }
+
   /** When a packet that left at `atMs` (or its ACK) should be in our mailbox, with room for processing and pulls. */
   #expectedBackMs(topology: Topology, atMs: number, delaysMs: number): number {
     return atMs + delaysMs + (topology.document.layers.length + 2) * PER_HOP_ALLOWANCE_MS + 2 * this.config.client.fetchIntervalMs;
@@ -388,7 +399,7 @@ class ClientDaemon {
 
   /** A decoy in a payload slot (docs/traffic.md §What the ACKs show): its ACK comes back like a real packet's. */
   #sendDecoy(topology: Topology, atMs: number): void {
-    const built = this.factory.decoy(topology, this.link.gateway.nodeId, this.link.mailboxId);
+    const built = this.factory.decoy(topology, this.link.gateway.nodeId, this.#ownInbox());
     // Its ACK is recognised by the SURB id alone: the keys are not needed.
     built.surbKeys?.fill(0);
     if (this.#send(built.packet)) {
@@ -407,9 +418,9 @@ class ClientDaemon {
     const { key, envelope, gateway, mailbox: to } = item;
     let built;
     try {
-      built = this.factory.real(topology, this.link.gateway.nodeId, this.link.mailboxId, gateway, to, envelope);
+      built = this.factory.real(topology, this.link.gateway.nodeId, this.#ownInbox(), gateway, to, envelope);
     } catch (err) {
-      if (!topology.document.gateways.some((g) => ctEqual(g.nodeId, gateway))) this.#waiting.park(key, gateway);
+      if (!topology.document.gateways.some((g) => ctEqual(g.nodeId, gateway))) this.#waiting.park(key, gateway, item);
       else {
         // Any other build error: count it as a transmission that went nowhere,
         // so a fragment that can never be built fails after maxAttempts

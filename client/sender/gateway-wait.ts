@@ -5,20 +5,25 @@
 // must never pause or burst because of what is queued"). The fragment waits
 // here, out of the ARQ's ready queue so it blocks no other contact's
 // messages, with no transmission counted, until a document lists its
-// gateway again; the daemon then puts it back at the front of the queue.
+// gateway again; the daemon then sends it first.
+//
+// What waits is the envelope already sealed for it (`item`), not just its
+// key: sealing took a ratchet step, and sealing again later would leave the
+// recipient a gap of skipped keys as long as the wait. Items wait in
+// memory only; after a restart the messenger queues the fragments again.
 //
 // Keys are the ARQ's fragment keys; gateways are compared by node id.
 
 import { toHex } from '../../protocol/bytes.js';
 
-export class GatewayWait {
-  /** Waiting fragment key → its gateway's node id (hex), in the order they started waiting. */
-  readonly #waiting = new Map<string, string>();
+export class GatewayWait<T> {
+  /** Waiting fragment key → its gateway's node id (hex) and item, in the order they started waiting. */
+  readonly #waiting = new Map<string, { gateway: string; item: T }>();
 
   /** `key` cannot be routed: its gateway `gateway` is not in the current document. */
-  park(key: string, gateway: Uint8Array): void {
+  park(key: string, gateway: Uint8Array, item: T): void {
     this.#waiting.delete(key);
-    this.#waiting.set(key, toHex(gateway));
+    this.#waiting.set(key, { gateway: toHex(gateway), item });
   }
 
   has(key: string): boolean {
@@ -43,22 +48,22 @@ export class GatewayWait {
   /** Waiting fragments per gateway (hex node id). */
   byGateway(): Map<string, number> {
     const out = new Map<string, number>();
-    for (const g of this.#waiting.values()) out.set(g, (out.get(g) ?? 0) + 1);
+    for (const { gateway } of this.#waiting.values()) out.set(gateway, (out.get(gateway) ?? 0) + 1);
     return out;
   }
 
   /**
-   * Takes out, oldest first, every fragment whose gateway `isRoutable`
-   * (hex node id) now says is back, and every fragment `isPending` says the
-   * sender no longer holds.
+   * Takes out, oldest first, the items of every fragment whose gateway
+   * `isRoutable` (hex node id) now says is back; forgets every fragment
+   * `isPending` says the sender no longer holds.
    */
-  release(isRoutable: (gatewayHex: string) => boolean, isPending: (key: string) => boolean): string[] {
-    const out: string[] = [];
-    for (const [key, gateway] of this.#waiting) {
+  release(isRoutable: (gatewayHex: string) => boolean, isPending: (key: string) => boolean): T[] {
+    const out: T[] = [];
+    for (const [key, { gateway, item }] of this.#waiting) {
       if (!isPending(key)) this.#waiting.delete(key);
       else if (isRoutable(gateway)) {
         this.#waiting.delete(key);
-        out.push(key);
+        out.push(item);
       }
     }
     return out;
