@@ -11,7 +11,7 @@ describe('client/rpc/methods', function () {
   it('names every ClientApi call', function () {
     assert.deepEqual(
       [...API_METHODS.keys()].sort(),
-      ['address', 'contacts.accept', 'contacts.add', 'contacts.list', 'contacts.remove', 'contacts.verify', 'file.data', 'history', 'inbox', 'read', 'send.file', 'send.text', 'status', 'verify'],
+      ['address', 'contacts.accept', 'contacts.add', 'contacts.list', 'contacts.reject', 'contacts.remove', 'contacts.verify', 'delivery-id.rotate', 'file.data', 'history', 'inbox', 'read', 'send.file', 'send.text', 'status', 'verify'],
     );
   });
 
@@ -31,6 +31,7 @@ describe('client/rpc/methods', function () {
     ['contacts.add', 'bob', /must be an object or an array/],
     ['contacts.add', null, /must be an object or an array/],
     ['contacts.verify', { name: 'a', verified: 'yes' }, /"verified" must be true or false/],
+    ['contacts.accept', { name: 'a', unverify: 'yes' }, /"unverify" must be true or false/],
     ['history', { contact: 'a', limit: 0 }, /"limit" must be an integer from 1 to 10000/],
     ['history', { contact: 'a', limit: 2.5 }, /"limit" must be an integer/],
     ['history', { contact: 'a', limit: MAX_HISTORY_LIMIT + 1 }, /"limit" must be an integer/],
