@@ -118,10 +118,15 @@ export async function runNode(config: NodeConfig, log: Logger, options: RunNodeO
       cleanup.push(() => service.stop());
       metrics.counter('chaff_pki_documents_published_total', 'Documents published with a majority of signatures', () => service.stats().documentsPublished);
       metrics.counter('chaff_pki_descriptors_refused_total', 'Descriptors refused by reason', () => service.stats().descriptorsRefused);
+      metrics.counter('chaff_pki_descriptors_accepted_total', 'Descriptors accepted', () => service.stats().descriptorsAccepted);
+      metrics.counter('chaff_pki_shares_refused_total', 'Descriptor shares from other authorities refused by reason', () => service.stats().sharesRefused);
+      metrics.counter('chaff_pki_signatures_refused_total', 'Document signatures from other authorities refused by reason', () => service.stats().signaturesRefused);
+      metrics.counter('chaff_pki_document_requests_refused_total', 'Document requests refused by reason', () => service.stats().documentRequestsRefused);
       metrics.gauge('chaff_pki_admitted_nodes', 'Node identities this authority admits now (admissions.toml)', () => service.stats().admission.admitted);
       metrics.counter('chaff_pki_admission_list_errors_total', 'Admission list reloads refused (the previous list stayed in force)', () => service.stats().admission.errors);
       metrics.counter('chaff_pki_shared_descriptors_refused_total', 'Descriptors in other authorities\' shares not kept, by reason', () => service.stats().sharedDescriptorsRefused);
       metrics.counter('chaff_pki_views_refused_total', 'Admission views from other authorities refused by reason', () => service.stats().viewsRefused);
+      for (const p of Object.keys(service.stats().rpc) as Array<keyof ReturnType<typeof service.stats>['rpc']>) exposeRpcMetrics(metrics, p, () => service.stats().rpc[p]);
       metrics.gauge('chaff_epoch', 'Current epoch', () => epochAt(clock.now(), params));
       status = () => ({ ...service.stats() });
     } else {
@@ -268,6 +273,7 @@ async function startRelay(config: NodeConfig, ctx: RelayContext): Promise<() => 
     metrics.gauge('chaff_queue_depth', 'Packets waiting to be unwrapped', () => mix.processor.inputDepth);
     metrics.gauge('chaff_delay_queue_size', 'Packets held for their delay', () => mix.processor.delayDepth);
     metrics.counter('chaff_mix_loops_total', 'Mix loop cover packets by outcome', () => ({ sent: mix.loopsSent, returned: mix.loopsReturned, failed: mix.loopsFailed }), 'outcome');
+    exposeLinkMetrics(metrics, () => mix.link.stats());
     return () => ({
       role: 'mix',
       received: mix.processor.received,
@@ -358,5 +364,26 @@ async function startRelay(config: NodeConfig, ctx: RelayContext): Promise<() => 
   metrics.counter('chaff_gateway_acks_sent_total', 'SURB-ACKs sent into the mixnet after a deposit', () => g().exit.acksSent);
   metrics.counter('chaff_gateway_cover_dropped_total', 'Drop cover packets discarded at the exit (normal traffic)', () => g().exit.coverDropped);
   metrics.counter('chaff_gateway_exit_dropped_total', 'Exit packets not stored, or SURB-ACKs not sent, by reason', () => g().exit.drops);
+  metrics.counter('chaff_gateway_deposits_total', 'Entries written to mailboxes', () => g().exit.deposits);
+  metrics.counter('chaff_gateway_entry_frames_total', 'Client entry frames (/chaff/client/send/1) by outcome: accepted, or the reason refused', () => ({ accepted: g().entry.accepted, ...g().entry.drops }), 'outcome');
+  metrics.counter('chaff_gateway_register_refused_total', 'Registrations refused by reason', () => g().register.drops);
+  metrics.counter('chaff_gateway_fetch_refused_total', 'Mailbox fetches refused by reason', () => g().fetch.drops);
+  exposeRpcMetrics(metrics, 'register', () => g().rpc.register);
+  exposeRpcMetrics(metrics, 'fetch', () => g().rpc.fetch);
+  exposeLinkMetrics(metrics, () => link!.stats());
   return () => ({ role: 'gateway', ...gateway.stats(), link: link!.stats(), documents: [...documents.keys()] });
+}
+
+/** The packet link's inbound counters (/chaff/packet/1): whole frames read, and every frame (or, for unknown-peer, stream) refused, by reason. */
+function exposeLinkMetrics(metrics: Metrics, stats: () => { received: number; drops: Record<string, number> }): void {
+  metrics.counter('chaff_link_frames_received_total', 'Whole frames read from inbound packet-link streams', () => stats().received);
+  metrics.counter('chaff_link_dropped_total', 'Packet-link frames (streams, for unknown-peer) refused by reason', () => stats().drops);
+}
+
+/** One RPC protocol's requests by outcome (runtime/net/rpc.ts): served, or the reason it was dropped or refused. */
+function exposeRpcMetrics(metrics: Metrics, name: string, stats: () => { served: number; drops: Record<string, number> } | null): void {
+  metrics.counter(`chaff_rpc_${name}_requests_total`, `${name} requests by outcome: served, or the reason dropped or refused`, () => {
+    const s = stats();
+    return s === null ? {} : { served: s.served, ...s.drops };
+  }, 'outcome');
 }

@@ -360,7 +360,7 @@ function withPeer(addr: Multiaddr, peer: string): Multiaddr {
  * promise while writableNeedsDrain is still true, and a pump awaiting it
  * spins forever in microtasks.
  */
-function drained(stream: Stream): Promise<boolean> {
+export function drained(stream: Stream): Promise<boolean> {
   if (stream.status !== 'open') return Promise.resolve(false);
   return new Promise((resolve) => {
     const done = (ok: boolean) => () => {

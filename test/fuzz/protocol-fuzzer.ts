@@ -1,0 +1,769 @@
+// The protocol fuzzer (docs/fuzzing.md): a planned test network of real
+// `chaff node` processes on 127.0.0.1 (test/helpers/network.ts), and
+// mutated frames (test/fuzz/mutators.ts) of every protocol a node serves,
+// sent over real libp2p streams. After each protocol's batch it checks,
+// from the node's own Prometheus metrics, that every frame was either
+// accepted or refused with a counted reason; it samples the nodes' memory,
+// and at the end checks that every node is alive and still serves honest
+// traffic.
+//
+// The fuzzer holds the keys it needs to get past the peer checks, as an
+// insider would: a mix's key to speak /chaff/packet/1 (the nodes accept
+// packet links only from nodes in the document), a stopped authority's key
+// for the authority-only protocols, a registered client's key for the
+// gateway's client protocols; and an outsider key, refused as it must be.
+
+import { execFileSync } from 'node:child_process';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import type { Connection, PrivateKey } from '@libp2p/interface';
+import { multiaddr } from '@multiformats/multiaddr';
+import { toHex } from '../../protocol/bytes.js';
+import type { Ed25519PrivateKey } from '../../protocol/crypto/ed25519.js';
+import { epochAt } from '../../protocol/pki/epoch.js';
+import type { NodeEntry } from '../../protocol/pki/document.js';
+import { Topology } from '../../protocol/pki/routes.js';
+import { verifyDocument, decodeSignedDocument } from '../../protocol/pki/signatures.js';
+import { geometryFromUserForwardPayloadLength, type Geometry } from '../../protocol/sphinx/index.js';
+import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL } from '../../protocol/wire/client-protocols.js';
+import { decodeFetchReply, encodeFetchRequest, fetchEntryBodyLength, mailboxIdOf } from '../../protocol/wire/fetch.js';
+import { PACKET_PROTOCOL } from '../../node/net/packet-link.js';
+import { createHost, type Host } from '../../runtime/net/host.js';
+import { loadOrCreateIdentity } from '../../runtime/net/identity.js';
+import { callRpc, RpcError } from '../../runtime/net/rpc.js';
+import { encodeRegisterRequest, parseProofRequired, searchRegistrationProof } from '../../protocol/wire/register.js';
+import { pkiSigningKey } from '../../runtime/pki/signing-key.js';
+import { encodeDocumentRequest, MAX_DOCUMENT_RESPONSE_BYTES, PKI_PROTOCOLS } from '../../runtime/pki/wire.js';
+import { deterministicRandom } from '../helpers/drbg.js';
+import { sleep, TestNetwork } from '../helpers/network.js';
+import type { PlannedNode } from '../../testnet/plan.js';
+import { FuzzRandom, mutate, rpcFrame, type MutateOptions } from './mutators.js';
+import { bounded, rawFrames, rawRpc, type RpcOutcome } from './raw-wire.js';
+import { DROP_COVER, descriptorOf, descriptorSeed, documentSeed, entryOf, fetchSeed, registerSeed, shareSeed, signatureSeed, sphinxSeed } from './seeds.js';
+
+/** One fuzzed protocol on one node. */
+export const CASES = ['packet@mix', 'packet@gateway', 'send', 'register', 'fetch', 'descriptor', 'share', 'signature', 'document'] as const;
+export type CaseName = (typeof CASES)[number];
+
+/** Cases by target node: the groups run at once, the cases of a group one after another. */
+const GROUPS: readonly (readonly CaseName[])[] = [['packet@mix'], ['packet@gateway', 'send', 'register', 'fetch'], ['descriptor', 'share', 'signature', 'document']];
+
+/** Share of the frames each case gets: the frame streams are cheap per frame, the RPCs cost a stream each. */
+export const DEFAULT_WEIGHTS: Record<CaseName, number> = {
+  'packet@mix': 32,
+  'packet@gateway': 24,
+  send: 20,
+  register: 4,
+  fetch: 4,
+  descriptor: 4,
+  share: 4,
+  signature: 4,
+  document: 4,
+};
+
+/** Length and count fields of each RPC body (runtime/pki/wire.ts, protocol/wire/fetch.ts), aimed at by the 'interesting' mutation. */
+const FIELDS: Partial<Record<CaseName, MutateOptions['fields']>> = {
+  fetch: [{ at: 0, width: 1 }, { at: 33, width: 8 }, { at: 41, width: 1 }],
+  share: [{ at: 0, width: 8 }, { at: 8, width: 2 }, { at: 10, width: 2 }],
+  signature: [{ at: 0, width: 8 }, { at: 8, width: 4 }],
+  document: [{ at: 0, width: 8 }],
+};
+
+export interface CaseTotals {
+  protocol: string;
+  node: string;
+  /** Frames (RPC requests, for the RPC protocols) sent. */
+  sent: number;
+  /** Frames the node took (forwarded, delivered, served). */
+  accepted: number;
+  /** Frames the node refused, by its counted reason. */
+  refused: Record<string, number>;
+  /** Unfinished frames at the end of a stream (frame protocols), counted as 'truncated' by the node. */
+  tails: number;
+  /** Frames (requests) on a connection that died under them (a missed ping on a loaded machine): the node may or may not have read them. */
+  lost: number;
+  /** What the fuzzer saw, for the RPC protocols. */
+  seen: Record<string, number>;
+  /** Frames the node counted beyond what the fuzzer sent (other nodes' traffic). */
+  background: number;
+  rssBeforeBytes: number;
+  rssAfterBytes: number;
+}
+
+export interface FuzzOptions {
+  seed: number;
+  /** Frames in total, over all cases and rounds. */
+  frames: number;
+  /** Rounds the frames are split into (memory is sampled after each). */
+  rounds: number;
+  weights?: Partial<Record<CaseName, number>>;
+  /** Progress lines. */
+  log?: (line: string) => void;
+  /** Allowed RSS growth per node between the end of the first round and the end, bytes. */
+  rssGrowthLimitBytes: number;
+  /** Test network folder (a temp folder by default). */
+  dir?: string;
+}
+
+export interface FuzzReport {
+  seed: number;
+  frames: number;
+  seconds: number;
+  cases: Record<CaseName, CaseTotals>;
+  /** RSS per node after each round, bytes. */
+  rss: Record<string, number[]>;
+  /** State sizes at the end, from the nodes' metrics. */
+  state: Record<string, Record<string, number>>;
+  honest: Record<string, boolean>;
+  /** Everything that failed a check; empty on success. */
+  problems: string[];
+}
+
+/** Prometheus text → value per "metric" or "metric{label}" (the label's value only). */
+export function parseSamples(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{[a-z_]+="([^"]*)"\})? ([0-9.e+-]+|NaN)$/gm)) {
+    out.set(m[2] === undefined ? m[1] : `${m[1]}{${m[2]}}`, Number(m[3]));
+  }
+  return out;
+}
+
+/** The label values of `metric` with their change from `before` to `after`, zero changes left out. */
+function delta(before: Map<string, number>, after: Map<string, number>, metric: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of after) {
+    if (k !== metric && !k.startsWith(`${metric}{`)) continue;
+    const d = v - (before.get(k) ?? 0);
+    if (d !== 0) out[k === metric ? '' : k.slice(metric.length + 1, -1)] = d;
+  }
+  return out;
+}
+
+const total = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
+const without = (r: Record<string, number>, ...keys: string[]): Record<string, number> => Object.fromEntries(Object.entries(r).filter(([k]) => !keys.includes(k)));
+
+/** Resident set size of each running node process, found by its config path (ps works on Linux and macOS). */
+export function nodeRss(nodes: readonly PlannedNode[]): Map<string, number> {
+  const out = new Map<string, number>();
+  const lines = execFileSync('ps', ['-A', '-o', 'pid=,rss=,args='], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }).split('\n');
+  for (const n of nodes) {
+    const line = lines.find((l) => l.includes(` ${n.configPath}`) && l.includes(' node --config '));
+    if (line) out.set(n.name, Number(line.trim().split(/\s+/)[1]) * 1024);
+  }
+  return out;
+}
+
+interface Peer {
+  host: Host;
+  signer: Ed25519PrivateKey;
+}
+
+interface Names {
+  authority: string;
+  impersonatedAuthority: string;
+  mix: string;
+  upstreamMix: string;
+  gateway: string;
+}
+
+interface Peers {
+  outsider: Peer;
+  client: Peer;
+  stranger: Peer;
+  upstreamMix: Peer;
+  lastMix: Peer;
+  authority: Peer;
+}
+
+interface Context {
+  /** The epoch now. */
+  epoch: number;
+  /** The newest document held: this epoch's, or (none published yet) an earlier one. */
+  topology: Topology;
+  geometry: Geometry;
+  /** The document's bytes as signed, for signature seeds. */
+  documentBytes: Uint8Array;
+}
+
+export class ProtocolFuzzer {
+  readonly net: TestNetwork;
+  readonly #log: (line: string) => void;
+  readonly #names: Names;
+  readonly #peers: Peers;
+  readonly #connections = new Map<string, Connection>();
+  readonly #random: ReturnType<typeof deterministicRandom>;
+  #context: Context | null = null;
+  #retryAt = 0;
+  /** The newest document entry seen for each node the fuzzer uses. */
+  readonly #lastSeen = new Map<string, { epoch: number; entry: NodeEntry }>();
+  #missing = -1;
+  #fetchCounter = 1n;
+  /** The proof of work the gateway took at registration, if it asked for one. */
+  #proofNonce: bigint | undefined;
+  #descriptorVersion = 1;
+
+  private constructor(net: TestNetwork, names: Names, peers: Peers, seed: number, log: (line: string) => void) {
+    this.net = net;
+    this.#names = names;
+    this.#peers = peers;
+    this.#random = deterministicRandom(`chaff-fuzz-${seed}`);
+    this.#log = log;
+  }
+
+  /**
+   * Starts the network (3 authorities, 2 mix layers of one mix, 1 gateway,
+   * no mix loops so the fuzzer's frames are the only traffic), waits for a
+   * document, stops authority-3 so the fuzzer can speak as it, and registers
+   * the fuzzer's client.
+   */
+  static async start(options: { seed: number; log?: (line: string) => void; dir?: string }): Promise<ProtocolFuzzer> {
+    const log = options.log ?? (() => undefined);
+    const net = await TestNetwork.start({ shape: { authorities: 3, layers: 2, mixesPerLayer: 1, gateways: 1, lambdaM: 0 }, ...(options.dir ? { dir: options.dir } : {}) });
+    try {
+      log(`test network in ${net.dir}`);
+      const topology = await net.waitFor('the first document', 90_000, async () => {
+        const v = await net.pki.fetchDocument(net.epochNow());
+        return v.document.layers.every((l) => l.length > 0) && v.document.gateways.length > 0 ? new Topology(v.document) : undefined;
+      }, 300);
+      await net.stopNode('authority-3');
+      const byKey = (hex: string): PlannedNode => {
+        const n = net.plan.nodes.find((x) => x.identityKey === hex);
+        if (!n) throw new Error(`the document lists a node that is not in the plan: ${hex}`);
+        return n;
+      };
+      const upstream = byKey(toHex(topology.document.layers[0][0].identityKey));
+      const mix = byKey(toHex(topology.document.layers[1][0].identityKey));
+      const gateway = byKey(toHex(topology.document.gateways[0].identityKey));
+      const names = { authority: 'authority-1', impersonatedAuthority: 'authority-3', mix: mix.name, upstreamMix: upstream.name, gateway: gateway.name };
+      const peerOf = async (key: PrivateKey): Promise<Peer> => {
+        const host = await createHost({ privateKey: key, listen: [] });
+        // Should a node reuse the fuzzer's connection to reach the node it impersonates, its packets end here.
+        await host.handle(PACKET_PROTOCOL, (stream) => stream.addEventListener('message', () => undefined), { maxInboundStreams: 8 });
+        return { host, signer: pkiSigningKey(key) };
+      };
+      const keyOf = async (name: string): Promise<PrivateKey> => (await loadOrCreateIdentity(net.node(name).dataDir)).privateKey;
+      const peers = {
+        outsider: await peerOf(await generateKeyPair('Ed25519')),
+        client: await peerOf(await generateKeyPair('Ed25519')),
+        stranger: await peerOf(await generateKeyPair('Ed25519')),
+        upstreamMix: await peerOf(await keyOf(upstream.name)),
+        lastMix: await peerOf(await keyOf(mix.name)),
+        authority: await peerOf(await keyOf('authority-3')),
+      };
+      const fuzzer = new ProtocolFuzzer(net, names, peers, options.seed, log);
+      const reply = await fuzzer.#register();
+      log(`fuzz client registered with ${gateway.name} (mailbox ${toHex(reply).slice(0, 16)}…); mix ${mix.name} behind ${upstream.name}; authority-3 stopped and impersonated`);
+      return fuzzer;
+    } catch (err) {
+      await net.stop();
+      throw err;
+    }
+  }
+
+  /**
+   * Registers the fuzz client with the gateway as a client does
+   * (client/net/gateway-link.ts): an empty request first, then, if the
+   * gateway asks for a proof of work, one with the proof.
+   */
+  async #register(): Promise<Uint8Array> {
+    const gateway = this.net.node(this.#names.gateway);
+    const connection = await this.#connection('client', gateway.name);
+    const call = (body: Uint8Array) => callRpc(this.#peers.client.host, connection.remotePeer, [], CLIENT_REGISTER_PROTOCOL, body, { maxResponseBytes: 64, timeoutMs: 30_000 });
+    try {
+      return await call(new Uint8Array(0));
+    } catch (err) {
+      const bits = err instanceof RpcError && err.code === 'refused' ? parseProofRequired(err.message) : null;
+      if (bits === null) throw err;
+      const gatewayKey = Uint8Array.from(Buffer.from(gateway.identityKey, 'hex'));
+      for (let from = 0n; ; from += 1n << 16n) {
+        const nonce = searchRegistrationProof(gatewayKey, this.#peers.client.signer.publicKey, bits, from, 1 << 16);
+        if (nonce !== null) {
+          this.#proofNonce = nonce;
+          return await call(encodeRegisterRequest({ proofNonce: nonce }));
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+  }
+
+  /** A connection from the fuzzer's `peer` to node `name`, kept open and reused. */
+  async #connection(peer: keyof Peers, name: string): Promise<Connection> {
+    const key = `${peer}>${name}`;
+    const held = this.#connections.get(key);
+    if (held && held.status === 'open') return held;
+    const node = this.net.node(name);
+    const connection = await this.#peers[peer].host.dial(multiaddr(`/ip4/127.0.0.1/tcp/${node.port}/p2p/${node.peerId}`), { signal: AbortSignal.timeout(10_000) });
+    this.#connections.set(key, connection);
+    return connection;
+  }
+
+  async #scrape(name: string): Promise<Map<string, number>> {
+    return parseSamples(await this.net.metricsText(name));
+  }
+
+  /**
+   * The current epoch's document, re-read when the epoch turns. Should the
+   * authorities publish none (the fuzzing itself can cause that: see
+   * docs/fuzzing.md), the newest one held serves (#entry picks the keys).
+   */
+  async #ctx(): Promise<Context> {
+    const epoch = this.net.epochNow();
+    const held = this.#context;
+    if (held && held.topology.epoch === epoch) return held;
+    if (held && Date.now() < this.#retryAt) return { ...held, epoch };
+    try {
+      const v = await this.net.pki.fetchDocument(epoch);
+      this.#context = { epoch, topology: new Topology(v.document), geometry: geometryFromUserForwardPayloadLength(v.document.params.geometry), documentBytes: v.signed.document };
+      return this.#context;
+    } catch (err) {
+      if (!held) {
+        const v = await this.net.waitFor(`a document for the current epoch`, 60_000, () => this.net.pki.fetchDocument(this.net.epochNow()), 300);
+        this.#context = { epoch: v.epoch, topology: new Topology(v.document), geometry: geometryFromUserForwardPayloadLength(v.document.params.geometry), documentBytes: v.signed.document };
+        return this.#context;
+      }
+      this.#retryAt = Date.now() + 1_000;
+      if (this.#missing !== epoch) this.#log(`no document for epoch ${epoch} (${(err as Error).message.slice(0, 100)}); using epoch ${held.topology.epoch}'s`);
+      this.#missing = epoch;
+      return { ...held, epoch };
+    }
+  }
+
+  /**
+   * The node's entry, with the keys it unwraps with in `ctx`'s epoch. A node
+   * missing from the document (on a loaded machine a node can miss its
+   * upload window) is taken from the last document that listed it.
+   */
+  #entry(ctx: Context, name: string): NodeEntry {
+    const listed = entryOf(ctx.topology, this.net.node(name).identityKey);
+    const known = listed ? { epoch: ctx.topology.epoch, entry: listed } : this.#lastSeen.get(name);
+    if (listed) this.#lastSeen.set(name, { epoch: ctx.topology.epoch, entry: listed });
+    if (!known) throw new Error(`${name} has never been in a document`);
+    const e = known.entry;
+    return known.epoch === ctx.epoch - 1 ? { ...e, sphinxKeys: { current: e.sphinxKeys.next, next: e.sphinxKeys.next } } : e;
+  }
+
+  #mailbox(): Uint8Array {
+    return mailboxIdOf(this.#peers.client.signer.publicKey);
+  }
+
+  /** A fresh valid frame for a frame-stream case. */
+  #validPacket(ctx: Context, name: 'packet@mix' | 'packet@gateway' | 'send', rnd: FuzzRandom): Uint8Array {
+    const gw = this.#entry(ctx, this.#names.gateway);
+    switch (name) {
+      case 'packet@mix':
+        // Forwarded to the upstream mix (which refuses it as a final hop), not to the gateway, whose counters another case is reading.
+        return sphinxSeed(ctx.geometry, [this.#entry(ctx, this.#names.mix), this.#entry(ctx, this.#names.upstreamMix)], DROP_COVER, this.#random);
+      case 'packet@gateway':
+        return sphinxSeed(ctx.geometry, [gw], rnd.chance(0.5) ? DROP_COVER : this.#mailbox(), this.#random);
+      case 'send':
+        return sphinxSeed(ctx.geometry, [gw, this.#entry(ctx, this.#names.upstreamMix), this.#entry(ctx, this.#names.mix), gw], DROP_COVER, this.#random);
+    }
+  }
+
+  /** A fresh valid request for an RPC case. */
+  async #validRequest(ctx: Context, name: Exclude<CaseName, 'packet@mix' | 'packet@gateway' | 'send'>): Promise<Uint8Array> {
+    switch (name) {
+      case 'register':
+        return this.#proofNonce === undefined ? registerSeed() : rpcFrame(encodeRegisterRequest({ proofNonce: this.#proofNonce, deliveryId: this.#random(32) }));
+      case 'fetch':
+        return fetchSeed(this.#peers.client.signer, this.#fetchCounter++);
+      case 'descriptor':
+        return descriptorSeed(this.#peers.outsider.signer, ctx.epoch + 1, this.#descriptorVersion++, this.#random);
+      case 'share':
+        return shareSeed(ctx.epoch + 1, this.#random(1)[0] & 1 ? [] : [descriptorOf(this.#peers.outsider.signer, ctx.epoch + 1, this.#descriptorVersion++, this.#random)]);
+      case 'signature':
+        return signatureSeed(this.#random(1)[0] & 1 ? ctx.topology.epoch : ctx.epoch + 1, ctx.documentBytes, this.#peers.authority.signer);
+      case 'document':
+        return documentSeed(ctx.epoch);
+    }
+  }
+
+  /** Runs the whole campaign; the report lists every failed check in `problems`. */
+  async run(options: FuzzOptions): Promise<FuzzReport> {
+    const started = Date.now();
+    const rnd = new FuzzRandom(options.seed);
+    const weights = { ...DEFAULT_WEIGHTS, ...options.weights };
+    const weightSum = CASES.reduce((n, c) => n + weights[c], 0);
+    const perCase = Object.fromEntries(CASES.map((c) => [c, Math.round((options.frames * weights[c]) / weightSum)])) as Record<CaseName, number>;
+    const caseRandom = Object.fromEntries(CASES.map((c) => [c, rnd.fork()])) as Record<CaseName, FuzzRandom>;
+    const cases = {} as Record<CaseName, CaseTotals>;
+    const problems: string[] = [];
+    const rss: Record<string, number[]> = {};
+    const live = this.net.plan.nodes.filter((n) => n.name !== this.#names.impersonatedAuthority);
+    for (let round = 0; round < options.rounds; round++) {
+      // The three nodes are fuzzed at once, each node's protocols one after another (so each node's counters answer for one protocol at a time).
+      await Promise.all(
+        GROUPS.map(async (group) => {
+          for (const c of group) {
+            const n = Math.floor(perCase[c] / options.rounds) + (round < perCase[c] % options.rounds ? 1 : 0);
+            if (n === 0) continue;
+            const caseStarted = Date.now();
+            const result = await this.#runCase(c, n, caseRandom[c]);
+            this.#log(`  ${c}: ${result.sent} sent, ${result.accepted} accepted in ${((Date.now() - caseStarted) / 1000).toFixed(1)} s${result.problems.length ? ` — ${result.problems.join('; ')}` : ''}`);
+            const t = (cases[c] ??= { ...result, refused: {}, seen: {}, sent: 0, accepted: 0, tails: 0, lost: 0, background: 0 });
+            t.sent += result.sent;
+            t.accepted += result.accepted;
+            t.tails += result.tails;
+            t.lost += result.lost;
+            t.background += result.background;
+            t.rssAfterBytes = result.rssAfterBytes;
+            for (const [k, v] of Object.entries(result.refused)) t.refused[k] = (t.refused[k] ?? 0) + v;
+            for (const [k, v] of Object.entries(result.seen)) t.seen[k] = (t.seen[k] ?? 0) + v;
+            problems.push(...result.problems.map((p) => `round ${round + 1}, ${c}: ${p}`));
+          }
+        }),
+      );
+      this.net.checkAlive();
+      const sizes = nodeRss(live);
+      for (const n of live) (rss[n.name] ??= []).push(sizes.get(n.name) ?? NaN);
+      const sent = Object.values(cases).reduce((a, t) => a + t.sent, 0);
+      this.#log(`round ${round + 1}/${options.rounds}: ${sent} frames in ${((Date.now() - started) / 1000).toFixed(0)} s; RSS ${live.map((n) => `${n.name} ${((sizes.get(n.name) ?? NaN) / 2 ** 20).toFixed(0)} MiB`).join(', ')}`);
+    }
+    // Memory: from the end of the first round (caches warm, LevelDB open) to the end.
+    for (const [name, series] of Object.entries(rss)) {
+      const growth = series[series.length - 1] - series[0];
+      if (!(growth <= options.rssGrowthLimitBytes)) problems.push(`${name}: RSS grew by ${(growth / 2 ** 20).toFixed(1)} MiB after the first round (limit ${(options.rssGrowthLimitBytes / 2 ** 20).toFixed(0)} MiB): ${series.map((b) => (b / 2 ** 20).toFixed(0)).join(' → ')} MiB`);
+    }
+    const state = await this.#state();
+    const honest = await this.#honestChecks(problems);
+    try {
+      this.net.checkAlive();
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+    return { seed: options.seed, frames: Object.values(cases).reduce((a, t) => a + t.sent, 0), seconds: (Date.now() - started) / 1000, cases, rss, state, honest, problems };
+  }
+
+  async #runCase(c: CaseName, n: number, rnd: FuzzRandom): Promise<CaseTotals & { problems: string[] }> {
+    switch (c) {
+      case 'packet@mix':
+        return this.#frameCase(c, this.#names.mix, 'upstreamMix', PACKET_PROTOCOL, n, rnd);
+      case 'packet@gateway':
+        return this.#frameCase(c, this.#names.gateway, 'lastMix', PACKET_PROTOCOL, n, rnd);
+      case 'send':
+        return this.#frameCase(c, this.#names.gateway, 'client', CLIENT_SEND_PROTOCOL, n, rnd);
+      case 'register':
+      case 'fetch':
+        return this.#rpcCase(c, this.#names.gateway, 'client', c === 'register' ? CLIENT_REGISTER_PROTOCOL : CLIENT_FETCH_PROTOCOL, n, rnd);
+      case 'descriptor':
+      case 'document':
+        return this.#rpcCase(c, this.#names.authority, 'outsider', PKI_PROTOCOLS[c], n, rnd);
+      case 'share':
+      case 'signature':
+        return this.#rpcCase(c, this.#names.authority, 'authority', PKI_PROTOCOLS[c], n, rnd);
+    }
+  }
+
+  // ------------------------------------------------------------ frame streams
+
+  /**
+   * `n` frames of `protocol` to node `target` from `peer`, in streams of 1 …
+   * 2,000 frames, a fifth of them ending in an unfinished frame. A few
+   * streams come from a peer the node must refuse outright (an outsider on
+   * the packet link, an unregistered client on the send protocol).
+   */
+  async #frameCase(c: 'packet@mix' | 'packet@gateway' | 'send', target: string, peer: 'upstreamMix' | 'lastMix' | 'client', protocol: string, n: number, rnd: FuzzRandom): Promise<CaseTotals & { problems: string[] }> {
+    const problems: string[] = [];
+    const rssBefore = nodeRss([this.net.node(target)]).get(target) ?? NaN;
+    const before = await this.#scrape(target);
+    const length = (await this.#ctx()).geometry.packetLength;
+    const opts: MutateOptions = { keepLength: true };
+    let wholeFrames = 0;
+    let lostFrames = 0;
+    let tails = 0;
+    let refusedStreams = 0;
+    let refusedFrames = 0;
+    // Streams are planned in order from `rnd`; each makes its frames lazily from its own fork, so the
+    // frames do not depend on how the concurrent streams interleave, and the event loop never stalls
+    // on a batch (a stalled loop misses libp2p's pings, and the node drops the connection).
+    const plans: Array<{ count: number; refusedPeer: boolean; tail: boolean; rnd: FuzzRandom }> = [];
+    for (let planned = 0; planned < n; ) {
+      const count = Math.min(n - planned, 1 + rnd.int(rnd.chance(0.5) ? 64 : 2000));
+      plans.push({ count, refusedPeer: rnd.chance(0.03), tail: rnd.chance(0.2), rnd: rnd.fork() });
+      planned += count;
+    }
+    const self = this;
+    await bounded(plans.length, c === 'send' ? 1 : 2, async (i) => {
+      const plan = plans[i];
+      const ctx = await this.#ctx();
+      const pool = Array.from({ length: 3 }, () => this.#validPacket(ctx, c, plan.rnd));
+      function* frames(): Generator<Uint8Array> {
+        for (let k = 0; k < plan.count; k++) yield plan.rnd.chance(0.02) ? self.#validPacket(ctx, c, plan.rnd) : mutate(plan.rnd, plan.rnd.pick(pool), pool, opts).bytes;
+      }
+      const tail = plan.tail ? mutate(plan.rnd, plan.rnd.pick(pool), pool, opts).bytes.slice(0, 1 + plan.rnd.int(length - 1)) : null;
+      const from = plan.refusedPeer ? (c === 'send' ? 'stranger' : 'outsider') : peer;
+      const connection = await this.#connection(from, target);
+      const r = await rawFrames(connection, protocol, frames(), tail, 300_000);
+      if (plan.refusedPeer) {
+        refusedStreams++;
+        refusedFrames += plan.count;
+        return;
+      }
+      const expected = plan.count * length + (tail?.length ?? 0);
+      if (r.aborted && connection.status !== 'open') {
+        // The connection itself went (a missed ping on a loaded machine): what the node read of it is unknown.
+        lostFrames += plan.count;
+        this.#log(`  ${c}: connection to ${target} lost under a stream of ${plan.count} frames (${r.bytesWritten} of ${expected} bytes written)`);
+        return;
+      }
+      if (r.aborted && c !== 'send' && r.bytesWritten <= expected) {
+        // Refused at the door: the node dropped the node we speak as from its documents (it missed an
+        // upload window on a loaded machine). Counted below against the node's unknown-peer count.
+        refusedStreams++;
+        refusedFrames += plan.count;
+        return;
+      }
+      if (r.aborted || r.bytesWritten !== expected) problems.push(`a stream of ${plan.count} frames from an accepted peer ended early (${r.bytesWritten} of ${expected} bytes written)`);
+      wholeFrames += Math.floor(r.bytesWritten / length);
+      if (r.bytesWritten % length !== 0) tails++;
+    });
+
+    // What the node must have counted: every whole frame once, every unfinished frame as truncated.
+    const accountedFor = (after: Map<string, number>) => {
+      if (c === 'send') {
+        const entry = delta(before, after, 'chaff_gateway_entry_frames_total');
+        const accepted = entry.accepted ?? 0;
+        const unregistered = entry.unregistered ?? 0;
+        const truncated = entry.truncated ?? 0;
+        const counted = total(entry) - truncated;
+        return { accepted, refused: without(entry, 'accepted', 'truncated'), truncated, counted, expected: wholeFrames + refusedFrames, refusedPeerCounted: unregistered, settled: counted >= wholeFrames + refusedFrames };
+      }
+      const link = delta(before, after, 'chaff_link_dropped_total');
+      const received = total(delta(before, after, 'chaff_link_frames_received_total'));
+      const dropped = delta(before, after, 'chaff_packets_dropped_total');
+      const out = total(delta(before, after, 'chaff_packets_out_total'));
+      const taken = c === 'packet@gateway' ? total(delta(before, after, 'chaff_gateway_deposits_total')) + total(delta(before, after, 'chaff_gateway_cover_dropped_total')) : 0;
+      const held = (after.get('chaff_delay_queue_size') ?? 0) + (after.get('chaff_queue_depth') ?? 0);
+      const accepted = out + taken;
+      const counted = accepted + total(dropped);
+      return {
+        accepted,
+        refused: dropped,
+        truncated: link.truncated ?? 0,
+        counted: received,
+        processed: counted,
+        expected: wholeFrames,
+        refusedPeerCounted: link['unknown-peer'] ?? 0,
+        settled: received >= wholeFrames && counted >= received && held === 0,
+      };
+    };
+    let after = await this.#scrape(target);
+    for (let waited = 0; !accountedFor(after).settled && waited < 20_000; waited += 100) {
+      await sleep(100);
+      after = await this.#scrape(target);
+    }
+    const a = accountedFor(after);
+    if (a.counted < a.expected) problems.push(`${a.expected} frames sent, the node counted ${a.counted}: ${a.expected - a.counted} not counted`);
+    if ('processed' in a && a.processed !== undefined && a.processed < a.counted) problems.push(`${a.counted} frames read, ${a.processed} forwarded, delivered or dropped with a reason: ${a.counted - a.processed} unaccounted for`);
+    if (a.truncated < tails) problems.push(`${tails} streams ended inside a frame, the node counted ${a.truncated} truncated`);
+    if (c === 'send') {
+      if (a.refusedPeerCounted < refusedFrames) problems.push(`${refusedFrames} frames from an unregistered client, ${a.refusedPeerCounted} counted unregistered`);
+      // Accepted entry frames go into the gateway's mix pipeline: all of them.
+      const into = total(delta(before, after, 'chaff_packets_in_total'));
+      if (into < a.accepted) problems.push(`${a.accepted} entry frames accepted, ${into} reached the mix pipeline`);
+    } else if (a.refusedPeerCounted < refusedStreams) problems.push(`${refusedStreams} streams from an outsider, ${a.refusedPeerCounted} counted unknown-peer`);
+    const refused = { ...a.refused };
+    if (refusedFrames > 0 && c !== 'send') refused['unknown-peer (whole streams)'] = refusedFrames;
+    return {
+      protocol,
+      node: target,
+      sent: wholeFrames + refusedFrames + lostFrames,
+      accepted: a.accepted,
+      refused,
+      tails,
+      lost: lostFrames,
+      seen: {},
+      background: Math.max(0, a.counted - a.expected - lostFrames),
+      rssBeforeBytes: rssBefore,
+      rssAfterBytes: nodeRss([this.net.node(target)]).get(target) ?? NaN,
+      problems,
+    };
+  }
+
+  // ------------------------------------------------------------ RPC
+
+  /**
+   * `n` requests of `protocol` to node `target` from `peer`, one per stream,
+   * eight at a time: a few percent valid, the rest mutants of valid ones
+   * (length prefix included).
+   */
+  async #rpcCase(c: Exclude<CaseName, 'packet@mix' | 'packet@gateway' | 'send'>, target: string, peer: 'client' | 'outsider' | 'authority', protocol: string, n: number, rnd: FuzzRandom): Promise<CaseTotals & { problems: string[] }> {
+    const problems: string[] = [];
+    const rssBefore = nodeRss([this.net.node(target)]).get(target) ?? NaN;
+    const before = await this.#scrape(target);
+    const seen: Record<Exclude<RpcOutcome, 'unopened'>, number> = { served: 0, refused: 0, reset: 0 };
+    let lost = 0;
+    // Three in four mutants damage the body and keep the framing right, so the service's decoder sees them;
+    // the rest damage the framed bytes, length prefix included, for the RPC layer.
+    const bodyOptions: MutateOptions = { maxLength: c === 'signature' ? 1 << 16 : 8192, fields: FIELDS[c] };
+    const frameOptions: MutateOptions = { lengthPrefixAt: 0, maxLength: bodyOptions.maxLength };
+    let pool: Uint8Array[] = [];
+    let poolEpoch = -1;
+    // Requests are made in batches, in order, before any is sent: the PRNG's draws never depend on timing.
+    for (let done = 0; done < n; ) {
+      const ctx = await this.#ctx();
+      if (poolEpoch !== ctx.epoch || done % 512 === 0) {
+        poolEpoch = ctx.epoch;
+        pool = [await this.#validRequest(ctx, c), await this.#validRequest(ctx, c)];
+      }
+      const bodies = pool.map((f) => f.subarray(4));
+      const batch: Uint8Array[] = [];
+      // Registration: half the requests come from a client that never registered, so the policy's checks (proof of work) see them.
+      const senders = Array.from({ length: Math.min(128, n - done) }, () => (c === 'register' && rnd.chance(0.5) ? 'stranger' : peer));
+      for (let i = 0; i < senders.length; i++) {
+        if (rnd.chance(0.02)) batch.push(await this.#validRequest(ctx, c));
+        else if (rnd.chance(0.75)) batch.push(rpcFrame(mutate(rnd, rnd.pick(bodies), bodies, bodyOptions).bytes));
+        else batch.push(mutate(rnd, rnd.pick(pool), pool, frameOptions).bytes);
+      }
+      // Below the node's per-peer stream bound (8 on authorities, 32 on gateways), so each request is read, not refused as busy.
+      await bounded(batch.length, target === this.#names.authority ? 6 : 16, async (i) => {
+        const from = senders[i];
+        let live = await this.#connection(from, target);
+        let outcome = await rawRpc(live, protocol, batch[i], 15_000);
+        if (outcome === 'unopened') outcome = await rawRpc((live = await this.#connection(from, target)), protocol, batch[i], 15_000);
+        // The connection itself went (a missed ping on a loaded machine): whether the node read the request is unknown.
+        if (outcome === 'unopened' || (outcome === 'reset' && live.status !== 'open')) lost++;
+        else seen[outcome]++;
+      });
+      done += batch.length;
+    }
+
+    const rpcMetric = `chaff_rpc_${c}_requests_total`;
+    const refusalMetric = {
+      register: 'chaff_gateway_register_refused_total',
+      fetch: 'chaff_gateway_fetch_refused_total',
+      descriptor: 'chaff_pki_descriptors_refused_total',
+      share: 'chaff_pki_shares_refused_total',
+      signature: 'chaff_pki_signatures_refused_total',
+      document: 'chaff_pki_document_requests_refused_total',
+    }[c];
+    let after = await this.#scrape(target);
+    for (let waited = 0; total(delta(before, after, rpcMetric)) < n - lost && waited < 20_000; waited += 100) {
+      await sleep(100);
+      after = await this.#scrape(target);
+    }
+    const outcomes = delta(before, after, rpcMetric);
+    const reasons = delta(before, after, refusalMetric);
+    const counted = total(outcomes);
+    if (counted < n - lost) problems.push(`${n - lost} requests delivered, the node counted ${counted}: ${n - lost - counted} not counted`);
+    if ((outcomes.served ?? 0) < seen.served) problems.push(`${seen.served} requests answered ok, the node counted ${outcomes.served ?? 0} served`);
+    if ((outcomes.refused ?? 0) < seen.refused) problems.push(`${seen.refused} requests refused with a reason, the node counted ${outcomes.refused ?? 0} refused`);
+    if (total(without(outcomes, 'served', 'refused')) < seen.reset) problems.push(`${seen.reset} streams reset by the node, ${total(without(outcomes, 'served', 'refused'))} counted (oversize, truncated, timeout…)`);
+    // Every refusal the RPC layer saw must have its reason counted by the service.
+    // (More reasons than refusals can be a request of another node's caught between the two counters.)
+    if (total(reasons) < (outcomes.refused ?? 0)) problems.push(`${outcomes.refused ?? 0} requests refused, ${total(reasons)} refusals counted by reason (${JSON.stringify(reasons)})`);
+    const refused: Record<string, number> = { ...reasons, ...without(outcomes, 'served', 'refused') };
+    return {
+      protocol,
+      node: target,
+      sent: n,
+      accepted: outcomes.served ?? 0,
+      refused,
+      tails: 0,
+      lost,
+      seen,
+      background: Math.max(0, counted - n + lost),
+      rssBeforeBytes: rssBefore,
+      rssAfterBytes: nodeRss([this.net.node(target)]).get(target) ?? NaN,
+      problems,
+    };
+  }
+
+  // ------------------------------------------------------------ after the fuzzing
+
+  async #state(): Promise<Record<string, Record<string, number>>> {
+    const out: Record<string, Record<string, number>> = {};
+    const pick = ['chaff_replay_cache_tags', 'chaff_replay_cache_bytes', 'chaff_registered_clients', 'chaff_mailbox_messages', 'chaff_mailbox_bytes', 'chaff_delay_queue_size', 'chaff_queue_depth', 'chaff_process_heap_used_bytes'];
+    for (const name of [this.#names.mix, this.#names.gateway, this.#names.authority]) {
+      const s = await this.#scrape(name);
+      out[name] = Object.fromEntries(pick.map((m) => [m, [...s].filter(([k]) => k === m || k.startsWith(`${m}{`)).reduce((a, [, v]) => a + v, 0)]).filter(([m]) => [...s.keys()].some((k) => k === m || k.startsWith(`${m}{`))));
+    }
+    return out;
+  }
+
+  /** Honest traffic after the fuzzing: each node still takes a valid frame of each protocol. */
+  async #honestChecks(problems: string[]): Promise<Record<string, boolean>> {
+    const results: Record<string, boolean> = {};
+    const check = async (what: string, fn: () => Promise<boolean>): Promise<void> => {
+      let ok = false;
+      try {
+        ok = await fn();
+      } catch (err) {
+        problems.push(`honest ${what}: ${(err as Error).message}`);
+      }
+      results[what] = ok;
+      if (!ok) problems.push(`honest ${what}: not taken after the fuzzing`);
+    };
+    const rnd = new FuzzRandom(1);
+    const grows = async (name: string, metrics: string[], send: () => Promise<unknown>): Promise<boolean> => {
+      const sum = (s: Map<string, number>) => metrics.reduce((a, m) => a + [...s].filter(([k]) => k === m || k.startsWith(`${m}{`)).reduce((x, [, v]) => x + v, 0), 0);
+      const before = sum(await this.#scrape(name));
+      await send();
+      for (let i = 0; i < 40; i++) {
+        if (sum(await this.#scrape(name)) > before) return true;
+        await sleep(250);
+      }
+      return false;
+    };
+    // The nodes route only with the current epoch's document: wait for one (the fuzzing may have cost an epoch its document).
+    await this.net.waitFor('a document for the current epoch', 4 * this.net.plan.shape.epochDurationMs, () => this.net.pki.fetchDocument(this.net.epochNow()), 500);
+    const ctx = await this.#ctx();
+    await check('packet@mix forwarded', () =>
+      grows(this.#names.mix, ['chaff_packets_out_total'], async () => rawFrames(await this.#connection('upstreamMix', this.#names.mix), PACKET_PROTOCOL, [this.#validPacket(ctx, 'packet@mix', rnd)], null, 10_000)),
+    );
+    await check('packet@gateway delivered', () =>
+      grows(this.#names.gateway, ['chaff_gateway_cover_dropped_total', 'chaff_gateway_deposits_total'], async () =>
+        rawFrames(await this.#connection('lastMix', this.#names.gateway), PACKET_PROTOCOL, [sphinxSeed(ctx.geometry, [this.#entry(ctx, this.#names.gateway)], DROP_COVER, this.#random)], null, 10_000),
+      ),
+    );
+    await sleep(1_500); // the client's token bucket refills
+    await check('send accepted', () =>
+      grows(this.#names.gateway, ['chaff_gateway_entry_frames_total{accepted}'], async () => rawFrames(await this.#connection('client', this.#names.gateway), CLIENT_SEND_PROTOCOL, [this.#validPacket(ctx, 'send', rnd)], null, 10_000)),
+    );
+    const gateway = await this.#connection('client', this.#names.gateway);
+    await check('register served', async () => (await callRpc(this.#peers.client.host, gateway.remotePeer, [], CLIENT_REGISTER_PROTOCOL, new Uint8Array(0), { maxResponseBytes: 64 })).length === 32);
+    await check('fetch served', async () => {
+      const reply = await callRpc(this.#peers.client.host, gateway.remotePeer, [], CLIENT_FETCH_PROTOCOL, encodeFetchRequest({ counter: this.#fetchCounter, acks: [] }, this.#peers.client.signer), { maxResponseBytes: 16 << 20 });
+      decodeFetchReply(reply, this.#fetchCounter++, fetchEntryBodyLength(ctx.geometry));
+      return true;
+    });
+    const authority = await this.#connection('outsider', this.#names.authority);
+    await check('document served', async () => {
+      const reply = await callRpc(this.#peers.outsider.host, authority.remotePeer, [], PKI_PROTOCOLS.document, encodeDocumentRequest(ctx.epoch), { maxResponseBytes: MAX_DOCUMENT_RESPONSE_BYTES });
+      const keys = this.net.plan.nodes.filter((x) => x.role === 'authority').map((x) => Uint8Array.from(Buffer.from(x.identityKey, 'hex')));
+      return verifyDocument(decodeSignedDocument(reply), keys).epoch === ctx.epoch;
+    });
+    return results;
+  }
+
+  /** Waits for the authorities to publish the next epoch's document: they still work together after the fuzzing. */
+  async nextDocumentPublished(timeoutMs: number): Promise<boolean> {
+    const next = this.net.epochNow() + 1;
+    try {
+      await this.net.waitFor(`the document for epoch ${next}`, timeoutMs, () => this.net.pki.fetchDocument(next), 500);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const p of Object.values(this.#peers)) await Promise.resolve(p.host.stop()).catch(() => undefined);
+    await this.net.stop();
+  }
+}
+
+/** Human-readable lines of a report: per protocol, frames sent, accepted, refused by reason, node RSS. */
+export function formatReport(r: FuzzReport): string[] {
+  const mib = (b: number): string => (Number.isFinite(b) ? `${(b / 2 ** 20).toFixed(1)} MiB` : '?');
+  const lines = [`seed ${r.seed}: ${r.frames} frames in ${r.seconds.toFixed(0)} s`];
+  for (const [name, t] of Object.entries(r.cases)) {
+    const refused = Object.entries(t.refused).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ') || '-';
+    lines.push(`${name.padEnd(15)} ${t.protocol} on ${t.node}: sent ${t.sent}, accepted ${t.accepted}, refused ${t.sent - t.accepted} (${refused})${t.tails ? `, unfinished frames ${t.tails}` : ''}${t.lost ? `, lost with a dropped connection ${t.lost}` : ''}${t.background ? `, other traffic ${t.background}` : ''}; RSS ${mib(t.rssBeforeBytes)} → ${mib(t.rssAfterBytes)}`);
+  }
+  for (const [node, series] of Object.entries(r.rss)) lines.push(`RSS ${node}: ${series.map((b) => (b / 2 ** 20).toFixed(0)).join(' ')} MiB (per round)`);
+  for (const [node, s] of Object.entries(r.state)) lines.push(`state ${node}: ${Object.entries(s).map(([k, v]) => `${k.replace(/^chaff_/, '')} ${v}`).join(', ')}`);
+  lines.push(`honest traffic after fuzzing: ${Object.entries(r.honest).map(([k, v]) => `${k} ${v ? 'ok' : 'FAILED'}`).join(', ')}`);
+  lines.push(r.problems.length === 0 ? 'no problems' : `${r.problems.length} problems:\n  ${r.problems.join('\n  ')}`);
+  return lines;
+}
+

@@ -1,0 +1,62 @@
+// The protocol fuzz, short: mutated frames of every protocol a node serves,
+// over real libp2p streams into real `chaff node` processes on 127.0.0.1
+// (test/fuzz/protocol-fuzzer.ts). No node may die, every frame must be
+// accepted or refused with a counted reason, memory must not run away, and
+// each node must still take honest traffic afterwards. The long run is
+// `npm run fuzz` (docs/fuzzing.md); CHAFF_FUZZ_SEED / CHAFF_FUZZ_FRAMES
+// reproduce a failure here.
+
+import assert from 'node:assert/strict';
+import { CASES, formatReport, ProtocolFuzzer, type FuzzReport } from './protocol-fuzzer.js';
+
+const SEED = Number(process.env.CHAFF_FUZZ_SEED ?? 20_261_206);
+const FRAMES = Number(process.env.CHAFF_FUZZ_FRAMES ?? 20_000);
+
+describe('fuzzing every protocol a node serves with mutated frames', function () {
+  this.timeout(600_000);
+  let fuzzer: ProtocolFuzzer | undefined;
+  let report: FuzzReport;
+
+  before(async function () {
+    fuzzer = await ProtocolFuzzer.start({ seed: SEED });
+    report = await fuzzer.run({ seed: SEED, frames: FRAMES, rounds: 2, rssGrowthLimitBytes: 96 * 2 ** 20 });
+  });
+
+  after(async () => {
+    if (report && report.problems.length > 0) console.log(formatReport(report).join('\n'));
+    await fuzzer?.stop();
+  });
+
+  it(`sends ${FRAMES} mutated frames over all ${CASES.length} protocol targets, seed ${SEED}`, () => {
+    assert.equal(report.frames, FRAMES);
+    for (const c of CASES) assert.ok(report.cases[c]?.sent > 0, `${c} was fuzzed`);
+  });
+
+  it('accounts for every frame: accepted, or refused with a counted reason', () => {
+    for (const c of CASES) {
+      const t = report.cases[c];
+      assert.ok(t.sent - t.accepted > 0, `${c}: most mutants are refused`);
+      const refused = Object.values(t.refused).reduce((a, b) => a + b, 0);
+      assert.ok(t.accepted + refused >= t.sent, `${c}: ${t.sent} sent, ${t.accepted} accepted, ${refused} refused with a reason`);
+    }
+    assert.deepEqual(report.problems.filter((p) => !/RSS|honest/.test(p)), []);
+  });
+
+  it('takes the valid frames mixed into the fuzz', () => {
+    for (const c of CASES) assert.ok(report.cases[c].accepted > 0, `${c}: nothing accepted`);
+  });
+
+  it('keeps every node alive and its memory bounded', () => {
+    assert.deepEqual(fuzzer!.net.unexpectedExits, []);
+    assert.deepEqual(report.problems.filter((p) => /RSS/.test(p)), []);
+    const gateway = Object.entries(report.state).find(([, s]) => 'chaff_registered_clients' in s)?.[1];
+    assert.ok(gateway, 'the gateway reports its state');
+    assert.equal(gateway.chaff_delay_queue_size, 0, 'nothing left in the delay queue');
+    assert.ok(gateway.chaff_registered_clients <= 1, `registrations stay with the one fuzz client (${gateway.chaff_registered_clients})`);
+  });
+
+  it('serves honest traffic on every protocol afterwards', () => {
+    assert.deepEqual(report.problems.filter((p) => /honest/.test(p)), []);
+    for (const [what, ok] of Object.entries(report.honest)) assert.ok(ok, what);
+  });
+});
