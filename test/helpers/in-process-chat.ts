@@ -1,0 +1,85 @@
+// Two chatting client daemons on an InProcessNetwork, all in this process:
+// the testnet's relays (real libp2p hosts on 127.0.0.1, real LevelDB) with
+// their gateways in trace mode, and two real client daemons
+// (startClientDaemon on real profiles), alice at the first gateway and bob
+// at the second, each the other's contact. Faster to start than
+// ChatNetwork's processes; the traces show what a global passive observer
+// and a corrupt gateway see (docs/simulator.md §Trace mode).
+
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClientApi } from '../../client/api.js';
+import { startClientDaemon, type RunningClient } from '../../client/daemon.js';
+import { initProfile } from '../../client/init.js';
+import { toHex } from '../../protocol/bytes.js';
+import { decodeAddress } from '../../protocol/e2ee/address.js';
+import type { Topology } from '../../protocol/pki/routes.js';
+import { decodeTraceEvent, type TraceEvent } from '../../protocol/trace/events.js';
+import type { TestnetShape } from '../../testnet/plan.js';
+import { InProcessNetwork } from './in-process-network.js';
+
+export interface TracedClient {
+  name: string;
+  api: ClientApi;
+  address: string;
+  /** Mailbox id, hex: the user id in the traces. */
+  user: string;
+  gateway: string;
+  logPath: string;
+  stop(): Promise<void>;
+}
+
+export class InProcessChat {
+  private constructor(
+    readonly net: InProcessNetwork,
+    readonly topology: Topology,
+    readonly traceDir: string,
+    readonly alice: TracedClient,
+    readonly bob: TracedClient,
+  ) {}
+
+  static async start(shape: Partial<TestnetShape>, fetchIntervalMs: number): Promise<InProcessChat> {
+    const traceDir = mkdtempSync(join(tmpdir(), 'chaff-traced-chat-'));
+    const net = await InProcessNetwork.start(shape, () => {}, { traceDir });
+    const clients: TracedClient[] = [];
+    try {
+      const topology = await net.currentDocument(60_000);
+      const [gwA, gwB] = topology.document.gateways;
+      for (const [name, gateway] of [
+        ['alice', gwA.name],
+        ['bob', gwB.name],
+      ] as const) {
+        const profileDir = join(net.plan.dir, `client-${name}`);
+        const passphrase = `in-process passphrase of ${name}`;
+        const { address } = await initProfile({ profileDir, passphrase, network: net.plan.networkFile, gateway, fetchIntervalMs, scrypt: { N: 2 ** 14, r: 8, p: 1 } });
+        const logPath = join(traceDir, `client-${name}.log`);
+        const running: RunningClient = await startClientDaemon({ profileDir, passphrase, log: (line) => void appendFile(logPath, `${line}\n`).catch(() => undefined) });
+        clients.push({ name, api: running.api, address, user: toHex(decodeAddress(address).mailbox), gateway, logPath, stop: () => running.stop() });
+      }
+      const [alice, bob] = clients;
+      await alice.api.addContact('bob', bob.address);
+      await bob.api.addContact('alice', alice.address);
+      return new InProcessChat(net, topology, traceDir, alice, bob);
+    } catch (err) {
+      for (const c of clients) await c.stop().catch(() => undefined);
+      await net.stop();
+      throw err;
+    }
+  }
+
+  /** The events of `gateway`'s trace (it is flushed every second: wait a little after the window). */
+  traceOf(gateway: string): TraceEvent[] {
+    const text = readFileSync(join(this.traceDir, `observer-${gateway}.jsonl`), 'utf8');
+    return text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map(decodeTraceEvent);
+  }
+
+  async stop(): Promise<void> {
+    for (const c of [this.alice, this.bob]) await c.stop().catch(() => undefined);
+    await this.net.stop();
+  }
+}
