@@ -31,6 +31,8 @@ attack runs the same attacks on traces of a real network (chaff testnet
        gateways (observer file names, e.g. observer-gateway-a) whose deposits
        the observer sees (default: every gateway traced); --activity acks:
        count SURB-ACKs instead of packets for users behind a corrupt gateway.
+       Also scores, per user and window, whether the SURB-ACKs or the
+       packets tell when a user writes (activity AUC; 0.5 = they do not).
        Writes results.json, users.csv, edges.csv, curves.csv, SVG plots and
        index.html into DIR.
 
