@@ -581,7 +581,7 @@ export class AuthorityService {
     return kept;
   }
 
-  #onShare(body: Uint8Array, from: PeerId): Uint8Array {
+  async #onShare(body: Uint8Array, from: PeerId): Promise<Uint8Array> {
     const r = this.#stats.sharesRefused;
     const peer = this.#authority(from);
     if (!peer) this.#refuse(r, 'not-authority', 'not-authority');
@@ -592,7 +592,9 @@ export class AuthorityService {
       this.#refuse(r, 'malformed', `malformed: ${(err as Error).message}`);
     }
     if (req.epoch !== this.#epochNow() + 1) this.#refuse(r, 'wrong-epoch', 'wrong-epoch');
-    this.#state.ownView(req.epoch); // the reply carries this authority's view too
+    // The reply carries this authority's view too: signed now if this share came before our own step.
+    if (!this.#state.hasOwnView(req.epoch)) await this.#refreshAdmission(true);
+    this.#state.ownView(req.epoch);
     const kept = this.#mergeShare(peer, req.descriptors, req.views);
     this.#stats.sharesReceived++;
     this.#log('%s shared %d descriptors and %d views for epoch %d (%d kept)', peer.name, req.descriptors.length, req.views.length, req.epoch, kept);

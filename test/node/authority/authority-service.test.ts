@@ -3,7 +3,7 @@
 // never comes up, and garbage on every PKI protocol.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { multiaddr } from '@multiformats/multiaddr';
@@ -18,7 +18,8 @@ import { DocumentWatcher } from '../../../runtime/pki/document-watcher.js';
 import { PkiClient, type VerifiedDocument } from '../../../runtime/pki/pki-client.js';
 import { admit, clientHost, makeAuthorities, startAuthority as startService, stopAuthority, type TestAuthority } from '../../helpers/authorities.js';
 import { encodeDocumentRequest, encodeShareRequest, encodeSignatureRequest, MAX_DOCUMENT_RESPONSE_BYTES, PKI_PROTOCOLS } from '../../../runtime/pki/wire.js';
-import { PARAMS, signedFor } from '../../helpers/pki-fixtures.js';
+import { keyFor, PARAMS, signedFor } from '../../helpers/pki-fixtures.js';
+import { editAdmission } from '../../../node/authority/admission-list.js';
 
 const D = 3000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
@@ -238,5 +239,53 @@ describe('node/authority/authority-service (libp2p, 3 s epochs)', function () {
     assert.deepEqual(s.documentRequestsRefused, { malformed: 2, 'not-published': 1 });
     assert.equal(s.rpc.document.drops.oversize, 2);
     assert.equal(s.sharesReceived, 1);
+  });
+
+  it('admits a node while it runs: the operator edits the admission list and the next upload is kept; refusals are logged once per node', async function () {
+    const params = paramsNow(20, 200);
+    const E = epochAt(Date.now(), params);
+    const [a] = await makeAuthorities(1, root);
+    admit(a, [1, 50]);
+    const logged: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+    await startService(a, [a], params, { admissionRefreshMs: 0, log: (_level, message, fields) => logged.push({ message, fields }) });
+    cleanup.push(async () => stopAuthority(a));
+    const host = await clientHost();
+    cleanup.push(async () => host.stop());
+    const client = new PkiClient({ host, authorities: [a.peer], rpcTimeoutMs: 1000 });
+    for (const n of [1, 50]) assert.equal((await client.uploadDescriptor(signedFor(n, E + 1, n >= 50 ? 'gateway' : 'mix'))).accepted, 1);
+    const refused = await client.uploadDescriptor(signedFor(7, E + 1));
+    assert.deepEqual(refused.refused.map((r) => r.reason), ['not-admitted']);
+    await client.uploadDescriptor(signedFor(7, E + 1));
+    const lines = logged.filter((l) => /descriptor refused: not admitted/.test(l.message));
+    assert.equal(lines.length, 1, 'logged once for the node this epoch');
+    assert.equal(lines[0].fields!.identity, toHex(keyFor(7).publicKey));
+    assert.equal(a.service!.stats().descriptorsRefused['not-admitted'], 2);
+
+    await editAdmission(join(a.dir, 'admissions.toml'), toHex(keyFor(7).publicKey), { status: 'admitted', role: 'mix' }, new Date());
+    assert.equal((await client.uploadDescriptor(signedFor(7, E + 1))).accepted, 1, 'admitted without a restart');
+    assert.equal(a.service!.stats().admission.admitted, 3);
+    await sleep(epochStart(E, params) + 0.85 * D - Date.now());
+    const doc = (await client.fetchDocument(E + 1)).document;
+    assert.deepEqual(doc.layers.flat().map((m) => m.name).sort(), ['node-1', 'node-7']);
+  });
+
+  it('reloads the round log after a restart, ignoring a torn last record', async function () {
+    const params = paramsNow(20, 200);
+    const E = epochAt(Date.now(), params);
+    const [a] = await makeAuthorities(1, root);
+    admit(a, [1, 2, 3]);
+    await startService(a, [a], params);
+    cleanup.push(async () => stopAuthority(a));
+    const host = await clientHost();
+    cleanup.push(async () => host.stop());
+    const client = new PkiClient({ host, authorities: [a.peer], rpcTimeoutMs: 1000 });
+    for (const n of [1, 2, 3]) assert.equal((await client.uploadDescriptor(signedFor(n, E + 1))).accepted, 1);
+    await a.service!.flushed();
+    const s = a.service!.stats().roundLog;
+    assert.equal(s.recordsAppended, 3);
+    await stopAuthority(a);
+    await appendFile(join(a.dir, 'descriptors', `${E + 1}.log`), Uint8Array.of(1, 0, 0, 9, 0, 7, 7)); // a record cut short by a crash
+    await startService(a, [a], params);
+    assert.equal(a.service!.stats().descriptorsReloaded, 3);
   });
 });
