@@ -112,7 +112,8 @@ class ClientDaemon {
   /** Packets that actually left, by kind (stream events minus those the link could not take). */
   readonly #sent = { real: 0, decoy: 0, drop: 0, loop: 0 };
   /** Fragments whose contact's gateway is not in the current document (they wait; their slots send decoys). */
-  readonly #waiting = new GatewayWait<PreparedEnvelope>();
+  /** Each waits unsealed (null) or, when a document change caught it sealed, with its envelope. */
+  readonly #waiting = new GatewayWait<PreparedEnvelope | null>();
   /** The epoch whose document #waiting was last checked against. */
   #waitingCheckedEpoch = -1;
   /** Build errors already logged this epoch (one line per kind of error, not per packet). */
@@ -206,6 +207,9 @@ class ClientDaemon {
         },
         dequeue: (k) => arq.remove(k),
         nextKey: () => arq.next(),
+        // A fragment to a gateway missing from the current document waits unsealed (issue 9 §4).
+        routable: (gw) => daemon?.routable(gw) ?? true,
+        unroutable: (k, gw) => daemon?.waitForGateway(k, gw, null),
         emit: (e) => daemon?.emit(e),
         ...(trace ? { onQueued: ({ to, id, fragments }) => trace!.write({ t: Date.now(), ev: 'message', from: toHex(link.mailboxId), to: toHex(to), id, fragments }) } : {}),
         log,
@@ -319,8 +323,7 @@ class ClientDaemon {
       // No route to its gateway this epoch: it waits, and the slot goes to
       // the next one or to a decoy, never to silence (issue 9 §4).
       if (topology && !topology.document.gateways.some((g) => ctEqual(g.nodeId, p!.gateway))) {
-        this.#waiting.park(p.key, p.gateway, p);
-        this.#logOnce("a contact's gateway is not in this epoch's document; messages to it wait until it is back", { gateway: toHex(p.gateway).slice(0, 16) });
+        this.waitForGateway(p.key, p.gateway, p);
         continue;
       }
       break;
@@ -329,15 +332,35 @@ class ClientDaemon {
     return p;
   }
 
-  /** Once per epoch: fragments whose gateway is back are sent first, in their order, as they were sealed. */
+  /** Whether `gateway` is in the current document (a fragment to it can be routed). */
+  routable(gateway: Uint8Array): boolean {
+    const topology = this.currentTopology();
+    return !topology || topology.document.gateways.some((g) => ctEqual(g.nodeId, gateway));
+  }
+
+  /** `key`'s gateway is not in the current document: it waits (with its envelope if already sealed) until it is. */
+  waitForGateway(key: string, gateway: Uint8Array, sealed: PreparedEnvelope | null): void {
+    this.#waiting.park(key, gateway, sealed);
+    this.#logOnce("a contact's gateway is not in this epoch's document; messages to it wait until it is back", { gateway: toHex(gateway).slice(0, 16) });
+  }
+
+  /**
+   * Once per epoch: fragments whose gateway is back go first, in their
+   * order: a sealed one as it was sealed, an unsealed one to the front of
+   * the send queue.
+   */
   #releaseWaiting(topology: Topology): void {
     if (topology.epoch === this.#waitingCheckedEpoch || this.#waiting.size === 0) return;
     this.#waitingCheckedEpoch = topology.epoch;
     const present = new Set(topology.document.gateways.map((g) => toHex(g.nodeId)));
-    const back = this.#waiting.release((g) => present.has(g), (k) => this.arq.has(k));
-    if (back.length === 0) return;
-    this.#prepared = [...back, ...this.#prepared];
-    this.log('info', "messages waiting for a contact's gateway are sent now", { fragments: back.length, epoch: topology.epoch });
+    const keys: string[] = [];
+    const sealed: PreparedEnvelope[] = [];
+    const back = this.#waiting.release((g) => present.has(g), (k) => this.arq.has(k), (key, item) => (item ? sealed.push(item) : keys.push(key)));
+    if (back === 0) return;
+    this.#prepared = [...sealed, ...this.#prepared];
+    for (const key of keys.reverse()) this.arq.unsent(key);
+    this.refill();
+    this.log('info', "messages waiting for a contact's gateway are sent now", { fragments: back, epoch: topology.epoch });
   }
 
   #logOnce(msg: string, fields: Record<string, unknown>): void {
@@ -420,7 +443,7 @@ class ClientDaemon {
     try {
       built = this.factory.real(topology, this.link.gateway.nodeId, this.#ownInbox(), gateway, to, envelope);
     } catch (err) {
-      if (!topology.document.gateways.some((g) => ctEqual(g.nodeId, gateway))) this.#waiting.park(key, gateway, item);
+      if (!topology.document.gateways.some((g) => ctEqual(g.nodeId, gateway))) this.waitForGateway(key, gateway, item);
       else {
         // Any other build error: count it as a transmission that went nowhere,
         // so a fragment that can never be built fails after maxAttempts

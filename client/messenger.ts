@@ -43,6 +43,14 @@ export interface MessengerOptions {
   dequeue: (key: string) => void;
   /** The next fragment key to send, or undefined. */
   nextKey: () => string | undefined;
+  /**
+   * Whether a packet to `gateway` can be routed now (it is in the current
+   * document). A fragment that cannot is not sealed (sealing takes a
+   * ratchet step): `unroutable` takes it, and the next one is prepared.
+   * Default: every gateway is routable.
+   */
+  routable?: (gateway: Uint8Array) => boolean;
+  unroutable?: (key: string, gateway: Uint8Array) => void;
   emit: (event: ClientEvent) => void;
   /** A message was queued (trace mode's ground truth: docs/simulator.md §Trace mode). */
   onQueued?: (info: { to: Uint8Array; id: string; fragments: number }) => void;
@@ -473,6 +481,10 @@ export class Messenger {
         continue;
       }
       const peer = parseAddress(contact.address);
+      if (this.#o.routable && !this.#o.routable(peer.gateway)) {
+        this.#o.unroutable?.(key, peer.gateway);
+        continue;
+      }
       let session = contact.sessionId ? this.#sessions.byId(contact.sessionId) : undefined;
       const batch = this.#o.store.batch();
       if (!session) {

@@ -7,10 +7,12 @@
 // messages, with no transmission counted, until a document lists its
 // gateway again; the daemon then sends it first.
 //
-// What waits is the envelope already sealed for it (`item`), not just its
-// key: sealing took a ratchet step, and sealing again later would leave the
-// recipient a gap of skipped keys as long as the wait. Items wait in
-// memory only; after a restart the messenger queues the fragments again.
+// A fragment is normally caught before it is sealed (the messenger asks
+// whether its gateway is routable), so the wait takes no ratchet step. One
+// caught already sealed (the document changed in between) waits with its
+// envelope (`item`): sealing again later would leave the recipient a gap of
+// skipped keys. Items wait in memory only; after a restart the messenger
+// queues the fragments again.
 //
 // Keys are the ARQ's fragment keys; gateways are compared by node id.
 
@@ -53,19 +55,20 @@ export class GatewayWait<T> {
   }
 
   /**
-   * Takes out, oldest first, the items of every fragment whose gateway
-   * `isRoutable` (hex node id) now says is back; forgets every fragment
-   * `isPending` says the sender no longer holds.
+   * Hands `take`, oldest first, every fragment whose gateway `isRoutable`
+   * (hex node id) now says is back, and forgets it; forgets every fragment
+   * `isPending` says the sender no longer holds. Returns how many it took.
    */
-  release(isRoutable: (gatewayHex: string) => boolean, isPending: (key: string) => boolean): T[] {
-    const out: T[] = [];
+  release(isRoutable: (gatewayHex: string) => boolean, isPending: (key: string) => boolean, take: (key: string, item: T) => void): number {
+    let n = 0;
     for (const [key, { gateway, item }] of this.#waiting) {
       if (!isPending(key)) this.#waiting.delete(key);
       else if (isRoutable(gateway)) {
         this.#waiting.delete(key);
-        out.push(item);
+        take(key, item);
+        n++;
       }
     }
-    return out;
+    return n;
   }
 }

@@ -12,7 +12,7 @@
 
 import assert from 'node:assert/strict';
 import type { TraceEvent } from '../../protocol/trace/events.js';
-import { InProcessChat } from '../helpers/in-process-chat.js';
+import { useInProcessChat } from '../helpers/in-process-chat.js';
 import { FAST_CHAT_SHAPE, poissonBounds, sleep } from '../helpers/chat.js';
 
 /** λP 10/s: a 100-fragment file fills the payload slots of most of a 10 s window. */
@@ -27,20 +27,10 @@ function count(events: TraceEvent[], f: (e: TraceEvent) => boolean, fromMs: numb
 
 describe("a client's gateway counts the SURB-ACKs it stores for the client to learn when, and how much, the client sends", function () {
   this.timeout(180_000);
-  let chat: InProcessChat | undefined;
-
-  before(async function () {
-    this.timeout(120_000);
-    chat = await InProcessChat.start(SHAPE, 200);
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await chat?.stop();
-  });
+  const chat = useInProcessChat(SHAPE, 200);
 
   it('stores as many SURB replies for alice while she is idle as while she sends a 100-fragment file: λP + λL per second, Poisson', async function () {
-    const c = chat!;
+    const c = chat();
     await sleep(2000); // the streams settle
 
     const idleFrom = Date.now();

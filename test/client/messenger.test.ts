@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClientEvent } from '../../client/api.js';
-import { Messenger } from '../../client/messenger.js';
+import { Messenger, type MessengerOptions } from '../../client/messenger.js';
 import { Arq } from '../../client/sender/arq.js';
 import { collectionsOf, COLLECTIONS } from '../../client/state.js';
 import { createProfile, openProfile } from '../../client/store/profile.js';
@@ -39,7 +39,7 @@ interface User {
 const clock = new ManualClock(1_800_000_000_000);
 const folders: string[] = [];
 
-async function open(name: string, dir: string, identity: Identity, tag: number, fresh: boolean): Promise<User> {
+async function open(name: string, dir: string, identity: Identity, tag: number, fresh: boolean, extra: Partial<MessengerOptions> = {}): Promise<User> {
   const store = fresh ? await createProfile(dir, 'pass', { collections: COLLECTIONS, scrypt: SCRYPT }) : await openProfile(dir, 'pass', { collections: COLLECTIONS });
   // The mailbox is that of the user's gateway key (the same key for the same tag: a reinstall that kept it).
   const mailboxKey = Ed25519PrivateKey.fromSeed(new Uint8Array(32).fill(tag + 1));
@@ -61,6 +61,7 @@ async function open(name: string, dir: string, identity: Identity, tag: number, 
     emit: (e) => events.push(e),
     log: () => undefined,
     mailboxProof: signMailboxProof(mailboxKey, ownAddress),
+    ...extra,
   });
   return { name, dir, identity, address: encodeAddress(ownAddress), store, messenger, arq, events };
 }
@@ -310,5 +311,29 @@ describe('client/messenger', function () {
     await assert.rejects(alice.messenger.addContact('me', alice.address), { code: 'bad-address' });
     await assert.rejects(alice.messenger.send('nobody', { kind: 'text', text: 'x' }), { code: 'unknown-contact' });
     await assert.rejects(alice.messenger.send('bob', { kind: 'file', name: 'big', data: new Uint8Array((1 << 20) + 1) }), { code: 'too-large' });
+  });
+
+  it('does not seal a fragment whose gateway cannot be routed: it goes to unroutable and the next one is prepared', async () => {
+    const carol = await user('carol', 0x30);
+    const waiting: Array<[string, number]> = [];
+    // dave sends to bob (gateway tag 0x20: routable) and carol (0x30: not in the document).
+    const dir = mkdtempSync(join(tmpdir(), 'chaff-messenger-dave-'));
+    folders.push(dir);
+    const dave = await open('dave', dir, generateIdentity(), 0x40, true, { routable: (gw) => gw[0] !== 0x30, unroutable: (k, gw) => waiting.push([k, gw[0]]) });
+    await dave.messenger.addContact('bob', bob.address);
+    await dave.messenger.addContact('carol', carol.address);
+    for (const e of await drain(dave)) await bob.messenger.receive(e); // dave's card to bob; carol's waits
+    assert.deepEqual(waiting.map(([, g]) => g), [0x30], "the card to carol waits, unsealed");
+    await dave.messenger.send('carol', { kind: 'text', text: 'to carol' });
+    await dave.messenger.send('bob', { kind: 'text', text: 'to bob' });
+    const p = await dave.messenger.prepareNext();
+    assert.ok(p && p.gateway[0] === 0x20, 'the message to bob is prepared; the one to carol, queued first, waits');
+    assert.deepEqual(waiting.map(([, g]) => g), [0x30, 0x30]);
+    assert.equal(dave.arq.has(waiting[1][0]), true, 'still the sender’s to deliver');
+    assert.equal(await dave.messenger.prepareNext(), null);
+    dave.messenger.stop();
+    await dave.store.close();
+    carol.messenger.stop();
+    await carol.store.close();
   });
 });

@@ -83,3 +83,23 @@ export class InProcessChat {
     await this.net.stop();
   }
 }
+
+/**
+ * For a mocha `describe`: starts an InProcessChat before its tests and
+ * stops it after them; returns the running chat.
+ */
+export function useInProcessChat(shape: Partial<TestnetShape>, fetchIntervalMs: number): () => InProcessChat {
+  let chat: InProcessChat | undefined;
+  before(async function () {
+    this.timeout(120_000);
+    chat = await InProcessChat.start(shape, fetchIntervalMs);
+  });
+  after(async function () {
+    this.timeout(60_000);
+    await chat?.stop();
+  });
+  return () => {
+    if (!chat) throw new Error('the in-process chat did not start');
+    return chat;
+  };
+}

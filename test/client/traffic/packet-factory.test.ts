@@ -49,23 +49,23 @@ function route(first: Uint8Array, packet: Uint8Array) {
     const next = r.commands.find((c) => c.type === 'next-hop') as Extract<RoutingCommand, { type: 'next-hop' }> | undefined;
     const d = r.commands.find((c) => c.type === 'delay') as Extract<RoutingCommand, { type: 'delay' }> | undefined;
     if (d) delays.push(d.delayMs);
-    if (!next) return { hops, commands: r.commands, payload: r.payload!, delays };
+    if (!next) return { hops, commands: r.commands, payload: r.payload!, delays, last: at };
     at = next.id;
     p = r.packet;
   }
 }
 
-/** The id of the node that unwraps `packet`'s last layer. */
-function lastHop(first: Uint8Array, packet: Uint8Array): Uint8Array {
-  let at = first;
-  let p = packet;
-  for (;;) {
-    const r = unwrap(PRODUCTION_GEOMETRY, keys.get(toHex(at))!, p);
-    const next = r.commands.find((c) => c.type === 'next-hop') as Extract<RoutingCommand, { type: 'next-hop' }> | undefined;
-    if (!next) return at;
-    at = next.id;
-    p = r.packet!;
-  }
+/** Builds the ACK from `surb` as the exit gateway does and checks it returns through 3 layers to us, opening with `built`'s keys. */
+function assertAckComesBack(surb: Uint8Array, built: { surbId: Uint8Array | null; surbKeys: Uint8Array | null; ackDelayMs: number }): void {
+  const ack = newPacketFromSURB(PRODUCTION_GEOMETRY, surb, new Uint8Array(PRODUCTION_GEOMETRY.forwardPayloadLength));
+  const back = route(ack.firstHop, ack.packet);
+  assert.deepEqual(back.hops, ['L1', 'L2', 'L3', 'gateway']);
+  assert.equal(back.delays.reduce((a, b) => a + b, 0), built.ackDelayMs);
+  assert.deepEqual(back.commands, [
+    { type: 'recipient', id: ownMailbox },
+    { type: 'surb-reply', id: built.surbId },
+  ]);
+  assert.deepEqual(decryptSURBPayload(PRODUCTION_GEOMETRY, back.payload, built.surbKeys!), new Uint8Array(PRODUCTION_GEOMETRY.forwardPayloadLength));
 }
 
 describe('client/traffic/packet-factory', () => {
@@ -82,15 +82,7 @@ describe('client/traffic/packet-factory', () => {
     const { surb, userPayload } = decodeClientPayload(PRODUCTION_GEOMETRY, fwd.payload);
     assert.deepEqual(userPayload, envelope);
     // The recipient's gateway sends the ACK.
-    const ack = newPacketFromSURB(PRODUCTION_GEOMETRY, surb!, new Uint8Array(PRODUCTION_GEOMETRY.forwardPayloadLength));
-    const back = route(ack.firstHop, ack.packet);
-    assert.deepEqual(back.hops, ['L1', 'L2', 'L3', 'gateway']);
-    assert.equal(back.delays.reduce((a, b) => a + b, 0), built.ackDelayMs);
-    assert.deepEqual(back.commands, [
-      { type: 'recipient', id: ownMailbox },
-      { type: 'surb-reply', id: built.surbId },
-    ]);
-    assert.deepEqual(decryptSURBPayload(PRODUCTION_GEOMETRY, back.payload, built.surbKeys!), new Uint8Array(PRODUCTION_GEOMETRY.forwardPayloadLength));
+    assertAckComesBack(surb!, built);
   });
 
   it('a loop returns to our own mailbox with a SURB like a real packet', () => {
@@ -118,7 +110,7 @@ describe('client/traffic/packet-factory', () => {
       // Flag clear, random SURB slot: the exit gateway discards it and sends nothing back.
       assert.equal(fwd.payload[0], 0);
       assert.equal(decodeClientPayload(PRODUCTION_GEOMETRY, fwd.payload).surb, null);
-      exits.add(toHex(lastHop(gwA.nodeId, built.packet)));
+      exits.add(toHex(fwd.last));
     }
     assert.equal(exits.size, 2, 'a random gateway each time');
   });
@@ -132,18 +124,10 @@ describe('client/traffic/packet-factory', () => {
       assert.equal(fwd.delays.reduce((a, b) => a + b, 0), built.forwardDelayMs);
       assert.equal(fwd.commands.length, 1);
       assert.ok(isDropRecipient((fwd.commands[0] as { id: Uint8Array }).id));
-      exits.add(toHex(lastHop(gwA.nodeId, built.packet)));
+      exits.add(toHex(fwd.last));
       const { surb } = decodeClientPayload(PRODUCTION_GEOMETRY, fwd.payload);
       assert.ok(surb, 'flag set: the exit gateway acknowledges it');
-      const ack = newPacketFromSURB(PRODUCTION_GEOMETRY, surb, new Uint8Array(PRODUCTION_GEOMETRY.forwardPayloadLength));
-      const back = route(ack.firstHop, ack.packet);
-      assert.deepEqual(back.hops, ['L1', 'L2', 'L3', 'gateway']);
-      assert.equal(back.delays.reduce((a, b) => a + b, 0), built.ackDelayMs);
-      assert.deepEqual(back.commands, [
-        { type: 'recipient', id: ownMailbox },
-        { type: 'surb-reply', id: built.surbId },
-      ]);
-      assert.deepEqual(decryptSURBPayload(PRODUCTION_GEOMETRY, back.payload, built.surbKeys!), new Uint8Array(PRODUCTION_GEOMETRY.forwardPayloadLength));
+      assertAckComesBack(surb, built);
     }
     assert.equal(exits.size, 2, 'a random gateway each time');
   });
