@@ -60,7 +60,7 @@ describe('a mix started beside chaff testnet from a copy of its config, admitted
 
     const relays = net.plan.nodes.filter((n) => n.role !== 'authority').map((n) => n.name);
     const first: Topology = await net.waitForDocument(150_000); // generous: 12 processes starting at once on a busy machine
-    assert.ok(!first.document.layers.flat().some((m) => m.name === 'rogue-mix'));
+    assert.ok(!first.document.layers.flat().some((m) => m.name === 'rogue-mix'), `the outsider mix is in the signed document for epoch ${first.epoch}`);
 
     // Its descriptors reach the authorities (it uploads early in every epoch)...
     await net.waitFor('the outsider mix to start and upload', 90_000, async () => {
