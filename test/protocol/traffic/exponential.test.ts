@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
-import { cryptoUniform, HOP_DELAY_TAIL_PROBABILITY, MAX_DELAY_MS, maxHopDelayMs, PoissonSchedule, sampleExponential, sampleHopDelaysMs, type Uniform } from '../../../protocol/traffic/index.js';
-
-/** A deterministic uniform source (mulberry32) so the statistics below cannot flake. */
-function seeded(seed: number): Uniform {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededUniform } from '../../helpers/seeded-uniform.js';
+import { cryptoUniform, HOP_DELAY_TAIL_PROBABILITY, MAX_DELAY_MS, maxHopDelayMs, PoissonSchedule, sampleExponential, sampleHopDelaysMs } from '../../../protocol/traffic/index.js';
 
 describe('traffic: exponential and Poisson sampling', function () {
   it('Exp(rate) has mean 1/rate and variance 1/rate² (100k samples)', function () {
-    const u = seeded(1);
+    const u = seededUniform(1);
     const rate = 4;
     const n = 100_000;
     let sum = 0;
@@ -33,7 +22,7 @@ describe('traffic: exponential and Poisson sampling', function () {
   });
 
   it('matches the exponential CDF (Kolmogorov–Smirnov, 20k samples)', function () {
-    const u = seeded(2);
+    const u = seededUniform(2);
     const n = 20_000;
     const xs = Array.from({ length: n }, () => sampleExponential(1, u)).sort((a, b) => a - b);
     let d = 0;
@@ -45,7 +34,7 @@ describe('traffic: exponential and Poisson sampling', function () {
   });
 
   it('a Poisson schedule gives Poisson counts per window (mean ≈ variance ≈ rate·window)', function () {
-    const schedule = new PoissonSchedule(10, seeded(3));
+    const schedule = new PoissonSchedule(10, seededUniform(3));
     const windows = new Array<number>(2000).fill(0);
     for (let t = schedule.next(0); t < 2000 * 1000; t = schedule.next(t)) windows[Math.floor(t / 1000)]++;
     const mean = windows.reduce((a, b) => a + b, 0) / windows.length;
@@ -55,11 +44,11 @@ describe('traffic: exponential and Poisson sampling', function () {
   });
 
   it('hop delays are whole milliseconds with the configured mean, capped to u32', function () {
-    const delays = sampleHopDelaysMs(500, 20_000, seeded(4));
+    const delays = sampleHopDelaysMs(500, 20_000, seededUniform(4));
     assert.ok(delays.every((d) => Number.isInteger(d) && d >= 0 && d <= MAX_DELAY_MS));
     const mean = delays.reduce((a, b) => a + b, 0) / delays.length;
     assert.ok(Math.abs(mean - 500) < 15, `mean ${mean}`);
-    assert.deepEqual(sampleHopDelaysMs(0, 3, seeded(5)), [0, 0, 0]);
+    assert.deepEqual(sampleHopDelaysMs(0, 3, seededUniform(5)), [0, 0, 0]);
     assert.deepEqual(sampleHopDelaysMs(1e12, 1, () => 0.999999999), [MAX_DELAY_MS]);
   });
 
@@ -82,7 +71,7 @@ describe('traffic: exponential and Poisson sampling', function () {
   });
 
   it('rejects rates and means that make no sense', function () {
-    const u = seeded(6);
+    const u = seededUniform(6);
     for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
       assert.throws(() => sampleExponential(bad, u), RangeError);
       assert.throws(() => new PoissonSchedule(bad, u), RangeError);
