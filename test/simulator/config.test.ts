@@ -32,6 +32,7 @@ describe('simulator/config: the pool, loopix and direct models', function () {
       corruptMixes: 0,
       corruptGateways: 0.25,
       acks: true,
+      decoys: true,
     });
     assert.deepEqual([c.graph, c.durationS, c.epochS, c.curvePoints, c.attacks, c.seeds, c.seed], [{ kind: 'karate-club' }, 1800, 60, 6, ['sda', 'gsda', 'lsda'], 3, 1]);
     assert.equal(c.behaviour.ratePerHour, 30);
