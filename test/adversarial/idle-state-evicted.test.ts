@@ -26,7 +26,7 @@ describe('identities that register, send and leave pin gateway state forever', f
     const clients = [];
     for (let i = 0; i < CLIENTS; i++) {
       const c = await gw.newClient();
-      await new Promise((r) => setTimeout(r, 210)); // under libp2p's 5 new connections per second per address
+      await new Promise((r) => setTimeout(r, 300)); // under libp2p's 5 new connections per second per address, the mix's connection (deliver) included
       await c.link.connect(); // registers, opens the send stream
       for (let k = 0; k < 3; k++) c.link.trySend(gw.entryPacket(k));
       gw.deliver(c.link.mailboxId, 0x40 + i);

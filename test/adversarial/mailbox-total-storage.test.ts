@@ -29,7 +29,7 @@ describe('deposits spread over many mailboxes fill a gateway’s disk', function
     const clients = [];
     for (let i = 0; i < MAILBOXES; i++) {
       const c = await gw.newClient();
-      await new Promise((r) => setTimeout(r, 210));
+      await new Promise((r) => setTimeout(r, 300)); // under libp2p's 5 new connections per second per address
       await c.link.register();
       clients.push(c);
     }
