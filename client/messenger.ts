@@ -228,7 +228,19 @@ export class Messenger {
     if (identity === toHex(this.#o.ownAddress.identityKey)) throw new ClientError('bad-address', 'this is your own address');
     const request = this.#requests.get(identity);
     const session = (request?.sessionId && this.#sessions.byId(request.sessionId)) || [...this.#sessions.values()].find((s) => toHex(s.peerIdentityKey) === identity);
-    const contact: ContactRecord = { name, address: encodeAddress(address), identity, addedMs: this.#o.clock.now(), verified: false, keyChanged: false, pendingAddress: null, nextSeq: 0n, sessionId: session?.id ?? null };
+    const contact: ContactRecord = {
+      name,
+      address: encodeAddress(address),
+      identity,
+      addedMs: this.#o.clock.now(),
+      verified: false,
+      keyChanged: false,
+      pendingAddress: null,
+      // Their card may have come before we added them (while they were a request).
+      deliveryId: request?.deliveryId ?? null,
+      nextSeq: 0n,
+      sessionId: session?.id ?? null,
+    };
     const batch = this.#o.store.batch().put(this.#c.contacts, name, contact);
     const card = this.#cardEntries(name);
     for (const [key, entry] of card) batch.put(this.#c.outbox, key, entry);
@@ -751,7 +763,12 @@ export class Messenger {
       const a = parseAddress(c.address);
       return toHex(a.mailbox) === toHex(claimed.mailbox) && toHex(a.gateway) === toHex(claimed.gateway);
     });
-    if (!target) return;
+    if (!target) {
+      // A stranger's card: kept with the request, the contact's delivery id once the user adds them.
+      request.deliveryId = deliveryId;
+      batch.put(this.#c.requests, peer, request);
+      return;
+    }
     if (!verifyMailboxProof(claimed, card.mailboxProof)) return this.#reject('bad-mailbox-proof');
     const owner = target.name;
     const updated: ContactRecord = { ...target, keyChanged: true, pendingAddress: request.address, pendingIdentity: peer, pendingDeliveryId: deliveryId };

@@ -92,6 +92,12 @@ export interface RequestRecord {
   bytes?: number;
   /** The request's one session (hex EK_A). */
   sessionId?: string;
+  /**
+   * The delivery id (hex) the stranger's contact card gave: ours to write to
+   * once the user adds them (a card can arrive before the user adds its
+   * sender, and is sent only once).
+   */
+  deliveryId?: string | null;
 }
 
 export interface Collections {

@@ -289,6 +289,29 @@ describe('client/messenger', function () {
     assert.deepEqual(p!.mailbox, d2);
   });
 
+
+  it('a card that arrives before its sender is added (a contact request) still gives the delivery id, across a restart', async () => {
+    // carol adds bob first: her one card reaches bob while she is a stranger to him.
+    const dir = mkdtempSync(join(tmpdir(), 'chaff-messenger-carol-'));
+    folders.push(dir);
+    const dCarol = new Uint8Array(32).fill(0xca);
+    const carol = await open('carol', dir, generateIdentity(), 0x30, true, { deliveryId: dCarol });
+    try {
+      await carol.messenger.addContact('bob', bob.address);
+      for (const e of await drain(carol)) await bob.messenger.receive(e);
+      assert.equal(bob.messenger.inbox().requests.length, 1, 'the card made a contact request');
+      bob = await reopen(bob);
+      await bob.messenger.addContact('carol', carol.address);
+      await bob.messenger.send('carol', { kind: 'text', text: 'hello carol' });
+      // Bob's own card to carol and his message: both to her delivery id, not her address's mailbox.
+      const mailboxes: string[] = [];
+      for (let p; (p = await bob.messenger.prepareNext()); bob.arq.remove(p.key)) mailboxes.push(toHex(p.mailbox));
+      assert.deepEqual(mailboxes, [toHex(dCarol), toHex(dCarol)]);
+    } finally {
+      carol.messenger.stop();
+      await carol.store.close();
+    }
+  });
   it('garbage, cover and tampered envelopes are counted and never shown', async () => {
     await bob.messenger.receive(new Uint8Array(ENVELOPE));
     await bob.messenger.receive(new Uint8Array(ENVELOPE).map(() => (Math.random() * 256) | 0));

@@ -193,12 +193,7 @@ describe('integration: chat between two client daemons', function () {
     assert.ok(real >= p.low, `fewer real packets than payload slots while messages waited: ${report}`);
   });
 
-  // SKIPPED, a known regression (issue 9, open): since the delivery-id and
-  // decoy changes, after this SIGKILL and restart alice's messages are still
-  // delivered but, in about half the runs, none of her SURB-ACKs is matched
-  // any more, so every later message fails after max_attempts and the three
-  // scenarios after this one fail. Re-enable once that is found and fixed.
-  it.skip("alice's daemon SIGKILLed with messages queued: after a restart the rest are sent, bob gets each once, in order", async function () {
+  it("alice's daemon SIGKILLed with messages queued: after a restart the rest are sent, bob gets each once, in order", async function () {
     this.timeout(120_000);
     const alice = c().alice;
     const before = await alice.api.status();
