@@ -33,6 +33,7 @@ import type { InviteClaim, InviteStore } from './invite-store.js';
 import { requestLaneOf } from './mailbox-lanes.js';
 import { FetchHandler, FetchRefusedError, type FetchStats } from './fetch-handler.js';
 import { readFrames } from '../../runtime/net/frame-reader.js';
+import { LIBP2P_INBOUND_STREAM_CEILING, PeerStreamBound } from '../../runtime/net/peer-stream-bound.js';
 import { MailboxDelivery, type DeliveryStats } from './mailbox-delivery.js';
 import { clientBucket, type TokenBucket } from './token-bucket.js';
 import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL } from '../../protocol/wire/client-protocols.js';
@@ -58,6 +59,8 @@ export const ENTRY_DROP_REASONS = [
   'stopped',
   /** A send stream refused: its source address already has `connectionsPerAddress` client identities sending. */
   'address-limit',
+  /** A send stream refused: the client already holds `maxSendStreams` open. */
+  'too-many-streams',
 ] as const;
 export type EntryDropReason = (typeof ENTRY_DROP_REASONS)[number];
 
@@ -102,7 +105,7 @@ export interface GatewayLimits {
   readonly inputQueue: number;
   /** Packets held for their delay (MixProcessor delay queue). */
   readonly delayQueue: number;
-  /** Entry streams a client connection may hold open at once. Default 2. */
+  /** Entry streams one client may hold open at once (over all its connections). Default 2. */
   readonly maxSendStreams?: number;
   /** Deadline of one register or fetch exchange. Default 10 s. */
   readonly rpcTimeoutMs?: number;
@@ -171,6 +174,8 @@ export class GatewayService {
   /** Token buckets of registered clients that have sent, by mailbox id (hex). */
   readonly #buckets = new Map<string, TokenBucket>();
   readonly #streams = new Set<Stream>();
+  /** Open send streams per client (mailbox id). */
+  readonly #sendStreams: PeerStreamBound;
   readonly #entryDrops = Object.fromEntries(ENTRY_DROP_REASONS.map((r) => [r, 0])) as Record<EntryDropReason, number>;
   readonly #registerDrops = Object.fromEntries(REGISTER_DROP_REASONS.map((r) => [r, 0])) as Record<RegisterDropReason, number>;
   readonly #admission: ClientAdmission;
@@ -196,6 +201,7 @@ export class GatewayService {
     if (!hasClientPayloadRoom(deps.geometry)) throw new RangeError('the geometry has no room for client payloads (build it with withSURB = true)');
     this.#deps = deps;
     this.#limits = limits;
+    this.#sendStreams = new PeerStreamBound(limits.maxSendStreams ?? 2);
     this.#admission = new ClientAdmission({ ...DEFAULT_REGISTRATION_POLICY, ...limits.registration }, deps.clock.now());
     if (this.#admission.policy.mode === 'invite' && deps.invites === undefined) throw new RangeError('registration mode "invite" needs an invite store');
     this.#log = deps.host.logger.forComponent('chaff:gateway');
@@ -251,7 +257,8 @@ export class GatewayService {
       timeoutMs,
     });
     await host.handle(CLIENT_SEND_PROTOCOL, (stream, connection) => this.#acceptEntry(stream, connection), {
-      maxInboundStreams: this.#limits.maxSendStreams ?? 2,
+      // Our per-client bound (counted 'too-many-streams') is the one that bites: runtime/net/peer-stream-bound.ts.
+      maxInboundStreams: LIBP2P_INBOUND_STREAM_CEILING,
     });
     this.#scheduleMaintenance();
   }
@@ -427,9 +434,16 @@ export class GatewayService {
     }
     const mailboxId = mailboxIdOf(key);
     const client = toHex(mailboxId);
+    const release = this.#sendStreams.acquire(client);
+    if (release === null) {
+      this.#entryDrop('too-many-streams');
+      stream.abort(new Error('too many send streams from this client'));
+      return;
+    }
     // One address, a bounded number of sending identities (docs/gateway.md §Bounds).
     const source = sourceOf(connection.remoteAddr);
     if (!this.#admission.openStream(source, client)) {
+      release();
       this.#entryDrop('address-limit');
       stream.abort(new Error('too many clients sending from this address'));
       return;
@@ -439,6 +453,7 @@ export class GatewayService {
       onFrame: (frame) => this.#entryFrame(client, mailboxId, frame),
       onTruncated: () => this.#entryDrop('truncated'),
       onClose: () => {
+        release();
         this.#streams.delete(stream);
         this.#admission.closeStream(source, client);
       },

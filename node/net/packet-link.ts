@@ -6,6 +6,7 @@
 import type { Libp2p, Logger, PeerId, Stream, Connection } from '@libp2p/interface';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { readFrames } from '../../runtime/net/frame-reader.js';
+import { LIBP2P_INBOUND_STREAM_CEILING, PeerStreamBound } from '../../runtime/net/peer-stream-bound.js';
 
 export const PACKET_PROTOCOL = '/chaff/packet/1';
 
@@ -27,6 +28,8 @@ export const DROP_REASONS = [
   'stream-error',
   /** inbound: onFrame threw. */
   'handler-error',
+  /** inbound: the peer already holds maxInboundStreamsPerPeer packet streams; the new one is reset. */
+  'too-many-streams',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -45,6 +48,12 @@ export interface PacketLinkOptions {
   readonly backoffMaxMs?: number;
   /** Abort a dial (connect + Noise + yamux + protocol negotiation) after this long. Default 10 s. */
   readonly dialTimeoutMs?: number;
+  /**
+   * Inbound packet streams one peer may hold open at once (over all its
+   * connections). A peer needs one; the default 4 covers a reconnect racing
+   * the old stream's teardown.
+   */
+  readonly maxInboundStreamsPerPeer?: number;
   /** Called on every counted drop, after the counter is bumped. */
   readonly onDrop?: (reason: DropReason, peer: PeerId | undefined) => void;
 }
@@ -121,6 +130,7 @@ export class PacketLink {
   private readonly log: Logger;
   private readonly links = new Map<string, OutLink>();
   private readonly inbound = new Set<Stream>();
+  private readonly inboundBound: PeerStreamBound;
   private readonly counters = {
     sent: 0,
     received: 0,
@@ -140,6 +150,7 @@ export class PacketLink {
     this.opts = options;
     this.packetLength = options.packetLength;
     this.capacity = capacity;
+    this.inboundBound = new PeerStreamBound(options.maxInboundStreamsPerPeer ?? 4);
     this.log = node.logger.forComponent('chaff:packet-link');
   }
 
@@ -148,9 +159,8 @@ export class PacketLink {
     if (this.started) return;
     this.started = true;
     await this.node.handle(PACKET_PROTOCOL, (stream, connection) => this.accept(stream, connection), {
-      // A peer needs one packet stream; a few more cover a reconnect racing
-      // the old stream's teardown.
-      maxInboundStreams: 4,
+      // Our per-peer bound (counted) is the one that bites: runtime/net/peer-stream-bound.ts.
+      maxInboundStreams: LIBP2P_INBOUND_STREAM_CEILING,
     });
   }
 
@@ -318,6 +328,12 @@ export class PacketLink {
       stream.abort(new Error('unknown peer'));
       return;
     }
+    const release = this.inboundBound.acquire(from);
+    if (release === null) {
+      this.drop('too-many-streams', from, `${this.inboundBound.maxPerPeer} open`);
+      stream.abort(new Error('too many packet streams from this peer'));
+      return;
+    }
     this.counters.streamsAccepted++;
     this.inbound.add(stream);
     readFrames(stream, this.packetLength, {
@@ -331,6 +347,7 @@ export class PacketLink {
       },
       onTruncated: (filled) => this.drop('truncated', from, `${filled} of ${this.packetLength} bytes`),
       onClose: (error) => {
+        release();
         this.inbound.delete(stream);
         if (error !== undefined) this.log('inbound stream from %p ended: %s', from, error.message);
       },

@@ -17,6 +17,7 @@
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { concatBytes } from '../../protocol/bytes.js';
+import { LIBP2P_INBOUND_STREAM_CEILING, PeerStreamBound } from './peer-stream-bound.js';
 
 export type RpcErrorCode = 'dial' | 'timeout' | 'refused' | 'too-large' | 'protocol' | 'closed';
 
@@ -63,8 +64,6 @@ export interface RpcServerOptions {
   maxRequestBytes: number;
   /** Deadline for reading the request and writing the reply. Default 10 s. */
   timeoutMs?: number;
-  /** libp2p's bound on inbound streams per connection for this protocol. Default 32. */
-  maxInboundStreams?: number;
   /**
    * Checked when a stream opens, before any byte of the request is read:
    * true to serve the peer, or the reason it is refused (sent back, counted
@@ -156,9 +155,7 @@ async function sendAndClose(stream: Stream, bytes: Uint8Array): Promise<void> {
 /** Registers `handler` for `protocol`; returns live counters. */
 export async function serveRpc(host: Libp2p, protocol: string, handler: RpcHandler, options: RpcServerOptions): Promise<RpcServerCounters> {
   const stats: RpcServerCounters = { served: 0, drops: Object.fromEntries(RPC_DROP_REASONS.map((r) => [r, 0])) as Record<RpcDropReason, number>, bytesRead: 0, bytesDiscarded: 0 };
-  const maxPerPeer = options.maxStreamsPerPeer ?? DEFAULT_MAX_STREAMS_PER_PEER;
-  /** Open streams per peer (string form of its id); an entry is deleted at zero, so the map holds only active peers. */
-  const open = new Map<string, number>();
+  const bound = new PeerStreamBound(options.maxStreamsPerPeer ?? DEFAULT_MAX_STREAMS_PER_PEER);
   const drop = (reason: RpcDropReason, from: PeerId): void => {
     stats.drops[reason]++;
     try {
@@ -183,23 +180,20 @@ export async function serveRpc(host: Libp2p, protocol: string, handler: RpcHandl
         await refuseUnread(stream, verdict, options.timeoutMs ?? 10_000, (n) => (stats.bytesDiscarded += n));
         return;
       }
-      const key = from.toString();
-      const count = open.get(key) ?? 0;
-      if (count >= maxPerPeer) {
+      const release = bound.acquire(from);
+      if (release === null) {
         drop('busy', from);
         stream.abort(new Error('too many streams from this peer'));
         return;
       }
-      open.set(key, count + 1);
       try {
         await serveOne(stream, from);
       } finally {
-        const left = (open.get(key) ?? 1) - 1;
-        if (left <= 0) open.delete(key);
-        else open.set(key, left);
+        release();
       }
     },
-    { maxInboundStreams: options.maxInboundStreams ?? 32 },
+    // Our bound (counted) is the one that bites: runtime/net/peer-stream-bound.ts.
+    { maxInboundStreams: LIBP2P_INBOUND_STREAM_CEILING },
   );
 
   async function serveOne(stream: Stream, from: PeerId): Promise<void> {

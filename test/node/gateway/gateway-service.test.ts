@@ -293,6 +293,28 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
     await stream.close();
   });
 
+  it("bounds a client's send streams (maxSendStreams, over all its connections): the rest are reset and counted too-many-streams", async () => {
+    const net = await setup({}, undefined, { maxSendStreams: 2 });
+    const alice = await net.client();
+    await register(net, alice);
+    const streams: Stream[] = [];
+    for (let i = 0; i < 6; i++) streams.push(await sendStream(net, alice));
+    await until(() => net.gateway.stats().entry.drops['too-many-streams'] === 4, '4 streams refused');
+    assert.equal(net.gateway.stats().entry.openStreams, 2);
+    // Another client is not affected by alice's streams.
+    const bob = await net.client();
+    await register(net, bob);
+    const bobs = await sendStream(net, bob);
+    await until(() => net.gateway.stats().entry.openStreams === 3, "bob's stream open");
+    for (const s of [...streams, bobs]) await s.close().catch(() => undefined);
+    await until(() => net.gateway.stats().entry.openStreams === 0, 'all closed');
+    // Closed streams give the slots back.
+    const again = await sendStream(net, alice);
+    await until(() => net.gateway.stats().entry.openStreams === 1, 'a fresh stream');
+    assert.equal(net.gateway.stats().entry.drops['too-many-streams'], 4);
+    await again.close();
+  });
+
   it('refuses a client packet that ends at its own entry gateway (it would skip the mixnet)', async () => {
     const net = await setup();
     const alice = await net.client();

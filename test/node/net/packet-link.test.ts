@@ -180,6 +180,24 @@ describe('node/net/packet-link', function () {
     assert.equal(b.got.length, 0);
   });
 
+  it("bounds one peer's packet streams over all its connections: past the bound each new one is reset and counted too-many-streams", async () => {
+    const a = await side();
+    const b = await side({ maxInboundStreamsPerPeer: 2 });
+    // Ten streams on one connection: libp2p alone would have let 32 through per connection, uncounted past that.
+    const streams = [];
+    for (let i = 0; i < 10; i++) streams.push(await a.host.dialProtocol(b.host.getMultiaddrs(), PACKET_PROTOCOL));
+    await until(() => b.link.stats().streamsAccepted + b.link.stats().drops['too-many-streams'] === 10, 'every stream accepted or refused');
+    assert.deepEqual([b.link.stats().streamsAccepted, b.link.stats().drops['too-many-streams']], [2, 8]);
+    // The two kept carry frames; once they close, the peer gets its slots back.
+    streams[0].send(frameNo(7));
+    await until(() => b.got.length === 1, 'a frame on a kept stream');
+    for (const s of streams) await s.close().catch(() => undefined);
+    await until(() => b.link.stats().drops['too-many-streams'] === 8 && (b.link as unknown as { inbound: Set<unknown> }).inbound.size === 0, 'streams closed');
+    a.link.send(b.host.peerId, b.host.getMultiaddrs(), frameNo(8));
+    await until(() => b.got.length === 2, 'a frame on a fresh link');
+    assert.equal(b.link.stats().drops['too-many-streams'], 8);
+  });
+
   it('an onFrame that throws is a counted drop, not a crash', async () => {
     const a = await side();
     let calls = 0;

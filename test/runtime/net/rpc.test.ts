@@ -102,4 +102,22 @@ describe('rpc over libp2p', function () {
     assert.deepEqual([...(await first), ...(await second)], [1, 2]);
     assert.deepEqual(await (async () => { const p = call(Uint8Array.of(4)); while (release.length < 3) await new Promise((r) => setTimeout(r, 20)); release[2](); return p; })(), Uint8Array.of(4), 'served again once streams closed');
   });
+
+  it("our bound is the one that refuses, counted, even above libp2p's default of 32 streams per connection", async function () {
+    const BOUND = 40;
+    const release: Array<() => void> = [];
+    const stats = await serveRpc(server, PROTO, (req) => new Promise<Uint8Array>((resolve) => release.push(() => resolve(req))), { maxRequestBytes: 16, maxStreamsPerPeer: BOUND });
+    // One call first, so the 40 share the connection it opened (concurrent first dials race each other).
+    const warm = call(Uint8Array.of(0xfe));
+    while (release.length < 1) await new Promise((r) => setTimeout(r, 20));
+    release.shift()!();
+    await warm;
+    const calls = Array.from({ length: BOUND }, (_, i) => call(Uint8Array.of(i)));
+    while (release.length < BOUND) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(client.getConnections(server.peerId).length, 1, 'one connection: libp2p alone would have reset 8 of these');
+    await assert.rejects(call(Uint8Array.of(0xff)), RpcError, 'one past the bound');
+    assert.equal(stats.drops.busy, 1, 'the refusal is counted');
+    for (const r of release) r();
+    assert.deepEqual((await Promise.all(calls)).map((b) => b[0]), Array.from({ length: BOUND }, (_, i) => i));
+  });
 });
