@@ -47,6 +47,7 @@ import {
 import { ADMISSIONS_FILE, AdmissionList } from './admission-list.js';
 import { AuthorityState, DEFAULT_MAX_DESCRIPTORS_PER_EPOCH, type DescriptorRejection, type StoredItem, type ViewRejection } from './authority-state.js';
 import { RECORD_DESCRIPTOR, RECORD_VIEW, encodeRecord, RoundLog, type RoundRecord } from './round-log.js';
+import { ShareExchanges } from './share-exchanges.js';
 
 /** When each step runs, as a fraction of the epoch before the one being built. */
 export interface AuthoritySchedule {
@@ -148,6 +149,8 @@ export class AuthorityService {
   readonly #stats: AuthorityStats;
   readonly #admission: AdmissionList;
   readonly #roundLog: RoundLog;
+  /** Which share exchanges of each round are done: uploads close once any authority could no longer learn them. */
+  readonly #exchanges = new ShareExchanges();
   /** Log size at which the round log of an epoch is next checked for compaction. */
   readonly #compactAt = new Map<number, number>();
   #admissionCheckedAt = -Infinity;
@@ -396,6 +399,7 @@ export class AuthorityService {
     this.#after(start + this.#duration, () => {
       const e = epoch + 1;
       this.#state.pruneBefore(e);
+      this.#exchanges.pruneBefore(e + 1);
       for (const k of this.#pending.keys()) if (k <= e) this.#pending.delete(k);
       for (const k of this.#saved.keys()) if (k < e - 1) this.#saved.delete(k);
       for (const k of this.#adopted) if (k < e - 1) this.#adopted.delete(k);
@@ -417,6 +421,7 @@ export class AuthorityService {
     await this.#refreshAdmission(true);
     this.#state.ownView(epoch); // fixed from here on for this round
     const body = encodeShareRequest({ epoch, descriptors: this.#state.descriptorsFor(epoch), views: this.#state.viewsFor(epoch) });
+    for (const peer of this.#others) this.#exchanges.sending(epoch, peer.name);
     await Promise.all(
       this.#others.map(async (peer) => {
         try {
@@ -541,7 +546,8 @@ export class AuthorityService {
       this.#refuse(this.#stats.descriptorsRefused, 'malformed', `malformed: ${(err as Error).message}`);
     }
     await this.#refreshAdmission(false);
-    const rejection = this.#state.addDescriptor(signed, this.#o.clock.now());
+    // Both share exchanges with some authority are done: it could never learn this descriptor (share-exchanges.ts).
+    const rejection = this.#exchanges.closed(this.#epochNow() + 1) ? 'too-late' : this.#state.addDescriptor(signed, this.#o.clock.now());
     if (rejection) {
       if (rejection === 'not-admitted' || rejection === 'full') this.#logRefusal(signed, rejection);
       this.#refuse(this.#stats.descriptorsRefused, rejection, rejection);
@@ -599,7 +605,9 @@ export class AuthorityService {
     this.#stats.sharesReceived++;
     this.#log('%s shared %d descriptors and %d views for epoch %d (%d kept)', peer.name, req.descriptors.length, req.views.length, req.epoch, kept);
     // The reply shares back what this authority holds (the same encoding).
-    return encodeShareRequest({ epoch: req.epoch, descriptors: this.#state.descriptorsFor(req.epoch), views: this.#state.viewsFor(req.epoch) });
+    const reply = encodeShareRequest({ epoch: req.epoch, descriptors: this.#state.descriptorsFor(req.epoch), views: this.#state.viewsFor(req.epoch) });
+    this.#exchanges.answered(req.epoch, peer.name);
+    return reply;
   }
 
   async #onSignature(body: Uint8Array, from: PeerId): Promise<Uint8Array> {

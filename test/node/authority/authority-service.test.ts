@@ -169,6 +169,30 @@ describe('node/authority/authority-service (libp2p, 3 s epochs)', function () {
     assert.ok(got.document.layers.flat().some((e) => e.name === 'node-4'));
   });
 
+  it('an upload to one authority after both share exchanges is refused too-late, so both still build and sign one document', async function () {
+    const params = paramsNow(20, 200);
+    const E = epochAt(Date.now(), params);
+    const auths = await makeAuthorities(2, root); // both must sign: a split round publishes nothing
+    for (const a of auths) await startAuthority(a, auths, params);
+    cleanup.push(async () => Promise.all(auths.map(stopAuthority)));
+    const host = await clientHost();
+    cleanup.push(async () => host.stop());
+    const both = new PkiClient({ host, authorities: auths.map((a) => a.peer), rpcTimeoutMs: 1000 });
+    for (const n of [1, 2, 3, 50]) assert.equal((await both.uploadDescriptor(signedFor(n, E + 1, n >= 50 ? 'gateway' : 'mix'))).accepted, 2);
+    // Both shared at 50 % (each sent its share and answered the other's): node 4 arrives at authority 0 only.
+    await sleep(epochStart(E, params) + 0.6 * D - Date.now());
+    assert.deepEqual([auths[0].service!.stats().sharesSent, auths[0].service!.stats().sharesReceived], [1, 1]);
+    const onlyA = new PkiClient({ host, authorities: [auths[0].peer], rpcTimeoutMs: 1000 });
+    const late = await onlyA.uploadDescriptor(signedFor(4, E + 1));
+    assert.equal(late.accepted, 0);
+    assert.deepEqual(late.refused.map((r) => r.reason), ['too-late']);
+    assert.equal(auths[0].service!.stats().descriptorsRefused['too-late'], 1);
+    await sleep(epochStart(E, params) + 0.85 * D - Date.now());
+    const got = await both.fetchDocument(E + 1);
+    assert.equal(got.signed.signatures.length, 2, 'both signed the same bytes');
+    assert.ok(!got.document.layers.flat().some((e) => e.name === 'node-4'), 'the late node waits for the next epoch');
+  });
+
   it('a restarted authority still holds the descriptors it accepted, and builds with them', async function () {
     const params = paramsNow(20, 200);
     const E = epochAt(Date.now(), params);
