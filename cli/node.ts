@@ -7,7 +7,7 @@ import { ConfigError, loadConfig, parseDuration, type NodeConfig } from '../node
 import { formatInviteToken, InviteStore } from '../node/gateway/invite-store.js';
 import { runNode } from '../node/daemon.js';
 import { loadOrCreateIdentity } from '../runtime/net/identity.js';
-import { createLogger } from '../node/ops/log.js';
+import { createLogger } from '../runtime/log/logger.js';
 import { ADMISSION_COMMANDS, ADMISSION_OPTIONS, ADMISSION_USAGE, admissionCommand } from './node-admission.js';
 
 const USAGE = `usage: chaff node --config node.toml            run the node until SIGINT/SIGTERM

@@ -20,7 +20,7 @@ import { createHost, type Host } from '../runtime/net/host.js';
 import { loadOrCreateIdentity } from '../runtime/net/identity.js';
 import { PacketLink } from './net/packet-link.js';
 import { TopologyRouter, type TopologyView } from './net/topology-router.js';
-import type { Logger } from './ops/log.js';
+import type { Logger } from '../runtime/log/logger.js';
 import { Metrics } from './ops/metrics.js';
 import { authorityPeers } from '../runtime/pki/authority-peers.js';
 import { DocumentWatcher } from '../runtime/pki/document-watcher.js';

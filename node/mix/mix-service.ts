@@ -14,7 +14,7 @@ import { cryptoUniform, type Uniform } from '../../protocol/traffic/uniform.js';
 import type { Host } from '../../runtime/net/host.js';
 import { PacketLink } from '../net/packet-link.js';
 import { TopologyRouter, type TopologyView } from '../net/topology-router.js';
-import type { Logger } from '../ops/log.js';
+import type { Logger } from '../../runtime/log/logger.js';
 import { hopDelayBoundMs } from './hop-delay-bound.js';
 import { MixProcessor, type EpochKey, type MixDeps, type MixLimits } from './mix-processor.js';
 

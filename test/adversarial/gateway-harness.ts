@@ -24,6 +24,7 @@ import { encodeClientPayload } from '../../protocol/wire/client-payload.js';
 import { fetchEntryBodyLength } from '../../protocol/wire/fetch.js';
 import { createHost, type Host } from '../../runtime/net/host.js';
 import { ManualClock } from '../helpers/manual-clock.js';
+import { waitFor } from '../helpers/wait.js';
 
 export const geometry = geometryFromUserForwardPayloadLength({ nike: 'X25519', nrHops: 3, userForwardPayloadLength: 200, withSURB: true });
 export const BODY = fetchEntryBodyLength(geometry);
@@ -54,13 +55,7 @@ export interface GatewayUnderTest {
   stop(): Promise<void>;
 }
 
-export async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+export const until = (cond: () => boolean, what: string, ms = 10_000): Promise<boolean> => waitFor(what, cond, { timeoutMs: ms, intervalMs: 5 });
 
 export async function startGateway(options: { limits?: Partial<GatewayLimits>; mailbox?: MailboxStoreOptions } = {}): Promise<GatewayUnderTest> {
   const cleanups: Array<() => Promise<unknown> | unknown> = [];

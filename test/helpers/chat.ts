@@ -13,6 +13,7 @@ import type { Topology } from '../../protocol/pki/routes.js';
 import { ChatClient } from '../../testnet/chat-clients.js';
 import type { TestnetShape } from '../../testnet/plan.js';
 import { TestNetwork } from './network.js';
+import { sleep, waitFor } from './wait.js';
 
 /**
  * Faster than the testnet's rates, so 100 messages take seconds: λP 20/s
@@ -100,25 +101,12 @@ export function processesUnder(dir: string): string[] {
   }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
 /** Polls `probe` until it returns true; fails after `timeoutMs` with `what` and `detail()`'s text. */
 export async function waitUntil(what: string, timeoutMs: number, probe: () => Promise<boolean> | boolean, detail?: () => Promise<string> | string, intervalMs = 200): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let ok = false;
-    try {
-      ok = await probe();
-    } catch {
-      ok = false;
-    }
-    if (ok) return;
-    if (Date.now() > deadline) {
-      const more = detail ? await Promise.resolve(detail()).catch((e: Error) => `(no detail: ${e.message})`) : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${more ? `: ${more}` : ''}`);
-    }
-    await sleep(intervalMs);
-  }
+  const safeDetail = detail && (() => Promise.resolve(detail()).catch((e: Error) => `(no detail: ${e.message})`));
+  await waitFor(what, probe, { timeoutMs, intervalMs, ...(safeDetail ? { detail: safeDetail } : {}) });
 }
 
 export interface SeenMessage {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { loadConfig, type NodeConfig } from '../../node/config.js';
 import { runNode, type RunningNode } from '../../node/daemon.js';
-import { createLogger } from '../../node/ops/log.js';
+import { createLogger } from '../../runtime/log/logger.js';
 import { epochAt, epochEnd } from '../../protocol/pki/epoch.js';
 import { Topology } from '../../protocol/pki/routes.js';
 import { createHost, type Host } from '../../runtime/net/host.js';

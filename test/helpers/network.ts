@@ -16,10 +16,11 @@ import { createHost, type Host } from '../../runtime/net/host.js';
 import { authorityPeers } from '../../runtime/pki/authority-peers.js';
 import { PkiClient } from '../../runtime/pki/pki-client.js';
 import { DEFAULT_SHAPE, planTestnet, type PlannedNode, type TestnetPlan, type TestnetShape } from '../../testnet/plan.js';
+import { sleep, waitFor } from './wait.js';
 
 const CHAFF = fileURLToPath(new URL('../../bin/chaff.js', import.meta.url));
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
 export interface NetworkOptions {
   shape?: Partial<TestnetShape>;
@@ -162,20 +163,8 @@ export class TestNetwork {
   }
 
   /** Polls `probe` every `intervalMs` until it returns a value other than undefined/false; fails after `timeoutMs` or when a node dies. */
-  async waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false> | T | undefined | false, intervalMs = 250): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      this.checkAlive();
-      let value: T | undefined | false;
-      try {
-        value = await probe();
-      } catch {
-        value = undefined;
-      }
-      if (value !== undefined && value !== false) return value;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (logs in ${this.dir})`);
-      await sleep(intervalMs);
-    }
+  waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false> | T | undefined | false, intervalMs = 250): Promise<T> {
+    return waitFor(what, probe, { timeoutMs, intervalMs, check: () => this.checkAlive(), detail: () => `logs in ${this.dir}` });
   }
 
   /** The verified document for `epoch` (default: the current one, re-read while waiting) with every layer and two gateways. */

@@ -30,6 +30,7 @@ import { MailboxStore, type MailboxStoreOptions } from '../../../node/store/mail
 import { ReplayCache } from '../../../node/store/replay-cache.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 import type { TraceEvent } from '../../../protocol/trace/events.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const geometry = geometryFromUserForwardPayloadLength({ nike: 'X25519', nrHops: 3, userForwardPayloadLength: 200, withSURB: true });
 const BODY = fetchEntryBodyLength(geometry);
@@ -37,13 +38,7 @@ const BATCH = 4;
 const REPLY_LENGTH = fetchReplyLength(BATCH, BODY);
 const T0 = 1_700_000_000_000;
 
-async function until(cond: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (cond: () => boolean, what: string, ms = 5_000): Promise<boolean> => waitFor(what, cond, { timeoutMs: ms, intervalMs: 5 });
 
 /** A forward payload of raw bytes (what the mixes carry; the gateway only decodes it at the exit). */
 function payloadOf(marker: number): Uint8Array {

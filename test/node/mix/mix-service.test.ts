@@ -10,7 +10,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys';
 import { systemClock } from '../../../runtime/clock.js';
 import { MixService } from '../../../node/mix/mix-service.js';
 import { createHost, type Host } from '../../../runtime/net/host.js';
-import { createLogger } from '../../../node/ops/log.js';
+import { createLogger } from '../../../runtime/log/logger.js';
 import { ReplayCache } from '../../../node/store/replay-cache.js';
 import { X25519PrivateKey } from '../../../protocol/crypto/x25519.js';
 import type { Document, NodeEntry } from '../../../protocol/pki/document.js';

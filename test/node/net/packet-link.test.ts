@@ -5,6 +5,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createHost, type Host } from '../../../runtime/net/host.js';
 import { PACKET_PROTOCOL, PacketLink, type PacketLinkOptions } from '../../../node/net/packet-link.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const SIZE = 3130; // the production Sphinx packet length
 
@@ -26,13 +27,7 @@ function frameNo(i: number, size = SIZE): Uint8Array {
   return f;
 }
 
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (cond: () => boolean, what: string, ms = 10_000): Promise<boolean> => waitFor(what, cond, { timeoutMs: ms });
 
 describe('node/net/packet-link', function () {
   this.timeout(30_000);

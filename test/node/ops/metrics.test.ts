@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Metrics } from '../../../node/ops/metrics.js';
-import { createLogger } from '../../../node/ops/log.js';
+import { createLogger } from '../../../runtime/log/logger.js';
 
 describe('operator metrics and logs', function () {
   it('serves gauges and counters read from component totals', async function () {
