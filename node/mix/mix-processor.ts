@@ -7,7 +7,7 @@
 
 import type { X25519PrivateKey } from '../../protocol/crypto/x25519.js';
 import type { Clock } from '../../protocol/traffic/clock.js';
-import { isSphinxError, type Geometry, type RoutingCommand, unwrap, type UnwrapResult } from '../../protocol/sphinx/index.js';
+import { isSphinxError, type Geometry, type RoutingCommand, type SphinxErrorCode, unwrap, type UnwrapResult } from '../../protocol/sphinx/index.js';
 import { DelayQueue } from './delay-queue.js';
 
 /** Why a mix did not forward a packet. */
@@ -58,7 +58,7 @@ export interface MixDeps {
    * a mix takes back its own loop cover. Resolves whether it was taken
    * (false: counted as 'final-hop-refused').
    */
-  onFinalHop?(commands: RoutingCommand[], payload: Uint8Array | null, origin: PacketOrigin): boolean | Promise<boolean>;
+  onFinalHop?(commands: RoutingCommand[], payload: Uint8Array, origin: PacketOrigin): boolean | Promise<boolean>;
   /** Called for every drop (for logs); counting is done here. */
   onDrop?(reason: MixDropReason): void;
 }
@@ -75,14 +75,22 @@ interface Held {
   packet: Uint8Array;
 }
 
-const ERROR_REASON: Record<string, MixDropReason> = {
+/**
+ * The drop reason for each Sphinx error code; null for the codes unwrap never
+ * throws (they come from building packets and SURBs). Exhaustive: a new code
+ * does not compile until it is given a reason here.
+ */
+const ERROR_REASON = {
   'wrong-size': 'wrong-size',
   'bad-version': 'bad-version',
   'low-order-point': 'low-order-point',
   'mac-mismatch': 'mac-failure',
   'bad-command': 'bad-command',
   'payload-tag': 'payload-tag',
-};
+  'invalid-path': null,
+  'invalid-geometry': null,
+  'invalid-surb-keys': null,
+} as const satisfies Record<SphinxErrorCode, MixDropReason | null>;
 
 export class MixProcessor {
   readonly drops = new Map<MixDropReason, number>();
@@ -146,28 +154,25 @@ export class MixProcessor {
         epoch = k.epoch;
         break;
       } catch (err) {
+        // Anything but a refusal of the packet is a bug: accept() counts it and goes on.
         if (!isSphinxError(err)) throw err;
-        lastError = ERROR_REASON[err.code] ?? 'bad-command';
+        const reason = ERROR_REASON[err.code];
+        if (reason === null) throw err;
+        lastError = reason;
         // A MAC failure may only mean another epoch's key: try the next one.
         if (err.code !== 'mac-mismatch') break;
       }
     }
     if (!result) return this.#drop(lastError);
 
-    let delayMs = 0;
-    let nextHop: Uint8Array | null = null;
-    for (const c of result.commands) {
-      if (c.type === 'delay') delayMs = c.delayMs;
-      else if (c.type === 'next-hop') nextHop = c.id;
-    }
     // Before the replay check, so a refused packet costs no replay-cache write.
-    if (nextHop && result.packet && delayMs > this.#deps.maxDelayMs()) return this.#drop('delay-too-long');
+    if (result.kind === 'forward' && result.delayMs > this.#deps.maxDelayMs()) return this.#drop('delay-too-long');
     if (!(await this.#deps.checkReplay(epoch, result.replayTag))) return this.#drop('replay');
-    if (!nextHop || !result.packet) {
+    if (result.kind !== 'forward') {
       const taken = (await this.#deps.onFinalHop?.(result.commands, result.payload, origin)) ?? false;
       return taken ? undefined : this.#drop('final-hop-refused');
     }
-    if (!this.#delay.push({ nextHop, packet: result.packet }, delayMs)) this.#drop('delay-queue-full');
+    if (!this.#delay.push({ nextHop: result.nextHop, packet: result.packet }, result.delayMs)) this.#drop('delay-queue-full');
   }
 
   #forward(held: Held): void {

@@ -5,6 +5,6 @@ export * from './errors.js';
 export * from './geometry.js';
 export { createHeader, systemRandom, SPHINX_AD, type PathHop, type RandomSource, type SprpKey, type CreatedHeader } from './header.js';
 export { deriveKeys, type PacketKeys } from './kdf.js';
-export { newPacket, unwrap, packetOffsets, type UnwrapResult } from './packet.js';
+export { newPacket, unwrap, packetOffsets, type UnwrapResult, type ForwardHop, type FinalHop, type SurbReplyHop, type LastHop } from './packet.js';
 export { Sphinx } from './sphinx.js';
 export { decryptSURBPayload, newPacketFromSURB, newSURB, type NewSurb } from './surb.js';

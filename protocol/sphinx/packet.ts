@@ -44,21 +44,61 @@ export function newPacket(geometry: Geometry, path: readonly PathHop[], payload:
   return packet;
 }
 
-/** What a hop learns from a packet. */
-export interface UnwrapResult {
-  /** The hop's routing commands, in order (a next-hop command when the packet goes on). */
+// What a hop learns from a packet: one of three kinds, told apart once here
+// (after Nym's `ProcessedHeader`: ForwardHop | FinalHop), so no consumer
+// re-derives "forward or final" from the commands or from null fields.
+//
+// Each kind keeps the other kinds' `packet`/`payload` as an explicit null, so
+// code that reads `result.packet ?? …` keeps compiling; new code switches on
+// `kind`, which narrows both fields to non-null.
+
+/** What every kind of hop result carries. */
+interface HopResultBase {
+  /** The hop's routing commands, in order, as decoded (a next-hop command when the packet goes on). */
   readonly commands: RoutingCommand[];
-  /** The packet to send to the next hop, or null at the last hop. */
-  readonly packet: Uint8Array | null;
-  /**
-   * At the last hop: the forward payload (tag checked and removed), or for a
-   * SURB reply the still-encrypted tag ‖ payload that only the SURB's creator
-   * can decrypt. Null when the packet goes on.
-   */
-  readonly payload: Uint8Array | null;
   /** SHA-512/256(α): equal for replays of the same packet at this hop. */
   readonly replayTag: Uint8Array;
 }
+
+/** The packet goes on: hold it `delayMs`, then send `packet` to `nextHop`. */
+export interface ForwardHop extends HopResultBase {
+  readonly kind: 'forward';
+  /** Sphinx node id of the next hop (from the next-hop command). */
+  readonly nextHop: Uint8Array;
+  /** The delay command's value, ms; 0 without one. */
+  readonly delayMs: number;
+  /** The packet to send to the next hop. */
+  readonly packet: Uint8Array;
+  readonly payload: null;
+}
+
+/** The last hop of a forward packet: the payload, tag checked and removed. */
+export interface FinalHop extends HopResultBase {
+  readonly kind: 'final';
+  /** The recipient command's id, or null without one (a mix's own loop cover need not name one). */
+  readonly recipient: Uint8Array | null;
+  /** The forward payload (geometry.forwardPayloadLength bytes). */
+  readonly payload: Uint8Array;
+  readonly packet: null;
+}
+
+/** The last hop of a SURB reply: the payload stays encrypted for the SURB's creator. */
+export interface SurbReplyHop extends HopResultBase {
+  readonly kind: 'surb-reply';
+  /** The SURB-reply command's id. */
+  readonly surbId: Uint8Array;
+  /** The recipient command's id, or null without one. */
+  readonly recipient: Uint8Array | null;
+  /** tag ‖ payload, still encrypted: only the SURB's creator can decrypt and check it (decryptSURBPayload). */
+  readonly payload: Uint8Array;
+  readonly packet: null;
+}
+
+/** A hop's result: switch on `kind`. */
+export type UnwrapResult = ForwardHop | FinalHop | SurbReplyHop;
+
+/** The result at a last hop (a forward packet's or a SURB reply's). */
+export type LastHop = FinalHop | SurbReplyHop;
 
 /**
  * Processes `packet` at the node holding `privateKey`. Never throws anything
@@ -104,7 +144,16 @@ export function unwrap(geometry: Geometry, privateKey: X25519PrivateKey, packet:
       throw err;
     }
 
-    const next = commands.find((c): c is NextHopCommand => c.type === 'next-hop');
+    let next: NextHopCommand | null = null;
+    let recipientId: Uint8Array | null = null;
+    let surbId: Uint8Array | null = null;
+    let delayMs = 0;
+    for (const c of commands) {
+      if (c.type === 'next-hop') next = c;
+      else if (c.type === 'recipient') recipientId = c.id;
+      else if (c.type === 'surb-reply') surbId = c.id;
+      else delayMs = c.delayMs;
+    }
     if (next) {
       let blinded: Uint8Array;
       try {
@@ -119,19 +168,19 @@ export function unwrap(geometry: Geometry, privateKey: X25519PrivateKey, packet:
       out.set(routing.subarray(perHop), off.beta);
       out.set(next.mac, off.mac);
       sprpDecrypt(keys.payloadEncryption, keys.headerEncryptionIV, packet.subarray(off.payload), out.subarray(off.payload));
-      return { commands, packet: out, payload: null, replayTag };
+      return { kind: 'forward', commands, replayTag, nextHop: next.id, delayMs, packet: out, payload: null };
     }
 
     const body = new Uint8Array(packet.length - off.payload);
     sprpDecrypt(keys.payloadEncryption, keys.headerEncryptionIV, packet.subarray(off.payload), body);
-    if (commands.some((c) => c.type === 'surb-reply')) {
+    if (surbId !== null) {
       // Only the SURB's creator holds the keys that reveal and check the tag.
-      return { commands, packet: null, payload: body, replayTag };
+      return { kind: 'surb-reply', commands, replayTag, surbId, recipient: recipientId, payload: body, packet: null };
     }
     if (!ctIsZero(body.subarray(0, PAYLOAD_TAG_LENGTH))) {
       throw new SphinxError('payload-tag', 'packet: payload tag mismatch (payload modified in transit)', replayTag);
     }
-    return { commands, packet: null, payload: body.slice(PAYLOAD_TAG_LENGTH), replayTag };
+    return { kind: 'final', commands, replayTag, recipient: recipientId, payload: body.slice(PAYLOAD_TAG_LENGTH), packet: null };
   } finally {
     wipeKeys(keys);
   }

@@ -37,10 +37,19 @@ function route(nodes: TestNode[], path: PathHop[], packet: Uint8Array) {
       assert.deepEqual(r.commands.slice(0, -1), path[i].commands);
       const next = r.commands[r.commands.length - 1];
       assert.ok(next.type === 'next-hop' && toHex(next.id) === toHex(path[i + 1].id), `hop ${i}: next hop`);
+      assert.ok(r.kind === 'forward', `hop ${i}: a forward hop`);
+      assert.equal(toHex(r.nextHop), toHex(path[i + 1].id));
+      const held = path[i].commands.find((c) => c.type === 'delay');
+      assert.equal(r.delayMs, held?.type === 'delay' ? held.delayMs : 0);
       current = r.packet;
     } else {
       assert.equal(r.packet, null, 'last hop does not forward');
       assert.deepEqual(r.commands, path[i].commands);
+      const surbReply = path[i].commands.find((c) => c.type === 'surb-reply');
+      const recipient = path[i].commands.find((c) => c.type === 'recipient');
+      assert.equal(r.kind, surbReply ? 'surb-reply' : 'final');
+      assert.ok(r.kind !== 'forward' && r.recipient !== null && toHex(r.recipient) === toHex(recipient!.id), 'the recipient id');
+      if (r.kind === 'surb-reply') assert.equal(toHex(r.surbId), toHex(surbReply!.id));
       return r;
     }
   }
