@@ -31,13 +31,15 @@ import { publicKeyFromRaw } from '@libp2p/crypto/keys';
 import { peerIdFromPublicKey } from '@libp2p/peer-id';
 import type { Host } from '../runtime/net/host.js';
 import { PacketLink } from '../node/net/packet-link.js';
+import { silentLogger } from '../runtime/log/logger.js';
 import { X25519PrivateKey } from '../protocol/crypto/x25519.js';
 import type { NodeEntry } from '../protocol/pki/document.js';
 import { delay, newPacket, recipient, unwrap } from '../protocol/sphinx/index.js';
 import { documentOf, entryOf, geometry, newHost, quietly, total } from './fixtures/mixnet.js';
 import { RawSink, rawStreamRate } from './fixtures/raw-stream.js';
 import type { FromChild, MixChildStats, ToChild } from './fixtures/mix-child.js';
-import { median, round, timeUs, type Benchmark } from './harness.js';
+import { median } from '../protocol/stats/quantile.js';
+import { round, timeUs, type Benchmark } from './harness.js';
 
 const SIZE = geometry.packetLength;
 const ROUNDS = 5;
@@ -66,8 +68,8 @@ class Ends {
     readonly sender: Host,
     readonly sink: Host,
   ) {
-    this.senderLink = new PacketLink(sender, { packetLength: SIZE, onFrame: () => undefined, queueCapacity: 4096 });
-    this.sinkLink = new PacketLink(sink, {
+    this.senderLink = new PacketLink({ host: sender, logger: silentLogger }, { packetLength: SIZE, onFrame: () => undefined, queueCapacity: 4096 });
+    this.sinkLink = new PacketLink({ host: sink, logger: silentLogger }, {
       packetLength: SIZE,
       onFrame: () => {
         this.sinkFrames++;

@@ -8,8 +8,10 @@
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { createHost, type Host } from '../runtime/net/host.js';
 import { PACKET_PROTOCOL, PacketLink } from '../node/net/packet-link.js';
+import { silentLogger } from '../runtime/log/logger.js';
 import { PRODUCTION_GEOMETRY } from '../protocol/sphinx/index.js';
-import { median, round, type Benchmark } from './harness.js';
+import { median } from '../protocol/stats/quantile.js';
+import { round, type Benchmark } from './harness.js';
 import { RawSink, rawStreamRate } from './fixtures/raw-stream.js';
 
 const SIZE = PRODUCTION_GEOMETRY.packetLength;
@@ -34,8 +36,8 @@ async function setup(): Promise<Pair> {
   pair.a = a;
   pair.b = b;
   pair.linkFrames = 0;
-  pair.sender = new PacketLink(a, { packetLength: SIZE, onFrame: () => undefined, queueCapacity: 1024 });
-  pair.receiver = new PacketLink(b, {
+  pair.sender = new PacketLink({ host: a, logger: silentLogger }, { packetLength: SIZE, onFrame: () => undefined, queueCapacity: 1024 });
+  pair.receiver = new PacketLink({ host: b, logger: silentLogger }, {
     packetLength: SIZE,
     onFrame: () => {
       pair.linkFrames++;

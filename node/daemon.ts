@@ -3,10 +3,29 @@
 // identity and stores from the data folder, joins the PKI, serves its
 // protocols, exposes metrics and stops cleanly (stores flushed) on
 // SIGINT/SIGTERM. docs/operators.md.
+//
+// The composition root of the node: it builds each component from its init
+// options and the narrow components it needs (runtime/lifecycle/startable.ts),
+// starts them in this order and stops them in the reverse order
+// (docs/operators.md §Shutdown, after Katzenpost's server.halt()):
+//
+//   every role   host (libp2p: TCP, Noise, yamux)
+//   authority    authority service (reloads its documents and round, serves the PKI protocols, runs the schedule)
+//   mix, gateway [trace file (gateway, test networks)] → Sphinx keyring → replay cache → key retirement
+//                → PKI client → document watcher → descriptor uploader, then
+//     mix        mix service (its packet link and loops)
+//     gateway    mailbox store → client registry → packet link → gateway service → mailbox expiry
+//   every role   metrics server (last up, first down: a scrape never sees a half-built node)
+//
+// So a stopping node first stops answering (metrics, client protocols,
+// packet link), then stops its PKI work, and closes its stores (flushed)
+// and last its host.
 
 import { join } from 'node:path';
 import type { NodeConfig } from './config.js';
 import { systemClock } from '../runtime/clock.js';
+import type { Clock } from '../protocol/traffic/clock.js';
+import { Lifecycle, type Startable } from '../runtime/lifecycle/startable.js';
 import { AuthorityService } from './authority/authority-service.js';
 import { AdmissionList } from './authority/admission-list.js';
 import { ClientRegistry } from './gateway/client-registry.js';
@@ -19,24 +38,24 @@ import { MixService } from './mix/mix-service.js';
 import { createHost, type Host } from '../runtime/net/host.js';
 import { loadOrCreateIdentity } from '../runtime/net/identity.js';
 import { PacketLink } from './net/packet-link.js';
-import { TopologyRouter, type TopologyView } from './net/topology-router.js';
+import { TopologyRouter } from './net/topology-router.js';
+import { HeldDocuments } from './net/held-documents.js';
 import type { Logger } from '../runtime/log/logger.js';
 import { Metrics } from './ops/metrics.js';
+import { MetricsServer } from './ops/metrics-server.js';
+import { MailboxExpiry } from './gateway/mailbox-expiry.js';
 import { authorityPeers } from '../runtime/pki/authority-peers.js';
 import { DocumentWatcher } from '../runtime/pki/document-watcher.js';
-import { PkiClient, type VerifiedDocument } from '../runtime/pki/pki-client.js';
+import { PkiClient } from '../runtime/pki/pki-client.js';
 import { pkiSigningKey } from '../runtime/pki/signing-key.js';
 import { MailboxStore } from './store/mailbox-store.js';
 import { ReplayCache } from './store/replay-cache.js';
-import { toHex } from '../protocol/bytes.js';
 import { familyDeclaration, signDescriptor } from '../protocol/pki/descriptor.js';
 import type { NetworkParams } from '../protocol/pki/document.js';
 import { epochAt, epochStart } from '../protocol/pki/epoch.js';
 import { nodeIdOf } from '../protocol/pki/node-id.js';
-import { Topology } from '../protocol/pki/routes.js';
 import { geometryFromUserForwardPayloadLength } from '../protocol/sphinx/geometry.js';
 import { TraceWriter } from '../runtime/trace-writer.js';
-import type { TraceEvent } from '../protocol/trace/events.js';
 import { DescriptorUploader } from './pki/descriptor-uploader.js';
 
 export interface RunningNode {
@@ -44,6 +63,8 @@ export interface RunningNode {
   readonly host: Host;
   /** Port the metrics are served on, or null. */
   readonly metricsPort: number | null;
+  /** The components, in the order they started (they stop in the reverse order). */
+  readonly startOrder: readonly string[];
   /** A JSON-able snapshot of the node's counters. */
   status(): Record<string, unknown>;
   stop(): Promise<void>;
@@ -76,196 +97,168 @@ export interface RunNodeOptions {
 export async function runNode(config: NodeConfig, log: Logger, options: RunNodeOptions = {}): Promise<RunningNode> {
   const clock = systemClock;
   const identity = await loadOrCreateIdentity(config.node.dataDir);
+  const lifecycle = new Lifecycle(log);
   const host = await createHost({ privateKey: identity.privateKey, listen: config.node.listen });
+  lifecycle.onStop('host', () => host.stop());
   const metrics = new Metrics();
   metrics.gauge('chaff_process_resident_bytes', 'Resident set size of the node process', () => process.memoryUsage.rss());
   metrics.gauge('chaff_process_heap_used_bytes', 'V8 heap in use', () => process.memoryUsage().heapUsed);
-  const cleanup: Array<() => Promise<void> | void> = [async () => void (await host.stop())];
-  const stopAll = async (): Promise<void> => {
-    for (const step of cleanup.reverse()) {
-      try {
-        await step();
-      } catch (err) {
-        log.warn('shutdown step failed', { error: (err as Error).message });
-      }
-    }
-  };
   log.info('node starting', { name: config.node.name, role: config.node.role, peerId: identity.peerId.toString(), listen: host.getMultiaddrs().map(String) });
   const params = networkParams(config);
   const authorities = authorityPeers(config.authorities);
-  // A network whose epoch 0 has not begun yet: wait for it rather than fail.
-  const untilGenesis = params.genesisMs - clock.now();
-  if (untilGenesis > 0) {
-    log.info('waiting for the network genesis', { seconds: Math.ceil(untilGenesis / 1000) });
-    await new Promise((resolve) => setTimeout(resolve, untilGenesis));
-  }
-  let status: () => Record<string, unknown>;
-
   try {
+    // A network whose epoch 0 has not begun yet: wait for it rather than fail.
+    const untilGenesis = params.genesisMs - clock.now();
+    if (untilGenesis > 0) {
+      log.info('waiting for the network genesis', { seconds: Math.ceil(untilGenesis / 1000) });
+      await new Promise<void>((resolve) => clock.at(params.genesisMs, resolve));
+    }
+    const root: Root = { lifecycle, clock, log };
+    let status: () => Record<string, unknown>;
     if (config.node.role === 'authority') {
-      const service = new AuthorityService({
-        host,
-        identity: pkiSigningKey(identity.privateKey),
-        authorities,
-        params,
-        clock,
-        dataDir: config.node.dataDir,
-        admission: new AdmissionList(config.authority.admissionsPath),
-        maxDescriptorsPerEpoch: config.authority.maxDescriptorsPerEpoch,
-        log: (level, message, fields) => log[level](message, fields),
-      });
-      await service.start();
-      cleanup.push(() => service.stop());
-      metrics.counter('chaff_pki_documents_published_total', 'Documents published with a majority of signatures', () => service.stats().documentsPublished);
-      metrics.counter('chaff_pki_descriptors_refused_total', 'Descriptors refused by reason', () => service.stats().descriptorsRefused);
-      metrics.counter('chaff_pki_descriptors_accepted_total', 'Descriptors accepted', () => service.stats().descriptorsAccepted);
-      metrics.counter('chaff_pki_shares_refused_total', 'Descriptor shares from other authorities refused by reason', () => service.stats().sharesRefused);
-      metrics.counter('chaff_pki_signatures_refused_total', 'Document signatures from other authorities refused by reason', () => service.stats().signaturesRefused);
-      metrics.counter('chaff_pki_document_requests_refused_total', 'Document requests refused by reason', () => service.stats().documentRequestsRefused);
-      metrics.gauge('chaff_pki_admitted_nodes', 'Node identities this authority admits now (admissions.toml)', () => service.stats().admission.admitted);
-      metrics.counter('chaff_pki_admission_list_errors_total', 'Admission list reloads refused (the previous list stayed in force)', () => service.stats().admission.errors);
-      metrics.counter('chaff_pki_shared_descriptors_refused_total', 'Descriptors in other authorities\' shares not kept, by reason', () => service.stats().sharedDescriptorsRefused);
-      metrics.counter('chaff_pki_views_refused_total', 'Admission views from other authorities refused by reason', () => service.stats().viewsRefused);
-      for (const p of Object.keys(service.stats().rpc) as Array<keyof ReturnType<typeof service.stats>['rpc']>) exposeRpcMetrics(metrics, p, () => service.stats().rpc[p]);
-      metrics.gauge('chaff_epoch', 'Current epoch', () => epochAt(clock.now(), params));
-      status = () => ({ ...service.stats() });
+      status = await startAuthority(config, root, { host, identity, params, authorities, metrics });
     } else {
       let trace: TraceWriter | undefined;
       if (options.tracePath && config.node.role === 'gateway') {
         const writer = new TraceWriter(options.tracePath, (err) => log.warn('trace file write failed; tracing stopped', { error: err.message }));
         trace = writer;
-        cleanup.push(() => writer.close());
+        lifecycle.onStop('trace file', () => writer.close());
         log.warn('trace mode: recording what an observer would see (test networks only)', { file: options.tracePath });
       }
-      status = await startRelay(config, { host, identity, params, authorities, metrics, log, cleanup, trace });
+      status = await startRelay(config, root, { host, identity, params, authorities, metrics, ...(trace ? { trace } : {}) });
     }
     let metricsPort: number | null = null;
     if (config.metrics.listen) {
-      metricsPort = await metrics.listen(config.metrics.listen);
-      cleanup.push(() => metrics.close());
+      const server = await start(root, 'metrics server', new MetricsServer({ metrics, logger: log.child('metrics') }, { listen: config.metrics.listen }));
+      metricsPort = server.port;
     }
-    log.info('node running', { role: config.node.role, metricsPort });
-    return { role: config.node.role, host, metricsPort, status: () => status(), stop: stopAll };
+    log.info('node running', { role: config.node.role, metricsPort, started: lifecycle.order });
+    return { role: config.node.role, host, metricsPort, startOrder: lifecycle.order, status: () => status(), stop: () => lifecycle.stop() };
   } catch (err) {
-    await stopAll();
+    await lifecycle.stop();
     throw err;
   }
 }
 
-interface RelayContext {
+/** What every part of the composition root shares: the lifecycle its components join, the clock, the node's logger. */
+interface Root {
+  lifecycle: Lifecycle;
+  clock: Clock;
+  log: Logger;
+}
+
+/** Starts `service` as the next step of the node (stopped in reverse order). */
+async function start<T extends Startable>(root: Root, name: string, service: T): Promise<T> {
+  await root.lifecycle.add({ name, start: () => service.start(), stop: () => service.stop() });
+  return service;
+}
+
+interface NodeParts {
   host: Host;
   identity: Awaited<ReturnType<typeof loadOrCreateIdentity>>;
   params: NetworkParams;
   authorities: ReturnType<typeof authorityPeers>;
   metrics: Metrics;
-  log: Logger;
-  cleanup: Array<() => Promise<void> | void>;
   trace?: TraceWriter;
 }
 
-/** A mix or gateway: keys, replay cache, PKI, packet link, and the role's service. */
-async function startRelay(config: NodeConfig, ctx: RelayContext): Promise<() => Record<string, unknown>> {
-  const { host, identity, params, metrics, log, cleanup } = ctx;
-  const clock = systemClock;
+/** An authority: its service and counters. */
+async function startAuthority(config: NodeConfig, root: Root, parts: NodeParts): Promise<() => Record<string, unknown>> {
+  const { clock, log } = root;
+  const { host, identity, params, authorities, metrics } = parts;
+  const service = await start(
+    root,
+    'authority service',
+    new AuthorityService(
+      { host, clock, logger: log.child('authority'), admission: new AdmissionList(config.authority.admissionsPath) },
+      { identity: pkiSigningKey(identity.privateKey), authorities, params, dataDir: config.node.dataDir, maxDescriptorsPerEpoch: config.authority.maxDescriptorsPerEpoch },
+    ),
+  );
+  metrics.counter('chaff_pki_documents_published_total', 'Documents published with a majority of signatures', () => service.stats().documentsPublished);
+  metrics.counter('chaff_pki_descriptors_refused_total', 'Descriptors refused by reason', () => service.stats().descriptorsRefused);
+  metrics.counter('chaff_pki_descriptors_accepted_total', 'Descriptors accepted', () => service.stats().descriptorsAccepted);
+  metrics.counter('chaff_pki_shares_refused_total', 'Descriptor shares from other authorities refused by reason', () => service.stats().sharesRefused);
+  metrics.counter('chaff_pki_signatures_refused_total', 'Document signatures from other authorities refused by reason', () => service.stats().signaturesRefused);
+  metrics.counter('chaff_pki_document_requests_refused_total', 'Document requests refused by reason', () => service.stats().documentRequestsRefused);
+  metrics.gauge('chaff_pki_admitted_nodes', 'Node identities this authority admits now (admissions.toml)', () => service.stats().admission.admitted);
+  metrics.counter('chaff_pki_admission_list_errors_total', 'Admission list reloads refused (the previous list stayed in force)', () => service.stats().admission.errors);
+  metrics.counter('chaff_pki_shared_descriptors_refused_total', 'Descriptors in other authorities\' shares not kept, by reason', () => service.stats().sharedDescriptorsRefused);
+  metrics.counter('chaff_pki_views_refused_total', 'Admission views from other authorities refused by reason', () => service.stats().viewsRefused);
+  for (const p of Object.keys(service.stats().rpc) as Array<keyof ReturnType<typeof service.stats>['rpc']>) exposeRpcMetrics(metrics, p, () => service.stats().rpc[p]);
+  metrics.gauge('chaff_epoch', 'Current epoch', () => epochAt(clock.now(), params));
+  return () => ({ ...service.stats() });
+}
+
+/** A mix or gateway: keys, replay cache, PKI, and the role's service. */
+async function startRelay(config: NodeConfig, root: Root, parts: NodeParts): Promise<() => Record<string, unknown>> {
+  const { lifecycle, clock, log } = root;
+  const { host, identity, params, metrics } = parts;
   const geometry = geometryFromUserForwardPayloadLength(params.geometry);
   const nodeId = nodeIdOf(identity.publicKey);
   const signing = pkiSigningKey(identity.privateKey);
 
   // Keys for this epoch, the next and the one after: a descriptor for E + 1 publishes E + 1 and E + 2.
   const keyring = new EpochKeyring({ dir: join(config.node.dataDir, 'sphinx-keys'), epochs: params, graceMs: config.mix.keyGraceMs, ahead: 2 });
-  cleanup.push(() => keyring.close());
+  lifecycle.onStop('sphinx keyring', () => keyring.close());
   // Tags of epochs whose key has retired are pruned on open and whenever a key retires (node/keys/key-retirement.ts).
   const replay = await ReplayCache.open(join(config.node.dataDir, 'replay'), { liveFrom: keyring.liveFrom(clock.now()) });
-  cleanup.push(() => replay.close());
-  const retirement = new KeyRetirement({
-    keyring,
-    clock,
-    onRetired: (liveFrom) => replay.pruneBefore(liveFrom),
-    onError: (err) => log.warn('replay cache prune failed; retried at the next key retirement', { error: err.message }),
-  });
-  await retirement.start();
-  cleanup.push(() => retirement.stop());
+  lifecycle.onStop('replay cache', () => replay.close());
+  await start(root, 'key retirement', new KeyRetirement({ keyring, clock, logger: log.child('key-retirement') }, { onRetired: (liveFrom) => replay.pruneBefore(liveFrom) }));
   metrics.gauge('chaff_replay_cache_tags', 'Replay tags held per live epoch', () => Object.fromEntries([...replay.sizes()].map(([e, n]) => [String(e), n])), 'epoch');
   metrics.gauge('chaff_replay_cache_bytes', 'Memory of the replay cache tables', () => replay.memoryBytes());
 
-  const pki = new PkiClient({ host, authorities: ctx.authorities, dataDir: config.node.dataDir });
-  await pki.start();
-  const documents = new Map<number, Topology>();
-  const view: TopologyView = {
-    current: (nowMs) => documents.get(epochAt(nowMs, params)) ?? null,
-    all: () => [...documents.values()],
-  };
-  const onDocument = (v: VerifiedDocument): void => {
-    const topology = new Topology(v.document);
-    documents.set(v.epoch, topology);
-    for (const e of documents.keys()) if (e < v.epoch - 1) documents.delete(e);
-    const me = [...v.document.gateways, ...v.document.layers.flat()].some((n) => toHex(n.nodeId) === toHex(nodeId));
-    log.info('topology document', { epoch: v.epoch, listed: me, mixes: v.document.layers.map((l) => l.length), gateways: v.document.gateways.length });
-    // A family counts only where declared both ways (docs/operators.md §Declaring a family): say which half is missing.
-    const self = topology.node(nodeId);
-    const unreturned = self ? topology.families.unreturned(self) : [];
-    if (unreturned.length > 0) log.warn('family not declared back: these nodes do not list this node in their family, so they are not of its family', { epoch: v.epoch, nodes: unreturned.map((n) => `${n.name} ${toHex(n.identityKey)}`) });
-  };
-  const watcher = new DocumentWatcher({ source: pki, clock, epochs: params, onDocument, onError: (epoch, err) => log.debug('document fetch failed', { epoch, error: err.message }) });
-  watcher.start();
-  cleanup.push(() => watcher.stop());
+  const pki = await start(root, 'pki client', new PkiClient({ host, logger: log.child('pki'), authorities: parts.authorities, dataDir: config.node.dataDir }));
+  const documents = new HeldDocuments({ logger: log }, { epochs: params, nodeId });
+  await start(root, 'document watcher', new DocumentWatcher({ source: pki, clock, logger: log.child('pki'), epochs: params, onDocument: (v) => documents.accept(v) }));
 
   // Descriptor for the next epoch, uploaded early in every epoch and retried (node/pki/descriptor-uploader.ts).
   let version = 0;
-  const uploader = new DescriptorUploader({
-    clock,
-    epochs: params,
-    descriptor: () => {
-      const now = clock.now();
-      keyring.rotate(now);
-      const next = epochAt(now, params) + 1;
-      return signDescriptor(
-        {
-          identityKey: identity.publicKey,
-          name: config.node.name,
-          role: config.node.role as 'mix' | 'gateway',
-          addresses: config.node.announce.some((a) => /\/tcp\/0$/.test(a)) ? host.getMultiaddrs().map((m) => m.toString().replace(/\/p2p\/.*$/, '')) : config.node.announce,
-          epoch: next,
-          sphinxKeys: keyring.publicKeys(next, 2),
-          version: ++version,
-          family: familyDeclaration(config.node.family, identity.publicKey),
-        },
-        signing,
-      );
-    },
-    upload: (signed) => pki.uploadDescriptor(signed),
-    log: (level, msg, fields) => log[level](msg, fields),
-  });
+  const descriptor = () => {
+    const now = clock.now();
+    keyring.rotate(now);
+    const next = epochAt(now, params) + 1;
+    return signDescriptor(
+      {
+        identityKey: identity.publicKey,
+        name: config.node.name,
+        role: config.node.role as 'mix' | 'gateway',
+        addresses: config.node.announce.some((a) => /\/tcp\/0$/.test(a)) ? host.getMultiaddrs().map((m) => m.toString().replace(/\/p2p\/.*$/, '')) : config.node.announce,
+        epoch: next,
+        sphinxKeys: keyring.publicKeys(next, 2),
+        version: ++version,
+        family: familyDeclaration(config.node.family, identity.publicKey),
+      },
+      signing,
+    );
+  };
   keyring.rotate(clock.now());
-  await uploader.start();
-  cleanup.push(() => uploader.stop());
+  await start(root, 'descriptor uploader', new DescriptorUploader({ clock, logger: log, pki }, { epochs: params, descriptor }));
 
   const checkReplay = (epoch: number, tag: Uint8Array) => replay.checkAndInsert(epoch, tag);
   const limits = { inputQueue: config.mix.inputQueue, delayQueue: config.mix.delayQueue };
   metrics.gauge('chaff_epoch', 'Current epoch', () => epochAt(clock.now(), params));
   metrics.gauge('chaff_document_age_seconds', 'Seconds since the start of the newest document held', () => {
-    const newest = Math.max(-1, ...documents.keys());
+    const newest = Math.max(-1, ...documents.epochs());
     return newest < 0 ? -1 : (clock.now() - epochStart(newest, params)) / 1000;
   });
 
   if (config.node.role === 'mix') {
-    const mix = new MixService({
-      host,
-      geometry,
-      clock,
-      nodeId,
-      keys: (now) => keyring.unwrapKeys(now),
-      checkReplay,
-      topology: view,
-      traffic: () => {
-        const doc = view.current(clock.now())?.document;
-        return doc ? { mu: doc.params.mu, lambdaM: doc.params.lambdaM } : null;
-      },
-      limits: { ...limits, linkQueue: 4096 },
-      log: log.child('mix'),
-    });
-    await mix.start();
-    cleanup.push(() => mix.stop());
+    const mix = await start(
+      root,
+      'mix service',
+      new MixService(
+        { host, clock, logger: log.child('mix'), keys: (now) => keyring.unwrapKeys(now), checkReplay, topology: documents },
+        {
+          geometry,
+          nodeId,
+          traffic: () => {
+            const doc = documents.current(clock.now())?.document;
+            return doc ? { mu: doc.params.mu, lambdaM: doc.params.lambdaM } : null;
+          },
+          limits: { ...limits, linkQueue: 4096 },
+        },
+      ),
+    );
     metrics.counter('chaff_packets_in_total', 'Packets received', () => mix.processor.received);
     metrics.counter('chaff_packets_out_total', 'Packets forwarded', () => mix.processor.forwarded);
     metrics.counter('chaff_packets_dropped_total', 'Packets dropped by reason', () => mix.processor.dropCounts());
@@ -281,7 +274,7 @@ async function startRelay(config: NodeConfig, ctx: RelayContext): Promise<() => 
       dropped: mix.processor.dropCounts(),
       loops: { sent: mix.loopsSent, returned: mix.loopsReturned, failed: mix.loopsFailed },
       link: mix.link.stats(),
-      documents: [...documents.keys()],
+      documents: documents.epochs(),
     });
   }
 
@@ -293,26 +286,32 @@ async function startRelay(config: NodeConfig, ctx: RelayContext): Promise<() => 
     maxTotalBytes: config.gateway.mailboxTotalBytes,
     sync: config.gateway.syncDeposits,
   });
-  cleanup.push(() => mailboxes.close());
+  lifecycle.onStop('mailbox store', () => mailboxes.close());
   const registry = await ClientRegistry.open(join(config.node.dataDir, 'clients'), { nowMs: clock.now() });
+  lifecycle.onStop('client registry', () => registry.close());
   const invites = new InviteStore(join(config.node.dataDir, 'invites'));
-  cleanup.push(() => registry.close());
-  const router = new TopologyRouter(view);
-  let link: PacketLink | null = null;
-  const gateway = new GatewayService(
+  const router = new TopologyRouter(documents);
+  // The link feeds the gateway and carries what the gateway forwards: each refers to the other.
+  let gateway!: GatewayService;
+  const link = new PacketLink(
+    { host, logger: log.child('packet-link') },
+    { packetLength: geometry.packetLength, queueCapacity: 4096, onFrame: (frame) => gateway.acceptPacket(frame), acceptPeer: (peer) => router.isKnownPeer(peer) },
+  );
+  const trace = parts.trace;
+  gateway = new GatewayService(
     {
       host,
       geometry,
       clock,
+      logger: log.child('gateway'),
       keys: () => keyring.unwrapKeys(clock.now()),
       checkReplay,
-      maxDelayMs: () => hopDelayBoundMs(view),
-      forward: (id, packet) => (link ? router.forward(link, id, packet) : 'unknown'),
+      maxDelayMs: () => hopDelayBoundMs(documents),
+      forward: (id, packet) => router.forward(link, id, packet),
       mailboxes,
       registry,
       invites,
-      onDrop: (site, reason) => log.debug('packet dropped', { site, reason }),
-      ...(ctx.trace ? { trace: (e: TraceEvent) => ctx.trace!.write(e) } : {}),
+      ...(trace ? { trace: (e) => trace.write(e) } : {}),
     },
     {
       clientRate: params.lambdaP + params.lambdaL + params.lambdaD,
@@ -332,21 +331,9 @@ async function startRelay(config: NodeConfig, ctx: RelayContext): Promise<() => 
     },
   );
   log.info('gateway registration policy', { registration: config.gateway.registration, powBits: config.gateway.registrationPowBits, maxClients: config.gateway.maxClients });
-  link = new PacketLink(host, {
-    packetLength: geometry.packetLength,
-    queueCapacity: 4096,
-    onFrame: (frame) => gateway.acceptPacket(frame),
-    acceptPeer: (peer) => router.isKnownPeer(peer),
-  });
-  await link.start();
-  await gateway.start();
-  cleanup.push(() => link!.stop());
-  cleanup.push(() => gateway.stop());
-  const expiry = setInterval(() => {
-    void mailboxes.expire(clock.now()).catch((err) => log.warn('mailbox expiry failed', { error: (err as Error).message }));
-  }, 60_000);
-  expiry.unref();
-  cleanup.push(() => clearInterval(expiry));
+  await start(root, 'packet link', link);
+  await start(root, 'gateway service', gateway);
+  await start(root, 'mailbox expiry', new MailboxExpiry({ mailboxes, clock, logger: log.child('mailbox-expiry') }));
 
   const g = () => gateway.stats();
   metrics.counter('chaff_packets_in_total', 'Packets received from clients and relays', () => g().mix.received);
@@ -370,8 +357,8 @@ async function startRelay(config: NodeConfig, ctx: RelayContext): Promise<() => 
   metrics.counter('chaff_gateway_fetch_refused_total', 'Mailbox fetches refused by reason', () => g().fetch.drops);
   exposeRpcMetrics(metrics, 'register', () => g().rpc.register);
   exposeRpcMetrics(metrics, 'fetch', () => g().rpc.fetch);
-  exposeLinkMetrics(metrics, () => link!.stats());
-  return () => ({ role: 'gateway', ...gateway.stats(), link: link!.stats(), documents: [...documents.keys()] });
+  exposeLinkMetrics(metrics, () => link.stats());
+  return () => ({ role: 'gateway', ...gateway.stats(), link: link.stats(), documents: documents.epochs() });
 }
 
 /** The packet link's inbound counters (/chaff/packet/1): whole frames read, and every frame (or, for unknown-peer, stream) refused, by reason. */

@@ -15,16 +15,21 @@
 // An authority that starts after 70 % goes straight to fetching. Published
 // documents are kept on disk (documents/<epoch>.bin) and reloaded on start;
 // what the round holds is appended to descriptors/<epoch>.log (round-log.ts).
+//
+// A Startable built from its components (the host's protocol, dial and peer
+// id, a Clock, a Logger, the admission list) and its init options.
 
 import { join } from 'node:path';
-import type { Logger, PeerId } from '@libp2p/interface';
+import type { PeerId } from '@libp2p/interface';
+import type { Startable } from '../../runtime/lifecycle/startable.js';
+import type { Logger } from '../../runtime/log/logger.js';
 import { ctEqual, toHex } from '../../protocol/bytes.js';
 import type { Ed25519PrivateKey } from '../../protocol/crypto/ed25519.js';
 import { decodeDocument, type NetworkParams } from '../../protocol/pki/document.js';
 import { epochAt, epochStart, type EpochClock } from '../../protocol/pki/epoch.js';
 import { decodeSignedDocument, encodeSignedDocument, validSigners, type DocumentSignature, type SignedDocument } from '../../protocol/pki/signatures.js';
 import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
-import type { Host } from '../../runtime/net/host.js';
+import type { DialHost, PeerHost, ProtocolHost } from '../../runtime/net/host.js';
 import { callRpc, RPC_DROP_REASONS, RpcError, RpcRefusal, serveRpc, type RpcServerCounters } from '../../runtime/net/rpc.js';
 import type { AuthorityPeer } from '../../runtime/pki/authority-peers.js';
 import { DocumentStore } from '../../runtime/pki/document-store.js';
@@ -59,14 +64,22 @@ export interface AuthoritySchedule {
 
 export const DEFAULT_SCHEDULE: AuthoritySchedule = { share: 0.5, sign: 0.7, fetch: 0.9 };
 
-export interface AuthorityServiceOptions {
-  host: Host;
+/** What an authority uses: the host (its four protocols, calls to the others, its own key), time, a logger, its admission list. */
+export interface AuthorityServiceComponents {
+  host: ProtocolHost & DialHost & Pick<PeerHost, 'peerId'>;
+  clock: Clock;
+  /** The operator's log: refused uploads and admission list reloads at info, published documents at info, failed calls at debug. */
+  logger: Logger;
+  /** This authority's admission list. Default: `<dataDir>/admissions.toml`, re-read when it changes. */
+  admission?: AdmissionList;
+}
+
+export interface AuthorityServiceInit {
   /** This authority's PKI signing key (the host's libp2p key: see runtime/pki/signing-key.ts). */
   identity: Ed25519PrivateKey;
   /** Every configured authority, this one included. */
   authorities: readonly AuthorityPeer[];
   params: NetworkParams;
-  clock: Clock;
   /** Published documents are kept in `<dataDir>/documents/`. */
   dataDir: string;
   schedule?: Partial<AuthoritySchedule>;
@@ -75,16 +88,12 @@ export interface AuthorityServiceOptions {
   /** Published documents kept on disk, counting back from the current epoch. Default 8. */
   keepEpochs?: number;
   random?: () => number;
-  /** This authority's admission list. Default: `<dataDir>/admissions.toml`, re-read when it changes. */
-  admission?: AdmissionList;
   /** How often (at most) an upload makes the authority look for a changed admission file. Default 1 s. */
   admissionRefreshMs?: number;
   /** Most descriptors (distinct nodes) held per epoch, uploads and shares together. Default 1024, at most 2048. */
   maxDescriptorsPerEpoch?: number;
   /** Streams one peer may have open at once on one PKI protocol. Default 8. */
   maxStreamsPerPeer?: number;
-  /** The operator's log (refused uploads, admission list reloads). Default: the libp2p debug log. */
-  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
 /** Streams one peer may hold open on one PKI protocol: a node uploads one descriptor at a time, an authority makes one call per step. */
@@ -129,8 +138,9 @@ export interface AuthorityStats {
 
 const zero = <K extends string>(keys: readonly K[]): Record<K, number> => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
 
-export class AuthorityService {
-  readonly #o: AuthorityServiceOptions;
+export class AuthorityService implements Startable {
+  readonly #c: AuthorityServiceComponents;
+  readonly #o: AuthorityServiceInit;
   readonly #schedule: AuthoritySchedule;
   readonly #epochs: EpochClock;
   readonly #state: AuthorityState;
@@ -158,7 +168,8 @@ export class AuthorityService {
   #loggedRefusals = new Set<string>();
   #running = false;
 
-  constructor(options: AuthorityServiceOptions) {
+  constructor(components: AuthorityServiceComponents, options: AuthorityServiceInit) {
+    this.#c = components;
     this.#o = options;
     this.#schedule = { ...DEFAULT_SCHEDULE, ...options.schedule };
     const s = this.#schedule;
@@ -166,7 +177,7 @@ export class AuthorityService {
     this.#epochs = { genesisMs: options.params.genesisMs, epochDurationMs: options.params.epochDurationMs };
     const maxDescriptors = options.maxDescriptorsPerEpoch ?? DEFAULT_MAX_DESCRIPTORS_PER_EPOCH;
     if (maxDescriptors > MAX_SHARED_DESCRIPTORS) throw new RangeError(`AuthorityService: maxDescriptorsPerEpoch must be at most ${MAX_SHARED_DESCRIPTORS} (one share request)`);
-    this.#admission = options.admission ?? new AdmissionList(join(options.dataDir, ADMISSIONS_FILE));
+    this.#admission = components.admission ?? new AdmissionList(join(options.dataDir, ADMISSIONS_FILE));
     this.#roundLog = new RoundLog(join(options.dataDir, 'descriptors'), (err, epoch) => this.#report('error', 'round log write failed: what this authority holds may not survive a restart', { epoch, error: err.message }));
     this.#state = new AuthorityState({
       identity: options.identity,
@@ -177,10 +188,10 @@ export class AuthorityService {
       onStored: (epoch, item) => this.#store_(epoch, item),
     });
     this.#store = new DocumentStore(join(options.dataDir, 'documents'));
-    this.#log = options.host.logger.forComponent('chaff:authority');
+    this.#log = components.logger;
     const self = options.authorities.find((a) => ctEqual(a.identityKey, options.identity.publicKey));
     if (!self) throw new RangeError('AuthorityService: this authority is not in the configured authority set');
-    if (!self.peerId.equals(options.host.peerId)) throw new RangeError('AuthorityService: the host key is not the authority identity key');
+    if (!self.peerId.equals(components.host.peerId)) throw new RangeError('AuthorityService: the host key is not the authority identity key');
     this.#self = self;
     this.#others = options.authorities.filter((a) => a !== self);
     const emptyRpc = (): RpcServerCounters => ({ served: 0, drops: zero(RPC_DROP_REASONS), bytesRead: 0, bytesDiscarded: 0 });
@@ -227,14 +238,12 @@ export class AuthorityService {
   }
 
   #report(level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
-    if (this.#o.log) this.#o.log(level, message, fields);
-    else if (level === 'info') this.#log('%s %o', message, fields);
-    else this.#log.error('%s %o', message, fields);
+    this.#log[level](message, fields);
   }
 
   /** Re-reads the admission list if its file changed (at most once per admissionRefreshMs unless forced). */
   async #refreshAdmission(force: boolean): Promise<void> {
-    const now = this.#o.clock.now();
+    const now = this.#c.clock.now();
     if (!force && now - this.#admissionCheckedAt < (this.#o.admissionRefreshMs ?? 1000)) return;
     this.#admissionCheckedAt = now;
     const { changed, error } = await this.#admission.refresh();
@@ -256,7 +265,7 @@ export class AuthorityService {
   }
 
   #epochNow(): number {
-    return epochAt(this.#o.clock.now(), this.#epochs);
+    return epochAt(this.#c.clock.now(), this.#epochs);
   }
 
   /** Reloads documents from disk, serves the four protocols and starts the schedule. */
@@ -273,12 +282,12 @@ export class AuthorityService {
       return 'not-authority';
     };
     const serve = async (p: PkiProtocol, handler: (body: Uint8Array, from: PeerId) => Uint8Array | Promise<Uint8Array>, allow?: (from: PeerId) => true | string): Promise<void> => {
-      this.#stats.rpc[p] = await serveRpc(this.#o.host, PKI_PROTOCOLS[p], handler, {
+      this.#stats.rpc[p] = await serveRpc(this.#c.host, PKI_PROTOCOLS[p], handler, {
         maxRequestBytes: MAX_REQUEST_BYTES[p],
         timeoutMs: this.#rpcTimeoutMs,
         maxStreamsPerPeer: this.#o.maxStreamsPerPeer ?? DEFAULT_MAX_STREAMS_PER_PEER,
         ...(allow ? { allow } : {}),
-        onDrop: (reason, from) => this.#log('%s: drop %s from %p', p, reason, from),
+        onDrop: (reason, from) => this.#log.debug('request dropped', { protocol: p, reason, peer: from.toString() }),
       });
     };
     await serve('descriptor', (b) => this.#onDescriptor(b));
@@ -295,7 +304,7 @@ export class AuthorityService {
     this.#running = false;
     for (const t of this.#timers) t.cancel();
     this.#timers.clear();
-    await this.#o.host.unhandle(Object.values(PKI_PROTOCOLS));
+    await this.#c.host.unhandle(Object.values(PKI_PROTOCOLS));
     await this.#roundLog.flushed(); // the accepted descriptors are on disk before stop() resolves
   }
 
@@ -330,13 +339,13 @@ export class AuthorityService {
         this.#report('error', 'unreadable record in the round log; ignored', { epoch: next, error: (err as Error).message });
       }
     }
-    this.#stats.descriptorsReloaded += this.#state.restore(items, this.#o.clock.now()).descriptors;
+    this.#stats.descriptorsReloaded += this.#state.restore(items, this.#c.clock.now()).descriptors;
   }
 
   async #reload(): Promise<void> {
     await this.#reloadRound();
     const { documents, corrupt } = await this.#store.loadAll();
-    for (const name of corrupt) this.#log.error('documents/%s is unreadable; ignored', name);
+    for (const name of corrupt) this.#log.error('a stored document is unreadable; ignored', { file: `documents/${name}` });
     this.#stats.documentsCorrupt += corrupt.length;
     for (const { epoch, signed } of documents) {
       try {
@@ -348,7 +357,7 @@ export class AuthorityService {
         this.#stats.documentsLoaded++;
       } catch (err) {
         this.#stats.documentsCorrupt++;
-        this.#log.error('documents/%d.bin does not verify (%s); ignored', epoch, (err as Error).message);
+        this.#log.error('a stored document does not verify; ignored', { file: `documents/${epoch}.bin`, error: (err as Error).message });
       }
     }
   }
@@ -357,13 +366,13 @@ export class AuthorityService {
 
   #after(atMs: number, fn: () => unknown): void {
     if (!this.#running) return;
-    const handle = this.#o.clock.at(atMs, () => {
+    const handle = this.#c.clock.at(atMs, () => {
       this.#timers.delete(handle);
       if (!this.#running) return;
       try {
-        Promise.resolve(fn()).catch((err: unknown) => this.#log.error('scheduled step failed: %s', (err as Error).message));
+        Promise.resolve(fn()).catch((err: unknown) => this.#log.error('scheduled step failed', { error: (err as Error).message }));
       } catch (err) {
-        this.#log.error('scheduled step failed: %s', (err as Error).message);
+        this.#log.error('scheduled step failed', { error: (err as Error).message });
       }
     });
     this.#timers.add(handle);
@@ -372,7 +381,7 @@ export class AuthorityService {
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       if (!this.#running) return resolve();
-      const handle = this.#o.clock.at(this.#o.clock.now() + ms, () => {
+      const handle = this.#c.clock.at(this.#c.clock.now() + ms, () => {
         this.#timers.delete(entry);
         resolve();
       });
@@ -386,7 +395,7 @@ export class AuthorityService {
   #scheduleEpoch(epoch: number): void {
     const start = epochStart(epoch, this.#epochs);
     const at = (f: number): number => start + Math.floor(f * this.#duration);
-    const now = this.#o.clock.now();
+    const now = this.#c.clock.now();
     const next = epoch + 1;
     if (!this.#state.published(epoch)) void this.#fetchUntil(epoch, at(this.#schedule.sign));
     if (now < at(this.#schedule.sign)) {
@@ -430,7 +439,7 @@ export class AuthorityService {
           this.#stats.sharesSent++;
         } catch (err) {
           this.#stats.shareFailures++;
-          this.#log('share for epoch %d to %s failed: %s', epoch, peer.name, (err as Error).message);
+          this.#log.debug('share failed', { epoch, authority: peer.name, error: (err as Error).message });
         }
       }),
     );
@@ -451,17 +460,17 @@ export class AuthorityService {
 
   async #sendSignature(peer: AuthorityPeer, epoch: number, body: Uint8Array, retryUntil: number): Promise<void> {
     const attempts = 3;
-    const gap = Math.max(50, Math.floor((retryUntil - this.#o.clock.now()) / attempts));
+    const gap = Math.max(50, Math.floor((retryUntil - this.#c.clock.now()) / attempts));
     for (let i = 0; i < attempts && this.#running; i++) {
       try {
         await this.#call(peer, 'signature', body, 1024);
         this.#stats.signaturesSent++;
         return;
       } catch (err) {
-        this.#log('signature for epoch %d to %s failed: %s', epoch, peer.name, (err as Error).message);
+        this.#log.debug('signature send failed', { epoch, authority: peer.name, error: (err as Error).message });
         if (err instanceof RpcError && err.code === 'refused') break; // it signed something else: retrying will not help
       }
-      if (this.#o.clock.now() + gap >= retryUntil) break;
+      if (this.#c.clock.now() + gap >= retryUntil) break;
       await this.#sleep(gap);
     }
     this.#stats.signatureFailures++;
@@ -473,9 +482,9 @@ export class AuthorityService {
     this.#fetching.add(epoch);
     try {
       let backoff = Math.max(50, Math.floor(this.#duration / 20));
-      while (this.#running && !this.#state.published(epoch) && this.#o.clock.now() < deadline) {
+      while (this.#running && !this.#state.published(epoch) && this.#c.clock.now() < deadline) {
         if (await this.#fetchOnce(epoch)) return;
-        await this.#sleep(Math.min(backoff, Math.max(0, deadline - this.#o.clock.now())));
+        await this.#sleep(Math.min(backoff, Math.max(0, deadline - this.#c.clock.now())));
         backoff = Math.min(backoff * 2, Math.floor(this.#duration / 5));
       }
     } finally {
@@ -494,18 +503,18 @@ export class AuthorityService {
         this.#state.adopt(signed); // verifies the majority of signatures
         this.#stats.documentsAdopted++;
         this.#adopted.add(epoch);
-        this.#log('adopted the document for epoch %d from %s', epoch, peer.name);
+        this.#log.info('adopted the published document', { epoch, from: peer.name });
         await this.#persistIfPublished(epoch);
         return true;
       } catch (err) {
-        this.#log('fetching epoch %d from %s failed: %s', epoch, peer.name, (err as Error).message);
+        this.#log.debug('document fetch failed', { epoch, authority: peer.name, error: (err as Error).message });
       }
     }
     return false;
   }
 
   #call(peer: AuthorityPeer, p: PkiProtocol, body: Uint8Array, maxResponseBytes: number): Promise<Uint8Array> {
-    return callRpc(this.#o.host, peer.peerId, peer.addresses, PKI_PROTOCOLS[p], body, { maxResponseBytes, timeoutMs: this.#rpcTimeoutMs });
+    return callRpc(this.#c.host, peer.peerId, peer.addresses, PKI_PROTOCOLS[p], body, { maxResponseBytes, timeoutMs: this.#rpcTimeoutMs });
   }
 
   /** Writes the published document when it is new or has gained signatures. */
@@ -516,14 +525,14 @@ export class AuthorityService {
     if (saved !== undefined && saved >= p.signatures.length) return;
     if (saved === undefined && !this.#adopted.has(epoch)) {
       this.#stats.documentsPublished++;
-      this.#log('published the document for epoch %d (%d signatures)', epoch, p.signatures.length);
+      this.#log.info('published the document', { epoch, signatures: p.signatures.length });
     }
     this.#saved.set(epoch, p.signatures.length);
     try {
       await this.#store.save(epoch, p);
     } catch (err) {
       this.#saved.delete(epoch);
-      this.#log.error('cannot write the document for epoch %d: %s', epoch, (err as Error).message);
+      this.#log.error('cannot write the document', { epoch, error: (err as Error).message });
     }
   }
 
@@ -547,7 +556,7 @@ export class AuthorityService {
     }
     await this.#refreshAdmission(false);
     // Both share exchanges with some authority are done: it could never learn this descriptor (share-exchanges.ts).
-    const rejection = this.#exchanges.closed(this.#epochNow() + 1) ? 'too-late' : this.#state.addDescriptor(signed, this.#o.clock.now());
+    const rejection = this.#exchanges.closed(this.#epochNow() + 1) ? 'too-late' : this.#state.addDescriptor(signed, this.#c.clock.now());
     if (rejection) {
       if (rejection === 'not-admitted' || rejection === 'full') this.#logRefusal(signed, rejection);
       this.#refuse(this.#stats.descriptorsRefused, rejection, rejection);
@@ -573,7 +582,7 @@ export class AuthorityService {
 
   /** Views first: the share rule for descriptors counts the views held. */
   #mergeShare(peer: AuthorityPeer, descriptors: readonly SignedDescriptor[], views: readonly SignedAdmissionView[]): number {
-    const now = this.#o.clock.now();
+    const now = this.#c.clock.now();
     for (const v of views) {
       const r = this.#state.addView(v, now);
       if (r) this.#stats.viewsRefused[r]++;
@@ -603,7 +612,7 @@ export class AuthorityService {
     this.#state.ownView(req.epoch);
     const kept = this.#mergeShare(peer, req.descriptors, req.views);
     this.#stats.sharesReceived++;
-    this.#log('%s shared %d descriptors and %d views for epoch %d (%d kept)', peer.name, req.descriptors.length, req.views.length, req.epoch, kept);
+    this.#log.debug('share received', { from: peer.name, epoch: req.epoch, descriptors: req.descriptors.length, views: req.views.length, kept });
     // The reply shares back what this authority holds (the same encoding).
     const reply = encodeShareRequest({ epoch: req.epoch, descriptors: this.#state.descriptorsFor(req.epoch), views: this.#state.viewsFor(req.epoch) });
     this.#exchanges.answered(req.epoch, peer.name);

@@ -15,8 +15,13 @@
 // the gateway keeps, is bounded (node/gateway/client-admission.ts,
 // docs/gateway.md §Bounds); idle registrations, their mailboxes and idle
 // token buckets are evicted by a maintenance pass on the injected clock.
+// A Startable built from its components (the host's protocol and peer
+// methods, a Clock, a Logger, its stores) and its init options (GatewayLimits).
 
-import type { Libp2p, Logger, Stream, Connection, PeerId } from '@libp2p/interface';
+import type { Stream, Connection, PeerId } from '@libp2p/interface';
+import type { Startable } from '../../runtime/lifecycle/startable.js';
+import type { Logger } from '../../runtime/log/logger.js';
+import type { PeerHost, ProtocolHost } from '../../runtime/net/host.js';
 import { toHex } from '../../protocol/bytes.js';
 import type { Geometry } from '../../protocol/sphinx/index.js';
 import type { Clock } from '../../protocol/traffic/clock.js';
@@ -94,6 +99,7 @@ export type RegisterDropReason = (typeof REGISTER_DROP_REASONS)[number];
 
 export type GatewayDropSite = 'entry' | 'exit' | 'fetch' | 'register' | 'mix';
 
+/** The gateway's init options: rates, queues and bounds. */
 export interface GatewayLimits {
   /** A client's total sending rate λP + λL + λD, packets per second. */
   readonly clientRate: number;
@@ -117,10 +123,13 @@ export interface GatewayLimits {
   readonly maintenanceIntervalMs?: number;
 }
 
-export interface GatewayDeps {
-  readonly host: Libp2p;
+/** What a gateway uses: the host (its client protocols, its own key, a client's source address), time, a logger, its keys, stores and route out. */
+export interface GatewayComponents {
+  readonly host: ProtocolHost & PeerHost;
   readonly geometry: Geometry;
   readonly clock: Clock;
+  /** Per-packet drops at debug; store failures at error. */
+  readonly logger: Logger;
   /** The node's Sphinx keys, most likely first (as MixProcessor wants). */
   keys(): readonly EpochKey[];
   /** Records `tag` for `epoch`; false if already there (the node's replay cache). */
@@ -162,10 +171,10 @@ export interface GatewayStats {
   mailbox: MailboxStats & { counters: MailboxCounters };
 }
 
-export class GatewayService {
+export class GatewayService implements Startable {
   /** Body length of a fetch entry: fetchEntryBodyLength(geometry), the largest body stored (a SURB reply: tag ‖ forward payload). */
   readonly bodyLength: number;
-  readonly #deps: GatewayDeps;
+  readonly #deps: GatewayComponents;
   readonly #limits: GatewayLimits;
   readonly #log: Logger;
   readonly #mix: MixProcessor;
@@ -191,7 +200,7 @@ export class GatewayService {
   #started = false;
   #stopped = false;
 
-  constructor(deps: GatewayDeps, limits: GatewayLimits) {
+  constructor(deps: GatewayComponents, limits: GatewayLimits) {
     if (!(limits.clientRate > 0) || !Number.isFinite(limits.clientRate)) throw new RangeError(`clientRate must be positive, got ${limits.clientRate}`);
     if (!(limits.rateHeadroom >= 1) || !Number.isFinite(limits.rateHeadroom)) throw new RangeError(`rateHeadroom must be at least 1, got ${limits.rateHeadroom}`);
     for (const name of ['fetchBatch', 'inputQueue', 'delayQueue'] as const) {
@@ -204,7 +213,7 @@ export class GatewayService {
     this.#sendStreams = new PeerStreamBound(limits.maxSendStreams ?? 2);
     this.#admission = new ClientAdmission({ ...DEFAULT_REGISTRATION_POLICY, ...limits.registration }, deps.clock.now());
     if (this.#admission.policy.mode === 'invite' && deps.invites === undefined) throw new RangeError('registration mode "invite" needs an invite store');
-    this.#log = deps.host.logger.forComponent('chaff:gateway');
+    this.#log = deps.logger;
     this.bodyLength = fetchEntryBodyLength(deps.geometry);
     this.#delivery = new MailboxDelivery({
       mailboxes: deps.mailboxes,
@@ -391,7 +400,7 @@ export class GatewayService {
       return (await this.#deps.registry.register(key, nowMs, deliveryId)).created;
     } catch (err) {
       if (err instanceof DeliveryIdTakenError) throw this.#refuseRegister('delivery-id-taken', 'that delivery id is taken; choose another (32 random bytes)');
-      this.#log.error('registration not recorded: %s', (err as Error).message);
+      this.#log.error('registration not recorded', { error: (err as Error).message });
       throw this.#refuseRegister('store-error', 'the gateway could not record the registration');
     }
   }
@@ -484,7 +493,7 @@ export class GatewayService {
     const interval = this.#limits.maintenanceIntervalMs ?? DEFAULT_MAINTENANCE_INTERVAL_MS;
     this.#maintenanceTimer = this.#deps.clock.at(this.#deps.clock.now() + interval, () => {
       this.#maintaining = this.maintain()
-        .catch((err) => this.#log.error('maintenance failed: %s', (err as Error).message))
+        .catch((err) => this.#log.error('maintenance failed', { error: (err as Error).message }))
         .finally(() => {
           this.#maintaining = null;
           this.#scheduleMaintenance();
@@ -516,7 +525,7 @@ export class GatewayService {
       this.#evicted.registrations++;
       this.#evicted.messages += (await mailboxes.deleteMailbox(mailboxId)) + (await mailboxes.deleteMailbox(requestLaneOf(mailboxId)));
     }
-    if (expired.length > 0) this.#log('expired %d idle registrations', expired.length);
+    if (expired.length > 0) this.#log.info('expired idle registrations', { registrations: expired.length });
     await registry.flushActivity();
     await this.#deps.invites?.prune(now);
   }
@@ -528,7 +537,7 @@ export class GatewayService {
 
   // Reasons only: client identities and keys are never logged.
   #report(site: GatewayDropSite, reason: string): void {
-    this.#log('drop %s/%s', site, reason);
+    this.#log.debug('dropped', { site, reason });
     try {
       this.#deps.onDrop?.(site, reason);
     } catch {

@@ -4,31 +4,37 @@
 // pruned, since no packet can be unwrapped under that epoch any more
 // (docs/storage.md §Replay cache). Driven by the injected Clock: one timer,
 // armed for the next retirement, so a relay's replay cache holds the tags of
-// the live epochs only, however long it runs.
+// the live epochs only, however long it runs. A Startable built from its
+// components (the keyring, a Clock, a Logger) and its init options.
 
 import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
+import type { Startable } from '../../runtime/lifecycle/startable.js';
+import type { Logger } from '../../runtime/log/logger.js';
 import type { EpochKeyring } from './epoch-keys.js';
 
-export interface KeyRetirementOptions {
+export interface KeyRetirementComponents {
   keyring: EpochKeyring;
   clock: Clock;
+  /** A failing onRetired (e.g. a disk error) is logged at warn; it is retried at the next retirement. */
+  logger: Logger;
+}
+
+export interface KeyRetirementInit {
   /**
    * Called after keys retire with the new oldest live epoch: drop what is
    * kept for older epochs (the replay cache's pruneBefore).
    */
   onRetired(liveFrom: number, deleted: readonly number[]): Promise<void> | void;
-  /** A failing onRetired (e.g. a disk error); it is retried at the next retirement. */
-  onError(err: Error): void;
 }
 
-export class KeyRetirement {
-  readonly #o: KeyRetirementOptions;
+export class KeyRetirement implements Startable {
+  readonly #o: KeyRetirementComponents & KeyRetirementInit;
   #timer: TimerHandle | null = null;
   #running: Promise<void> | null = null;
   #stopped = false;
 
-  constructor(options: KeyRetirementOptions) {
-    this.#o = options;
+  constructor(components: KeyRetirementComponents, init: KeyRetirementInit) {
+    this.#o = { ...components, ...init };
   }
 
   /** Retires what is already due, then arms the timer. */
@@ -53,7 +59,7 @@ export class KeyRetirement {
         const { deleted } = this.#o.keyring.rotate(now);
         await this.#o.onRetired(this.#o.keyring.liveFrom(now), deleted);
       } catch (err) {
-        this.#o.onError(err as Error);
+        this.#o.logger.warn('retiring keys failed (replay cache prune); retried at the next key retirement', { error: (err as Error).message });
       }
     })();
     this.#running = run.then(() => {

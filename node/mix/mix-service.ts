@@ -4,6 +4,9 @@
 // sends its own loop cover at rate λM (Loopix §4.4): loops cross the later
 // layers, a gateway and the earlier layers and come back, so a mix that stops
 // seeing its loops return knows the network is dropping or delaying packets.
+// A Startable built from its components (the host's protocol and dial
+// methods, a Clock, a Logger, the node's keys, replay cache and topology)
+// and its init options.
 
 import { concatBytes, ctEqual } from '../../protocol/bytes.js';
 import { sha256 } from '../../protocol/crypto/hash.js';
@@ -11,26 +14,33 @@ import { delay, newPacket, recipient, type Geometry, type PathHop, type RoutingC
 import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
 import { PoissonSchedule, sampleHopDelaysMs } from '../../protocol/traffic/exponential.js';
 import { cryptoUniform, type Uniform } from '../../protocol/traffic/uniform.js';
-import type { Host } from '../../runtime/net/host.js';
+import type { Startable } from '../../runtime/lifecycle/startable.js';
+import type { DialHost, ProtocolHost } from '../../runtime/net/host.js';
 import { PacketLink } from '../net/packet-link.js';
 import { TopologyRouter, type TopologyView } from '../net/topology-router.js';
 import type { Logger } from '../../runtime/log/logger.js';
 import { hopDelayBoundMs } from './hop-delay-bound.js';
 import { MixProcessor, type EpochKey, type MixDeps, type MixLimits } from './mix-processor.js';
 
-export interface MixServiceOptions {
-  host: Host;
-  geometry: Geometry;
+/** What a mix uses: the host (its packet link), time, a logger, and the node's keys, replay cache and documents. */
+export interface MixServiceComponents {
+  host: ProtocolHost & DialHost;
   clock: Clock;
-  /** This node's Sphinx node id. */
-  nodeId: Uint8Array;
+  logger: Logger;
+  /** The node's Sphinx keys live at `nowMs` (the EpochKeyring). */
   keys(nowMs: number): EpochKey[];
+  /** Records `tag` for `epoch`; false if already there (the ReplayCache). */
   checkReplay(epoch: number, tag: Uint8Array): Promise<boolean>;
   topology: TopologyView;
+}
+
+export interface MixServiceInit {
+  geometry: Geometry;
+  /** This node's Sphinx node id. */
+  nodeId: Uint8Array;
   /** Mean per-hop delay rate μ (1/s) and loop rate λM (1/s, 0 for none), from the document. */
   traffic(): { mu: number; lambdaM: number } | null;
   limits: MixLimits & { linkQueue: number };
-  log: Logger;
   uniform?: Uniform;
   /** Extra final-hop handling (a gateway's mailbox deposit); the mix's own loops are handled here. */
   onFinalHop?: MixDeps['onFinalHop'];
@@ -38,32 +48,35 @@ export interface MixServiceOptions {
 
 const LOOP_DOMAIN = new TextEncoder().encode('chaff-mix-loop-v1\0');
 
-export class MixService {
+export class MixService implements Startable {
   readonly processor: MixProcessor;
   readonly link: PacketLink;
   loopsSent = 0;
   loopsReturned = 0;
   loopsFailed = 0;
-  readonly #o: MixServiceOptions;
+  readonly #c: MixServiceComponents;
+  readonly #o: MixServiceInit;
   readonly #uniform: Uniform;
   readonly #loopId: Uint8Array;
   readonly #router: TopologyRouter;
   #loopTimer: TimerHandle | null = null;
   #stopped = false;
 
-  constructor(options: MixServiceOptions) {
+  constructor(components: MixServiceComponents, options: MixServiceInit) {
+    this.#c = components;
     this.#o = options;
+    const { clock, logger } = components;
     this.#uniform = options.uniform ?? cryptoUniform();
     // The recipient id of this mix's own loops: only it can recognise them.
     this.#loopId = sha256(concatBytes(LOOP_DOMAIN, options.nodeId));
-    this.#router = new TopologyRouter(options.topology);
+    this.#router = new TopologyRouter(components.topology);
     this.processor = new MixProcessor(
       {
         geometry: options.geometry,
-        clock: options.clock,
-        keys: () => options.keys(options.clock.now()),
-        checkReplay: options.checkReplay,
-        maxDelayMs: () => hopDelayBoundMs(options.topology),
+        clock,
+        keys: () => components.keys(clock.now()),
+        checkReplay: components.checkReplay,
+        maxDelayMs: () => hopDelayBoundMs(components.topology),
         forward: (nodeId, packet) => this.#forward(nodeId, packet),
         onFinalHop: async (commands, payload, origin) => {
           if (this.#isOwnLoop(commands)) {
@@ -72,11 +85,11 @@ export class MixService {
           }
           return (await options.onFinalHop?.(commands, payload, origin)) ?? false;
         },
-        onDrop: (reason) => options.log.debug('packet dropped', { reason }),
+        onDrop: (reason) => logger.debug('packet dropped', { reason }),
       },
       options.limits,
     );
-    this.link = new PacketLink(options.host, {
+    this.link = new PacketLink({ host: components.host, logger: logger.child('packet-link') }, {
       packetLength: options.geometry.packetLength,
       queueCapacity: options.limits.linkQueue,
       onFrame: (frame) => void this.processor.accept(frame),
@@ -86,10 +99,11 @@ export class MixService {
 
   async start(): Promise<void> {
     await this.link.start();
-    this.#scheduleLoop(this.#o.clock.now());
+    this.#scheduleLoop(this.#c.clock.now());
   }
 
   async stop(): Promise<void> {
+    if (this.#stopped) return;
     this.#stopped = true;
     this.#loopTimer?.cancel();
     this.processor.stop();
@@ -109,19 +123,19 @@ export class MixService {
     const traffic = this.#o.traffic();
     if (!traffic || traffic.lambdaM <= 0) {
       // No document (or no mix loops) yet: look again in a second.
-      this.#loopTimer = this.#o.clock.at(fromMs + 1000, () => this.#scheduleLoop(this.#o.clock.now()));
+      this.#loopTimer = this.#c.clock.at(fromMs + 1000, () => this.#scheduleLoop(this.#c.clock.now()));
       return;
     }
     const at = new PoissonSchedule(traffic.lambdaM, this.#uniform).next(fromMs);
-    this.#loopTimer = this.#o.clock.at(at, () => {
+    this.#loopTimer = this.#c.clock.at(at, () => {
       this.#sendLoop(traffic.mu);
       this.#scheduleLoop(at);
     });
   }
 
   #sendLoop(mu: number): void {
-    const now = this.#o.clock.now();
-    const topology = this.#o.topology.current(now);
+    const now = this.#c.clock.now();
+    const topology = this.#c.topology.current(now);
     if (!topology) return;
     try {
       const route = topology.mixLoopRoute(this.#o.nodeId, this.#uniform);
@@ -136,7 +150,7 @@ export class MixService {
       else this.loopsFailed++;
     } catch (err) {
       this.loopsFailed++;
-      this.#o.log.warn('mix loop not sent', { error: (err as Error).message });
+      this.#c.logger.warn('mix loop not sent', { error: (err as Error).message });
     }
   }
 }

@@ -2,9 +2,14 @@
 // libp2p stream per peer and direction (docs/wire.md). Outbound frames wait
 // in a bounded per-peer queue; a full queue refuses (and counts) instead of
 // blocking or growing. Every frame that is not delivered is counted by reason.
+// A Startable (runtime/lifecycle/startable.ts) built from its components (the
+// host's protocol and dial methods, a Logger) and its init options.
 
-import type { Libp2p, Logger, PeerId, Stream, Connection } from '@libp2p/interface';
+import type { PeerId, Stream, Connection } from '@libp2p/interface';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import type { Startable } from '../../runtime/lifecycle/startable.js';
+import type { Logger } from '../../runtime/log/logger.js';
+import type { DialHost, ProtocolHost } from '../../runtime/net/host.js';
 import { readFrames } from '../../runtime/net/frame-reader.js';
 import { LIBP2P_INBOUND_STREAM_CEILING, PeerStreamBound } from '../../runtime/net/peer-stream-bound.js';
 
@@ -33,7 +38,13 @@ export const DROP_REASONS = [
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
-export interface PacketLinkOptions {
+/** What a PacketLink uses: the host's protocol and dial methods, and a logger (per-frame detail at debug). */
+export interface PacketLinkComponents {
+  readonly host: ProtocolHost & DialHost;
+  readonly logger: Logger;
+}
+
+export interface PacketLinkInit {
   /** Sphinx packet length of the network's geometry: every frame is exactly this long. */
   readonly packetLength: number;
   /** Called once per whole inbound frame (a fresh copy the callee may keep). */
@@ -122,10 +133,10 @@ interface OutLink {
   timer?: NodeJS.Timeout;
 }
 
-export class PacketLink {
+export class PacketLink implements Startable {
   readonly packetLength: number;
-  private readonly node: Libp2p;
-  private readonly opts: PacketLinkOptions;
+  private readonly node: ProtocolHost & DialHost;
+  private readonly opts: PacketLinkInit;
   private readonly capacity: number;
   private readonly log: Logger;
   private readonly links = new Map<string, OutLink>();
@@ -142,16 +153,16 @@ export class PacketLink {
   private started = false;
   private stopped = false;
 
-  constructor(node: Libp2p, options: PacketLinkOptions) {
+  constructor(components: PacketLinkComponents, options: PacketLinkInit) {
     if (!Number.isInteger(options.packetLength) || options.packetLength <= 0) throw new RangeError(`packetLength must be a positive integer, got ${options.packetLength}`);
     const capacity = options.queueCapacity ?? 1024;
     if (!Number.isInteger(capacity) || capacity <= 0) throw new RangeError(`queueCapacity must be a positive integer, got ${capacity}`);
-    this.node = node;
+    this.node = components.host;
     this.opts = options;
     this.packetLength = options.packetLength;
     this.capacity = capacity;
     this.inboundBound = new PeerStreamBound(options.maxInboundStreamsPerPeer ?? 4);
-    this.log = node.logger.forComponent('chaff:packet-link');
+    this.log = components.logger;
   }
 
   /** Registers the inbound handler for PACKET_PROTOCOL. */
@@ -239,7 +250,7 @@ export class PacketLink {
       stream = await this.node.dialProtocol(target, PACKET_PROTOCOL, { signal: AbortSignal.timeout(this.opts.dialTimeoutMs ?? 10_000) });
     } catch (err) {
       this.counters.dialFailures++;
-      this.log('dial %p failed: %s', link.peer, (err as Error).message);
+      this.log.debug('dial failed', { peer: link.peer.toString(), error: (err as Error).message });
       this.retryLater(link);
       return;
     }
@@ -256,7 +267,7 @@ export class PacketLink {
     stream.addEventListener('message', () => undefined);
     stream.addEventListener('close', (evt) => {
       if (link.stream !== stream) return;
-      this.log('stream to %p closed%s', link.peer, evt.error ? `: ${evt.error.message}` : '');
+      this.log.debug('outbound stream closed', { peer: link.peer.toString(), ...(evt.error ? { error: evt.error.message } : {}) });
       link.stream = undefined;
       if (this.stopped) return;
       link.state = 'idle';
@@ -349,14 +360,14 @@ export class PacketLink {
       onClose: (error) => {
         release();
         this.inbound.delete(stream);
-        if (error !== undefined) this.log('inbound stream from %p ended: %s', from, error.message);
+        if (error !== undefined) this.log.debug('inbound stream ended', { peer: from.toString(), error: error.message });
       },
     });
   }
 
   private drop(reason: DropReason, peer: PeerId | undefined, detail?: string, n = 1): false {
     this.drops[reason] += n;
-    this.log('drop %s%s peer=%s%s', reason, n > 1 ? ` x${n}` : '', peer?.toString() ?? '-', detail === undefined ? '' : ` (${detail})`);
+    this.log.debug('frame dropped', { reason, frames: n, peer: peer?.toString() ?? null, ...(detail === undefined ? {} : { detail }) });
     try {
       this.opts.onDrop?.(reason, peer);
     } catch {

@@ -4,20 +4,27 @@
 // (unreachable, overloaded) is retried with exponential backoff until 40 %
 // of the epoch: a node missing from every authority drops out of the next
 // document, and a document without gateways stops every client for an
-// epoch.
+// epoch. A Startable built from its components (a Clock, a Logger, the PKI
+// client it uploads through) and its init options.
 
+import type { Startable } from '../../runtime/lifecycle/startable.js';
+import type { Logger } from '../../runtime/log/logger.js';
 import { epochAt, epochStart, type EpochClock } from '../../protocol/pki/epoch.js';
 import type { SignedDescriptor } from '../../protocol/pki/descriptor.js';
 import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
-import type { UploadResult } from '../../runtime/pki/pki-client.js';
+import type { PkiClient } from '../../runtime/pki/pki-client.js';
 
-export interface DescriptorUploaderOptions {
+export interface DescriptorUploaderComponents {
   clock: Clock;
+  logger: Logger;
+  /** Where descriptors go: every authority (PkiClient.uploadDescriptor). */
+  pki: Pick<PkiClient, 'uploadDescriptor'>;
+}
+
+export interface DescriptorUploaderInit {
   epochs: EpochClock;
   /** A freshly signed descriptor for the epoch after the current one. */
   descriptor: () => SignedDescriptor;
-  upload: (signed: SignedDescriptor) => Promise<UploadResult>;
-  log: (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
 }
 
 /** Fractions of an epoch. */
@@ -25,15 +32,17 @@ const UPLOAD_AT = 0.05;
 const RETRY_UNTIL = 0.4;
 const FIRST_BACKOFF_MS = 500;
 
-export class DescriptorUploader {
-  readonly #o: DescriptorUploaderOptions;
+export class DescriptorUploader implements Startable {
+  readonly #c: DescriptorUploaderComponents;
+  readonly #o: DescriptorUploaderInit;
   #schedule: TimerHandle | null = null;
   #retry: TimerHandle | null = null;
   #stopped = false;
   /** Upload attempts made (first tries and retries). */
   attempts = 0;
 
-  constructor(options: DescriptorUploaderOptions) {
+  constructor(components: DescriptorUploaderComponents, options: DescriptorUploaderInit) {
+    this.#c = components;
     this.#o = options;
   }
 
@@ -43,7 +52,7 @@ export class DescriptorUploader {
     this.#scheduleNext();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.#stopped = true;
     this.#schedule?.cancel();
     this.#retry?.cancel();
@@ -51,7 +60,8 @@ export class DescriptorUploader {
 
   #scheduleNext(): void {
     if (this.#stopped) return;
-    const { clock, epochs } = this.#o;
+    const { clock } = this.#c;
+    const { epochs } = this.#o;
     const at = epochStart(epochAt(clock.now(), epochs) + 1, epochs) + epochs.epochDurationMs * UPLOAD_AT;
     this.#schedule = clock.at(at, () => {
       this.#retry?.cancel();
@@ -62,19 +72,20 @@ export class DescriptorUploader {
 
   async #attempt(backoffMs: number): Promise<void> {
     if (this.#stopped) return;
-    const { clock, epochs, log } = this.#o;
+    const { clock, logger: log, pki } = this.#c;
+    const { epochs } = this.#o;
     this.attempts++;
     const epoch = epochAt(clock.now(), epochs) + 1;
-    const result = await this.#o.upload(this.#o.descriptor()).catch((err: unknown) => {
-      log('warn', 'descriptor upload failed', { epoch, error: (err as Error).message });
+    const result = await pki.uploadDescriptor(this.#o.descriptor()).catch((err: unknown) => {
+      log.warn('descriptor upload failed', { epoch, error: (err as Error).message });
       return null;
     });
-    if (result) log('info', 'descriptor uploaded', { epoch, accepted: result.accepted, refused: result.refused.length, failed: result.failed.length });
+    if (result) log.info('descriptor uploaded', { epoch, accepted: result.accepted, refused: result.refused.length, failed: result.failed.length });
     if ((result && result.failed.length === 0) || this.#stopped) return;
     const now = clock.now();
     const deadline = epochStart(epochAt(now, epochs), epochs) + epochs.epochDurationMs * RETRY_UNTIL;
     if (now + backoffMs > deadline) {
-      if (!result || result.accepted === 0) log('warn', 'descriptor not accepted by any authority this epoch; this node will be missing from the next document', { epoch });
+      if (!result || result.accepted === 0) log.warn('descriptor not accepted by any authority this epoch; this node will be missing from the next document', { epoch });
       return;
     }
     this.#retry = clock.at(now + backoffMs, () => void this.#attempt(Math.min(backoffMs * 2, epochs.epochDurationMs / 20)));

@@ -17,6 +17,17 @@ export interface HostOptions {
 
 export type Host = Libp2p;
 
+// The parts of a host a service uses (js-libp2p's components model): each
+// service names only these in its Components, so a test can hand it an
+// in-memory host (test/helpers/memory-host.ts) instead of TCP on loopback.
+
+/** Serves protocols: registers and unregisters stream handlers. */
+export type ProtocolHost = Pick<Libp2p, 'handle' | 'unhandle'>;
+/** Opens streams to other peers. */
+export type DialHost = Pick<Libp2p, 'dialProtocol'>;
+/** Who this host is and who is connected (a gateway reads a client's source address). */
+export type PeerHost = Pick<Libp2p, 'peerId' | 'getConnections'>;
+
 /** A started libp2p node; `await host.stop()` closes its connections and listeners. */
 export async function createHost(options: HostOptions): Promise<Host> {
   return createLibp2p({

@@ -14,9 +14,10 @@
 // peer sends is dropped unread, and past 64 KiB the stream is reset), and bounds the
 // streams one peer has open at once on a protocol (`maxStreamsPerPeer`).
 
-import type { Libp2p, PeerId, Stream } from '@libp2p/interface';
+import type { PeerId, Stream } from '@libp2p/interface';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { concatBytes } from '../../protocol/bytes.js';
+import type { DialHost, ProtocolHost } from './host.js';
 import { LIBP2P_INBOUND_STREAM_CEILING, PeerStreamBound } from './peer-stream-bound.js';
 
 export type RpcErrorCode = 'dial' | 'timeout' | 'refused' | 'too-large' | 'protocol' | 'closed';
@@ -153,7 +154,7 @@ async function sendAndClose(stream: Stream, bytes: Uint8Array): Promise<void> {
 }
 
 /** Registers `handler` for `protocol`; returns live counters. */
-export async function serveRpc(host: Libp2p, protocol: string, handler: RpcHandler, options: RpcServerOptions): Promise<RpcServerCounters> {
+export async function serveRpc(host: Pick<ProtocolHost, 'handle'>, protocol: string, handler: RpcHandler, options: RpcServerOptions): Promise<RpcServerCounters> {
   const stats: RpcServerCounters = { served: 0, drops: Object.fromEntries(RPC_DROP_REASONS.map((r) => [r, 0])) as Record<RpcDropReason, number>, bytesRead: 0, bytesDiscarded: 0 };
   const bound = new PeerStreamBound(options.maxStreamsPerPeer ?? DEFAULT_MAX_STREAMS_PER_PEER);
   const drop = (reason: RpcDropReason, from: PeerId): void => {
@@ -274,7 +275,7 @@ export interface RpcCallOptions {
 }
 
 /** Sends `request` to `peer` (at `addrs`, if given) and returns the reply body; throws RpcError. */
-export async function callRpc(host: Libp2p, peer: PeerId, addrs: readonly (string | Multiaddr)[], protocol: string, request: Uint8Array, options: RpcCallOptions): Promise<Uint8Array> {
+export async function callRpc(host: DialHost, peer: PeerId, addrs: readonly (string | Multiaddr)[], protocol: string, request: Uint8Array, options: RpcCallOptions): Promise<Uint8Array> {
   const signal = AbortSignal.timeout(options.timeoutMs ?? 10_000);
   const targets = addrs.map((a) => {
     const m = typeof a === 'string' ? multiaddr(a) : a;

@@ -4,7 +4,12 @@
 // epoch, after the authorities publish) it also wants the next one. Missing
 // documents are retried with exponential backoff; each newly verified
 // document is handed to `onDocument` once.
+//
+// A Startable. Its components (the document source, a Clock, a Logger) and
+// init options come in one object, the shape both daemons build.
 
+import type { Startable } from '../lifecycle/startable.js';
+import type { Logger } from '../log/logger.js';
 import { epochAt, epochStart, type EpochClock } from '../../protocol/pki/epoch.js';
 import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
 import type { VerifiedDocument } from './pki-client.js';
@@ -14,9 +19,14 @@ export interface DocumentSource {
   fetchDocument(epoch: number): Promise<VerifiedDocument>;
 }
 
-export interface DocumentWatcherOptions {
+export interface DocumentWatcherComponents {
   source: DocumentSource;
   clock: Clock;
+  /** Failed fetches (retried) are logged at debug. */
+  logger?: Logger;
+}
+
+export interface DocumentWatcherInit {
   epochs: EpochClock;
   onDocument: (doc: VerifiedDocument) => void;
   /** Fraction of epoch E from which the document for E + 1 is sought. Default 0.75 (authorities sign at 0.7). */
@@ -25,11 +35,13 @@ export interface DocumentWatcherOptions {
   retryMinMs?: number;
   /** Longest retry delay. Default: a tenth of the epoch. */
   retryMaxMs?: number;
-  /** Called when a fetch fails (for logs and metrics). */
+  /** Called when a fetch fails (for metrics, or a log of the caller's own). */
   onError?: (epoch: number, err: Error) => void;
 }
 
-export class DocumentWatcher {
+export type DocumentWatcherOptions = DocumentWatcherComponents & DocumentWatcherInit;
+
+export class DocumentWatcher implements Startable {
   readonly #o: DocumentWatcherOptions;
   readonly #delivered = new Map<number, VerifiedDocument>();
   #timer: TimerHandle | null = null;
@@ -55,13 +67,14 @@ export class DocumentWatcher {
     return this.#delivered.get(epoch);
   }
 
-  start(): void {
+  /** Returns at once; the first fetch runs in the background. */
+  async start(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
     void this.#tick();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.#running = false;
     this.#timer?.cancel();
     this.#timer = null;
@@ -100,6 +113,7 @@ export class DocumentWatcher {
           }
         } catch (err) {
           missing = true;
+          this.#o.logger?.debug('document fetch failed; retried', { epoch: e, error: (err as Error).message });
           this.#o.onError?.(e, err as Error);
         }
       }

@@ -4,13 +4,18 @@
 // document of an epoch. A fetched document is used only if a majority of the
 // configured authorities signed it: one authority's word is never enough,
 // whoever serves it. Verified documents are cached in memory and on disk.
+//
+// A Startable (start reloads the disk cache). Its components (the host's dial
+// method, a Logger) and init options come in one object, the shape the
+// client daemon and the node daemon both build.
 
 import { join } from 'node:path';
-import type { Logger } from '@libp2p/interface';
+import type { Startable } from '../lifecycle/startable.js';
+import { silentLogger, type Logger } from '../log/logger.js';
 import type { Document } from '../../protocol/pki/document.js';
 import { decodeSignedDocument, verifyDocument, type SignedDocument } from '../../protocol/pki/signatures.js';
 import type { SignedDescriptor } from '../../protocol/pki/descriptor.js';
-import type { Host } from '../net/host.js';
+import type { DialHost } from '../net/host.js';
 import { callRpc, RpcError } from '../net/rpc.js';
 import type { AuthorityPeer } from './authority-peers.js';
 import { DocumentStore } from './document-store.js';
@@ -43,8 +48,13 @@ export class PkiFetchError extends Error {
   }
 }
 
-export interface PkiClientOptions {
-  host: Host;
+/** What a PKI client uses: the host's dial method, and a logger (refused or unverifiable documents at warn). Default logger: silent. */
+export interface PkiClientComponents {
+  host: DialHost;
+  logger?: Logger;
+}
+
+export interface PkiClientInit {
   authorities: readonly AuthorityPeer[];
   /** Verified documents are cached in `<dataDir>/pki-cache/`; without it, in memory only. */
   dataDir?: string;
@@ -54,6 +64,8 @@ export interface PkiClientOptions {
   cacheEpochs?: number;
   random?: () => number;
 }
+
+export type PkiClientOptions = PkiClientComponents & PkiClientInit;
 
 export interface PkiClientStats {
   uploads: number;
@@ -65,7 +77,7 @@ export interface PkiClientStats {
   cacheCorrupt: number;
 }
 
-export class PkiClient {
+export class PkiClient implements Startable {
   readonly #o: PkiClientOptions;
   readonly #keys: Uint8Array[];
   readonly #cache = new Map<number, VerifiedDocument>();
@@ -78,7 +90,7 @@ export class PkiClient {
     this.#o = options;
     this.#keys = options.authorities.map((a) => a.identityKey);
     this.#store = options.dataDir ? new DocumentStore(join(options.dataDir, 'pki-cache')) : null;
-    this.#log = options.host.logger.forComponent('chaff:pki-client');
+    this.#log = options.logger ?? silentLogger;
   }
 
   stats(): PkiClientStats {
@@ -96,10 +108,13 @@ export class PkiClient {
         this.#stats.cacheLoaded++;
       } catch (err) {
         this.#stats.cacheCorrupt++;
-        this.#log.error('cached document for epoch %d does not verify (%s); ignored', epoch, (err as Error).message);
+        this.#log.error('a cached document does not verify; ignored', { epoch, error: (err as Error).message });
       }
     }
   }
+
+  /** Nothing to release: every call holds its own stream. */
+  async stop(): Promise<void> {}
 
   /** A verified document already held for `epoch`. */
   cached(epoch: number): VerifiedDocument | undefined {
@@ -127,8 +142,7 @@ export class PkiClient {
     );
     this.#stats.uploads++;
     if (result.accepted < this.#o.authorities.length) {
-      this.#log('descriptor accepted by %d of %d authorities (refused: %s; failed: %s)', result.accepted, this.#o.authorities.length,
-        result.refused.map((r) => `${r.authority} ${r.reason}`).join(', ') || '-', result.failed.map((f) => f.authority).join(', ') || '-');
+      this.#log.debug('descriptor not accepted by every authority', { accepted: result.accepted, authorities: this.#o.authorities.length, refused: result.refused, failed: result.failed });
     }
     return result;
   }
@@ -163,7 +177,7 @@ export class PkiClient {
         return verified;
       } catch (err) {
         this.#stats.documentsRejected++;
-        this.#log('authority %s served a document for epoch %d that does not verify: %s', a.name, epoch, (err as Error).message);
+        this.#log.warn('an authority served a document that does not verify', { authority: a.name, epoch, error: (err as Error).message });
         attempts.push({ authority: a.name, error: `rejected: ${(err as Error).message}` });
       }
     }
@@ -191,7 +205,7 @@ export class PkiClient {
       const oldest = Math.min(...this.#cache.keys());
       await this.#store.pruneBefore(oldest);
     } catch (err) {
-      this.#log.error('cannot cache the document for epoch %d: %s', v.epoch, (err as Error).message);
+      this.#log.error('cannot cache the document', { epoch: v.epoch, error: (err as Error).message });
     }
   }
 }

@@ -11,9 +11,10 @@ import { generateKeyPair } from '@libp2p/crypto/keys';
 import type { Ed25519PrivateKey } from '@libp2p/interface';
 import { GatewayLink } from '../../client/net/gateway-link.js';
 import { ClientRegistry } from '../../node/gateway/client-registry.js';
-import { GatewayService, type GatewayDeps, type GatewayLimits } from '../../node/gateway/gateway-service.js';
+import { GatewayService, type GatewayComponents, type GatewayLimits } from '../../node/gateway/gateway-service.js';
 import { InviteStore } from '../../node/gateway/invite-store.js';
 import { PacketLink } from '../../node/net/packet-link.js';
+import { silentLogger } from '../../runtime/log/logger.js';
 import { MailboxStore, type MailboxStoreOptions } from '../../node/store/mailbox-store.js';
 import { ReplayCache } from '../../node/store/replay-cache.js';
 import { X25519PrivateKey } from '../../protocol/crypto/x25519.js';
@@ -79,17 +80,18 @@ export async function startGateway(options: { limits?: Partial<GatewayLimits>; m
   const gwId = nodeIdOf(gwKey.publicKey.raw);
   const mixId = crypto.getRandomValues(new Uint8Array(32));
   const mixKey = X25519PrivateKey.generate();
-  const mixLink = new PacketLink(mixHost, { packetLength: geometry.packetLength, onFrame: () => undefined });
+  const mixLink = new PacketLink({ host: mixHost, logger: silentLogger }, { packetLength: geometry.packetLength, onFrame: () => undefined });
   await mixLink.start();
   cleanups.push(() => mixLink.stop());
 
   let gateway!: GatewayService;
-  const gwLink = new PacketLink(host, { packetLength: geometry.packetLength, onFrame: (f) => gateway.acceptPacket(f) });
-  // Built as a variable: GatewayDeps may gain fields other work adds.
+  const gwLink = new PacketLink({ host, logger: silentLogger }, { packetLength: geometry.packetLength, onFrame: (f) => gateway.acceptPacket(f) });
+  // Built as a variable: GatewayComponents may gain fields other work adds.
   const deps = {
     host,
     geometry,
     clock,
+    logger: silentLogger,
     keys: () => [{ epoch: 1, key: sphinxKey }],
     checkReplay: (epoch: number, tag: Uint8Array) => replay.checkAndInsert(epoch, tag),
     maxDelayMs: () => 60_000,
@@ -98,8 +100,8 @@ export async function startGateway(options: { limits?: Partial<GatewayLimits>; m
     mailboxes,
     registry,
     invites,
-  } satisfies Partial<GatewayDeps>;
-  gateway = new GatewayService(deps as GatewayDeps, { clientRate: 1, rateHeadroom: 2, fetchBatch: 8, inputQueue: 10_000, delayQueue: 10_000, ...options.limits });
+  } satisfies Partial<GatewayComponents>;
+  gateway = new GatewayService(deps as GatewayComponents, { clientRate: 1, rateHeadroom: 2, fetchBatch: 8, inputQueue: 10_000, delayQueue: 10_000, ...options.limits });
   await gwLink.start();
   await gateway.start();
   cleanups.push(() => gwLink.stop());

@@ -1,7 +1,9 @@
 // Real directory authorities for tests (the admission attacks, the service tests): AuthorityService
 // instances on real libp2p hosts on 127.0.0.1, each with its own temp data
 // folder and admission list (admissions.toml, written as an operator's
-// `chaff node admit` would), on short epochs.
+// `chaff node admit` would), on short epochs; or, for tests of the
+// authorities' logic, on in-memory hosts (test/helpers/memory-host.ts) and
+// whatever clock the test passes (a ManualClock).
 
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,9 +12,12 @@ import type { Ed25519PrivateKey as Libp2pKey } from '@libp2p/interface';
 import { toHex } from '../../protocol/bytes.js';
 import type { NetworkParams } from '../../protocol/pki/document.js';
 import { epochAt, epochStart } from '../../protocol/pki/epoch.js';
-import { AuthorityService, type AuthorityServiceOptions } from '../../node/authority/authority-service.js';
+import { AuthorityService, type AuthorityServiceInit } from '../../node/authority/authority-service.js';
+import { silentLogger, type Logger } from '../../runtime/log/logger.js';
 import { systemClock } from '../../runtime/clock.js';
+import type { Clock } from '../../protocol/traffic/clock.js';
 import { createHost, type Host } from '../../runtime/net/host.js';
+import type { MemoryHost, MemoryNetwork } from './memory-host.js';
 import { peerIdOfIdentityKey, type AuthorityPeer } from '../../runtime/pki/authority-peers.js';
 import { pkiSigningKey } from '../../runtime/pki/signing-key.js';
 import { keyFor, PARAMS } from './pki-fixtures.js';
@@ -24,7 +29,9 @@ export interface TestAuthority {
   port: number;
   dir: string;
   peer: AuthorityPeer;
-  host?: Host;
+  /** Set for an authority on an in-memory network (no port; dialled by peer id). */
+  network?: MemoryNetwork;
+  host?: Host | MemoryHost;
   service?: AuthorityService;
 }
 
@@ -60,6 +67,17 @@ export async function makeAuthorities(n: number, root: string): Promise<TestAuth
   return out;
 }
 
+/** `n` authorities on an in-memory network: no ports, no TCP. */
+export async function makeMemoryAuthorities(n: number, root: string, network: MemoryNetwork): Promise<TestAuthority[]> {
+  const out: TestAuthority[] = [];
+  for (let i = 0; i < n; i++) {
+    const key = await generateKeyPair('Ed25519');
+    const identityKey = key.publicKey.raw;
+    out.push({ key, port: 0, network, dir: join(root, `auth-${i}`), peer: { name: `auth-${i}`, identityKey, peerId: peerIdOfIdentityKey(identityKey), addresses: [] } });
+  }
+  return out;
+}
+
 /** Writes the authority's admissions.toml: the fixture nodes `labels` (pki-fixtures keyFor) are admitted. */
 export function admit(a: TestAuthority, labels: readonly number[]): void {
   mkdirSync(a.dir, { recursive: true });
@@ -67,9 +85,11 @@ export function admit(a: TestAuthority, labels: readonly number[]): void {
   writeFileSync(join(a.dir, 'admissions.toml'), tables.join('\n'));
 }
 
-export async function startAuthority(a: TestAuthority, all: TestAuthority[], params: NetworkParams, extra: Partial<AuthorityServiceOptions> = {}): Promise<AuthorityService> {
-  a.host = await createHost({ privateKey: a.key, listen: [`/ip4/127.0.0.1/tcp/${a.port}`] });
-  a.service = new AuthorityService({ host: a.host, identity: pkiSigningKey(a.key), authorities: all.map((x) => x.peer), params, clock: systemClock, dataDir: a.dir, ...extra });
+/** Starts `a` on its own host; `extra` adds init options, a logger (to see what it logs) and a clock (default: the system clock). */
+export async function startAuthority(a: TestAuthority, all: TestAuthority[], params: NetworkParams, extra: Partial<AuthorityServiceInit> & { logger?: Logger; clock?: Clock } = {}): Promise<AuthorityService> {
+  a.host = a.network ? await a.network.host(a.key) : await createHost({ privateKey: a.key, listen: [`/ip4/127.0.0.1/tcp/${a.port}`] });
+  const { logger = silentLogger, clock = systemClock, ...init } = extra;
+  a.service = new AuthorityService({ host: a.host, clock, logger }, { identity: pkiSigningKey(a.key), authorities: all.map((x) => x.peer), params, dataDir: a.dir, ...init });
   await a.service.start();
   return a.service;
 }

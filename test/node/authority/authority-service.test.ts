@@ -20,6 +20,7 @@ import { admit, clientHost, makeAuthorities, startAuthority as startService, sto
 import { encodeDocumentRequest, encodeShareRequest, encodeSignatureRequest, MAX_DOCUMENT_RESPONSE_BYTES, PKI_PROTOCOLS } from '../../../runtime/pki/wire.js';
 import { keyFor, PARAMS, signedFor } from '../../helpers/pki-fixtures.js';
 import { editAdmission } from '../../../node/authority/admission-list.js';
+import { memoryLogger } from '../../../runtime/log/logger.js';
 
 const D = 3000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
@@ -270,8 +271,9 @@ describe('node/authority/authority-service (libp2p, 3 s epochs)', function () {
     const E = epochAt(Date.now(), params);
     const [a] = await makeAuthorities(1, root);
     admit(a, [1, 50]);
-    const logged: Array<{ message: string; fields?: Record<string, unknown> }> = [];
-    await startService(a, [a], params, { admissionRefreshMs: 0, log: (_level, message, fields) => logged.push({ message, fields }) });
+    const logger = memoryLogger();
+    await startService(a, [a], params, { admissionRefreshMs: 0, logger });
+    const logged = (): Array<{ message: string; fields?: Record<string, unknown> }> => logger.records.map((r) => ({ message: r.msg, fields: r.fields }));
     cleanup.push(async () => stopAuthority(a));
     const host = await clientHost();
     cleanup.push(async () => host.stop());
@@ -280,7 +282,7 @@ describe('node/authority/authority-service (libp2p, 3 s epochs)', function () {
     const refused = await client.uploadDescriptor(signedFor(7, E + 1));
     assert.deepEqual(refused.refused.map((r) => r.reason), ['not-admitted']);
     await client.uploadDescriptor(signedFor(7, E + 1));
-    const lines = logged.filter((l) => /descriptor refused: not admitted/.test(l.message));
+    const lines = logged().filter((l) => /descriptor refused: not admitted/.test(l.message));
     assert.equal(lines.length, 1, 'logged once for the node this epoch');
     assert.equal(lines[0].fields!.identity, toHex(keyFor(7).publicKey));
     assert.equal(a.service!.stats().descriptorsRefused['not-admitted'], 2);

@@ -23,6 +23,7 @@ import { DROP_RECIPIENT, encodeClientPayload } from '../../../protocol/wire/clie
 import { decodeFetchReply, encodeFetchRequest, fetchEntryBodyLength, fetchReplyLength, FETCH_REQUEST_LENGTH, mailboxIdOf } from '../../../protocol/wire/fetch.js';
 import { ClientRegistry } from '../../../node/gateway/client-registry.js';
 import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL, GatewayService, type GatewayLimits } from '../../../node/gateway/gateway-service.js';
+import { silentLogger } from '../../../runtime/log/logger.js';
 import { createHost, type Host } from '../../../runtime/net/host.js';
 import { PacketLink } from '../../../node/net/packet-link.js';
 import { callRpc, RpcError } from '../../../runtime/net/rpc.js';
@@ -112,19 +113,20 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
     const mixKey = X25519PrivateKey.generate();
 
     const atMix: Uint8Array[] = [];
-    const mixLink = new PacketLink(mixHost, { packetLength: geometry.packetLength, onFrame: (f) => atMix.push(f) });
+    const mixLink = new PacketLink({ host: mixHost, logger: silentLogger }, { packetLength: geometry.packetLength, onFrame: (f) => atMix.push(f) });
     await mixLink.start();
     cleanups.push(() => mixLink.stop());
 
     // The daemon's side: its PacketLink feeds the gateway and carries what it forwards.
     let gateway!: GatewayService;
-    const gwLink = new PacketLink(gwHost, { packetLength: geometry.packetLength, onFrame: (f) => gateway.acceptPacket(f) });
+    const gwLink = new PacketLink({ host: gwHost, logger: silentLogger }, { packetLength: geometry.packetLength, onFrame: (f) => gateway.acceptPacket(f) });
     const forwarded: string[] = [];
     gateway = new GatewayService(
       {
         host: gwHost,
         geometry,
         clock,
+        logger: silentLogger,
         keys: () => [{ epoch: 1, key: gwKey }],
         checkReplay: (epoch, tag) => replay.checkAndInsert(epoch, tag),
         maxDelayMs: () => 10_362, // maxHopDelayMs(1000 / μ) at μ = 2/s
@@ -506,7 +508,7 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
   it('refuses a geometry without room for client payloads', async () => {
     const net = await setup();
     const noSurb = geometryFromUserForwardPayloadLength({ nike: 'X25519', nrHops: 3, userForwardPayloadLength: 200, withSURB: false });
-    const deps = { host: net.gwHost, geometry: noSurb, clock: net.clock, keys: () => [], checkReplay: async () => true, maxDelayMs: () => 0, forward: () => 'unknown' as const, mailboxes: net.mailboxes, registry: net.registry };
+    const deps = { host: net.gwHost, geometry: noSurb, clock: net.clock, logger: silentLogger, keys: () => [], checkReplay: async () => true, maxDelayMs: () => 0, forward: () => 'unknown' as const, mailboxes: net.mailboxes, registry: net.registry };
     assert.throws(() => new GatewayService(deps, { clientRate: 1, rateHeadroom: 1, fetchBatch: 1, inputQueue: 1, delayQueue: 1 }), /withSURB/);
   });
 });

@@ -6,6 +6,7 @@ import { EpochKeyring } from '../../../node/keys/epoch-keys.js';
 import { KeyRetirement } from '../../../node/keys/key-retirement.js';
 import { ReplayCache } from '../../../node/store/replay-cache.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
+import { memoryLogger, silentLogger, type Logger } from '../../../runtime/log/logger.js';
 
 const epochs = { genesisMs: 1_000_000, epochDurationMs: 60_000 };
 const GRACE = 5_000;
@@ -27,15 +28,16 @@ describe('key retirement', function () {
     const keyring = new EpochKeyring({ dir: keyDir, epochs, graceMs: GRACE });
     const replay = await ReplayCache.open(replayDir, { liveFrom: keyring.liveFrom(clock.now()) });
     const calls: Array<[number, readonly number[]]> = [];
-    const retirement = new KeyRetirement({
-      keyring,
-      clock,
-      onRetired: async (liveFrom, deleted) => {
-        await replay.pruneBefore(liveFrom);
-        calls.push([liveFrom, deleted]);
+    const failOnWarning: Logger = { ...silentLogger, warn: (msg, fields) => assert.fail(`${msg}: ${String(fields?.error)}`) };
+    const retirement = new KeyRetirement(
+      { keyring, clock, logger: failOnWarning },
+      {
+        onRetired: async (liveFrom, deleted) => {
+          await replay.pruneBefore(liveFrom);
+          calls.push([liveFrom, deleted]);
+        },
       },
-      onError: (err) => assert.fail(err),
-    });
+    );
     await retirement.start();
     assert.deepEqual(keyring.epochs(), [3, 4]);
     assert.equal(replay.liveFrom, 2, 'epoch 2’s grace window is still open 10 ms into epoch 3');
@@ -76,20 +78,21 @@ describe('key retirement', function () {
   it('a failing prune is reported and retried at the next retirement; stop cancels the timer', async function () {
     const clock = new ManualClock(at(3));
     const keyring = new EpochKeyring({ dir: mkdtempSync(join(tmpdir(), 'chaff-keys-')), epochs, graceMs: GRACE });
-    const errors: string[] = [];
+    const logger = memoryLogger();
+    const errors = (): unknown[] => logger.records.filter((r) => r.level === 'warn').map((r) => r.fields.error);
     const floors: number[] = [];
     let fail = true;
-    const retirement = new KeyRetirement({
-      keyring,
-      clock,
-      onRetired: (liveFrom) => {
-        if (fail) throw new Error('disk full');
-        floors.push(liveFrom);
+    const retirement = new KeyRetirement(
+      { keyring, clock, logger },
+      {
+        onRetired: (liveFrom) => {
+          if (fail) throw new Error('disk full');
+          floors.push(liveFrom);
+        },
       },
-      onError: (err) => errors.push(err.message),
-    });
+    );
     await retirement.start();
-    assert.deepEqual(errors, ['disk full']);
+    assert.deepEqual(errors(), ['disk full']);
     fail = false;
     clock.advanceTo(at(3, GRACE));
     await settle();

@@ -59,19 +59,23 @@ describe('mix service on libp2p', function () {
     const doc: Document = { version: 1, epoch: 0, params: { ...PARAMS, layers: 3 }, gateways: [nodes[3].entry], layers: [[nodes[0].entry], [nodes[1].entry], [nodes[2].entry]] };
     topology = new Topology(doc);
     for (const n of nodes) {
-      n.service = new MixService({
-        host: n.host,
-        geometry,
-        clock: systemClock,
-        nodeId: n.entry.nodeId,
-        keys: () => [{ epoch: 0, key: n.key }],
-        checkReplay: (epoch, tag) => n.replay.checkAndInsert(epoch, tag),
-        topology: { current: () => topology, all: () => [topology] },
-        traffic: () => ({ mu: 50, lambdaM }),
-        limits: { inputQueue: 1000, delayQueue: 1000, linkQueue: 1000 },
-        log,
-        onFinalHop: async (commands) => (n.finals.push(commands), true),
-      });
+      n.service = new MixService(
+        {
+          host: n.host,
+          clock: systemClock,
+          logger: log,
+          keys: () => [{ epoch: 0, key: n.key }],
+          checkReplay: (epoch, tag) => n.replay.checkAndInsert(epoch, tag),
+          topology: { current: () => topology, all: () => [topology] },
+        },
+        {
+          geometry,
+          nodeId: n.entry.nodeId,
+          traffic: () => ({ mu: 50, lambdaM }),
+          limits: { inputQueue: 1000, delayQueue: 1000, linkQueue: 1000 },
+          onFinalHop: async (commands) => (n.finals.push(commands), true),
+        },
+      );
       await n.service.start();
     }
   });

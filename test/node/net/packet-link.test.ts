@@ -4,7 +4,8 @@ import type { PeerId, PrivateKey } from '@libp2p/interface';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createHost, type Host } from '../../../runtime/net/host.js';
-import { PACKET_PROTOCOL, PacketLink, type PacketLinkOptions } from '../../../node/net/packet-link.js';
+import { PACKET_PROTOCOL, PacketLink, type PacketLinkInit } from '../../../node/net/packet-link.js';
+import { silentLogger } from '../../../runtime/log/logger.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const SIZE = 3130; // the production Sphinx packet length
@@ -33,10 +34,10 @@ describe('node/net/packet-link', function () {
   this.timeout(30_000);
   const running: Side[] = [];
 
-  async function side(options: Partial<PacketLinkOptions> & { key?: PrivateKey; listen?: string } = {}): Promise<Side> {
+  async function side(options: Partial<PacketLinkInit> & { key?: PrivateKey; listen?: string } = {}): Promise<Side> {
     const host = await createHost({ privateKey: options.key ?? (await generateKeyPair('Ed25519')), listen: [options.listen ?? '/ip4/127.0.0.1/tcp/0'] });
     const got: Received[] = [];
-    const link = new PacketLink(host, { packetLength: SIZE, onFrame: (frame, from) => got.push({ frame, from }), ...options });
+    const link = new PacketLink({ host, logger: silentLogger }, { packetLength: SIZE, onFrame: (frame, from) => got.push({ frame, from }), ...options });
     await link.start();
     const s = { host, link, got };
     running.push(s);
@@ -109,7 +110,7 @@ describe('node/net/packet-link', function () {
     const a = await side();
     const b = await side();
     const drops: string[] = [];
-    const a2 = new PacketLink(a.host, { packetLength: SIZE, onFrame: () => undefined, onDrop: (r) => drops.push(r) });
+    const a2 = new PacketLink({ host: a.host, logger: silentLogger }, { packetLength: SIZE, onFrame: () => undefined, onDrop: (r) => drops.push(r) });
     assert.equal(a2.send(b.host.peerId, b.host.getMultiaddrs(), new Uint8Array(SIZE - 1)), false);
     assert.equal(a2.send(b.host.peerId, b.host.getMultiaddrs(), new Uint8Array(SIZE + 1)), false);
     assert.equal(a2.send(b.host.peerId, b.host.getMultiaddrs(), new Uint8Array(0)), false);

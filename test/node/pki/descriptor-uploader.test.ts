@@ -3,6 +3,7 @@ import { DescriptorUploader } from '../../../node/pki/descriptor-uploader.js';
 import type { SignedDescriptor } from '../../../protocol/pki/descriptor.js';
 import type { UploadResult } from '../../../runtime/pki/pki-client.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
+import { memoryLogger } from '../../../runtime/log/logger.js';
 
 const EPOCH = 100_000;
 const epochs = { genesisMs: 0, epochDurationMs: EPOCH };
@@ -13,19 +14,17 @@ const flush = () => new Promise((r) => setImmediate(r));
 function setup(outcomes: Array<UploadResult | Error>, startMs = 0) {
   const clock = new ManualClock(startMs);
   const times: number[] = [];
-  const warnings: string[] = [];
-  const uploader = new DescriptorUploader({
-    clock,
-    epochs,
-    descriptor: () => ({}) as SignedDescriptor,
-    upload: async () => {
+  const logger = memoryLogger();
+  const pki = {
+    uploadDescriptor: async (): Promise<UploadResult> => {
       times.push(clock.now());
       const o = outcomes.shift() ?? ok;
       if (o instanceof Error) throw o;
       return o;
     },
-    log: (level, msg) => void (level === 'warn' && warnings.push(msg)),
-  });
+  };
+  const uploader = new DescriptorUploader({ clock, logger, pki }, { epochs, descriptor: () => ({}) as SignedDescriptor });
+  const warnings = { some: (match: (w: string) => boolean) => logger.records.some((r) => r.level === 'warn' && match(r.msg)) };
   return { clock, times, warnings, uploader };
 }
 
@@ -41,7 +40,7 @@ describe('node/pki/descriptor-uploader', () => {
     const { clock, times, uploader } = setup([]);
     await uploader.start();
     await advance(clock, 3 * EPOCH);
-    uploader.stop();
+    await uploader.stop();
     assert.deepEqual(times, [0, 105_000, 205_000]);
   });
 
@@ -49,7 +48,7 @@ describe('node/pki/descriptor-uploader', () => {
     const { clock, times, uploader } = setup([partial, new Error('all down'), partial, ok]);
     await uploader.start();
     await advance(clock, 50_000);
-    uploader.stop();
+    await uploader.stop();
     assert.deepEqual(times, [0, 500, 1500, 3500], 'backoff 500, 1000, 2000 ms; stops once every authority took it');
   });
 
@@ -57,7 +56,7 @@ describe('node/pki/descriptor-uploader', () => {
     const { clock, times, warnings, uploader } = setup(Array.from({ length: 100 }, () => new Error('down')), 30_000);
     await uploader.start();
     await advance(clock, 99_000);
-    uploader.stop();
+    await uploader.stop();
     assert.ok(times.every((t) => t <= 40_000), `no retry after 40 %: ${times.at(-1)}`);
     assert.ok(times.length >= 4, `${times.length} attempts`);
     assert.ok(warnings.some((w) => /missing from the next document/.test(w)));
@@ -66,7 +65,7 @@ describe('node/pki/descriptor-uploader', () => {
   it('stop() ends the schedule and pending retries', async () => {
     const { clock, times, uploader } = setup([partial]);
     await uploader.start();
-    uploader.stop();
+    await uploader.stop();
     await advance(clock, 3 * EPOCH);
     assert.deepEqual(times, [0]);
   });
