@@ -14,6 +14,8 @@ import type { NodeEntry } from '../../protocol/pki/document.js';
 import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL } from '../../protocol/wire/client-protocols.js';
 import { decodeFetchReply, encodeFetchRequest, mailboxIdOf, type FetchEntry } from '../../protocol/wire/fetch.js';
 import { encodeRegisterRequest, parseProofRequired, searchRegistrationProof, type RegisterRequest } from '../../protocol/wire/register.js';
+import type { Clock } from '../../protocol/traffic/clock.js';
+import { systemClock } from '../../runtime/clock.js';
 import { createHost, type Host } from '../../runtime/net/host.js';
 import { callRpc, RpcError } from '../../runtime/net/rpc.js';
 import { pkiSigningKey } from '../../runtime/pki/signing-key.js';
@@ -57,10 +59,30 @@ export interface RegisterOptions {
   maxProofBits?: number;
 }
 
-export class GatewayLink {
+/**
+ * What the client daemon uses of a gateway link (client/daemon/): its parts
+ * take the few members they need of this, so their tests run on an
+ * in-memory link.
+ */
+export interface GatewayLinkLike {
+  readonly gateway: NodeEntry;
+  readonly mailboxId: Uint8Array;
+  readonly deliveryId: Uint8Array | undefined;
+  readonly connected: boolean;
+  register(options?: RegisterOptions): Promise<void>;
+  connect(): Promise<void>;
+  trySend(packet: Uint8Array): boolean;
+  fetch(acks: readonly bigint[], bodyLength: number): Promise<FetchEntry[]>;
+  updateGateway(entry: NodeEntry): void;
+  stats(): GatewayLinkStats;
+  stop(): Promise<void>;
+}
+
+export class GatewayLink implements GatewayLinkLike {
   readonly host: Host;
   readonly mailboxId: Uint8Array;
   readonly #key: Ed25519PrivateKey;
+  readonly #clock: Clock;
   #gateway: NodeEntry;
   #peer: PeerId;
   #stream: Stream | null = null;
@@ -74,9 +96,10 @@ export class GatewayLink {
   #proofNonce: bigint | undefined;
   readonly #stats: GatewayLinkStats = { packetsSent: 0, bytesSent: 0, bytesReceived: 0, sendFailures: 0, fetches: 0, fetchFailures: 0, reconnects: 0 };
 
-  private constructor(host: Host, key: Ed25519PrivateKey, gateway: NodeEntry) {
+  private constructor(host: Host, key: Ed25519PrivateKey, gateway: NodeEntry, clock: Clock) {
     this.host = host;
     this.#key = key;
+    this.#clock = clock;
     this.mailboxId = mailboxIdOf(key.publicKey.raw);
     this.#gateway = gateway;
     this.#peer = peerOf(gateway);
@@ -87,9 +110,13 @@ export class GatewayLink {
     return createHost({ privateKey: key, listen: [] });
   }
 
-  /** A link over `host`, which must have been created with `key`; stop() stops the host. */
-  static over(host: Host, key: Ed25519PrivateKey, gateway: NodeEntry): GatewayLink {
-    return new GatewayLink(host, key, gateway);
+  /**
+   * A link over `host`, which must have been created with `key`; stop() stops
+   * the host. `clock` times the reconnect backoff and the fetch counter (which
+   * must be wall time: it stays increasing across restarts without being stored).
+   */
+  static over(host: Host, key: Ed25519PrivateKey, gateway: NodeEntry, clock: Clock = systemClock): GatewayLink {
+    return new GatewayLink(host, key, gateway, clock);
   }
 
   get gateway(): NodeEntry {
@@ -197,7 +224,7 @@ export class GatewayLink {
   }
 
   #ensureStream(): void {
-    if (this.#stopped || this.#opening || this.connected || Date.now() < this.#nextAttemptMs) return;
+    if (this.#stopped || this.#opening || this.connected || this.#clock.now() < this.#nextAttemptMs) return;
     this.#opening = (async () => {
       try {
         const targets = this.#gateway.addresses.map((a) => multiaddr(a).encapsulate(`/p2p/${this.#peer.toString()}`));
@@ -217,7 +244,7 @@ export class GatewayLink {
         this.#stream = stream;
         this.#backoffMs = BACKOFF_MIN_MS;
       } catch {
-        this.#nextAttemptMs = Date.now() + this.#backoffMs;
+        this.#nextAttemptMs = this.#clock.now() + this.#backoffMs;
         this.#backoffMs = Math.min(BACKOFF_MAX_MS, this.#backoffMs * 2);
       } finally {
         this.#opening = null;
@@ -233,7 +260,7 @@ export class GatewayLink {
   async fetch(acks: readonly bigint[], bodyLength: number): Promise<FetchEntry[]> {
     // Strictly increasing across restarts without storing it: microseconds
     // of wall time, bumped past the last one used.
-    const now = BigInt(Date.now()) * 1000n;
+    const now = BigInt(Math.floor(this.#clock.now())) * 1000n;
     const counter = now > this.#lastCounter ? now : this.#lastCounter + 1n;
     this.#lastCounter = counter;
     const request = encodeFetchRequest({ counter, acks: [...acks] }, pkiSigningKey(this.#key));
