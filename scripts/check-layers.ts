@@ -55,6 +55,22 @@ function* typeScriptFiles(dir: string): Generator<string> {
   }
 }
 
+/** The 1-based line of a character offset (binary search over the line starts). */
+function lineFinder(text: string): (pos: number) => number {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (pos) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+}
+
 function layerOf(root: string, path: string): Layer | null {
   const top = relative(root, path).split(sep)[0];
   return (LAYERS as readonly string[]).includes(top) ? (top as Layer) : null;
@@ -73,10 +89,10 @@ export function checkLayers(root: string): Violation[] {
     for (const file of typeScriptFiles(dir)) {
       const text = readFileSync(file, 'utf8');
       const info = ts.preProcessFile(text, true, true);
-      const lineStarts = ts.computeLineStarts(text);
+      const lineOf = lineFinder(text);
       for (const ref of info.importedFiles) {
         const specifier = ref.fileName;
-        const line = ts.computeLineAndCharacterOfPosition(lineStarts, ref.pos).line + 1;
+        const line = lineOf(ref.pos);
         const report = (reason: string) => violations.push({ file: relative(root, file), line, specifier, reason });
         if (specifier.startsWith('.')) {
           const target = layerOf(root, resolve(dirname(file), specifier));
