@@ -3,6 +3,8 @@
 // written each time another tenth of the jobs is done, and at the end.
 // ETA = elapsed / done × (total − done): jobs of one sweep take similar time.
 
+import { formatDuration as formatDurationIn } from '../../protocol/util/format-duration.js';
+
 export interface ProgressState {
   done: number;
   total: number;
@@ -10,15 +12,9 @@ export interface ProgressState {
   elapsedMs: number;
 }
 
-/** "0:07", "12:34", "1:02:03"; whole seconds, rounded. */
+/** "0:07", "12:34", "1:02:03"; whole seconds, rounded (protocol/util/format-duration.ts, stopwatch style). */
 export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '--:--';
-  const total = Math.round(ms / 1000);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const ss = String(s).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+  return formatDurationIn(ms, 'stopwatch');
 }
 
 /** Milliseconds left, or NaN before the first job is done. */
