@@ -1,0 +1,127 @@
+// The API the front ends call over the local socket (client/api.ts,
+// docs/client-api.md): chat calls go to the messenger, status() gathers what
+// every part of the daemon counts, rotateDeliveryId() spans the link, the
+// profile and the contacts.
+
+import { toHex } from '../../protocol/bytes.js';
+import type { Clock } from '../../protocol/traffic/clock.js';
+import type { ClientStreams } from '../../protocol/traffic/client-streams.js';
+import type { Logger } from '../../runtime/log/logger.js';
+import { ClientError, type ClientApi, type ClientStatus } from '../api.js';
+import { newDeliveryId, storeDeliveryId } from '../delivery-id.js';
+import type { Messenger } from '../messenger.js';
+import type { GatewayLinkLike } from '../net/gateway-link.js';
+import type { Arq } from '../sender/arq.js';
+import type { SealedCollection } from '../store/sealed-store.js';
+import type { LoopMonitor } from '../traffic/loop-monitor.js';
+import type { SendMeter } from '../traffic/send-meter.js';
+import type { ClientEvents } from './client-events.js';
+import type { NetworkView } from './network-view.js';
+import type { PacketScheduler } from './packet-scheduler.js';
+import type { GatewayWaitingRoom } from './waiting-room.js';
+
+export interface ApiFacadeInit {
+  profileDir: string;
+  /** Our address, encoded (chaff1…). */
+  address: string;
+  fetchIntervalMs: number;
+}
+
+export interface ApiFacadeComponents {
+  clock: Clock;
+  logger: Logger;
+  messenger: Messenger;
+  link: Pick<GatewayLinkLike, 'stats' | 'gateway' | 'connected' | 'register'>;
+  arq: Pick<Arq, 'stats' | 'has'>;
+  loops: Pick<LoopMonitor, 'stats' | 'decoyStats'>;
+  streams: Pick<ClientStreams<unknown>, 'rates'>;
+  view: Pick<NetworkView, 'current' | 'epochStartMs'>;
+  waiting: Pick<GatewayWaitingRoom, 'count'>;
+  scheduler: Pick<PacketScheduler, 'sent'>;
+  meter: Pick<SendMeter, 'rateBps'>;
+  events: ClientEvents;
+  /** The profile's own records (the delivery id is kept there). */
+  profile: SealedCollection<Uint8Array>;
+}
+
+export class ApiFacade {
+  readonly #init: ApiFacadeInit;
+  readonly #c: ApiFacadeComponents;
+  readonly #startedMs: number;
+
+  constructor(init: ApiFacadeInit, components: ApiFacadeComponents) {
+    this.#init = init;
+    this.#c = components;
+    this.#startedMs = components.clock.now();
+  }
+
+  status(): ClientStatus {
+    const { messenger, view } = this.#c;
+    const link = this.#c.link.stats();
+    const arq = this.#c.arq.stats();
+    const counts = this.#c.scheduler.sent();
+    const topology = view.current();
+    const now = this.#c.clock.now();
+    const waiting = this.#c.waiting.count((k) => this.#c.arq.has(k));
+    return {
+      profile: this.#init.profileDir,
+      address: this.#init.address,
+      gateway: { name: this.#c.link.gateway.name, nodeId: toHex(this.#c.link.gateway.nodeId), connected: this.#c.link.connected },
+      epoch: topology?.epoch ?? null,
+      documentAgeMs: topology ? Math.max(0, now - view.epochStartMs(topology.epoch)) : null,
+      queue: { queued: messenger.queuedFragments - arq.inFlight - waiting, inFlight: arq.inFlight, failed: messenger.failedMessages, waitingForGateway: waiting },
+      rates: { ...this.#c.streams.rates, mu: topology?.document.params.mu ?? 0, fetchPerSecond: 1000 / this.#init.fetchIntervalMs },
+      traffic: {
+        packetsSent: { real: counts.real, decoy: counts.decoy, drop: counts.drop, loop: counts.loop },
+        bytesSent: link.bytesSent,
+        bytesReceived: link.bytesReceived,
+        sendRateBps: this.#c.meter.rateBps(),
+        retransmissions: arq.retransmissions,
+        acksReceived: arq.acked,
+      },
+      loops: (({ sent, returned, late, lost, outstanding }) => ({ sent, returned, late, lost, outstanding }))(this.#c.loops.stats()),
+      decoys: this.#c.loops.decoyStats(),
+      uptimeMs: now - this.#startedMs,
+    };
+  }
+
+  api(): ClientApi {
+    const m = this.#c.messenger;
+    return {
+      status: async () => this.status(),
+      address: async () => ({ address: this.#init.address }),
+      addContact: (name, address) => m.addContact(name, address),
+      listContacts: async () => m.listContacts(),
+      removeContact: (name) => m.removeContact(name),
+      acceptContactKey: (name, unverify) => m.acceptContactKey(name, unverify ?? false),
+      rejectContactKey: (name) => m.rejectContactKey(name),
+      markVerified: (name, verified) => m.markVerified(name, verified),
+      sendText: async (contact, text) => {
+        if (typeof text !== 'string') throw new ClientError('bad-request', 'text must be a string');
+        return { message: await m.send(contact, { kind: 'text', text }) };
+      },
+      sendFile: async (contact, name, data) => {
+        const bytes = Buffer.from(data, 'base64');
+        return { message: await m.send(contact, { kind: 'file', name, data: new Uint8Array(bytes) }) };
+      },
+      history: async (contact, limit) => m.history(contact, limit),
+      inbox: async () => m.inbox(),
+      markRead: (contact) => m.markRead(contact),
+      fileData: async (id) => {
+        const f = await m.fileData(id);
+        return { name: f.name, data: Buffer.from(f.data).toString('base64') };
+      },
+      verify: async (contact) => m.verify(contact),
+      rotateDeliveryId: async () => {
+        // Registered first, then kept, then announced: a failure at any step leaves gateway, profile and contacts agreeing on one id or the other.
+        const id = newDeliveryId();
+        await this.#c.link.register({ deliveryId: id });
+        await storeDeliveryId(this.#c.profile, id);
+        await m.announceDeliveryId(id);
+        this.#c.logger.info('delivery id rotated; contacts get the new one in their next card');
+        return { contacts: m.listContacts().length };
+      },
+      subscribe: (listener) => this.#c.events.subscribe(listener),
+    };
+  }
+}

@@ -1,0 +1,61 @@
+// Where each mailbox entry goes (the mailbox poller hands them in one at a
+// time, client/receiver/mailbox-poller.ts):
+//
+//   SURB reply ─▶ a loop's or a decoy's ACK ─▶ loop monitor
+//              ─▶ a real fragment's ACK, opened with its SURB keys ─▶ ARQ, messenger (delivered)
+//              ─▶ unknown, or not opening with its keys ─▶ ignored
+//   message    ─▶ one of our loops ─▶ loop monitor
+//              ─▶ anything else ─▶ messenger (an envelope)
+//
+// handle() resolves once the entry is durably processed: only then does the
+// poller acknowledge it to the gateway.
+
+import { decryptSURBPayload, type Geometry } from '../../protocol/sphinx/index.js';
+import type { FetchEntry } from '../../protocol/wire/fetch.js';
+import type { Messenger } from '../messenger.js';
+import type { Arq } from '../sender/arq.js';
+import type { LoopMonitor } from '../traffic/loop-monitor.js';
+import type { EpochLog } from './epoch-log.js';
+
+export interface EntryRouterInit {
+  geometry: Geometry;
+}
+
+export interface EntryRouterComponents {
+  loops: Pick<LoopMonitor, 'ackReturned' | 'returned'>;
+  arq: Pick<Arq, 'lookup' | 'confirm'>;
+  messenger: Pick<Messenger, 'fragmentAcked' | 'receive'>;
+  epochLog: EpochLog;
+}
+
+export class EntryRouter {
+  readonly #geometry: Geometry;
+  readonly #c: EntryRouterComponents;
+
+  constructor(init: EntryRouterInit, components: EntryRouterComponents) {
+    this.#geometry = init.geometry;
+    this.#c = components;
+  }
+
+  async handle(entry: FetchEntry): Promise<void> {
+    const { loops, arq, messenger } = this.#c;
+    if (entry.kind === 'surb-reply') {
+      const surbId = entry.surbId!;
+      if (loops.ackReturned(surbId)) return;
+      const found = arq.lookup(surbId);
+      if (!found) return;
+      try {
+        decryptSURBPayload(this.#geometry, entry.body, found.surbKeys);
+      } catch {
+        // Not made with our SURB keys: forged or corrupted. The real ACK may still come.
+        this.#c.epochLog.warn('an ACK that does not open with its SURB keys was ignored');
+        return;
+      }
+      arq.confirm(found.key, surbId);
+      await messenger.fragmentAcked(found.key);
+      return;
+    }
+    if (loops.returned(entry.body)) return;
+    await messenger.receive(entry.body);
+  }
+}

@@ -1,0 +1,268 @@
+// The client daemon's composition on a manual clock: the real parts
+// (streams, scheduler, ARQ, loop monitor, poller, a Messenger on a temp
+// LevelDB profile) with an in-memory gateway link and document source
+// (fake-network.ts). Simulated time moves only when the test says; between
+// steps the test yields to the event loop so the store's I/O completes.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import type { ClientEvent, ClientStatus } from '../../../client/api.js';
+import type { ClientConfig } from '../../../client/config.js';
+import { composeClientDaemon, type RunningClient } from '../../../client/daemon/compose.js';
+import { retransmitTimeoutMs } from '../../../client/sender/round-trip.js';
+import { COLLECTIONS } from '../../../client/state.js';
+import { createProfile } from '../../../client/store/profile.js';
+import { toHex } from '../../../protocol/bytes.js';
+import { addressOf, encodeAddress } from '../../../protocol/e2ee/address.js';
+import { generateIdentity } from '../../../protocol/e2ee/identity.js';
+import { mailboxIdOf } from '../../../protocol/wire/fetch.js';
+import type { NodeEntry } from '../../../protocol/pki/document.js';
+import { Lifecycle, type LifecycleStep } from '../../../runtime/lifecycle/startable.js';
+import { memoryLogger, type Logger } from '../../../runtime/log/logger.js';
+import { seededUniform } from '../../../simulator/random.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
+import { documentOf, EPOCHS, FakeDocuments, FakeGatewayLink, GATEWAY_A, GATEWAY_B, startOf, type Rates } from './fake-network.js';
+
+const SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
+const RATES: Rates = { lambdaP: 1, lambdaL: 0.1, lambdaD: 0.1 };
+const FETCH_INTERVAL_MS = 1000;
+const SLACK_MS = 3000;
+const EPOCH = 100;
+
+/** A Lifecycle that writes each stop into `journal` (the order the daemon stops its parts in). */
+class RecordingLifecycle extends Lifecycle {
+  constructor(log: Logger, readonly journal: string[]) {
+    super(log);
+  }
+
+  override async add<T extends LifecycleStep>(step: T): Promise<T> {
+    await super.add({
+      name: step.name,
+      start: async () => step.start?.(),
+      stop: async () => {
+        this.journal.push(`stop ${step.name}`);
+        await step.stop();
+      },
+    });
+    return step;
+  }
+
+  override onStop(name: string, stop: () => Promise<void> | void): void {
+    super.onStop(name, async () => {
+      this.journal.push(`stop ${name}`);
+      await stop();
+    });
+  }
+}
+
+interface Daemon {
+  clock: ManualClock;
+  link: FakeGatewayLink;
+  lifecycle: RecordingLifecycle;
+  journal: string[];
+  running: RunningClient;
+  events: ClientEvent[];
+  log: ReturnType<typeof memoryLogger>;
+  status(): Promise<ClientStatus>;
+}
+
+const folders: string[] = [];
+const running: RunningClient[] = [];
+
+/** Starts a daemon at `startMs` with the documents of `docs` (epoch → gateways listed). */
+async function startDaemon(options: { startMs: number; docs: Array<[number, NodeEntry[]]>; seed?: number }): Promise<Daemon> {
+  const clock = new ManualClock(options.startMs);
+  const log = memoryLogger('client');
+  const journal: string[] = [];
+  const lifecycle = new RecordingLifecycle(log, journal);
+  const dir = mkdtempSync(join(tmpdir(), 'chaff-daemon-'));
+  folders.push(dir);
+  const store = await createProfile(dir, 'pass', { collections: COLLECTIONS, scrypt: SCRYPT });
+  // What the entry point (client/daemon.ts) registers first: the store closes last.
+  lifecycle.onStop('profile store', () => store.close());
+  const documents = new FakeDocuments();
+  for (const [epoch, gateways] of options.docs) documents.docs.set(epoch, documentOf(epoch, gateways, RATES));
+  const key = await generateKeyPair('Ed25519');
+  const link = new FakeGatewayLink(clock, mailboxIdOf(key.publicKey.raw), journal);
+  const config: ClientConfig = {
+    network: { ...EPOCHS, authorities: [] },
+    client: { gateway: toHex(GATEWAY_A.nodeId), gatewayName: GATEWAY_A.name, fetchIntervalMs: FETCH_INTERVAL_MS, maxAttempts: 8, retransmitSlackMs: SLACK_MS, orderHoldMs: 60_000, raise: {} },
+  };
+  let seed = options.seed ?? 1;
+  const r = await composeClientDaemon(
+    { profileDir: dir, config, socketPath: join(dir, 'socket') },
+    {
+      clock,
+      logger: log,
+      lifecycle,
+      store,
+      identity: generateIdentity(),
+      key,
+      documents,
+      openLink: () => link,
+      serveApi: async (_api, socketPath) => ({ socketPath, connections: () => 0, close: async () => undefined }),
+      // Seeds spread apart (Knuth's multiplicative hash): the generator's first draws from neighbouring small seeds are alike.
+      uniform: () => seededUniform((seed++ * 2_654_435_761) % 2 ** 32),
+    },
+  );
+  running.push(r);
+  const events: ClientEvent[] = [];
+  r.api.subscribe((e) => events.push(e));
+  return { clock, link, lifecycle, journal, running: r, events, log, status: () => r.api.status() };
+}
+
+/** Lets the store's I/O (sealing, saving) complete: a few turns of the event loop, no time passes on the clock. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 4; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Moves simulated time by `ms` in steps, settling after each; stops early once `until` holds. */
+async function run(d: Daemon, ms: number, until: () => boolean = () => false, stepMs = 100): Promise<void> {
+  const end = d.clock.now() + ms;
+  await settle();
+  while (d.clock.now() < end && !until()) {
+    d.clock.advanceTo(Math.min(end, d.clock.now() + stepMs));
+    await settle();
+  }
+}
+
+const BOB_MAILBOX = new Uint8Array(32).fill(0xbb);
+const BOB = encodeAddress(addressOf(generateIdentity(), GATEWAY_B.nodeId, BOB_MAILBOX));
+
+describe('client/daemon (manual clock, in-memory gateway)', function () {
+  this.timeout(30_000);
+
+  afterEach(async () => {
+    for (const r of running.splice(0)) await r.stop();
+    for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const both = [GATEWAY_A, GATEWAY_B];
+
+  it('the payload stream sends λP·t packets whatever is queued: real ones only take the place of decoys', async () => {
+    const seconds = 30;
+    const idle = await startDaemon({ startMs: startOf(EPOCH) + 1000, docs: [[EPOCH, both]], seed: 7 });
+    await run(idle, seconds * 1000);
+    const quiet = (await idle.status()).traffic.packetsSent;
+
+    const busy = await startDaemon({ startMs: startOf(EPOCH) + 1000, docs: [[EPOCH, both]], seed: 7 });
+    await busy.running.api.addContact('bob', BOB);
+    for (let i = 0; i < 5; i++) await busy.running.api.sendText('bob', `message ${i}`);
+    await run(busy, seconds * 1000);
+    const loaded = (await busy.status()).traffic.packetsSent;
+
+    assert.equal(quiet.real, 0);
+    assert.ok(loaded.real >= 6, `the card and five messages went out (${loaded.real} real packets)`);
+    assert.equal(loaded.real + loaded.decoy, quiet.decoy, 'the same payload slots, real or decoy');
+    assert.deepEqual([loaded.loop, loaded.drop], [quiet.loop, quiet.drop], 'the loop and drop streams do not depend on the queue');
+    // Poisson(λP·t = 30): within three standard deviations.
+    const expected = RATES.lambdaP * seconds;
+    assert.ok(Math.abs(quiet.decoy - expected) <= 3 * Math.sqrt(expected), `${quiet.decoy} payload packets in ${seconds} s at λP = ${RATES.lambdaP}`);
+    assert.equal(busy.link.deliveredTo(BOB_MAILBOX).length, loaded.real, 'every real packet reached the contact\'s mailbox');
+  });
+
+  it("a real fragment's ACK marks it delivered", async () => {
+    const d = await startDaemon({ startMs: startOf(EPOCH) + 1000, docs: [[EPOCH, both]] });
+    await d.running.api.addContact('bob', BOB);
+    const { message } = await d.running.api.sendText('bob', 'hello');
+    const delivered = () => d.events.some((e) => e.type === 'state' && e.message.id === message.id && e.message.state === 'delivered');
+    await run(d, 20_000, delivered);
+    assert.ok(delivered(), 'the message is delivered');
+    const s = await d.status();
+    assert.ok(s.traffic.acksReceived >= 2, 'the card and the message were acknowledged');
+    assert.deepEqual([s.queue.queued, s.queue.inFlight, s.traffic.retransmissions], [0, 0, 0]);
+    assert.deepEqual((await d.running.api.history('bob')).map((m) => [m.content.text, m.state]), [['hello', 'delivered']]);
+  });
+
+  it('a lost ACK retransmits the fragment once its timeout (the chosen delays plus allowances) has passed', async () => {
+    const d = await startDaemon({ startMs: startOf(EPOCH) + 1000, docs: [[EPOCH, both]] });
+    d.link.loseAck = () => true;
+    await d.running.api.addContact('bob', BOB);
+    const sent = () => d.link.deliveredTo(BOB_MAILBOX);
+    await run(d, 60_000, () => sent().length >= 2);
+    const [first, second] = sent();
+    assert.ok(first && second, 'sent twice');
+    const timeout = retransmitTimeoutMs({ layers: 3, fetchIntervalMs: FETCH_INTERVAL_MS, forwardDelayMs: first.forwardDelayMs, ackDelayMs: first.ack!.delayMs, slackMs: SLACK_MS, attempt: 1 });
+    assert.ok(second.atMs >= first.atMs + timeout, `not before the timeout (${second.atMs - first.atMs} ms after, timeout ${timeout} ms)`);
+    assert.ok(second.atMs <= first.atMs + timeout + 5000, `in one of the next payload slots (${second.atMs - first.atMs - timeout} ms late)`);
+    const s = await d.status();
+    assert.equal(s.traffic.retransmissions, 1);
+    assert.equal(s.traffic.acksReceived, 0);
+  });
+
+  it('an empty payload slot sends a decoy whose ACK is recognised (by the loop monitor, not the ARQ)', async () => {
+    const d = await startDaemon({ startMs: startOf(EPOCH) + 1000, docs: [[EPOCH, both]] });
+    await run(d, 10_000);
+    const s = await d.status();
+    const decoys = d.link.routed.filter((r) => r.to === 'drop' && r.ack);
+    assert.equal(s.decoys.sent, decoys.length, 'every decoy went to a drop recipient with a SURB-ACK');
+    assert.ok(s.decoys.sent >= 3, `${s.decoys.sent} decoys`);
+    assert.ok(s.decoys.returned >= s.decoys.sent - 2, `their ACKs came back (${s.decoys.returned} of ${s.decoys.sent})`);
+    assert.equal(s.decoys.returned + s.decoys.outstanding, s.decoys.sent);
+    assert.equal(s.decoys.lost, 0);
+    assert.equal(s.traffic.acksReceived, 0, 'no decoy ACK taken for a real one');
+    assert.ok(s.loops.returned >= 1, 'loops come back too');
+  });
+
+  it("a fragment to a gateway missing from the document waits (its slots send decoys) and is sent once the gateway is back", async () => {
+    // Epoch 100 lists only our gateway; 101 lists the contact's again.
+    const d = await startDaemon({ startMs: startOf(EPOCH) + 15_000, docs: [[EPOCH, [GATEWAY_A]], [EPOCH + 1, both]] });
+    await d.running.api.addContact('bob', BOB);
+    await run(d, 10_000);
+    let s = await d.status();
+    assert.equal(s.queue.waitingForGateway, 1, 'the contact card waits');
+    assert.equal(d.link.deliveredTo(BOB_MAILBOX).length, 0);
+    assert.ok(s.traffic.packetsSent.decoy >= 3, 'its slots sent decoys');
+    assert.ok(d.log.records.some((r) => r.msg.startsWith("a contact's gateway is not in this epoch's document")));
+    await run(d, startOf(EPOCH + 1) - d.clock.now());
+    assert.equal(d.link.deliveredTo(BOB_MAILBOX).length, 0, 'nothing before the epoch whose document lists it');
+    await run(d, 10_000, () => d.link.deliveredTo(BOB_MAILBOX).length > 0);
+    assert.equal(d.link.deliveredTo(BOB_MAILBOX).length, 1, 'sent once the gateway is back');
+    s = await d.status();
+    assert.equal(s.queue.waitingForGateway, 0);
+    assert.ok(d.log.records.some((r) => r.msg === "messages waiting for a contact's gateway are sent now"));
+  });
+
+  it('starts its parts in the written order and stop() stops them in reverse, acknowledging the mailbox before the link closes', async () => {
+    const d = await startDaemon({ startMs: startOf(EPOCH) + 1000, docs: [[EPOCH, both]] });
+    const order = [
+      'profile store',
+      'document watcher',
+      'gateway link',
+      'arq',
+      'messenger',
+      'loop monitor',
+      'send queue events',
+      'prepared envelopes',
+      'document follower',
+      'gateway connection',
+      'mailbox poller',
+      'client streams',
+      'api server',
+    ];
+    assert.deepEqual(d.lifecycle.order, order);
+    await run(d, 5000);
+    // Stop right after a fetch that handed out entries: once processed, their acks are pending.
+    await run(d, 10_000, () => (d.link.fetches.at(-1)?.handedOut.length ?? 0) > 0);
+    const processed = d.link.fetches.at(-1)!.handedOut;
+    assert.ok(processed.length > 0);
+    const routed = d.link.routed.length;
+    const fetches = d.link.fetches.length;
+    await d.running.stop();
+    assert.deepEqual(
+      d.journal.filter((l) => l.startsWith('stop ')),
+      [...order].reverse().map((n) => `stop ${n}`),
+    );
+    assert.ok(d.journal.indexOf('link stopped') > d.journal.indexOf('stop gateway link'));
+    assert.equal(d.link.fetches.length, fetches + 1, 'one last fetch on stop');
+    assert.deepEqual(d.link.fetches.at(-1)!.acks, processed, 'it hands the gateway the acks of what was processed');
+    assert.equal(d.log.records.at(-1)!.msg, 'client daemon stopped');
+    d.clock.advance(10_000);
+    await settle();
+    assert.equal(d.link.routed.length, routed, 'nothing leaves after stop');
+    assert.equal(d.link.fetches.length, fetches + 1, 'no fetch after stop');
+  });
+});
