@@ -1,6 +1,9 @@
-// Directory authorities on real libp2p hosts on 127.0.0.1, with 3-second
-// epochs: uploads, sharing, signing, publishing, restarts, an authority that
-// never comes up, and garbage on every PKI protocol.
+// Directory authorities with 3-second epochs: uploads, sharing, signing,
+// publishing, restarts, an authority that never comes up, and garbage on
+// every PKI protocol. The whole round with restarts and the garbage run on
+// real libp2p hosts on 127.0.0.1 and the wall clock (the network is part of
+// what they test); the rules of the round run on in-memory hosts and a
+// ManualClock (test/helpers/memory-host.ts), in a fraction of the time.
 
 import assert from 'node:assert/strict';
 import { appendFile, mkdtemp, rm } from 'node:fs/promises';
@@ -16,11 +19,16 @@ import { createHost, type Host } from '../../../runtime/net/host.js';
 import { callRpc, RpcError } from '../../../runtime/net/rpc.js';
 import { DocumentWatcher } from '../../../runtime/pki/document-watcher.js';
 import { PkiClient, type VerifiedDocument } from '../../../runtime/pki/pki-client.js';
-import { admit, clientHost, makeAuthorities, startAuthority as startService, stopAuthority, type TestAuthority } from '../../helpers/authorities.js';
+import { admit, clientHost, makeAuthorities, makeMemoryAuthorities, startAuthority as startService, stopAuthority, type TestAuthority } from '../../helpers/authorities.js';
 import { encodeDocumentRequest, encodeShareRequest, encodeSignatureRequest, MAX_DOCUMENT_RESPONSE_BYTES, PKI_PROTOCOLS } from '../../../runtime/pki/wire.js';
 import { keyFor, PARAMS, signedFor } from '../../helpers/pki-fixtures.js';
 import { editAdmission } from '../../../node/authority/admission-list.js';
 import { memoryLogger } from '../../../runtime/log/logger.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
+import { MemoryNetwork } from '../../helpers/memory-host.js';
+
+/** The manual clock's start (any time will do: the params are set from it). */
+const T0 = 1_800_000_000_000;
 
 const D = 3000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
@@ -125,96 +133,6 @@ describe('node/authority/authority-service (libp2p, 3 s epochs)', function () {
     assert.ok(again.cached(E + 1) && again.cached(E + 2), 'the client cache reloads from disk');
   });
 
-  it('publishes with 2 of 3 when one authority never comes up', async function () {
-    const params = paramsNow(20, 200);
-    const E = epochAt(Date.now(), params);
-    const auths = await makeAuthorities(3, root);
-    for (const a of auths.slice(0, 2)) await startAuthority(a, auths, params);
-    cleanup.push(async () => Promise.all(auths.map(stopAuthority)));
-    const host = await clientHost();
-    cleanup.push(async () => host.stop());
-    const client = new PkiClient({ host, authorities: auths.map((a) => a.peer), rpcTimeoutMs: 1000 });
-    for (const n of [1, 2, 3, 50]) {
-      const r = await client.uploadDescriptor(signedFor(n, E + 1, n >= 50 ? 'gateway' : 'mix'));
-      assert.deepEqual([r.accepted, r.failed.length], [2, 1]);
-    }
-    await sleep(epochStart(E, params) + 0.8 * D - Date.now());
-    const got = await client.fetchDocument(E + 1);
-    assert.equal(got.signed.signatures.length, 2);
-    assert.equal(got.document.layers.flat().length, 3);
-    assert.equal(auths[0].service!.stats().shareFailures, 1, 'sharing with the missing authority failed');
-    await sleep(epochStart(E, params) + 0.95 * D - Date.now());
-    assert.equal(auths[0].service!.stats().signatureFailures, 1, 'so did sending it the signature, after retries');
-    assert.equal(auths[0].service!.stats().signaturesSent, 1);
-  });
-
-  it('a descriptor uploaded to one authority after it shared reaches the other through the share reply', async function () {
-    const params = paramsNow(20, 200);
-    const E = epochAt(Date.now(), params);
-    const auths = await makeAuthorities(3, root);
-    await startAuthority(auths[0], auths, params, { share: 0.6, sign: 0.7 }); // shares late
-    await startAuthority(auths[1], auths, params, { share: 0.4, sign: 0.7 }); // shares early
-    cleanup.push(async () => Promise.all(auths.map(stopAuthority)));
-    const host = await clientHost();
-    cleanup.push(async () => host.stop());
-    const both = new PkiClient({ host, authorities: auths.map((a) => a.peer), rpcTimeoutMs: 1000 });
-    for (const n of [1, 2, 3, 50]) await both.uploadDescriptor(signedFor(n, E + 1, n >= 50 ? 'gateway' : 'mix'));
-    // After authority 1 pushed its share (40 %) and before authority 0 shares (60 %): node 4 reaches authority 1 only.
-    await sleep(epochStart(E, params) + 0.5 * D - Date.now());
-    const onlyB = new PkiClient({ host, authorities: [auths[1].peer], rpcTimeoutMs: 1000 });
-    assert.equal((await onlyB.uploadDescriptor(signedFor(4, E + 1))).accepted, 1);
-    await sleep(epochStart(E, params) + 0.85 * D - Date.now());
-    // Authority 0 learnt node 4 from authority 1's reply, so both built and signed the same document.
-    const got = await both.fetchDocument(E + 1);
-    assert.equal(got.signed.signatures.length, 2);
-    assert.ok(got.document.layers.flat().some((e) => e.name === 'node-4'));
-  });
-
-  it('an upload to one authority after both share exchanges is refused too-late, so both still build and sign one document', async function () {
-    const params = paramsNow(20, 200);
-    const E = epochAt(Date.now(), params);
-    const auths = await makeAuthorities(2, root); // both must sign: a split round publishes nothing
-    for (const a of auths) await startAuthority(a, auths, params);
-    cleanup.push(async () => Promise.all(auths.map(stopAuthority)));
-    const host = await clientHost();
-    cleanup.push(async () => host.stop());
-    const both = new PkiClient({ host, authorities: auths.map((a) => a.peer), rpcTimeoutMs: 1000 });
-    for (const n of [1, 2, 3, 50]) assert.equal((await both.uploadDescriptor(signedFor(n, E + 1, n >= 50 ? 'gateway' : 'mix'))).accepted, 2);
-    // Both shared at 50 % (each sent its share and answered the other's): node 4 arrives at authority 0 only.
-    await sleep(epochStart(E, params) + 0.6 * D - Date.now());
-    assert.deepEqual([auths[0].service!.stats().sharesSent, auths[0].service!.stats().sharesReceived], [1, 1]);
-    const onlyA = new PkiClient({ host, authorities: [auths[0].peer], rpcTimeoutMs: 1000 });
-    const late = await onlyA.uploadDescriptor(signedFor(4, E + 1));
-    assert.equal(late.accepted, 0);
-    assert.deepEqual(late.refused.map((r) => r.reason), ['too-late']);
-    assert.equal(auths[0].service!.stats().descriptorsRefused['too-late'], 1);
-    await sleep(epochStart(E, params) + 0.85 * D - Date.now());
-    const got = await both.fetchDocument(E + 1);
-    assert.equal(got.signed.signatures.length, 2, 'both signed the same bytes');
-    assert.ok(!got.document.layers.flat().some((e) => e.name === 'node-4'), 'the late node waits for the next epoch');
-  });
-
-  it('a restarted authority still holds the descriptors it accepted, and builds with them', async function () {
-    const params = paramsNow(20, 200);
-    const E = epochAt(Date.now(), params);
-    const auths = await makeAuthorities(3, root);
-    await startAuthority(auths[0], auths, params);
-    cleanup.push(async () => Promise.all(auths.map(stopAuthority)));
-    const host = await clientHost();
-    cleanup.push(async () => host.stop());
-    const onlyA = new PkiClient({ host, authorities: [auths[0].peer], rpcTimeoutMs: 1000 });
-    for (const n of [1, 2, 3, 50, 51]) assert.equal((await onlyA.uploadDescriptor(signedFor(n, E + 1, n >= 50 ? 'gateway' : 'mix'))).accepted, 1);
-    await stopAuthority(auths[0]);
-    await startAuthority(auths[0], auths, params);
-    assert.equal(auths[0].service!.stats().descriptorsReloaded, 5);
-    await startAuthority(auths[1], auths, params); // holds nothing of its own: learns them by sharing
-    const both = new PkiClient({ host, authorities: auths.map((a) => a.peer), rpcTimeoutMs: 1000 });
-    await sleep(epochStart(E, params) + 0.85 * D - Date.now());
-    const got = await both.fetchDocument(E + 1);
-    assert.equal(got.document.layers.flat().length, 3);
-    assert.equal(got.document.gateways.length, 2);
-  });
-
   it('refuses garbage on every protocol, and share/signature from non-authorities, without crashing', async function () {
     const params = paramsNow(30, 100);
     const E = epochAt(Date.now(), params);
@@ -266,16 +184,145 @@ describe('node/authority/authority-service (libp2p, 3 s epochs)', function () {
     assert.equal(s.sharesReceived, 1);
   });
 
+});
+
+describe('node/authority/authority-service (in memory, manual clock, 3 s epochs)', function () {
+  this.timeout(30_000);
+  let root: string;
+  let network: MemoryNetwork;
+  let clock: ManualClock;
+  const cleanup: Array<() => Promise<unknown>> = [];
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'chaff-authority-'));
+    network = new MemoryNetwork();
+    clock = new ManualClock(T0);
+  });
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c().catch(() => undefined);
+    await rm(root, { recursive: true, force: true });
+  });
+
+  /** Params whose epoch `first` started `intoMs` before the clock's now. */
+  const paramsAt = (first: number, intoMs: number): NetworkParams => ({ ...PARAMS, epochDurationMs: D, genesisMs: clock.now() - first * D - intoMs });
+
+  /**
+   * Moves the clock to `toMs` in steps of a sixtieth of an epoch, letting the
+   * calls each step starts (in-memory streams, files) run before the next:
+   * the schedule's steps then happen in the order and at the epoch fractions
+   * they would on a wall clock, in a fraction of the time.
+   */
+  async function advanceTo(toMs: number): Promise<void> {
+    while (clock.now() < toMs) {
+      clock.advanceTo(Math.min(toMs, clock.now() + D / 60));
+      await sleep(5);
+    }
+  }
+
+  async function startAuthority(a: Auth, all: Auth[], params: NetworkParams, schedule?: { share: number; sign: number }): Promise<void> {
+    admit(a, ADMITTED);
+    await startService(a, all, params, { clock, ...(schedule ? { schedule } : {}) });
+  }
+
+  it('publishes with 2 of 3 when one authority never comes up', async function () {
+    const params = paramsAt(20, 200);
+    const E = epochAt(clock.now(), params);
+    const auths = await makeMemoryAuthorities(3, root, network);
+    for (const a of auths.slice(0, 2)) await startAuthority(a, auths, params);
+    cleanup.push(async () => Promise.all(auths.map(stopAuthority)));
+    const host = await network.host();
+    cleanup.push(async () => host.stop());
+    const client = new PkiClient({ host, authorities: auths.map((a) => a.peer), rpcTimeoutMs: 1000 });
+    for (const n of [1, 2, 3, 50]) {
+      const r = await client.uploadDescriptor(signedFor(n, E + 1, n >= 50 ? 'gateway' : 'mix'));
+      assert.deepEqual([r.accepted, r.failed.length], [2, 1]);
+    }
+    await advanceTo(epochStart(E, params) + 0.8 * D);
+    const got = await client.fetchDocument(E + 1);
+    assert.equal(got.signed.signatures.length, 2);
+    assert.equal(got.document.layers.flat().length, 3);
+    assert.equal(auths[0].service!.stats().shareFailures, 1, 'sharing with the missing authority failed');
+    await advanceTo(epochStart(E, params) + 0.95 * D);
+    assert.equal(auths[0].service!.stats().signatureFailures, 1, 'so did sending it the signature, after retries');
+    assert.equal(auths[0].service!.stats().signaturesSent, 1);
+  });
+
+  it('a descriptor uploaded to one authority after it shared reaches the other through the share reply', async function () {
+    const params = paramsAt(20, 200);
+    const E = epochAt(clock.now(), params);
+    const auths = await makeMemoryAuthorities(3, root, network);
+    await startAuthority(auths[0], auths, params, { share: 0.6, sign: 0.7 }); // shares late
+    await startAuthority(auths[1], auths, params, { share: 0.4, sign: 0.7 }); // shares early
+    cleanup.push(async () => Promise.all(auths.map(stopAuthority)));
+    const host = await network.host();
+    cleanup.push(async () => host.stop());
+    const both = new PkiClient({ host, authorities: auths.map((a) => a.peer), rpcTimeoutMs: 1000 });
+    for (const n of [1, 2, 3, 50]) await both.uploadDescriptor(signedFor(n, E + 1, n >= 50 ? 'gateway' : 'mix'));
+    // After authority 1 pushed its share (40 %) and before authority 0 shares (60 %): node 4 reaches authority 1 only.
+    await advanceTo(epochStart(E, params) + 0.5 * D);
+    const onlyB = new PkiClient({ host, authorities: [auths[1].peer], rpcTimeoutMs: 1000 });
+    assert.equal((await onlyB.uploadDescriptor(signedFor(4, E + 1))).accepted, 1);
+    await advanceTo(epochStart(E, params) + 0.85 * D);
+    // Authority 0 learnt node 4 from authority 1's reply, so both built and signed the same document.
+    const got = await both.fetchDocument(E + 1);
+    assert.equal(got.signed.signatures.length, 2);
+    assert.ok(got.document.layers.flat().some((e) => e.name === 'node-4'));
+  });
+
+  it('an upload to one authority after both share exchanges is refused too-late, so both still build and sign one document', async function () {
+    const params = paramsAt(20, 200);
+    const E = epochAt(clock.now(), params);
+    const auths = await makeMemoryAuthorities(2, root, network); // both must sign: a split round publishes nothing
+    for (const a of auths) await startAuthority(a, auths, params);
+    cleanup.push(async () => Promise.all(auths.map(stopAuthority)));
+    const host = await network.host();
+    cleanup.push(async () => host.stop());
+    const both = new PkiClient({ host, authorities: auths.map((a) => a.peer), rpcTimeoutMs: 1000 });
+    for (const n of [1, 2, 3, 50]) assert.equal((await both.uploadDescriptor(signedFor(n, E + 1, n >= 50 ? 'gateway' : 'mix'))).accepted, 2);
+    // Both shared at 50 % (each sent its share and answered the other's): node 4 arrives at authority 0 only.
+    await advanceTo(epochStart(E, params) + 0.6 * D);
+    assert.deepEqual([auths[0].service!.stats().sharesSent, auths[0].service!.stats().sharesReceived], [1, 1]);
+    const onlyA = new PkiClient({ host, authorities: [auths[0].peer], rpcTimeoutMs: 1000 });
+    const late = await onlyA.uploadDescriptor(signedFor(4, E + 1));
+    assert.equal(late.accepted, 0);
+    assert.deepEqual(late.refused.map((r) => r.reason), ['too-late']);
+    assert.equal(auths[0].service!.stats().descriptorsRefused['too-late'], 1);
+    await advanceTo(epochStart(E, params) + 0.85 * D);
+    const got = await both.fetchDocument(E + 1);
+    assert.equal(got.signed.signatures.length, 2, 'both signed the same bytes');
+    assert.ok(!got.document.layers.flat().some((e) => e.name === 'node-4'), 'the late node waits for the next epoch');
+  });
+
+  it('a restarted authority still holds the descriptors it accepted, and builds with them', async function () {
+    const params = paramsAt(20, 200);
+    const E = epochAt(clock.now(), params);
+    const auths = await makeMemoryAuthorities(3, root, network);
+    await startAuthority(auths[0], auths, params);
+    cleanup.push(async () => Promise.all(auths.map(stopAuthority)));
+    const host = await network.host();
+    cleanup.push(async () => host.stop());
+    const onlyA = new PkiClient({ host, authorities: [auths[0].peer], rpcTimeoutMs: 1000 });
+    for (const n of [1, 2, 3, 50, 51]) assert.equal((await onlyA.uploadDescriptor(signedFor(n, E + 1, n >= 50 ? 'gateway' : 'mix'))).accepted, 1);
+    await stopAuthority(auths[0]);
+    await startAuthority(auths[0], auths, params);
+    assert.equal(auths[0].service!.stats().descriptorsReloaded, 5);
+    await startAuthority(auths[1], auths, params); // holds nothing of its own: learns them by sharing
+    const both = new PkiClient({ host, authorities: auths.map((a) => a.peer), rpcTimeoutMs: 1000 });
+    await advanceTo(epochStart(E, params) + 0.85 * D);
+    const got = await both.fetchDocument(E + 1);
+    assert.equal(got.document.layers.flat().length, 3);
+    assert.equal(got.document.gateways.length, 2);
+  });
+
   it('admits a node while it runs: the operator edits the admission list and the next upload is kept; refusals are logged once per node', async function () {
-    const params = paramsNow(20, 200);
-    const E = epochAt(Date.now(), params);
-    const [a] = await makeAuthorities(1, root);
+    const params = paramsAt(20, 200);
+    const E = epochAt(clock.now(), params);
+    const [a] = await makeMemoryAuthorities(1, root, network);
     admit(a, [1, 50]);
     const logger = memoryLogger();
-    await startService(a, [a], params, { admissionRefreshMs: 0, logger });
+    await startService(a, [a], params, { admissionRefreshMs: 0, logger, clock });
     const logged = (): Array<{ message: string; fields?: Record<string, unknown> }> => logger.records.map((r) => ({ message: r.msg, fields: r.fields }));
     cleanup.push(async () => stopAuthority(a));
-    const host = await clientHost();
+    const host = await network.host();
     cleanup.push(async () => host.stop());
     const client = new PkiClient({ host, authorities: [a.peer], rpcTimeoutMs: 1000 });
     for (const n of [1, 50]) assert.equal((await client.uploadDescriptor(signedFor(n, E + 1, n >= 50 ? 'gateway' : 'mix'))).accepted, 1);
@@ -290,19 +337,19 @@ describe('node/authority/authority-service (libp2p, 3 s epochs)', function () {
     await editAdmission(join(a.dir, 'admissions.toml'), toHex(keyFor(7).publicKey), { status: 'admitted', role: 'mix' }, new Date());
     assert.equal((await client.uploadDescriptor(signedFor(7, E + 1))).accepted, 1, 'admitted without a restart');
     assert.equal(a.service!.stats().admission.admitted, 3);
-    await sleep(epochStart(E, params) + 0.85 * D - Date.now());
+    await advanceTo(epochStart(E, params) + 0.85 * D);
     const doc = (await client.fetchDocument(E + 1)).document;
     assert.deepEqual(doc.layers.flat().map((m) => m.name).sort(), ['node-1', 'node-7']);
   });
 
   it('reloads the round log after a restart, ignoring a torn last record', async function () {
-    const params = paramsNow(20, 200);
-    const E = epochAt(Date.now(), params);
-    const [a] = await makeAuthorities(1, root);
+    const params = paramsAt(20, 200);
+    const E = epochAt(clock.now(), params);
+    const [a] = await makeMemoryAuthorities(1, root, network);
     admit(a, [1, 2, 3]);
-    await startService(a, [a], params);
+    await startService(a, [a], params, { clock });
     cleanup.push(async () => stopAuthority(a));
-    const host = await clientHost();
+    const host = await network.host();
     cleanup.push(async () => host.stop());
     const client = new PkiClient({ host, authorities: [a.peer], rpcTimeoutMs: 1000 });
     for (const n of [1, 2, 3]) assert.equal((await client.uploadDescriptor(signedFor(n, E + 1))).accepted, 1);
@@ -311,7 +358,7 @@ describe('node/authority/authority-service (libp2p, 3 s epochs)', function () {
     assert.equal(s.recordsAppended, 3);
     await stopAuthority(a);
     await appendFile(join(a.dir, 'descriptors', `${E + 1}.log`), Uint8Array.of(1, 0, 0, 9, 0, 7, 7)); // a record cut short by a crash
-    await startService(a, [a], params);
+    await startService(a, [a], params, { clock });
     assert.equal(a.service!.stats().descriptorsReloaded, 3);
   });
 });
