@@ -27,7 +27,8 @@ import { geometryFromUserForwardPayloadLength } from '../protocol/sphinx/geometr
 import { FETCH_REQUEST_LENGTH, fetchEntryBodyLength, fetchReplyLength } from '../protocol/wire/fetch.js';
 import { DEFAULT_SHAPE, type TestnetShape } from '../testnet/plan.js';
 import { ChatNetwork, Conversation, sleep, waitUntil, type ChatNetworkOptions } from '../test/helpers/chat.js';
-import { median, round, type Benchmark } from './harness.js';
+import { median, quantile } from '../protocol/stats/quantile.js';
+import { round, type Benchmark } from './harness.js';
 
 async function withChat<T>(options: ChatNetworkOptions, fn: (chat: ChatNetwork) => Promise<T>): Promise<T> {
   const chat = await ChatNetwork.start(options);
@@ -39,11 +40,6 @@ async function withChat<T>(options: ChatNetworkOptions, fn: (chat: ChatNetwork) 
 }
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-
-function quantile(xs: readonly number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-}
 
 /** Least-squares slope of y over x. */
 function slope(points: ReadonlyArray<[number, number]>): number {

@@ -1,6 +1,9 @@
 // Benchmark harness: each bench module exports `benchmarks`, a list of named
 // measurements. Figures are reported against a baseline measured in the same
-// run (a ratio), never asserted against a fixed time.
+// run (a ratio), never asserted against a fixed time. Medians and other
+// quantiles are the project's one definition (protocol/stats/quantile.ts).
+
+import { median } from '../protocol/stats/quantile.js';
 
 export interface Benchmark {
   /** Dotted name, e.g. "sphinx.unwrap"; `npm run bench -- sphinx` selects the group. */
@@ -46,12 +49,6 @@ function batchUs(fn: () => void, batchMs: number): number {
     t = now();
   }
   return Number(t - start) / 1e3 / calls;
-}
-
-/** The middle value (upper middle for an even count). */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 export interface RelativeTiming {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { ClientEvent, MessageRecord } from '../client/api.js';
 import { CLIENT_CONFIG_FILE, clientToml, loadClientConfig, type ClientSettings } from '../client/config.js';
 import { initProfile } from '../client/init.js';
+import { sortedQuantile } from '../protocol/stats/quantile.js';
 import { clientSocketPath, connectClientApi, type ClientApiConnection } from '../client/rpc/index.js';
 
 const CHAFF = fileURLToPath(new URL('../bin/chaff.js', import.meta.url));
@@ -221,13 +222,12 @@ export class ChatLedger {
 
   summary(retransmitted: number): ChatSummary {
     const latencies = [...this.#delivered.values()].map((d) => d.latencyMs).sort((a, b) => a - b);
-    const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
     return {
       sent: this.sent,
       delivered: this.delivered,
       retransmitted,
       lost: this.pending(),
-      latencyMs: latencies.length ? { mean: latencies.reduce((a, b) => a + b, 0) / latencies.length, p50: q(0.5), p99: q(0.99) } : null,
+      latencyMs: latencies.length ? { mean: latencies.reduce((a, b) => a + b, 0) / latencies.length, p50: sortedQuantile(latencies, 0.5), p99: sortedQuantile(latencies, 0.99) } : null,
     };
   }
 }

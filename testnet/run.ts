@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toHex } from '../protocol/bytes.js';
 import { epochAt } from '../protocol/pki/epoch.js';
+import { sortedQuantile } from '../protocol/stats/quantile.js';
 import { Topology } from '../protocol/pki/routes.js';
 import { geometryFromUserForwardPayloadLength } from '../protocol/sphinx/geometry.js';
 import { PoissonSchedule } from '../protocol/traffic/exponential.js';
@@ -93,10 +94,6 @@ function sumMetric(texts: Map<string, string>, name: string, nodes?: (node: stri
     }
   }
   return { total, byLabel };
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : Number.NaN;
 }
 
 export async function runTestnet(options: TestnetOptions): Promise<TestnetSummary> {
@@ -269,7 +266,7 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
       lost: sent - delivered.size,
       routed: sumMetric(texts, 'chaff_packets_out_total', isMix).total,
       dropped: sumMetric(texts, 'chaff_packets_dropped_total').byLabel,
-      latencyMs: latencies.length ? { mean: latencies.reduce((a, b) => a + b, 0) / latencies.length, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) } : null,
+      latencyMs: latencies.length ? { mean: latencies.reduce((a, b) => a + b, 0) / latencies.length, p50: sortedQuantile(latencies, 0.5), p99: sortedQuantile(latencies, 0.99) } : null,
       meanHopLatencyMs: overheads.length ? overheads.reduce((a, b) => a + b, 0) / overheads.length : null,
       mixLoops: { sent: sumMetric(texts, 'chaff_mix_loops_total').byLabel.sent ?? 0, returned: sumMetric(texts, 'chaff_mix_loops_total').byLabel.returned ?? 0 },
       messages,

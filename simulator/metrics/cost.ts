@@ -1,11 +1,11 @@
 // What anonymity costs: end-to-end latency of real messages, and the
 // bandwidth every user spends (real plus cover packets). Loopix's
 // trade-off (Piotrowska et al. 2017, §5) is between exactly these and the
-// anonymity metrics in anonymity.ts. Percentiles use the same definition
-// as the other simulator summaries (metrics/summary.ts: linear
-// interpolation, Hyndman & Fan type 7).
+// anonymity metrics in anonymity.ts. Percentiles use the project's one
+// definition (protocol/stats/quantile.ts: linear interpolation, Hyndman &
+// Fan type 7).
 
-import { quantile } from './summary.js';
+import { sortedQuantile } from '../../protocol/stats/quantile.js';
 
 export interface LatencySummary {
   n: number;
@@ -25,12 +25,11 @@ export function latencySummary(latenciesMs: ArrayLike<number>): LatencySummary {
   const n = sorted.length;
   let sum = 0;
   for (let i = 0; i < n; i++) sum += sorted[i];
-  const asArray = sorted as unknown as readonly number[]; // quantile only indexes
   return {
     n,
     mean: n ? sum / n : Number.NaN,
-    p50: quantile(asArray, 0.5),
-    p99: quantile(asArray, 0.99),
+    p50: sortedQuantile(sorted, 0.5),
+    p99: sortedQuantile(sorted, 0.99),
     max: n ? sorted[n - 1] : Number.NaN,
   };
 }

@@ -9,7 +9,7 @@
 // for fewer than two values; median, p10 and p90 interpolate linearly between
 // order statistics (Hyndman & Fan type 7, as simulator/metrics/summary.ts).
 
-import { quantile } from '../metrics/summary.js';
+import { sortedQuantile } from '../../protocol/stats/quantile.js';
 import type { SweepJob } from './jobs.js';
 import type { JobOutcome } from './pool.js';
 import type { VaryValue } from './vary.js';
@@ -58,7 +58,7 @@ export function metricStats(values: readonly number[]): MetricStats {
   const n = sorted.length;
   const mean = sorted.reduce((a, b) => a + b, 0) / n;
   const stddev = n < 2 ? null : Math.sqrt(sorted.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1));
-  return { n, mean, stddev, median: quantile(sorted, 0.5), p10: quantile(sorted, 0.1), p90: quantile(sorted, 0.9), min: sorted[0], max: sorted[n - 1] };
+  return { n, mean, stddev, median: sortedQuantile(sorted, 0.5), p10: sortedQuantile(sorted, 0.1), p90: sortedQuantile(sorted, 0.9), min: sorted[0], max: sorted[n - 1] };
 }
 
 /** `outcomes[i]` must be the outcome of `jobs[i]`. */

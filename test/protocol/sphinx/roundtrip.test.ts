@@ -48,7 +48,7 @@ function route(nodes: TestNode[], path: PathHop[], packet: Uint8Array) {
       const surbReply = path[i].commands.find((c) => c.type === 'surb-reply');
       const recipient = path[i].commands.find((c) => c.type === 'recipient');
       assert.equal(r.kind, surbReply ? 'surb-reply' : 'final');
-      assert.ok(r.kind !== 'forward' && r.recipient !== null && toHex(r.recipient) === toHex(recipient!.id), 'the recipient id');
+      assert.ok(r.recipient !== null && toHex(r.recipient) === toHex(recipient!.id), 'the recipient id');
       if (r.kind === 'surb-reply') assert.equal(toHex(r.surbId), toHex(surbReply!.id));
       return r;
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { latencySummary, trafficCost } from '../../../simulator/metrics/cost.js';
-import { quantile } from '../../../simulator/metrics/summary.js';
+import { quantile } from '../../../protocol/stats/quantile.js';
 
 describe('simulator metrics: cost', function () {
   it('latency summary: mean, p50, p99 (type-7 interpolation, as summary.ts) and max', function () {
