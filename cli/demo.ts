@@ -13,7 +13,7 @@ function ms(start: bigint): string {
   return (Number(process.hrtime.bigint() - start) / 1e6).toFixed(3);
 }
 
-export async function demoCommand(_argv: string[]): Promise<number> {
+export async function runDemo(): Promise<number> {
   const sphinx = new Sphinx(PRODUCTION_GEOMETRY);
   const g = sphinx.geometry;
   const out = (line = ''): void => void process.stdout.write(`${line}\n`);

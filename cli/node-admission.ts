@@ -6,26 +6,7 @@
 import { ConfigError, loadConfig } from '../node/config.js';
 import { AdmissionFileError, editAdmission, readAdmissions, type AdmissionStatus } from '../node/authority/admission-list.js';
 
-export const ADMISSION_COMMANDS: ReadonlySet<string> = new Set(['admit', 'suspend', 'revoke', 'admissions']);
-
-export const ADMISSION_USAGE = `
-Authorities: the admission list (docs/operators.md §Admitting nodes); the
-running authority re-reads it when it changes, no restart needed.
-       chaff node admit --config authority.toml IDENTITY [--role mix|gateway] [--note TEXT] [--force]
-       chaff node suspend --config authority.toml IDENTITY [--note TEXT]
-       chaff node revoke --config authority.toml IDENTITY [--note TEXT]
-       chaff node admissions --config authority.toml [--json]
-IDENTITY is the 64-hex-digit "identity" that \`chaff node identity\` prints on
-the node's machine. A node enters the document only when a majority of the
-authorities admit it. A revocation is final (admit --force undoes it).
-`;
-
-export const ADMISSION_OPTIONS = {
-  role: { type: 'string' },
-  note: { type: 'string' },
-  force: { type: 'boolean' },
-  json: { type: 'boolean' },
-} as const;
+export type AdmissionCommand = 'admit' | 'suspend' | 'revoke' | 'admissions';
 
 export interface AdmissionFlags {
   config?: string;
@@ -35,15 +16,14 @@ export interface AdmissionFlags {
   json?: boolean;
 }
 
-export async function admissionCommand(sub: string, args: readonly string[], flags: AdmissionFlags): Promise<number> {
+/** Runs `chaff node SUB` with IDENTITY in `args` (none for `admissions`); the command line is cli/commands/node.ts. */
+export async function admissionCommand(sub: AdmissionCommand, args: readonly string[], flags: AdmissionFlags): Promise<number> {
   const fail = (message: string, code = 2): number => {
     process.stderr.write(`chaff node ${sub}: ${message}\n`);
     return code;
   };
   if (!flags.config) return fail("--config is required (the authority's config)");
-  if (sub === 'admissions' ? args.length !== 0 : args.length !== 1) return fail(sub === 'admissions' ? 'takes no identity' : 'give exactly one identity key');
-  if (flags.role !== undefined && (sub !== 'admit' || (flags.role !== 'mix' && flags.role !== 'gateway'))) return fail('--role is "mix" or "gateway", with admit');
-  if (flags.force && sub !== 'admit') return fail('--force goes with admit');
+  if (flags.role !== undefined && flags.role !== 'mix' && flags.role !== 'gateway') return fail('--role is "mix" or "gateway"');
   let config;
   try {
     config = loadConfig(flags.config);

@@ -4,18 +4,14 @@
 //   2. the CHAFF_PASSPHRASE environment variable (removed from the
 //      environment in any case, so children do not inherit it);
 //   3. a prompt on the terminal with echo off (asked twice when creating).
-// With none of these (no terminal), a PassphraseError says what to do.
+// With none of these (no terminal), a PassphraseError says what to do: the
+// client store's own (client/store/passphrase.ts), the one error the CLI
+// reports as "fix the passphrase" (exit status 2) wherever it comes from.
 // The passphrase is never printed. JavaScript strings cannot be wiped, so
 // the caller should drop it as soon as the store is unlocked.
 
 import { readFileSync, statSync } from 'node:fs';
-
-export class PassphraseError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PassphraseError';
-  }
-}
+import { PassphraseError } from '../client/store/passphrase.js';
 
 /** The parts of a TTY input stream the prompt uses (process.stdin, or a test double). */
 export interface PromptInput {

@@ -1,8 +1,8 @@
-// `chaff sim`: the leakage simulator (docs/simulator.md).
+// `chaff sim run|sweep|attack`: the leakage simulator's actions
+// (docs/simulator.md); their command line is cli/commands/sim.ts.
 
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadSimConfig, MODELS, resolveConfigPaths, SimConfigError } from '../simulator/config.js';
+import { loadSimConfig, resolveConfigPaths, SimConfigError } from '../simulator/config.js';
 import { MODEL_UNITS } from '../simulator/models/units.js';
 import { runSimulation, writeResults, type SimResults } from '../simulator/run.js';
 import { loadSimSweepBase, SIM_JOB_MODULE, SIM_SWEEP_HOOKS, SIM_UNITS } from '../simulator/sweep/sim-adapter.js';
@@ -10,35 +10,6 @@ import { formatDuration, parseVary, runSweep, SweepPlanError, SweepPoolError, Va
 import { ACTIVITY_SOURCES, attackTrace, DEFAULT_WINDOW_S, gatewayName, TraceAttackError, type ActivitySource } from '../simulator/trace/attack.js';
 import { readTraces, TraceReadError } from '../simulator/trace/read.js';
 import { describeTraceResults, writeTraceResults } from '../simulator/trace/report.js';
-
-const USAGE = `usage: chaff sim run --config FILE --out DIR
-       chaff sim sweep --config FILE --vary KEY=V1,V2,… [--vary …] [--repeat R]
-                       --out DIR [--workers N] [--error-bars stddev|p10-p90]
-       chaff sim attack --trace PATH… [--truth PATH…] --out DIR [--window SECONDS]
-                        [--corrupt GATEWAY…] [--activity sends|acks] [--curve-points N]
-
-run    runs the simulation described by FILE (TOML) and writes results.json,
-       CSV tables, SVG plots and index.html into DIR.
-sweep  runs FILE once per combination of the varied values (several --vary
-       make a cartesian product), R times each with its own seeds (default
-       1), on N worker threads (default: one per core), and writes
-       sweep.json, sweep.csv, jobs.csv, one plot per metric against the
-       first varied key, and index.html into DIR.
-attack runs the same attacks on traces of a real network (chaff testnet
-       --trace DIR): PATHs are trace files or folders of *.jsonl, gateways'
-       observer traces and clients' truth told apart by their events.
-       --window: observation window, s (default ${DEFAULT_WINDOW_S}); --corrupt: the
-       gateways (observer file names, e.g. observer-gateway-a) whose deposits
-       the observer sees (default: every gateway traced); --activity acks:
-       count SURB-ACKs instead of packets for users behind a corrupt gateway.
-       Also scores, per user and window, whether the SURB-ACKs or the
-       packets tell when a user writes (activity AUC; 0.5 = they do not).
-       Writes results.json, users.csv, edges.csv, curves.csv, SVG plots and
-       index.html into DIR.
-
-Models in this build: ${MODELS.join(', ')}. Presets: simulator/presets/*.toml.
-See docs/simulator.md.
-`;
 
 function fmt(x: number, digits = 3): string {
   return Number.isFinite(x) ? String(Number(x.toPrecision(digits))) : '–';
@@ -99,7 +70,9 @@ export function describeResults(results: SimResults): string {
   }
 }
 
-async function runCommand(config: string, out: string): Promise<number> {
+/** `chaff sim run`. */
+export async function runSim(config: string, out: string): Promise<number> {
+  return reportingSimErrors(async () => {
   const parsed = loadSimConfig(config);
   const started = process.hrtime.bigint();
   const results = runSimulation(parsed);
@@ -107,9 +80,21 @@ async function runCommand(config: string, out: string): Promise<number> {
   const files = await writeResults(results, out);
   process.stdout.write(`${describeResults(results)}${results.seeds} seeds in ${seconds.toFixed(2)} s\nwrote ${files.join(', ')}\n`);
   return 0;
+  });
 }
 
-async function sweepCommand(config: string, out: string, vary: string[], repeatText: string | undefined, workersText: string | undefined, errorBarsText: string | undefined): Promise<number> {
+export interface SweepOptions {
+  config: string;
+  out: string;
+  vary: string[];
+  repeat: string | undefined;
+  workers: string | undefined;
+  errorBars: string | undefined;
+}
+
+/** `chaff sim sweep`. */
+export async function sweepSim({ config, out, vary, repeat: repeatText, workers: workersText, errorBars: errorBarsText }: SweepOptions): Promise<number> {
+  return reportingSimErrors(async () => {
   const whole = (what: string, text: string | undefined, fallback: number | undefined): number | undefined => {
     if (text === undefined) return fallback;
     const n = Number(text);
@@ -129,73 +114,40 @@ async function sweepCommand(config: string, out: string, vary: string[], repeatT
   );
   for (const f of result.failures.slice(0, 5)) process.stderr.write(`chaff sim sweep: job ${f.index} (${JSON.stringify(f.params)}, repeat ${f.repeat}) failed: ${f.error.name}: ${f.error.message}\n`);
   return result.failures.length ? 1 : 0;
+  });
 }
 
-const ATTACK_LISTS = ['trace', 'truth', 'corrupt'] as const;
-
-interface AttackArgs {
-  trace: string[];
-  truth: string[];
-  corrupt: string[] | undefined;
-  out: string;
-  window: string | undefined;
-  activity: string | undefined;
-  curvePoints: string | undefined;
-}
-
-/**
- * `attack`'s options. --trace, --truth and --corrupt take several values,
- * repeated (--trace a --trace b) or in a row (--trace a b, as a shell glob
- * expands): a bare word after one of them belongs to it.
- */
-export function parseAttackArgs(argv: string[]): AttackArgs | string {
-  let parsed;
+/** A bad configuration or sweep plan: one line, exit status 2. */
+async function reportingSimErrors(run: () => Promise<number>): Promise<number> {
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      tokens: true,
-      options: {
-        trace: { type: 'string', multiple: true },
-        truth: { type: 'string', multiple: true },
-        corrupt: { type: 'string', multiple: true },
-        out: { type: 'string' },
-        window: { type: 'string' },
-        activity: { type: 'string' },
-        'curve-points': { type: 'string' },
-      },
-    });
+    return await run();
   } catch (err) {
-    return (err as Error).message;
+    if (err instanceof SimConfigError || err instanceof VaryError || err instanceof SweepPlanError || err instanceof SweepPoolError) {
+      process.stderr.write(`chaff sim: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
   }
-  const lists: Record<(typeof ATTACK_LISTS)[number], string[] | undefined> = { trace: undefined, truth: undefined, corrupt: undefined };
-  let current: (typeof ATTACK_LISTS)[number] | null = null;
-  for (const token of parsed.tokens) {
-    if (token.kind === 'option') {
-      const name = token.name as (typeof ATTACK_LISTS)[number];
-      current = ATTACK_LISTS.includes(name) ? name : null;
-      if (current) (lists[current] ??= []).push(token.value as string);
-    } else if (token.kind === 'positional') {
-      if (current === null) return `unexpected argument ${JSON.stringify(token.value)}`;
-      (lists[current] as string[]).push(token.value);
-    } else current = null;
-  }
-  const v = parsed.values;
-  if (!lists.trace?.length) return 'missing --trace PATH';
-  if (!v.out) return 'missing --out DIR';
-  return { trace: lists.trace, truth: lists.truth ?? [], corrupt: lists.corrupt, out: v.out, window: v.window, activity: v.activity, curvePoints: v['curve-points'] };
 }
 
-async function attackCommand(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const args = parseAttackArgs(argv);
-  if (typeof args === 'string') {
-    process.stderr.write(`chaff sim attack: ${args} (usage: chaff sim --help)\n`);
+export interface AttackOptions {
+  trace?: string[];
+  truth?: string[];
+  corrupt?: string[];
+  out?: string;
+  window?: string;
+  activity?: string;
+  curvePoints?: string;
+}
+
+/** `chaff sim attack`. */
+export async function attackSim(options: AttackOptions): Promise<number> {
+  const missing = !options.trace?.length ? 'missing --trace PATH' : !options.out ? 'missing --out DIR' : null;
+  if (missing) {
+    process.stderr.write(`chaff sim attack: ${missing} (usage: chaff sim --help)\n`);
     return 2;
   }
+  const args = { ...options, trace: options.trace as string[], truth: options.truth ?? [], out: options.out as string };
   const fail = (message: string): number => {
     process.stderr.write(`chaff sim attack: ${message}\n`);
     return 2;
@@ -223,51 +175,6 @@ async function attackCommand(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof TraceReadError || err instanceof TraceAttackError) return fail(err.message);
-    throw err;
-  }
-}
-
-export async function simCommand(argv: string[]): Promise<number> {
-  if (argv[0] === 'attack') return attackCommand(argv.slice(1));
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string' },
-        out: { type: 'string' },
-        vary: { type: 'string', multiple: true },
-        repeat: { type: 'string' },
-        workers: { type: 'string' },
-        'error-bars': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    process.stderr.write(`chaff sim: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  const [sub] = parsed.positionals;
-  const v = parsed.values;
-  if (v.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const sweepOnly = v.vary !== undefined || v.repeat !== undefined || v.workers !== undefined || v['error-bars'] !== undefined;
-  const ok = parsed.positionals.length === 1 && v.config && v.out && (sub === 'sweep' || (sub === 'run' && !sweepOnly));
-  if (!ok) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
-  try {
-    if (sub === 'run') return await runCommand(v.config as string, v.out as string);
-    return await sweepCommand(v.config as string, v.out as string, v.vary ?? [], v.repeat, v.workers, v['error-bars']);
-  } catch (err) {
-    if (err instanceof SimConfigError || err instanceof VaryError || err instanceof SweepPlanError || err instanceof SweepPoolError) {
-      process.stderr.write(`chaff sim: ${err.message}\n`);
-      return 2;
-    }
     throw err;
   }
 }

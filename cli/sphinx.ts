@@ -3,10 +3,10 @@
 // JSON lines on stdin and writes one JSON line per input line; a line that
 // fails gives {"error": "...", "code": "..."} and the tool goes on. The exit
 // status is non-zero only for bad arguments. docs/sphinx.md §Interop tool.
+// Its command line: cli/commands/sphinx.ts.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { fromHex, toHex } from '../protocol/bytes.js';
 import { X25519PrivateKey } from '../protocol/crypto/x25519.js';
 import {
@@ -19,25 +19,6 @@ import {
   type GeometryParams,
   type PathHop,
 } from '../protocol/sphinx/index.js';
-
-const USAGE = `usage: chaff sphinx <subcommand> [--geometry JSON|FILE]
-
-Reads one JSON object per line on stdin, writes one JSON line per input.
-
-subcommands:
-  geometry               print the computed geometry (no input)
-  unwrap                 {"key": hex, "packet": hex}
-                         -> {"commands": [hex…], "payload": hex|null, "packet": hex|null, "replayTag": hex}
-  new-packet             {"path": [{"id": hex, "publicKey": hex, "commands": [hex…]}…], "payload": hex}
-                         -> {"packet": hex}
-  new-surb               {"path": [...]}  -> {"surb": hex, "surbKeys": hex, "firstHop": hex}
-  new-packet-from-surb   {"surb": hex, "payload": hex}  -> {"packet": hex, "firstHop": hex}
-  decrypt-surb-payload   {"surbKeys": hex, "payload": hex}  -> {"payload": hex}
-
---geometry  a JSON object or a file holding one, e.g.
-            {"nike":"X25519","nrHops":5,"userForwardPayloadLength":103,"withSURB":false}
-            (default: Chaff's production geometry, ${JSON.stringify(PRODUCTION_GEOMETRY_PARAMS)})
-`;
 
 type Handler = (input: Record<string, unknown>) => Record<string, unknown>;
 
@@ -72,7 +53,7 @@ function pathField(input: Record<string, unknown>): PathHop[] {
   });
 }
 
-function makeHandlers(sphinx: Sphinx): Record<string, Handler> {
+function makeHandlers(sphinx: Sphinx): Record<SphinxLineCommand, Handler> {
   const keys = new Map<string, X25519PrivateKey>(); // a node unwraps many packets with one key
   return {
     unwrap(input) {
@@ -144,22 +125,15 @@ export function processLine(handler: Handler, line: string): string {
   }
 }
 
-export async function sphinxCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { geometry: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (err) {
-    process.stderr.write(`chaff sphinx: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  const [sub, ...extra] = parsed.positionals;
-  if (parsed.values.help || sub === undefined) {
-    process.stdout.write(USAGE);
-    return parsed.values.help ? 0 : 2;
-  }
+/** The subcommands that read JSON lines, each with its handler. */
+export const SPHINX_LINE_COMMANDS = ['unwrap', 'new-packet', 'new-surb', 'new-packet-from-surb', 'decrypt-surb-payload'] as const;
+export type SphinxLineCommand = (typeof SPHINX_LINE_COMMANDS)[number];
+
+/** Runs `chaff sphinx SUB`: `geometry` prints it; the others answer each JSON line on stdin. */
+export async function runSphinxTool(sub: 'geometry' | SphinxLineCommand, geometry: string | undefined): Promise<number> {
   let sphinx: Sphinx;
   try {
-    sphinx = new Sphinx(parseGeometryArgument(parsed.values.geometry));
+    sphinx = new Sphinx(parseGeometryArgument(geometry));
   } catch (err) {
     process.stderr.write(`chaff sphinx: ${(err as Error).message}\n`);
     return 2;
@@ -168,12 +142,7 @@ export async function sphinxCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(sphinx.geometry)}\n`);
     return 0;
   }
-  const handlers = makeHandlers(sphinx);
-  const handler = Object.hasOwn(handlers, sub) ? handlers[sub] : undefined;
-  if (!handler || extra.length > 0) {
-    process.stderr.write(`chaff sphinx: unknown subcommand "${[sub, ...extra].join(' ')}"\n\n${USAGE}`);
-    return 2;
-  }
+  const handler = makeHandlers(sphinx)[sub];
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
   for await (const line of lines) {
     if (line.trim() === '') continue;

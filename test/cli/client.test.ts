@@ -22,8 +22,11 @@ import {
 } from '../../client/api.js';
 import { serveClientApi, type ClientApiServer } from '../../client/rpc/server.js';
 import { clientSocketPath } from '../../client/rpc/socket-path.js';
-import { deliveryMark, formatDuration, messageLine, printable, resolveProfileDir, stateLine } from '../../cli/client.js';
-import { PassphraseError, promptHidden, readPassphrase, type PromptInput } from '../../cli/passphrase.js';
+import { PassphraseError } from '../../client/store/passphrase.js';
+import { resolveProfileDir } from '../../cli/client/daemon-connection.js';
+import { deliveryMark, messageLine, printable, stateLine } from '../../cli/client/format.js';
+import { promptHidden, readPassphrase, type PromptInput } from '../../cli/passphrase.js';
+import { formatDuration } from '../../protocol/util/format-duration.js';
 
 const CHAFF = fileURLToPath(new URL('../../bin/chaff.js', import.meta.url));
 const BOB = 'chaff1bobxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx';
@@ -435,7 +438,7 @@ describe('chaff client: display helpers', function () {
   });
 
   it('durations read naturally', function () {
-    assert.deepEqual([850, 1234, 59_900, 65_000, 3_720_000, 90_000_000].map(formatDuration), ['850 ms', '1.2 s', '59.9 s', '1m 5s', '1h 2m', '1d 1h']);
+    assert.deepEqual([850, 1234, 59_900, 65_000, 3_720_000, 90_000_000].map((ms) => formatDuration(ms)), ['850 ms', '1.2 s', '59.9 s', '1m 5s', '1h 2m', '1d 1h']);
   });
 
   it('the profile folder: --profile, else $CHAFF_PROFILE, else ~/.chaff/profile', function () {
