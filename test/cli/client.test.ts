@@ -22,7 +22,10 @@ import {
 } from '../../client/api.js';
 import { serveClientApi, type ClientApiServer } from '../../client/rpc/server.js';
 import { clientSocketPath } from '../../client/rpc/socket-path.js';
+import { clientToml, CLIENT_CONFIG_FILE, DEFAULT_CLIENT_SETTINGS } from '../../client/config.js';
 import { PassphraseError } from '../../client/store/passphrase.js';
+import { createProfileKey } from '../../client/store/profile-key.js';
+import { zeroize } from '../../protocol/bytes.js';
 import { resolveProfileDir } from '../../cli/client/daemon-connection.js';
 import { deliveryMark, messageLine, printable, stateLine } from '../../cli/client/format.js';
 import { promptHidden, readPassphrase, type PromptInput } from '../../cli/passphrase.js';
@@ -310,6 +313,30 @@ describe('chaff client (CLI)', function () {
       assert.equal(daemon.stderr, 'chaff client: no passphrase: give --passphrase-file FILE, set CHAFF_PASSPHRASE, or run on a terminal to be asked\n');
     } finally {
       rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('a wrong passphrase is one line and exit status 1 (daemon); an empty one exit status 2 (init)', async function () {
+    const profile = mkdtempSync(join(tmpdir(), 'chaff-cli-profile-'));
+    try {
+      const network = { genesisMs: Date.UTC(2026, 0, 1), epochDurationMs: 60_000, authorities: [{ name: 'auth-1', identity: 'a'.repeat(64), addresses: ['/ip4/127.0.0.1/tcp/30000'] }] };
+      writeFileSync(join(profile, CLIENT_CONFIG_FILE), clientToml({ network, client: { ...DEFAULT_CLIENT_SETTINGS, gateway: 'cd'.repeat(32), gatewayName: 'gateway-a' } }));
+      // The cheapest scrypt the store accepts: the test is about the CLI, not the key derivation.
+      zeroize(await createProfileKey(profile, 'the right one', { scrypt: { N: 2 ** 10, r: 8, p: 1 } }));
+      const wrong = join(profile, 'wrong-passphrase');
+      writeFileSync(wrong, 'not the right one\n', { mode: 0o600 });
+      const r = await chaff(['client', 'daemon', '--profile', profile, '--passphrase-file', wrong]);
+      assert.equal(r.status, 1);
+      assert.equal(r.stderr, `chaff client: wrong passphrase for the profile ${join(profile, 'profile.json')} (or its wrapped key is damaged)\n`);
+      assert.equal(r.stdout, '');
+      // An unusable passphrase (client/store/passphrase.ts's PassphraseError) is the user's to fix: exit status 2.
+      const empty = join(profile, 'empty-passphrase');
+      writeFileSync(empty, '\n', { mode: 0o600 });
+      const init = await chaff(['client', 'init', '--profile', join(profile, 'new'), '--network', join(profile, CLIENT_CONFIG_FILE), '--passphrase-file', empty]);
+      assert.equal(init.status, 2);
+      assert.equal(init.stderr, 'chaff client: the passphrase is empty\n');
+    } finally {
+      rmSync(profile, { recursive: true, force: true });
     }
   });
 
