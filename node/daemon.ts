@@ -120,7 +120,7 @@ export async function runNode(config: NodeConfig, log: Logger, options: RunNodeO
     } else {
       let trace: TraceWriter | undefined;
       if (options.tracePath && config.node.role === 'gateway') {
-        const writer = new TraceWriter(options.tracePath, (err) => log.warn('trace file write failed; tracing stopped', { error: err.message }));
+        const writer = new TraceWriter(options.tracePath, (err) => log.warn('trace file write failed; tracing stopped', { error: err.message }), clock);
         trace = writer;
         lifecycle.onStop('trace file', () => writer.close());
         log.warn('trace mode: recording what an observer would see (test networks only)', { file: options.tracePath });
@@ -294,7 +294,7 @@ async function startRelay(config: NodeConfig, root: Root, parts: NodeParts): Pro
   // The link feeds the gateway and carries what the gateway forwards: each refers to the other.
   let gateway!: GatewayService;
   const link = new PacketLink(
-    { host, logger: log.child('packet-link') },
+    { host, logger: log.child('packet-link'), clock },
     { packetLength: geometry.packetLength, queueCapacity: 4096, onFrame: (frame) => gateway.acceptPacket(frame), acceptPeer: (peer) => router.isKnownPeer(peer) },
   );
   const trace = parts.trace;

@@ -1,26 +1,39 @@
 // Appends trace events (protocol/trace/events.ts) to a file as JSON lines.
 // Writes are buffered and flushed every second and on close; a write error
-// is reported once and tracing stops, the node or client goes on.
+// is reported once and tracing stops, the node or client goes on. The
+// flush runs on the injected Clock (default: the wall clock).
 
 import { createWriteStream, type WriteStream } from 'node:fs';
+import type { Clock, TimerHandle } from '../protocol/traffic/clock.js';
 import { encodeTraceEvent, type TraceEvent } from '../protocol/trace/events.js';
+import { systemClock } from './clock.js';
+
+const FLUSH_EVERY_MS = 1000;
 
 export class TraceWriter {
   readonly path: string;
   #stream: WriteStream | null;
   #buffer: string[] = [];
-  readonly #timer: NodeJS.Timeout;
+  readonly #clock: Clock;
+  #timer: TimerHandle | null = null;
   #failed = false;
 
-  constructor(path: string, onError: (err: Error) => void = () => undefined) {
+  constructor(path: string, onError: (err: Error) => void = () => undefined, clock: Clock = systemClock) {
     this.path = path;
+    this.#clock = clock;
     this.#stream = createWriteStream(path, { flags: 'a', mode: 0o600 });
     this.#stream.on('error', (err) => {
       if (!this.#failed) onError(err);
       this.#failed = true;
     });
-    this.#timer = setInterval(() => this.#flush(), 1000);
-    this.#timer.unref();
+    this.#arm();
+  }
+
+  #arm(): void {
+    this.#timer = this.#clock.at(this.#clock.now() + FLUSH_EVERY_MS, () => {
+      this.#flush();
+      if (this.#stream) this.#arm();
+    });
   }
 
   write(event: TraceEvent): void {
@@ -36,7 +49,8 @@ export class TraceWriter {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.#timer);
+    this.#timer?.cancel();
+    this.#timer = null;
     this.#flush();
     const s = this.#stream;
     this.#stream = null;

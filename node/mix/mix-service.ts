@@ -89,7 +89,7 @@ export class MixService implements Startable {
       },
       options.limits,
     );
-    this.link = new PacketLink({ host: components.host, logger: logger.child('packet-link') }, {
+    this.link = new PacketLink({ host: components.host, logger: logger.child('packet-link'), clock }, {
       packetLength: options.geometry.packetLength,
       queueCapacity: options.limits.linkQueue,
       onFrame: (frame) => void this.processor.accept(frame),

@@ -7,6 +7,8 @@
 
 import type { PeerId, Stream, Connection } from '@libp2p/interface';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
+import { systemClock } from '../../runtime/clock.js';
 import type { Startable } from '../../runtime/lifecycle/startable.js';
 import type { Logger } from '../../runtime/log/logger.js';
 import type { DialHost, ProtocolHost } from '../../runtime/net/host.js';
@@ -38,10 +40,11 @@ export const DROP_REASONS = [
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
-/** What a PacketLink uses: the host's protocol and dial methods, and a logger (per-frame detail at debug). */
+/** What a PacketLink uses: the host's protocol and dial methods, a logger (per-frame detail at debug), and a clock for its redial backoff (default: the wall clock). */
 export interface PacketLinkComponents {
   readonly host: ProtocolHost & DialHost;
   readonly logger: Logger;
+  readonly clock?: Clock;
 }
 
 export interface PacketLinkInit {
@@ -130,7 +133,7 @@ interface OutLink {
   stream?: Stream;
   pumping: boolean;
   failures: number;
-  timer?: NodeJS.Timeout;
+  timer?: TimerHandle;
 }
 
 export class PacketLink implements Startable {
@@ -139,6 +142,7 @@ export class PacketLink implements Startable {
   private readonly opts: PacketLinkInit;
   private readonly capacity: number;
   private readonly log: Logger;
+  private readonly clock: Clock;
   private readonly links = new Map<string, OutLink>();
   private readonly inbound = new Set<Stream>();
   private readonly inboundBound: PeerStreamBound;
@@ -163,6 +167,7 @@ export class PacketLink implements Startable {
     this.capacity = capacity;
     this.inboundBound = new PeerStreamBound(options.maxInboundStreamsPerPeer ?? 4);
     this.log = components.logger;
+    this.clock = components.clock ?? systemClock;
   }
 
   /** Registers the inbound handler for PACKET_PROTOCOL. */
@@ -222,7 +227,7 @@ export class PacketLink implements Startable {
     if (this.started) await this.node.unhandle(PACKET_PROTOCOL).catch(() => undefined);
     const closing: Promise<void>[] = [];
     for (const link of this.links.values()) {
-      clearTimeout(link.timer);
+      link.timer?.cancel();
       const n = link.queue.clear();
       if (n > 0) this.drop('stopped', link.peer, `${n} queued frames`, n);
       if (link.stream !== undefined) closing.push(closeOrAbort(link.stream));
@@ -285,13 +290,12 @@ export class PacketLink implements Startable {
     // ±25% jitter so relays that lost the same peer do not redial in lockstep.
     const delay = base * (0.75 + Math.random() * 0.5);
     link.state = 'backoff';
-    link.timer = setTimeout(() => {
+    link.timer = this.clock.at(this.clock.now() + delay, () => {
       link.timer = undefined;
       if (this.stopped || link.state !== 'backoff') return;
       link.state = 'idle';
       if (link.queue.length > 0) void this.dial(link);
-    }, delay);
-    link.timer.unref();
+    });
   }
 
   /** Moves frames from the queue into the stream, waiting for 'drain' whenever the stream says its buffer is full. */
