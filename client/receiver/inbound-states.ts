@@ -14,8 +14,10 @@ import { toHex } from '../../protocol/bytes.js';
 import type { DataFragment } from '../../protocol/chat/frames.js';
 import { OrderBuffer } from '../../protocol/chat/order.js';
 import { Reassembler, type AcceptResult, type ReassemblerLimits, type ReassemblerState } from '../../protocol/chat/reassembly.js';
-import { fragmentKey, type Collections, type InboundState } from '../state.js';
-import type { SealedBatch } from '../store/sealed-store.js';
+import type { FragmentStore, InboundStore } from '../messenger/stores.js';
+import type { MessengerLog } from '../messenger/messenger-log.js';
+import { fragmentKey, type InboundState } from '../state.js';
+import type { UnitOfWork } from '../store/unit-of-work.js';
 
 export interface Inbound {
   reassembler: Reassembler;
@@ -28,25 +30,30 @@ export const STRANGER_REASSEMBLY_LIMITS: Partial<ReassemblerLimits> = { maxParti
 /** Completed or evicted message ids kept in the stored state per peer (see save). */
 export const PERSISTED_REMEMBERED = 256;
 
-type Log = (level: 'debug' | 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
+/** The stores the inbound states live in, and a unit of work over both. */
+export interface InboundStores {
+  inbound: InboundStore;
+  fragments: FragmentStore;
+  begin(): UnitOfWork;
+}
 
 export class InboundStates {
-  readonly #c: Collections;
+  readonly #stores: InboundStores;
   readonly #holdMs: number;
   readonly #byPeer = new Map<string, Inbound>();
 
-  private constructor(collections: Collections, holdMs: number) {
-    this.#c = collections;
+  private constructor(stores: InboundStores, holdMs: number) {
+    this.#stores = stores;
     this.#holdMs = holdMs;
   }
 
   /** Loads every peer's state, its chunks from their records; orphaned chunk records are deleted. */
-  static async load(collections: Collections, holdMs: number, log: Log): Promise<InboundStates> {
-    const states = new InboundStates(collections, holdMs);
+  static async load(stores: InboundStores, holdMs: number, log: MessengerLog): Promise<InboundStates> {
+    const states = new InboundStates(stores, holdMs);
     const chunks = new Map<string, Uint8Array>();
-    for (const [key, chunk] of await collections.fragments.list()) chunks.set(key, chunk);
+    for (const [key, chunk] of await stores.fragments.list()) chunks.set(key, chunk);
     const used = new Set<string>();
-    for (const [peer, state] of await collections.inbound.list()) {
+    for (const [peer, state] of await stores.inbound.list()) {
       try {
         const meta = state.reassembler as ReassemblerState;
         const full: ReassemblerState = {
@@ -65,14 +72,16 @@ export class InboundStates {
             }))
             .filter((p) => p.chunks.length > 0),
         };
-        states.#byPeer.set(peer, { reassembler: Reassembler.fromJSON(full), order: OrderBuffer.deserialize(state.order as never, (x) => String(x), { holdMs }) });
+        states.#byPeer.set(peer, { reassembler: Reassembler.fromJSON(full), order: OrderBuffer.deserialize(state.order, (x) => String(x), { holdMs }) });
       } catch (err) {
         log('warn', 'stored reassembly state could not be read; starting afresh for that peer', { error: (err as Error).message });
       }
     }
     const orphans = [...chunks.keys()].filter((k) => !used.has(k));
     if (orphans.length > 0) {
-      await Promise.all(orphans.map((k) => collections.fragments.del(k)));
+      const work = stores.begin();
+      for (const key of orphans) stores.fragments.del(work, key);
+      await work.commit();
     }
     return states;
   }
@@ -99,35 +108,35 @@ export class InboundStates {
 
   /**
    * Takes one fragment; the chunk record and, when the rest of the state
-   * changed, the peer's record go into `batch`.
+   * changed, the peer's record go into `work`.
    */
-  accept(peer: string, stranger: boolean, fragment: DataFragment, batch: SealedBatch): AcceptResult {
+  accept(peer: string, stranger: boolean, fragment: DataFragment, work: UnitOfWork): AcceptResult {
     const s = this.of(peer, stranger);
     const id = toHex(fragment.messageId);
     const held = s.reassembler.heldIndexes(fragment.messageId);
     const result = s.reassembler.accept(fragment);
-    for (const e of result.evicted) for (const i of e.indexes) batch.del(this.#c.fragments, fragmentKey(peer, toHex(e.messageId), i));
+    for (const e of result.evicted) for (const i of e.indexes) this.#stores.fragments.del(work, fragmentKey(peer, toHex(e.messageId), i));
     if (result.status === 'partial') {
-      batch.put(this.#c.fragments, fragmentKey(peer, id, fragment.index), fragment.chunk);
+      this.#stores.fragments.put(work, fragmentKey(peer, id, fragment.index), fragment.chunk);
       // A further fragment of a message already held changes nothing else.
       if (held.length > 0 && result.evicted.length === 0) return result;
     } else if (result.status === 'complete') {
-      for (const i of held) batch.del(this.#c.fragments, fragmentKey(peer, id, i));
+      for (const i of held) this.#stores.fragments.del(work, fragmentKey(peer, id, i));
     } else if (result.evicted.length === 0) {
       return result; // duplicate or rejected: nothing changed
     }
-    this.save(peer, batch);
+    this.save(peer, work);
     return result;
   }
 
   /**
-   * Puts the peer's state (without chunks) into `batch`. Only the newest
+   * Puts the peer's state (without chunks) into `work`. Only the newest
    * PERSISTED_REMEMBERED completed or evicted ids are written (memory keeps
    * more): the record is rewritten for every message, and all 4,096 would
    * make that ~300 KiB. After a restart an older duplicate is caught by the
    * order buffer's sequence numbers instead (docs/chat.md §Reassembly).
    */
-  save(peer: string, batch: SealedBatch): void {
+  save(peer: string, work: UnitOfWork): void {
     const s = this.#byPeer.get(peer);
     if (!s) return;
     const state = s.reassembler.toJSON();
@@ -139,15 +148,15 @@ export class InboundStates {
       },
       order: s.order.serialize((x) => x),
     };
-    batch.put(this.#c.inbound, peer, meta);
+    this.#stores.inbound.put(work, peer, meta);
   }
 
-  /** Forgets a peer: its record and chunk records go into `batch`. */
-  drop(peer: string, batch: SealedBatch): void {
+  /** Forgets a peer: its record and chunk records go into `work`. */
+  drop(peer: string, work: UnitOfWork): void {
     const s = this.#byPeer.get(peer);
     if (!s) return;
-    for (const p of s.reassembler.toJSON().partials) for (const [i] of p.chunks) batch.del(this.#c.fragments, fragmentKey(peer, p.id, i));
-    batch.del(this.#c.inbound, peer);
+    for (const p of s.reassembler.toJSON().partials) for (const [i] of p.chunks) this.#stores.fragments.del(work, fragmentKey(peer, p.id, i));
+    this.#stores.inbound.del(work, peer);
     this.#byPeer.delete(peer);
   }
 }

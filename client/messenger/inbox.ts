@@ -1,0 +1,230 @@
+// The inbox (docs/client.md §Receiving): one mailbox entry at a time, it
+// opens the envelope (the session index names its session), asks the
+// contact book who sent it, and takes the frame: a data fragment into
+// reassembly and the conversation's order buffer (client/receiver/
+// inbound-states.ts), a read receipt, or a contact card. Everything an
+// envelope changes is one synced unit of work, written before receive()
+// resolves, so the daemon acknowledges the entry to the gateway only once
+// nothing can be lost. Reading a conversation queues read receipts. A
+// timer gives up on order gaps past the hold time and drops contact
+// requests past their age.
+
+import { toHex } from '../../protocol/bytes.js';
+import { decodeContent, type ChatContent } from '../../protocol/chat/content.js';
+import { decodeFrame, type ChatFrame, type DataFragment, type ReceiptFrame } from '../../protocol/chat/frames.js';
+import { E2eeError } from '../../protocol/e2ee/errors.js';
+import type { Identity } from '../../protocol/e2ee/identity.js';
+import { openEnvelope, type OpenedEnvelope } from '../../protocol/e2ee/session.js';
+import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
+import type { ClientEvent } from '../api.js';
+import type { InboundStates } from '../receiver/inbound-states.js';
+import { newMessageRecord, type MessageRow } from '../state.js';
+import type { UnitOfWork } from '../store/unit-of-work.js';
+import type { ContactBook } from './contact-book.js';
+import type { ContactDirectory } from './contact-directory.js';
+import { displayOf } from './display.js';
+import type { MessageLog } from './message-log.js';
+import type { MessengerLog } from './messenger-log.js';
+import type { Outbox } from './outbox.js';
+import { messageContactField, type SenderResolution } from './sender-resolution.js';
+import type { SessionBook } from './session-book.js';
+import type { MessengerCounters } from './stats.js';
+import type { MessengerStores } from './stores.js';
+
+const RELEASE_PERIOD_MS = 5_000;
+
+export interface InboxOptions {
+  identity: Identity;
+  clock: Clock;
+  /** How long a gap in a conversation's order holds back later messages. */
+  orderHoldMs: number;
+  emit: (event: ClientEvent) => void;
+  log: MessengerLog;
+}
+
+export interface InboxParts {
+  stores: MessengerStores;
+  book: ContactBook;
+  contacts: ContactDirectory;
+  outbox: Outbox;
+  messages: MessageLog;
+  sessions: SessionBook;
+  inbound: InboundStates;
+  counters: MessengerCounters;
+}
+
+type OrderResult = { delivered: Array<{ item: string; late: boolean }>; skipped: Array<{ from: bigint; to: bigint }> };
+
+export class Inbox {
+  #releaseTimer: TimerHandle | null = null;
+  /** Serialises receive() calls: one envelope at a time changes sessions and inbound state. */
+  #receiving: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly o: InboxOptions,
+    private readonly p: InboxParts,
+  ) {}
+
+  /** Starts the timer that releases order gaps and expires contact requests. */
+  start(): void {
+    this.#scheduleRelease();
+  }
+
+  stop(): void {
+    this.#releaseTimer?.cancel();
+    this.#releaseTimer = null;
+  }
+
+  /** One mailbox entry that is not our loop. Resolves once its effects are stored. */
+  receive(envelope: Uint8Array): Promise<void> {
+    const next = this.#receiving.then(() => this.#receive(envelope));
+    this.#receiving = next.catch(() => undefined);
+    return next;
+  }
+
+  async #receive(envelope: Uint8Array): Promise<void> {
+    const { counters, sessions } = this.p;
+    counters.received.envelopes++;
+    let opened: OpenedEnvelope;
+    try {
+      opened = openEnvelope(this.o.identity, sessions.lookup, envelope, undefined, { onTried: (n) => (counters.received.sessionsTried += n) });
+    } catch (err) {
+      if (err instanceof E2eeError) return counters.reject(err.code);
+      throw err;
+    }
+    const { session, plaintext, created } = opened;
+    const peer = toHex(session.peerIdentityKey);
+    const work = this.p.stores.begin();
+    const events: ClientEvent[] = [];
+    let frame: ChatFrame | null = null;
+    let frameError: Error | null = null;
+    try {
+      frame = decodeFrame(plaintext);
+    } catch (err) {
+      frameError = err as Error;
+    }
+
+    const verdict = this.p.book.resolveSender(work, session, created, this.o.clock.now());
+    if (!verdict.accepted) {
+      // A session we will not keep: wiped if this envelope created it.
+      if (created) session.destroy();
+      return counters.reject(verdict.reason);
+    }
+    sessions.save(work, session);
+
+    if (!frame) {
+      await work.commit({ sync: true });
+      return counters.reject('bad-frame', { error: frameError?.message });
+    }
+    if (frame.kind === 'data') this.#receiveData(work, peer, verdict.sender, frame, events);
+    else if (frame.kind === 'receipt') this.#receiveReceipt(work, peer, frame, events);
+    else this.p.book.takeCard(work, verdict.sender, frame, events);
+    await work.commit({ sync: true });
+    for (const e of events) this.o.emit(e);
+  }
+
+  /** Marks `name`'s shown, unread messages read and queues read receipts for them (none while its key changed). */
+  async markRead(name: string): Promise<number> {
+    const { contacts, messages, outbox } = this.p;
+    const c = contacts.require(name);
+    const rows = messages.unread(name);
+    if (rows.length === 0) return 0;
+    const now = this.o.clock.now();
+    const work = this.p.stores.begin();
+    for (const r of rows) {
+      r.record.state = 'read';
+      r.record.readMs = now;
+      messages.save(work, r);
+    }
+    const receipts = c.keyChanged ? [] : outbox.receiptEntries(name, rows.map((r) => r.record.id));
+    outbox.stage(work, receipts);
+    await work.commit({ sync: true });
+    outbox.queue(receipts);
+    return rows.length;
+  }
+
+  #receiveData(work: UnitOfWork, peer: string, sender: SenderResolution, frame: DataFragment, events: ClientEvent[]): void {
+    const { counters, inbound, messages } = this.p;
+    const stranger = sender.kind === 'stranger';
+    const result = inbound.accept(peer, stranger, frame, work);
+    for (const e of result.evicted) this.o.log('warn', 'an incomplete message was given up (memory bound)', { reason: e.reason });
+    if (result.status === 'rejected') counters.reject(`fragment-${result.reason}`);
+    if (result.status === 'duplicate') counters.rejected.duplicate = (counters.rejected.duplicate ?? 0) + 1;
+    if (result.status !== 'complete') return;
+    const m = result.message;
+    const id = toHex(m.messageId);
+    let content: ChatContent | null = null;
+    try {
+      content = decodeContent(m.content);
+    } catch (err) {
+      counters.reject('bad-content', { error: (err as Error).message });
+    }
+    if (!content || messages.has(id)) return;
+    if (stranger && !this.p.book.admitRequestMessage(work, sender.request, m.content.length, events)) return counters.reject('request-full');
+    const row: MessageRow = {
+      record: { ...newMessageRecord({ id, contact: messageContactField(sender), direction: 'in', content: displayOf(content), state: 'delivered', sentMs: m.sentMs, fragments: m.count }), deliveredMs: this.o.clock.now() },
+      peer,
+      // Shown once the order buffer releases it (and, after a key change or for a stranger, once accepted).
+      hidden: true,
+      held: sender.kind !== 'contact',
+      acked: [],
+      sent: [],
+      seq: m.seq.toString(),
+    };
+    messages.remember(row);
+    messages.save(work, row);
+    if (content.kind === 'file') messages.saveFile(work, id, content.data);
+    counters.received.messages++;
+    const state = inbound.of(peer, stranger);
+    this.#deliverOrdered(work, state.order.push(m.seq, id, this.o.clock.now()), events);
+    inbound.save(peer, work);
+  }
+
+  #deliverOrdered(work: UnitOfWork, result: OrderResult, events: ClientEvent[]): void {
+    for (const gap of result.skipped) this.o.log('warn', 'messages never arrived and were skipped in order', { from: gap.from.toString(), to: gap.to.toString() });
+    for (const d of result.delivered) {
+      const row = this.p.messages.get(d.item);
+      if (!row || row.held) continue;
+      row.hidden = false;
+      this.p.messages.save(work, row);
+      events.push({ type: 'message', message: row.record });
+    }
+  }
+
+  #receiveReceipt(work: UnitOfWork, peer: string, frame: ReceiptFrame, events: ClientEvent[]): void {
+    this.p.counters.received.receipts++;
+    const now = this.o.clock.now();
+    for (const idBytes of frame.messageIds) {
+      const row = this.p.messages.get(toHex(idBytes));
+      if (!row || row.record.direction !== 'out' || row.peer !== peer || row.record.state === 'read') continue;
+      row.record.state = 'read';
+      row.record.readMs = now;
+      row.record.deliveredMs ??= now;
+      this.p.messages.save(work, row);
+      events.push({ type: 'state', message: row.record });
+    }
+  }
+
+  /** Gives up on gaps that waited longer than the hold time; drops contact requests past their age. */
+  #scheduleRelease(): void {
+    this.#releaseTimer = this.o.clock.at(this.o.clock.now() + Math.min(RELEASE_PERIOD_MS, Math.max(100, this.o.orderHoldMs)), () => {
+      void this.#release().finally(() => this.#scheduleRelease());
+    });
+  }
+
+  async #release(): Promise<void> {
+    const now = this.o.clock.now();
+    const work = this.p.stores.begin();
+    const events: ClientEvent[] = [];
+    for (const [peer, s] of this.p.inbound.peers()) {
+      const deadline = s.order.nextDeadline();
+      if (deadline === null || deadline > now) continue;
+      this.#deliverOrdered(work, s.order.release(now), events);
+      this.p.inbound.save(peer, work);
+    }
+    this.p.book.expireRequests(work, now);
+    if (work.length === 0) return;
+    await work.commit({ sync: true }).catch((err) => this.o.log('warn', 'could not save released messages', { error: (err as Error).message }));
+    for (const e of events) this.o.emit(e);
+  }
+}

@@ -1,0 +1,92 @@
+// The history, both directions (docs/client-storage.md §Collections
+// `messages`, `files`): every message row in memory, as the hot paths read
+// them, and staged writes of the rows that change. Rows are changed in place
+// by the outbox (delivery states) and the inbox (shown, read); whoever
+// changes one stages it with save().
+
+import { ClientError, type MessageRecord } from '../api.js';
+import type { MessageRow } from '../state.js';
+import type { UnitOfWork } from '../store/unit-of-work.js';
+import type { FileStore, MessageStore } from './stores.js';
+
+export class MessageLog {
+  readonly #rows = new Map<string, MessageRow>();
+
+  private constructor(private readonly stores: { messages: MessageStore; files: FileStore }) {}
+
+  static async load(stores: { messages: MessageStore; files: FileStore }): Promise<MessageLog> {
+    const log = new MessageLog(stores);
+    for (const [id, row] of await stores.messages.list()) log.#rows.set(id, row);
+    return log;
+  }
+
+  get(id: string): MessageRow | undefined {
+    return this.#rows.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.#rows.has(id);
+  }
+
+  /** Keeps the row in memory (its record is staged separately, with save()). */
+  remember(row: MessageRow): void {
+    this.#rows.set(row.record.id, row);
+  }
+
+  save(work: UnitOfWork, row: MessageRow): void {
+    this.stores.messages.put(work, row.record.id, row);
+  }
+
+  saveFile(work: UnitOfWork, id: string, data: Uint8Array): void {
+    this.stores.files.put(work, id, data);
+  }
+
+  /** Rows from `peer` (identity, hex) filed under `contact` (a message row's contact field). */
+  rowsOf(peer: string, contact: string): MessageRow[] {
+    return [...this.#rows.values()].filter((r) => r.peer === peer && r.record.contact === contact);
+  }
+
+  /** Deletes the hidden rows from `peer` filed under `contact`, with their files. */
+  forgetHidden(work: UnitOfWork, peer: string, contact: string): void {
+    for (const [id, row] of this.#rows) {
+      if (row.peer === peer && row.record.contact === contact && row.hidden) {
+        this.stores.messages.del(work, id);
+        if (row.record.content.file) this.stores.files.del(work, id);
+        this.#rows.delete(id);
+      }
+    }
+  }
+
+  heldCount(contact: string): number {
+    let n = 0;
+    for (const r of this.#rows.values()) if (r.held && r.record.contact === contact) n++;
+    return n;
+  }
+
+  failedCount(): number {
+    let n = 0;
+    for (const r of this.#rows.values()) if (r.record.direction === 'out' && r.record.state === 'failed') n++;
+    return n;
+  }
+
+  /** The newest `limit` shown messages with `contact`; incoming ones in their conversation's order. */
+  history(contact: string, limit: number): MessageRecord[] {
+    return [...this.#rows.values()]
+      .filter((r) => r.record.contact === contact && !r.hidden)
+      .sort((a, b) => (a.record.direction === b.record.direction && a.record.direction === 'in' ? Number(BigInt(a.seq) - BigInt(b.seq)) : 0) || a.record.sentMs - b.record.sentMs)
+      .slice(-Math.max(1, limit))
+      .map((r) => r.record);
+  }
+
+  /** Shown incoming messages not read yet (of `contact`, or of everyone). */
+  unread(contact?: string): MessageRow[] {
+    return [...this.#rows.values()].filter((r) => (contact === undefined || r.record.contact === contact) && r.record.direction === 'in' && !r.hidden && r.record.state === 'delivered');
+  }
+
+  async fileData(messageId: string): Promise<{ name: string; data: Uint8Array }> {
+    const row = this.#rows.get(messageId);
+    const data = row?.record.content.file ? await this.stores.files.get(messageId) : undefined;
+    if (!row || row.hidden || !data) throw new ClientError('not-found', `no file in message ${messageId}`);
+    return { name: row.record.content.file!.name, data };
+  }
+}

@@ -1,0 +1,308 @@
+// The durable outbox (docs/client.md §Sending): what is queued, sent,
+// acknowledged or failed. A message is stored with all its fragments before
+// send() resolves; the send queue (the ARQ, outside) holds only keys, and
+// tells the outbox what happened through fragmentSent / Acked / Failed.
+// prepareNext() seals the next queued fragment, its session state saved
+// first, so a restart never reuses a ratchet step.
+
+import { randomBytes } from 'node:crypto';
+import { fromHex, toHex } from '../../protocol/bytes.js';
+import { encodeContent, type ChatContent } from '../../protocol/chat/content.js';
+import { fragment } from '../../protocol/chat/fragmenter.js';
+import { encodeFrame, encodeReadReceipts } from '../../protocol/chat/frames.js';
+import type { Address } from '../../protocol/e2ee/address.js';
+import type { Identity } from '../../protocol/e2ee/identity.js';
+import { Session } from '../../protocol/e2ee/session.js';
+import type { Clock } from '../../protocol/traffic/clock.js';
+import { ClientError, MAX_MESSAGE_BYTES, type ClientEvent, type MessageRecord } from '../api.js';
+import { newMessageRecord, outboxKey, type MessageRow, type OutboxEntry } from '../state.js';
+import type { UnitOfWork } from '../store/unit-of-work.js';
+import type { ContactDirectory } from './contact-directory.js';
+import { parseAddress } from './contact-names.js';
+import { displayOf } from './display.js';
+import type { MessageLog } from './message-log.js';
+import type { MessengerLog } from './messenger-log.js';
+import type { SessionBook } from './session-book.js';
+import type { MessengerCounters } from './stats.js';
+import type { MessengerStores } from './stores.js';
+
+/** A sealed envelope ready to leave, and where to. */
+export interface PreparedEnvelope {
+  key: string;
+  envelope: Uint8Array;
+  gateway: Uint8Array;
+  mailbox: Uint8Array;
+}
+
+/** The send queue (the ARQ) and the routing check, as the outbox drives them. */
+export interface SendQueue {
+  /** Puts a fragment in the send queue (the ARQ), with the transmissions it already had. */
+  enqueue: (key: string, attempts?: number) => void;
+  /** Takes a fragment out of the send queue. */
+  dequeue: (key: string) => void;
+  /** The next fragment key to send, or undefined. */
+  nextKey: () => string | undefined;
+  /**
+   * Whether a packet to `gateway` can be routed now (it is in the current
+   * document). A fragment that cannot is not sealed (sealing takes a
+   * ratchet step): `unroutable` takes it, and the next one is prepared.
+   * Default: every gateway is routable.
+   */
+  routable?: (gateway: Uint8Array) => boolean;
+  unroutable?: (key: string, gateway: Uint8Array) => void;
+}
+
+export interface OutboxOptions {
+  identity: Identity;
+  ownAddress: Address;
+  clock: Clock;
+  /** Bytes of every envelope (the geometry's user payload). */
+  envelopeLength: number;
+  /** Largest chat frame an envelope carries. */
+  maxFrameLength: number;
+  queue: SendQueue;
+  emit: (event: ClientEvent) => void;
+  /** A message was queued (trace mode's ground truth: docs/simulator.md §Trace mode). */
+  onQueued?: (info: { to: Uint8Array; id: string; fragments: number }) => void;
+  log: MessengerLog;
+  /**
+   * The proof that our address's mailbox is ours (protocol/e2ee/mailbox-proof.ts),
+   * sent to every contact in our contact card. Without it no card is sent.
+   */
+  mailboxProof?: Uint8Array;
+  /** Our delivery id, told in our contact card (null: none). */
+  deliveryId: Uint8Array | null;
+}
+
+type Entries = Array<[string, OutboxEntry]>;
+
+export class Outbox {
+  readonly #entries = new Map<string, OutboxEntry>();
+  #deliveryId: Uint8Array | null;
+  #preparing: Promise<PreparedEnvelope | null> | null = null;
+
+  private constructor(
+    private readonly o: OutboxOptions,
+    private readonly stores: MessengerStores,
+    private readonly contacts: ContactDirectory,
+    private readonly messages: MessageLog,
+    private readonly sessions: SessionBook,
+    private readonly counters: MessengerCounters,
+  ) {
+    this.#deliveryId = o.deliveryId;
+  }
+
+  /** Loads the stored entries and re-queues every one, oldest message first, fragments in order. */
+  static async load(o: OutboxOptions, stores: MessengerStores, contacts: ContactDirectory, messages: MessageLog, sessions: SessionBook, counters: MessengerCounters): Promise<Outbox> {
+    const outbox = new Outbox(o, stores, contacts, messages, sessions, counters);
+    const pending = [...(await stores.outbox.list())];
+    // The ids sort by insertion only through the rows' timestamps.
+    pending.sort(([, a], [, b]) => (messages.get(a.messageId)?.record.sentMs ?? 0) - (messages.get(b.messageId)?.record.sentMs ?? 0) || a.index - b.index);
+    for (const [key, entry] of pending) {
+      outbox.#entries.set(key, entry);
+      o.queue.enqueue(key, entry.attempts ?? 0);
+    }
+    return outbox;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Stages the entries; call queue() with them once the unit of work committed. */
+  stage(work: UnitOfWork, entries: Entries): void {
+    for (const [key, entry] of entries) this.stores.outbox.put(work, key, entry);
+  }
+
+  /** Puts committed entries in the send queue. */
+  queue(entries: Entries): void {
+    for (const [key, entry] of entries) {
+      this.#entries.set(key, entry);
+      this.o.queue.enqueue(key);
+    }
+  }
+
+  /** Our contact card for `contact`, as outbox entries (none without a mailbox proof). */
+  cardEntries(contact: string): Entries {
+    if (!this.o.mailboxProof) return [];
+    const frame = encodeFrame({ kind: 'card', deliveryId: this.#deliveryId, mailboxProof: this.o.mailboxProof }, this.o.maxFrameLength);
+    const id = `c${toHex(randomBytes(8))}`;
+    return [[outboxKey(id, 0), { messageId: id, kind: 'card', contact, index: 0, frame }]];
+  }
+
+  /** Read receipts for `messageIds` to `contact`, as outbox entries. */
+  receiptEntries(contact: string, messageIds: string[]): Entries {
+    const frames = encodeReadReceipts(messageIds.map((id) => fromHex(id)), this.o.maxFrameLength);
+    const batchId = `r${toHex(randomBytes(8))}`;
+    return frames.map((frame, index) => [outboxKey(batchId, index), { messageId: batchId, kind: 'receipt', contact, index, frame }]);
+  }
+
+  /** Takes every entry to `contact` out of the queue and stages their deletion. */
+  dropContact(work: UnitOfWork, contact: string): void {
+    for (const [key, entry] of this.#entries) {
+      if (entry.contact !== contact) continue;
+      this.stores.outbox.del(work, key);
+      this.#entries.delete(key);
+      this.o.queue.dequeue(key);
+    }
+  }
+
+  /** A new delivery id (docs/client.md §Delivery id): every contact gets our card again. */
+  async announceDeliveryId(deliveryId: Uint8Array | null): Promise<void> {
+    this.#deliveryId = deliveryId === null ? null : Uint8Array.from(deliveryId);
+    const entries = this.contacts.names().flatMap((name) => this.cardEntries(name));
+    if (entries.length === 0) return;
+    const work = this.stores.begin();
+    this.stage(work, entries);
+    await work.commit({ sync: true });
+    this.queue(entries);
+  }
+
+  /** Queues a message: stored with every fragment before this resolves. */
+  async send(name: string, content: ChatContent): Promise<MessageRecord> {
+    const c = this.contacts.require(name);
+    if (c.keyChanged) throw new ClientError('key-changed', `${name}'s identity key changed: compare safety numbers, then \`chaff client contacts accept ${name}\``);
+    const size = content.kind === 'text' ? new TextEncoder().encode(content.text).length : content.data.length;
+    if (size > MAX_MESSAGE_BYTES) throw new ClientError('too-large', `the message is ${size} bytes; at most ${MAX_MESSAGE_BYTES} (1 MiB)`);
+    const encoded = encodeContent(content);
+    const id = randomBytes(16);
+    const idHex = toHex(id);
+    const now = this.o.clock.now();
+    const frames = fragment(id, c.nextSeq, now, encoded, this.o.maxFrameLength);
+    const row: MessageRow = {
+      record: newMessageRecord({ id: idHex, contact: name, direction: 'out', content: displayOf(content), state: 'queued', sentMs: now, fragments: frames.length }),
+      peer: c.identity,
+      hidden: false,
+      held: false,
+      acked: [],
+      sent: [],
+      seq: c.nextSeq.toString(),
+    };
+    const updated = { ...c, nextSeq: c.nextSeq + 1n };
+    const work = this.stores.begin();
+    this.contacts.stage(work, updated);
+    this.messages.save(work, row);
+    if (content.kind === 'file') this.messages.saveFile(work, idHex, content.data);
+    const entries = frames.map((frame, index): [string, OutboxEntry] => [outboxKey(idHex, index), { messageId: idHex, kind: 'data', contact: name, index, frame }]);
+    this.stage(work, entries);
+    await work.commit({ sync: true });
+    this.contacts.set(updated);
+    this.messages.remember(row);
+    this.queue(entries);
+    this.counters.sent.messages++;
+    this.o.onQueued?.({ to: parseAddress(c.address).mailbox, id: idHex, fragments: frames.length });
+    return row.record;
+  }
+
+  /**
+   * Seals the next queued fragment into an envelope, its session state saved
+   * first (a restart must never reuse a ratchet step). Null when nothing is
+   * queued. One preparation at a time.
+   */
+  prepareNext(): Promise<PreparedEnvelope | null> {
+    this.#preparing ??= this.#prepare().finally(() => (this.#preparing = null));
+    return this.#preparing;
+  }
+
+  async #prepare(): Promise<PreparedEnvelope | null> {
+    const q = this.o.queue;
+    for (;;) {
+      const key = q.nextKey();
+      if (key === undefined) return null;
+      const entry = this.#entries.get(key);
+      const contact = entry && this.contacts.get(entry.contact);
+      if (!entry || !contact) {
+        q.dequeue(key);
+        continue;
+      }
+      const peer = parseAddress(contact.address);
+      // Not sealed when its gateway cannot be routed: sealing takes a ratchet step.
+      if (q.routable && !q.routable(peer.gateway)) {
+        q.unroutable?.(key, peer.gateway);
+        continue;
+      }
+      let session = this.sessions.byId(contact.sessionId);
+      const work = this.stores.begin();
+      if (!session) {
+        session = Session.initiate(this.o.identity, this.o.ownAddress, peer);
+        this.contacts.save(work, { ...contact, sessionId: session.id });
+      }
+      const envelope = session.seal(entry.frame, this.o.envelopeLength);
+      this.sessions.save(work, session);
+      await work.commit({ sync: true });
+      // A contact that told us its delivery id gets our packets there, not at its address's public mailbox.
+      return { key, envelope, gateway: peer.gateway, mailbox: contact.deliveryId ? fromHex(contact.deliveryId) : peer.mailbox };
+    }
+  }
+
+  /** The fragment left in a packet. */
+  fragmentSent(key: string, attempt: number): void {
+    this.counters.sent.fragments++;
+    const entry = this.#entries.get(key);
+    if (!entry) return;
+    // The attempt count and the message's state go to the store in one write.
+    entry.attempts = attempt;
+    const work = this.stores.begin();
+    this.stores.outbox.put(work, key, entry);
+    const row = this.messages.get(entry.messageId);
+    let changed = false;
+    if (row && entry.kind === 'data') {
+      if (attempt > 1) row.record.retransmissions++;
+      if (!row.sent.includes(entry.index)) row.sent.push(entry.index);
+      if (row.record.state === 'queued' && row.sent.length === row.record.fragments) {
+        row.record.state = 'sent';
+        changed = true;
+      }
+      this.messages.save(work, row);
+    }
+    void work.commit().catch((err) => this.o.log('warn', 'could not save a message state', { error: (err as Error).message }));
+    if (changed) this.o.emit({ type: 'state', message: row!.record });
+  }
+
+  /** The fragment's SURB-ACK came back: it is stored at the recipient's gateway. */
+  async fragmentAcked(key: string): Promise<void> {
+    const entry = this.#entries.get(key);
+    if (!entry) return;
+    this.#entries.delete(key);
+    const work = this.stores.begin();
+    this.stores.outbox.del(work, key);
+    const row = this.messages.get(entry.messageId);
+    let changed = false;
+    if (row && entry.kind === 'data' && !row.acked.includes(entry.index)) {
+      row.acked.push(entry.index);
+      if (!row.sent.includes(entry.index)) row.sent.push(entry.index);
+      if (row.acked.length === row.record.fragments && (row.record.state === 'queued' || row.record.state === 'sent')) {
+        row.record.state = 'delivered';
+        row.record.deliveredMs = this.o.clock.now();
+        changed = true;
+      }
+      this.messages.save(work, row);
+    }
+    await work.commit({ sync: true });
+    if (changed) this.o.emit({ type: 'state', message: row!.record });
+  }
+
+  /** The ARQ gave up on a fragment: its whole message failed. */
+  async fragmentFailed(key: string, attempts: number): Promise<void> {
+    const entry = this.#entries.get(key);
+    if (!entry) return;
+    const work = this.stores.begin();
+    for (const [k, e] of this.#entries) {
+      if (e.messageId === entry.messageId) {
+        this.#entries.delete(k);
+        this.o.queue.dequeue(k);
+        this.stores.outbox.del(work, k);
+      }
+    }
+    const row = this.messages.get(entry.messageId);
+    if (row && entry.kind === 'data') {
+      row.record.state = 'failed';
+      row.record.error = `fragment ${entry.index + 1} of ${row.record.fragments} was not acknowledged after ${attempts} transmissions`;
+      this.messages.save(work, row);
+      this.counters.sent.failed++;
+    }
+    await work.commit({ sync: true });
+    this.o.log('warn', 'a message could not be delivered', { fragments: row?.record.fragments, attempts });
+    if (row && entry.kind === 'data') this.o.emit({ type: 'state', message: row.record });
+  }
+}

@@ -1,0 +1,65 @@
+// The outbox over in-memory stores: a message is stored with its fragments
+// in one unit of work, moves queued → sent → delivered with the ARQ's
+// callbacks, fails whole, and is re-queued in order after a restart.
+
+import assert from 'node:assert/strict';
+import { ManualClock } from '../../helpers/manual-clock.js';
+import { aliceAndBob, memoryUser, type MemoryUser } from './memory-user.js';
+
+const states = (u: MemoryUser): string[] => u.events.flatMap((e) => (e.type === 'state' ? [e.message.state] : []));
+
+describe('client/messenger/outbox', () => {
+  const clock = new ManualClock(1_800_000_000_000);
+  let alice: MemoryUser;
+  let bob: MemoryUser;
+
+  // Alice's card to Bob, queued with the contact, is sent out of the way.
+  beforeEach(async () => ([alice, bob] = await aliceAndBob(clock, false)));
+  afterEach(() => [alice, bob].forEach((u) => u.parts.inbox.stop()));
+
+  it('stores a message with every fragment before it is queued, and follows it to delivered', async () => {
+    const record = await alice.parts.outbox.send('bob', { kind: 'file', name: 'f.bin', data: new Uint8Array(5000).fill(7) });
+    const entries = await alice.stores.outbox.list();
+    assert.equal(entries.length, record.fragments);
+    assert.ok(record.fragments > 1);
+    assert.deepEqual(alice.queue.map((q) => q.key), entries.map(([key]) => key).sort((a, b) => Number(a.split(':')[1]) - Number(b.split(':')[1])));
+    assert.equal((await alice.stores.files.get(record.id))?.length, 5000);
+    assert.equal((await alice.stores.contacts.get('bob'))?.nextSeq, 1n, 'the next sequence number is in the same unit of work');
+
+    const prepared = [];
+    for (let p = await alice.parts.outbox.prepareNext(); p; p = await alice.parts.outbox.prepareNext()) prepared.push(p);
+    assert.equal((await alice.stores.sessions.list()).length, 1, 'the session state is stored before the envelope leaves');
+    for (const p of prepared) alice.parts.outbox.fragmentSent(p.key, 1);
+    await Promise.resolve();
+    for (const p of prepared) await alice.parts.outbox.fragmentAcked(p.key);
+    assert.deepEqual(states(alice), ['sent', 'delivered']);
+    assert.equal(alice.parts.outbox.size, 0);
+    assert.deepEqual(await alice.stores.outbox.list(), []);
+    assert.equal((await alice.stores.messages.get(record.id))?.record.state, 'delivered');
+  });
+
+  it('fails a whole message when one fragment is given up, and takes its other fragments out of the queue', async () => {
+    const record = await alice.parts.outbox.send('bob', { kind: 'file', name: 'f.bin', data: new Uint8Array(5000) });
+    const first = alice.queue[0].key;
+    await alice.parts.outbox.fragmentFailed(first, 3);
+    assert.deepEqual(alice.queue, []);
+    assert.deepEqual(await alice.stores.outbox.list(), []);
+    const row = await alice.stores.messages.get(record.id);
+    assert.equal(row?.record.state, 'failed');
+    assert.match(row?.record.error ?? '', /not acknowledged after 3 transmissions/);
+    assert.equal(alice.parts.messages.failedCount(), 1);
+  });
+
+  it('re-queues what is undelivered after a restart, oldest message first, with the transmissions it had', async () => {
+    await alice.parts.outbox.send('bob', { kind: 'text', text: 'one' });
+    clock.advance(1000);
+    await alice.parts.outbox.send('bob', { kind: 'text', text: 'two' });
+    const p = (await alice.parts.outbox.prepareNext())!;
+    alice.parts.outbox.fragmentSent(p.key, 2);
+    await Promise.resolve();
+    const restarted = await memoryUser(clock, 0x10, alice);
+    assert.equal(restarted.parts.outbox.size, 2);
+    assert.deepEqual(restarted.queue.map((q) => q.attempts), [2, 0], 'the first message first, with its transmission count');
+    restarted.parts.inbox.stop();
+  });
+});
