@@ -3,9 +3,10 @@
 // (the baseline, measured in the same run) and against the npm `aez` package
 // that it replaces.
 
-import { createCipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { sprpEncrypt } from '../protocol/crypto/aez.js';
+import { systemRandom } from '../protocol/crypto/random.js';
 import { round, timeRelative, type Benchmark } from './harness.js';
 
 interface NpmAez {
@@ -20,12 +21,12 @@ export const benchmarks: Benchmark[] = [
     description: 'µs per 2048-byte AEZv5 SPRP encryption (tau 0), against node:crypto AES-256-CTR and the npm aez package',
     async run() {
       const npmAez = createRequire(import.meta.url)('aez') as NpmAez;
-      const key = new Uint8Array(randomBytes(48));
-      const nonce = new Uint8Array(randomBytes(16));
-      const buf = new Uint8Array(randomBytes(BYTES));
+      const key = systemRandom(48);
+      const nonce = systemRandom(16);
+      const buf = systemRandom(BYTES);
       const ours = () => sprpEncrypt(key, nonce, buf, buf);
-      const aesKey = randomBytes(32);
-      const iv = randomBytes(16);
+      const aesKey = systemRandom(32);
+      const iv = systemRandom(16);
       const aesCtr = () => void createCipheriv('aes-256-ctr', aesKey, iv).update(buf);
       const [kB, nB, pB] = [Buffer.from(key), Buffer.from(nonce), Buffer.from(buf)];
       const npm = () => void npmAez.encrypt(kB, nB, [], 0, pB);

@@ -2,10 +2,10 @@
 // one node:crypto X25519 (key objects ready) measured in the same run. The
 // floor for unwrap is about 2 X25519 (shared secret and blinding).
 
-import { randomBytes } from 'node:crypto';
 import { toHex } from '../protocol/bytes.js';
 import { sprpDecrypt } from '../protocol/crypto/aez.js';
 import { hmacSha256, sha512_256 } from '../protocol/crypto/hash.js';
+import { systemRandom } from '../protocol/crypto/random.js';
 import { aes256CtrXor } from '../protocol/crypto/stream.js';
 import { blindingBackend, importPublicKey, X25519PrivateKey, x25519 } from '../protocol/crypto/x25519.js';
 import { deriveKeys, delay, PRODUCTION_GEOMETRY, recipient, Sphinx, type PathHop } from '../protocol/sphinx/index.js';
@@ -15,13 +15,13 @@ const geometry = PRODUCTION_GEOMETRY;
 
 function setup() {
   const sphinx = new Sphinx(geometry);
-  const nodes = Array.from({ length: geometry.nrHops }, () => ({ id: new Uint8Array(randomBytes(32)), key: X25519PrivateKey.generate() }));
+  const nodes = Array.from({ length: geometry.nrHops }, () => ({ id: systemRandom(32), key: X25519PrivateKey.generate() }));
   const path: PathHop[] = nodes.map((n, i) => ({
     id: n.id,
     publicKey: n.key.publicKey,
     commands: i === nodes.length - 1 ? [recipient(new Uint8Array(32))] : [delay(500)],
   }));
-  const payload = new Uint8Array(randomBytes(geometry.forwardPayloadLength));
+  const payload = systemRandom(geometry.forwardPayloadLength);
   return { sphinx, nodes, path, payload };
 }
 
@@ -67,9 +67,9 @@ export const benchmarks: Benchmark[] = [
       const alpha = X25519PrivateKey.generate().publicKey;
       const secret = node.sharedSecret(alpha);
       const keys = deriveKeys(secret);
-      const header = new Uint8Array(randomBytes(geometry.headerLength));
+      const header = systemRandom(geometry.headerLength);
       const routing = new Uint8Array(geometry.routingInfoLength + geometry.perHopRoutingInfoLength);
-      const body = new Uint8Array(randomBytes(geometry.packetLength - geometry.headerLength));
+      const body = systemRandom(geometry.packetLength - geometry.headerLength);
       const parts = {
         sharedSecretUs: timeUs(() => void node.sharedSecret(alpha)),
         blindUs: timeUs(() => void x25519(keys.blindingFactor, alpha)),

@@ -2,12 +2,12 @@
 // per second and fetch+ack per second, against raw LevelDB puts of the same
 // value size (no fsync, like the store's default) measured in the same run.
 
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { MailboxStore } from '../node/store/mailbox-store.js';
+import { systemRandom } from '../protocol/crypto/random.js';
 import { round, type Benchmark } from './harness.js';
 
 const MESSAGE_BYTES = 2048; // about one Sphinx payload
@@ -51,8 +51,8 @@ export const benchmarks: Benchmark[] = [
     async run() {
       const root = mkdtempSync(join(tmpdir(), 'chaff-bench-store-'));
       try {
-        const message = new Uint8Array(randomBytes(MESSAGE_BYTES));
-        const mailboxes = Array.from({ length: MAILBOXES }, () => new Uint8Array(randomBytes(32)));
+        const message = systemRandom(MESSAGE_BYTES);
+        const mailboxes = Array.from({ length: MAILBOXES }, () => systemRandom(32));
         const results: Record<string, unknown> = { messageBytes: MESSAGE_BYTES, messages: COUNT };
         for (const concurrency of [1, 16]) {
           const rawPuts = await rawPutsPerSecond(join(root, `raw-${concurrency}`), message, concurrency);

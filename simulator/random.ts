@@ -3,7 +3,7 @@
 
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import type { Uniform } from '../protocol/traffic/uniform.js';
+import type { Uniform } from '../protocol/crypto/random.js';
 
 export function seededUniform(seed: number): Uniform {
   if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);

@@ -16,7 +16,7 @@ import type { NodeEntry } from '../protocol/pki/document.js';
 import type { Topology } from '../protocol/pki/routes.js';
 import { delay, geometryFromUserForwardPayloadLength, newPacket, recipient, type Geometry, type PathHop } from '../protocol/sphinx/index.js';
 import { sampleHopDelaysMs } from '../protocol/traffic/exponential.js';
-import { cryptoUniform } from '../protocol/traffic/uniform.js';
+import { cryptoUniform } from '../protocol/crypto/random.js';
 import { encodeClientPayload } from '../protocol/wire/client-payload.js';
 import { decodeFetchReply, encodeFetchRequest, fetchEntryBodyLength, mailboxIdOf } from '../protocol/wire/fetch.js';
 import { CLIENT_FETCH_PROTOCOL, CLIENT_SEND_PROTOCOL } from '../protocol/wire/client-protocols.js';

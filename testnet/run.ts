@@ -15,7 +15,7 @@ import { sortedQuantile } from '../protocol/stats/quantile.js';
 import { Topology } from '../protocol/pki/routes.js';
 import { geometryFromUserForwardPayloadLength } from '../protocol/sphinx/geometry.js';
 import { PoissonSchedule } from '../protocol/traffic/exponential.js';
-import { cryptoUniform } from '../protocol/traffic/uniform.js';
+import { cryptoUniform } from '../protocol/crypto/random.js';
 import { authorityPeers } from '../runtime/pki/authority-peers.js';
 import { PkiClient, type VerifiedDocument } from '../runtime/pki/pki-client.js';
 import { createHost } from '../runtime/net/host.js';

@@ -39,7 +39,7 @@ import { ENCRYPTED_HEADER_BYTES } from './header.js';
 import type { Identity } from './identity.js';
 import { sealKdf } from './kdf.js';
 import { PADDING_LENGTH_FIELD } from './padding.js';
-import type { RandomSource } from './random.js';
+import type { RandomSource } from '../crypto/random.js';
 import { MESSAGE_BODY_OVERHEAD } from './ratchet.js';
 
 export const PRODUCTION_ENVELOPE_LENGTH = 2048;

@@ -20,7 +20,7 @@ import { concatBytes, zeroize } from '../bytes.js';
 import { ED25519_SIGNATURE_LENGTH, Ed25519PrivateKey, verify } from '../crypto/ed25519.js';
 import { X25519_KEY_LENGTH, X25519PrivateKey } from '../crypto/x25519.js';
 import { E2eeError } from './errors.js';
-import { systemRandom, type RandomSource } from './random.js';
+import { systemRandom, type RandomSource } from '../crypto/random.js';
 
 export const IDENTITY_VERSION = 0x01;
 export const IDENTITY_BYTES = 1 + 32 + X25519_KEY_LENGTH + X25519_KEY_LENGTH + ED25519_SIGNATURE_LENGTH;

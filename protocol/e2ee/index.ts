@@ -2,7 +2,7 @@
 // header encryption, sealed-sender envelopes and safety numbers. See docs/e2ee.md.
 
 export * from './errors.js';
-export { systemRandom, type RandomSource } from './random.js';
+export { systemRandom, type RandomSource } from '../crypto/random.js';
 export {
   generateIdentity,
   serializeIdentity,

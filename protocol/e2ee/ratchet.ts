@@ -53,7 +53,7 @@ import { E2eeError } from './errors.js';
 import { decryptHeader, encryptHeader, ENCRYPTED_HEADER_BYTES, type RatchetHeader } from './header.js';
 import { headerNonces } from './header-nonce.js';
 import { kdfChain, kdfRoot, messageAeadKey, type X3dhKeys } from './kdf.js';
-import { systemRandom, type RandomSource } from './random.js';
+import { systemRandom, type RandomSource } from '../crypto/random.js';
 import { SkippedKeys } from './skipped-keys.js';
 
 export const RATCHET_STATE_VERSION = 0x01;

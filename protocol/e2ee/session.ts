@@ -52,7 +52,7 @@ import { E2eeError } from './errors.js';
 import { ENCRYPTED_HEADER_BYTES } from './header.js';
 import { publicIdentityOf, type Identity } from './identity.js';
 import { pad, unpad } from './padding.js';
-import { systemRandom, type RandomSource } from './random.js';
+import { systemRandom, type RandomSource } from '../crypto/random.js';
 import { DEFAULT_RATCHET_LIMITS, DoubleRatchet } from './ratchet.js';
 import { headerHint } from './header-nonce.js';
 import { X3DH_AD_LENGTH, x3dhInitiate, x3dhRespond, type X3dhResult } from './x3dh.js';

@@ -20,7 +20,7 @@ import { verifyAddress, type Address } from './address.js';
 import { E2eeError } from './errors.js';
 import type { Identity, PublicIdentity } from './identity.js';
 import { x3dhKdf, type X3dhKeys } from './kdf.js';
-import { systemRandom, type RandomSource } from './random.js';
+import { systemRandom, type RandomSource } from '../crypto/random.js';
 
 export const X3DH_AD_LENGTH = 128;
 

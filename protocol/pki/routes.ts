@@ -15,7 +15,7 @@
 // used between them.
 
 import { toHex } from '../bytes.js';
-import type { Uniform } from '../traffic/uniform.js';
+import type { Uniform } from '../crypto/random.js';
 import type { Document, NodeEntry } from './document.js';
 import { Families } from './families.js';
 

@@ -9,9 +9,9 @@
 // with that hop's AES-CTR stream; the filler that a hop shifts in is
 // precomputed so every MAC covers exactly what the hop will receive.
 
-import { randomBytes } from 'node:crypto';
 import { concatBytes, xorInto, zeroize } from '../bytes.js';
 import { hmacSha256 } from '../crypto/hash.js';
+import { systemRandom, type RandomSource } from '../crypto/random.js';
 import { aes256CtrKeyStream } from '../crypto/stream.js';
 import { LowOrderPointError, X25519PrivateKey, x25519 } from '../crypto/x25519.js';
 import { commandLength, nextHop, writeCommand, type RoutingCommand } from './commands.js';
@@ -22,9 +22,6 @@ import { deriveKeys, wipeKeys, type PacketKeys } from './kdf.js';
 /** The version bytes every Chaff/Katzenpost Sphinx header starts with. */
 export const SPHINX_AD = new Uint8Array(AD_LENGTH);
 
-/** A source of random bytes; injectable so tests can pin packet bytes. */
-export type RandomSource = (length: number) => Uint8Array;
-export const systemRandom: RandomSource = (length) => new Uint8Array(randomBytes(length));
 
 /** One hop of a path: the node's id, its X25519 Sphinx public key for the epoch, and its routing commands (never next-hop: header creation adds it). */
 export interface PathHop {

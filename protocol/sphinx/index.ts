@@ -3,7 +3,8 @@
 export * from './commands.js';
 export * from './errors.js';
 export * from './geometry.js';
-export { createHeader, systemRandom, SPHINX_AD, type PathHop, type RandomSource, type SprpKey, type CreatedHeader } from './header.js';
+export { systemRandom, type RandomSource } from '../crypto/random.js';
+export { createHeader, SPHINX_AD, type PathHop, type SprpKey, type CreatedHeader } from './header.js';
 export { deriveKeys, type PacketKeys } from './kdf.js';
 export { newPacket, unwrap, packetOffsets, type UnwrapResult, type ForwardHop, type FinalHop, type SurbReplyHop, type LastHop } from './packet.js';
 export { Sphinx } from './sphinx.js';

@@ -17,7 +17,8 @@ import { LowOrderPointError, type X25519PrivateKey, x25519 } from '../crypto/x25
 import { decodeCommands, type NextHopCommand, type RoutingCommand } from './commands.js';
 import { SphinxError } from './errors.js';
 import { AD_LENGTH, MAC_LENGTH, PAYLOAD_TAG_LENGTH, type Geometry } from './geometry.js';
-import { createHeader, SPHINX_AD, systemRandom, wipeSprpKeys, type PathHop, type RandomSource } from './header.js';
+import { systemRandom, type RandomSource } from '../crypto/random.js';
+import { createHeader, SPHINX_AD, wipeSprpKeys, type PathHop } from './header.js';
 import { deriveKeys, wipeKeys } from './kdf.js';
 
 /** Offsets of the header fields in a packet. */

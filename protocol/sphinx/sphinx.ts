@@ -2,7 +2,8 @@
 
 import type { X25519PrivateKey } from '../crypto/x25519.js';
 import { geometryFromUserForwardPayloadLength, type Geometry, type GeometryParams } from './geometry.js';
-import { createHeader, systemRandom, type CreatedHeader, type PathHop, type RandomSource } from './header.js';
+import { systemRandom, type RandomSource } from '../crypto/random.js';
+import { createHeader, type CreatedHeader, type PathHop } from './header.js';
 import { newPacket, unwrap, type UnwrapResult } from './packet.js';
 import { decryptSURBPayload, newPacketFromSURB, newSURB, type NewSurb } from './surb.js';
 

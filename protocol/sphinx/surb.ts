@@ -12,7 +12,8 @@ import { concatBytes, ctIsZero, zeroize } from '../bytes.js';
 import { sprpDecrypt, sprpEncrypt } from '../crypto/aez.js';
 import { SphinxError } from './errors.js';
 import { NODE_ID_LENGTH, PAYLOAD_TAG_LENGTH, SPRP_KEY_LENGTH, SPRP_KEY_MATERIAL_LENGTH, type Geometry } from './geometry.js';
-import { createHeader, systemRandom, wipeSprpKeys, type PathHop, type RandomSource } from './header.js';
+import { systemRandom, type RandomSource } from '../crypto/random.js';
+import { createHeader, wipeSprpKeys, type PathHop } from './header.js';
 
 export interface NewSurb {
   /** The SURB to hand to the replier (geometry.surbLength bytes). */

@@ -23,7 +23,7 @@
 
 import type { Clock, TimerHandle } from './clock.js';
 import { PoissonSchedule } from './exponential.js';
-import type { Uniform } from './uniform.js';
+import type { Uniform } from '../crypto/random.js';
 
 export interface ClientRates {
   /** Payload stream (real or drop), events per second; > 0. */

@@ -1,7 +1,7 @@
 // Exponential and Poisson-process sampling (Loopix, Piotrowska et al. 2017
 // §4.1: per-hop delays Exp(μ) and client streams as Poisson processes).
 
-import type { Uniform } from './uniform.js';
+import type { Uniform } from '../crypto/random.js';
 
 function checkRate(rate: number, what: string): void {
   if (!Number.isFinite(rate) || rate <= 0) throw new RangeError(`${what} must be a positive finite rate, got ${rate}`);

@@ -22,7 +22,8 @@
 //               sent exactly as for a stored message.
 
 import { ctIsZero } from '../bytes.js';
-import { systemRandom, type Geometry, type RandomSource } from '../sphinx/index.js';
+import { systemRandom, type RandomSource } from '../crypto/random.js';
+import type { Geometry } from '../sphinx/index.js';
 
 /** Flag bit 0: the SURB slot holds a SURB-ACK. */
 export const CLIENT_PAYLOAD_FLAG_SURB = 0x01;

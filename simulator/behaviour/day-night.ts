@@ -5,7 +5,7 @@
 // at the peak rate r·(1 + a) and keep each with probability rate(t)/peak.
 // With a = 0 every proposal is kept: a plain Poisson process.
 
-import type { Uniform } from '../../protocol/traffic/uniform.js';
+import type { Uniform } from '../../protocol/crypto/random.js';
 
 export interface DayNight {
   /** Modulation depth a ∈ [0, 1). */

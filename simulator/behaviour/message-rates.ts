@@ -7,7 +7,7 @@
 //   lognormal  exp(m + σZ) with m = ln(mean) − σ²/2, Z standard normal
 //              (Box–Muller)
 
-import type { Uniform } from '../../protocol/traffic/uniform.js';
+import type { Uniform } from '../../protocol/crypto/random.js';
 import type { RateDistribution } from './spec.js';
 
 export interface RateShape {

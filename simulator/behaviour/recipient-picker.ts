@@ -3,7 +3,7 @@
 // message counts reproduces who writes to whom how often). Cumulative
 // weights per user, binary search per draw.
 
-import type { Uniform } from '../../protocol/traffic/uniform.js';
+import type { Uniform } from '../../protocol/crypto/random.js';
 import type { SocialGraph } from '../graphs/social-graph.js';
 
 export class RecipientPicker {

@@ -11,7 +11,7 @@
 // another, so the starts do not depend on when the network delivers.
 
 import type { Clock } from '../../protocol/traffic/clock.js';
-import type { Uniform } from '../../protocol/traffic/uniform.js';
+import type { Uniform } from '../../protocol/crypto/random.js';
 import type { SocialGraph } from '../graphs/social-graph.js';
 import { nextModulatedEvent, type DayNight } from './day-night.js';
 import { drawUserRates } from './message-rates.js';

@@ -11,7 +11,7 @@
 // end it holds (so a draw from the list is degree-proportional). Exactly
 // m·(n − m) edges.
 
-import type { Uniform } from '../../protocol/traffic/uniform.js';
+import type { Uniform } from '../../protocol/crypto/random.js';
 import { randomIndex } from '../random.js';
 import { type Edge, SocialGraph } from './social-graph.js';
 

@@ -3,7 +3,7 @@
 // Publ. Math. Debrecen 6, 1959; the G(n, p) form is Gilbert's, 1959).
 // Expected mean degree p·(n − 1). Generated in O(n + edges).
 
-import type { Uniform } from '../../protocol/traffic/uniform.js';
+import type { Uniform } from '../../protocol/crypto/random.js';
 import { checkProbability, sampleTrianglePairs } from './random-pairs.js';
 import { type Edge, SocialGraph } from './social-graph.js';
 

@@ -5,7 +5,7 @@
 // 2005, algorithm G(n, p)). Shared by the Erdős–Rényi and stochastic block
 // model generators.
 
-import type { Uniform } from '../../protocol/traffic/uniform.js';
+import type { Uniform } from '../../protocol/crypto/random.js';
 
 export function checkProbability(p: number, what: string): void {
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`${what} must be a probability in [0, 1], got ${p}`);

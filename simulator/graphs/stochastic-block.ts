@@ -5,7 +5,7 @@
 // linked with probability pIn, users in different blocks with pOut, all
 // pairs independently. pIn > pOut gives community structure.
 
-import type { Uniform } from '../../protocol/traffic/uniform.js';
+import type { Uniform } from '../../protocol/crypto/random.js';
 import { checkProbability, sampleRectanglePairs, sampleTrianglePairs } from './random-pairs.js';
 import { type Edge, SocialGraph } from './social-graph.js';
 

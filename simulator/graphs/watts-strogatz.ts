@@ -8,7 +8,7 @@
 // The edge count stays n·k/2. Rewiring order follows networkx's
 // watts_strogatz_graph: by offset j = 1..k/2, then by u.
 
-import type { Uniform } from '../../protocol/traffic/uniform.js';
+import type { Uniform } from '../../protocol/crypto/random.js';
 import { randomIndex } from '../random.js';
 import { checkProbability } from './random-pairs.js';
 import { SocialGraph } from './social-graph.js';

@@ -4,7 +4,7 @@
 // with weights (simulator/graphs). Generators draw from the run's seeded
 // graph stream, so every seed gets its own graph.
 
-import type { Uniform } from '../../protocol/traffic/uniform.js';
+import type { Uniform } from '../../protocol/crypto/random.js';
 import { barabasiAlbert, EdgeListFormatError, erdosRenyi, karateClub, loadEdgeListCsv, stochasticBlockModel, wattsStrogatz, type SocialGraph } from '../graphs/index.js';
 import { SimConfigError, type ConfigReader } from './config-reader.js';
 

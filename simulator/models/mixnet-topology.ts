@@ -8,7 +8,7 @@
 //   SURB-ACK:      (from the exit gateway) one mix per layer → the sender's gateway
 //   mix loop:      (from a mix in layer k) layers k+1 … L → a gateway → layers 1 … k−1 → the mix
 
-import type { Uniform } from '../../protocol/traffic/uniform.js';
+import type { Uniform } from '../../protocol/crypto/random.js';
 import { randomIndex, sampleDistinct } from '../random.js';
 
 export interface MixnetShape {

@@ -29,7 +29,7 @@
 // warm-up in which the initial pool is flushed out, together with the
 // rounds each message spent in the mix.
 
-import type { Uniform } from '../../protocol/traffic/uniform.js';
+import type { Uniform } from '../../protocol/crypto/random.js';
 import { GeneralisedDisclosureAttack } from '../attacks/generalised-sda.js';
 import { PoolMixAnonymity } from '../metrics/anonymity.js';
 import { latencySummary } from '../metrics/cost.js';

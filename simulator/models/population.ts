@@ -5,7 +5,7 @@
 // drawn from that user's profile, and flushes them. The observer sees per
 // round how many messages each user sent and each user received.
 
-import type { Uniform } from '../../protocol/traffic/uniform.js';
+import type { Uniform } from '../../protocol/crypto/random.js';
 import { LeastSquaresDisclosureAttack, profileMse } from '../attacks/lsda.js';
 import { randomIndex, sampleDistinct } from '../random.js';
 

@@ -8,7 +8,7 @@
 
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import type { Uniform } from '../../protocol/traffic/uniform.js';
+import type { Uniform } from '../../protocol/crypto/random.js';
 
 export const STREAM_GRAPH = 0;
 export const STREAM_BEHAVIOUR = 1;

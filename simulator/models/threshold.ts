@@ -3,7 +3,7 @@
 // from the target to a friend chosen uniformly among its m friends, and b − 1
 // background messages to uniformly chosen recipients.
 
-import type { Uniform } from '../../protocol/traffic/uniform.js';
+import type { Uniform } from '../../protocol/crypto/random.js';
 import { DisclosureTracker, StatisticalDisclosureAttack } from '../attacks/sda.js';
 import { randomIndex, sampleDistinct } from '../random.js';
 

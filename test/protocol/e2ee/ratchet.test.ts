@@ -7,7 +7,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, toHex } from '../../../protocol/bytes.js';
 import { X25519PrivateKey } from '../../../protocol/crypto/x25519.js';
-import { systemRandom, type RandomSource } from '../../../protocol/e2ee/random.js';
+import { systemRandom, type RandomSource } from '../../../protocol/crypto/random.js';
 import { DoubleRatchet, type RatchetLimits, type RatchetMessage } from '../../../protocol/e2ee/ratchet.js';
 import { deterministicRandom } from '../../helpers/drbg.js';
 import { codeOf } from './fixtures.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Uniform } from '../../../protocol/traffic/uniform.js';
+import type { Uniform } from '../../../protocol/crypto/random.js';
 import { GeneralisedDisclosureAttack } from '../../../simulator/attacks/generalised-sda.js';
 import { StatisticalDisclosureAttack } from '../../../simulator/attacks/sda.js';
 import { barabasiAlbert } from '../../../simulator/graphs/barabasi-albert.js';
