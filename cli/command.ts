@@ -98,8 +98,10 @@ export class ChaffCommand extends Command {
       return this.#status;
     } catch (err) {
       if (!(err instanceof CommanderError)) throw err;
-      // A group without its sub-command shows its help on stderr (commander.help): a usage error.
-      return HELP_SHOWN.has(err.code) ? EXIT_OK : err.code === 'commander.help' ? EXIT_USAGE : err.exitCode;
+      if (HELP_SHOWN.has(err.code)) return EXIT_OK;
+      // commander.help: `help COMMAND` (exit code 0), or a group called without its sub-command (its help on stderr, a usage error).
+      if (err.code === 'commander.help') return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+      return err.exitCode;
     }
   }
 
