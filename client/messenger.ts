@@ -10,8 +10,10 @@
 //   ContactBook       contacts, key changes, strangers' contact requests, who sent an envelope
 //   Outbox            queued / sent / acknowledged / failed fragments; seals the next one
 //   Inbox             opens envelopes; reassembly, ordering, receipts, cards
-//   MessageLog        the history; SessionBook the end-to-end sessions;
-//   ContactDirectory  contacts by name and identity; InboundStates per-peer reassembly
+//   MessageHistory    the messages, both directions
+//   SessionBook       the end-to-end sessions
+//   ContactDirectory  contacts by name and by identity key
+//   InboundStates     each peer's reassembly and order buffer (client/receiver/)
 //   MessengerStores   the record stores under all of them (sealed, or in memory for tests)
 // messenger/messenger-parts.ts wires them; this class only forwards.
 

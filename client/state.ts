@@ -1,6 +1,7 @@
 // What the client daemon keeps in its encrypted store (docs/client-storage.md
-// §Collections), with the in-memory copies the hot paths use. Every record
-// is sealed by client/store; ids are keyed hashes on disk.
+// §Collections): the record types and the collections. Every record is
+// sealed by client/store; ids are keyed hashes on disk. The messenger reaches
+// them through its record stores (client/messenger/stores.ts).
 //
 //   profile    "identity" → E2EE identity (bytes); "libp2p" → the gateway
 //              identity key (libp2p protobuf bytes)

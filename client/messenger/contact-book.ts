@@ -19,7 +19,7 @@ import { StrangerPolicy, type StrangerLimits } from '../stranger-policy.js';
 import type { UnitOfWork } from '../store/unit-of-work.js';
 import type { ContactDirectory } from './contact-directory.js';
 import { checkContactName, isReadableAddress, parseAddress } from './contact-names.js';
-import type { MessageLog } from './message-log.js';
+import type { MessageHistory } from './message-history.js';
 import type { MessengerLog } from './messenger-log.js';
 import type { Outbox } from './outbox.js';
 import { strangerContactField, type SenderResolution } from './sender-resolution.js';
@@ -45,7 +45,7 @@ export type SenderVerdict = { accepted: true; sender: SenderResolution } | { acc
 export interface ContactBookParts {
   stores: MessengerStores;
   contacts: ContactDirectory;
-  messages: MessageLog;
+  messages: MessageHistory;
   sessions: SessionBook;
   inbound: InboundStates;
   outbox: Outbox;

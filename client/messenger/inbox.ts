@@ -23,7 +23,7 @@ import type { UnitOfWork } from '../store/unit-of-work.js';
 import type { ContactBook } from './contact-book.js';
 import type { ContactDirectory } from './contact-directory.js';
 import { displayOf } from './display.js';
-import type { MessageLog } from './message-log.js';
+import type { MessageHistory } from './message-history.js';
 import type { MessengerLog } from './messenger-log.js';
 import type { Outbox } from './outbox.js';
 import { messageContactField, type SenderResolution } from './sender-resolution.js';
@@ -47,7 +47,7 @@ export interface InboxParts {
   book: ContactBook;
   contacts: ContactDirectory;
   outbox: Outbox;
-  messages: MessageLog;
+  messages: MessageHistory;
   sessions: SessionBook;
   inbound: InboundStates;
   counters: MessengerCounters;

@@ -10,7 +10,7 @@ import { InboundStates } from '../receiver/inbound-states.js';
 import { ContactBook, type ContactBookOptions } from './contact-book.js';
 import { ContactDirectory } from './contact-directory.js';
 import { Inbox, type InboxOptions } from './inbox.js';
-import { MessageLog } from './message-log.js';
+import { MessageHistory } from './message-history.js';
 import { Outbox, type OutboxOptions, type SendQueue } from './outbox.js';
 import { SessionBook } from './session-book.js';
 import { MessengerCounters } from './stats.js';
@@ -27,7 +27,7 @@ export interface MessengerParts {
   counters: MessengerCounters;
   contacts: ContactDirectory;
   sessions: SessionBook;
-  messages: MessageLog;
+  messages: MessageHistory;
   inbound: InboundStates;
   outbox: Outbox;
   book: ContactBook;
@@ -38,7 +38,7 @@ export async function loadMessengerParts(stores: MessengerStores, o: MessengerPa
   const counters = new MessengerCounters(o.log);
   const contacts = await ContactDirectory.load(stores.contacts);
   const sessions = await SessionBook.load(stores.sessions, o.log);
-  const messages = await MessageLog.load(stores);
+  const messages = await MessageHistory.load(stores);
   const inbound = await InboundStates.load(stores, o.orderHoldMs, o.log);
   const queue: SendQueue = { enqueue: o.enqueue, dequeue: o.dequeue, nextKey: o.nextKey, routable: o.routable, unroutable: o.unroutable };
   const outbox = await Outbox.load({ ...o, queue, deliveryId: o.deliveryId ?? null }, stores, contacts, messages, sessions, counters);

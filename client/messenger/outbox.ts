@@ -20,7 +20,7 @@ import type { UnitOfWork } from '../store/unit-of-work.js';
 import type { ContactDirectory } from './contact-directory.js';
 import { parseAddress } from './contact-names.js';
 import { displayOf } from './display.js';
-import type { MessageLog } from './message-log.js';
+import type { MessageHistory } from './message-history.js';
 import type { MessengerLog } from './messenger-log.js';
 import type { SessionBook } from './session-book.js';
 import type { MessengerCounters } from './stats.js';
@@ -85,7 +85,7 @@ export class Outbox {
     private readonly o: OutboxOptions,
     private readonly stores: MessengerStores,
     private readonly contacts: ContactDirectory,
-    private readonly messages: MessageLog,
+    private readonly messages: MessageHistory,
     private readonly sessions: SessionBook,
     private readonly counters: MessengerCounters,
   ) {
@@ -93,7 +93,7 @@ export class Outbox {
   }
 
   /** Loads the stored entries and re-queues every one, oldest message first, fragments in order. */
-  static async load(o: OutboxOptions, stores: MessengerStores, contacts: ContactDirectory, messages: MessageLog, sessions: SessionBook, counters: MessengerCounters): Promise<Outbox> {
+  static async load(o: OutboxOptions, stores: MessengerStores, contacts: ContactDirectory, messages: MessageHistory, sessions: SessionBook, counters: MessengerCounters): Promise<Outbox> {
     const outbox = new Outbox(o, stores, contacts, messages, sessions, counters);
     const pending = [...(await stores.outbox.list())];
     // The ids sort by insertion only through the rows' timestamps.

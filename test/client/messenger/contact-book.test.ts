@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { toHex } from '../../../protocol/bytes.js';
 import { openEnvelope, Session } from '../../../protocol/e2ee/session.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
-import { deliver, drain, memoryUser, shownTexts, type MemoryUser } from './memory-user.js';
+import { aliceAndBob, deliver, drain, memoryUser, shownTexts, type MemoryUser } from './memory-user.js';
 
 /** The session `to` opens from a first envelope of `from`, as the inbox would. */
 function firstSession(from: MemoryUser, to: MemoryUser): { session: Session; created: boolean } {
@@ -64,5 +64,42 @@ describe('client/messenger/contact-book', () => {
     assert.deepEqual(shownTexts(bob), ['hi, it is Carol']);
     assert.equal((await bob.stores.messages.list())[0][1].record.contact, 'carol', 'the stored row is now the contact’s');
     assert.equal(bob.parts.book.requests().length, 0);
+  });
+
+  describe('a key change (a new identity proves it owns the contact’s mailbox)', () => {
+    let alice: MemoryUser;
+    let oldBob: MemoryUser;
+    let newBob: MemoryUser;
+
+    beforeEach(async () => {
+      [alice, oldBob] = await aliceAndBob(clock, true);
+      // Bob reinstalled: a new identity, the same gateway and mailbox key (tag 0x20).
+      newBob = await memoryUser(clock, 0x20);
+      await newBob.parts.book.add('alice', alice.address);
+      await newBob.parts.outbox.send('alice', { kind: 'text', text: 'new phone' });
+      await deliver(await drain(newBob), alice);
+    });
+    afterEach(() => [alice, oldBob, newBob].forEach((u) => u.parts.inbox.stop()));
+
+    it('flags the contact and holds its messages until the user accepts the new key', async () => {
+      const info = alice.parts.book.list().find((c) => c.name === 'bob')!;
+      assert.equal(info.keyChanged, true);
+      assert.equal(info.held, 1);
+      assert.deepEqual(shownTexts(alice), []);
+      assert.ok(alice.events.some((e) => e.type === 'warning'));
+      await alice.parts.book.acceptKey('bob');
+      assert.deepEqual(shownTexts(alice), ['new phone']);
+      assert.equal((await alice.stores.contacts.get('bob'))?.address, newBob.address);
+    });
+
+    it('rejecting it forgets what the new identity sent, and refuses it from then on', async () => {
+      await alice.parts.book.rejectKey('bob');
+      assert.deepEqual(alice.parts.messages.history('bob', 10), []);
+      assert.equal((await alice.stores.messages.list()).filter(([, r]) => r.record.content.text === 'new phone').length, 0);
+      await newBob.parts.outbox.send('alice', { kind: 'text', text: 'please' });
+      await deliver(await drain(newBob), alice);
+      assert.equal(alice.parts.counters.rejected['rejected-key'], 1);
+      assert.deepEqual(shownTexts(alice), []);
+    });
   });
 });

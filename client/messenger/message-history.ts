@@ -9,13 +9,13 @@ import type { MessageRow } from '../state.js';
 import type { UnitOfWork } from '../store/unit-of-work.js';
 import type { FileStore, MessageStore } from './stores.js';
 
-export class MessageLog {
+export class MessageHistory {
   readonly #rows = new Map<string, MessageRow>();
 
   private constructor(private readonly stores: { messages: MessageStore; files: FileStore }) {}
 
-  static async load(stores: { messages: MessageStore; files: FileStore }): Promise<MessageLog> {
-    const log = new MessageLog(stores);
+  static async load(stores: { messages: MessageStore; files: FileStore }): Promise<MessageHistory> {
+    const log = new MessageHistory(stores);
     for (const [id, row] of await stores.messages.list()) log.#rows.set(id, row);
     return log;
   }
