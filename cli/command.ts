@@ -83,7 +83,8 @@ export class ChaffCommand extends Command {
     const unknownFlag = code === 'commander.unknownOption' ? /^unknown option '([^']*)'(.*)$/s.exec(text) : null;
     if (unknownFlag) {
       const [, flag, suggestion] = unknownFlag;
-      const describe = this.#lineage().find((c) => c.#unknownOption !== undefined)?.describedUnknownOption();
+      const owner = this.#lineage().find((c) => c.#unknownOption !== undefined);
+      const describe = owner ? owner.#unknownOption : undefined;
       text = (describe ? describe(flag, this) : `Unknown option '${flag}'`) + suggestion;
     }
     const reminder = this.commands.length > 0 ? `\n${this.helpInformation()}` : `usage: ${this.createHelp().commandUsage(this)}\n`;
@@ -118,9 +119,5 @@ export class ChaffCommand extends Command {
   #prefix(): string {
     const reporter = this.#lineage().find((c) => c.#reportAs !== undefined);
     return reporter ? (reporter.#reportAs as string) : this.path();
-  }
-
-  private describedUnknownOption(): ((flag: string, command: ChaffCommand) => string) | undefined {
-    return this.#unknownOption;
   }
 }
