@@ -3,7 +3,7 @@ import { DescriptorUploader } from '../../../node/pki/descriptor-uploader.js';
 import type { SignedDescriptor } from '../../../protocol/pki/descriptor.js';
 import type { UploadResult } from '../../../runtime/pki/pki-client.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
-import { memoryLogger } from '../../../runtime/log/logger.js';
+import { silentLogger, type Logger } from '../../../runtime/log/logger.js';
 
 const EPOCH = 100_000;
 const epochs = { genesisMs: 0, epochDurationMs: EPOCH };
@@ -14,7 +14,8 @@ const flush = () => new Promise((r) => setImmediate(r));
 function setup(outcomes: Array<UploadResult | Error>, startMs = 0) {
   const clock = new ManualClock(startMs);
   const times: number[] = [];
-  const logger = memoryLogger();
+  const warnings: string[] = [];
+  const logger: Logger = { ...silentLogger, warn: (msg) => void warnings.push(msg) };
   const pki = {
     uploadDescriptor: async (): Promise<UploadResult> => {
       times.push(clock.now());
@@ -24,7 +25,6 @@ function setup(outcomes: Array<UploadResult | Error>, startMs = 0) {
     },
   };
   const uploader = new DescriptorUploader({ clock, logger, pki }, { epochs, descriptor: () => ({}) as SignedDescriptor });
-  const warnings = { some: (match: (w: string) => boolean) => logger.records.some((r) => r.level === 'warn' && match(r.msg)) };
   return { clock, times, warnings, uploader };
 }
 
