@@ -7,15 +7,34 @@
 import { createInterface, type Interface } from 'node:readline';
 import { ClientError, type ClientEvent, type MessageRecord } from '../../client/api.js';
 import type { ClientApiConnection } from '../../client/rpc/client.js';
+import { CHAT_HELP, parseChatLine } from './chat-input.js';
 import { keyChangedWarning, messageLine, printable, stateLine } from './format.js';
 import { checkTextSize, readSendableFile } from './sendable.js';
 
 const CHAT_HISTORY = 50;
 
-const CHAT_HELP = `/file PATH   send a file (at most 1 MiB)
-/verify      show the safety number to compare with your contact
-/quit        leave (Ctrl-D works too)
-//text       send a text that starts with /`;
+/**
+ * `task` run on demand, never twice at once: calls while it runs make one
+ * more run after it (marking read is idempotent; the last call must count).
+ */
+function coalescing(task: () => Promise<void>): { (): void; settled(): Promise<void> } {
+  let running: Promise<void> | null = null;
+  let again = false;
+  const run = (): void => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = task().finally(() => {
+      running = null;
+      if (again) {
+        again = false;
+        run();
+      }
+    });
+  };
+  return Object.assign(run, { settled: async (): Promise<void> => void (await running) });
+}
 
 /** The interactive chat with one contact. Resolves with the exit status. */
 export async function chatRepl(api: ClientApiConnection, contact: string): Promise<number> {
@@ -33,28 +52,13 @@ export async function chatRepl(api: ClientApiConnection, contact: string): Promi
     }
   };
 
-  // Incoming messages are marked read while the chat is open; calls coalesce.
-  let marking: Promise<void> | null = null;
-  let markAgain = false;
-  const markRead = (): void => {
-    if (marking) {
-      markAgain = true;
-      return;
-    }
-    marking = api
-      .markRead(contact)
-      .then(
-        () => {},
-        (err: Error) => print(`! cannot mark messages read: ${printable(err.message)}`),
-      )
-      .finally(() => {
-        marking = null;
-        if (markAgain) {
-          markAgain = false;
-          markRead();
-        }
-      });
-  };
+  // Incoming messages are marked read while the chat is open.
+  const markRead = coalescing(() =>
+    api.markRead(contact).then(
+      () => {},
+      (err: Error) => print(`! cannot mark messages read: ${printable(err.message)}`),
+    ),
+  );
 
   const known = new Map<string, MessageRecord>();
   const onEvent = (event: ClientEvent): void => {
@@ -135,24 +139,24 @@ export async function chatRepl(api: ClientApiConnection, contact: string): Promi
       }
     };
     const handle = async (line: string): Promise<'quit' | void> => {
-      const command = line.trim();
-      if (command === '') return;
-      if (line.startsWith('//')) return send({ text: line.slice(1) });
-      if (!command.startsWith('/')) return send({ text: line });
-      const [word] = command.split(/\s/, 1);
-      const rest = command.slice(word.length).trim();
-      switch (word) {
-        case '/quit':
-        case '/exit':
-          return 'quit';
-        case '/help':
-          return print(CHAT_HELP);
-        case '/verify':
+      const input = parseChatLine(line);
+      switch (input.kind) {
+        case 'nothing':
+          return;
+        case 'text':
+          return send({ text: input.text });
+        case 'file':
+          return send({ path: input.path });
+        case 'verify':
           return verify();
-        case '/file':
-          return rest === '' ? print('usage: /file PATH') : send({ path: rest });
-        default:
-          return print(`unknown command ${printable(word)} (/help lists them)`);
+        case 'help':
+          return print(CHAT_HELP);
+        case 'quit':
+          return 'quit';
+        case 'usage':
+          return print(input.hint);
+        case 'unknown':
+          return print(`unknown command ${printable(input.command)} (/help lists them)`);
       }
     };
 
@@ -196,7 +200,7 @@ export async function chatRepl(api: ClientApiConnection, contact: string): Promi
       });
       if (tty) reader.prompt();
     });
-    if (marking) await marking;
+    await markRead.settled();
     return status;
   } finally {
     unsubscribe();
