@@ -114,9 +114,15 @@ async function startDaemon(options: { startMs: number; docs: Array<[number, Node
   return { clock, link, lifecycle, journal, running: r, events, log, status: () => r.api.status() };
 }
 
-/** Lets the store's I/O (sealing, saving) complete: a few turns of the event loop, no time passes on the clock. */
+/**
+ * Lets the store's I/O (sealing, saving; LevelDB writes run on libuv's
+ * thread pool) complete: turns of the event loop, one through the timers
+ * phase so a loaded machine's I/O callbacks get their poll phase. No time
+ * passes on the daemon's clock, and nothing waits for a wall-clock time.
+ */
 async function settle(): Promise<void> {
-  for (let i = 0; i < 4; i++) await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Moves simulated time by `ms` in steps, settling after each; stops early once `until` holds. */
