@@ -1,7 +1,34 @@
-// Byte helpers shared by every protocol module: hex codecs, constant-time
-// comparisons, XOR and zeroisation. Pure functions, no I/O.
+// Byte helpers shared by every protocol module: argument checks, hex codecs,
+// constant-time comparisons, XOR and zeroisation. Pure functions, no I/O.
 
 import { timingSafeEqual } from 'node:crypto';
+
+/** Whether `value` is a Uint8Array (a Buffer counts), of exactly `length` bytes when given. */
+export function isBytes(value: unknown, length?: number): value is Uint8Array {
+  return value instanceof Uint8Array && (length === undefined || value.length === length);
+}
+
+/** What `value` is, for an error message: "31 bytes", "a string", "null". */
+function describe(value: unknown): string {
+  if (value instanceof Uint8Array) return `${value.length} byte${value.length === 1 ? '' : 's'}`;
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
+/**
+ * Asserts that `value` is a Uint8Array, of exactly `length` bytes when given,
+ * after noble-hashes' `abytes(value, length, title)`. The message names the
+ * argument and what it got: "<title> must be 32 bytes, got 31 bytes",
+ * "<title> must be a Uint8Array, got a string". `fail` turns the message into the
+ * caller's own error (a SphinxError with its code, a format error, …); by
+ * default a TypeError for the wrong type and a RangeError for the wrong length.
+ */
+export function abytes(value: unknown, length?: number, title = 'value', fail?: (message: string) => Error): asserts value is Uint8Array {
+  const isArray = value instanceof Uint8Array;
+  if (isArray && (length === undefined || value.length === length)) return;
+  const message = `${title} must be ${length === undefined ? 'a Uint8Array' : `${length} bytes`}, got ${describe(value)}`;
+  throw fail ? fail(message) : isArray ? new RangeError(message) : new TypeError(message);
+}
 
 /** Lower-case hex of `bytes`. */
 export function toHex(bytes: Uint8Array): string {

@@ -15,7 +15,8 @@
 // The limit counts user data only (text bytes or file bytes), so the largest
 // encoded content is MAX_CONTENT_LENGTH = 2 + 255 + MAX_MESSAGE_BYTES.
 
-import { ChatContentError } from './errors.js';
+import { abytes } from '../bytes.js';
+import { ChatContentError, contentArgumentError } from './errors.js';
 
 export const CONTENT_KIND_TEXT = 1;
 export const CONTENT_KIND_FILE = 2;
@@ -79,7 +80,7 @@ export function encodeContent(content: ChatContent): Uint8Array {
     return out;
   }
   if (content?.kind === 'file') {
-    if (!(content.data instanceof Uint8Array)) throw new ChatContentError('bad-argument', 'file data must be a Uint8Array');
+    abytes(content.data, undefined, 'file data', contentArgumentError);
     checkDataLength(content.data.length, 'file');
     const name = utf8.encode(sanitizeFileName(content.name));
     const out = new Uint8Array(2 + name.length + content.data.length);
@@ -102,7 +103,7 @@ function decodeUtf8(bytes: Uint8Array, what: string): string {
 
 /** Decodes encoded content; throws ChatContentError if it is malformed. The result does not share memory with `bytes`. */
 export function decodeContent(bytes: Uint8Array): ChatContent {
-  if (!(bytes instanceof Uint8Array)) throw new ChatContentError('bad-argument', 'content must be a Uint8Array');
+  abytes(bytes, undefined, 'content', contentArgumentError);
   if (bytes.length === 0) throw new ChatContentError('truncated', 'empty content');
   const kind = bytes[0];
   if (kind === CONTENT_KIND_TEXT) {

@@ -54,6 +54,9 @@ export class ChatContentError extends Error {
   }
 }
 
+/** The ChatContentError for an argument of the wrong type (for abytes). */
+export const contentArgumentError = (message: string): ChatContentError => new ChatContentError('bad-argument', message);
+
 /** Why the reassembly or ordering state refused an input. */
 export type ChatStateErrorCode =
   /** Persisted state (fromJSON / deserialize) is malformed or inconsistent. */

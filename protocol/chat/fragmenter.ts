@@ -8,9 +8,9 @@
 // 0 … n − 2 carry c bytes each, the last the remaining 1 … c bytes (0 bytes
 // only for empty content). Every encoded fragment is at most maxFrameLength.
 
-import { ctEqual } from '../bytes.js';
+import { abytes, ctEqual } from '../bytes.js';
 import { MAX_CONTENT_LENGTH } from './content.js';
-import { ChatContentError, ChatFrameError } from './errors.js';
+import { ChatContentError, ChatFrameError, contentArgumentError } from './errors.js';
 import { fragmentCountFor } from './fragment-layout.js';
 import { checkMaxFrameLength, DATA_HEADER_LENGTH, type DataFragment, encodeFrame, validateDataFragment } from './frames.js';
 
@@ -34,7 +34,7 @@ export function fragmentCount(contentLength: number, maxFrameLength: number): nu
  * ChatFrameError for a malformed id, seq, time or maxFrameLength.
  */
 export function fragment(messageId: Uint8Array, seq: bigint, sentMs: number, content: Uint8Array, maxFrameLength: number): Uint8Array[] {
-  if (!(content instanceof Uint8Array)) throw new ChatContentError('bad-argument', 'content must be a Uint8Array');
+  abytes(content, undefined, 'content', contentArgumentError);
   if (content.length > MAX_CONTENT_LENGTH) throw new ChatContentError('too-large', `content of ${content.length} bytes exceeds ${MAX_CONTENT_LENGTH}`);
   const stride = maxChunkLength(maxFrameLength);
   const count = fragmentCountFor(content.length, stride);

@@ -38,6 +38,7 @@
 // and a fragment's lengths must be ones a sender could have produced
 // (fragment-layout.ts).
 
+import { abytes, isBytes } from '../bytes.js';
 import { MAX_CONTENT_LENGTH } from './content.js';
 import { ChatFrameError } from './errors.js';
 import { type FragmentPosition, fragmentPosition } from './fragment-layout.js';
@@ -114,8 +115,10 @@ export function maxReceiptIds(maxFrameLength: number): number {
   return Math.min(255, Math.floor((maxFrameLength - RECEIPT_HEADER_LENGTH) / MESSAGE_ID_LENGTH));
 }
 
+const badArgument = (message: string): ChatFrameError => new ChatFrameError('bad-argument', message);
+
 function isMessageId(id: unknown): id is Uint8Array {
-  return id instanceof Uint8Array && id.length === MESSAGE_ID_LENGTH;
+  return isBytes(id, MESSAGE_ID_LENGTH);
 }
 
 function isU32(n: unknown): n is number {
@@ -133,7 +136,7 @@ export function validateDataFragment(fragment: DataFragment): FragmentPosition {
   if (typeof seq !== 'bigint' || seq < 0n || seq > U64_MAX) throw new ChatFrameError('bad-argument', 'sequence number must be a u64 bigint');
   if (!isU32(index) || !isU32(count) || !isU32(contentLength)) throw new ChatFrameError('bad-argument', 'index, count and content length must be u32 numbers');
   if (typeof sentMs !== 'number') throw new ChatFrameError('bad-argument', 'sent time must be a number');
-  if (!(chunk instanceof Uint8Array)) throw new ChatFrameError('bad-argument', 'chunk must be a Uint8Array');
+  abytes(chunk, undefined, 'chunk', badArgument);
   if (chunk.length > 0xffff) throw new ChatFrameError('out-of-range', `chunk of ${chunk.length} bytes exceeds the u16 length`);
   return checkFragmentValues(contentLength, count, index, chunk.length, sentMs);
 }
@@ -184,10 +187,8 @@ function encodeReceipt(receipt: ReceiptFrame, maxFrameLength: number): Uint8Arra
 }
 
 function encodeCard(card: CardFrame, maxFrameLength: number): Uint8Array {
-  if (card.deliveryId !== null && !(card.deliveryId instanceof Uint8Array && card.deliveryId.length === DELIVERY_ID_LENGTH)) {
-    throw new ChatFrameError('bad-argument', `a delivery id is ${DELIVERY_ID_LENGTH} bytes or null`);
-  }
-  if (!(card.mailboxProof instanceof Uint8Array) || card.mailboxProof.length !== CARD_PROOF_LENGTH) throw new ChatFrameError('bad-argument', `a mailbox proof is ${CARD_PROOF_LENGTH} bytes`);
+  if (card.deliveryId !== null) abytes(card.deliveryId, DELIVERY_ID_LENGTH, 'delivery id (or null)', badArgument);
+  abytes(card.mailboxProof, CARD_PROOF_LENGTH, 'mailbox proof', badArgument);
   if (CARD_FRAME_LENGTH > maxFrameLength) throw new ChatFrameError('too-long', `a card of ${CARD_FRAME_LENGTH} bytes exceeds maxFrameLength ${maxFrameLength}`);
   const out = new Uint8Array(CARD_FRAME_LENGTH);
   out[0] = FRAME_KIND_CARD;
@@ -266,7 +267,7 @@ function decodeCard(bytes: Uint8Array): CardFrame {
 
 /** Decodes one frame; throws ChatFrameError if it is malformed. The result does not share memory with `bytes`. */
 export function decodeFrame(bytes: Uint8Array): ChatFrame {
-  if (!(bytes instanceof Uint8Array)) throw new ChatFrameError('bad-argument', 'a frame must be a Uint8Array');
+  abytes(bytes, undefined, 'a frame', badArgument);
   if (bytes.length === 0) throw new ChatFrameError('truncated', 'empty frame');
   if (bytes[0] === FRAME_KIND_DATA) return decodeData(bytes);
   if (bytes[0] === FRAME_KIND_RECEIPT) return decodeReceipt(bytes);

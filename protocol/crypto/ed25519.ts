@@ -3,6 +3,7 @@
 // raw bytes (32-byte seed, 32-byte public key); OpenSSL key objects are made
 // per call and never cached globally.
 
+import { abytes, isBytes } from '../bytes.js';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 
 export const ED25519_SEED_LENGTH = 32;
@@ -25,9 +26,7 @@ const PKCS8_PREFIX = Uint8Array.from([
 ]);
 
 function checkLength(bytes: unknown, length: number, what: string): asserts bytes is Uint8Array {
-  if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
-    throw new Ed25519KeyError(`ed25519: ${what} must be ${length} bytes`);
-  }
+  abytes(bytes, length, `ed25519: ${what}`, (message) => new Ed25519KeyError(message));
 }
 
 function b64url(bytes: Uint8Array): string {
@@ -120,7 +119,7 @@ export function sign(seed: Uint8Array, message: Uint8Array): Uint8Array {
  */
 export function verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   checkLength(publicKey, ED25519_PUBLIC_KEY_LENGTH, 'public key');
-  if (!(signature instanceof Uint8Array) || signature.length !== ED25519_SIGNATURE_LENGTH) return false;
+  if (!isBytes(signature, ED25519_SIGNATURE_LENGTH)) return false;
   let key: KeyObject;
   try {
     key = importPublic(publicKey);

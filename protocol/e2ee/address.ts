@@ -30,7 +30,7 @@
 // field must also forge the signature, which decoding checks.
 
 import { bech32m } from '@scure/base';
-import { concatBytes, ctEqual } from '../bytes.js';
+import { abytes, concatBytes, ctEqual } from '../bytes.js';
 import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, verify } from '../crypto/ed25519.js';
 import { X25519_KEY_LENGTH } from '../crypto/x25519.js';
 import type { Identity, PublicIdentity } from './identity.js';
@@ -105,10 +105,10 @@ export function addressOf(identity: Identity, gateway: Uint8Array, mailbox: Uint
 }
 
 function checkField(value: unknown, length: number, name: string): void {
-  if (!(value instanceof Uint8Array) || value.length !== length) {
-    throw new AddressError('length', `address: ${name} must be ${length} bytes`);
-  }
+  abytes(value, length, `address: ${name}`, lengthError);
 }
+
+const lengthError = (message: string): AddressError => new AddressError('length', message);
 
 function checkFieldLengths(a: Address): void {
   checkField(a.identityKey, ED25519_PUBLIC_KEY_LENGTH, 'identity key');
@@ -139,9 +139,7 @@ export function addressToBytes(a: Address): Uint8Array {
 
 /** Parses and verifies the binary form (length, version, signature). */
 export function addressFromBytes(bytes: Uint8Array): Address {
-  if (!(bytes instanceof Uint8Array) || bytes.length !== ADDRESS_BYTES) {
-    throw new AddressError('length', `address: must be ${ADDRESS_BYTES} bytes`);
-  }
+  abytes(bytes, ADDRESS_BYTES, 'address', lengthError);
   if (bytes[0] === LEGACY_ADDRESS_VERSION) {
     throw new AddressError('version', 'address: a version 1 address (its gateway and mailbox are not signed); ask its owner for their current address');
   }

@@ -16,7 +16,7 @@
 //       65    32  X25519 signed prekey private key
 //       97    64  prekey signature
 
-import { concatBytes, zeroize } from '../bytes.js';
+import { abytes, concatBytes, zeroize } from '../bytes.js';
 import { ED25519_SIGNATURE_LENGTH, Ed25519PrivateKey, verify } from '../crypto/ed25519.js';
 import { X25519_KEY_LENGTH, X25519PrivateKey } from '../crypto/x25519.js';
 import { E2eeError } from './errors.js';
@@ -92,9 +92,7 @@ export function serializeIdentity(identity: Identity): Uint8Array {
 
 /** Parses the stored form; checks the version and that the stored signature matches the keys. */
 export function deserializeIdentity(bytes: Uint8Array): Identity {
-  if (!(bytes instanceof Uint8Array) || bytes.length !== IDENTITY_BYTES) {
-    throw new E2eeError('malformed', `identity: stored form must be ${IDENTITY_BYTES} bytes`);
-  }
+  abytes(bytes, IDENTITY_BYTES, 'identity: stored form', (message) => new E2eeError('malformed', message));
   if (bytes[0] !== IDENTITY_VERSION) throw new E2eeError('malformed', `identity: unknown version ${bytes[0]}`);
   const identity = fromSecrets(bytes.subarray(1, 33), bytes.subarray(33, 65), bytes.subarray(65, 97), bytes.slice(97, IDENTITY_BYTES));
   if (!verifyPrekeySignature(identity.signingKey.publicKey, identity.identityDhKey.publicKey, identity.signedPrekey.publicKey, identity.prekeySignature)) {

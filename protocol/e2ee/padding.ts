@@ -10,7 +10,7 @@
 // The padding is authenticated with the message (it is inside the AEAD), and
 // unpad rejects non-zero padding, so every byte has exactly one meaning.
 
-import { ctIsZero } from '../bytes.js';
+import { abytes, ctIsZero } from '../bytes.js';
 import { E2eeError } from './errors.js';
 
 export const PADDING_LENGTH_FIELD = 2;
@@ -18,7 +18,7 @@ export const MAX_PADDED_PLAINTEXT = 0xffff;
 
 /** The plaintext padded to exactly `capacity` bytes. Throws RangeError if it does not fit. */
 export function pad(plaintext: Uint8Array, capacity: number): Uint8Array {
-  if (!(plaintext instanceof Uint8Array)) throw new RangeError('pad: plaintext must be a Uint8Array');
+  abytes(plaintext, undefined, 'pad: plaintext', (message) => new RangeError(message));
   if (!Number.isInteger(capacity) || capacity < PADDING_LENGTH_FIELD) throw new RangeError('pad: invalid capacity');
   if (plaintext.length > Math.min(capacity - PADDING_LENGTH_FIELD, MAX_PADDED_PLAINTEXT)) {
     throw new RangeError(`pad: ${plaintext.length} bytes do not fit in ${capacity}`);

@@ -14,7 +14,7 @@
 // Every DH output is checked: an all-zero output (a small-order peer point,
 // RFC 7748 §6.1) is rejected.
 
-import { concatBytes, zeroize } from '../bytes.js';
+import { abytes, concatBytes, zeroize } from '../bytes.js';
 import { X25519_KEY_LENGTH, X25519PrivateKey } from '../crypto/x25519.js';
 import { verifyAddress, type Address } from './address.js';
 import { E2eeError } from './errors.js';
@@ -36,9 +36,7 @@ export interface X3dhInitiation extends X3dhResult {
 
 /** DH(own, peer), with every failure (small-order point, bad key) as a typed error. */
 function dh(own: X25519PrivateKey, peer: Uint8Array, what: string): Uint8Array {
-  if (!(peer instanceof Uint8Array) || peer.length !== X25519_KEY_LENGTH) {
-    throw new E2eeError('malformed', `x3dh: ${what} must be ${X25519_KEY_LENGTH} bytes`);
-  }
+  abytes(peer, X25519_KEY_LENGTH, `x3dh: ${what}`, (message) => new E2eeError('malformed', message));
   try {
     return own.sharedSecret(peer);
   } catch {

@@ -18,7 +18,7 @@
 //
 // role: 0 = any, 1 = mix, 2 = gateway.
 
-import { concatBytes, ctEqual, toHex } from '../bytes.js';
+import { abytes, concatBytes, ctEqual, toHex } from '../bytes.js';
 import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, type Ed25519PrivateKey, verify } from '../crypto/ed25519.js';
 import type { NodeRole } from './descriptor.js';
 
@@ -62,6 +62,8 @@ export class AdmissionError extends Error {
   }
 }
 
+const malformed = (message: string): AdmissionError => new AdmissionError('malformed', message);
+
 function fail(code: AdmissionErrorCode, message: string): never {
   throw new AdmissionError(code, message);
 }
@@ -75,7 +77,7 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 /** The view's bytes to sign: entries are sorted here, a key listed twice is an error. */
 export function encodeAdmissionView(view: AdmissionView): Uint8Array {
   if (!Number.isSafeInteger(view.epoch) || view.epoch < 0) fail('malformed', 'epoch must be a non-negative safe integer');
-  if (!(view.authorityKey instanceof Uint8Array) || view.authorityKey.length !== ED25519_PUBLIC_KEY_LENGTH) fail('malformed', 'authority key must be 32 bytes');
+  abytes(view.authorityKey, ED25519_PUBLIC_KEY_LENGTH, 'authority key', malformed);
   if (view.entries.length > MAX_ADMITTED) fail('too-many', `${view.entries.length} entries, at most ${MAX_ADMITTED}`);
   const entries = [...view.entries].sort((a, b) => compareBytes(a.identityKey, b.identityKey));
   const out = new Uint8Array(HEADER_LENGTH + entries.length * ENTRY_LENGTH);
@@ -85,7 +87,7 @@ export function encodeAdmissionView(view: AdmissionView): Uint8Array {
   dv.setUint32(8 + ED25519_PUBLIC_KEY_LENGTH, entries.length);
   let at = HEADER_LENGTH;
   entries.forEach((e, i) => {
-    if (!(e.identityKey instanceof Uint8Array) || e.identityKey.length !== ED25519_PUBLIC_KEY_LENGTH) fail('malformed', 'identity key must be 32 bytes');
+    abytes(e.identityKey, ED25519_PUBLIC_KEY_LENGTH, 'identity key', malformed);
     if (i > 0 && compareBytes(entries[i - 1].identityKey, e.identityKey) === 0) fail('unsorted', 'an identity key is listed twice');
     const code = ROLE_CODES.indexOf(e.role);
     if (code < 0) fail('bad-role', `unknown role ${String(e.role)}`);

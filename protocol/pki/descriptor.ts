@@ -9,7 +9,7 @@
 //
 // Signed form: descriptorBytes || Ed25519(identity, "chaff-descriptor-v1\0" || descriptorBytes).
 
-import { concatBytes, ctIsZero, fromHex, toHex } from '../bytes.js';
+import { abytes, concatBytes, ctIsZero, fromHex, toHex } from '../bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, Ed25519PrivateKey, verify } from '../crypto/ed25519.js';
 import { canonicalJson, parseCanonicalJson, SAFE_STRING, type CanonicalValue } from './canonical-json.js';
@@ -80,6 +80,8 @@ export class DescriptorError extends Error {
   }
 }
 
+const badSize = (message: string): DescriptorError => new DescriptorError('bad-size', message);
+
 function fail(code: DescriptorErrorCode, message: string): never {
   throw new DescriptorError(code, message);
 }
@@ -91,9 +93,7 @@ function isEpoch(n: unknown): n is number {
 /** Checks every field of `d`; throws DescriptorError naming the first problem. */
 export function validateDescriptor(d: Descriptor): void {
   if (d === null || typeof d !== 'object') fail('malformed', 'expected an object');
-  if (!(d.identityKey instanceof Uint8Array) || d.identityKey.length !== ED25519_PUBLIC_KEY_LENGTH) {
-    fail('bad-size', `identityKey must be ${ED25519_PUBLIC_KEY_LENGTH} bytes`);
-  }
+  abytes(d.identityKey, ED25519_PUBLIC_KEY_LENGTH, 'identityKey', badSize);
   if (typeof d.name !== 'string' || d.name.length === 0 || d.name.length > MAX_NAME_LENGTH || !NAME.test(d.name)) {
     fail('bad-name', `name must be 1..${MAX_NAME_LENGTH} characters of [A-Za-z0-9._-]`);
   }
@@ -116,9 +116,7 @@ export function validateDescriptor(d: Descriptor): void {
     if (!isEpoch(e) || e < d.epoch || e >= d.epoch + SPHINX_KEY_WINDOW) {
       fail('bad-sphinx-keys', `Sphinx key epochs must lie in [epoch, epoch + ${SPHINX_KEY_WINDOW})`);
     }
-    if (!(key instanceof Uint8Array) || key.length !== SPHINX_PUBLIC_KEY_LENGTH) {
-      fail('bad-size', `Sphinx keys must be ${SPHINX_PUBLIC_KEY_LENGTH} bytes`);
-    }
+    abytes(key, SPHINX_PUBLIC_KEY_LENGTH, `Sphinx key for epoch ${e}`, badSize);
     if (ctIsZero(key)) fail('bad-sphinx-keys', 'all-zero Sphinx key');
   }
   if (!d.sphinxKeys.has(d.epoch) || !d.sphinxKeys.has(d.epoch + 1)) {
@@ -133,7 +131,7 @@ function validateFamily(family: Uint8Array[], self: Uint8Array): void {
   if (family.length > MAX_FAMILY) fail('bad-family', `at most ${MAX_FAMILY} nodes in a family declaration`);
   let previous: Uint8Array | undefined;
   for (const key of family) {
-    if (!(key instanceof Uint8Array) || key.length !== ED25519_PUBLIC_KEY_LENGTH) fail('bad-family', `family members must be ${ED25519_PUBLIC_KEY_LENGTH}-byte identity keys`);
+    abytes(key, ED25519_PUBLIC_KEY_LENGTH, 'family member (an identity key)', (message) => new DescriptorError('bad-family', message));
     if (previous && Buffer.compare(previous, key) >= 0) fail('bad-family', 'family must be sorted by bytes, without duplicates');
     if (Buffer.compare(key, self) === 0) fail('bad-family', 'a node does not list itself in its family');
     previous = key;

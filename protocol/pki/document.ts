@@ -3,7 +3,7 @@
 // authority from the descriptors it holds (docs/pki.md §Document, §Build).
 // Same canonical JSON rules as descriptors (descriptor.ts).
 
-import { fromHex, toHex } from '../bytes.js';
+import { abytes, fromHex, toHex } from '../bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { ED25519_PUBLIC_KEY_LENGTH } from '../crypto/ed25519.js';
 import { geometryFromUserForwardPayloadLength, type GeometryParams } from '../sphinx/geometry.js';
@@ -130,7 +130,7 @@ function entryFromDescriptor(d: Descriptor, epoch: number): NodeEntry {
 // An entry is checked by rebuilding the descriptor fields it came from.
 function validateEntry(e: NodeEntry, epoch: number, role: NodeRole): void {
   if (e === null || typeof e !== 'object' || e.sphinxKeys === null || typeof e.sphinxKeys !== 'object') fail('bad-entry', 'expected a node entry');
-  if (!(e.identityKey instanceof Uint8Array) || e.identityKey.length !== ED25519_PUBLIC_KEY_LENGTH) fail('bad-entry', 'identityKey must be 32 bytes');
+  abytes(e.identityKey, ED25519_PUBLIC_KEY_LENGTH, 'identityKey', (message) => new DocumentError('bad-entry', message));
   try {
     validateDescriptor({
       identityKey: e.identityKey,

@@ -6,7 +6,7 @@
 // The prefix keeps this hash from colliding in meaning with any other SHA-256
 // of the same 32 bytes (docs/pki.md §Node id).
 
-import { concatBytes } from '../bytes.js';
+import { abytes, concatBytes } from '../bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { ED25519_PUBLIC_KEY_LENGTH, Ed25519KeyError } from '../crypto/ed25519.js';
 
@@ -17,8 +17,6 @@ const DOMAIN_BYTES = new TextEncoder().encode(NODE_ID_DOMAIN);
 
 /** The node id of an Ed25519 identity public key. Throws Ed25519KeyError on a bad size. */
 export function nodeIdOf(identityPublicKey: Uint8Array): Uint8Array {
-  if (!(identityPublicKey instanceof Uint8Array) || identityPublicKey.length !== ED25519_PUBLIC_KEY_LENGTH) {
-    throw new Ed25519KeyError(`node id: identity public key must be ${ED25519_PUBLIC_KEY_LENGTH} bytes`);
-  }
+  abytes(identityPublicKey, ED25519_PUBLIC_KEY_LENGTH, 'node id: identity public key', (message) => new Ed25519KeyError(message));
   return sha256(concatBytes(DOMAIN_BYTES, identityPublicKey));
 }

@@ -7,7 +7,7 @@
 // both exist, so two conflicting documents cannot both be valid unless a
 // majority signed both.
 
-import { concatBytes, toHex } from '../bytes.js';
+import { abytes, concatBytes, toHex } from '../bytes.js';
 import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, Ed25519KeyError, Ed25519PrivateKey, verify } from '../crypto/ed25519.js';
 import { decodeDocument, documentDigest, MAX_DOCUMENT_LENGTH, type Document } from './document.js';
 import { epochAt } from './epoch.js';
@@ -95,9 +95,7 @@ function distinctAuthorities(authorityKeys: readonly Uint8Array[]): number {
     throw new DocumentSignatureError('no-authorities', 'no authorities configured');
   }
   for (const k of authorityKeys) {
-    if (!(k instanceof Uint8Array) || k.length !== ED25519_PUBLIC_KEY_LENGTH) {
-      throw new Ed25519KeyError('document signatures: authority keys must be 32 bytes');
-    }
+    abytes(k, ED25519_PUBLIC_KEY_LENGTH, 'document signatures: authority key', (message) => new Ed25519KeyError(message));
   }
   return new Set(authorityKeys.map(toHex)).size;
 }

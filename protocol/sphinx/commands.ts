@@ -9,7 +9,7 @@
 //   0x03 SURB reply           SURB id (16)
 //   0x80 delay                milliseconds, u32 big-endian
 
-import { ctIsZero } from '../bytes.js';
+import { abytes, ctIsZero } from '../bytes.js';
 import { SphinxError } from './errors.js';
 import { MAC_LENGTH, NODE_ID_LENGTH, RECIPIENT_ID_LENGTH, SURB_ID_LENGTH } from './geometry.js';
 
@@ -67,9 +67,7 @@ export function delay(delayMs: number): DelayCommand {
 }
 
 function checkBytes(bytes: Uint8Array, length: number, what: string): Uint8Array {
-  if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
-    throw new SphinxError('bad-command', `${what} must be ${length} bytes`);
-  }
+  abytes(bytes, length, what, (message) => new SphinxError('bad-command', message));
   return bytes;
 }
 

@@ -35,6 +35,9 @@ export class SphinxError extends Error {
   }
 }
 
+/** The SphinxError for an argument of the wrong size or type (for abytes). */
+export const wrongSize = (message: string): SphinxError => new SphinxError('wrong-size', message);
+
 export function isSphinxError(err: unknown): err is SphinxError {
   return err instanceof SphinxError;
 }

@@ -9,7 +9,7 @@
 // with that hop's AES-CTR stream; the filler that a hop shifts in is
 // precomputed so every MAC covers exactly what the hop will receive.
 
-import { concatBytes, xorInto, zeroize } from '../bytes.js';
+import { abytes, concatBytes, xorInto, zeroize } from '../bytes.js';
 import { hmacSha256 } from '../crypto/hash.js';
 import { systemRandom, type RandomSource } from '../crypto/random.js';
 import { aes256CtrKeyStream } from '../crypto/stream.js';
@@ -42,17 +42,15 @@ export interface CreatedHeader {
   readonly sprpKeys: SprpKey[];
 }
 
+const invalidPath = (message: string): SphinxError => new SphinxError('invalid-path', message);
+
 function validatePath(geometry: Geometry, path: readonly PathHop[]): void {
   if (!Array.isArray(path) || path.length < 1 || path.length > geometry.nrHops) {
     throw new SphinxError('invalid-path', `path must have 1 to ${geometry.nrHops} hops`);
   }
   path.forEach((hop, i) => {
-    if (!(hop.id instanceof Uint8Array) || hop.id.length !== NODE_ID_LENGTH) {
-      throw new SphinxError('invalid-path', `hop ${i}: id must be ${NODE_ID_LENGTH} bytes`);
-    }
-    if (!(hop.publicKey instanceof Uint8Array) || hop.publicKey.length !== geometry.groupElementLength) {
-      throw new SphinxError('invalid-path', `hop ${i}: public key must be ${geometry.groupElementLength} bytes`);
-    }
+    abytes(hop.id, NODE_ID_LENGTH, `hop ${i}: id`, invalidPath);
+    abytes(hop.publicKey, geometry.groupElementLength, `hop ${i}: public key`, invalidPath);
     let length = 0;
     for (const cmd of hop.commands) {
       if (cmd.type === 'next-hop') {

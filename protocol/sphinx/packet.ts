@@ -9,13 +9,13 @@
 // whole by the wide-block SPRP (AEZ), so the final hop's tag check catches
 // any change made anywhere along the path.
 
-import { ctEqual, ctIsZero, zeroize } from '../bytes.js';
+import { abytes, ctEqual, ctIsZero, zeroize } from '../bytes.js';
 import { sprpDecrypt, sprpEncrypt } from '../crypto/aez.js';
 import { hmacSha256, sha512_256 } from '../crypto/hash.js';
 import { aes256CtrXor } from '../crypto/stream.js';
 import { LowOrderPointError, type X25519PrivateKey, x25519 } from '../crypto/x25519.js';
 import { decodeCommands, type NextHopCommand, type RoutingCommand } from './commands.js';
-import { SphinxError } from './errors.js';
+import { SphinxError, wrongSize } from './errors.js';
 import { AD_LENGTH, MAC_LENGTH, PAYLOAD_TAG_LENGTH, type Geometry } from './geometry.js';
 import { systemRandom, type RandomSource } from '../crypto/random.js';
 import { createHeader, SPHINX_AD, wipeSprpKeys, type PathHop } from './header.js';
@@ -32,9 +32,7 @@ export function packetOffsets(geometry: Geometry) {
 
 /** A forward packet carrying `payload` (exactly geometry.forwardPayloadLength bytes) along `path`. */
 export function newPacket(geometry: Geometry, path: readonly PathHop[], payload: Uint8Array, random: RandomSource = systemRandom): Uint8Array {
-  if (!(payload instanceof Uint8Array) || payload.length !== geometry.forwardPayloadLength) {
-    throw new SphinxError('wrong-size', `payload must be ${geometry.forwardPayloadLength} bytes, got ${payload?.length}`);
-  }
+  abytes(payload, geometry.forwardPayloadLength, 'payload', wrongSize);
   const { header, sprpKeys } = createHeader(geometry, path, random);
   const packet = new Uint8Array(geometry.packetLength);
   packet.set(header, 0);
@@ -106,9 +104,7 @@ export type LastHop = FinalHop | SurbReplyHop;
  * but SphinxError for bad input; `packet` is not modified.
  */
 export function unwrap(geometry: Geometry, privateKey: X25519PrivateKey, packet: Uint8Array): UnwrapResult {
-  if (!(packet instanceof Uint8Array) || packet.length !== geometry.packetLength) {
-    throw new SphinxError('wrong-size', `packet must be ${geometry.packetLength} bytes, got ${packet instanceof Uint8Array ? packet.length : typeof packet}`);
-  }
+  abytes(packet, geometry.packetLength, 'packet', wrongSize);
   const off = packetOffsets(geometry);
   if (!ctEqual(packet.subarray(0, AD_LENGTH), SPHINX_AD)) {
     throw new SphinxError('bad-version', 'packet: unknown version (additional data is not 0x0000)');

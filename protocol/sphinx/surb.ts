@@ -8,9 +8,9 @@
 // hops' layers in reverse (SPRP encryption), removes its own layer and checks
 // the tag.
 
-import { concatBytes, ctIsZero, zeroize } from '../bytes.js';
+import { abytes, concatBytes, ctIsZero, zeroize } from '../bytes.js';
 import { sprpDecrypt, sprpEncrypt } from '../crypto/aez.js';
-import { SphinxError } from './errors.js';
+import { SphinxError, wrongSize } from './errors.js';
 import { NODE_ID_LENGTH, PAYLOAD_TAG_LENGTH, SPRP_KEY_LENGTH, SPRP_KEY_MATERIAL_LENGTH, type Geometry } from './geometry.js';
 import { systemRandom, type RandomSource } from '../crypto/random.js';
 import { createHeader, wipeSprpKeys, type PathHop } from './header.js';
@@ -41,12 +41,8 @@ export function newSURB(geometry: Geometry, path: readonly PathHop[], random: Ra
 
 /** The reply packet for `surb` carrying `payload` (exactly geometry.forwardPayloadLength bytes). */
 export function newPacketFromSURB(geometry: Geometry, surb: Uint8Array, payload: Uint8Array): { packet: Uint8Array; firstHop: Uint8Array } {
-  if (!(surb instanceof Uint8Array) || surb.length !== geometry.surbLength) {
-    throw new SphinxError('wrong-size', `SURB must be ${geometry.surbLength} bytes, got ${surb?.length}`);
-  }
-  if (!(payload instanceof Uint8Array) || payload.length !== geometry.forwardPayloadLength) {
-    throw new SphinxError('wrong-size', `payload must be ${geometry.forwardPayloadLength} bytes, got ${payload?.length}`);
-  }
+  abytes(surb, geometry.surbLength, 'SURB', wrongSize);
+  abytes(payload, geometry.forwardPayloadLength, 'payload', wrongSize);
   const idOffset = geometry.headerLength;
   const keyOffset = idOffset + NODE_ID_LENGTH;
   const key = surb.subarray(keyOffset, keyOffset + SPRP_KEY_LENGTH);
@@ -70,9 +66,7 @@ export function decryptSURBPayload(geometry: Geometry, payload: Uint8Array, surb
   if (!Number.isInteger(layers) || layers < 2 || layers > geometry.nrHops + 1) {
     throw new SphinxError('invalid-surb-keys', `SURB keys must be ${SPRP_KEY_MATERIAL_LENGTH} × (2 … ${geometry.nrHops + 1}) bytes`);
   }
-  if (!(payload instanceof Uint8Array) || payload.length !== geometry.payloadTagLength + geometry.forwardPayloadLength) {
-    throw new SphinxError('wrong-size', `SURB payload must be ${geometry.payloadTagLength + geometry.forwardPayloadLength} bytes, got ${payload?.length}`);
-  }
+  abytes(payload, geometry.payloadTagLength + geometry.forwardPayloadLength, 'SURB payload', wrongSize);
   const body = Uint8Array.from(payload);
   for (let i = 0; i < layers; i++) {
     const k = surbKeys.subarray(i * SPRP_KEY_MATERIAL_LENGTH, (i + 1) * SPRP_KEY_MATERIAL_LENGTH);

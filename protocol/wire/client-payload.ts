@@ -21,7 +21,7 @@
 //   flag set    a decoy (an empty payload slot): discarded, and its SURB-ACK
 //               sent exactly as for a stored message.
 
-import { ctIsZero } from '../bytes.js';
+import { abytes, ctIsZero, isBytes } from '../bytes.js';
 import { systemRandom, type RandomSource } from '../crypto/random.js';
 import type { Geometry } from '../sphinx/index.js';
 
@@ -42,7 +42,7 @@ export const DROP_RECIPIENT = new Uint8Array(32);
 
 /** Whether `recipient` is the drop-cover recipient (32 zero bytes). */
 export function isDropRecipient(recipient: Uint8Array): boolean {
-  return recipient instanceof Uint8Array && recipient.length === DROP_RECIPIENT.length && ctIsZero(recipient);
+  return isBytes(recipient, DROP_RECIPIENT.length) && ctIsZero(recipient);
 }
 
 export type ClientPayloadErrorCode =
@@ -64,6 +64,8 @@ export class ClientPayloadError extends Error {
     this.code = code;
   }
 }
+
+const wrongSize = (message: string): ClientPayloadError => new ClientPayloadError('wrong-size', message);
 
 export interface ClientPayload {
   /** A SURB (geometry.surbLength bytes) for the recipient's gateway to send the ACK with, or null. */
@@ -87,12 +89,8 @@ function checkGeometry(geometry: Geometry): void {
 export function encodeClientPayload(geometry: Geometry, payload: ClientPayload, random: RandomSource = systemRandom): Uint8Array {
   checkGeometry(geometry);
   const { surb, userPayload } = payload;
-  if (!(userPayload instanceof Uint8Array) || userPayload.length !== geometry.userForwardPayloadLength) {
-    throw new ClientPayloadError('wrong-size', `user payload must be ${geometry.userForwardPayloadLength} bytes, got ${userPayload?.length}`);
-  }
-  if (surb !== null && (!(surb instanceof Uint8Array) || surb.length !== geometry.surbLength)) {
-    throw new ClientPayloadError('wrong-size', `SURB must be ${geometry.surbLength} bytes, got ${surb?.length}`);
-  }
+  abytes(userPayload, geometry.userForwardPayloadLength, 'user payload', wrongSize);
+  if (surb !== null) abytes(surb, geometry.surbLength, 'SURB', wrongSize);
   const out = new Uint8Array(geometry.forwardPayloadLength);
   out[FLAGS_OFFSET] = surb === null ? 0 : CLIENT_PAYLOAD_FLAG_SURB;
   out[RESERVED_OFFSET] = 0;
@@ -104,9 +102,7 @@ export function encodeClientPayload(geometry: Geometry, payload: ClientPayload, 
 /** Decodes a forward payload; throws ClientPayloadError if it is malformed. The result does not share memory with `bytes`. */
 export function decodeClientPayload(geometry: Geometry, bytes: Uint8Array): ClientPayload {
   checkGeometry(geometry);
-  if (!(bytes instanceof Uint8Array) || bytes.length !== geometry.forwardPayloadLength) {
-    throw new ClientPayloadError('wrong-size', `payload must be ${geometry.forwardPayloadLength} bytes, got ${bytes?.length}`);
-  }
+  abytes(bytes, geometry.forwardPayloadLength, 'payload', wrongSize);
   const flags = bytes[FLAGS_OFFSET];
   if ((flags & ~CLIENT_PAYLOAD_FLAG_SURB) !== 0) throw new ClientPayloadError('bad-flags', `unknown flags 0x${flags.toString(16).padStart(2, '0')}`);
   if (bytes[RESERVED_OFFSET] !== 0) throw new ClientPayloadError('bad-reserved', 'the reserved byte must be zero');

@@ -19,7 +19,7 @@
 // proofRequiredMessage(bits); the client parses the bits from it.
 
 import { sha256 } from '@noble/hashes/sha2.js';
-import { fromHex, toHex } from '../bytes.js';
+import { abytes, fromHex, toHex } from '../bytes.js';
 
 export const REGISTER_VERSION = 1;
 export const REGISTER_REQUEST_LENGTH = 1 + 1 + 32 + 32 + 8;
@@ -42,6 +42,8 @@ export class RegisterFormatError extends Error {
   }
 }
 
+const formatError = (message: string): RegisterFormatError => new RegisterFormatError(message);
+
 export interface RegisterRequest {
   /** A second recipient id of the client's mailbox, for its established contacts (32 bytes). */
   deliveryId?: Uint8Array;
@@ -58,13 +60,13 @@ export function encodeRegisterRequest(request: RegisterRequest): Uint8Array {
   const out = new Uint8Array(REGISTER_REQUEST_LENGTH);
   out[0] = REGISTER_VERSION;
   if (deliveryId !== undefined) {
-    if (!(deliveryId instanceof Uint8Array) || deliveryId.length !== DELIVERY_ID_LENGTH) throw new RegisterFormatError(`a delivery id is ${DELIVERY_ID_LENGTH} bytes`);
+    abytes(deliveryId, DELIVERY_ID_LENGTH, 'delivery id', formatError);
     if (deliveryId.every((b) => b === 0)) throw new RegisterFormatError('the all-zero delivery id is the drop recipient');
     out[1] |= FLAG_DELIVERY;
     out.set(deliveryId, DELIVERY_OFFSET);
   }
   if (inviteToken !== undefined) {
-    if (!(inviteToken instanceof Uint8Array) || inviteToken.length !== INVITE_TOKEN_LENGTH) throw new RegisterFormatError(`an invite token is ${INVITE_TOKEN_LENGTH} bytes`);
+    abytes(inviteToken, INVITE_TOKEN_LENGTH, 'invite token', formatError);
     out[1] |= FLAG_INVITE;
     out.set(inviteToken, INVITE_OFFSET);
   }
