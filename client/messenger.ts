@@ -7,7 +7,8 @@
 // entry is acknowledged to the gateway only after receive() resolved, so a
 // crash at any point loses nothing.
 //
-//   ContactBook       contacts, key changes, strangers' contact requests, who sent an envelope
+//   ContactBook       contacts, key changes, who sent an envelope
+//   ContactRequests   strangers' contact requests, within their bounds
 //   Outbox            queued / sent / acknowledged / failed fragments; seals the next one
 //   Inbox             opens envelopes; reassembly, ordering, receipts, cards
 //   MessageHistory    the messages, both directions
@@ -48,7 +49,7 @@ export class Messenger {
   }
 
   stats(): MessengerStats {
-    return this.parts.counters.snapshot({ sessions: this.parts.sessions.size, headerNonces: this.parts.sessions.headerNonces, requests: this.parts.book.requestCount });
+    return this.parts.counters.snapshot({ sessions: this.parts.sessions.size, headerNonces: this.parts.sessions.headerNonces, requests: this.parts.requests.size });
   }
 
   get queuedFragments(): number {
@@ -143,7 +144,7 @@ export class Messenger {
 
   inbox(): { unread: MessageRecord[]; requests: ContactRequest[] } {
     const unread = this.parts.messages.unread().map((r) => r.record);
-    return { unread: unread.sort((a, b) => a.sentMs - b.sentMs), requests: this.parts.book.requests() };
+    return { unread: unread.sort((a, b) => a.sentMs - b.sentMs), requests: this.parts.requests.list() };
   }
 
   /** Marks `name`'s delivered messages read and queues read receipts for them. */

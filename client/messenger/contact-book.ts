@@ -1,9 +1,10 @@
 // The contact book (docs/client.md §Contacts, §Key changes, §Contact
 // requests): the user's contacts and what changes them (adding, removing,
-// verifying, accepting or rejecting a key change), the contact requests of
-// strangers within their bounds (client/stranger-policy.ts), and who sent an
-// incoming envelope (resolveSender). Adding a contact queues our contact card
-// in the outbox, in the same unit of work as the contact.
+// verifying, accepting or rejecting a key change), strangers' contact
+// requests (contact-requests.ts) and how one becomes a contact or a key
+// change, and who sent an incoming envelope (resolveSender). Adding a
+// contact queues our contact card in the outbox, in the same unit of work as
+// the contact.
 
 import { toHex } from '../../protocol/bytes.js';
 import type { CardFrame } from '../../protocol/chat/frames.js';
@@ -12,16 +13,17 @@ import { verifyMailboxProof } from '../../protocol/e2ee/mailbox-proof.js';
 import { formatSafetyNumber, safetyNumber } from '../../protocol/e2ee/safety-number.js';
 import type { Session } from '../../protocol/e2ee/session.js';
 import type { Clock } from '../../protocol/traffic/clock.js';
-import { ClientError, type ClientEvent, type ContactInfo, type ContactRequest } from '../api.js';
+import { ClientError, type ClientEvent, type ContactInfo } from '../api.js';
 import type { InboundStates } from '../receiver/inbound-states.js';
-import type { ContactRecord, MessageRow, RequestRecord } from '../state.js';
-import { StrangerPolicy, type StrangerLimits } from '../stranger-policy.js';
+import type { ContactRecord, MessageRow } from '../state.js';
 import type { UnitOfWork } from '../store/unit-of-work.js';
 import type { ContactDirectory } from './contact-directory.js';
+import type { ContactRequests } from './contact-requests.js';
 import { checkContactName, isReadableAddress, parseAddress } from './contact-names.js';
 import type { MessageHistory } from './message-history.js';
 import type { MessengerLog } from './messenger-log.js';
 import type { Outbox } from './outbox.js';
+import { forgetPeer } from './peer-forgetting.js';
 import { strangerContactField, type SenderResolution } from './sender-resolution.js';
 import type { SessionBook } from './session-book.js';
 import type { MessengerCounters } from './stats.js';
@@ -35,8 +37,6 @@ export interface ContactBookOptions {
   clock: Clock;
   emit: (event: ClientEvent) => void;
   log: MessengerLog;
-  /** Bounds on what strangers may make us keep (client/stranger-policy.ts). */
-  strangerLimits?: Partial<StrangerLimits>;
 }
 
 /** The sender of an envelope, or why the envelope is refused (its session is then not kept). */
@@ -45,6 +45,7 @@ export type SenderVerdict = { accepted: true; sender: SenderResolution } | { acc
 export interface ContactBookParts {
   stores: MessengerStores;
   contacts: ContactDirectory;
+  requests: ContactRequests;
   messages: MessageHistory;
   sessions: SessionBook;
   inbound: InboundStates;
@@ -53,25 +54,10 @@ export interface ContactBookParts {
 }
 
 export class ContactBook {
-  readonly #requests = new Map<string, RequestRecord>();
-  readonly #policy: StrangerPolicy;
-
-  private constructor(
+  constructor(
     private readonly o: ContactBookOptions,
     private readonly p: ContactBookParts,
-  ) {
-    this.#policy = new StrangerPolicy(o.strangerLimits, o.clock.now());
-  }
-
-  static async load(o: ContactBookOptions, parts: ContactBookParts): Promise<ContactBook> {
-    const book = new ContactBook(o, parts);
-    for (const [peer, r] of await parts.stores.requests.list()) book.#requests.set(peer, r);
-    return book;
-  }
-
-  get requestCount(): number {
-    return this.#requests.size;
-  }
+  ) {}
 
   // ------------------------------------------------------------------ views
 
@@ -84,19 +70,19 @@ export class ContactBook {
         // an unreadable pending address (written by an older version): nothing to compare
       }
     }
-    return { name: c.name, address: c.address, verified: c.verified, keyChanged: c.keyChanged, held: this.p.messages.heldCount(c.name), addedMs: c.addedMs, ...(pendingSafetyNumber ? { pendingSafetyNumber } : {}) };
+    return {
+      name: c.name,
+      address: c.address,
+      verified: c.verified,
+      keyChanged: c.keyChanged,
+      held: this.p.messages.heldCount(c.name),
+      addedMs: c.addedMs,
+      ...(pendingSafetyNumber ? { pendingSafetyNumber } : {}),
+    };
   }
 
   list(): ContactInfo[] {
     return [...this.p.contacts.values()].sort((a, b) => a.name.localeCompare(b.name)).map((c) => this.info(c));
-  }
-
-  requestInfo(r: RequestRecord): ContactRequest {
-    return { address: r.address, safetyNumber: formatSafetyNumber(safetyNumber(this.o.ownAddress, parseAddress(r.address))), firstMs: r.firstMs, messages: r.messages };
-  }
-
-  requests(): ContactRequest[] {
-    return [...this.#requests.values()].map((r) => this.requestInfo(r));
   }
 
   verify(name: string): { safetyNumber: string; verified: boolean } {
@@ -115,7 +101,7 @@ export class ContactBook {
     const other = contacts.nameOf(identity);
     if (other) throw new ClientError('contact-exists', `this address is already your contact ${JSON.stringify(other)}`);
     if (identity === toHex(this.o.ownAddress.identityKey)) throw new ClientError('bad-address', 'this is your own address');
-    const request = this.#requests.get(identity);
+    const request = this.p.requests.get(identity);
     const session = sessions.byId(request?.sessionId) || sessions.ofPeer(identity);
     const contact: ContactRecord = {
       name,
@@ -144,10 +130,10 @@ export class ContactBook {
         messages.save(work, row);
         adopted.push(row);
       }
-      this.p.stores.requests.del(work, identity);
+      this.p.requests.stageRemoval(work, identity);
     }
     await work.commit({ sync: true });
-    this.#requests.delete(identity);
+    this.p.requests.forget(identity);
     this.p.inbound.promote(identity);
     contacts.set(contact);
     outbox.queue(card);
@@ -246,7 +232,7 @@ export class ContactBook {
     const updated: ContactRecord = { ...c, keyChanged: false, pendingAddress: null, pendingIdentity: null, pendingDeliveryId: null, rejectedIdentities: rejected };
     const work = this.p.stores.begin();
     this.p.contacts.stage(work, updated);
-    if (pending) this.#forgetPeer(work, pending, name);
+    if (pending) forgetPeer(this.p, work, pending, name);
     await work.commit({ sync: true });
     this.p.contacts.set(updated);
     const info = this.info(updated);
@@ -288,36 +274,9 @@ export class ContactBook {
     if (contacts.isRejected(peer)) return { accepted: false, reason: 'rejected-key' };
     // A stranger (they have our address): held as a contact request, shown
     // once the user adds them as a contact; bounded by the policy.
-    let request = this.#requests.get(peer);
-    if (!request) {
-      const verdict = this.#policy.admitNew(this.#requests, now);
-      if (!verdict.admit) return { accepted: false, reason: verdict.reason };
-      for (const id of verdict.evict) this.#dropRequest(work, id);
-      if (verdict.evict.length > 0) this.o.log('info', 'contact requests dropped to make room (count or age bound)', { dropped: verdict.evict.length });
-      request = { address: encodeAddress(session.peerAddress), identity: peer, firstMs: now, messages: 0, bytes: 0, sessionId: session.id };
-    } else if (created && request.sessionId !== session.id) {
-      // One session per stranger: a new one replaces the old.
-      const old = sessions.byId(request.sessionId);
-      if (old) sessions.forget(work, old);
-      request = { ...request, sessionId: session.id };
-    }
-    this.#requests.set(peer, request);
-    this.p.stores.requests.put(work, peer, request);
-    return { accepted: true, sender: { kind: 'stranger', request } };
-  }
-
-  /**
-   * Whether a stranger's request can hold one more message of `bytes`
-   * content bytes; if so it is counted (and staged), and the first one
-   * announces the request.
-   */
-  admitRequestMessage(work: UnitOfWork, request: RequestRecord, bytes: number, events: ClientEvent[]): boolean {
-    if (!this.#policy.fits(request, bytes)) return false;
-    request.messages++;
-    request.bytes = (request.bytes ?? 0) + bytes;
-    this.p.stores.requests.put(work, request.identity, request);
-    if (request.messages === 1) events.push({ type: 'request', request: this.requestInfo(request) });
-    return true;
+    const admission = this.p.requests.admit(work, session, created, peer, now);
+    if (!admission.admitted) return { accepted: false, reason: admission.reason };
+    return { accepted: true, sender: { kind: 'stranger', request: admission.request } };
   }
 
   /**
@@ -345,8 +304,7 @@ export class ContactBook {
     });
     if (!target) {
       // A stranger's card: kept with the request, the contact's delivery id once the user adds them.
-      request.deliveryId = deliveryId;
-      this.p.stores.requests.put(work, peer, request);
+      this.p.requests.keepDeliveryId(work, request, deliveryId);
       return;
     }
     if (!verifyMailboxProof(claimed, card.mailboxProof)) return this.p.counters.reject('bad-mailbox-proof');
@@ -359,8 +317,8 @@ export class ContactBook {
       row.held = true;
       messages.save(work, row);
     }
-    this.p.stores.requests.del(work, peer);
-    this.#requests.delete(peer);
+    this.p.requests.stageRemoval(work, peer);
+    this.p.requests.forget(peer);
     this.o.log('warn', "a contact's identity key changed; their messages are held until accepted or rejected"); // no name: logs are plain text (docs/client-storage.md)
     events.push({ type: 'contact', contact: this.info(updated) });
     events.push({
@@ -369,24 +327,5 @@ export class ContactBook {
         ? `WARNING: ${owner} is a VERIFIED contact and a new identity key now claims their mailbox. Nothing is sent to ${owner} until you decide. Compare the new safety number with ${owner} in person; accept with \`chaff client contacts accept ${owner} --unverify\` or reject with \`chaff client contacts reject ${owner}\`.`
         : `${owner}'s identity key changed. Compare safety numbers, then accept with \`chaff client contacts accept ${owner}\` or reject with \`chaff client contacts reject ${owner}\`.`,
     });
-  }
-
-  /** Drops the contact requests past their age (staged in `work`). */
-  expireRequests(work: UnitOfWork, now: number): void {
-    for (const peer of this.#policy.expired(this.#requests, now)) this.#dropRequest(work, peer);
-  }
-
-  /** Drops a contact request: its messages, reassembly state and session. */
-  #dropRequest(work: UnitOfWork, peer: string): void {
-    this.#forgetPeer(work, peer, strangerContactField(peer));
-    this.p.stores.requests.del(work, peer);
-    this.#requests.delete(peer);
-  }
-
-  /** Deletes a peer's hidden rows (filed under `contactField`), reassembly state and sessions. */
-  #forgetPeer(work: UnitOfWork, peer: string, contactField: string): void {
-    this.p.messages.forgetHidden(work, peer, contactField);
-    this.p.inbound.drop(peer, work);
-    this.p.sessions.forgetPeer(work, peer);
   }
 }

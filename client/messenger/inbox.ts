@@ -22,6 +22,7 @@ import { newMessageRecord, type MessageRow } from '../state.js';
 import type { UnitOfWork } from '../store/unit-of-work.js';
 import type { ContactBook } from './contact-book.js';
 import type { ContactDirectory } from './contact-directory.js';
+import type { ContactRequests } from './contact-requests.js';
 import { displayOf } from './display.js';
 import type { MessageHistory } from './message-history.js';
 import type { MessengerLog } from './messenger-log.js';
@@ -46,6 +47,7 @@ export interface InboxParts {
   stores: MessengerStores;
   book: ContactBook;
   contacts: ContactDirectory;
+  requests: ContactRequests;
   outbox: Outbox;
   messages: MessageHistory;
   sessions: SessionBook;
@@ -136,7 +138,12 @@ export class Inbox {
       r.record.readMs = now;
       messages.save(work, r);
     }
-    const receipts = c.keyChanged ? [] : outbox.receiptEntries(name, rows.map((r) => r.record.id));
+    const receipts = c.keyChanged
+      ? []
+      : outbox.receiptEntries(
+          name,
+          rows.map((r) => r.record.id),
+        );
     outbox.stage(work, receipts);
     await work.commit({ sync: true });
     outbox.queue(receipts);
@@ -160,9 +167,12 @@ export class Inbox {
       counters.reject('bad-content', { error: (err as Error).message });
     }
     if (!content || messages.has(id)) return;
-    if (stranger && !this.p.book.admitRequestMessage(work, sender.request, m.content.length, events)) return counters.reject('request-full');
+    if (stranger && !this.p.requests.admitMessage(work, sender.request, m.content.length, events)) return counters.reject('request-full');
     const row: MessageRow = {
-      record: { ...newMessageRecord({ id, contact: messageContactField(sender), direction: 'in', content: displayOf(content), state: 'delivered', sentMs: m.sentMs, fragments: m.count }), deliveredMs: this.o.clock.now() },
+      record: {
+        ...newMessageRecord({ id, contact: messageContactField(sender), direction: 'in', content: displayOf(content), state: 'delivered', sentMs: m.sentMs, fragments: m.count }),
+        deliveredMs: this.o.clock.now(),
+      },
       peer,
       // Shown once the order buffer releases it (and, after a key change or for a stranger, once accepted).
       hidden: true,
@@ -222,7 +232,7 @@ export class Inbox {
       this.#deliverOrdered(work, s.order.release(now), events);
       this.p.inbound.save(peer, work);
     }
-    this.p.book.expireRequests(work, now);
+    this.p.requests.expire(work, now);
     if (work.length === 0) return;
     await work.commit({ sync: true }).catch((err) => this.o.log('warn', 'could not save released messages', { error: (err as Error).message }));
     for (const e of events) this.o.emit(e);

@@ -132,7 +132,10 @@ export class Outbox {
 
   /** Read receipts for `messageIds` to `contact`, as outbox entries. */
   receiptEntries(contact: string, messageIds: string[]): Entries {
-    const frames = encodeReadReceipts(messageIds.map((id) => fromHex(id)), this.o.maxFrameLength);
+    const frames = encodeReadReceipts(
+      messageIds.map((id) => fromHex(id)),
+      this.o.maxFrameLength,
+    );
     const batchId = `r${toHex(randomBytes(8))}`;
     return frames.map((frame, index) => [outboxKey(batchId, index), { messageId: batchId, kind: 'receipt', contact, index, frame }]);
   }

@@ -55,7 +55,7 @@ describe('client/messenger/contact-book', () => {
     await carol.parts.outbox.send('bob', { kind: 'text', text: 'hi, it is Carol' });
     await deliver(await drain(carol), bob);
     assert.deepEqual(shownTexts(bob), [], 'a request is not shown');
-    assert.equal(bob.parts.book.requests().length, 1);
+    assert.equal(bob.parts.requests.list().length, 1);
     const stored = await bob.stores.messages.list();
     assert.equal(stored.length, 1);
     assert.ok(stored[0][1].record.contact.startsWith('?') && stored[0][1].held, "a stranger's row is stored under its request, held");
@@ -63,7 +63,7 @@ describe('client/messenger/contact-book', () => {
     await bob.parts.book.add('carol', carol.address);
     assert.deepEqual(shownTexts(bob), ['hi, it is Carol']);
     assert.equal((await bob.stores.messages.list())[0][1].record.contact, 'carol', 'the stored row is now the contact’s');
-    assert.equal(bob.parts.book.requests().length, 0);
+    assert.equal(bob.parts.requests.list().length, 0);
   });
 
   describe('a key change (a new identity proves it owns the contact’s mailbox)', () => {

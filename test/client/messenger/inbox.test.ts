@@ -22,7 +22,10 @@ describe('client/messenger/inbox', () => {
     await deliver([one, one], bob);
     assert.deepEqual(shownTexts(bob), ['one', 'two', 'three']);
     assert.equal(bob.parts.counters.rejected.replay, 1);
-    assert.deepEqual(bob.parts.messages.history('alice', 10).map((m) => m.content.text), ['one', 'two', 'three']);
+    assert.deepEqual(
+      bob.parts.messages.history('alice', 10).map((m) => m.content.text),
+      ['one', 'two', 'three'],
+    );
   });
 
   it('gives up on a gap after the hold time and shows what waited behind it', async () => {
@@ -46,6 +49,9 @@ describe('client/messenger/inbox', () => {
     assert.equal(bob.parts.outbox.size, 1, 'one receipt queued');
     alice.events.length = 0;
     await deliver(await drain(bob), alice);
-    assert.deepEqual(alice.events.flatMap((e) => (e.type === 'state' ? [e.message.state] : [])), ['read']);
+    assert.deepEqual(
+      alice.events.flatMap((e) => (e.type === 'state' ? [e.message.state] : [])),
+      ['read'],
+    );
   });
 });

@@ -22,7 +22,10 @@ describe('client/messenger/outbox', () => {
     const entries = await alice.stores.outbox.list();
     assert.equal(entries.length, record.fragments);
     assert.ok(record.fragments > 1);
-    assert.deepEqual(alice.queue.map((q) => q.key), entries.map(([key]) => key).sort((a, b) => Number(a.split(':')[1]) - Number(b.split(':')[1])));
+    assert.deepEqual(
+      alice.queue.map((q) => q.key),
+      entries.map(([key]) => key).sort((a, b) => Number(a.split(':')[1]) - Number(b.split(':')[1])),
+    );
     assert.equal((await alice.stores.files.get(record.id))?.length, 5000);
     assert.equal((await alice.stores.contacts.get('bob'))?.nextSeq, 1n, 'the next sequence number is in the same unit of work');
 
@@ -59,7 +62,11 @@ describe('client/messenger/outbox', () => {
     await Promise.resolve();
     const restarted = await memoryUser(clock, 0x10, alice);
     assert.equal(restarted.parts.outbox.size, 2);
-    assert.deepEqual(restarted.queue.map((q) => q.attempts), [2, 0], 'the first message first, with its transmission count');
+    assert.deepEqual(
+      restarted.queue.map((q) => q.attempts),
+      [2, 0],
+      'the first message first, with its transmission count',
+    );
     restarted.parts.inbox.stop();
   });
 });

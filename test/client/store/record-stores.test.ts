@@ -71,7 +71,10 @@ for (const [name, make] of Object.entries(backings)) {
       b.notes.del(del, 'a');
       b.blobs.del(del, 'a');
       await del.commit();
-      assert.deepEqual((await b.notes.list()).map(([id]) => id), ['b']);
+      assert.deepEqual(
+        (await b.notes.list()).map(([id]) => id),
+        ['b'],
+      );
       assert.equal(await b.blobs.get('a'), undefined);
     });
 
