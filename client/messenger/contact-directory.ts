@@ -16,7 +16,10 @@ export class ContactDirectory {
 
   static async load(store: ContactStore): Promise<ContactDirectory> {
     const directory = new ContactDirectory(store);
-    for (const [, contact] of await store.list()) directory.set(contact);
+    for (const [name, contact] of await store.list()) {
+      directory.#byName.set(name, contact);
+      directory.#byIdentity.set(contact.identity, name);
+    }
     return directory;
   }
 
