@@ -6,7 +6,8 @@
 
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
-import { ConfigError, readAuthorities, TomlReader, type AuthorityEntry, type Table } from '../runtime/config/toml-reader.js';
+import { readAuthorities, type AuthorityEntry } from '../protocol/config/authorities.js';
+import { ConfigError, TomlReader, type Table } from '../protocol/config/typed-reader.js';
 
 export { ConfigError };
 

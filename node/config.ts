@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { ConfigError, parseDuration, readAuthorities, TomlReader as Reader, type Table } from '../runtime/config/toml-reader.js';
+import { readAuthorities } from '../protocol/config/authorities.js';
+import { ConfigError, parseDuration, TomlReader as Reader, type Table } from '../protocol/config/typed-reader.js';
 import { MAX_FAMILY } from '../protocol/pki/descriptor.js';
 
 export { ConfigError, parseDuration };
