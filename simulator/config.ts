@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { ConfigReader, SimConfigError, type ConfigTable } from './models/config-reader.js';
+import type { TomlReader } from '../protocol/config/typed-reader.js';
+import { simConfigReader, SimConfigError, type ConfigTable } from './models/config-reader.js';
 import { readContinuousConfig, type DirectConfig, type LoopixConfig } from './models/continuous-config.js';
 import { readPoolConfig, type PoolConfig } from './models/pool-config.js';
 
@@ -44,8 +45,8 @@ export interface PopulationConfig {
 
 export type SimConfig = ThresholdConfig | PopulationConfig | PoolConfig | LoopixConfig | DirectConfig;
 
-function readThreshold(t: ConfigReader): ThresholdConfig {
-  t.only(['model', 'recipients', 'batch', 'friends', 'seeds', 'seed', 'max_rounds'], 'model "threshold"');
+function readThreshold(t: TomlReader): ThresholdConfig {
+  t.only('model', 'recipients', 'batch', 'friends', 'seeds', 'seed', 'max_rounds');
   const recipients = t.integer('recipients', undefined, 2, 100_000_000);
   const friends = t.integer('friends', undefined, 1, recipients);
   return {
@@ -59,10 +60,10 @@ function readThreshold(t: ConfigReader): ThresholdConfig {
   };
 }
 
-function readPopulation(t: ConfigReader): PopulationConfig {
-  t.only(['model', 'users', 'batch', 'friends', 'checkpoints', 'seeds', 'seed'], 'model "population"');
+function readPopulation(t: TomlReader): PopulationConfig {
+  t.only('model', 'users', 'batch', 'friends', 'checkpoints', 'seeds', 'seed');
   const users = t.integer('users', undefined, 2, 2000);
-  const checkpoints = t.table.checkpoints ?? [250, 500, 1000, 2000, 4000, 8000];
+  const checkpoints = t.value('checkpoints') ?? [250, 500, 1000, 2000, 4000, 8000];
   if (!Array.isArray(checkpoints) || checkpoints.length < 2 || checkpoints.some((c, i) => !Number.isInteger(c) || c < 1 || c > 10_000_000 || (i > 0 && c <= checkpoints[i - 1]))) {
     throw new SimConfigError('checkpoints', checkpoints, 'expected at least two ascending whole numbers of rounds, e.g. [250, 500, 1000]');
   }
@@ -79,8 +80,8 @@ function readPopulation(t: ConfigReader): PopulationConfig {
 
 export function simConfigFromObject(raw: unknown): SimConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SimConfigError('(file)', raw, 'expected a TOML table');
-  const t = new ConfigReader(raw as ConfigTable);
-  const model = t.oneOf('model', undefined, MODELS);
+  const t = simConfigReader(raw as ConfigTable);
+  const model = t.oneOf('model', MODELS);
   switch (model) {
     case 'threshold':
       return readThreshold(t);

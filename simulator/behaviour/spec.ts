@@ -4,7 +4,7 @@
 // neighbour in the social graph, by edge weight), whether a received
 // message gets a reply, and an optional day/night cycle.
 
-import type { ConfigReader } from '../models/config-reader.js';
+import type { TomlReader } from '../../protocol/config/typed-reader.js';
 
 export const RATE_DISTRIBUTIONS = ['constant', 'pareto', 'lognormal'] as const;
 export type RateDistribution = (typeof RATE_DISTRIBUTIONS)[number];
@@ -30,11 +30,11 @@ export interface BehaviourSpec {
 
 export const BEHAVIOUR_KEYS = ['rate', 'rate_distribution', 'pareto_shape', 'lognormal_sigma', 'reply_probability', 'reply_delay', 'day_night', 'day_length'] as const;
 
-export function readBehaviourSpec(b: ConfigReader): BehaviourSpec {
-  b.only(BEHAVIOUR_KEYS, 'the [behaviour] table');
+export function readBehaviourSpec(b: TomlReader): BehaviourSpec {
+  b.only(...BEHAVIOUR_KEYS);
   return {
     ratePerHour: b.number('rate', 30, 0, 1_000_000, { above: true, unit: 'messages per user per hour' }),
-    rateDistribution: b.oneOf('rate_distribution', 'lognormal', RATE_DISTRIBUTIONS),
+    rateDistribution: b.oneOf('rate_distribution', RATE_DISTRIBUTIONS, 'lognormal'),
     paretoShape: b.number('pareto_shape', 2.5, 1, 100, { above: true }),
     lognormalSigma: b.number('lognormal_sigma', 1, 0, 5),
     // A reply can trigger a reply: the chain must end, so p < 1.

@@ -12,7 +12,8 @@
 
 import { readBehaviourSpec, type BehaviourSpec } from '../behaviour/spec.js';
 import { ATTACKS, type AttackName } from './attack-suite.js';
-import { SimConfigError, type ConfigReader } from './config-reader.js';
+import type { TomlReader } from '../../protocol/config/typed-reader.js';
+import { SimConfigError } from './config-reader.js';
 import { readGraphSpec, type GraphSpec } from './graph-spec.js';
 
 export interface ObservationSpec {
@@ -106,7 +107,7 @@ export const DEFAULT_NETWORK: Readonly<LoopixNetworkSpec> = Object.freeze({
   decoys: true,
 });
 
-function readObservation(t: ConfigReader): ObservationSpec {
+function readObservation(t: TomlReader): ObservationSpec {
   const durationS = t.number('duration', 1800, 1, 30 * 86_400, { unit: 's of simulated time' });
   const epochS = t.number('epoch', 60, 0.001, durationS, { unit: 's, at most the duration' });
   const windows = Math.floor(durationS / epochS + 1e-9);
@@ -119,7 +120,7 @@ function readObservation(t: ConfigReader): ObservationSpec {
   };
 }
 
-function readNetwork(t: ConfigReader): LoopixNetworkSpec {
+function readNetwork(t: TomlReader): LoopixNetworkSpec {
   const d = DEFAULT_NETWORK;
   return {
     layers: t.integer('layers', d.layers, 1, 16),
@@ -139,8 +140,8 @@ function readNetwork(t: ConfigReader): LoopixNetworkSpec {
   };
 }
 
-export function readContinuousConfig(t: ConfigReader, model: 'loopix' | 'direct'): LoopixConfig | DirectConfig {
-  t.only(CONTINUOUS_KEYS, `model "${model}"`);
+export function readContinuousConfig(t: TomlReader, model: 'loopix' | 'direct'): LoopixConfig | DirectConfig {
+  t.only(...CONTINUOUS_KEYS);
   const common: ContinuousCommon = {
     graph: readGraphSpec(t.sub('graph')),
     behaviour: readBehaviourSpec(t.sub('behaviour')),

@@ -6,7 +6,8 @@
 
 import type { Uniform } from '../../protocol/crypto/random.js';
 import { barabasiAlbert, EdgeListFormatError, erdosRenyi, karateClub, loadEdgeListCsv, stochasticBlockModel, wattsStrogatz, type SocialGraph } from '../graphs/index.js';
-import { SimConfigError, type ConfigReader } from './config-reader.js';
+import type { TomlReader } from '../../protocol/config/typed-reader.js';
+import { SimConfigError } from './config-reader.js';
 
 export const GRAPH_KINDS = ['karate-club', 'barabasi-albert', 'watts-strogatz', 'stochastic-block', 'erdos-renyi', 'csv'] as const;
 export type GraphKind = (typeof GRAPH_KINDS)[number];
@@ -31,9 +32,9 @@ const KEYS: Record<GraphKind, readonly string[]> = {
   csv: ['kind', 'path', 'directed'],
 };
 
-export function readGraphSpec(g: ConfigReader): GraphSpec {
-  const kind = g.oneOf('kind', 'karate-club', GRAPH_KINDS);
-  g.only(KEYS[kind], `graph kind "${kind}"`);
+export function readGraphSpec(g: TomlReader): GraphSpec {
+  const kind = g.oneOf('kind', GRAPH_KINDS, 'karate-club');
+  g.only(...KEYS[kind]);
   switch (kind) {
     case 'karate-club':
       return { kind };
@@ -44,13 +45,13 @@ export function readGraphSpec(g: ConfigReader): GraphSpec {
     case 'watts-strogatz': {
       const users = g.integer('users', 100, 3, MAX_USERS);
       const k = g.integer('k', 4, 2, users - 1);
-      if (k % 2 !== 0) throw new SimConfigError(g.key('k'), k, 'expected an even number (each user links to k/2 neighbours on either side)');
+      if (k % 2 !== 0) throw new SimConfigError(g.field('k'), k, 'expected an even number (each user links to k/2 neighbours on either side)');
       return { kind, users, k, beta: g.number('beta', 0.1, 0, 1) };
     }
     case 'stochastic-block': {
       const sizes = g.integers('sizes', [25, 25, 25, 25], 1, MAX_USERS);
       const total = sizes.reduce((a, b) => a + b, 0);
-      if (total < 3 || total > MAX_USERS) throw new SimConfigError(g.key('sizes'), sizes, `expected block sizes adding up to 3 … ${MAX_USERS} users`);
+      if (total < 3 || total > MAX_USERS) throw new SimConfigError(g.field('sizes'), sizes, `expected block sizes adding up to 3 … ${MAX_USERS} users`);
       return { kind, sizes, pIn: g.number('p_in', 0.2, 0, 1), pOut: g.number('p_out', 0.01, 0, 1) };
     }
     case 'erdos-renyi':

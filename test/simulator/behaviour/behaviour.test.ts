@@ -6,13 +6,13 @@ import { readBehaviourSpec, type BehaviourSpec } from '../../../simulator/behavi
 import { UserPopulation, type Message } from '../../../simulator/behaviour/users.js';
 import { VirtualClock } from '../../../simulator/engine/virtual-clock.js';
 import { SocialGraph } from '../../../simulator/graphs/social-graph.js';
-import { ConfigReader, SimConfigError } from '../../../simulator/models/config-reader.js';
+import { simConfigReader, SimConfigError } from '../../../simulator/models/config-reader.js';
 import { seededStream } from '../../../simulator/models/streams.js';
 
 const mean = (xs: ArrayLike<number>): number => Array.from(xs).reduce((a, b) => a + b, 0) / xs.length;
 
 function spec(overrides: Partial<BehaviourSpec> = {}): BehaviourSpec {
-  return { ...readBehaviourSpec(new ConfigReader({}, 'behaviour.')), ...overrides };
+  return { ...readBehaviourSpec(simConfigReader({}, 'behaviour')), ...overrides };
 }
 
 describe('simulator/behaviour: message rates', function () {
@@ -166,7 +166,7 @@ describe('simulator/behaviour: recipients and conversations', function () {
       [{ replies: 0.5 }, 'behaviour.replies'],
     ];
     for (const [table, key] of cases) {
-      assert.throws(() => readBehaviourSpec(new ConfigReader(table, 'behaviour.')), (e: unknown) => e instanceof SimConfigError && e.key === key && /allowed|expected/.test(e.message), key);
+      assert.throws(() => readBehaviourSpec(simConfigReader(table, 'behaviour')), (e: unknown) => e instanceof SimConfigError && e.key === key && /allowed|expected/.test(e.message), key);
     }
   });
 });
