@@ -12,6 +12,18 @@
 // that dies in a job (process.exit, an uncaught error in a stray callback)
 // fails that job and is replaced. A job module that cannot be loaded fails
 // the whole pool with SweepPoolError: every job would fail the same way.
+//
+// Why no pool library (piscina 5, tinypool 2 were weighed for issue 10): they
+// would replace the ~40 lines that hand the next job to a free worker, and
+// nothing else the sweep relies on (test/simulator/sweep/pool.test.ts pins
+// it): the worker's thread id in each outcome, one SweepPoolError when the
+// job module cannot load (not one failure per job), a job that calls
+// process.exit as one failed outcome naming the exit code while its worker
+// is replaced, and TypeScript loaded in the worker through tsx's register().
+// Each would be rebuilt around the library (a bootstrap file, a load probe,
+// exit-code mapping), and piscina's own handling of process.exit in a task
+// has been a bug (piscinajs/piscina#304). A dependency for no fewer lines is
+// worse, so the pool stays hand-written.
 
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
