@@ -69,8 +69,8 @@ export class ChaffCommand extends Command {
 
   /** `chaff client send`: the command's name and its parents'. */
   path(): string {
-    const names: string[] = [];
-    for (let c: Command | null = this; c; c = c.parent) names.unshift(c.name());
+    const names = [this.name()];
+    for (let c = this.parent; c; c = c.parent) names.unshift(c.name());
     return names.join(' ');
   }
 
@@ -107,8 +107,8 @@ export class ChaffCommand extends Command {
   }
 
   #lineage(): ChaffCommand[] {
-    const chain: ChaffCommand[] = [];
-    for (let c: Command | null = this; c; c = c.parent) if (c instanceof ChaffCommand) chain.push(c);
+    const chain: ChaffCommand[] = [this];
+    for (let c = this.parent; c; c = c.parent) if (c instanceof ChaffCommand) chain.push(c);
     return chain;
   }
 

@@ -54,7 +54,15 @@ export async function runDemo(): Promise<number> {
     const r = sphinx.unwrap(nodes[i].key, packet);
     const took = ms(t);
     const what = r.commands
-      .map((c) => (c.type === 'delay' ? `hold ${c.delayMs} ms` : c.type === 'next-hop' ? `forward to ${toHex(c.id).slice(0, 8)}…` : c.type === 'recipient' ? `deliver to mailbox ${toHex(c.id).slice(0, 8)}…` : c.type))
+      .map((c) =>
+        c.type === 'delay'
+          ? `hold ${c.delayMs} ms`
+          : c.type === 'next-hop'
+            ? `forward to ${toHex(c.id).slice(0, 8)}…`
+            : c.type === 'recipient'
+              ? `deliver to mailbox ${toHex(c.id).slice(0, 8)}…`
+              : c.type,
+      )
       .join(', ');
     out(`hop ${i + 1} ${NAMES[i].padEnd(11)} unwrap ${took} ms  replay tag ${toHex(r.replayTag).slice(0, 16)}…  ${what}`);
     if (r.payload) {

@@ -73,13 +73,13 @@ export function describeResults(results: SimResults): string {
 /** `chaff sim run`. */
 export async function runSim(config: string, out: string): Promise<number> {
   return reportingSimErrors(async () => {
-  const parsed = loadSimConfig(config);
-  const started = process.hrtime.bigint();
-  const results = runSimulation(parsed);
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const files = await writeResults(results, out);
-  process.stdout.write(`${describeResults(results)}${results.seeds} seeds in ${seconds.toFixed(2)} s\nwrote ${files.join(', ')}\n`);
-  return 0;
+    const parsed = loadSimConfig(config);
+    const started = process.hrtime.bigint();
+    const results = runSimulation(parsed);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const files = await writeResults(results, out);
+    process.stdout.write(`${describeResults(results)}${results.seeds} seeds in ${seconds.toFixed(2)} s\nwrote ${files.join(', ')}\n`);
+    return 0;
   });
 }
 
@@ -95,25 +95,26 @@ export interface SweepOptions {
 /** `chaff sim sweep`. */
 export async function sweepSim({ config, out, vary, repeat: repeatText, workers: workersText, errorBars: errorBarsText }: SweepOptions): Promise<number> {
   return reportingSimErrors(async () => {
-  const whole = (what: string, text: string | undefined, fallback: number | undefined): number | undefined => {
-    if (text === undefined) return fallback;
-    const n = Number(text);
-    if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) throw new SweepPlanError(`${what} ${JSON.stringify(text)}: expected a whole number ≥ 1`);
-    return n;
-  };
-  const repeat = whole('--repeat', repeatText, 1) as number;
-  const workers = whole('--workers', workersText, undefined);
-  if (errorBarsText !== undefined && errorBarsText !== 'stddev' && errorBarsText !== 'p10-p90') throw new SweepPlanError(`--error-bars ${JSON.stringify(errorBarsText)}: expected stddev or p10-p90`);
-  const axes = parseVary(vary);
-  const base = resolveConfigPaths(loadSimSweepBase(config), dirname(resolve(config)));
-  const result = await runSweep({ baseConfig: base, axes, repeat, workers, jobModule: SIM_JOB_MODULE, ...SIM_SWEEP_HOOKS });
-  const files = await writeSweep(out, result, { units: { ...SIM_UNITS, ...MODEL_UNITS }, configFile: config, errorBars: errorBarsText as ErrorBars | undefined });
-  process.stdout.write(
-    `${result.jobs.length} jobs (${result.combinations.length} combinations × ${repeat} repeats) on ${result.workers} workers in ${formatDuration(result.elapsedMs)}` +
-      `${result.failures.length ? `; ${result.failures.length} FAILED (see index.html)` : ''}\nwrote ${files.length} files into ${out} (open ${out}/index.html)\n`,
-  );
-  for (const f of result.failures.slice(0, 5)) process.stderr.write(`chaff sim sweep: job ${f.index} (${JSON.stringify(f.params)}, repeat ${f.repeat}) failed: ${f.error.name}: ${f.error.message}\n`);
-  return result.failures.length ? 1 : 0;
+    const whole = (what: string, text: string | undefined, fallback: number | undefined): number | undefined => {
+      if (text === undefined) return fallback;
+      const n = Number(text);
+      if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) throw new SweepPlanError(`${what} ${JSON.stringify(text)}: expected a whole number ≥ 1`);
+      return n;
+    };
+    const repeat = whole('--repeat', repeatText, 1) as number;
+    const workers = whole('--workers', workersText, undefined);
+    if (errorBarsText !== undefined && errorBarsText !== 'stddev' && errorBarsText !== 'p10-p90') throw new SweepPlanError(`--error-bars ${JSON.stringify(errorBarsText)}: expected stddev or p10-p90`);
+    const axes = parseVary(vary);
+    const base = resolveConfigPaths(loadSimSweepBase(config), dirname(resolve(config)));
+    const result = await runSweep({ baseConfig: base, axes, repeat, workers, jobModule: SIM_JOB_MODULE, ...SIM_SWEEP_HOOKS });
+    const files = await writeSweep(out, result, { units: { ...SIM_UNITS, ...MODEL_UNITS }, configFile: config, errorBars: errorBarsText as ErrorBars | undefined });
+    process.stdout.write(
+      `${result.jobs.length} jobs (${result.combinations.length} combinations × ${repeat} repeats) on ${result.workers} workers in ${formatDuration(result.elapsedMs)}` +
+        `${result.failures.length ? `; ${result.failures.length} FAILED (see index.html)` : ''}\nwrote ${files.length} files into ${out} (open ${out}/index.html)\n`,
+    );
+    for (const f of result.failures.slice(0, 5))
+      process.stderr.write(`chaff sim sweep: job ${f.index} (${JSON.stringify(f.params)}, repeat ${f.repeat}) failed: ${f.error.name}: ${f.error.message}\n`);
+    return result.failures.length ? 1 : 0;
   });
 }
 
@@ -153,10 +154,13 @@ export async function attackSim(options: AttackOptions): Promise<number> {
     return 2;
   };
   const windowS = args.window === undefined ? DEFAULT_WINDOW_S : Number(args.window);
-  if (args.window !== undefined && (!/^\d*\.?\d+(e[+-]?\d+)?$/i.test(args.window) || !(windowS > 0) || !Number.isFinite(windowS))) return fail(`--window ${JSON.stringify(args.window)}: expected a number of seconds above 0`);
+  if (args.window !== undefined && (!/^\d*\.?\d+(e[+-]?\d+)?$/i.test(args.window) || !(windowS > 0) || !Number.isFinite(windowS)))
+    return fail(`--window ${JSON.stringify(args.window)}: expected a number of seconds above 0`);
   const curvePoints = args.curvePoints === undefined ? undefined : Number(args.curvePoints);
-  if (args.curvePoints !== undefined && (!/^\d+$/.test(args.curvePoints) || !Number.isSafeInteger(curvePoints) || (curvePoints as number) < 1)) return fail(`--curve-points ${JSON.stringify(args.curvePoints)}: expected a whole number ≥ 1`);
-  if (args.activity !== undefined && !(ACTIVITY_SOURCES as readonly string[]).includes(args.activity)) return fail(`--activity ${JSON.stringify(args.activity)}: expected ${ACTIVITY_SOURCES.join(' or ')}`);
+  if (args.curvePoints !== undefined && (!/^\d+$/.test(args.curvePoints) || !Number.isSafeInteger(curvePoints) || (curvePoints as number) < 1))
+    return fail(`--curve-points ${JSON.stringify(args.curvePoints)}: expected a whole number ≥ 1`);
+  if (args.activity !== undefined && !(ACTIVITY_SOURCES as readonly string[]).includes(args.activity))
+    return fail(`--activity ${JSON.stringify(args.activity)}: expected ${ACTIVITY_SOURCES.join(' or ')}`);
   try {
     const set = readTraces([...args.trace, ...args.truth]);
     let corruptFiles: number[] | undefined;
@@ -165,7 +169,15 @@ export async function attackSim(options: AttackOptions): Promise<number> {
       for (const name of args.corrupt) {
         const wanted = name.replace(/\.jsonl$/, '').replace(/^.*[\\/]/, '');
         const i = set.files.findIndex((f) => f.role === 'observer' && (gatewayName(f) === wanted || gatewayName(f) === `observer-${wanted}`));
-        if (i < 0) return fail(`--corrupt ${JSON.stringify(name)}: no gateway trace of that name; traced gateways: ${set.files.filter((f) => f.role === 'observer').map(gatewayName).join(', ') || 'none'}`);
+        if (i < 0)
+          return fail(
+            `--corrupt ${JSON.stringify(name)}: no gateway trace of that name; traced gateways: ${
+              set.files
+                .filter((f) => f.role === 'observer')
+                .map(gatewayName)
+                .join(', ') || 'none'
+            }`,
+          );
         corruptFiles.push(i);
       }
     }

@@ -9,16 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fromHex, toHex } from '../protocol/bytes.js';
 import { X25519PrivateKey } from '../protocol/crypto/x25519.js';
-import {
-  decodeCommand,
-  encodeCommand,
-  geometryFromUserForwardPayloadLength,
-  isSphinxError,
-  PRODUCTION_GEOMETRY_PARAMS,
-  Sphinx,
-  type GeometryParams,
-  type PathHop,
-} from '../protocol/sphinx/index.js';
+import { decodeCommand, encodeCommand, geometryFromUserForwardPayloadLength, isSphinxError, PRODUCTION_GEOMETRY_PARAMS, Sphinx, type GeometryParams, type PathHop } from '../protocol/sphinx/index.js';
 
 type Handler = (input: Record<string, unknown>) => Record<string, unknown>;
 

@@ -23,10 +23,24 @@ export async function runTestnetCommand({ durationS, json, dir, traceDir }: Test
       out('');
       out(`summary: ${s.sent} probes sent, ${s.delivered} delivered, ${s.lost} lost`);
       out(`  routed by the mixes: ${s.routed} packets (probes and mix loop cover); mix loops ${s.mixLoops.returned}/${s.mixLoops.sent} returned`);
-      out(`  dropped: ${Object.keys(s.dropped).length ? Object.entries(s.dropped).map(([k, v]) => `${k} ${v}`).join(', ') : 'none'}`);
-      if (s.latencyMs) out(`  end-to-end latency: mean ${s.latencyMs.mean.toFixed(0)} ms, p50 ${s.latencyMs.p50.toFixed(0)} ms, p99 ${s.latencyMs.p99.toFixed(0)} ms; added per hop beyond the chosen delays: ${s.meanHopLatencyMs!.toFixed(1)} ms`);
+      out(
+        `  dropped: ${
+          Object.keys(s.dropped).length
+            ? Object.entries(s.dropped)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', ')
+            : 'none'
+        }`,
+      );
+      if (s.latencyMs)
+        out(
+          `  end-to-end latency: mean ${s.latencyMs.mean.toFixed(0)} ms, p50 ${s.latencyMs.p50.toFixed(0)} ms, p99 ${s.latencyMs.p99.toFixed(0)} ms; added per hop beyond the chosen delays: ${s.meanHopLatencyMs!.toFixed(1)} ms`,
+        );
       const m = s.messages;
-      out(`chat: ${m.sent} messages sent, ${m.delivered} delivered, ${m.retransmitted} retransmissions, ${m.lost} lost` + (m.latencyMs ? `; latency mean ${m.latencyMs.mean.toFixed(0)} ms, p50 ${m.latencyMs.p50.toFixed(0)} ms, p99 ${m.latencyMs.p99.toFixed(0)} ms` : ''));
+      out(
+        `chat: ${m.sent} messages sent, ${m.delivered} delivered, ${m.retransmitted} retransmissions, ${m.lost} lost` +
+          (m.latencyMs ? `; latency mean ${m.latencyMs.mean.toFixed(0)} ms, p50 ${m.latencyMs.p50.toFixed(0)} ms, p99 ${m.latencyMs.p99.toFixed(0)} ms` : ''),
+      );
       out(`  logs: ${s.dataDir}`);
     }
     return 0;

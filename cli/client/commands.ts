@@ -114,7 +114,7 @@ export function clientProgram(): ChaffCommand {
   })
     .description('create a profile: keys, address, gateway')
     .usage('--network FILE [--gateway NAME] [--invite TOKEN] [--passphrase-file FILE]')
-    .option('--network <file>', "the network file (authorities) your network publishes (default $CHAFF_NETWORK)")
+    .option('--network <file>', 'the network file (authorities) your network publishes (default $CHAFF_NETWORK)')
     .option('--gateway <name>', 'the gateway to register with (default: one chosen from the network document)')
     .option('--invite <token>', "an invite from the gateway's operator, if it asks for one")
     .option('--passphrase-file <file>', PASSPHRASE_FILE_HELP);
@@ -213,11 +213,12 @@ export function clientProgram(): ChaffCommand {
   clientCommand(deliveryId, 'rotate', ({ socketPath }) =>
     withDaemon(socketPath, async (api) => {
       const r = await api.rotateDeliveryId();
-      out(`a new delivery id is registered with your gateway and on its way to your ${r.contacts} contact${r.contacts === 1 ? '' : 's'}; the old one no longer reaches your mailbox (remove a contact who abused it before rotating)`);
+      out(
+        `a new delivery id is registered with your gateway and on its way to your ${r.contacts} contact${r.contacts === 1 ? '' : 's'}; the old one no longer reaches your mailbox (remove a contact who abused it before rotating)`,
+      );
       return EXIT_OK;
     }),
-  )
-    .description('a new private delivery id for your contacts (one abused the old)');
+  ).description('a new private delivery id for your contacts (one abused the old)');
 
   clientCommand<{ file?: string; json?: boolean }>(client, 'send', async ({ command, socketPath, args, options }) => {
     const [contact, ...words] = args;
@@ -231,7 +232,10 @@ export function clientProgram(): ChaffCommand {
     return withDaemon(socketPath, async (api) => {
       const { message } = file ? await api.sendFile(contact, file.name, file.data) : await api.sendText(contact, text);
       if (options.json) json(message);
-      else out(`queued for ${printable(contact)}: ${excerpt(message.content)} (message ${message.id}, ${message.fragments} fragment${message.fragments === 1 ? '' : 's'}; chaff client chat ${contact} shows when it arrives)`);
+      else
+        out(
+          `queued for ${printable(contact)}: ${excerpt(message.content)} (message ${message.id}, ${message.fragments} fragment${message.fragments === 1 ? '' : 's'}; chaff client chat ${contact} shows when it arrives)`,
+        );
       return EXIT_OK;
     });
   })
@@ -327,7 +331,11 @@ export function clientProgram(): ChaffCommand {
         return EXIT_OK;
       }
       out(`safety number with ${printable(name)}:\n\n    ${printable(v.safetyNumber)}\n`);
-      out(v.verified ? `${printable(name)} is marked verified.` : `Compare it with ${printable(name)} in person or on a call (not in this chat). If theirs is the same: chaff client verify ${name} --mark`);
+      out(
+        v.verified
+          ? `${printable(name)} is marked verified.`
+          : `Compare it with ${printable(name)} in person or on a call (not in this chat). If theirs is the same: chaff client verify ${name} --mark`,
+      );
       return EXIT_OK;
     });
   })

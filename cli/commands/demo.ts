@@ -3,7 +3,5 @@
 import { ChaffCommand } from '../command.js';
 
 export function demoProgram(): ChaffCommand {
-  return new ChaffCommand('demo')
-    .description('build a 5-hop Sphinx packet and unwrap it hop by hop')
-    .runs(async () => (await import('../demo.js')).runDemo());
+  return new ChaffCommand('demo').description('build a 5-hop Sphinx packet and unwrap it hop by hop').runs(async () => (await import('../demo.js')).runDemo());
 }

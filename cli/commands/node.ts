@@ -74,9 +74,7 @@ export function nodeProgram(): ChaffCommand {
     .usage('--config authority.toml IDENTITY [--note TEXT]')
     .argument('<identity>')
     .option('--note <text>', 'a note kept with the record');
-  admission('admissions', 'list the admission list')
-    .usage('--config authority.toml [--json]')
-    .option('--json', 'one JSON line');
+  admission('admissions', 'list the admission list').usage('--config authority.toml [--json]').option('--json', 'one JSON line');
 
   return node;
 }

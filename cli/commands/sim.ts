@@ -57,7 +57,7 @@ export function simProgram(): ChaffCommand {
     .option('--truth <paths...>', "the clients' truth files, if not among the traces")
     .option('--out <dir>', 'where the results go (required)')
     .option('--window <seconds>', 'observation window, s (default 10)')
-    .option('--corrupt <gateways...>', "the gateways (observer file names, e.g. observer-gateway-a) whose deposits the observer sees (default: every gateway traced)")
+    .option('--corrupt <gateways...>', 'the gateways (observer file names, e.g. observer-gateway-a) whose deposits the observer sees (default: every gateway traced)')
     .option('--activity <source>', 'acks: count SURB-ACKs instead of packets for users behind a corrupt gateway (default sends)')
     .option('--curve-points <n>', 'points on the curves over time')
     .runs(async (cmd) => (await import('../sim.js')).attackSim(cmd.opts()));

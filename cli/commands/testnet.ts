@@ -21,7 +21,7 @@ export function testnetProgram(): ChaffCommand {
     .option('--duration <seconds>', 'stop after this many seconds (default: run until Ctrl-C)')
     .option('--json', "progress on stderr, and stdout's last line a JSON summary")
     .option('--dir <dir>', 'where the nodes and clients keep their data and logs (default: a new temporary folder)')
-    .option('--trace <dir>', 'write the gateways\' and clients\' traces into DIR, for `chaff sim attack`');
+    .option('--trace <dir>', "write the gateways' and clients' traces into DIR, for `chaff sim attack`");
   return testnet.runs(async (cmd) => {
     const options = cmd.opts<{ duration?: string; json?: boolean; dir?: string; trace?: string }>();
     const duration = options.duration === undefined ? undefined : Number(options.duration);

@@ -9,17 +9,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  ClientError,
-  MAX_MESSAGE_BYTES,
-  type ClientApi,
-  type ClientEvent,
-  type ClientStatus,
-  type ContactInfo,
-  type ContactRequest,
-  type MessageRecord,
-  type SendResult,
-} from '../../client/api.js';
+import { ClientError, MAX_MESSAGE_BYTES, type ClientApi, type ClientEvent, type ClientStatus, type ContactInfo, type ContactRequest, type MessageRecord, type SendResult } from '../../client/api.js';
 import { serveClientApi, type ClientApiServer } from '../../client/rpc/server.js';
 import { clientSocketPath } from '../../client/rpc/socket-path.js';
 import { clientToml, CLIENT_CONFIG_FILE, DEFAULT_CLIENT_SETTINGS } from '../../client/config.js';
@@ -223,7 +213,10 @@ describe('chaff client (CLI)', function () {
     );
     const list = await client('contacts', 'list');
     assert.equal(list.stdout, 'bob  chaff1bobxxxxx…xxxxxxxx  not verified\n');
-    assert.deepEqual((JSON.parse((await client('contacts', 'list', '--json')).stdout) as ContactInfo[]).map((c) => c.name), ['bob']);
+    assert.deepEqual(
+      (JSON.parse((await client('contacts', 'list', '--json')).stdout) as ContactInfo[]).map((c) => c.name),
+      ['bob'],
+    );
     assert.equal((await client('contacts', 'remove', 'bob')).status, 0);
     assert.deepEqual(api.contacts, []);
   });
@@ -357,7 +350,10 @@ describe('chaff client (CLI)', function () {
     assert.match(inbox.stdout, /^bob: 1 unread \(chaff client chat bob\)\n {2}\[[0-9: -]+\] bob: ping\n$/);
     assert.equal(api.readCalls.length, 0, 'the inbox does not mark anything read');
     const history = await client('history', 'bob', '--json', '--limit', '5');
-    assert.deepEqual((JSON.parse(history.stdout) as MessageRecord[]).map((m) => m.id), ['b'.repeat(32)]);
+    assert.deepEqual(
+      (JSON.parse(history.stdout) as MessageRecord[]).map((m) => m.id),
+      ['b'.repeat(32)],
+    );
   });
 
   it('verify --mark marks the contact and shows the safety number', async function () {
@@ -465,7 +461,10 @@ describe('chaff client: display helpers', function () {
   });
 
   it('durations read naturally', function () {
-    assert.deepEqual([850, 1234, 59_900, 65_000, 3_720_000, 90_000_000].map((ms) => formatDuration(ms)), ['850 ms', '1.2 s', '59.9 s', '1m 5s', '1h 2m', '1d 1h']);
+    assert.deepEqual(
+      [850, 1234, 59_900, 65_000, 3_720_000, 90_000_000].map((ms) => formatDuration(ms)),
+      ['850 ms', '1.2 s', '59.9 s', '1m 5s', '1h 2m', '1d 1h'],
+    );
   });
 
   it('the profile folder: --profile, else $CHAFF_PROFILE, else ~/.chaff/profile', function () {
@@ -535,7 +534,10 @@ describe('chaff client: passphrase', function () {
   });
 
   it('without a file, a variable or a terminal, says what to do', async function () {
-    await assert.rejects(readPassphrase({ env: {}, input: { isTTY: false, on() {}, off() {}, resume() {}, pause() {} }, output: sink() }), (err: unknown) => err instanceof PassphraseError && /--passphrase-file FILE, set CHAFF_PASSPHRASE/.test(err.message));
+    await assert.rejects(
+      readPassphrase({ env: {}, input: { isTTY: false, on() {}, off() {}, resume() {}, pause() {} }, output: sink() }),
+      (err: unknown) => err instanceof PassphraseError && /--passphrase-file FILE, set CHAFF_PASSPHRASE/.test(err.message),
+    );
   });
 
   it('prompts with echo off, handles backspace, and asks twice for a new one', async function () {
@@ -562,5 +564,4 @@ describe('chaff client: passphrase', function () {
     await assert.rejects(cancelled, /cancelled/);
     assert.equal(tty.listenerCount('data'), 0);
   });
-
 });

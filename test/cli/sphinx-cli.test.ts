@@ -83,7 +83,15 @@ describe('chaff sphinx (CLI)', function () {
   it('answers a bad line with {"error"} and goes on, exit status 0', function () {
     const r = chaff(
       ['sphinx', 'unwrap', '--geometry', GEOMETRY],
-      jsonl('not json', [], { key: 'zz', packet: '00' }, { key: keyHex(0), packet: '00' }, { key: keyHex(0), packet: '00'.repeat(611) }, { key: keyHex(0), packet: '01'.repeat(611) }, { key: keyHex(0) }),
+      jsonl(
+        'not json',
+        [],
+        { key: 'zz', packet: '00' },
+        { key: keyHex(0), packet: '00' },
+        { key: keyHex(0), packet: '00'.repeat(611) },
+        { key: keyHex(0), packet: '01'.repeat(611) },
+        { key: keyHex(0) },
+      ),
     );
     assert.equal(r.status, 0);
     assert.equal(r.lines.length, 7, 'one output line per input line');
