@@ -131,7 +131,8 @@ export class MixProcessor {
     try {
       await this.#process(packet, origin);
     } catch {
-      // Only a failing replay store gets here: refuse rather than risk forwarding a replay.
+      // Only a failing replay store gets here (or a bug: an error unwrap never throws for a
+      // packet): refuse rather than risk forwarding a replay.
       this.#drop('replay-store-error');
     } finally {
       this.#inFlight--;
