@@ -107,7 +107,6 @@ export interface NodeConfig {
   };
 }
 
-
 function readFamily(n: Reader): string[] {
   const family = [...new Set(n.strings('family', []).map((k) => k.toLowerCase()))];
   const bad = family.find((k) => !/^[0-9a-f]{64}$/.test(k));

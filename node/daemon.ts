@@ -182,7 +182,7 @@ async function startAuthority(config: NodeConfig, root: Root, parts: NodeParts):
   metrics.counter('chaff_pki_document_requests_refused_total', 'Document requests refused by reason', () => service.stats().documentRequestsRefused);
   metrics.gauge('chaff_pki_admitted_nodes', 'Node identities this authority admits now (admissions.toml)', () => service.stats().admission.admitted);
   metrics.counter('chaff_pki_admission_list_errors_total', 'Admission list reloads refused (the previous list stayed in force)', () => service.stats().admission.errors);
-  metrics.counter('chaff_pki_shared_descriptors_refused_total', 'Descriptors in other authorities\' shares not kept, by reason', () => service.stats().sharedDescriptorsRefused);
+  metrics.counter('chaff_pki_shared_descriptors_refused_total', "Descriptors in other authorities' shares not kept, by reason", () => service.stats().sharedDescriptorsRefused);
   metrics.counter('chaff_pki_views_refused_total', 'Admission views from other authorities refused by reason', () => service.stats().viewsRefused);
   for (const p of Object.keys(service.stats().rpc) as Array<keyof ReturnType<typeof service.stats>['rpc']>) exposeRpcMetrics(metrics, p, () => service.stats().rpc[p]);
   metrics.gauge('chaff_epoch', 'Current epoch', () => epochAt(clock.now(), params));
@@ -291,14 +291,9 @@ async function startRelay(config: NodeConfig, root: Root, parts: NodeParts): Pro
   lifecycle.onStop('client registry', () => registry.close());
   const invites = new InviteStore(join(config.node.dataDir, 'invites'));
   const router = new TopologyRouter(documents);
-  // The link feeds the gateway and carries what the gateway forwards: each refers to the other.
-  let gateway!: GatewayService;
-  const link = new PacketLink(
-    { host, logger: log.child('packet-link'), clock },
-    { packetLength: geometry.packetLength, queueCapacity: 4096, onFrame: (frame) => gateway.acceptPacket(frame), acceptPeer: (peer) => router.isKnownPeer(peer) },
-  );
   const trace = parts.trace;
-  gateway = new GatewayService(
+  // The gateway forwards on the link and the link feeds the gateway: each closure reads the other once both exist.
+  const gateway = new GatewayService(
     {
       host,
       geometry,
@@ -330,6 +325,10 @@ async function startRelay(config: NodeConfig, root: Root, parts: NodeParts): Pro
       requestAllowance: { messages: config.gateway.requestAllowanceMessages, bytes: config.gateway.requestAllowanceBytes },
     },
   );
+  const link = new PacketLink(
+    { host, logger: log.child('packet-link'), clock },
+    { packetLength: geometry.packetLength, queueCapacity: 4096, onFrame: (frame) => gateway.acceptPacket(frame), acceptPeer: (peer) => router.isKnownPeer(peer) },
+  );
   log.info('gateway registration policy', { registration: config.gateway.registration, powBits: config.gateway.registrationPowBits, maxClients: config.gateway.maxClients });
   await start(root, 'packet link', link);
   await start(root, 'gateway service', gateway);
@@ -352,7 +351,12 @@ async function startRelay(config: NodeConfig, root: Root, parts: NodeParts): Pro
   metrics.counter('chaff_gateway_cover_dropped_total', 'Drop cover packets discarded at the exit (normal traffic)', () => g().exit.coverDropped);
   metrics.counter('chaff_gateway_exit_dropped_total', 'Exit packets not stored, or SURB-ACKs not sent, by reason', () => g().exit.drops);
   metrics.counter('chaff_gateway_deposits_total', 'Entries written to mailboxes', () => g().exit.deposits);
-  metrics.counter('chaff_gateway_entry_frames_total', 'Client entry frames (/chaff/client/send/1) by outcome: accepted, or the reason refused', () => ({ accepted: g().entry.accepted, ...g().entry.drops }), 'outcome');
+  metrics.counter(
+    'chaff_gateway_entry_frames_total',
+    'Client entry frames (/chaff/client/send/1) by outcome: accepted, or the reason refused',
+    () => ({ accepted: g().entry.accepted, ...g().entry.drops }),
+    'outcome',
+  );
   metrics.counter('chaff_gateway_register_refused_total', 'Registrations refused by reason', () => g().register.drops);
   metrics.counter('chaff_gateway_fetch_refused_total', 'Mailbox fetches refused by reason', () => g().fetch.drops);
   exposeRpcMetrics(metrics, 'register', () => g().rpc.register);
@@ -369,8 +373,13 @@ function exposeLinkMetrics(metrics: Metrics, stats: () => { received: number; dr
 
 /** One RPC protocol's requests by outcome (runtime/net/rpc.ts): served, or the reason it was dropped or refused. */
 function exposeRpcMetrics(metrics: Metrics, name: string, stats: () => { served: number; drops: Record<string, number> } | null): void {
-  metrics.counter(`chaff_rpc_${name}_requests_total`, `${name} requests by outcome: served, or the reason dropped or refused`, () => {
-    const s = stats();
-    return s === null ? {} : { served: s.served, ...s.drops };
-  }, 'outcome');
+  metrics.counter(
+    `chaff_rpc_${name}_requests_total`,
+    `${name} requests by outcome: served, or the reason dropped or refused`,
+    () => {
+      const s = stats();
+      return s === null ? {} : { served: s.served, ...s.drops };
+    },
+    'outcome',
+  );
 }

@@ -178,7 +178,9 @@ export class AuthorityService implements Startable {
     const maxDescriptors = options.maxDescriptorsPerEpoch ?? DEFAULT_MAX_DESCRIPTORS_PER_EPOCH;
     if (maxDescriptors > MAX_SHARED_DESCRIPTORS) throw new RangeError(`AuthorityService: maxDescriptorsPerEpoch must be at most ${MAX_SHARED_DESCRIPTORS} (one share request)`);
     this.#admission = components.admission ?? new AdmissionList(join(options.dataDir, ADMISSIONS_FILE));
-    this.#roundLog = new RoundLog(join(options.dataDir, 'descriptors'), (err, epoch) => this.#report('error', 'round log write failed: what this authority holds may not survive a restart', { epoch, error: err.message }));
+    this.#roundLog = new RoundLog(join(options.dataDir, 'descriptors'), (err, epoch) =>
+      this.#report('error', 'round log write failed: what this authority holds may not survive a restart', { epoch, error: err.message }),
+    );
     this.#state = new AuthorityState({
       identity: options.identity,
       authorityKeys: options.authorities.map((a) => a.identityKey),
@@ -276,11 +278,13 @@ export class AuthorityService implements Startable {
     await this.#reload();
     // Share and signature requests (up to ~13 MiB and 8 MiB) are read only from the
     // other authorities: anyone else is refused when the stream opens, before a byte is read.
-    const onlyAuthorities = (counter: Record<'not-authority', number>) => (from: PeerId): true | string => {
-      if (this.#authority(from)) return true;
-      counter['not-authority']++;
-      return 'not-authority';
-    };
+    const onlyAuthorities =
+      (counter: Record<'not-authority', number>) =>
+      (from: PeerId): true | string => {
+        if (this.#authority(from)) return true;
+        counter['not-authority']++;
+        return 'not-authority';
+      };
     const serve = async (p: PkiProtocol, handler: (body: Uint8Array, from: PeerId) => Uint8Array | Promise<Uint8Array>, allow?: (from: PeerId) => true | string): Promise<void> => {
       this.#stats.rpc[p] = await serveRpc(this.#c.host, PKI_PROTOCOLS[p], handler, {
         maxRequestBytes: MAX_REQUEST_BYTES[p],
@@ -494,7 +498,10 @@ export class AuthorityService implements Startable {
 
   async #fetchOnce(epoch: number): Promise<boolean> {
     const random = this.#o.random ?? Math.random;
-    const order = [...this.#others].map((p) => ({ p, k: random() })).sort((a, b) => a.k - b.k).map((x) => x.p);
+    const order = [...this.#others]
+      .map((p) => ({ p, k: random() }))
+      .sort((a, b) => a.k - b.k)
+      .map((x) => x.p);
     for (const peer of order) {
       if (!this.#running || this.#state.published(epoch)) return true;
       try {

@@ -169,8 +169,7 @@ export class AuthorityState {
   mergeShared(shared: readonly SignedDescriptor[], nowMs: number): { kept: number; refused: Partial<Record<DescriptorRejection, number>> } {
     let kept = 0;
     const refused: Partial<Record<DescriptorRejection, number>> = {};
-    const admitted = (d: Descriptor, round: EpochRound): boolean =>
-      this.#admission.admits(d.identityKey, d.role) || this.#admissionCount(round, d.identityKey, d.role) >= this.threshold;
+    const admitted = (d: Descriptor, round: EpochRound): boolean => this.#admission.admits(d.identityKey, d.role) || this.#admissionCount(round, d.identityKey, d.role) >= this.threshold;
     for (const s of shared) {
       const r = this.#offer(s, nowMs, admitted);
       if (r === null) kept++;
@@ -180,7 +179,12 @@ export class AuthorityState {
   }
 
   #admissionCount(round: EpochRound, identityKey: Uint8Array, role: NodeRole): number {
-    return admissionCount([...round.views.values()].map((v) => v.view), this.#authorityKeys, identityKey, role);
+    return admissionCount(
+      [...round.views.values()].map((v) => v.view),
+      this.#authorityKeys,
+      identityKey,
+      role,
+    );
   }
 
   /**
@@ -245,7 +249,10 @@ export class AuthorityState {
     try {
       let views = 0;
       for (const it of items) if ('view' in it && this.addView(it.view, nowMs) === null) views++;
-      const descriptors = this.mergeShared(items.flatMap((it) => ('descriptor' in it ? [it.descriptor] : [])), nowMs).kept;
+      const descriptors = this.mergeShared(
+        items.flatMap((it) => ('descriptor' in it ? [it.descriptor] : [])),
+        nowMs,
+      ).kept;
       return { descriptors, views };
     } finally {
       this.#onStored = onStored;

@@ -243,7 +243,10 @@ export class ClientRegistry {
     const idle = [...this.#clients.values()].filter((c) => c.lastSeenMs <= cutoff);
     if (idle.length === 0) return [];
     try {
-      await this.#database.db.batch(idle.map((c) => ({ type: 'del' as const, key: keyOf(c.mailboxId) })), { sync: true });
+      await this.#database.db.batch(
+        idle.map((c) => ({ type: 'del' as const, key: keyOf(c.mailboxId) })),
+        { sync: true },
+      );
     } catch (e) {
       throw new StoreError(`cannot expire registrations in ${this.#database.folder}: ${(e as Error).message}`, this.#database.folder, { cause: e });
     }

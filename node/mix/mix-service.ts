@@ -89,12 +89,15 @@ export class MixService implements Startable {
       },
       options.limits,
     );
-    this.link = new PacketLink({ host: components.host, logger: logger.child('packet-link'), clock }, {
-      packetLength: options.geometry.packetLength,
-      queueCapacity: options.limits.linkQueue,
-      onFrame: (frame) => void this.processor.accept(frame),
-      acceptPeer: (peer) => this.#router.isKnownPeer(peer),
-    });
+    this.link = new PacketLink(
+      { host: components.host, logger: logger.child('packet-link'), clock },
+      {
+        packetLength: options.geometry.packetLength,
+        queueCapacity: options.limits.linkQueue,
+        onFrame: (frame) => void this.processor.accept(frame),
+        acceptPeer: (peer) => this.#router.isKnownPeer(peer),
+      },
+    );
   }
 
   async start(): Promise<void> {

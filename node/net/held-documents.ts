@@ -56,6 +56,10 @@ export class HeldDocuments implements TopologyView {
     // A family counts only where declared both ways (docs/operators.md §Declaring a family): say which half is missing.
     const self = topology.node(nodeId);
     const unreturned = self ? topology.families.unreturned(self) : [];
-    if (unreturned.length > 0) log.warn('family not declared back: these nodes do not list this node in their family, so they are not of its family', { epoch: v.epoch, nodes: unreturned.map((n) => `${n.name} ${toHex(n.identityKey)}`) });
+    if (unreturned.length > 0)
+      log.warn('family not declared back: these nodes do not list this node in their family, so they are not of its family', {
+        epoch: v.epoch,
+        nodes: unreturned.map((n) => `${n.name} ${toHex(n.identityKey)}`),
+      });
   }
 }

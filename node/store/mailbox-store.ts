@@ -383,10 +383,7 @@ export class MailboxStore {
 
   // Every delete also rewrites the sequence high-water mark, so a mark that
   // landed out of order is repaired before the keys that prove it are gone.
-  private async deleteMessages(
-    mailboxId: Uint8Array | undefined,
-    entries: ReadonlyArray<{ key: Uint8Array; bytes: number; depositedMs: number; mailboxId?: Uint8Array }>,
-  ): Promise<void> {
+  private async deleteMessages(mailboxId: Uint8Array | undefined, entries: ReadonlyArray<{ key: Uint8Array; bytes: number; depositedMs: number; mailboxId?: Uint8Array }>): Promise<void> {
     const ops = entries.flatMap((e) => [
       { type: 'del' as const, key: e.key },
       { type: 'del' as const, key: timeKey(e.depositedMs, e.key) },

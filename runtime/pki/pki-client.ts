@@ -157,7 +157,10 @@ export class PkiClient implements Startable {
     if (held) return held;
     this.#stats.fetches++;
     const random = this.#o.random ?? Math.random;
-    const order = this.#o.authorities.map((a) => ({ a, k: random() })).sort((x, y) => x.k - y.k).map((x) => x.a);
+    const order = this.#o.authorities
+      .map((a) => ({ a, k: random() }))
+      .sort((x, y) => x.k - y.k)
+      .map((x) => x.a);
     const attempts: Array<{ authority: string; error: string }> = [];
     for (const a of order) {
       let reply: Uint8Array;

@@ -86,7 +86,12 @@ export function admit(a: TestAuthority, labels: readonly number[]): void {
 }
 
 /** Starts `a` on its own host; `extra` adds init options, a logger (to see what it logs) and a clock (default: the system clock). */
-export async function startAuthority(a: TestAuthority, all: TestAuthority[], params: NetworkParams, extra: Partial<AuthorityServiceInit> & { logger?: Logger; clock?: Clock } = {}): Promise<AuthorityService> {
+export async function startAuthority(
+  a: TestAuthority,
+  all: TestAuthority[],
+  params: NetworkParams,
+  extra: Partial<AuthorityServiceInit> & { logger?: Logger; clock?: Clock } = {},
+): Promise<AuthorityService> {
   a.host = a.network ? await a.network.host(a.key) : await createHost({ privateKey: a.key, listen: [`/ip4/127.0.0.1/tcp/${a.port}`] });
   const { logger = silentLogger, clock = systemClock, ...init } = extra;
   a.service = new AuthorityService({ host: a.host, clock, logger }, { identity: pkiSigningKey(a.key), authorities: all.map((x) => x.peer), params, dataDir: a.dir, ...init });

@@ -19,7 +19,11 @@ describe('node config: [node] family', function () {
 
   it('refuses what is not an identity key, and too long a list, naming node.family', function () {
     for (const bad of [['abc'], ['g'.repeat(64)], 'b'.repeat(64), Array.from({ length: MAX_FAMILY + 2 }, (_, i) => i.toString(16).padStart(64, '0'))]) {
-      assert.throws(() => configFromObject(withFamily(bad), '/srv'), (err: unknown) => err instanceof ConfigError && err.field === 'node.family', JSON.stringify(bad).slice(0, 40));
+      assert.throws(
+        () => configFromObject(withFamily(bad), '/srv'),
+        (err: unknown) => err instanceof ConfigError && err.field === 'node.family',
+        JSON.stringify(bad).slice(0, 40),
+      );
     }
     // Its own key plus MAX_FAMILY others is allowed.
     assert.doesNotThrow(() => configFromObject(withFamily(Array.from({ length: MAX_FAMILY + 1 }, (_, i) => i.toString(16).padStart(64, '0'))), '/srv'));

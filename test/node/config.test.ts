@@ -36,7 +36,18 @@ describe('node config', function () {
   it('reads the gateway registration policy and bounds, with defaults', function () {
     const d = configFromObject(minimal(), '/srv/chaff').gateway;
     assert.deepEqual(
-      [d.registration, d.registrationPowBits, d.maxClients, d.registrationsPerHour, d.registrationsPerAddressPerHour, d.clientsPerAddress, d.idleExpiryMs, d.mailboxTotalBytes, d.requestAllowanceMessages, d.requestAllowanceBytes],
+      [
+        d.registration,
+        d.registrationPowBits,
+        d.maxClients,
+        d.registrationsPerHour,
+        d.registrationsPerAddressPerHour,
+        d.clientsPerAddress,
+        d.idleExpiryMs,
+        d.mailboxTotalBytes,
+        d.requestAllowanceMessages,
+        d.requestAllowanceBytes,
+      ],
       ['open', 16, 10_000, 600, 10, 16, 30 * 86_400_000, 16 * 1024 ** 3, 32, 256 * 1024],
     );
     const g = configFromObject(
@@ -97,8 +108,14 @@ describe('node config', function () {
     assert.equal(c.gateway.retentionMs, 86_400_000);
     assert.equal(c.metrics.listen, '127.0.0.1:9100');
 
-    assert.throws(() => loadConfig(join(dir, 'missing.toml')), (e: unknown) => e instanceof ConfigError && /ENOENT/.test(e.message));
+    assert.throws(
+      () => loadConfig(join(dir, 'missing.toml')),
+      (e: unknown) => e instanceof ConfigError && /ENOENT/.test(e.message),
+    );
     writeFileSync(file, '[node\nname = ');
-    assert.throws(() => loadConfig(file), (e: unknown) => e instanceof ConfigError && /not valid TOML/.test(e.message));
+    assert.throws(
+      () => loadConfig(file),
+      (e: unknown) => e instanceof ConfigError && /not valid TOML/.test(e.message),
+    );
   });
 });

@@ -24,7 +24,7 @@ describe('node/authority/admission-list', function () {
 
   it('pins the file format and round-trips it', function () {
     const text = formatAdmissions([
-      { identity: K1, status: 'admitted', role: 'mix', note: 'alice\'s mix', changed: NOW.toISOString() },
+      { identity: K1, status: 'admitted', role: 'mix', note: "alice's mix", changed: NOW.toISOString() },
       { identity: K2, status: 'revoked', role: null, note: '', changed: '' },
     ]);
     assert.equal(
@@ -47,11 +47,21 @@ describe('node/authority/admission-list', function () {
         '',
       ].join('\n'),
     );
-    assert.deepEqual(parseAdmissions(text).map((r) => [r.identity, r.status, r.role]), [[K1, 'admitted', 'mix'], [K2, 'revoked', null]]);
+    assert.deepEqual(
+      parseAdmissions(text).map((r) => [r.identity, r.status, r.role]),
+      [
+        [K1, 'admitted', 'mix'],
+        [K2, 'revoked', null],
+      ],
+    );
   });
 
   it('refuses a broken file with the entry and field named', function () {
-    const bad = (text: string, re: RegExp) => assert.throws(() => parseAdmissions(text), (e: unknown) => e instanceof AdmissionFileError && re.test(e.message));
+    const bad = (text: string, re: RegExp) =>
+      assert.throws(
+        () => parseAdmissions(text),
+        (e: unknown) => e instanceof AdmissionFileError && re.test(e.message),
+      );
     bad('[[admission]]\nidentity = "xyz"\n', /admission #1.*|not an identity key/);
     bad(`[[admission]]\nidentity = "${K1}"\nstatus = "maybe"\n`, /admission #1: status/);
     bad(`[[admission]]\nidentity = "${K1}"\nrole = "authority"\n`, /role/);
@@ -67,12 +77,21 @@ describe('node/authority/admission-list', function () {
     await editAdmission(path, K2, { status: 'admitted' }, NOW);
     await editAdmission(path, K1, { status: 'suspended' }, NOW);
     let list = await readAdmissions(path);
-    assert.deepEqual(list.map((r) => [r.identity, r.status, r.role, r.note]), [[K1, 'suspended', 'gateway', 'bob'], [K2, 'admitted', null, '']]);
+    assert.deepEqual(
+      list.map((r) => [r.identity, r.status, r.role, r.note]),
+      [
+        [K1, 'suspended', 'gateway', 'bob'],
+        [K2, 'admitted', null, ''],
+      ],
+    );
     await editAdmission(path, K2, { status: 'revoked', note: 'key lost' }, NOW);
     await assert.rejects(editAdmission(path, K2, { status: 'admitted' }, NOW), /revoked; revocation is final/);
     await editAdmission(path, K2, { status: 'admitted', force: true }, NOW);
     list = await readAdmissions(path);
-    assert.deepEqual(list.map((r) => r.status), ['suspended', 'admitted']);
+    assert.deepEqual(
+      list.map((r) => r.status),
+      ['suspended', 'admitted'],
+    );
     await assert.rejects(editAdmission(path, 'abc', { status: 'admitted' }, NOW), AdmissionFileError);
     assert.equal((await readFile(path, 'utf8')).split('[[admission]]').length, 3);
   });

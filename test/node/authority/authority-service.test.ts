@@ -89,13 +89,24 @@ describe('node/authority/authority-service (libp2p, 3 s epochs)', function () {
     assert.deepEqual([wrong.accepted, wrong.refused.map((r) => r.reason)], [0, ['wrong-epoch', 'wrong-epoch', 'wrong-epoch']]);
 
     await at(E, 0.8);
-    const served = await Promise.all(auths.map(async (a) => decodeSignedDocument(await callRpc(host, a.peer.peerId, a.peer.addresses, PKI_PROTOCOLS.document, encodeDocumentRequest(E + 1), { maxResponseBytes: MAX_DOCUMENT_RESPONSE_BYTES }))));
+    const served = await Promise.all(
+      auths.map(async (a) =>
+        decodeSignedDocument(await callRpc(host, a.peer.peerId, a.peer.addresses, PKI_PROTOCOLS.document, encodeDocumentRequest(E + 1), { maxResponseBytes: MAX_DOCUMENT_RESPONSE_BYTES })),
+      ),
+    );
     assert.equal(new Set(served.map((s) => toHex(s.document))).size, 1, 'the three authorities publish the same bytes');
     for (const s of served) assert.equal(s.signatures.length, 3);
     const first = (await client.fetchDocument(E + 1)).document;
     assert.equal(first.epoch, E + 1);
     assert.deepEqual(first.gateways.map((g) => g.name).sort(), ['node-50', 'node-51']);
-    assert.deepEqual(first.layers.flat().map((m) => m.name).sort(), MIXES.map((m) => `node-${m}`), 'mix 5 is in: shared by A');
+    assert.deepEqual(
+      first.layers
+        .flat()
+        .map((m) => m.name)
+        .sort(),
+      MIXES.map((m) => `node-${m}`),
+      'mix 5 is in: shared by A',
+    );
     for (const a of auths) assert.equal(a.service!.stats().documentsPublished, 1);
     assert.ok(A.service!.stats().sharesSent >= 2);
 
@@ -122,12 +133,21 @@ describe('node/authority/authority-service (libp2p, 3 s epochs)', function () {
     const second = (await client.fetchDocument(E + 2)).document;
     assert.ok(!second.layers.flat().some((m) => m.name === 'node-4'), 'the node that stopped uploading is gone');
     // Built on the agreed document of E + 1 (layer continuity), by C after its restart too.
-    const expected = buildDocument(E + 2, params, [1, 2, 3, 5, ...GATEWAYS].map((n) => signedFor(n, E + 2, n >= 50 ? 'gateway' : 'mix')), first);
+    const expected = buildDocument(
+      E + 2,
+      params,
+      [1, 2, 3, 5, ...GATEWAYS].map((n) => signedFor(n, E + 2, n >= 50 ? 'gateway' : 'mix')),
+      first,
+    );
     assert.deepEqual(pa.document, encodeDocument(expected));
     const layerOf = (doc: typeof first, name: string) => doc.layers.findIndex((l) => l.some((m) => m.name === name));
     assert.ok([1, 2, 3, 5].filter((m) => layerOf(second, `node-${m}`) !== layerOf(first, `node-${m}`)).length <= 1, 'at most one mix moves');
 
-    assert.deepEqual(watched.map((w) => w.epoch).filter((e) => e > E), [E + 1, E + 2], 'the watcher delivered both documents');
+    assert.deepEqual(
+      watched.map((w) => w.epoch).filter((e) => e > E),
+      [E + 1, E + 2],
+      'the watcher delivered both documents',
+    );
     const again = new PkiClient({ host, authorities: auths.map((a) => a.peer), dataDir: join(root, 'node') });
     await again.start();
     assert.ok(again.cached(E + 1) && again.cached(E + 2), 'the client cache reloads from disk');
@@ -143,8 +163,12 @@ describe('node/authority/authority-service (libp2p, 3 s epochs)', function () {
     const peer = auths[0].peer;
     const rogue = await createHost({ privateKey: auths[1].key, listen: ['/ip4/127.0.0.1/tcp/0'] });
     const stranger = await clientHost();
-    cleanup.push(async () => rogue.stop(), async () => stranger.stop());
-    const call = (from: Host, p: keyof typeof PKI_PROTOCOLS, body: Uint8Array) => callRpc(from, peer.peerId, peer.addresses, PKI_PROTOCOLS[p], body, { maxResponseBytes: MAX_DOCUMENT_RESPONSE_BYTES, timeoutMs: 2000 });
+    cleanup.push(
+      async () => rogue.stop(),
+      async () => stranger.stop(),
+    );
+    const call = (from: Host, p: keyof typeof PKI_PROTOCOLS, body: Uint8Array) =>
+      callRpc(from, peer.peerId, peer.addresses, PKI_PROTOCOLS[p], body, { maxResponseBytes: MAX_DOCUMENT_RESPONSE_BYTES, timeoutMs: 2000 });
     const refused = async (p: Promise<unknown>, reason: RegExp) => assert.rejects(p, (e: unknown) => e instanceof RpcError && e.code === 'refused' && reason.test(e.message));
     const junk = crypto.getRandomValues(new Uint8Array(300));
 
@@ -168,7 +192,10 @@ describe('node/authority/authority-service (libp2p, 3 s epochs)', function () {
     // Beyond the bound: the server aborts the stream before reading the body.
     await assert.rejects(call(stranger, 'document', junk), (e: unknown) => e instanceof RpcError && e.code !== 'refused');
     // A raw stream announcing a body far beyond the bound.
-    const raw = await stranger.dialProtocol(peer.addresses.map((a) => multiaddr(`${a}/p2p/${peer.peerId}`)), PKI_PROTOCOLS.document);
+    const raw = await stranger.dialProtocol(
+      peer.addresses.map((a) => multiaddr(`${a}/p2p/${peer.peerId}`)),
+      PKI_PROTOCOLS.document,
+    );
     raw.send(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 1, 2, 3));
     await sleep(200);
     raw.abort(new Error('done'));
@@ -183,7 +210,6 @@ describe('node/authority/authority-service (libp2p, 3 s epochs)', function () {
     assert.equal(s.rpc.document.drops.oversize, 2);
     assert.equal(s.sharesReceived, 1);
   });
-
 });
 
 describe('node/authority/authority-service (in memory, manual clock, 3 s epochs)', function () {
@@ -284,7 +310,10 @@ describe('node/authority/authority-service (in memory, manual clock, 3 s epochs)
     const onlyA = new PkiClient({ host, authorities: [auths[0].peer], rpcTimeoutMs: 1000 });
     const late = await onlyA.uploadDescriptor(signedFor(4, E + 1));
     assert.equal(late.accepted, 0);
-    assert.deepEqual(late.refused.map((r) => r.reason), ['too-late']);
+    assert.deepEqual(
+      late.refused.map((r) => r.reason),
+      ['too-late'],
+    );
     assert.equal(auths[0].service!.stats().descriptorsRefused['too-late'], 1);
     await advanceTo(epochStart(E, params) + 0.85 * D);
     const got = await both.fetchDocument(E + 1);
@@ -327,7 +356,10 @@ describe('node/authority/authority-service (in memory, manual clock, 3 s epochs)
     const client = new PkiClient({ host, authorities: [a.peer], rpcTimeoutMs: 1000 });
     for (const n of [1, 50]) assert.equal((await client.uploadDescriptor(signedFor(n, E + 1, n >= 50 ? 'gateway' : 'mix'))).accepted, 1);
     const refused = await client.uploadDescriptor(signedFor(7, E + 1));
-    assert.deepEqual(refused.refused.map((r) => r.reason), ['not-admitted']);
+    assert.deepEqual(
+      refused.refused.map((r) => r.reason),
+      ['not-admitted'],
+    );
     await client.uploadDescriptor(signedFor(7, E + 1));
     const lines = logged().filter((l) => /descriptor refused: not admitted/.test(l.message));
     assert.equal(lines.length, 1, 'logged once for the node this epoch');
@@ -339,7 +371,13 @@ describe('node/authority/authority-service (in memory, manual clock, 3 s epochs)
     assert.equal(a.service!.stats().admission.admitted, 3);
     await advanceTo(epochStart(E, params) + 0.85 * D);
     const doc = (await client.fetchDocument(E + 1)).document;
-    assert.deepEqual(doc.layers.flat().map((m) => m.name).sort(), ['node-1', 'node-7']);
+    assert.deepEqual(
+      doc.layers
+        .flat()
+        .map((m) => m.name)
+        .sort(),
+      ['node-1', 'node-7'],
+    );
   });
 
   it('reloads the round log after a restart, ignoring a torn last record', async function () {

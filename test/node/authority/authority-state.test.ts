@@ -61,13 +61,21 @@ const NODES = [1, 2, 3, 4, 5, 6, 50, 51];
 describe('directory authorities (state and rules)', function () {
   it('three authorities publish the same document, signed by all three', function () {
     const auths = authorities();
-    const published = round(auths, ALL, 5, NODES.map((n) => [n, ALL]));
+    const published = round(
+      auths,
+      ALL,
+      5,
+      NODES.map((n) => [n, ALL]),
+    );
     assert.ok(published.every((p) => p !== null));
     assert.equal(new Set(published.map((p) => toHex(p!.document))).size, 1);
     const doc = verifyDocument(published[0]!, AUTH_KEYS);
     assert.equal(doc.epoch, 5);
     assert.equal(doc.gateways.length, 2);
-    assert.deepEqual(doc.layers.map((l) => l.length), [2, 2, 2]);
+    assert.deepEqual(
+      doc.layers.map((l) => l.length),
+      [2, 2, 2],
+    );
     assert.equal(published[0]!.signatures.length, 3);
   });
 
@@ -81,7 +89,12 @@ describe('directory authorities (state and rules)', function () {
 
   it('one authority offline: the other two still reach the threshold', function () {
     const auths = authorities();
-    const published = round(auths, [0, 1], 5, NODES.map((n) => [n, ALL]));
+    const published = round(
+      auths,
+      [0, 1],
+      5,
+      NODES.map((n) => [n, ALL]),
+    );
     assert.equal(published[0]!.signatures.length, 2);
     verifyDocument(published[0]!, AUTH_KEYS);
   });
@@ -114,8 +127,18 @@ describe('directory authorities (state and rules)', function () {
 
   it('a node that stops sending descriptors drops out of the next epoch; layers stay balanced and stable', function () {
     const auths = authorities();
-    const first = round(auths, ALL, 5, NODES.map((n) => [n, ALL]))[0]!;
-    const second = round(auths, ALL, 6, NODES.filter((n) => n !== 3).map((n) => [n, ALL]))[0]!;
+    const first = round(
+      auths,
+      ALL,
+      5,
+      NODES.map((n) => [n, ALL]),
+    )[0]!;
+    const second = round(
+      auths,
+      ALL,
+      6,
+      NODES.filter((n) => n !== 3).map((n) => [n, ALL]),
+    )[0]!;
     const before = decodeDocument(first.document);
     const after = decodeDocument(second.document);
     const names = (d: typeof after) => d.layers.map((l) => l.map((e) => e.name));
@@ -123,7 +146,12 @@ describe('directory authorities (state and rules)', function () {
     const sizes = after.layers.map((l) => l.length);
     assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1);
     for (const [i, layer] of names(before).entries()) {
-      for (const n of layer) if (n !== 'node-3') assert.ok(names(after).some((l) => l.includes(n)), n);
+      for (const n of layer)
+        if (n !== 'node-3')
+          assert.ok(
+            names(after).some((l) => l.includes(n)),
+            n,
+          );
       assert.ok(names(after)[i].filter((n) => layer.includes(n)).length >= layer.length - 1, 'most mixes keep their layer');
     }
   });
@@ -142,16 +170,31 @@ describe('directory authorities (state and rules)', function () {
 
   it('an authority that was offline adopts the published document (verified) and builds on it', function () {
     const auths = authorities();
-    const published = round(auths, [0, 1], 5, NODES.map((n) => [n, ALL]))[0]!;
+    const published = round(
+      auths,
+      [0, 1],
+      5,
+      NODES.map((n) => [n, ALL]),
+    )[0]!;
     const doc = auths[2].adopt(published);
     assert.equal(doc.epoch, 5);
     assert.throws(() => auths[2].adopt({ document: published.document, signatures: published.signatures.slice(0, 1) }));
-    const next = round(auths, ALL, 6, NODES.map((n) => [n, ALL]));
+    const next = round(
+      auths,
+      ALL,
+      6,
+      NODES.map((n) => [n, ALL]),
+    );
     assert.equal(new Set(next.map((p) => toHex(p!.document))).size, 1, 'all three agree again');
   });
 
   describe('admission (a majority of the authorities must admit a node)', function () {
-    const names = (p: ReturnType<typeof round>[number]) => decodeDocument(p!.document).layers.flat().map((e) => e.name).concat(decodeDocument(p!.document).gateways.map((e) => e.name)).sort();
+    const names = (p: ReturnType<typeof round>[number]) =>
+      decodeDocument(p!.document)
+        .layers.flat()
+        .map((e) => e.name)
+        .concat(decodeDocument(p!.document).gateways.map((e) => e.name))
+        .sort();
 
     it('refuses uploads from identities this authority does not admit, before keeping anything', function () {
       const [a] = authorities([[1, 50], [], []]);
@@ -164,8 +207,17 @@ describe('directory authorities (state and rules)', function () {
     it('a node admitted by one authority alone never enters the document; admitted by two of three, it does, and all three build the same bytes', function () {
       // Node 8 is admitted by authority 0 only (a dishonest or careless one); node 9 by 1 and 2 only.
       const base = [1, 2, 3, 4, 5, 6, 50, 51];
-      const auths = authorities([[...base, 8], [...base, 9], [...base, 9]]);
-      const published = round(auths, ALL, 5, [...base, 8, 9].map((n) => [n, ALL]));
+      const auths = authorities([
+        [...base, 8],
+        [...base, 9],
+        [...base, 9],
+      ]);
+      const published = round(
+        auths,
+        ALL,
+        5,
+        [...base, 8, 9].map((n) => [n, ALL]),
+      );
       assert.equal(new Set(published.map((p) => toHex(p!.document))).size, 1, 'one document, signed by all');
       assert.equal(published[0]!.signatures.length, 3);
       const listed = names(published[0]);
@@ -223,7 +275,11 @@ describe('directory authorities (state and rules)', function () {
       assert.equal(auths[0].addView(v2, now), null);
       assert.equal(auths[2].addView(v2, now), null);
       assert.equal(auths[2].addView(v1, now), null);
-      const held = (a: AuthorityState) => a.viewsFor(5).map((v) => toHex(v.bytes)).sort();
+      const held = (a: AuthorityState) =>
+        a
+          .viewsFor(5)
+          .map((v) => toHex(v.bytes))
+          .sort();
       assert.deepEqual(held(auths[0]), held(auths[2]), 'the same view kept whatever the order');
     });
 
@@ -239,10 +295,16 @@ describe('directory authorities (state and rules)', function () {
       others[2].ownView(5);
       for (const v of [...others[1].viewsFor(5), ...others[2].viewsFor(5)]) a.addView(v, now);
       assert.equal(a.mergeShared([signedFor(3, 5)], now).kept, 1, 'node 3: admitted by authorities 1 and 2');
-      assert.deepEqual(stored.map((s) => ('view' in s.item ? 'view' : 'descriptor')), ['descriptor', 'view', 'view', 'view', 'descriptor']);
+      assert.deepEqual(
+        stored.map((s) => ('view' in s.item ? 'view' : 'descriptor')),
+        ['descriptor', 'view', 'view', 'view', 'descriptor'],
+      );
       admission.labels = new Set([2]); // the operator suspends node 1 afterwards
       const b = new AuthorityState({ identity: AUTH[0], authorityKeys: AUTH_KEYS, params: PARAMS, admission });
-      const restored = b.restore(stored.map((s) => s.item), now);
+      const restored = b.restore(
+        stored.map((s) => s.item),
+        now,
+      );
       assert.deepEqual(restored, { descriptors: 1, views: 3 }, 'node 1 is no longer admitted here; node 3 still is by the majority');
       assert.deepEqual(b.ownView(5), own, 'the view signed before the restart stays the one for this round');
     });

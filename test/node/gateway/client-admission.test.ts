@@ -36,7 +36,12 @@ describe('node/gateway/client-admission: registration budgets and sending identi
     assert.equal(a.openStream('ip4:1.1.1.1', 'carol'), false, 'alice still has a stream');
     a.closeStream('ip4:1.1.1.1', 'alice');
     assert.equal(a.openStream('ip4:1.1.1.1', 'carol'), true);
-    for (const [s, c] of [['ip4:1.1.1.1', 'bob'], ['ip4:1.1.1.1', 'carol'], ['ip4:9.9.9.9', 'carol']]) a.closeStream(s, c);
+    for (const [s, c] of [
+      ['ip4:1.1.1.1', 'bob'],
+      ['ip4:1.1.1.1', 'carol'],
+      ['ip4:9.9.9.9', 'carol'],
+    ])
+      a.closeStream(s, c);
     assert.equal(a.tracked().connectedAddresses, 0, 'nothing held once every stream closed');
   });
 

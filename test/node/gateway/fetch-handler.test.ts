@@ -55,7 +55,10 @@ describe('node/gateway/fetch-handler: entries from the mailbox store', function 
     await mailboxes.deposit(mailboxId, encodeMailboxEntry({ kind: 'message', surbId: null, via: 'address', body: new Uint8Array([0x61]) }), 3);
     const handler = new FetchHandler({ mailboxes, registry, fetchBatch: BATCH, bodyLength: BODY });
     const first = decodeFetchReply(await handler.handle(encodeFetchRequest({ counter: 1n, acks: [] }, client), client.publicKey), 1n, BODY);
-    assert.deepEqual(first.map((e) => e.body), [new Uint8Array([0x61])]);
+    assert.deepEqual(
+      first.map((e) => e.body),
+      [new Uint8Array([0x61])],
+    );
     assert.equal(handler.stats().corruptDeleted, 2);
     assert.equal(handler.stats().messagesServed, 1);
     assert.equal(mailboxes.stats().messages, 1, 'the two undecodable entries are gone');
@@ -72,10 +75,21 @@ describe('node/gateway/fetch-handler: entries from the mailbox store', function 
     for (let i = 0; i < 8; i++) await mailboxes.deposit(mailboxId, entry(0x20 + i, 'delivery'), 2);
     const handler = new FetchHandler({ mailboxes, registry, fetchBatch: 4, bodyLength: BODY });
     const first = decodeFetchReply(await handler.handle(encodeFetchRequest({ counter: 1n, acks: [] }, client), client.publicKey), 1n, BODY);
-    assert.deepEqual(first.map((e) => [e.via, e.body[0]]), [['address', 0x10], ['delivery', 0x20], ['delivery', 0x21], ['delivery', 0x22]]);
+    assert.deepEqual(
+      first.map((e) => [e.via, e.body[0]]),
+      [
+        ['address', 0x10],
+        ['delivery', 0x20],
+        ['delivery', 0x21],
+        ['delivery', 0x22],
+      ],
+    );
     const second = decodeFetchReply(await handler.handle(encodeFetchRequest({ counter: 2n, acks: first.map((e) => e.id!) }, client), client.publicKey), 2n, BODY);
     assert.equal(handler.stats().acked, 4, 'ids from both lanes acknowledged');
-    assert.deepEqual(second.map((e) => e.body[0]), [0x11, 0x23, 0x24, 0x25]);
+    assert.deepEqual(
+      second.map((e) => e.body[0]),
+      [0x11, 0x23, 0x24, 0x25],
+    );
     assert.deepEqual(mailboxes.usageOf(lane).messages, 7);
   });
 

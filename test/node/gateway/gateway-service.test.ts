@@ -7,18 +7,7 @@ import type { Ed25519PrivateKey as Libp2pEd25519Key, Stream } from '@libp2p/inte
 import { toHex } from '../../../protocol/bytes.js';
 import { Ed25519PrivateKey } from '../../../protocol/crypto/ed25519.js';
 import { X25519PrivateKey } from '../../../protocol/crypto/x25519.js';
-import {
-  decryptSURBPayload,
-  delay,
-  geometryFromUserForwardPayloadLength,
-  newPacket,
-  newPacketFromSURB,
-  newSURB,
-  recipient,
-  surbReply,
-  unwrap,
-  type PathHop,
-} from '../../../protocol/sphinx/index.js';
+import { decryptSURBPayload, delay, geometryFromUserForwardPayloadLength, newPacket, newPacketFromSURB, newSURB, recipient, surbReply, unwrap, type PathHop } from '../../../protocol/sphinx/index.js';
 import { DROP_RECIPIENT, encodeClientPayload } from '../../../protocol/wire/client-payload.js';
 import { decodeFetchReply, encodeFetchRequest, fetchEntryBodyLength, fetchReplyLength, FETCH_REQUEST_LENGTH, mailboxIdOf } from '../../../protocol/wire/fetch.js';
 import { ClientRegistry } from '../../../node/gateway/client-registry.js';
@@ -117,11 +106,9 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
     await mixLink.start();
     cleanups.push(() => mixLink.stop());
 
-    // The daemon's side: its PacketLink feeds the gateway and carries what it forwards.
-    let gateway!: GatewayService;
-    const gwLink = new PacketLink({ host: gwHost, logger: silentLogger }, { packetLength: geometry.packetLength, onFrame: (f) => gateway.acceptPacket(f) });
+    // The daemon's side: its PacketLink feeds the gateway and carries what it forwards (each closure reads the other once both exist).
     const forwarded: string[] = [];
-    gateway = new GatewayService(
+    const gateway = new GatewayService(
       {
         host: gwHost,
         geometry,
@@ -142,6 +129,7 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
       // Registration is free here (no proof of work): this file tests the data path; test/adversarial/ tests the policy.
       { clientRate: 1, rateHeadroom: 2, fetchBatch: BATCH, inputQueue: 1000, delayQueue: 1000, registration: { proofBits: 0 }, ...limits },
     );
+    const gwLink = new PacketLink({ host: gwHost, logger: silentLogger }, { packetLength: geometry.packetLength, onFrame: (f) => gateway.acceptPacket(f) });
     await gwLink.start();
     await gateway.start();
     cleanups.push(() => gwLink.stop());
@@ -230,7 +218,13 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
     assert.equal(full.entries.length, 2);
     assert.deepEqual(full.entries[0].body, userOf(0xa1), 'the user payload only');
     assert.deepEqual(full.entries[1].body, userOf(0xa2));
-    assert.deepEqual(full.entries.map((e) => [e.kind, e.surbId]), [['message', null], ['message', null]]);
+    assert.deepEqual(
+      full.entries.map((e) => [e.kind, e.surbId]),
+      [
+        ['message', null],
+        ['message', null],
+      ],
+    );
 
     const after = await fetch(net, alice, [full.entries[0].id!]);
     assert.equal(after.entries.length, 1);
@@ -347,7 +341,10 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
         { t: 0, ev: 'fetch', user },
       ],
     );
-    assert.ok(events.every((e) => e.t === T0), 'times from the gateway clock');
+    assert.ok(
+      events.every((e) => e.t === T0),
+      'times from the gateway clock',
+    );
     await stream.close();
   });
 
@@ -508,7 +505,18 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
   it('refuses a geometry without room for client payloads', async () => {
     const net = await setup();
     const noSurb = geometryFromUserForwardPayloadLength({ nike: 'X25519', nrHops: 3, userForwardPayloadLength: 200, withSURB: false });
-    const deps = { host: net.gwHost, geometry: noSurb, clock: net.clock, logger: silentLogger, keys: () => [], checkReplay: async () => true, maxDelayMs: () => 0, forward: () => 'unknown' as const, mailboxes: net.mailboxes, registry: net.registry };
+    const deps = {
+      host: net.gwHost,
+      geometry: noSurb,
+      clock: net.clock,
+      logger: silentLogger,
+      keys: () => [],
+      checkReplay: async () => true,
+      maxDelayMs: () => 0,
+      forward: () => 'unknown' as const,
+      mailboxes: net.mailboxes,
+      registry: net.registry,
+    };
     assert.throws(() => new GatewayService(deps, { clientRate: 1, rateHeadroom: 1, fetchBatch: 1, inputQueue: 1, delayQueue: 1 }), /withSURB/);
   });
 });

@@ -306,7 +306,15 @@ describe('node/gateway/mailbox-delivery (real LevelDB)', function () {
     assert.equal(delivery.stats().drops['request-allowance-full'], 2);
     const entries = await fetch(handlerOf(f), bob);
     // A reply of 4: a quarter for contact requests while main mail waits.
-    assert.deepEqual(entries.map((e) => [e.via, e.kind]), [['address', 'message'], ['delivery', 'message'], ['delivery', 'message'], ['delivery', 'message']]);
+    assert.deepEqual(
+      entries.map((e) => [e.via, e.kind]),
+      [
+        ['address', 'message'],
+        ['delivery', 'message'],
+        ['delivery', 'message'],
+        ['delivery', 'message'],
+      ],
+    );
     assert.deepEqual(f.mailboxes.usageOf(bob.mailboxId).messages, 5, 'the main lane holds what came through D');
   });
 });

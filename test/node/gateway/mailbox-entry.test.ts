@@ -7,15 +7,9 @@ describe('node/gateway/mailbox-entry: what a mailbox stores', function () {
 
   it('pins the layout: kind (bit 6: via the delivery id) ‖ [SURB id] ‖ body', function () {
     assert.equal(toHex(encodeMailboxEntry({ kind: 'message', surbId: null, via: 'address', body: new Uint8Array([0xab, 0xcd]) })), '01abcd');
-    assert.equal(
-      toHex(encodeMailboxEntry({ kind: 'surb-reply', surbId, via: 'address', body: new Uint8Array([0x01, 0x02, 0x03]) })),
-      '02' + 'f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff' + '010203',
-    );
+    assert.equal(toHex(encodeMailboxEntry({ kind: 'surb-reply', surbId, via: 'address', body: new Uint8Array([0x01, 0x02, 0x03]) })), '02' + 'f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff' + '010203');
     assert.equal(toHex(encodeMailboxEntry({ kind: 'message', surbId: null, via: 'delivery', body: new Uint8Array([0xab, 0xcd]) })), '41abcd');
-    assert.equal(
-      toHex(encodeMailboxEntry({ kind: 'surb-reply', surbId, via: 'delivery', body: new Uint8Array([0x01]) })),
-      '42' + 'f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff' + '01',
-    );
+    assert.equal(toHex(encodeMailboxEntry({ kind: 'surb-reply', surbId, via: 'delivery', body: new Uint8Array([0x01]) })), '42' + 'f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff' + '01');
     // Entries stored before delivery ids existed (kind 1 or 2, no flag) came through the public mailbox id.
     assert.equal(decodeMailboxEntry(new Uint8Array([1, 0xab]))!.via, 'address');
   });

@@ -27,7 +27,10 @@ describe('node/gateway/mailbox-expiry (manual clock)', () => {
     fail = true;
     clock.advanceTo(1_200);
     await flush();
-    assert.deepEqual(logger.records.map((r) => [r.level, r.msg, r.fields.error]), [['warn', 'mailbox expiry failed', 'disk full']]);
+    assert.deepEqual(
+      logger.records.map((r) => [r.level, r.msg, r.fields.error]),
+      [['warn', 'mailbox expiry failed', 'disk full']],
+    );
     fail = false;
     clock.advanceTo(1_300);
     await flush();

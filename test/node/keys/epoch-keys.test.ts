@@ -37,9 +37,18 @@ describe('epoch Sphinx keys', function () {
     const { keys } = ring();
     keys.rotate(at(3));
     keys.rotate(at(4));
-    assert.deepEqual(keys.unwrapKeys(at(4, 1_000)).map((k) => k.epoch), [4, 3]);
-    assert.deepEqual(keys.unwrapKeys(at(4, 5_000)).map((k) => k.epoch), [4]);
-    assert.deepEqual(keys.unwrapKeys(at(4, 56_000)).map((k) => k.epoch), [4, 5]);
+    assert.deepEqual(
+      keys.unwrapKeys(at(4, 1_000)).map((k) => k.epoch),
+      [4, 3],
+    );
+    assert.deepEqual(
+      keys.unwrapKeys(at(4, 5_000)).map((k) => k.epoch),
+      [4],
+    );
+    assert.deepEqual(
+      keys.unwrapKeys(at(4, 56_000)).map((k) => k.epoch),
+      [4, 5],
+    );
   });
 
   it('deletes a key once its grace window has passed', function () {
@@ -66,6 +75,9 @@ describe('epoch Sphinx keys', function () {
   it('refuses a damaged key file instead of silently replacing it', function () {
     const dir = mkdtempSync(join(tmpdir(), 'chaff-keys-'));
     writeFileSync(join(dir, 'sphinx-3.key'), new Uint8Array(7));
-    assert.throws(() => new EpochKeyring({ dir, epochs, graceMs: 0 }), (e: unknown) => e instanceof EpochKeyError && /sphinx-3\.key is 7 bytes/.test(e.message));
+    assert.throws(
+      () => new EpochKeyring({ dir, epochs, graceMs: 0 }),
+      (e: unknown) => e instanceof EpochKeyError && /sphinx-3\.key is 7 bytes/.test(e.message),
+    );
   });
 });

@@ -15,7 +15,12 @@ describe('mix delay queue', function () {
     clock.advanceTo(1099);
     assert.deepEqual(out, [['now', 1000]]);
     clock.advanceTo(2000);
-    assert.deepEqual(out, [['now', 1000], ['fast', 1100], ['mid', 1300], ['slow', 1500]]);
+    assert.deepEqual(out, [
+      ['now', 1000],
+      ['fast', 1100],
+      ['mid', 1300],
+      ['slow', 1500],
+    ]);
     assert.equal(q.size, 0);
   });
 
@@ -23,7 +28,10 @@ describe('mix delay queue', function () {
     const clock = new ManualClock();
     const released: number[] = [];
     const q = new DelayQueue<number>(3, clock, (i) => released.push(i));
-    assert.deepEqual([1, 2, 3, 4, 5].map((i) => q.push(i, 10 * i)), [true, true, true, false, false]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map((i) => q.push(i, 10 * i)),
+      [true, true, true, false, false],
+    );
     assert.equal(q.refused, 2);
     assert.equal(q.size, 3);
     clock.advanceTo(10);

@@ -113,7 +113,10 @@ describe('mix service on libp2p', function () {
     await waitFor(() => nodes[3].finals.length === 1);
     assert.ok(Date.now() - start >= 300, 'three hops of 100 ms each');
     assert.deepEqual(nodes[3].finals[0], [recipient(new Uint8Array(32).fill(7))]);
-    assert.deepEqual(nodes.slice(0, 3).map((n) => n.service!.processor.forwarded), [1, 1, 1]);
+    assert.deepEqual(
+      nodes.slice(0, 3).map((n) => n.service!.processor.forwarded),
+      [1, 1, 1],
+    );
   });
 
   it('a replayed packet is dropped at the first mix and counted', async function () {

@@ -76,7 +76,10 @@ describe('node/net/packet-link', function () {
     assert.equal(st.sent, 1100);
     assert.equal(st.queueDepth, 0);
     assert.equal(b.link.stats().received, 1100);
-    assert.deepEqual(Object.values(st.drops).filter((n) => n > 0), []);
+    assert.deepEqual(
+      Object.values(st.drops).filter((n) => n > 0),
+      [],
+    );
   });
 
   it('waits for drain when the stream is full (bursts far beyond the yamux window) without spinning', async () => {
@@ -127,7 +130,13 @@ describe('node/net/packet-link', function () {
     const wire = new Uint8Array(3 * SIZE);
     for (let i = 0; i < 3; i++) wire.set(frameNo(i), i * SIZE);
     // Odd cuts: a frame split over many writes, and writes spanning frames.
-    for (const [from, to] of [[0, 1], [1, 7], [7, SIZE + 5], [SIZE + 5, 2 * SIZE + 1], [2 * SIZE + 1, 3 * SIZE]]) {
+    for (const [from, to] of [
+      [0, 1],
+      [1, 7],
+      [7, SIZE + 5],
+      [SIZE + 5, 2 * SIZE + 1],
+      [2 * SIZE + 1, 3 * SIZE],
+    ]) {
       stream.send(wire.subarray(from, to));
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -256,7 +265,10 @@ describe('node/net/packet-link', function () {
     assert.ok(a.link.stats().streamsOpened >= 2);
     // Frames arrive in send order on the new stream.
     const seen = b.got.map((r) => new DataView(r.frame.buffer).getUint32(0));
-    assert.deepEqual(seen, [...seen].sort((x, y) => x - y));
+    assert.deepEqual(
+      seen,
+      [...seen].sort((x, y) => x - y),
+    );
   });
 
   it('stop() closes the streams cleanly on both sides', async () => {

@@ -8,7 +8,14 @@ import { silentLogger, type Logger } from '../../../runtime/log/logger.js';
 const EPOCH = 100_000;
 const epochs = { genesisMs: 0, epochDurationMs: EPOCH };
 const ok: UploadResult = { accepted: 3, refused: [], failed: [] };
-const partial: UploadResult = { accepted: 1, refused: [], failed: [{ authority: 'a2', error: 'timeout' }, { authority: 'a3', error: 'timeout' }] };
+const partial: UploadResult = {
+  accepted: 1,
+  refused: [],
+  failed: [
+    { authority: 'a2', error: 'timeout' },
+    { authority: 'a3', error: 'timeout' },
+  ],
+};
 const flush = () => new Promise((r) => setImmediate(r));
 
 function setup(outcomes: Array<UploadResult | Error>, startMs = 0) {
@@ -53,11 +60,17 @@ describe('node/pki/descriptor-uploader', () => {
   });
 
   it('gives up at 40 % of the epoch, saying so when no authority took it', async () => {
-    const { clock, times, warnings, uploader } = setup(Array.from({ length: 100 }, () => new Error('down')), 30_000);
+    const { clock, times, warnings, uploader } = setup(
+      Array.from({ length: 100 }, () => new Error('down')),
+      30_000,
+    );
     await uploader.start();
     await advance(clock, 99_000);
     await uploader.stop();
-    assert.ok(times.every((t) => t <= 40_000), `no retry after 40 %: ${times.at(-1)}`);
+    assert.ok(
+      times.every((t) => t <= 40_000),
+      `no retry after 40 %: ${times.at(-1)}`,
+    );
     assert.ok(times.length >= 4, `${times.length} attempts`);
     assert.ok(warnings.some((w) => /missing from the next document/.test(w)));
   });

@@ -21,8 +21,10 @@ describe('node/store/fingerprint-set', () => {
     for (let step = 0; step < 40_000; step++) {
       const t = pool[Math.floor(u() * pool.length)];
       const key = Buffer.from(t.subarray(0, 8)).toString('hex');
-      if (u() < 0.6) assert.equal(set.add(t), !ref.has(key), `add at step ${step}`), ref.set(key, t);
-      else assert.equal(set.delete(t), ref.delete(key), `delete at step ${step}`);
+      if (u() < 0.6) {
+        assert.equal(set.add(t), !ref.has(key), `add at step ${step}`);
+        ref.set(key, t);
+      } else assert.equal(set.delete(t), ref.delete(key), `delete at step ${step}`);
       if (step % 997 === 0) for (const p of pool.slice(0, 200)) assert.equal(set.has(p), ref.has(Buffer.from(p.subarray(0, 8)).toString('hex')));
     }
     assert.equal(set.size, ref.size);

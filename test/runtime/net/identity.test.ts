@@ -31,7 +31,7 @@ describe('runtime/net/identity', () => {
     const path = join(dir, IDENTITY_FILE);
     await writeFile(path, Buffer.from('not a protobuf key at all'));
     await assert.rejects(loadOrCreateIdentity(dir), (err: unknown) => err instanceof IdentityError && err.code === 'corrupt' && err.path === path);
-    assert.equal((await readFile(path, 'utf8')), 'not a protobuf key at all');
+    assert.equal(await readFile(path, 'utf8'), 'not a protobuf key at all');
   });
 
   it('refuses a truncated key file', async () => {

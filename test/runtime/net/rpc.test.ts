@@ -13,8 +13,7 @@ describe('rpc over libp2p', function () {
   let client: Host;
   const addrs = () => server.getMultiaddrs();
   const call = (body: Uint8Array, maxResponseBytes = 1024, timeoutMs = 5_000) => callRpc(client, server.peerId, addrs(), PROTO, body, { maxResponseBytes, timeoutMs });
-  const failsWith = async (code: string, p: Promise<unknown>) =>
-    assert.rejects(p, (e: unknown) => e instanceof RpcError && e.code === code, `expected RpcError ${code}`);
+  const failsWith = async (code: string, p: Promise<unknown>) => assert.rejects(p, (e: unknown) => e instanceof RpcError && e.code === code, `expected RpcError ${code}`);
 
   beforeEach(async function () {
     server = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] });
@@ -25,24 +24,37 @@ describe('rpc over libp2p', function () {
   });
 
   it('answers requests, one stream each, including empty and large bodies', async function () {
-    const stats = await serveRpc(server, PROTO, (req, from) => {
-      assert.equal(from.toString(), client.peerId.toString());
-      return Uint8Array.from(req).reverse();
-    }, { maxRequestBytes: 1 << 20 });
+    const stats = await serveRpc(
+      server,
+      PROTO,
+      (req, from) => {
+        assert.equal(from.toString(), client.peerId.toString());
+        return Uint8Array.from(req).reverse();
+      },
+      { maxRequestBytes: 1 << 20 },
+    );
     assert.deepEqual(await call(Uint8Array.of(1, 2, 3)), Uint8Array.of(3, 2, 1));
     assert.deepEqual(await call(new Uint8Array(0)), new Uint8Array(0));
     const big = crypto.getRandomValues(new Uint8Array(60_000));
     assert.deepEqual(await call(big, 1 << 20), Uint8Array.from(big).reverse());
     const many = await Promise.all(Array.from({ length: 20 }, (_, i) => call(Uint8Array.of(i))));
-    assert.deepEqual(many.map((r) => r[0]), Array.from({ length: 20 }, (_, i) => i));
+    assert.deepEqual(
+      many.map((r) => r[0]),
+      Array.from({ length: 20 }, (_, i) => i),
+    );
     assert.equal(stats.served, 23);
   });
 
   it('passes a refusal back with its reason, and hides internal errors', async function () {
-    const stats = await serveRpc(server, PROTO, (req) => {
-      if (req[0] === 1) throw new RpcRefusal('descriptor is for the wrong epoch');
-      throw new Error('secret internal detail');
-    }, { maxRequestBytes: 16 });
+    const stats = await serveRpc(
+      server,
+      PROTO,
+      (req) => {
+        if (req[0] === 1) throw new RpcRefusal('descriptor is for the wrong epoch');
+        throw new Error('secret internal detail');
+      },
+      { maxRequestBytes: 16 },
+    );
     await assert.rejects(call(Uint8Array.of(1)), (e: unknown) => e instanceof RpcError && e.code === 'refused' && /wrong epoch/.test(e.message));
     await assert.rejects(call(Uint8Array.of(2)), (e: unknown) => e instanceof RpcError && e.code === 'refused' && !/secret/.test(e.message));
     assert.deepEqual([stats.drops.refused, stats.drops['handler-error']], [1, 1]);
@@ -100,7 +112,16 @@ describe('rpc over libp2p', function () {
     assert.equal(stats.drops.busy, 1);
     for (const r of release) r();
     assert.deepEqual([...(await first), ...(await second)], [1, 2]);
-    assert.deepEqual(await (async () => { const p = call(Uint8Array.of(4)); while (release.length < 3) await new Promise((r) => setTimeout(r, 20)); release[2](); return p; })(), Uint8Array.of(4), 'served again once streams closed');
+    assert.deepEqual(
+      await (async () => {
+        const p = call(Uint8Array.of(4));
+        while (release.length < 3) await new Promise((r) => setTimeout(r, 20));
+        release[2]();
+        return p;
+      })(),
+      Uint8Array.of(4),
+      'served again once streams closed',
+    );
   });
 
   it("our bound is the one that refuses, counted, even above libp2p's default of 32 streams per connection", async function () {
@@ -118,6 +139,9 @@ describe('rpc over libp2p', function () {
     await assert.rejects(call(Uint8Array.of(0xff)), RpcError, 'one past the bound');
     assert.equal(stats.drops.busy, 1, 'the refusal is counted');
     for (const r of release) r();
-    assert.deepEqual((await Promise.all(calls)).map((b) => b[0]), Array.from({ length: BOUND }, (_, i) => i));
+    assert.deepEqual(
+      (await Promise.all(calls)).map((b) => b[0]),
+      Array.from({ length: BOUND }, (_, i) => i),
+    );
   });
 });

@@ -19,7 +19,10 @@ describe('runtime/pki/document-store', function () {
     await Promise.all([store.save(12, doc(1)), store.save(3, doc(2)), store.save(12, doc(3))]);
     const { documents, corrupt } = await new DocumentStore(join(dir, 'documents')).loadAll();
     assert.deepEqual(corrupt, []);
-    assert.deepEqual(documents.map((d) => d.epoch), [3, 12]);
+    assert.deepEqual(
+      documents.map((d) => d.epoch),
+      [3, 12],
+    );
     assert.deepEqual(documents[1].signed, doc(3), 'the later save wins');
     assert.deepEqual((await readdir(join(dir, 'documents'))).sort(), ['12.bin', '3.bin'], 'no temporary files left');
   });
@@ -32,9 +35,15 @@ describe('runtime/pki/document-store', function () {
     await writeFile(join(dir, 'notes.txt'), 'x');
     await writeFile(join(dir, '007.bin'), 'x');
     const { documents, corrupt } = await store.loadAll();
-    assert.deepEqual(documents.map((d) => d.epoch), [5, 6]);
+    assert.deepEqual(
+      documents.map((d) => d.epoch),
+      [5, 6],
+    );
     assert.deepEqual(corrupt, ['7.bin']);
     await store.pruneBefore(6);
-    assert.deepEqual((await store.loadAll()).documents.map((d) => d.epoch), [6]);
+    assert.deepEqual(
+      (await store.loadAll()).documents.map((d) => d.epoch),
+      [6],
+    );
   });
 });

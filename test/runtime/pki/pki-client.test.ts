@@ -23,10 +23,7 @@ describe('runtime/pki/pki-client', function () {
     const me = await network.host();
     const others = [keyFor(201), keyFor(202)];
     const peer = (name: string, identityKey: Uint8Array, addresses: string[]): AuthorityPeer => ({ name, identityKey, peerId: peerIdOfIdentityKey(identityKey), addresses });
-    const authorities = [
-      peer('rogue', rogueKey.publicKey.raw, []),
-      ...others.map((k, i) => peer(`down-${i}`, k.publicKey, ['/ip4/127.0.0.1/tcp/1'])),
-    ];
+    const authorities = [peer('rogue', rogueKey.publicKey.raw, []), ...others.map((k, i) => peer(`down-${i}`, k.publicKey, ['/ip4/127.0.0.1/tcp/1']))];
     const document = encodeDocument(buildDocument(7, PARAMS, [signedFor(1, 7), signedFor(50, 7, 'gateway')]));
     const own = signDocument(document, pkiSigningKey(rogueKey));
     let serve: SignedDocument = { document, signatures: [own] };
@@ -46,6 +43,12 @@ describe('runtime/pki/pki-client', function () {
     const got = await client.fetchDocument(7);
     assert.equal(got.document.epoch, 7);
     assert.equal(client.cached(7), got);
-    assert.deepEqual(verifyDocument(got.signed, authorities.map((a) => a.identityKey)).epoch, 7);
+    assert.deepEqual(
+      verifyDocument(
+        got.signed,
+        authorities.map((a) => a.identityKey),
+      ).epoch,
+      7,
+    );
   });
 });
