@@ -7,7 +7,7 @@
 
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { createHost, type Host } from '../runtime/net/host.js';
-import { PACKET_PROTOCOL, PacketLink } from '../node/net/packet-link.js';
+import { PacketLink } from '../node/net/packet-link.js';
 import { silentLogger } from '../runtime/log/logger.js';
 import { PRODUCTION_GEOMETRY } from '../protocol/sphinx/index.js';
 import { median } from '../protocol/stats/quantile.js';

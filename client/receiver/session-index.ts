@@ -65,7 +65,9 @@ export class SessionIndex implements SessionLookup {
   #add(hint: number, session: Session): void {
     const v = this.#byHint.get(hint);
     if (v === undefined) this.#byHint.set(hint, session);
-    else if (Array.isArray(v)) v.includes(session) || v.push(session);
+    else if (Array.isArray(v)) {
+      if (!v.includes(session)) v.push(session);
+    }
     else if (v !== session) this.#byHint.set(hint, [v, session]);
   }
 

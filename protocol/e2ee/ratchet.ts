@@ -249,7 +249,10 @@ export class DoubleRatchet {
     for (const [hk, ns] of byKey) {
       let min = Infinity;
       let max = -Infinity;
-      for (const n of ns) (min = Math.min(min, n)), (max = Math.max(max, n));
+      for (const n of ns) {
+        min = Math.min(min, n);
+        max = Math.max(max, n);
+      }
       // One keystream for the group when its numbers are close (they usually run on), else one per key.
       if (max - min < 4 * ns.length + 64) {
         const nonces = headerNonces(hk, min, max - min + 1);

@@ -12,7 +12,7 @@
 import { abytes, concatBytes, ctIsZero, fromHex, toHex } from '../bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, Ed25519PrivateKey, verify } from '../crypto/ed25519.js';
-import { canonicalJson, parseCanonicalJson, SAFE_STRING, type CanonicalValue } from './canonical-json.js';
+import { canonicalJson, parseCanonicalJson, type CanonicalValue } from './canonical-json.js';
 
 // ---------------------------------------------------------------- descriptor
 

@@ -12,7 +12,7 @@
 import { flattenNumbers } from '../sweep/aggregate.js';
 import type { CsvValue } from '../report/csv.js';
 import type { ReportContent, ReportTable } from '../report/html.js';
-import { cdfPlot, histogramPlot, metricOverTimePlot, type PlotSpec, type TimeSeries } from '../report/plots.js';
+import { cdfPlot, histogramPlot, metricOverTimePlot, type TimeSeries } from '../report/plots.js';
 import type { ContinuousResults, PoolResults, PopulationResults, SimResults, ThresholdResults } from '../run.js';
 import type { CurvePoint } from './continuous-run.js';
 

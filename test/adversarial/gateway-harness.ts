@@ -84,6 +84,7 @@ export async function startGateway(options: { limits?: Partial<GatewayLimits>; m
   await mixLink.start();
   cleanups.push(() => mixLink.stop());
 
+  // eslint-disable-next-line prefer-const -- assigned below, after the link whose onFrame reads it
   let gateway!: GatewayService;
   const gwLink = new PacketLink({ host, logger: silentLogger }, { packetLength: geometry.packetLength, onFrame: (f) => gateway.acceptPacket(f) });
   // Built as a variable: GatewayComponents may gain fields other work adds.

@@ -20,8 +20,10 @@ describe('client/config', () => {
 
   it('errors name the field and the fix', () => {
     const base = parse(clientToml({ network, client: { gateway: 'cd'.repeat(32), gatewayName: 'g', fetchIntervalMs: 1000, maxAttempts: 8, retransmitSlackMs: 3000, orderHoldMs: 1000, raise: {} } }));
-    const bad = (patch: (t: Record<string, any>) => void, field: string) => {
-      const t = structuredClone(base) as Record<string, any>;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a test reaches into parsed TOML of any shape
+    type Toml = Record<string, any>;
+    const bad = (patch: (t: Toml) => void, field: string) => {
+      const t = structuredClone(base) as Toml;
       patch(t);
       assert.throws(() => clientConfigFromObject(t), (e: unknown) => e instanceof ConfigError && e.field === field && /Fix:/.test(e.message));
     };

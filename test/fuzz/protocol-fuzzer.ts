@@ -19,7 +19,6 @@ import type { Connection, PrivateKey } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
 import { toHex } from '../../protocol/bytes.js';
 import type { Ed25519PrivateKey } from '../../protocol/crypto/ed25519.js';
-import { epochAt } from '../../protocol/pki/epoch.js';
 import type { NodeEntry } from '../../protocol/pki/document.js';
 import { Topology } from '../../protocol/pki/routes.js';
 import { verifyDocument, decodeSignedDocument } from '../../protocol/pki/signatures.js';
@@ -495,13 +494,13 @@ export class ProtocolFuzzer {
       plans.push({ count, refusedPeer: rnd.chance(0.03), tail: rnd.chance(0.2), rnd: rnd.fork() });
       planned += count;
     }
-    const self = this;
     await bounded(plans.length, c === 'send' ? 1 : 2, async (i) => {
       const plan = plans[i];
       const ctx = await this.#ctx();
-      const pool = Array.from({ length: 3 }, () => this.#validPacket(ctx, c, plan.rnd));
+      const validPacket = () => this.#validPacket(ctx, c, plan.rnd);
+      const pool = Array.from({ length: 3 }, validPacket);
       function* frames(): Generator<Uint8Array> {
-        for (let k = 0; k < plan.count; k++) yield plan.rnd.chance(0.02) ? self.#validPacket(ctx, c, plan.rnd) : mutate(plan.rnd, plan.rnd.pick(pool), pool, opts).bytes;
+        for (let k = 0; k < plan.count; k++) yield plan.rnd.chance(0.02) ? validPacket() : mutate(plan.rnd, plan.rnd.pick(pool), pool, opts).bytes;
       }
       const tail = plan.tail ? mutate(plan.rnd, plan.rnd.pick(pool), pool, opts).bytes.slice(0, 1 + plan.rnd.int(length - 1)) : null;
       const from = plan.refusedPeer ? (c === 'send' ? 'stranger' : 'outsider') : peer;

@@ -115,6 +115,7 @@ describe('client/store/profile-key', () => {
     await assert.rejects(unlockProfileKey(dir, 'x'), (e: unknown) => e instanceof ProfileNotFoundError && e.file === file && e.message.includes(file));
   });
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- damages parsed JSON of any shape
   const damaged: Array<[string, (json: Record<string, any>) => unknown, RegExp]> = [
     ['not JSON', () => '{"format": ', /not valid UTF-8 JSON/],
     ['not an object', () => [1, 2], /not a JSON object/],

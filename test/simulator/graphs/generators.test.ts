@@ -153,7 +153,10 @@ describe('simulator graphs: generators', function () {
     assert.deepEqual([block[0], block[99], block[100], block[249], block[250], block[299]], [0, 0, 1, 1, 2, 2]);
     let inEdges = 0;
     let outEdges = 0;
-    for (const e of g.edges) (block[e.source] === block[e.target] ? inEdges++ : outEdges++);
+    for (const e of g.edges) {
+      if (block[e.source] === block[e.target]) inEdges++;
+      else outEdges++;
+    }
     const inPairs = sizes.reduce((a, s) => a + (s * (s - 1)) / 2, 0);
     const outPairs = (300 * 299) / 2 - inPairs;
     const dIn = inEdges / inPairs;
