@@ -46,7 +46,11 @@ export class GatewayWaitingRoom {
     this.#checkedEpoch = topology.epoch;
     const present = new Set(topology.document.gateways.map((g) => toHex(g.nodeId)));
     const out: Released = { keys: [], sealed: [] };
-    const back = this.#waiting.release((g) => present.has(g), isPending, (key, item) => (item ? out.sealed.push(item) : out.keys.push(key)));
+    const back = this.#waiting.release(
+      (g) => present.has(g),
+      isPending,
+      (key, item) => (item ? out.sealed.push(item) : out.keys.push(key)),
+    );
     return back === 0 ? null : out;
   }
 

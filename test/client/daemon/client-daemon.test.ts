@@ -34,7 +34,10 @@ const EPOCH = 100;
 
 /** A Lifecycle that writes each stop into `journal` (the order the daemon stops its parts in). */
 class RecordingLifecycle extends Lifecycle {
-  constructor(log: Logger, readonly journal: string[]) {
+  constructor(
+    log: Logger,
+    readonly journal: string[],
+  ) {
     super(log);
   }
 
@@ -167,7 +170,7 @@ describe('client/daemon (manual clock, in-memory gateway)', function () {
     // Poisson(λP·t = 30): within three standard deviations.
     const expected = RATES.lambdaP * seconds;
     assert.ok(Math.abs(quiet.decoy - expected) <= 3 * Math.sqrt(expected), `${quiet.decoy} payload packets in ${seconds} s at λP = ${RATES.lambdaP}`);
-    assert.equal(busy.link.deliveredTo(BOB_MAILBOX).length, loaded.real, 'every real packet reached the contact\'s mailbox');
+    assert.equal(busy.link.deliveredTo(BOB_MAILBOX).length, loaded.real, "every real packet reached the contact's mailbox");
   });
 
   it("a real fragment's ACK marks it delivered", async () => {
@@ -180,7 +183,10 @@ describe('client/daemon (manual clock, in-memory gateway)', function () {
     const s = await d.status();
     assert.ok(s.traffic.acksReceived >= 2, 'the card and the message were acknowledged');
     assert.deepEqual([s.queue.queued, s.queue.inFlight, s.traffic.retransmissions], [0, 0, 0]);
-    assert.deepEqual((await d.running.api.history('bob')).map((m) => [m.content.text, m.state]), [['hello', 'delivered']]);
+    assert.deepEqual(
+      (await d.running.api.history('bob')).map((m) => [m.content.text, m.state]),
+      [['hello', 'delivered']],
+    );
   });
 
   it('a lost ACK retransmits the fragment once its timeout (the chosen delays plus allowances) has passed', async () => {
@@ -213,9 +219,15 @@ describe('client/daemon (manual clock, in-memory gateway)', function () {
     assert.ok(s.loops.returned >= 1, 'loops come back too');
   });
 
-  it("a fragment to a gateway missing from the document waits (its slots send decoys) and is sent once the gateway is back", async () => {
+  it('a fragment to a gateway missing from the document waits (its slots send decoys) and is sent once the gateway is back', async () => {
     // Epoch 100 lists only our gateway; 101 lists the contact's again.
-    const d = await startDaemon({ startMs: startOf(EPOCH) + 15_000, docs: [[EPOCH, [GATEWAY_A]], [EPOCH + 1, both]] });
+    const d = await startDaemon({
+      startMs: startOf(EPOCH) + 15_000,
+      docs: [
+        [EPOCH, [GATEWAY_A]],
+        [EPOCH + 1, both],
+      ],
+    });
     await d.running.api.addContact('bob', BOB);
     await run(d, 10_000);
     let s = await d.status();

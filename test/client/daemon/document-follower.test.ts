@@ -34,7 +34,10 @@ describe('client/daemon/document-follower', () => {
     view.add(documentOf(49, [GATEWAY_A], { lambdaP: 9, lambdaL: 0, lambdaD: 0 }));
     assert.equal(updates.length, 0, 'a past epoch changes nothing');
     view.add(documentOf(50, [GATEWAY_B], { lambdaP: 1, lambdaL: 0.1, lambdaD: 0.1 }));
-    assert.deepEqual(log.records.map((r) => r.msg), ['our gateway is not in the document of a coming epoch']);
+    assert.deepEqual(
+      log.records.map((r) => r.msg),
+      ['our gateway is not in the document of a coming epoch'],
+    );
     await f.stop();
     view.add(documentOf(50, [GATEWAY_A], { lambdaP: 3, lambdaL: 0, lambdaD: 0 }));
     assert.equal(streams.rates.lambdaP, 1);

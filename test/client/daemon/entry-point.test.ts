@@ -19,7 +19,10 @@ describe('client/daemon (entry point)', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'chaff-daemon-entry-'));
     const network = { genesisMs: Date.parse('2026-01-01T00:00:00Z'), epochDurationMs: 15_000, authorities: [{ name: 'a1', identity: 'ab'.repeat(32), addresses: ['/ip4/127.0.0.1/tcp/9'] }] };
-    writeFileSync(join(dir, CLIENT_CONFIG_FILE), clientToml({ network, client: { gateway: 'cd'.repeat(32), gatewayName: 'g', fetchIntervalMs: 1000, maxAttempts: 8, retransmitSlackMs: 3000, orderHoldMs: 1000, raise: {} } }));
+    writeFileSync(
+      join(dir, CLIENT_CONFIG_FILE),
+      clientToml({ network, client: { gateway: 'cd'.repeat(32), gatewayName: 'g', fetchIntervalMs: 1000, maxAttempts: 8, retransmitSlackMs: 3000, orderHoldMs: 1000, raise: {} } }),
+    );
   });
 
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,7 +30,10 @@ describe('client/daemon (entry point)', () => {
   it('a profile without its identity is refused, and the store it opened is closed again', async () => {
     const store = await createProfile(dir, 'pass', { collections: COLLECTIONS, scrypt: SCRYPT });
     await store.close();
-    await assert.rejects(startClientDaemon({ profileDir: dir, passphrase: 'pass', log: () => undefined }), (err: unknown) => err instanceof ClientError && /is incomplete \(no identity\)/.test(err.message));
+    await assert.rejects(
+      startClientDaemon({ profileDir: dir, passphrase: 'pass', log: () => undefined }),
+      (err: unknown) => err instanceof ClientError && /is incomplete \(no identity\)/.test(err.message),
+    );
     // LevelDB holds a lock while open: opening again proves it was closed.
     const again = await openProfile(dir, 'pass', { collections: COLLECTIONS });
     await again.close();
