@@ -56,7 +56,13 @@ function slope(points: ReadonlyArray<[number, number]>): number {
 
 /** The network's default rates and fetch batch: what node/config.ts gives a config that sets none. */
 function networkDefaults(): { lambdaP: number; lambdaL: number; lambdaD: number; fetchBatch: number } {
-  const c = configFromObject({ node: { name: 'defaults', role: 'gateway', data_dir: '/nonexistent', listen: ['/ip4/127.0.0.1/tcp/1'] }, authorities: [{ name: 'a', identity: '11'.repeat(32), addresses: ['/ip4/127.0.0.1/tcp/2'] }] }, '/');
+  const c = configFromObject(
+    {
+      node: { name: 'defaults', role: 'gateway', data_dir: '/nonexistent', listen: ['/ip4/127.0.0.1/tcp/1'] },
+      authorities: [{ name: 'a', identity: '11'.repeat(32), addresses: ['/ip4/127.0.0.1/tcp/2'] }],
+    },
+    '/',
+  );
   return { lambdaP: c.authority.lambdaP, lambdaL: c.authority.lambdaL, lambdaD: c.authority.lambdaD, fetchBatch: c.gateway.fetchBatch };
 }
 
@@ -77,7 +83,12 @@ async function latency(): Promise<Record<string, unknown>> {
     const layers = chat.topology.document.layers.length;
     await sleep(3000); // the daemons' first fetches and loops settle
     await conv.sendNumbered('lat', LATENCY_MESSAGES, LATENCY_GAP_MS);
-    await waitUntil(`${LATENCY_MESSAGES} messages at bob`, 60_000, async () => (await conv.receivedHistory('lat')).length === LATENCY_MESSAGES, () => conv.describe('lat'));
+    await waitUntil(
+      `${LATENCY_MESSAGES} messages at bob`,
+      60_000,
+      async () => (await conv.receivedHistory('lat')).length === LATENCY_MESSAGES,
+      () => conv.describe('lat'),
+    );
     await waitUntil("alice's ACKs", 30_000, async () => (await conv.sentHistory('lat')).every((m) => m.state === 'delivered'));
     const received = await conv.receivedHistory('lat');
     const sent = await conv.sentHistory('lat');

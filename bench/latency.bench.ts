@@ -64,13 +64,16 @@ async function setup(): Promise<Chain> {
     mixes,
     arrivals: 0,
     senderLink: new PacketLink({ host: sender, logger: silentLogger }, { packetLength: SIZE, onFrame: () => undefined }),
-    sinkLink: new PacketLink({ host: sink, logger: silentLogger }, {
-      packetLength: SIZE,
-      onFrame: () => {
-        chain.arrivals++;
-        chain.wake?.();
+    sinkLink: new PacketLink(
+      { host: sink, logger: silentLogger },
+      {
+        packetLength: SIZE,
+        onFrame: () => {
+          chain.arrivals++;
+          chain.wake?.();
+        },
       },
-    }),
+    ),
     path: (delayMs) => [
       ...mixes.map((m) => ({ id: m.entry.nodeId, publicKey: m.key.publicKey, commands: [delay(delayMs)] })),
       { id: sinkEntry.nodeId, publicKey: sinkEntry.sphinxKeys.current, commands: [recipient(new Uint8Array(32))] },

@@ -69,15 +69,18 @@ class Ends {
     readonly sink: Host,
   ) {
     this.senderLink = new PacketLink({ host: sender, logger: silentLogger }, { packetLength: SIZE, onFrame: () => undefined, queueCapacity: 4096 });
-    this.sinkLink = new PacketLink({ host: sink, logger: silentLogger }, {
-      packetLength: SIZE,
-      onFrame: () => {
-        this.sinkFrames++;
-        this.lastArrival = now();
-        if (this.sinkFrames === this.markAt) this.markTime = this.lastArrival;
-        this.wake?.();
+    this.sinkLink = new PacketLink(
+      { host: sink, logger: silentLogger },
+      {
+        packetLength: SIZE,
+        onFrame: () => {
+          this.sinkFrames++;
+          this.lastArrival = now();
+          if (this.sinkFrames === this.markAt) this.markTime = this.lastArrival;
+          this.wake?.();
+        },
       },
-    });
+    );
   }
 
   async start(): Promise<void> {

@@ -37,13 +37,16 @@ async function setup(): Promise<Pair> {
   pair.b = b;
   pair.linkFrames = 0;
   pair.sender = new PacketLink({ host: a, logger: silentLogger }, { packetLength: SIZE, onFrame: () => undefined, queueCapacity: 1024 });
-  pair.receiver = new PacketLink({ host: b, logger: silentLogger }, {
-    packetLength: SIZE,
-    onFrame: () => {
-      pair.linkFrames++;
-      pair.wake?.();
+  pair.receiver = new PacketLink(
+    { host: b, logger: silentLogger },
+    {
+      packetLength: SIZE,
+      onFrame: () => {
+        pair.linkFrames++;
+        pair.wake?.();
+      },
     },
-  });
+  );
   await pair.sender.start();
   await pair.receiver.start();
   pair.raw = await RawSink.serve(b);

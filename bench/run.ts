@@ -8,7 +8,9 @@ import { selects, type Benchmark } from './harness.js';
 
 async function loadAll(): Promise<Benchmark[]> {
   const dir = fileURLToPath(new URL('.', import.meta.url));
-  const files = readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.bench.ts'))
+    .sort();
   const all: Benchmark[] = [];
   for (const f of files) {
     const mod = (await import(new URL(f, import.meta.url).href)) as { benchmarks?: Benchmark[] };

@@ -252,7 +252,9 @@ function verdict(samples: Record<Relay, Sample[]>, sent: number, received: numbe
     }
     // Not a failure: LevelDB appends to these on every compaction and starts them afresh at open (docs/storage.md §Replay cache).
     const logGrowth = (s[s.length - 1].replayLevelDbLog - s[s.length - 1 - WINDOW].replayLevelDbLog) / WINDOW;
-    process.stdout.write(`info ${relay} LevelDB LOG + MANIFEST of the replay folder: ${KiB(s[s.length - 1].replayLevelDbLog)} KiB, +${(logGrowth / 1024).toFixed(1)} KiB per epoch (reset at every start)\n`);
+    process.stdout.write(
+      `info ${relay} LevelDB LOG + MANIFEST of the replay folder: ${KiB(s[s.length - 1].replayLevelDbLog)} KiB, +${(logGrowth / 1024).toFixed(1)} KiB per epoch (reset at every start)\n`,
+    );
   }
   process.stdout.write(ok ? 'soak: levelled off\n' : 'soak: something grew\n');
   return ok ? 0 : 1;

@@ -64,7 +64,10 @@ export const benchmarks: Benchmark[] = [
           const fetchAckRounds = await perSecond(rounds, Math.min(concurrency, MAILBOXES), async (i) => {
             const box = mailboxes[i % MAILBOXES];
             const got = await store.fetch(box, FETCH_BATCH);
-            await store.ack(box, got.map((m) => m.id));
+            await store.ack(
+              box,
+              got.map((m) => m.id),
+            );
           });
           await store.close();
           results[`c${concurrency}`] = {

@@ -139,17 +139,7 @@ export interface ClientApi {
 }
 
 /** Errors the API reports with a code the RPC layer maps to JSON-RPC error data. */
-export type ClientErrorCode =
-  | 'unknown-contact'
-  | 'contact-exists'
-  | 'bad-address'
-  | 'bad-name'
-  | 'too-large'
-  | 'key-changed'
-  | 'verified-contact'
-  | 'not-found'
-  | 'unavailable'
-  | 'bad-request';
+export type ClientErrorCode = 'unknown-contact' | 'contact-exists' | 'bad-address' | 'bad-name' | 'too-large' | 'key-changed' | 'verified-contact' | 'not-found' | 'unavailable' | 'bad-request';
 
 export class ClientError extends Error {
   constructor(

@@ -137,7 +137,9 @@ export function networkToml(n: NetworkConfig): string {
 /** The TOML text of client.toml (written at init; the user may edit [client]). */
 export function clientToml(c: ClientConfig): string {
   const s = c.client;
-  const raise = (['lambdaP', 'lambdaL', 'lambdaD'] as const).filter((k) => s.raise[k] !== undefined).map((k) => `${k === 'lambdaP' ? 'lambda_p' : k === 'lambdaL' ? 'lambda_l' : 'lambda_d'} = ${s.raise[k]}`);
+  const raise = (['lambdaP', 'lambdaL', 'lambdaD'] as const)
+    .filter((k) => s.raise[k] !== undefined)
+    .map((k) => `${k === 'lambdaP' ? 'lambda_p' : k === 'lambdaL' ? 'lambda_l' : 'lambda_d'} = ${s.raise[k]}`);
   return [
     '# chaff client configuration (docs/client.md). Nothing here is secret.',
     networkToml(c.network),
@@ -148,7 +150,7 @@ export function clientToml(c: ClientConfig): string {
     `max_attempts = ${s.maxAttempts}`,
     `retransmit_slack = ${q(`${s.retransmitSlackMs}ms`)}`,
     `order_hold = ${q(`${s.orderHoldMs}ms`)}`,
-    '# Raise the cover rates above the network\'s (never below): lambda_p, lambda_l, lambda_d (per second).',
+    "# Raise the cover rates above the network's (never below): lambda_p, lambda_l, lambda_d (per second).",
     ...raise,
     '',
   ].join('\n');

@@ -44,12 +44,7 @@ function round(s, t, k, ind, sink) {
 /** AES4 with round keys (J, I, L, 0) held in locals kj0..3, ki0..3, kl0..3; result back in a. */
 function aes4(a, b, ind, sink) {
   const k = (p) => [0, 1, 2, 3].map((c) => p + c);
-  return [
-    ...round(a, b, k('kj'), ind, sink),
-    ...round(b, a, k('ki'), ind, sink),
-    ...round(a, b, k('kl'), ind, sink),
-    ...round(b, a, null, ind, sink),
-  ];
+  return [...round(a, b, k('kj'), ind, sink), ...round(b, a, k('ki'), ind, sink), ...round(a, b, k('kl'), ind, sink), ...round(b, a, null, ind, sink)];
 }
 
 /** The lines a begin marker with parameters `spec` (e.g. "AES4 a b sink") expands to. */
@@ -99,8 +94,7 @@ function main(argv) {
   if (check) {
     if (stale.length === 0) return 0;
     const r = stale[0];
-    console.error(`${rel}:${r.line}: region "@aez-inline ${r.spec}" is out of date ` +
-      `(${stale.length} of ${regions.length} regions differ); run: node scripts/aez-inline.cjs`);
+    console.error(`${rel}:${r.line}: region "@aez-inline ${r.spec}" is out of date ` + `(${stale.length} of ${regions.length} regions differ); run: node scripts/aez-inline.cjs`);
     return 1;
   }
   if (text !== src) fs.writeFileSync(file, text);

@@ -37,7 +37,8 @@ export const ALLOWED: Record<Layer, readonly Layer[]> = {
 };
 
 /** Modules protocol must not use: they do I/O or need a network or a disk. */
-const PROTOCOL_FORBIDDEN_MODULES = /^(node:)?(fs|fs\/promises|net|http|https|http2|dgram|child_process|worker_threads|cluster|readline|os)$|^(libp2p|@libp2p\/.*|@chainsafe\/.*|level|classic-level|prom-client)$/;
+const PROTOCOL_FORBIDDEN_MODULES =
+  /^(node:)?(fs|fs\/promises|net|http|https|http2|dgram|child_process|worker_threads|cluster|readline|os)$|^(libp2p|@libp2p\/.*|@chainsafe\/.*|level|classic-level|prom-client)$/;
 
 export interface Violation {
   file: string;

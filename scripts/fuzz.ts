@@ -35,7 +35,7 @@ for (const c of only ?? []) {
     process.exit(2);
   }
 }
-const weights = only ? Object.fromEntries(CASES.filter((c) => !only.includes(c)).map((c) => [c, 0])) as Partial<Record<CaseName, number>> : undefined;
+const weights = only ? (Object.fromEntries(CASES.filter((c) => !only.includes(c)).map((c) => [c, 0])) as Partial<Record<CaseName, number>>) : undefined;
 const log = (line: string): void => console.error(`[fuzz ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 log(`seed ${seed}: ${frames} frames in ${rounds} rounds (reproduce with --seed ${seed} --frames ${frames}${flag('rounds') ? ` --rounds ${rounds}` : ''}${only ? ` --only ${only.join(',')}` : ''})`);

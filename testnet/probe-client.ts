@@ -98,7 +98,10 @@ export class ProbeClient {
     view.setUint32(0, MAGIC);
     view.setUint32(4, seq);
     view.setFloat64(8, sentMs);
-    view.setUint32(16, delays.reduce((a, b) => a + b, 0));
+    view.setUint32(
+      16,
+      delays.reduce((a, b) => a + b, 0),
+    );
     const path: PathHop[] = route.map((e, i) => ({
       id: e.nodeId,
       publicKey: e.sphinxKeys.current,
@@ -107,7 +110,10 @@ export class ProbeClient {
     const packet = newPacket(geometry, path, encodeClientPayload(geometry, { surb: null, userPayload: probe }));
     if (!this.#stream || this.#stream.status !== 'open') {
       const peer = routerOf(topology).peerOf(entry).toString();
-      this.#stream = await this.host.dialProtocol(entry.addresses.map((a) => multiaddr(a).encapsulate(`/p2p/${peer}`)), CLIENT_SEND_PROTOCOL);
+      this.#stream = await this.host.dialProtocol(
+        entry.addresses.map((a) => multiaddr(a).encapsulate(`/p2p/${peer}`)),
+        CLIENT_SEND_PROTOCOL,
+      );
     }
     if (!this.#stream.send(packet)) await new Promise((r) => this.#stream!.addEventListener('drain', r, { once: true }));
     return { seq, sentMs, delaysMs: delays, route: route.map((e) => e.name) };

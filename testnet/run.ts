@@ -105,7 +105,9 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
   const genesisMs = Date.now();
   const plan = await planTestnet(dir, shape, genesisMs);
   out(`data folder: ${dir} (configs, node folders and one log per node)`);
-  out(`starting ${plan.nodes.length} nodes: ${shape.authorities} authorities, ${shape.layers} layers × ${shape.mixesPerLayer} mixes, ${shape.gateways} gateways; epochs of ${shape.epochDurationMs / 1000} s`);
+  out(
+    `starting ${plan.nodes.length} nodes: ${shape.authorities} authorities, ${shape.layers} layers × ${shape.mixesPerLayer} mixes, ${shape.gateways} gateways; epochs of ${shape.epochDurationMs / 1000} s`,
+  );
   if (options.traceDir) {
     mkdirSync(options.traceDir, { recursive: true });
     out(`trace mode: observer traces and ground truth go to ${options.traceDir} (for chaff sim attack)`);
@@ -121,7 +123,10 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
   process.once('exit', killAll);
 
   const watchHost = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: [] });
-  const pki = new PkiClient({ host: watchHost, authorities: authorityPeers(plan.nodes.filter((n) => n.role === 'authority').map((a) => ({ name: a.name, identity: a.identityKey, addresses: [`/ip4/127.0.0.1/tcp/${a.port}`] }))) });
+  const pki = new PkiClient({
+    host: watchHost,
+    authorities: authorityPeers(plan.nodes.filter((n) => n.role === 'authority').map((a) => ({ name: a.name, identity: a.identityKey, addresses: [`/ip4/127.0.0.1/tcp/${a.port}`] }))),
+  });
   await pki.start();
   const clients: ProbeClient[] = [];
   const chatters: ChatClient[] = [];
@@ -152,7 +157,9 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
     out(`document for epoch ${doc.epoch}: signed by a majority of the authorities`);
     out(`  gateways: ${doc.gateways.map((g) => g.name).join(', ')}`);
     doc.layers.forEach((l, i) => out(`  layer ${i + 1}:  ${l.map((m) => m.name).join(', ')}`));
-    out(`  parameters: mean hop delay ${(1000 / doc.params.mu).toFixed(0)} ms, λP ${doc.params.lambdaP}/s, λM ${doc.params.lambdaM}/s, packets of ${geometryFromUserForwardPayloadLength(doc.params.geometry).packetLength} B`);
+    out(
+      `  parameters: mean hop delay ${(1000 / doc.params.mu).toFixed(0)} ms, λP ${doc.params.lambdaP}/s, λM ${doc.params.lambdaM}/s, packets of ${geometryFromUserForwardPayloadLength(doc.params.geometry).packetLength} B`,
+    );
 
     // 2. Traffic: probes from a client at gateway A to a client at gateway B.
     const [gwA, gwB] = doc.gateways;
@@ -167,8 +174,22 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
     out(`chat: starting the client daemons alice (at ${gwA.name}) and bob (at ${gwB.name})`);
     const fetchIntervalMs = 250;
     const [chatA, chatB] = await Promise.all([
-      ChatClient.create({ dir, name: 'alice', networkFile: plan.networkFile, gateway: toHex(gwA.nodeId), fetchIntervalMs, ...(options.traceDir ? { tracePath: join(options.traceDir, 'truth-alice.jsonl') } : {}) }),
-      ChatClient.create({ dir, name: 'bob', networkFile: plan.networkFile, gateway: toHex(gwB.nodeId), fetchIntervalMs, ...(options.traceDir ? { tracePath: join(options.traceDir, 'truth-bob.jsonl') } : {}) }),
+      ChatClient.create({
+        dir,
+        name: 'alice',
+        networkFile: plan.networkFile,
+        gateway: toHex(gwA.nodeId),
+        fetchIntervalMs,
+        ...(options.traceDir ? { tracePath: join(options.traceDir, 'truth-alice.jsonl') } : {}),
+      }),
+      ChatClient.create({
+        dir,
+        name: 'bob',
+        networkFile: plan.networkFile,
+        gateway: toHex(gwB.nodeId),
+        fetchIntervalMs,
+        ...(options.traceDir ? { tracePath: join(options.traceDir, 'truth-bob.jsonl') } : {}),
+      }),
     ]);
     chatters.push(chatA, chatB);
     await chatA.api.addContact('bob', chatB.address);
@@ -183,7 +204,9 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
     });
     ledger.watch(chatA);
     ledger.watch(chatB);
-    out(`chat: alice writes to bob every ${CHAT_INTERVAL_MS / 1000} s and bob answers every third message, each with cover traffic at λP ${doc.params.lambdaP}/s, λL ${doc.params.lambdaL}/s, λD ${doc.params.lambdaD}/s`);
+    out(
+      `chat: alice writes to bob every ${CHAT_INTERVAL_MS / 1000} s and bob answers every third message, each with cover traffic at λP ${doc.params.lambdaP}/s, λL ${doc.params.lambdaL}/s, λD ${doc.params.lambdaD}/s`,
+    );
     let chatCount = 0;
     let nextChat = Date.now();
 
@@ -214,7 +237,10 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
         const gA = topology.document.gateways.find((g) => toHex(g.nodeId) === toHex(gwA.nodeId));
         const gB = topology.document.gateways.find((g) => toHex(g.nodeId) === toHex(gwB.nodeId));
         if (gA && gB) {
-          await alice.send(topology, gA, gB, bob.mailboxId, sent).then(() => sent++).catch(() => undefined);
+          await alice
+            .send(topology, gA, gB, bob.mailboxId, sent)
+            .then(() => sent++)
+            .catch(() => undefined);
         }
         nextSend = schedule.next(nextSend);
       }

@@ -67,8 +67,7 @@ export class SessionIndex implements SessionLookup {
     if (v === undefined) this.#byHint.set(hint, session);
     else if (Array.isArray(v)) {
       if (!v.includes(session)) v.push(session);
-    }
-    else if (v !== session) this.#byHint.set(hint, [v, session]);
+    } else if (v !== session) this.#byHint.set(hint, [v, session]);
   }
 
   #remove(hint: number, session: Session): void {

@@ -12,16 +12,7 @@
 import { Buffer } from 'node:buffer';
 import { connect, type Socket } from 'node:net';
 import { dirname } from 'node:path';
-import {
-  ClientError,
-  type ClientApi,
-  type ClientEvent,
-  type ClientStatus,
-  type ContactInfo,
-  type ContactRequest,
-  type MessageRecord,
-  type SendResult,
-} from '../api.js';
+import { ClientError, type ClientApi, type ClientEvent, type ClientStatus, type ContactInfo, type ContactRequest, type MessageRecord, type SendResult } from '../api.js';
 import { encodeLine, LineSplitter, MAX_REQUEST_LINE_BYTES, MAX_RESPONSE_LINE_BYTES } from './framing.js';
 import { clientErrorCodeOf, EVENT_NOTIFICATION, type JsonRpcErrorObject } from './jsonrpc.js';
 

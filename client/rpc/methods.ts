@@ -35,7 +35,10 @@ export const API_METHODS: ReadonlyMap<string, MethodSpec> = new Map<string, Meth
   ['contacts.add', { params: [str('name'), str('address')], call: (api, p) => api.addContact(p.name as string, p.address as string) }],
   ['contacts.list', { params: [], call: (api) => api.listContacts() }],
   ['contacts.remove', { params: [str('name')], call: (api, p) => api.removeContact(p.name as string) }],
-  ['contacts.accept', { params: [str('name'), { name: 'unverify', type: 'boolean', optional: true }], call: (api, p) => api.acceptContactKey(p.name as string, (p.unverify as boolean | undefined) ?? false) }],
+  [
+    'contacts.accept',
+    { params: [str('name'), { name: 'unverify', type: 'boolean', optional: true }], call: (api, p) => api.acceptContactKey(p.name as string, (p.unverify as boolean | undefined) ?? false) },
+  ],
   ['contacts.reject', { params: [str('name')], call: (api, p) => api.rejectContactKey(p.name as string) }],
   ['contacts.verify', { params: [str('name'), { name: 'verified', type: 'boolean' }], call: (api, p) => api.markVerified(p.name as string, p.verified as boolean) }],
   ['send.text', { params: [str('contact'), str('text')], call: (api, p) => api.sendText(p.contact as string, p.text as string) }],

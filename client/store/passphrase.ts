@@ -67,7 +67,11 @@ export class PassphraseError extends Error {
 export function validateScryptParams(params: unknown): ScryptParams {
   if (typeof params !== 'object' || params === null) throw new KdfParamsError('scrypt parameters must be an object with N, r and p');
   const { N, r, p } = params as Record<string, unknown>;
-  for (const [name, v] of [['N', N], ['r', r], ['p', p]] as const) {
+  for (const [name, v] of [
+    ['N', N],
+    ['r', r],
+    ['p', p],
+  ] as const) {
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new KdfParamsError(`scrypt ${name} must be a positive integer, got ${String(v)}`);
   }
   const n = N as number;

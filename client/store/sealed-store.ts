@@ -21,26 +21,8 @@ import { join } from 'node:path';
 import { ctEqual, toHex, zeroize } from '../../protocol/bytes.js';
 import type { Codec } from './codecs.js';
 import { openLevelFolder, type RawDb } from './level-folder.js';
-import {
-  NONCE_LENGTH,
-  RecordOpenError,
-  deriveStoreKeys,
-  isCollectionName,
-  metaRecordKey,
-  openRecord,
-  recordKey,
-  sealRecord,
-  type StoreKeys,
-} from './record-format.js';
-import {
-  CollectionRegistryError,
-  CorruptRecordError,
-  DatabaseCorruptError,
-  SealedStoreError,
-  StoreClosedError,
-  StoreKeyMismatchError,
-  UnknownCollectionError,
-} from './store-errors.js';
+import { NONCE_LENGTH, RecordOpenError, deriveStoreKeys, isCollectionName, metaRecordKey, openRecord, recordKey, sealRecord, type StoreKeys } from './record-format.js';
+import { CollectionRegistryError, CorruptRecordError, DatabaseCorruptError, SealedStoreError, StoreClosedError, StoreKeyMismatchError, UnknownCollectionError } from './store-errors.js';
 
 /** The database folder inside a profile folder. */
 export const DB_FOLDER = 'db';

@@ -17,23 +17,14 @@ export class SealedStoreError extends Error {
 /** LevelDB's LOCK is held: another daemon (or this process) has the profile open. */
 export class ProfileInUseError extends SealedStoreError {
   constructor(folder: string, cause?: unknown) {
-    super(
-      `profile in use by another chaff client daemon: the database ${folder} is locked (its LevelDB LOCK is held); ` +
-        'stop that daemon, or use another profile folder',
-      folder,
-      { cause },
-    );
+    super(`profile in use by another chaff client daemon: the database ${folder} is locked (its LevelDB LOCK is held); ` + 'stop that daemon, or use another profile folder', folder, { cause });
   }
 }
 
 /** No database in the folder and `create` was not asked for. */
 export class StoreMissingError extends SealedStoreError {
   constructor(folder: string) {
-    super(
-      `there is no profile database at ${folder}; if this is a new profile, create it (chaff client init), ` +
-        'otherwise check the profile folder or restore db/ from a backup',
-      folder,
-    );
+    super(`there is no profile database at ${folder}; if this is a new profile, create it (chaff client init), ` + 'otherwise check the profile folder or restore db/ from a backup', folder);
   }
 }
 
@@ -41,8 +32,7 @@ export class StoreMissingError extends SealedStoreError {
 export class DatabaseCorruptError extends SealedStoreError {
   constructor(folder: string, detail: string, cause?: unknown) {
     super(
-      `the profile database ${folder} is corrupt (${detail}); restore the profile folder from a backup, ` +
-        'or repair a copy with ClassicLevel.repair(folder) and check what it recovered',
+      `the profile database ${folder} is corrupt (${detail}); restore the profile folder from a backup, ` + 'or repair a copy with ClassicLevel.repair(folder) and check what it recovered',
       folder,
       { cause },
     );
@@ -52,11 +42,7 @@ export class DatabaseCorruptError extends SealedStoreError {
 /** The database was not written with this master key (another profile's db/, or its metadata record is damaged). */
 export class StoreKeyMismatchError extends SealedStoreError {
   constructor(folder: string) {
-    super(
-      `the profile database ${folder} cannot be read with this profile's key: it belongs to another profile.json, ` +
-        'or its metadata record is damaged',
-      folder,
-    );
+    super(`the profile database ${folder} cannot be read with this profile's key: it belongs to another profile.json, ` + 'or its metadata record is damaged', folder);
   }
 }
 

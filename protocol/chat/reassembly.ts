@@ -303,7 +303,15 @@ export class Reassembler {
       if (pending.contentLength > r.limits.maxPartialBytes) {
         r.#drop(key);
         r.#remember(key, 'evicted');
-        evicted.push({ messageId: pending.messageId, seq: pending.seq, sentMs: pending.sentMs, received: pending.chunks.size, count: pending.count, indexes: [...pending.chunks.keys()], reason: 'too-many-bytes' });
+        evicted.push({
+          messageId: pending.messageId,
+          seq: pending.seq,
+          sentMs: pending.sentMs,
+          received: pending.chunks.size,
+          count: pending.count,
+          indexes: [...pending.chunks.keys()],
+          reason: 'too-many-bytes',
+        });
       }
     }
     while (r.#pending.size > r.limits.maxPartialMessages) evicted.push(r.#evictOldest('too-many-partials', null));

@@ -342,10 +342,22 @@ function wipeState(): void {
 /** OUT = AES4_(J,I,L,0)(x). The caller has already xored the tweak into x. */
 function aes4(a0: number, a1: number, a2: number, a3: number): void {
   const ks = KS;
-  const T0 = TE0, T1 = TE1, T2 = TE2, T3 = TE3;
-  const kj0 = ks[K_J], kj1 = ks[K_J + 1], kj2 = ks[K_J + 2], kj3 = ks[K_J + 3];
-  const ki0 = ks[K_I], ki1 = ks[K_I + 1], ki2 = ks[K_I + 2], ki3 = ks[K_I + 3];
-  const kl0 = ks[K_L], kl1 = ks[K_L + 1], kl2 = ks[K_L + 2], kl3 = ks[K_L + 3];
+  const T0 = TE0,
+    T1 = TE1,
+    T2 = TE2,
+    T3 = TE3;
+  const kj0 = ks[K_J],
+    kj1 = ks[K_J + 1],
+    kj2 = ks[K_J + 2],
+    kj3 = ks[K_J + 3];
+  const ki0 = ks[K_I],
+    ki1 = ks[K_I + 1],
+    ki2 = ks[K_I + 2],
+    ki3 = ks[K_I + 3];
+  const kl0 = ks[K_L],
+    kl1 = ks[K_L + 1],
+    kl2 = ks[K_L + 2],
+    kl3 = ks[K_L + 3];
   let b0: number, b1: number, b2: number, b3: number;
   // @aez-inline AES4 a b
   b0 = T0[a0 & 255] ^ T1[(a1 >>> 8) & 255] ^ T2[(a2 >>> 16) & 255] ^ T3[a3 >>> 24] ^ kj0;
@@ -374,10 +386,22 @@ function aes4(a0: number, a1: number, a2: number, a3: number): void {
 /** OUT = AES10_(I,J,L,I,J,L,I,J,L,I)(x). The caller has already xored the tweak into x. */
 function aes10(a0: number, a1: number, a2: number, a3: number): void {
   const ks = KS;
-  const T0 = TE0, T1 = TE1, T2 = TE2, T3 = TE3;
-  const ki0 = ks[K_I], ki1 = ks[K_I + 1], ki2 = ks[K_I + 2], ki3 = ks[K_I + 3];
-  const kj0 = ks[K_J], kj1 = ks[K_J + 1], kj2 = ks[K_J + 2], kj3 = ks[K_J + 3];
-  const kl0 = ks[K_L], kl1 = ks[K_L + 1], kl2 = ks[K_L + 2], kl3 = ks[K_L + 3];
+  const T0 = TE0,
+    T1 = TE1,
+    T2 = TE2,
+    T3 = TE3;
+  const ki0 = ks[K_I],
+    ki1 = ks[K_I + 1],
+    ki2 = ks[K_I + 2],
+    ki3 = ks[K_I + 3];
+  const kj0 = ks[K_J],
+    kj1 = ks[K_J + 1],
+    kj2 = ks[K_J + 2],
+    kj3 = ks[K_J + 3];
+  const kl0 = ks[K_L],
+    kl1 = ks[K_L + 1],
+    kl2 = ks[K_L + 2],
+    kl3 = ks[K_L + 3];
   let b0: number, b1: number, b2: number, b3: number;
   // @aez-inline ROUND a b ki0,ki1,ki2,ki3
   b0 = T0[a0 & 255] ^ T1[(a1 >>> 8) & 255] ^ T2[(a2 >>> 16) & 255] ^ T3[a3 >>> 24] ^ ki0;
@@ -449,12 +473,7 @@ function aes10(a0: number, a1: number, a2: number, a3: number): void {
 function e0(i: number, x: Int32Array, xo: number): void {
   const ks = KS;
   const t = K_LM + 4 * i;
-  aes4(
-    x[xo] ^ ks[K_I2] ^ ks[t],
-    x[xo + 1] ^ ks[K_I2 + 1] ^ ks[t + 1],
-    x[xo + 2] ^ ks[K_I2 + 2] ^ ks[t + 2],
-    x[xo + 3] ^ ks[K_I2 + 3] ^ ks[t + 3],
-  );
+  aes4(x[xo] ^ ks[K_I2] ^ ks[t], x[xo + 1] ^ ks[K_I2 + 1] ^ ks[t + 1], x[xo + 2] ^ ks[K_I2 + 2] ^ ks[t + 2], x[xo + 3] ^ ks[K_I2 + 3] ^ ks[t + 3]);
 }
 
 /** OUT = E^{-1,i}(x) for 0 ≤ i ≤ 7: AES10(x ⊕ iL). */
@@ -482,24 +501,14 @@ function hashString(j: number, s: Uint8Array, out: Int32Array): void {
   for (let i = 1; i <= full; i++) {
     const t = K_LM + 4 * (i & 7);
     const o = (i - 1) << 4;
-    aes4(
-      loadWord(s, o) ^ JM[0] ^ IP[0] ^ ks[t],
-      loadWord(s, o + 4) ^ JM[1] ^ IP[1] ^ ks[t + 1],
-      loadWord(s, o + 8) ^ JM[2] ^ IP[2] ^ ks[t + 2],
-      loadWord(s, o + 12) ^ JM[3] ^ IP[3] ^ ks[t + 3],
-    );
+    aes4(loadWord(s, o) ^ JM[0] ^ IP[0] ^ ks[t], loadWord(s, o + 4) ^ JM[1] ^ IP[1] ^ ks[t + 1], loadWord(s, o + 8) ^ JM[2] ^ IP[2] ^ ks[t + 2], loadWord(s, o + 12) ^ JM[3] ^ IP[3] ^ ks[t + 3]);
     xorBlockInto(out, 0, OUT, 0);
     if ((i & 7) === 0) doubleBlock(IP, 0, IP, 0);
   }
   if (rem > 0 || n === 0) {
     // E^{j,0}(X 10*) = AES4(X10* ⊕ jJ ⊕ I)
     loadPaddedBlock(s, full << 4, rem, BLK, 0);
-    aes4(
-      BLK[0] ^ JM[0] ^ ks[K_I],
-      BLK[1] ^ JM[1] ^ ks[K_I + 1],
-      BLK[2] ^ JM[2] ^ ks[K_I + 2],
-      BLK[3] ^ JM[3] ^ ks[K_I + 3],
-    );
+    aes4(BLK[0] ^ JM[0] ^ ks[K_I], BLK[1] ^ JM[1] ^ ks[K_I + 1], BLK[2] ^ JM[2] ^ ks[K_I + 2], BLK[3] ^ JM[3] ^ ks[K_I + 3]);
     xorBlockInto(out, 0, OUT, 0);
   }
 }
@@ -514,12 +523,7 @@ function aezHash(nonce: Uint8Array, ad: readonly Uint8Array[], tauBits: number, 
   const hi = Math.floor(tauBits / 0x100000000) >>> 0;
   const lo = tauBits >>> 0;
   const t = K_LM + 4; // (1 mod 8)·L
-  aes4(
-    JM[0] ^ ks[K_I2] ^ ks[t],
-    JM[1] ^ ks[K_I2 + 1] ^ ks[t + 1],
-    bswap32(hi) ^ JM[2] ^ ks[K_I2 + 2] ^ ks[t + 2],
-    bswap32(lo) ^ JM[3] ^ ks[K_I2 + 3] ^ ks[t + 3],
-  );
+  aes4(JM[0] ^ ks[K_I2] ^ ks[t], JM[1] ^ ks[K_I2 + 1] ^ ks[t + 1], bswap32(hi) ^ JM[2] ^ ks[K_I2 + 2] ^ ks[t + 2], bswap32(lo) ^ JM[3] ^ ks[K_I2 + 3] ^ ks[t + 3]);
   out.set(OUT);
   hashString(4, nonce, out);
   for (let k = 0; k < ad.length; k++) hashString(5 + k, ad[k], out);
@@ -666,18 +670,36 @@ function swapWords(w: Int32Array, from: number, to: number): void {
  */
 function corePass1(w: Int32Array, m: number): void {
   const ks = KS;
-  const T0 = TE0, T1 = TE1, T2 = TE2, T3 = TE3;
-  const kj0 = ks[K_J], kj1 = ks[K_J + 1], kj2 = ks[K_J + 2], kj3 = ks[K_J + 3];
-  const ki0 = ks[K_I], ki1 = ks[K_I + 1], ki2 = ks[K_I + 2], ki3 = ks[K_I + 3];
-  const kl0 = ks[K_L], kl1 = ks[K_L + 1], kl2 = ks[K_L + 2], kl3 = ks[K_L + 3];
+  const T0 = TE0,
+    T1 = TE1,
+    T2 = TE2,
+    T3 = TE3;
+  const kj0 = ks[K_J],
+    kj1 = ks[K_J + 1],
+    kj2 = ks[K_J + 2],
+    kj3 = ks[K_J + 3];
+  const ki0 = ks[K_I],
+    ki1 = ks[K_I + 1],
+    ki2 = ks[K_I + 2],
+    ki3 = ks[K_I + 3];
+  const kl0 = ks[K_L],
+    kl1 = ks[K_L + 1],
+    kl2 = ks[K_L + 2],
+    kl3 = ks[K_L + 3];
   const ip = IP;
   copyBlock(ks, K_I2, ip, 0);
-  let x0 = 0, x1 = 0, x2 = 0, x3 = 0;
+  let x0 = 0,
+    x1 = 0,
+    x2 = 0,
+    x3 = 0;
   let a0: number, a1: number, a2: number, a3: number;
   let b0: number, b1: number, b2: number, b3: number;
   for (let i = 1, o = 0; i <= m; i++, o += 8) {
     const t = K_J1L + ((i & 7) << 2);
-    const q0 = w[o + 4], q1 = w[o + 5], q2 = w[o + 6], q3 = w[o + 7];
+    const q0 = w[o + 4],
+      q1 = w[o + 5],
+      q2 = w[o + 6],
+      q3 = w[o + 7];
     // E^{1,i}(M_i') = AES4(M_i' ⊕ J ⊕ 2^{⌈i/8⌉}I ⊕ (i mod 8)L)
     a0 = q0 ^ ip[0] ^ ks[t];
     a1 = q1 ^ ip[1] ^ ks[t + 1];
@@ -793,13 +815,28 @@ function corePass1(w: Int32Array, m: number): void {
  */
 function corePass2(w: Int32Array, m: number, s0: number, s1: number, s2: number, s3: number): void {
   const ks = KS;
-  const T0 = TE0, T1 = TE1, T2 = TE2, T3 = TE3;
-  const kj0 = ks[K_J], kj1 = ks[K_J + 1], kj2 = ks[K_J + 2], kj3 = ks[K_J + 3];
-  const ki0 = ks[K_I], ki1 = ks[K_I + 1], ki2 = ks[K_I + 2], ki3 = ks[K_I + 3];
-  const kl0 = ks[K_L], kl1 = ks[K_L + 1], kl2 = ks[K_L + 2], kl3 = ks[K_L + 3];
+  const T0 = TE0,
+    T1 = TE1,
+    T2 = TE2,
+    T3 = TE3;
+  const kj0 = ks[K_J],
+    kj1 = ks[K_J + 1],
+    kj2 = ks[K_J + 2],
+    kj3 = ks[K_J + 3];
+  const ki0 = ks[K_I],
+    ki1 = ks[K_I + 1],
+    ki2 = ks[K_I + 2],
+    ki3 = ks[K_I + 3];
+  const kl0 = ks[K_L],
+    kl1 = ks[K_L + 1],
+    kl2 = ks[K_L + 2],
+    kl3 = ks[K_L + 3];
   const ip = IP;
   copyBlock(ks, K_I2, ip, 0);
-  let y0 = 0, y1 = 0, y2 = 0, y3 = 0;
+  let y0 = 0,
+    y1 = 0,
+    y2 = 0,
+    y3 = 0;
   let a0: number, a1: number, a2: number, a3: number;
   let b0: number, b1: number, b2: number, b3: number;
   for (let i = 1, o = 0; i <= m; i++, o += 8) {
@@ -844,8 +881,14 @@ function corePass2(w: Int32Array, m: number, s0: number, s1: number, s2: number,
     SINK[3] = a3;
     // @aez-inline end
     // Y_i = W_i ⊕ S', Z_i = X_i ⊕ S'
-    const v0 = w[o] ^ a0, v1 = w[o + 1] ^ a1, v2 = w[o + 2] ^ a2, v3 = w[o + 3] ^ a3;
-    const z0 = w[o + 4] ^ a0, z1 = w[o + 5] ^ a1, z2 = w[o + 6] ^ a2, z3 = w[o + 7] ^ a3;
+    const v0 = w[o] ^ a0,
+      v1 = w[o + 1] ^ a1,
+      v2 = w[o + 2] ^ a2,
+      v3 = w[o + 3] ^ a3;
+    const z0 = w[o + 4] ^ a0,
+      z1 = w[o + 5] ^ a1,
+      z2 = w[o + 6] ^ a2,
+      z3 = w[o + 7] ^ a3;
     y0 ^= v0;
     y1 ^= v1;
     y2 ^= v2;

@@ -21,9 +21,7 @@ export class Ed25519KeyError extends Error {
 // PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410 §7): a fixed 16-byte prefix.
 // Node's JWK import of an Ed25519 private key wants `x` as well, which we
 // would have to compute first; the DER form needs only the seed.
-const PKCS8_PREFIX = Uint8Array.from([
-  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
-]);
+const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
 
 function checkLength(bytes: unknown, length: number, what: string): asserts bytes is Uint8Array {
   abytes(bytes, length, `ed25519: ${what}`, (message) => new Ed25519KeyError(message));

@@ -36,14 +36,6 @@ export {
 } from './address.js';
 export { x3dhInitiate, x3dhRespond, X3DH_AD_LENGTH, type X3dhInitiation, type X3dhResult } from './x3dh.js';
 export { DoubleRatchet, DEFAULT_RATCHET_LIMITS, type RatchetLimits, type RatchetMessage, type RatchetOptions } from './ratchet.js';
-export {
-  maxPlaintextLength,
-  isValidEnvelopeLength,
-  PRODUCTION_ENVELOPE_LENGTH,
-  MIN_ENVELOPE_LENGTH,
-  MAX_ENVELOPE_LENGTH,
-  FIRST_ENVELOPE_OVERHEAD,
-  LATER_ENVELOPE_OVERHEAD,
-} from './envelope.js';
+export { maxPlaintextLength, isValidEnvelopeLength, PRODUCTION_ENVELOPE_LENGTH, MIN_ENVELOPE_LENGTH, MAX_ENVELOPE_LENGTH, FIRST_ENVELOPE_OVERHEAD, LATER_ENVELOPE_OVERHEAD } from './envelope.js';
 export { Session, openEnvelope, type OpenedEnvelope, type SessionRole } from './session.js';
 export { safetyNumber, fingerprintDigits, formatSafetyNumber, SAFETY_NUMBER_ITERATIONS } from './safety-number.js';

@@ -102,13 +102,7 @@ export function messageAeadKey(messageKey: Uint8Array): Uint8Array {
  * The key and nonce sealing one first envelope. `ephemeralAsSent` is E with
  * its randomised top bit, so that flipping that bit changes the key too.
  */
-export function sealKdf(
-  dhPrekey: Uint8Array,
-  dhIdentity: Uint8Array,
-  ephemeralAsSent: Uint8Array,
-  recipientIdentityDhKey: Uint8Array,
-  recipientPrekey: Uint8Array,
-): AeadKey {
+export function sealKdf(dhPrekey: Uint8Array, dhIdentity: Uint8Array, ephemeralAsSent: Uint8Array, recipientIdentityDhKey: Uint8Array, recipientPrekey: Uint8Array): AeadKey {
   const ikm = concatBytes(F, dhPrekey, dhIdentity);
   const info = concatBytes(SEAL_KDF_INFO, ephemeralAsSent, recipientIdentityDhKey, recipientPrekey);
   const okm = hkdfSha256(ikm, ZERO_SALT, info, KEY_LENGTH + NONCE_LENGTH);

@@ -368,10 +368,7 @@ export class DoubleRatchet {
 
   #decryptBody(messageKey: Uint8Array, encHeader: Uint8Array, body: Uint8Array, ad: Uint8Array): Uint8Array {
     const key = messageAeadKey(messageKey);
-    const plaintext =
-      body.length < MESSAGE_BODY_OVERHEAD
-        ? null
-        : aeadDecrypt(key, body.subarray(0, AEAD_NONCE_LENGTH), body.subarray(AEAD_NONCE_LENGTH), concatBytes(ad, encHeader));
+    const plaintext = body.length < MESSAGE_BODY_OVERHEAD ? null : aeadDecrypt(key, body.subarray(0, AEAD_NONCE_LENGTH), body.subarray(AEAD_NONCE_LENGTH), concatBytes(ad, encHeader));
     zeroize(key);
     if (!plaintext) throw new E2eeError('tampered', 'ratchet: the header opened but the body does not authenticate (modified in transit)');
     return plaintext;

@@ -121,7 +121,7 @@ export function decodeAdmissionView(bytes: Uint8Array): AdmissionView {
 
 /** Signs `view` with the authority's key (which must be the view's authority key). */
 export function signAdmissionView(view: AdmissionView, authority: Ed25519PrivateKey): SignedAdmissionView {
-  if (!ctEqual(authority.publicKey, view.authorityKey)) fail('malformed', 'the signing key is not the view\'s authority key');
+  if (!ctEqual(authority.publicKey, view.authorityKey)) fail('malformed', "the signing key is not the view's authority key");
   const bytes = encodeAdmissionView(view);
   return { bytes, signature: authority.sign(concatBytes(DOMAIN_BYTES, bytes)) };
 }

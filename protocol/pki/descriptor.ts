@@ -58,18 +58,7 @@ export interface Descriptor {
 }
 
 export type DescriptorErrorCode =
-  | 'oversize'
-  | 'malformed'
-  | 'bad-size'
-  | 'bad-name'
-  | 'unknown-role'
-  | 'bad-address'
-  | 'too-many-addresses'
-  | 'bad-epoch'
-  | 'bad-sphinx-keys'
-  | 'bad-version'
-  | 'bad-family'
-  | 'bad-signature';
+  'oversize' | 'malformed' | 'bad-size' | 'bad-name' | 'unknown-role' | 'bad-address' | 'too-many-addresses' | 'bad-epoch' | 'bad-sphinx-keys' | 'bad-version' | 'bad-family' | 'bad-signature';
 
 export class DescriptorError extends Error {
   readonly code: DescriptorErrorCode;

@@ -8,16 +8,7 @@ import { sha256 } from '../crypto/hash.js';
 import { ED25519_PUBLIC_KEY_LENGTH } from '../crypto/ed25519.js';
 import { geometryFromUserForwardPayloadLength, type GeometryParams } from '../sphinx/geometry.js';
 import { canonicalJson, parseCanonicalJson, type CanonicalValue } from './canonical-json.js';
-import {
-  descriptorDigest,
-  DescriptorError,
-  familyFromCanonical,
-  validateDescriptor,
-  verifyDescriptor,
-  type Descriptor,
-  type NodeRole,
-  type SignedDescriptor,
-} from './descriptor.js';
+import { descriptorDigest, DescriptorError, familyFromCanonical, validateDescriptor, verifyDescriptor, type Descriptor, type NodeRole, type SignedDescriptor } from './descriptor.js';
 import { nodeIdOf } from './node-id.js';
 
 export const DOCUMENT_VERSION = 1;
@@ -138,7 +129,10 @@ function validateEntry(e: NodeEntry, epoch: number, role: NodeRole): void {
       role,
       addresses: e.addresses,
       epoch,
-      sphinxKeys: new Map([[epoch, e.sphinxKeys.current], [epoch + 1, e.sphinxKeys.next]]),
+      sphinxKeys: new Map([
+        [epoch, e.sphinxKeys.current],
+        [epoch + 1, e.sphinxKeys.next],
+      ]),
       version: 0,
       ...(e.family !== undefined ? { family: e.family } : {}),
     });
@@ -263,11 +257,7 @@ export function decodeDocument(bytes: Uint8Array): Document {
   if (!(bytes instanceof Uint8Array)) fail('malformed', 'expected bytes');
   if (bytes.length > MAX_DOCUMENT_LENGTH) fail('oversize', `encoding exceeds ${MAX_DOCUMENT_LENGTH} bytes`);
   const v = exactFields(parseCanonicalJson(bytes), ['epoch', 'gateways', 'layers', 'params', 'version'], 'a document');
-  const p = exactFields(
-    v.params,
-    ['epochDurationMs', 'genesisMs', 'geometry', 'lambdaD', 'lambdaL', 'lambdaM', 'lambdaP', 'layers', 'mu'],
-    'params',
-  );
+  const p = exactFields(v.params, ['epochDurationMs', 'genesisMs', 'geometry', 'lambdaD', 'lambdaL', 'lambdaM', 'lambdaP', 'layers', 'mu'], 'params');
   const g = exactFields(p.geometry, ['nike', 'nrHops', 'userForwardPayloadLength', 'withSURB'], 'geometry');
   const doc: Document = {
     version: v.version as number,
@@ -294,10 +284,7 @@ export interface RejectedDescriptor {
  * this epoch, and one per identity (highest version, then lowest SHA-256 of
  * the descriptor bytes). Returned sorted by node id.
  */
-export function selectDescriptors(
-  epoch: number,
-  descriptors: readonly SignedDescriptor[],
-): { accepted: Descriptor[]; rejected: RejectedDescriptor[] } {
+export function selectDescriptors(epoch: number, descriptors: readonly SignedDescriptor[]): { accepted: Descriptor[]; rejected: RejectedDescriptor[] } {
   const best = new Map<string, { d: Descriptor; digest: Uint8Array }>();
   const rejected: RejectedDescriptor[] = [];
   for (const signed of descriptors) {
@@ -371,12 +358,7 @@ export function assignLayers(mixes: NodeEntry[], layerCount: number, previous?: 
  * descriptors (in any order) and the same previous document. Invalid
  * descriptors and descriptors for other epochs are left out.
  */
-export function buildDocument(
-  epoch: number,
-  params: NetworkParams,
-  descriptors: readonly SignedDescriptor[],
-  previousDocument?: Document,
-): Document {
+export function buildDocument(epoch: number, params: NetworkParams, descriptors: readonly SignedDescriptor[], previousDocument?: Document): Document {
   validateParams(params);
   if (!Number.isSafeInteger(epoch) || epoch < 0) fail('malformed', 'epoch must be a non-negative integer');
   const { accepted } = selectDescriptors(epoch, descriptors);

@@ -35,7 +35,7 @@ export class Families {
     const root = (k: string): string => {
       let r = k;
       while (parent.get(r) !== undefined && parent.get(r) !== r) r = parent.get(r)!;
-      for (let x = k; x !== r; ) {
+      for (let x = k; x !== r;) {
         const next = parent.get(x)!;
         parent.set(x, r);
         x = next;

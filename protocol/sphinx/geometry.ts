@@ -88,9 +88,7 @@ export function geometryFromUserForwardPayloadLength(params: GeometryParams): Ge
   const routingInfoLength = perHopRoutingInfoLength * nrHops;
   const headerLength = AD_LENGTH + X25519_PUBLIC_KEY_LENGTH + routingInfoLength + MAC_LENGTH;
   const surbLength = headerLength + NODE_ID_LENGTH + SPRP_KEY_MATERIAL_LENGTH;
-  const forwardPayloadLength = params.withSURB
-    ? userForwardPayloadLength + SPHINX_PLAINTEXT_HEADER_LENGTH + surbLength
-    : userForwardPayloadLength;
+  const forwardPayloadLength = params.withSURB ? userForwardPayloadLength + SPHINX_PLAINTEXT_HEADER_LENGTH + surbLength : userForwardPayloadLength;
 
   return Object.freeze({
     nikeName: NIKE_X25519,

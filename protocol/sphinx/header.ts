@@ -22,7 +22,6 @@ import { deriveKeys, wipeKeys, type PacketKeys } from './kdf.js';
 /** The version bytes every Chaff/Katzenpost Sphinx header starts with. */
 export const SPHINX_AD = new Uint8Array(AD_LENGTH);
 
-
 /** One hop of a path: the node's id, its X25519 Sphinx public key for the epoch, and its routing commands (never next-hop: header creation adds it). */
 export interface PathHop {
   readonly id: Uint8Array;
@@ -132,9 +131,7 @@ export function createHeader(geometry: Geometry, path: readonly PathHop[], rando
     if (i < nrHops - 1) writeCommand(nextHop(path[i + 1].id, mac), block, offset);
     routingInfo = concatBytes(block, routingInfo);
     xorInto(routingInfo, riKeyStream[i]);
-    mac = i > 0
-      ? hmacSha256(keys[i].headerMac, SPHINX_AD, alphas[i], routingInfo, riPadding[i - 1])
-      : hmacSha256(keys[i].headerMac, SPHINX_AD, alphas[i], routingInfo);
+    mac = i > 0 ? hmacSha256(keys[i].headerMac, SPHINX_AD, alphas[i], routingInfo, riPadding[i - 1]) : hmacSha256(keys[i].headerMac, SPHINX_AD, alphas[i], routingInfo);
   }
 
   const header = concatBytes(SPHINX_AD, alphas[0], routingInfo, mac);

@@ -53,6 +53,9 @@ export interface LogRecord {
 
 /** A logger that keeps every record in `records` (for tests). */
 export function memoryLogger(component = 'test', records: LogRecord[] = []): Logger & { records: LogRecord[] } {
-  const at = (level: LogLevel) => (msg: string, fields: LogFields = {}) => void records.push({ level, component, msg, fields });
+  const at =
+    (level: LogLevel) =>
+    (msg: string, fields: LogFields = {}) =>
+      void records.push({ level, component, msg, fields });
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (c) => memoryLogger(`${component}/${c}`, records), records };
 }

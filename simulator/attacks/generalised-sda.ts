@@ -84,7 +84,10 @@ export class GeneralisedDisclosureAttack {
   #distinctSenders = new Int32Array(64);
 
   constructor(senders: number, recipients: number, options: GeneralisedSdaOptions = {}) {
-    for (const [name, v] of [['senders', senders], ['recipients', recipients]] as const) {
+    for (const [name, v] of [
+      ['senders', senders],
+      ['recipients', recipients],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`GeneralisedDisclosureAttack: ${name} must be a whole number ≥ 1, got ${v}`);
     }
     const background = options.background ?? 'estimated';

@@ -81,7 +81,7 @@ export class UserPopulation {
   read(message: Message, readMs: number): void {
     const { spec, repliesUniform, clock } = this.#o;
     if (spec.replyProbability === 0 || repliesUniform() >= spec.replyProbability) return;
-    const at = readMs + (spec.replyDelayS > 0 ? (-Math.log(1 - repliesUniform()) * spec.replyDelayS * 1000) : 0);
+    const at = readMs + (spec.replyDelayS > 0 ? -Math.log(1 - repliesUniform()) * spec.replyDelayS * 1000 : 0);
     if (at >= this.#o.untilMs) return;
     clock.at(at, () => this.#write(message.to, message.from, true));
   }

@@ -45,9 +45,7 @@ const KARATE_ROWS: ReadonlyArray<readonly [number, readonly number[]]> = [
  * "Mr. Hi", member 1; 1: the officer "John A.", member 34), by id, as
  * distributed with networkx (its 'club' attribute).
  */
-export const KARATE_CLUB_FACTIONS: readonly number[] = Object.freeze(
-  Array.from({ length: 34 }, (_, id) => ([0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 16, 17, 19, 21].includes(id) ? 0 : 1)),
-);
+export const KARATE_CLUB_FACTIONS: readonly number[] = Object.freeze(Array.from({ length: 34 }, (_, id) => ([0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 16, 17, 19, 21].includes(id) ? 0 : 1)));
 
 export function karateClub(): SocialGraph {
   const edges = KARATE_ROWS.flatMap(([member, others]) => others.map((other) => ({ source: member - 1, target: other - 1 })));

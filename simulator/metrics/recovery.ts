@@ -45,12 +45,7 @@ export interface RecoveryScores {
  * `symmetric` (default true) marks both (source, target) and (target,
  * source), for undirected graphs whose users both send and receive.
  */
-export function truthMatrix(
-  senders: number,
-  recipients: number,
-  edges: Iterable<{ source: number; target: number }>,
-  options: { symmetric?: boolean } = {},
-): Uint8Array {
+export function truthMatrix(senders: number, recipients: number, edges: Iterable<{ source: number; target: number }>, options: { symmetric?: boolean } = {}): Uint8Array {
   const truth = new Uint8Array(senders * recipients);
   const mark = (s: number, r: number): void => {
     if (!Number.isInteger(s) || !Number.isInteger(r) || s < 0 || s >= senders || r < 0 || r >= recipients) {

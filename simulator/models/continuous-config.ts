@@ -152,10 +152,15 @@ export function readContinuousConfig(t: TomlReader, model: 'loopix' | 'direct'):
   const network = readNetwork(t);
   if (model === 'direct') return { model, ...common };
   // A CSV graph's size is only known once it is read (at run time): not checked here.
-  const users = common.graph.kind === 'karate-club' ? 34 : common.graph.kind === 'csv' ? 0 : common.graph.kind === 'stochastic-block' ? common.graph.sizes.reduce((a, b) => a + b, 0) : common.graph.users;
+  const users =
+    common.graph.kind === 'karate-club' ? 34 : common.graph.kind === 'csv' ? 0 : common.graph.kind === 'stochastic-block' ? common.graph.sizes.reduce((a, b) => a + b, 0) : common.graph.users;
   const packets = users * (network.lambdaP + network.lambdaL + network.lambdaD) * common.durationS;
   if (packets > MAX_CLIENT_PACKETS) {
-    throw new SimConfigError('duration', common.durationS, `${users} users sending λP + λL + λD = ${network.lambdaP + network.lambdaL + network.lambdaD}/s for this long make ${packets.toExponential(1)} packets; at most ${MAX_CLIENT_PACKETS.toExponential(0)} per run (shorten the run or use fewer users)`);
+    throw new SimConfigError(
+      'duration',
+      common.durationS,
+      `${users} users sending λP + λL + λD = ${network.lambdaP + network.lambdaL + network.lambdaD}/s for this long make ${packets.toExponential(1)} packets; at most ${MAX_CLIENT_PACKETS.toExponential(0)} per run (shorten the run or use fewer users)`,
+    );
   }
   return { model, ...common, network };
 }

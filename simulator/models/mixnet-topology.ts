@@ -30,7 +30,11 @@ export class MixnetTopology {
   readonly corrupt: Uint8Array;
 
   constructor(shape: MixnetShape, uniform: Uniform) {
-    for (const [name, v] of [['layers', shape.layers], ['mixesPerLayer', shape.mixesPerLayer], ['gateways', shape.gateways]] as const) {
+    for (const [name, v] of [
+      ['layers', shape.layers],
+      ['mixesPerLayer', shape.mixesPerLayer],
+      ['gateways', shape.gateways],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`MixnetTopology: ${name} must be a whole number ≥ 1, got ${v}`);
     }
     this.layers = shape.layers;

@@ -42,8 +42,18 @@ function roundsPlots(values: number[], what: string): PlannedPlot[] {
   if (values.length === 0) return [];
   const x = { title: 'rounds to disclosure', unit: 'rounds' };
   return [
-    { title: `Rounds to disclosure (${what})`, svgFile: 'rounds-histogram.svg', caption: 'One count per run that disclosed.', spec: histogramPlot({ title: `Rounds to disclosure (${what})`, x, values }) },
-    { title: 'Rounds to disclosure, CDF', svgFile: 'rounds-cdf.svg', caption: 'Share of the runs that disclosed within x rounds.', spec: cdfPlot({ title: 'Rounds to disclosure, CDF', x, series: [{ name: what, values }] }) },
+    {
+      title: `Rounds to disclosure (${what})`,
+      svgFile: 'rounds-histogram.svg',
+      caption: 'One count per run that disclosed.',
+      spec: histogramPlot({ title: `Rounds to disclosure (${what})`, x, values }),
+    },
+    {
+      title: 'Rounds to disclosure, CDF',
+      svgFile: 'rounds-cdf.svg',
+      caption: 'Share of the runs that disclosed within x rounds.',
+      spec: cdfPlot({ title: 'Rounds to disclosure, CDF', x, series: [{ name: what, values }] }),
+    },
   ];
 }
 
@@ -148,7 +158,8 @@ function continuousReport(r: ContinuousResults): RunReport {
     const values = flattenNumbers(run.metrics);
     return [run.seed, ...metricKeys.map((k) => values.get(k))];
   });
-  const curveRow = (seed: number | string, c: CurvePoint): CsvValue[][] => Object.entries(c.recovery).map(([name, x]) => [seed, c.timeS, name, x.auc, x.averagePrecision, x.precisionAtDegree, x.linkageAuc]);
+  const curveRow = (seed: number | string, c: CurvePoint): CsvValue[][] =>
+    Object.entries(c.recovery).map(([name, x]) => [seed, c.timeS, name, x.auc, x.averagePrecision, x.precisionAtDegree, x.linkageAuc]);
   const curveRows = [...r.runs.flatMap((run) => run.curve.flatMap((c) => curveRow(run.seed, c))), ...r.curves.recovery.flatMap((c) => curveRow('mean', c))];
   const plots = recoveryCurvePlots(r.curves.recovery, CURVE_METRICS, `Mean of ${r.seeds} seeds; popularity is a reference that links nobody.`);
   const m = r.metrics;
@@ -161,7 +172,12 @@ function continuousReport(r: ContinuousResults): RunReport {
   return {
     csv: [
       { file: 'runs.csv', label: 'every metric per seed', header: ['seed', ...metricKeys], rows: runsRows },
-      { file: 'curves.csv', label: 'recovery over observation time, per seed and the mean', header: ['seed', 'timeS', 'attack', 'auc', 'averagePrecision', 'precisionAtDegree', 'linkageAuc'], rows: curveRows },
+      {
+        file: 'curves.csv',
+        label: 'recovery over observation time, per seed and the mean',
+        header: ['seed', 'timeS', 'attack', 'auc', 'averagePrecision', 'precisionAtDegree', 'linkageAuc'],
+        rows: curveRows,
+      },
     ],
     plots,
     content: {
@@ -169,11 +185,28 @@ function continuousReport(r: ContinuousResults): RunReport {
       parameters: { model: r.model, ...flattenParameters(r.parameters), seeds: r.seeds },
       seed: r.seed,
       tables: [
-        { title: 'Recovery of the social graph at the end', columns: ['attack', 'AUC', 'average precision', 'precision at degree', 'linkage AUC'], rows: recoveryRows, caption: `Mean of ${r.seeds} seeds. popularity scores every pair by the recipient’s observed deliveries: a reference that links nobody.` },
-        summaryTable('Per-message anonymity', m.anonymity as unknown as Record<string, unknown>, 'Entropy (bits) of each real message’s sender distribution as the observer traces it through the mixes; ε = |ln(p_true / p_best_other)|.'),
+        {
+          title: 'Recovery of the social graph at the end',
+          columns: ['attack', 'AUC', 'average precision', 'precision at degree', 'linkage AUC'],
+          rows: recoveryRows,
+          caption: `Mean of ${r.seeds} seeds. popularity scores every pair by the recipient’s observed deliveries: a reference that links nobody.`,
+        },
+        summaryTable(
+          'Per-message anonymity',
+          m.anonymity as unknown as Record<string, unknown>,
+          'Entropy (bits) of each real message’s sender distribution as the observer traces it through the mixes; ε = |ln(p_true / p_best_other)|.',
+        ),
         summaryTable('Latency (ms)', m.latencyMs as unknown as Record<string, unknown>, 'delivery: written → deposited in the mailbox; read: → the recipient’s next pull.'),
         summaryTable('Traffic', m.traffic as unknown as Record<string, unknown>),
-        ...(m.activity ? [summaryTable('When users send', m.activity as unknown as Record<string, unknown>, 'ROC AUC, over users and windows, of what the observer counts (ackAuc: SURB-ACKs at a corrupt gateway; sendAuc: packets leaving the client) against whether the user wrote a message in that window; 0.5 = the count says nothing.')] : []),
+        ...(m.activity
+          ? [
+              summaryTable(
+                'When users send',
+                m.activity as unknown as Record<string, unknown>,
+                'ROC AUC, over users and windows, of what the observer counts (ackAuc: SURB-ACKs at a corrupt gateway; sendAuc: packets leaving the client) against whether the user wrote a message in that window; 0.5 = the count says nothing.',
+              ),
+            ]
+          : []),
         summaryTable('Counts (mean per run)', r.counts as unknown as Record<string, unknown>),
       ],
       notes:

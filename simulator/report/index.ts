@@ -26,15 +26,4 @@ export {
   type TradeoffPoint,
 } from './plots.js';
 export { renderSvg, type RenderOptions } from './render.js';
-export {
-  escapeHtml,
-  formatCell,
-  renderReportHtml,
-  safeRelativeHref,
-  writeReport,
-  type Cell,
-  type ReportContent,
-  type ReportLink,
-  type ReportPlot,
-  type ReportTable,
-} from './html.js';
+export { escapeHtml, formatCell, renderReportHtml, safeRelativeHref, writeReport, type Cell, type ReportContent, type ReportLink, type ReportPlot, type ReportTable } from './html.js';

@@ -127,7 +127,10 @@ export function metricOverTimePlot(input: MetricOverTimeInput): PlotSpec {
   checkAxis(source, 'x', input.x);
   checkAxis(source, 'y', input.y);
   if (!input.series?.length) throw new ReportInputError(source, 'no series to plot');
-  uniqueNames(source, input.series.map((s) => s.name));
+  uniqueNames(
+    source,
+    input.series.map((s) => s.name),
+  );
   const values = input.series.flatMap((s) => {
     if (!s.points?.length) throw new ReportInputError(source, `series "${s.name}" has no points`);
     return s.points.map((p, i) => {
@@ -143,7 +146,10 @@ export function metricOverTimePlot(input: MetricOverTimeInput): PlotSpec {
     encoding: {
       x: position('x', input.x),
       y: position('y', input.y),
-      color: colour(input.series.map((s) => s.name), input.seriesTitle ?? 'series'),
+      color: colour(
+        input.series.map((s) => s.name),
+        input.seriesTitle ?? 'series',
+      ),
       order: { field: 'order', type: 'quantitative' },
     },
   } as PlotSpec;
@@ -207,9 +213,7 @@ export function parameterPlot(input: ParameterPlotInput): PlotSpec {
   });
   const seriesTitle = input.seriesTitle ?? 'series';
   if (seriesNames.length > 1 && seriesNames.includes('')) throw new ReportInputError(source, 'some points have a series and some do not');
-  const x = numeric
-    ? position('x', input.x)
-    : { field: 'x', type: 'ordinal', title: axisTitle(input.x), sort: categories, axis: { labelAngle: 0 }, scale: { type: 'band', paddingInner: 0.2 } };
+  const x = numeric ? position('x', input.x) : { field: 'x', type: 'ordinal', title: axisTitle(input.x), sort: categories, axis: { labelAngle: 0 }, scale: { type: 'band', paddingInner: 0.2 } };
   // On a categorical axis the series sit side by side within a category.
   const offset = !numeric && seriesNames.length > 1 ? { xOffset: { field: 'series', type: 'nominal', scale: { domain: seriesNames, paddingOuter: 0.5 } } } : {};
   const color = colour(seriesNames, seriesTitle);
@@ -368,7 +372,10 @@ export function cdfPlot(input: { title: string; x: AxisSpec; series: ReadonlyArr
   text(source, 'the title', input.title);
   checkAxis(source, 'x', input.x);
   if (!input.series?.length) throw new ReportInputError(source, 'no series to plot');
-  uniqueNames(source, input.series.map((s) => s.name));
+  uniqueNames(
+    source,
+    input.series.map((s) => s.name),
+  );
   const values = input.series.flatMap((s) => {
     checkSample(source, `series "${s.name}"`, s.values, input.x);
     return empiricalCdf(s.values).map((p, order) => ({ series: s.name, x: p.x, y: p.y, order }));
@@ -380,7 +387,10 @@ export function cdfPlot(input: { title: string; x: AxisSpec; series: ReadonlyArr
     encoding: {
       x: position('x', input.x),
       y: { field: 'y', type: 'quantitative', title: 'fraction of runs ≤ x', scale: { domain: [0, 1] } },
-      color: colour(input.series.map((s) => s.name), input.seriesTitle ?? 'series'),
+      color: colour(
+        input.series.map((s) => s.name),
+        input.seriesTitle ?? 'series',
+      ),
       order: { field: 'order', type: 'quantitative' },
     },
   } as PlotSpec;

@@ -36,7 +36,12 @@ export interface SweepOutputOptions {
 
 /** A file-name-safe form of a metric key. */
 export function fileSlug(key: string): string {
-  return key.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 80) || 'metric';
+  return (
+    key
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .replace(/^[._]+/, '')
+      .slice(0, 80) || 'metric'
+  );
 }
 
 function cellValue(v: VaryValue): CsvValue {
@@ -126,7 +131,15 @@ export async function writeSweep(dir: string, result: SweepResult, options: Swee
 
   const jobRows = result.jobs.map((j) => {
     const values = j.ok ? flattenNumbers(j.result) : new Map<string, number>();
-    return [j.index, ...keys.map((k) => cellValue(j.params[k])), j.repeat, j.seed, j.ok ? 'ok' : 'failed', j.error ? `${j.error.name}: ${j.error.message}` : '', ...result.metricKeys.map((m) => values.get(m))];
+    return [
+      j.index,
+      ...keys.map((k) => cellValue(j.params[k])),
+      j.repeat,
+      j.seed,
+      j.ok ? 'ok' : 'failed',
+      j.error ? `${j.error.name}: ${j.error.message}` : '',
+      ...result.metricKeys.map((m) => values.get(m)),
+    ];
   });
   write('jobs.csv', toCsv(['index', ...keys, 'repeat', 'seed', 'status', 'error', ...result.metricKeys], jobRows));
 

@@ -30,9 +30,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { JobErrorInfo } from './messages.js';
 
-export type JobOutcome<R> =
-  | { index: number; ok: true; result: R; threadId: number; ms: number }
-  | { index: number; ok: false; error: JobErrorInfo; threadId: number; ms: number };
+export type JobOutcome<R> = { index: number; ok: true; result: R; threadId: number; ms: number } | { index: number; ok: false; error: JobErrorInfo; threadId: number; ms: number };
 
 export interface PoolOptions<R> {
   /** Path or file: URL of the job module (.ts or .js). */
@@ -82,9 +80,7 @@ interface WorkerState {
 }
 
 type WorkerMessage =
-  | { type: 'ready' }
-  | { type: 'load-error'; error: JobErrorInfo }
-  | ({ type: 'done'; index: number; ms: number } & ({ ok: true; result: unknown } | { ok: false; error: JobErrorInfo }));
+  { type: 'ready' } | { type: 'load-error'; error: JobErrorInfo } | ({ type: 'done'; index: number; ms: number } & ({ ok: true; result: unknown } | { ok: false; error: JobErrorInfo }));
 
 export function runPool<J, R>(jobs: readonly J[], options: PoolOptions<R>): Promise<Array<JobOutcome<R>>> {
   const size = options.size ?? defaultPoolSize();

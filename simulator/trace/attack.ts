@@ -202,7 +202,17 @@ export function attackTrace(set: TraceSet, options: TraceAttackOptions = {}): Tr
   const checkpoints = new Set(checkpointWindows(windows, curvePoints));
 
   // Per-user counts, each user's entry gateway (the file with most of their sends), and the truth.
-  const users: TraceUserCounts[] = userIds.map((id) => ({ id, gateway: null, sends: 0, packetsPerSecond: 0, fetches: 0, messageDeposits: 0, surbReplyDeposits: 0, messagesSent: 0, messagesReceived: 0 }));
+  const users: TraceUserCounts[] = userIds.map((id) => ({
+    id,
+    gateway: null,
+    sends: 0,
+    packetsPerSecond: 0,
+    fetches: 0,
+    messageDeposits: 0,
+    surbReplyDeposits: 0,
+    messagesSent: 0,
+    messagesReceived: 0,
+  }));
   const sendsAt = userIds.map(() => new Map<number, number>());
   const edges = new Map<string, { from: string; to: string; messages: number }>();
   let messages = 0;

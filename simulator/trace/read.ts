@@ -93,7 +93,9 @@ export function parseTraceText(text: string, name: string): TraceEvent[] {
     if (event.ev === 'message') truthLine ||= i + 1;
     else observerLine ||= i + 1;
     if (observerLine && truthLine) {
-      throw new TraceReadError(`${name} line ${i + 1}: the file mixes observer events (line ${observerLine}) and truth events (line ${truthLine}); a gateway's trace and a client's truth are separate files`);
+      throw new TraceReadError(
+        `${name} line ${i + 1}: the file mixes observer events (line ${observerLine}) and truth events (line ${truthLine}); a gateway's trace and a client's truth are separate files`,
+      );
     }
     events.push(event);
   }

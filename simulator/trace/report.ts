@@ -34,12 +34,16 @@ function fmt(x: number, digits = 3): string {
   return Number.isFinite(x) ? String(Number(x.toPrecision(digits))) : '–';
 }
 
-
 export function traceCsvTables(r: TraceAttackResults): CsvTable[] {
   const userColumns = ['id', 'gateway', 'sends', 'packetsPerSecond', 'fetches', 'messageDeposits', 'surbReplyDeposits', 'messagesSent', 'messagesReceived'] as const;
   const curveRows: CsvValue[][] = r.curves.recovery.flatMap((c) => Object.entries(c.recovery).map(([name, x]) => [c.timeS, name, x.auc, x.averagePrecision, x.precisionAtDegree, x.linkageAuc]));
   return [
-    { file: 'users.csv', label: 'per user: the gateway, packets sent and per second, fetches, deposits by kind, truth messages', header: [...userColumns], rows: r.users.map((u) => userColumns.map((k) => u[k])) },
+    {
+      file: 'users.csv',
+      label: 'per user: the gateway, packets sent and per second, fetches, deposits by kind, truth messages',
+      header: [...userColumns],
+      rows: r.users.map((u) => userColumns.map((k) => u[k])),
+    },
     { file: 'edges.csv', label: 'the truth: every (from, to) pair and its messages', header: ['from', 'to', 'messages'], rows: r.truthEdges.map((e) => [e.from, e.to, e.messages]) },
     { file: 'curves.csv', label: 'recovery over observation time', header: ['timeS', 'attack', 'auc', 'averagePrecision', 'precisionAtDegree', 'linkageAuc'], rows: curveRows },
   ];
@@ -62,13 +66,15 @@ function tables(r: TraceAttackResults): ReportTable[] {
       title: 'Counts',
       columns: ['count', 'value'],
       rows: Object.entries(c).map(([k, v]) => [k, v]),
-      caption: 'packetsPerUserPerSecond: mean over the users seen sending. observedDeposits: message deposits at corrupt gateways (the attacks’ outputs). messagesInPeriod: truth messages written between the first and last observer event.',
+      caption:
+        'packetsPerUserPerSecond: mean over the users seen sending. observedDeposits: message deposits at corrupt gateways (the attacks’ outputs). messagesInPeriod: truth messages written between the first and last observer event.',
     },
     {
       title: 'When users write',
       columns: ['score', 'value'],
       rows: Object.entries(r.metrics.activity).map(([k, v]) => [k, v]),
-      caption: 'ROC AUC, over users and windows, of what the observer counts against whether the truth says the user wrote a message in that window (0.5: the count says nothing). ackAuc: SURB-ACKs stored for users behind a corrupt gateway; sendAuc: packets seen leaving the client.',
+      caption:
+        'ROC AUC, over users and windows, of what the observer counts against whether the truth says the user wrote a message in that window (0.5: the count says nothing). ackAuc: SURB-ACKs stored for users behind a corrupt gateway; sendAuc: packets seen leaving the client.',
     },
     {
       title: 'Users',

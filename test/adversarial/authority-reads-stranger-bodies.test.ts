@@ -88,7 +88,10 @@ describe('a peer that is not an authority makes an authority read large request 
     cleanup.push(async () => stopAuthority(a));
     const attacker = await clientHost();
     const honest = await clientHost();
-    cleanup.push(async () => attacker.stop(), async () => honest.stop());
+    cleanup.push(
+      async () => attacker.stop(),
+      async () => honest.stop(),
+    );
     const target = a.peer.addresses.map((x) => multiaddr(`${x}/p2p/${a.peer.peerId}`));
 
     // 24 streams, each promising a 100-byte descriptor and never sending it. (Opened one at a

@@ -67,7 +67,10 @@ describe('a descriptor flood grows what an authority holds and writes without bo
 
     const over: Awaited<ReturnType<typeof client.uploadDescriptor>>[] = [];
     await inBatches(NODES.slice(40), 4, async (n) => over.push(await client.uploadDescriptor(signedFor(n, E + 1))));
-    assert.ok(over.every((r) => r.accepted === 0 && r.refused[0]?.reason === 'full'), 'uploads beyond the bound are refused as full');
+    assert.ok(
+      over.every((r) => r.accepted === 0 && r.refused[0]?.reason === 'full'),
+      'uploads beyond the bound are refused as full',
+    );
     const s = svc.stats();
     assert.equal(s.descriptorsAccepted, BOUND);
     assert.equal(s.descriptorsRefused.full, NODES.length - BOUND);

@@ -90,7 +90,10 @@ describe('a family on one path, on a live network: gateway-a and mix-1 declare e
     const got = (m: string) => after1.get(m)! - before.get(m)!;
     assert.equal(got('mix-1'), 0, "mix-1 saw none of the packets to or from its own family's gateway");
     // Each of the 2·PROBES probes crossed one mix per layer, never mix-1: the rest carried them all.
-    assert.equal(mixes.reduce((sum, m) => sum + got(m), 0), 2 * PROBES * doc.layers.length);
+    assert.equal(
+      mixes.reduce((sum, m) => sum + got(m), 0),
+      2 * PROBES * doc.layers.length,
+    );
     const layerOf = (name: string) => doc.layers.findIndex((l) => l.some((e) => e.name === name));
     const mate = doc.layers[layerOf('mix-1')].find((e) => e.name !== 'mix-1')!.name;
     assert.equal(got(mate), 2 * PROBES, `${mate}, mix-1's only peer in its layer, carried every probe there`);

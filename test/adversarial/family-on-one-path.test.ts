@@ -31,9 +31,7 @@ const hex = (e: { nodeId: Uint8Array }): string => toHex(e.nodeId);
 // id order to layers 1, 2, 3, 1, 2, 3, …, so each layer gets four. Per layer:
 // the operator's mix, the attacker's mix, two independent honest mixes.
 const MIXES = Array.from({ length: 12 }, (_, i) => i + 1);
-const layerOfLabel = new Map(
-  [...MIXES].sort((a, b) => Buffer.compare(nodeIdOf(identity(a)), nodeIdOf(identity(b)))).map((label, rank) => [label, rank % 3]),
-);
+const layerOfLabel = new Map([...MIXES].sort((a, b) => Buffer.compare(nodeIdOf(identity(a)), nodeIdOf(identity(b)))).map((label, rank) => [label, rank % 3]));
 const inLayer = (layer: number): number[] => MIXES.filter((l) => layerOfLabel.get(l) === layer);
 const OPERATOR_GATEWAY = 50;
 const OTHER_GATEWAY = 51;
@@ -41,7 +39,7 @@ const OPERATOR = [OPERATOR_GATEWAY, ...[0, 1, 2].map((l) => inLayer(l)[0])];
 const ATTACKER = [0, 1, 2].map((l) => inLayer(l)[1]);
 const HONEST = [0, 1, 2].flatMap((l) => inLayer(l).slice(2));
 
-describe('one operator\'s nodes on one path, and a one-sided family claim to steer paths', function () {
+describe("one operator's nodes on one path, and a one-sided family claim to steer paths", function () {
   let topology: Topology;
   const operatorIds = new Set(OPERATOR.map((l) => toHex(nodeIdOf(identity(l)))));
   const attackerIds = ATTACKER.map((l) => toHex(nodeIdOf(identity(l))));
@@ -54,16 +52,32 @@ describe('one operator\'s nodes on one path, and a one-sided family claim to ste
       signedWithFamily(OTHER_GATEWAY, EPOCH, 'gateway', []),
       ...HONEST.map((l) => signedWithFamily(l, EPOCH, 'mix', [])),
       // The attacker's layer-1 mix claims every honest mix (and the operator's) of layers 2 and 3.
-      signedWithFamily(ATTACKER[0], EPOCH, 'mix', [...HONEST, ...OPERATOR].filter((l) => (layerOfLabel.get(l) ?? -1) > 0)),
+      signedWithFamily(
+        ATTACKER[0],
+        EPOCH,
+        'mix',
+        [...HONEST, ...OPERATOR].filter((l) => (layerOfLabel.get(l) ?? -1) > 0),
+      ),
       ...ATTACKER.slice(1).map((l) => signedWithFamily(l, EPOCH, 'mix', [])),
     ];
     const bytes = encodeDocument(buildDocument(EPOCH, PARAMS, descriptors));
-    const document = verifyDocument({ document: bytes, signatures: AUTHORITIES.slice(0, 2).map((a) => signDocument(bytes, a)) }, AUTHORITIES.map((a) => a.publicKey));
-    document.layers.forEach((layer, i) => assert.deepEqual(layer.map(hex).sort(), inLayer(i).map((l) => toHex(nodeIdOf(identity(l)))).sort(), `layer ${i + 1} as planned`));
+    const document = verifyDocument(
+      { document: bytes, signatures: AUTHORITIES.slice(0, 2).map((a) => signDocument(bytes, a)) },
+      AUTHORITIES.map((a) => a.publicKey),
+    );
+    document.layers.forEach((layer, i) =>
+      assert.deepEqual(
+        layer.map(hex).sort(),
+        inLayer(i)
+          .map((l) => toHex(nodeIdOf(identity(l))))
+          .sort(),
+        `layer ${i + 1} as planned`,
+      ),
+    );
     topology = new Topology(document);
   });
 
-  it('a client at the operator\'s gateway never crosses the operator\'s mixes', function () {
+  it("a client at the operator's gateway never crosses the operator's mixes", function () {
     const uniform = seededUniform(1);
     const [entry, exit] = [OPERATOR_GATEWAY, OTHER_GATEWAY].map((l) => nodeIdOf(identity(l)));
     const seen = new Set<string>();
@@ -75,7 +89,7 @@ describe('one operator\'s nodes on one path, and a one-sided family claim to ste
     assert.equal(seen.size, 9, 'every mix outside the family is used');
   });
 
-  it('other clients\' routes and every mix loop hold at most one of the operator\'s nodes, and still use them', function () {
+  it("other clients' routes and every mix loop hold at most one of the operator's nodes, and still use them", function () {
     const uniform = seededUniform(2);
     const other = nodeIdOf(identity(OTHER_GATEWAY));
     let withOperator = 0;
@@ -96,7 +110,7 @@ describe('one operator\'s nodes on one path, and a one-sided family claim to ste
     }
   });
 
-  it('a one-sided claim steers nothing: behind the attacker\'s layer-1 mix, layer 2 is drawn as without the claim', function () {
+  it("a one-sided claim steers nothing: behind the attacker's layer-1 mix, layer 2 is drawn as without the claim", function () {
     const uniform = seededUniform(3);
     const other = nodeIdOf(identity(OTHER_GATEWAY));
     let behindAttacker = 0;

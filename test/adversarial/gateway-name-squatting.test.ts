@@ -60,7 +60,10 @@ async function gatewayHost(key: Libp2pKey): Promise<FakeGatewayHost> {
 
 function descriptorOf(g: FakeGatewayHost, name: string, epoch: number): SignedDescriptor {
   const signing = pkiSigningKey(g.key);
-  const address = g.host.getMultiaddrs()[0].toString().replace(/\/p2p\/.*$/, '');
+  const address = g.host
+    .getMultiaddrs()[0]
+    .toString()
+    .replace(/\/p2p\/.*$/, '');
   return signDescriptor(
     {
       identityKey: signing.publicKey,
@@ -87,7 +90,7 @@ async function keySortingBefore(victim: Libp2pKey): Promise<Libp2pKey> {
   }
 }
 
-describe('a gateway squatting an honest gateway\'s name, or naming itself after its node id, to capture `client init --gateway`', function () {
+describe("a gateway squatting an honest gateway's name, or naming itself after its node id, to capture `client init --gateway`", function () {
   let dir: string;
   let honest: FakeGatewayHost;
   let squatter: FakeGatewayHost;
@@ -128,15 +131,14 @@ describe('a gateway squatting an honest gateway\'s name, or naming itself after 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const init = (profileDir: string, gateway: string) =>
-    initProfile({ profileDir, passphrase: 'correct horse', network: networkFile, gateway, scrypt: { N: 2 ** 10, r: 8, p: 1 } });
+  const init = (profileDir: string, gateway: string) => initProfile({ profileDir, passphrase: 'correct horse', network: networkFile, gateway, scrypt: { N: 2 ** 10, r: 8, p: 1 } });
 
   it('refuses a name two gateways carry, listing both node ids, and registers at neither; the squatter pushed nobody out', async function () {
     const profileDir = await profileWithDocument('same-name', 'gw-berlin');
     await assert.rejects(init(profileDir, 'gw-berlin'), (err: Error) => {
       assert.match(err.message, /2 nodes of the current document are named "gw-berlin"/);
-      assert.ok(err.message.includes(toHex(nodeIdOf(honest.key.publicKey.raw))), 'the honest gateway\'s node id is listed');
-      assert.ok(err.message.includes(toHex(nodeIdOf(squatter.key.publicKey.raw))), 'the squatter\'s node id is listed');
+      assert.ok(err.message.includes(toHex(nodeIdOf(honest.key.publicKey.raw))), "the honest gateway's node id is listed");
+      assert.ok(err.message.includes(toHex(nodeIdOf(squatter.key.publicKey.raw))), "the squatter's node id is listed");
       return true;
     });
     assert.deepEqual(squatter.registered, [], 'nobody registered at the squatter');
@@ -151,7 +153,7 @@ describe('a gateway squatting an honest gateway\'s name, or naming itself after 
     honest.registered.length = 0;
   });
 
-  it('a gateway named after the honest gateway\'s node id does not capture that id', async function () {
+  it("a gateway named after the honest gateway's node id does not capture that id", async function () {
     const honestId = toHex(nodeIdOf(honest.key.publicKey.raw));
     const profileDir = await profileWithDocument('id-as-name', honestId);
     const created = await init(profileDir, honestId);

@@ -48,7 +48,10 @@ describe('deposits spread over many mailboxes fill a gateway’s disk', function
     // A client fetches and acknowledges: its room comes back to everyone.
     const first = await clients[0].link.fetch([], BODY);
     assert.ok(first.length > 0);
-    await clients[0].link.fetch(first.map((e) => e.id!), BODY);
+    await clients[0].link.fetch(
+      first.map((e) => e.id!),
+      BODY,
+    );
     gw.deliver(clients[5].link.mailboxId, 0xee);
     await until(() => gw!.gateway.stats().exit.deposits === 21, 'a deposit accepted once there is room');
     assert.ok(gw.gateway.stats().mailbox.bytes <= cap);

@@ -66,7 +66,16 @@ export class Users {
     return this.#start(u.name, u.dir, store, u.identity, u.mailboxKey, u.gateway, {});
   }
 
-  async #start(name: string, dir: string, store: SealedStore, identity: Identity, mailboxKey: Ed25519PrivateKey, gateway: Uint8Array, extra: Partial<MessengerOptions>, claimMailbox?: Uint8Array): Promise<User> {
+  async #start(
+    name: string,
+    dir: string,
+    store: SealedStore,
+    identity: Identity,
+    mailboxKey: Ed25519PrivateKey,
+    gateway: Uint8Array,
+    extra: Partial<MessengerOptions>,
+    claimMailbox?: Uint8Array,
+  ): Promise<User> {
     const ownAddress = addressOf(identity, gateway, claimMailbox ?? mailboxIdOf(mailboxKey.publicKey));
     const mailboxProof = claimMailbox ? concatBytes(mailboxKey.publicKey, mailboxKey.sign(mailboxProofMessage(ownAddress))) : signMailboxProof(mailboxKey, ownAddress);
     const events: ClientEvent[] = [];

@@ -32,7 +32,10 @@ describe('saved ratchet state rolling back when receive and prepare write at onc
         const writes: Promise<void>[] = [];
         for (let i = 0; i < 16; i++) {
           // As the messenger does: a session state with other records, synced or not.
-          const batch = store.batch().put(sessions, 'session', Uint8Array.of(round & 0xff, i)).put(padding, `pad${i % 3}`, i % 2 ? big : Uint8Array.of(i));
+          const batch = store
+            .batch()
+            .put(sessions, 'session', Uint8Array.of(round & 0xff, i))
+            .put(padding, `pad${i % 3}`, i % 2 ? big : Uint8Array.of(i));
           writes.push(batch.write({ sync: i % 2 === 0 }));
         }
         await Promise.all(writes);

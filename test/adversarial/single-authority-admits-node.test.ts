@@ -51,7 +51,10 @@ describe('a single authority adds nodes that only it admits to the document', fu
 
     await until(params, E, 0.85);
     const published = auths.map((a) => a.service!.published(E + 1));
-    assert.ok(published.every((p) => p !== null), 'all three published');
+    assert.ok(
+      published.every((p) => p !== null),
+      'all three published',
+    );
     const got = await fetchWithRetry(() => client.fetchDocument(E + 1));
     assert.equal(got.signed.signatures.length, 3, 'the three authorities signed the same bytes');
     const listed = [...got.document.gateways, ...got.document.layers.flat()].map((e) => e.name);

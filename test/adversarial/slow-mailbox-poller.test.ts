@@ -34,10 +34,13 @@ describe('a slow mailbox making the poller skip or burst its constant-rate fetch
         return [...mailbox.values()].slice(0, 4);
       },
       // Each entry takes 1.5 fetch intervals to process.
-      handle: (e) => new Promise<void>((resolve) => clock.at(clock.now() + 1.5 * interval, () => {
-        handled.push(e.id!);
-        resolve();
-      })),
+      handle: (e) =>
+        new Promise<void>((resolve) =>
+          clock.at(clock.now() + 1.5 * interval, () => {
+            handled.push(e.id!);
+            resolve();
+          }),
+        ),
     });
     poller.start();
     let maxBacklog = 0;
@@ -52,11 +55,19 @@ describe('a slow mailbox making the poller skip or burst its constant-rate fetch
       maxBacklog = Math.max(maxBacklog, poller.stats().backlog);
     }
     await poller.stop();
-    assert.deepEqual(fetchTimes, Array.from({ length: ticks }, (_, i) => (i + 1) * interval), 'one fetch on every tick: none skipped, none bunched');
+    assert.deepEqual(
+      fetchTimes,
+      Array.from({ length: ticks }, (_, i) => (i + 1) * interval),
+      'one fetch on every tick: none skipped, none bunched',
+    );
     const stats = poller.stats();
     assert.equal(stats.overlaps, 0);
     assert.ok(maxBacklog <= 8, `backlog ${maxBacklog} stays within its bound`);
-    assert.deepEqual([...handled].sort((a, b) => Number(a - b)), Array.from({ length: 40 }, (_, i) => BigInt(i + 1)), 'every entry handled exactly once');
+    assert.deepEqual(
+      [...handled].sort((a, b) => Number(a - b)),
+      Array.from({ length: 40 }, (_, i) => BigInt(i + 1)),
+      'every entry handled exactly once',
+    );
     assert.equal(mailbox.size, 0, 'and every one acknowledged, so the gateway deleted it');
   });
 });

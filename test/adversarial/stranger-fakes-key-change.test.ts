@@ -56,7 +56,10 @@ describe("a stranger faking a contact's key change with an address that names th
     assert.equal(info.keyChanged, true, 'a proven key change is flagged');
     assert.equal(info.held, 1);
     assert.ok(info.pendingSafetyNumber && info.pendingSafetyNumber !== alice.messenger.verify('bob').safetyNumber);
-    assert.ok(alice.events.some((e) => e.type === 'warning' && e.text.startsWith('WARNING') && e.text.includes('VERIFIED')), 'loud for a verified contact');
+    assert.ok(
+      alice.events.some((e) => e.type === 'warning' && e.text.startsWith('WARNING') && e.text.includes('VERIFIED')),
+      'loud for a verified contact',
+    );
     // A verified contact does not change without the explicit step.
     await assert.rejects(alice.messenger.acceptContactKey('bob'), (e: unknown) => e instanceof ClientError && e.code === 'verified-contact');
     // Rejecting keeps Bob's old key and verification and deletes what the new identity sent.

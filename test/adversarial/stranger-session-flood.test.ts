@@ -27,7 +27,7 @@ describe("a flood of strangers' first envelopes growing a client's sessions, req
   const users = new Users();
   after(() => users.closeAll());
 
-  it('1,000 strangers: sessions and requests stay bounded, and a contact\'s envelope is still tried against one session', async () => {
+  it("1,000 strangers: sessions and requests stay bounded, and a contact's envelope is still tried against one session", async () => {
     const alice = await users.create('alice');
     const bob = await users.create('bob');
     await alice.messenger.addContact('bob', bob.address);

@@ -61,7 +61,10 @@ describe('one process registers many fresh identities at a gateway to multiply i
     gw = await startGateway({ limits: { registration: { mode: 'closed' } } });
     const results = await registerAll(await sybils(FEW));
     assert.equal(results.filter((r) => r === null).length, 0, 'a closed gateway registered a fresh identity');
-    assert.ok(results.every((r) => /takes no new clients/.test(r!)), String(results));
+    assert.ok(
+      results.every((r) => /takes no new clients/.test(r!)),
+      String(results),
+    );
     assert.equal(gw.gateway.stats().registeredClients, 0);
     assert.equal(gw.gateway.stats().register.drops.closed, FEW);
   });
@@ -72,7 +75,10 @@ describe('one process registers many fresh identities at a gateway to multiply i
     assert.match(formatInviteToken(token), /^[0-9a-f]{64}$/);
     const clients = await sybils(FEW);
     const without = await registerAll(clients.slice(0, FEW - 2));
-    assert.ok(without.every((r) => r !== null && /invite token is needed/.test(r)), `registered without an invite: ${String(without)}`);
+    assert.ok(
+      without.every((r) => r !== null && /invite token is needed/.test(r)),
+      `registered without an invite: ${String(without)}`,
+    );
     assert.deepEqual(await registerAll([clients[FEW - 2]], { inviteToken: token }), [null]);
     const reused = await registerAll([clients[FEW - 1]], { inviteToken: token });
     assert.match(reused[0]!, /not valid/, 'a used invite admitted a second identity');
@@ -95,14 +101,14 @@ describe('one process registers many fresh identities at a gateway to multiply i
     for (const c of clients.slice(0, 3)) {
       connected.add(c);
       await new Promise((r) => setTimeout(r, CONNECT_GAP_MS));
-      await assert.rejects(
-        c.link.register({ maxProofBits: 0 }),
-        (err: unknown) => err instanceof Error && /8-bit proof of work, more than the 0 bits/.test(err.message),
-      );
+      await assert.rejects(c.link.register({ maxProofBits: 0 }), (err: unknown) => err instanceof Error && /8-bit proof of work, more than the 0 bits/.test(err.message));
     }
     const results = await registerAll(clients);
     assert.equal(results.filter((r) => r === null).length, PER_ADDRESS, 'one address registered more than its budget');
-    assert.ok(results.slice(PER_ADDRESS).every((r) => /too many new registrations from this address/.test(r!)), String(results));
+    assert.ok(
+      results.slice(PER_ADDRESS).every((r) => /too many new registrations from this address/.test(r!)),
+      String(results),
+    );
     let s = gw.gateway.stats();
     assert.equal(s.registeredClients, PER_ADDRESS);
     assert.equal(s.register.drops['proof-required'], 3 + SYBILS, 'every first attempt (without a proof) was told the cost');
@@ -151,7 +157,14 @@ describe('one process registers many fresh identities at a gateway to multiply i
     const clients = await sybils(N);
     assert.ok((await registerAll(clients)).every((r) => r === null));
     // Every identity opens its send stream and floods, the clock standing still (no refill).
-    const open = await Promise.all(clients.map((c) => c.link.connect().then(() => true, () => false)));
+    const open = await Promise.all(
+      clients.map((c) =>
+        c.link.connect().then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
     const FLOOD = 40;
     for (const [i, c] of clients.entries()) if (open[i]) for (let k = 0; k < FLOOD; k++) c.link.trySend(gw.entryPacket(k));
     // Let streams that will be refused be refused.

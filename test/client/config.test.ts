@@ -25,7 +25,10 @@ describe('client/config', () => {
     const bad = (patch: (t: Toml) => void, field: string) => {
       const t = structuredClone(base) as Toml;
       patch(t);
-      assert.throws(() => clientConfigFromObject(t), (e: unknown) => e instanceof ConfigError && e.field === field && /Fix:/.test(e.message));
+      assert.throws(
+        () => clientConfigFromObject(t),
+        (e: unknown) => e instanceof ConfigError && e.field === field && /Fix:/.test(e.message),
+      );
     };
     bad((t) => (t.client.gateway = 'nothex'), 'client.gateway');
     bad((t) => (t.client.fetch_interval = '0ms'), 'client.fetch_interval');

@@ -263,7 +263,10 @@ describe('client/messenger', function () {
       assert.deepEqual(bob.messenger.history('alice'), [], 'still held');
       const info = await bob.messenger.acceptContactKey('alice', true);
       assert.equal(info.verified, false, 'the verification went with the old key');
-      assert.deepEqual(bob.messenger.history('alice').map((m) => m.content.text), ['reinstalled']);
+      assert.deepEqual(
+        bob.messenger.history('alice').map((m) => m.content.text),
+        ['reinstalled'],
+      );
     } finally {
       alice3.messenger.stop();
       await alice3.store.close();
@@ -288,7 +291,6 @@ describe('client/messenger', function () {
     while ((p = await bob.messenger.prepareNext()) && !toHex(p.mailbox).startsWith('d2')) bob.arq.remove(p.key);
     assert.deepEqual(p!.mailbox, d2);
   });
-
 
   it('a card that arrives before its sender is added (a contact request) still gives the delivery id, across a restart', async () => {
     // carol adds bob first: her one card reaches bob while she is a stranger to him.
@@ -346,12 +348,19 @@ describe('client/messenger', function () {
     await dave.messenger.addContact('bob', bob.address);
     await dave.messenger.addContact('carol', carol.address);
     for (const e of await drain(dave)) await bob.messenger.receive(e); // dave's card to bob; carol's waits
-    assert.deepEqual(waiting.map(([, g]) => g), [0x30], "the card to carol waits, unsealed");
+    assert.deepEqual(
+      waiting.map(([, g]) => g),
+      [0x30],
+      'the card to carol waits, unsealed',
+    );
     await dave.messenger.send('carol', { kind: 'text', text: 'to carol' });
     await dave.messenger.send('bob', { kind: 'text', text: 'to bob' });
     const p = await dave.messenger.prepareNext();
     assert.ok(p && p.gateway[0] === 0x20, 'the message to bob is prepared; the one to carol, queued first, waits');
-    assert.deepEqual(waiting.map(([, g]) => g), [0x30, 0x30]);
+    assert.deepEqual(
+      waiting.map(([, g]) => g),
+      [0x30, 0x30],
+    );
     assert.equal(dave.arq.has(waiting[1][0]), true, 'still the sender’s to deliver');
     assert.equal(await dave.messenger.prepareNext(), null);
     dave.messenger.stop();

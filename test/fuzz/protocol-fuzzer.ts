@@ -61,9 +61,20 @@ export const DEFAULT_WEIGHTS: Record<CaseName, number> = {
 
 /** Length and count fields of each RPC body (runtime/pki/wire.ts, protocol/wire/fetch.ts), aimed at by the 'interesting' mutation. */
 const FIELDS: Partial<Record<CaseName, MutateOptions['fields']>> = {
-  fetch: [{ at: 0, width: 1 }, { at: 33, width: 8 }, { at: 41, width: 1 }],
-  share: [{ at: 0, width: 8 }, { at: 8, width: 2 }, { at: 10, width: 2 }],
-  signature: [{ at: 0, width: 8 }, { at: 8, width: 4 }],
+  fetch: [
+    { at: 0, width: 1 },
+    { at: 33, width: 8 },
+    { at: 41, width: 1 },
+  ],
+  share: [
+    { at: 0, width: 8 },
+    { at: 8, width: 2 },
+    { at: 10, width: 2 },
+  ],
+  signature: [
+    { at: 0, width: 8 },
+    { at: 8, width: 4 },
+  ],
   document: [{ at: 0, width: 8 }],
 };
 
@@ -232,10 +243,15 @@ export class ProtocolFuzzer {
     const net = await TestNetwork.start({ shape: { authorities: 3, layers: 2, mixesPerLayer: 1, gateways: 1, lambdaM: 0 }, ...(options.dir ? { dir: options.dir } : {}) });
     try {
       log(`test network in ${net.dir}`);
-      const topology = await net.waitFor('the first document', 90_000, async () => {
-        const v = await net.pki.fetchDocument(net.epochNow());
-        return v.document.layers.every((l) => l.length > 0) && v.document.gateways.length > 0 ? new Topology(v.document) : undefined;
-      }, 300);
+      const topology = await net.waitFor(
+        'the first document',
+        90_000,
+        async () => {
+          const v = await net.pki.fetchDocument(net.epochNow());
+          return v.document.layers.every((l) => l.length > 0) && v.document.gateways.length > 0 ? new Topology(v.document) : undefined;
+        },
+        300,
+      );
       await net.stopNode('authority-3');
       const byKey = (hex: string): PlannedNode => {
         const n = net.plan.nodes.find((x) => x.identityKey === hex);
@@ -410,7 +426,9 @@ export class ProtocolFuzzer {
             if (n === 0) continue;
             const caseStarted = Date.now();
             const result = await this.#runCase(c, n, caseRandom[c]);
-            this.#log(`  ${c}: ${result.sent} sent, ${result.accepted} accepted in ${((Date.now() - caseStarted) / 1000).toFixed(1)} s${result.problems.length ? ` — ${result.problems.join('; ')}` : ''}`);
+            this.#log(
+              `  ${c}: ${result.sent} sent, ${result.accepted} accepted in ${((Date.now() - caseStarted) / 1000).toFixed(1)} s${result.problems.length ? ` — ${result.problems.join('; ')}` : ''}`,
+            );
             const t = (cases[c] ??= { ...result, refused: {}, seen: {}, sent: 0, accepted: 0, tails: 0, lost: 0, background: 0 });
             t.sent += result.sent;
             t.accepted += result.accepted;
@@ -428,13 +446,18 @@ export class ProtocolFuzzer {
       const sizes = nodeRss(live);
       for (const n of live) (rss[n.name] ??= []).push(sizes.get(n.name) ?? NaN);
       const sent = Object.values(cases).reduce((a, t) => a + t.sent, 0);
-      this.#log(`round ${round + 1}/${options.rounds}: ${sent} frames in ${((Date.now() - started) / 1000).toFixed(0)} s; RSS ${live.map((n) => `${n.name} ${((sizes.get(n.name) ?? NaN) / 2 ** 20).toFixed(0)} MiB`).join(', ')}`);
+      this.#log(
+        `round ${round + 1}/${options.rounds}: ${sent} frames in ${((Date.now() - started) / 1000).toFixed(0)} s; RSS ${live.map((n) => `${n.name} ${((sizes.get(n.name) ?? NaN) / 2 ** 20).toFixed(0)} MiB`).join(', ')}`,
+      );
     }
     // Memory must level off: the median of the last third of the rounds against the highest of the first
     // third (round 1 left out, caches and LevelDB warming up), so one garbage collection more or less does not decide.
     for (const [name, series] of Object.entries(rss)) {
       const growth = rssGrowth(series);
-      if (!(growth <= options.rssGrowthLimitBytes)) problems.push(`${name}: RSS grew by ${(growth / 2 ** 20).toFixed(1)} MiB from the first third of the rounds to the last (limit ${(options.rssGrowthLimitBytes / 2 ** 20).toFixed(0)} MiB): ${series.map((b) => (b / 2 ** 20).toFixed(0)).join(' → ')} MiB`);
+      if (!(growth <= options.rssGrowthLimitBytes))
+        problems.push(
+          `${name}: RSS grew by ${(growth / 2 ** 20).toFixed(1)} MiB from the first third of the rounds to the last (limit ${(options.rssGrowthLimitBytes / 2 ** 20).toFixed(0)} MiB): ${series.map((b) => (b / 2 ** 20).toFixed(0)).join(' → ')} MiB`,
+        );
     }
     const state = await this.#state();
     const honest = await this.#honestChecks(problems);
@@ -474,7 +497,14 @@ export class ProtocolFuzzer {
    * streams come from a peer the node must refuse outright (an outsider on
    * the packet link, an unregistered client on the send protocol).
    */
-  async #frameCase(c: 'packet@mix' | 'packet@gateway' | 'send', target: string, peer: 'upstreamMix' | 'lastMix' | 'client', protocol: string, n: number, rnd: FuzzRandom): Promise<CaseTotals & { problems: string[] }> {
+  async #frameCase(
+    c: 'packet@mix' | 'packet@gateway' | 'send',
+    target: string,
+    peer: 'upstreamMix' | 'lastMix' | 'client',
+    protocol: string,
+    n: number,
+    rnd: FuzzRandom,
+  ): Promise<CaseTotals & { problems: string[] }> {
     const problems: string[] = [];
     const rssBefore = nodeRss([this.net.node(target)]).get(target) ?? NaN;
     const before = await this.#scrape(target);
@@ -489,7 +519,7 @@ export class ProtocolFuzzer {
     // frames do not depend on how the concurrent streams interleave, and the event loop never stalls
     // on a batch (a stalled loop misses libp2p's pings, and the node drops the connection).
     const plans: Array<{ count: number; refusedPeer: boolean; tail: boolean; rnd: FuzzRandom }> = [];
-    for (let planned = 0; planned < n; ) {
+    for (let planned = 0; planned < n;) {
       const count = Math.min(n - planned, 1 + rnd.int(rnd.chance(0.5) ? 64 : 2000));
       plans.push({ count, refusedPeer: rnd.chance(0.03), tail: rnd.chance(0.2), rnd: rnd.fork() });
       planned += count;
@@ -538,7 +568,15 @@ export class ProtocolFuzzer {
         const unregistered = entry.unregistered ?? 0;
         const truncated = entry.truncated ?? 0;
         const counted = total(entry) - truncated;
-        return { accepted, refused: without(entry, 'accepted', 'truncated'), truncated, counted, expected: wholeFrames + refusedFrames, refusedPeerCounted: unregistered, settled: counted >= wholeFrames + refusedFrames };
+        return {
+          accepted,
+          refused: without(entry, 'accepted', 'truncated'),
+          truncated,
+          counted,
+          expected: wholeFrames + refusedFrames,
+          refusedPeerCounted: unregistered,
+          settled: counted >= wholeFrames + refusedFrames,
+        };
       }
       const link = delta(before, after, 'chaff_link_dropped_total');
       const received = total(delta(before, after, 'chaff_link_frames_received_total'));
@@ -566,7 +604,8 @@ export class ProtocolFuzzer {
     }
     const a = accountedFor(after);
     if (a.counted < a.expected) problems.push(`${a.expected} frames sent, the node counted ${a.counted}: ${a.expected - a.counted} not counted`);
-    if ('processed' in a && a.processed !== undefined && a.processed < a.counted) problems.push(`${a.counted} frames read, ${a.processed} forwarded, delivered or dropped with a reason: ${a.counted - a.processed} unaccounted for`);
+    if ('processed' in a && a.processed !== undefined && a.processed < a.counted)
+      problems.push(`${a.counted} frames read, ${a.processed} forwarded, delivered or dropped with a reason: ${a.counted - a.processed} unaccounted for`);
     if (a.truncated < tails) problems.push(`${tails} streams ended inside a frame, the node counted ${a.truncated} truncated`);
     if (c === 'send') {
       if (a.refusedPeerCounted < refusedFrames) problems.push(`${refusedFrames} frames from an unregistered client, ${a.refusedPeerCounted} counted unregistered`);
@@ -599,7 +638,14 @@ export class ProtocolFuzzer {
    * eight at a time: a few percent valid, the rest mutants of valid ones
    * (length prefix included).
    */
-  async #rpcCase(c: Exclude<CaseName, 'packet@mix' | 'packet@gateway' | 'send'>, target: string, peer: 'client' | 'outsider' | 'authority', protocol: string, n: number, rnd: FuzzRandom): Promise<CaseTotals & { problems: string[] }> {
+  async #rpcCase(
+    c: Exclude<CaseName, 'packet@mix' | 'packet@gateway' | 'send'>,
+    target: string,
+    peer: 'client' | 'outsider' | 'authority',
+    protocol: string,
+    n: number,
+    rnd: FuzzRandom,
+  ): Promise<CaseTotals & { problems: string[] }> {
     const problems: string[] = [];
     const rssBefore = nodeRss([this.net.node(target)]).get(target) ?? NaN;
     const before = await this.#scrape(target);
@@ -612,7 +658,7 @@ export class ProtocolFuzzer {
     let pool: Uint8Array[] = [];
     let poolEpoch = -1;
     // Requests are made in batches, in order, before any is sent: the PRNG's draws never depend on timing.
-    for (let done = 0; done < n; ) {
+    for (let done = 0; done < n;) {
       const ctx = await this.#ctx();
       if (poolEpoch !== ctx.epoch || done % 512 === 0) {
         poolEpoch = ctx.epoch;
@@ -660,7 +706,8 @@ export class ProtocolFuzzer {
     if (counted < n - lost) problems.push(`${n - lost} requests delivered, the node counted ${counted}: ${n - lost - counted} not counted`);
     if ((outcomes.served ?? 0) < seen.served) problems.push(`${seen.served} requests answered ok, the node counted ${outcomes.served ?? 0} served`);
     if ((outcomes.refused ?? 0) < seen.refused) problems.push(`${seen.refused} requests refused with a reason, the node counted ${outcomes.refused ?? 0} refused`);
-    if (total(without(outcomes, 'served', 'refused')) < seen.reset) problems.push(`${seen.reset} streams reset by the node, ${total(without(outcomes, 'served', 'refused'))} counted (oversize, truncated, timeout…)`);
+    if (total(without(outcomes, 'served', 'refused')) < seen.reset)
+      problems.push(`${seen.reset} streams reset by the node, ${total(without(outcomes, 'served', 'refused'))} counted (oversize, truncated, timeout…)`);
     // Every refusal the RPC layer saw must have its reason counted by the service.
     // (More reasons than refusals can be a request of another node's caught between the two counters.)
     if (total(reasons) < (outcomes.refused ?? 0)) problems.push(`${outcomes.refused ?? 0} requests refused, ${total(reasons)} refusals counted by reason (${JSON.stringify(reasons)})`);
@@ -685,10 +732,21 @@ export class ProtocolFuzzer {
 
   async #state(): Promise<Record<string, Record<string, number>>> {
     const out: Record<string, Record<string, number>> = {};
-    const pick = ['chaff_replay_cache_tags', 'chaff_replay_cache_bytes', 'chaff_registered_clients', 'chaff_mailbox_messages', 'chaff_mailbox_bytes', 'chaff_delay_queue_size', 'chaff_queue_depth', 'chaff_process_heap_used_bytes'];
+    const pick = [
+      'chaff_replay_cache_tags',
+      'chaff_replay_cache_bytes',
+      'chaff_registered_clients',
+      'chaff_mailbox_messages',
+      'chaff_mailbox_bytes',
+      'chaff_delay_queue_size',
+      'chaff_queue_depth',
+      'chaff_process_heap_used_bytes',
+    ];
     for (const name of [this.#names.mix, this.#names.gateway, this.#names.authority]) {
       const s = await this.#scrape(name);
-      out[name] = Object.fromEntries(pick.map((m) => [m, [...s].filter(([k]) => k === m || k.startsWith(`${m}{`)).reduce((a, [, v]) => a + v, 0)]).filter(([m]) => [...s.keys()].some((k) => k === m || k.startsWith(`${m}{`))));
+      out[name] = Object.fromEntries(
+        pick.map((m) => [m, [...s].filter(([k]) => k === m || k.startsWith(`${m}{`)).reduce((a, [, v]) => a + v, 0)]).filter(([m]) => [...s.keys()].some((k) => k === m || k.startsWith(`${m}{`))),
+      );
     }
     return out;
   }
@@ -721,7 +779,9 @@ export class ProtocolFuzzer {
     await this.net.waitFor('a document for the current epoch', 4 * this.net.plan.shape.epochDurationMs, () => this.net.pki.fetchDocument(this.net.epochNow()), 500);
     const ctx = await this.#ctx();
     await check('packet@mix forwarded', () =>
-      grows(this.#names.mix, ['chaff_packets_out_total'], async () => rawFrames(await this.#connection('upstreamMix', this.#names.mix), PACKET_PROTOCOL, [this.#validPacket(ctx, 'packet@mix', rnd)], null, 10_000)),
+      grows(this.#names.mix, ['chaff_packets_out_total'], async () =>
+        rawFrames(await this.#connection('upstreamMix', this.#names.mix), PACKET_PROTOCOL, [this.#validPacket(ctx, 'packet@mix', rnd)], null, 10_000),
+      ),
     );
     await check('packet@gateway delivered', () =>
       grows(this.#names.gateway, ['chaff_gateway_cover_dropped_total', 'chaff_gateway_deposits_total'], async () =>
@@ -730,12 +790,16 @@ export class ProtocolFuzzer {
     );
     await sleep(1_500); // the client's token bucket refills
     await check('send accepted', () =>
-      grows(this.#names.gateway, ['chaff_gateway_entry_frames_total{accepted}'], async () => rawFrames(await this.#connection('client', this.#names.gateway), CLIENT_SEND_PROTOCOL, [this.#validPacket(ctx, 'send', rnd)], null, 10_000)),
+      grows(this.#names.gateway, ['chaff_gateway_entry_frames_total{accepted}'], async () =>
+        rawFrames(await this.#connection('client', this.#names.gateway), CLIENT_SEND_PROTOCOL, [this.#validPacket(ctx, 'send', rnd)], null, 10_000),
+      ),
     );
     const gateway = await this.#connection('client', this.#names.gateway);
     await check('register served', async () => (await callRpc(this.#peers.client.host, gateway.remotePeer, [], CLIENT_REGISTER_PROTOCOL, new Uint8Array(0), { maxResponseBytes: 64 })).length === 32);
     await check('fetch served', async () => {
-      const reply = await callRpc(this.#peers.client.host, gateway.remotePeer, [], CLIENT_FETCH_PROTOCOL, encodeFetchRequest({ counter: this.#fetchCounter, acks: [] }, this.#peers.client.signer), { maxResponseBytes: 16 << 20 });
+      const reply = await callRpc(this.#peers.client.host, gateway.remotePeer, [], CLIENT_FETCH_PROTOCOL, encodeFetchRequest({ counter: this.#fetchCounter, acks: [] }, this.#peers.client.signer), {
+        maxResponseBytes: 16 << 20,
+      });
       decodeFetchReply(reply, this.#fetchCounter++, fetchEntryBodyLength(ctx.geometry));
       return true;
     });
@@ -770,13 +834,27 @@ export function formatReport(r: FuzzReport): string[] {
   const mib = (b: number): string => (Number.isFinite(b) ? `${(b / 2 ** 20).toFixed(1)} MiB` : '?');
   const lines = [`seed ${r.seed}: ${r.frames} frames in ${r.seconds.toFixed(0)} s`];
   for (const [name, t] of Object.entries(r.cases)) {
-    const refused = Object.entries(t.refused).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ') || '-';
-    lines.push(`${name.padEnd(15)} ${t.protocol} on ${t.node}: sent ${t.sent}, accepted ${t.accepted}, refused ${t.sent - t.accepted} (${refused})${t.tails ? `, unfinished frames ${t.tails}` : ''}${t.lost ? `, lost with a dropped connection ${t.lost}` : ''}${t.background ? `, other traffic ${t.background}` : ''}; RSS ${mib(t.rssBeforeBytes)} → ${mib(t.rssAfterBytes)}`);
+    const refused =
+      Object.entries(t.refused)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || '-';
+    lines.push(
+      `${name.padEnd(15)} ${t.protocol} on ${t.node}: sent ${t.sent}, accepted ${t.accepted}, refused ${t.sent - t.accepted} (${refused})${t.tails ? `, unfinished frames ${t.tails}` : ''}${t.lost ? `, lost with a dropped connection ${t.lost}` : ''}${t.background ? `, other traffic ${t.background}` : ''}; RSS ${mib(t.rssBeforeBytes)} → ${mib(t.rssAfterBytes)}`,
+    );
   }
   for (const [node, series] of Object.entries(r.rss)) lines.push(`RSS ${node}: ${series.map((b) => (b / 2 ** 20).toFixed(0)).join(' ')} MiB (per round)`);
-  for (const [node, s] of Object.entries(r.state)) lines.push(`state ${node}: ${Object.entries(s).map(([k, v]) => `${k.replace(/^chaff_/, '')} ${v}`).join(', ')}`);
-  lines.push(`honest traffic after fuzzing: ${Object.entries(r.honest).map(([k, v]) => `${k} ${v ? 'ok' : 'FAILED'}`).join(', ')}`);
+  for (const [node, s] of Object.entries(r.state))
+    lines.push(
+      `state ${node}: ${Object.entries(s)
+        .map(([k, v]) => `${k.replace(/^chaff_/, '')} ${v}`)
+        .join(', ')}`,
+    );
+  lines.push(
+    `honest traffic after fuzzing: ${Object.entries(r.honest)
+      .map(([k, v]) => `${k} ${v ? 'ok' : 'FAILED'}`)
+      .join(', ')}`,
+  );
   lines.push(r.problems.length === 0 ? 'no problems' : `${r.problems.length} problems:\n  ${r.problems.join('\n  ')}`);
   return lines;
 }
-

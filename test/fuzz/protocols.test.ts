@@ -44,7 +44,10 @@ describe('fuzzing every protocol a node serves with mutated frames', function ()
       assert.ok(t.lost <= t.sent / 10, `${c}: ${t.lost} of ${t.sent} frames lost with dropped connections`);
       assert.ok(t.accepted + refused + t.lost >= t.sent, `${c}: ${t.sent} sent, ${t.accepted} accepted, ${refused} refused with a reason, ${t.lost} lost with a connection`);
     }
-    assert.deepEqual(report.problems.filter((p) => !/RSS|honest/.test(p)), []);
+    assert.deepEqual(
+      report.problems.filter((p) => !/RSS|honest/.test(p)),
+      [],
+    );
   });
 
   it('takes the valid frames mixed into the fuzz', () => {
@@ -53,7 +56,10 @@ describe('fuzzing every protocol a node serves with mutated frames', function ()
 
   it('keeps every node alive and its memory bounded', () => {
     assert.deepEqual(fuzzer!.net.unexpectedExits, []);
-    assert.deepEqual(report.problems.filter((p) => /RSS/.test(p)), []);
+    assert.deepEqual(
+      report.problems.filter((p) => /RSS/.test(p)),
+      [],
+    );
     const gateway = Object.entries(report.state).find(([, s]) => 'chaff_registered_clients' in s)?.[1];
     assert.ok(gateway, 'the gateway reports its state');
     assert.equal(gateway.chaff_delay_queue_size, 0, 'nothing left in the delay queue');
@@ -61,7 +67,10 @@ describe('fuzzing every protocol a node serves with mutated frames', function ()
   });
 
   it('serves honest traffic on every protocol afterwards', () => {
-    assert.deepEqual(report.problems.filter((p) => /honest/.test(p)), []);
+    assert.deepEqual(
+      report.problems.filter((p) => /honest/.test(p)),
+      [],
+    );
     for (const [what, ok] of Object.entries(report.honest)) assert.ok(ok, what);
   });
 });

@@ -54,7 +54,13 @@ export async function rawRpc(connection: Connection, protocol: string, bytes: Ui
  * then `tail` (a frame cut short, or nothing), then the write side closed.
  * Resolves with the bytes the stream took before it closed or was refused.
  */
-export async function rawFrames(connection: Connection, protocol: string, frames: Iterable<Uint8Array>, tail: Uint8Array | null, timeoutMs: number): Promise<{ bytesWritten: number; aborted: boolean }> {
+export async function rawFrames(
+  connection: Connection,
+  protocol: string,
+  frames: Iterable<Uint8Array>,
+  tail: Uint8Array | null,
+  timeoutMs: number,
+): Promise<{ bytesWritten: number; aborted: boolean }> {
   const signal = AbortSignal.timeout(timeoutMs);
   let stream: Stream;
   try {

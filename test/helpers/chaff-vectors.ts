@@ -68,9 +68,7 @@ export function generateChaffVectors(): ChaffVectorFile {
     sets: SETS.map((set) => ({
       name: set.name,
       geometry: set.geometry,
-      cases: [false, true].flatMap((withSurb) =>
-        set.hops.map((hops) => makeCase(set.geometry, hops, withSurb, `chaff-sphinx-v1/${set.name}/${hops}-hops${withSurb ? '/surb' : ''}`)),
-      ),
+      cases: [false, true].flatMap((withSurb) => set.hops.map((hops) => makeCase(set.geometry, hops, withSurb, `chaff-sphinx-v1/${set.name}/${hops}-hops${withSurb ? '/surb' : ''}`))),
     })),
   };
 }

@@ -169,11 +169,16 @@ export class TestNetwork {
 
   /** The verified document for `epoch` (default: the current one, re-read while waiting) with every layer and two gateways. */
   async waitForDocument(timeoutMs: number, epoch?: number): Promise<Topology> {
-    return this.waitFor(`a threshold-signed document${epoch === undefined ? '' : ` for epoch ${epoch}`}`, timeoutMs, async () => {
-      const v = await this.pki.fetchDocument(epoch ?? this.epochNow());
-      const d = v.document;
-      return d.layers.every((l) => l.length > 0) && d.gateways.length >= 2 ? new Topology(d) : undefined;
-    }, 300);
+    return this.waitFor(
+      `a threshold-signed document${epoch === undefined ? '' : ` for epoch ${epoch}`}`,
+      timeoutMs,
+      async () => {
+        const v = await this.pki.fetchDocument(epoch ?? this.epochNow());
+        const d = v.document;
+        return d.layers.every((l) => l.length > 0) && d.gateways.length >= 2 ? new Topology(d) : undefined;
+      },
+      300,
+    );
   }
 
   /** The node's /metrics text ('' if it does not answer). */
@@ -201,7 +206,6 @@ export class TestNetwork {
     }
   }
 }
-
 
 /** Sums `metric` in a Prometheus text, over all labels or only the series whose one label has value `label`. */
 export function parseMetric(text: string, metric: string, label?: string): number | undefined {

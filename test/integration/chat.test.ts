@@ -52,12 +52,22 @@ describe('integration: chat between two client daemons', function () {
 
   /** Waits until bob stores all `prefix` messages and alice has every one acknowledged (none in her queue). */
   async function waitAllDelivered(prefix: string, timeoutMs: number, n = N): Promise<void> {
-    await waitUntil(`${n} "${prefix}" messages in bob's history`, timeoutMs, async () => (await toBob.receivedHistory(prefix)).length >= n, () => toBob.describe(prefix));
-    await waitUntil(`alice's "${prefix}" messages all acknowledged`, 30_000, async () => {
-      const out = await toBob.sentHistory(prefix);
-      const s = await c().alice.api.status();
-      return out.length === n && out.every((m) => m.state === 'delivered') && s.queue.queued === 0 && s.queue.inFlight === 0;
-    }, () => toBob.describe(prefix));
+    await waitUntil(
+      `${n} "${prefix}" messages in bob's history`,
+      timeoutMs,
+      async () => (await toBob.receivedHistory(prefix)).length >= n,
+      () => toBob.describe(prefix),
+    );
+    await waitUntil(
+      `alice's "${prefix}" messages all acknowledged`,
+      30_000,
+      async () => {
+        const out = await toBob.sentHistory(prefix);
+        const s = await c().alice.api.status();
+        return out.length === n && out.every((m) => m.state === 'delivered') && s.queue.queued === 0 && s.queue.inFlight === 0;
+      },
+      () => toBob.describe(prefix),
+    );
     // A late duplicate (an earlier transmission whose ACK was lost) would surface now.
     await sleep(2 * FETCH_INTERVAL_MS + 500);
   }
@@ -73,22 +83,43 @@ describe('integration: chat between two client daemons', function () {
     assert.equal(ids.length, n);
 
     const history = await toBob.receivedHistory(prefix);
-    assert.deepEqual(history.map((m) => m.content.text), texts, "bob's history: every message once, in order");
-    assert.deepEqual(history.map((m) => m.id), ids, "bob's history: alice's message ids");
+    assert.deepEqual(
+      history.map((m) => m.content.text),
+      texts,
+      "bob's history: every message once, in order",
+    );
+    assert.deepEqual(
+      history.map((m) => m.id),
+      ids,
+      "bob's history: alice's message ids",
+    );
 
     const events = toBob.eventsOf(prefix);
     assert.equal(new Set(events.map((e) => e.id)).size, events.length, `an event was pushed twice: ${events.length} events`);
     if (allEvents) {
-      assert.deepEqual(events.map((e) => e.text), texts, "bob's events: every message once, in order");
-      assert.deepEqual(events.map((e) => e.id), ids);
+      assert.deepEqual(
+        events.map((e) => e.text),
+        texts,
+        "bob's events: every message once, in order",
+      );
+      assert.deepEqual(
+        events.map((e) => e.id),
+        ids,
+      );
     } else {
       const positions = events.map((e) => texts.indexOf(e.text));
-      assert.ok(positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1])), `bob's events out of order: ${events.map((e) => e.text).join(', ')}`);
+      assert.ok(
+        positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1])),
+        `bob's events out of order: ${events.map((e) => e.text).join(', ')}`,
+      );
     }
     // Across every scenario so far: no id twice, and the order alice wrote in.
     const order = new Map(toBob.sent.map((m, i) => [m.id, i]));
     const all = toBob.events.map((e) => order.get(e.id) ?? -1);
-    assert.ok(all.every((p, i) => p >= 0 && (i === 0 || p > all[i - 1])), 'every event so far is a message alice sent, in her order, at most once');
+    assert.ok(
+      all.every((p, i) => p >= 0 && (i === 0 || p > all[i - 1])),
+      'every event so far is a message alice sent, in her order, at most once',
+    );
   }
 
   const packets = (s: ClientStatus): number => s.traffic.packetsSent.real + s.traffic.packetsSent.decoy + s.traffic.packetsSent.drop + s.traffic.packetsSent.loop;
@@ -99,7 +130,10 @@ describe('integration: chat between two client daemons', function () {
     await waitAllDelivered('s1', 60_000);
     await assertExactlyOnceInOrder('s1', true);
     const out = await toBob.sentHistory('s1');
-    assert.ok(out.every((m) => m.deliveredMs !== null && m.deliveredMs >= m.sentMs), 'alice has a delivery time for each');
+    assert.ok(
+      out.every((m) => m.deliveredMs !== null && m.deliveredMs >= m.sentMs),
+      'alice has a delivery time for each',
+    );
     const bobStatus = await c().bob.api.status();
     assert.equal(bobStatus.queue.failed, 0);
     // The daemons run with the settings the test wrote into their profiles.
@@ -149,7 +183,10 @@ describe('integration: chat between two client daemons', function () {
     assert.ok(chatting.offered >= 50, `chatting: ${chatting.offered} messages offered`);
     // Real packets took the place of drop cover: about one per message offered (some still queued at the end).
     assert.ok(chatting.real >= chatting.offered - 10, `chatting: ${chatting.real} real packets for ${chatting.offered} messages (${report})`);
-    for (const [what, w] of [['idle', idle], ['chatting', chatting]] as const) {
+    for (const [what, w] of [
+      ['idle', idle],
+      ['chatting', chatting],
+    ] as const) {
       const b = poissonBounds(expected, w.ms, 4);
       assert.ok(w.packets >= b.low && w.packets <= b.high, `${what}: ${w.packets} packets in ${w.ms} ms, expected ${b.mean.toFixed(0)} ± 4σ (${b.low.toFixed(0)}…${b.high.toFixed(0)}) (${report})`);
     }
@@ -226,8 +263,13 @@ describe('integration: chat between two client daemons', function () {
     assert.equal(bob.running, false);
     await toBob.sendNumbered('s4', N);
     // Acknowledged = stored in bob's mailbox at his gateway, with bob away.
-    await waitUntil(`alice's ${N} "s4" messages acknowledged while bob is offline`, 60_000, async () => (await toBob.sentHistory('s4')).filter((m) => m.state === 'delivered').length === N, () => toBob.describe('s4'));
-    assert.ok(((await net.metric(c().bobGateway, 'chaff_mailbox_messages')) ?? 0) >= N, 'the messages wait at bob\'s gateway');
+    await waitUntil(
+      `alice's ${N} "s4" messages acknowledged while bob is offline`,
+      60_000,
+      async () => (await toBob.sentHistory('s4')).filter((m) => m.state === 'delivered').length === N,
+      () => toBob.describe('s4'),
+    );
+    assert.ok(((await net.metric(c().bobGateway, 'chaff_mailbox_messages')) ?? 0) >= N, "the messages wait at bob's gateway");
     assert.equal(toBob.eventsOf('s4').length, 0);
     assert.equal(bob.running, false);
     const queue = (await alice.api.status()).queue;
@@ -246,7 +288,13 @@ describe('integration: chat between two client daemons', function () {
     const { net } = c();
     const gw = c().bobGateway;
     const sending = toBob.sendNumbered('s5', N);
-    await waitUntil('bob to show 10 of s5', 30_000, () => toBob.eventsOf('s5').length >= 10, () => toBob.describe('s5'), 50);
+    await waitUntil(
+      'bob to show 10 of s5',
+      30_000,
+      () => toBob.eventsOf('s5').length >= 10,
+      () => toBob.describe('s5'),
+      50,
+    );
     await net.killNode(gw);
     const shownAtKill = toBob.eventsOf('s5').length;
     await sleep(1000);

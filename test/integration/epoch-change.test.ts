@@ -73,7 +73,10 @@ describe('integration: epoch change', function () {
       for (const m of batch) if (m.seq !== null) counts.set(m.seq, (counts.get(m.seq) ?? 0) + 1);
       return counts.size === sent.length && acks.length === 0;
     });
-    assert.deepEqual([...counts.keys()].sort((a, b) => a - b), sent.map((p) => p.seq));
+    assert.deepEqual(
+      [...counts.keys()].sort((a, b) => a - b),
+      sent.map((p) => p.seq),
+    );
     for (const [s, n] of counts) assert.equal(n, 1, `probe ${s} came back ${n} times`);
 
     // Nothing was refused for a key or a topology the nodes no longer held.

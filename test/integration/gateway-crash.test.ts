@@ -66,7 +66,11 @@ describe('integration: gateway crash', function () {
     }
     assert.ok(empty, 'the mailbox drained');
     assert.deepEqual(others, [], 'only probes in the mailbox');
-    assert.deepEqual([...counts.keys()].sort((a, b) => a - b), Array.from({ length: N }, (_, i) => i), 'every probe came back');
+    assert.deepEqual(
+      [...counts.keys()].sort((a, b) => a - b),
+      Array.from({ length: N }, (_, i) => i),
+      'every probe came back',
+    );
     for (const [seq, n] of counts) assert.equal(n, 1, `probe ${seq} came back ${n} times`);
     // Everything acknowledged: another fetch returns none, the store is empty.
     assert.deepEqual(await bob.fetch(gwB, topology), []);

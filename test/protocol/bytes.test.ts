@@ -22,6 +22,9 @@ describe('abytes and isBytes', function () {
   });
 
   it("throw the caller's own error when given one", function () {
-    assert.throws(() => abytes(new Uint8Array(1), 2, 'id', (m) => new FormatError(m)), (err: unknown) => err instanceof FormatError && err.message === 'id must be 2 bytes, got 1 byte');
+    assert.throws(
+      () => abytes(new Uint8Array(1), 2, 'id', (m) => new FormatError(m)),
+      (err: unknown) => err instanceof FormatError && err.message === 'id must be 2 bytes, got 1 byte',
+    );
   });
 });

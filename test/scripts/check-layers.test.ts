@@ -25,7 +25,9 @@ describe('scripts/check-layers: the import-boundary check of npm run lint', func
     write('client/api.ts', "import '../protocol/b/other.js';\nimport { runNode } from '../node/daemon.js';\n");
     write('simulator/run.ts', "import { systemClock } from '../runtime/clock.js';\nimport { x } from '../protocol/b/other.js';\n");
     write('cli/main.ts', "import '../node/daemon.js';\nimport '../client/api.js';\nimport '../simulator/run.js';\n");
-    const found = checkLayers(root).map((v) => `${v.file}:${v.line} ${v.specifier}`).sort();
+    const found = checkLayers(root)
+      .map((v) => `${v.file}:${v.line} ${v.specifier}`)
+      .sort();
     assert.deepEqual(found, [
       'client/api.ts:2 ../node/daemon.js',
       'node/daemon.ts:1 ../client/api.js',

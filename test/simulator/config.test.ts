@@ -9,7 +9,11 @@ import { seededStream } from '../../simulator/models/streams.js';
 function refuses(raw: Record<string, unknown>, key: string, value: unknown): void {
   assert.throws(
     () => simConfigFromObject(raw),
-    (e: unknown) => e instanceof SimConfigError && e.key === key && e.message.includes(`${key} = ${typeof value === 'number' && !Number.isFinite(value) ? value : JSON.stringify(value)} is not allowed`) && /allowed|expected/.test(e.message),
+    (e: unknown) =>
+      e instanceof SimConfigError &&
+      e.key === key &&
+      e.message.includes(`${key} = ${typeof value === 'number' && !Number.isFinite(value) ? value : JSON.stringify(value)} is not allowed`) &&
+      /allowed|expected/.test(e.message),
     `${key} = ${JSON.stringify(value)}`,
   );
 }
@@ -109,9 +113,15 @@ describe('simulator/config: the pool, loopix and direct models', function () {
     assert.deepEqual(c.graph, { kind: 'csv', path: join(dir, 'contacts.csv'), directed: false });
     const g = buildGraph(c.graph, u());
     assert.deepEqual([g.n, g.edgeCount, g.weight(0, 1)], [4, 3, 3]);
-    assert.throws(() => buildGraph({ kind: 'csv', path: join(dir, 'missing.csv'), directed: false }, u()), (e: unknown) => e instanceof SimConfigError && e.key === 'graph.path');
+    assert.throws(
+      () => buildGraph({ kind: 'csv', path: join(dir, 'missing.csv'), directed: false }, u()),
+      (e: unknown) => e instanceof SimConfigError && e.key === 'graph.path',
+    );
     writeFileSync(join(dir, 'bad.csv'), 'a,b,-1\n');
-    assert.throws(() => buildGraph({ kind: 'csv', path: join(dir, 'bad.csv'), directed: false }, u()), (e: unknown) => e instanceof SimConfigError && /line 1/.test(e.message));
+    assert.throws(
+      () => buildGraph({ kind: 'csv', path: join(dir, 'bad.csv'), directed: false }, u()),
+      (e: unknown) => e instanceof SimConfigError && /line 1/.test(e.message),
+    );
     // Paths are resolved against the file's directory; absolute ones and other tables are left alone.
     assert.deepEqual(resolveConfigPaths({ graph: { kind: 'csv', path: 'x.csv' } }, '/data'), { graph: { kind: 'csv', path: '/data/x.csv' } });
     assert.deepEqual(resolveConfigPaths({ graph: { kind: 'csv', path: '/abs/x.csv' } }, '/data'), { graph: { kind: 'csv', path: '/abs/x.csv' } });

@@ -49,8 +49,17 @@ describe('simulator: least-squares disclosure attack', function () {
     assert.deepEqual(a, runSimulation(config));
     if (a.model !== 'population') assert.fail('a population result');
     assert.equal(a.metrics.lsda.curve.length, 2);
-    assert.throws(() => simConfigFromObject({ model: 'population', users: 20, batch: 10, friends: 3, checkpoints: [400, 100] }), (e: unknown) => e instanceof SimConfigError && e.key === 'checkpoints');
-    assert.throws(() => simConfigFromObject({ model: 'population', users: 20, batch: 10, friends: 20 }), (e: unknown) => e instanceof SimConfigError && e.key === 'friends');
-    assert.throws(() => simConfigFromObject({ model: 'population', users: 20, batch: 10, friends: 3, recipients: 4 }), (e: unknown) => e instanceof SimConfigError && e.key === 'recipients');
+    assert.throws(
+      () => simConfigFromObject({ model: 'population', users: 20, batch: 10, friends: 3, checkpoints: [400, 100] }),
+      (e: unknown) => e instanceof SimConfigError && e.key === 'checkpoints',
+    );
+    assert.throws(
+      () => simConfigFromObject({ model: 'population', users: 20, batch: 10, friends: 20 }),
+      (e: unknown) => e instanceof SimConfigError && e.key === 'friends',
+    );
+    assert.throws(
+      () => simConfigFromObject({ model: 'population', users: 20, batch: 10, friends: 3, recipients: 4 }),
+      (e: unknown) => e instanceof SimConfigError && e.key === 'recipients',
+    );
   });
 });

@@ -55,7 +55,13 @@ describe('simulator/run: results, tables, plots and the report page', function (
   });
 
   it('averages seeds leaf by leaf (NaN where no seed has a value) and flattens parameters for the page', function () {
-    assert.deepEqual(meanOfRecords([{ a: 1, b: { c: [2, Number.NaN] }, s: 'x' }, { a: 3, b: { c: [4, Number.NaN] }, s: 'y' }]), { a: 2, b: { c: [3, Number.NaN] }, s: 'x' });
+    assert.deepEqual(
+      meanOfRecords([
+        { a: 1, b: { c: [2, Number.NaN] }, s: 'x' },
+        { a: 3, b: { c: [4, Number.NaN] }, s: 'y' },
+      ]),
+      { a: 2, b: { c: [3, Number.NaN] }, s: 'x' },
+    );
     assert.deepEqual(meanOfRecords([{ a: Number.NaN }, { a: 5 }]), { a: 5 });
     assert.throws(() => meanOfRecords([]), RangeError);
     assert.deepEqual(flattenParameters({ graph: { kind: 'csv', path: 'x' }, attacks: ['sda'], mu: 2 }), { 'graph.kind': 'csv', 'graph.path': 'x', attacks: ['sda'], mu: 2 });

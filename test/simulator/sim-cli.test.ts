@@ -20,7 +20,10 @@ describe('chaff sim: run and sweep from the command line', function () {
     writeFileSync(config, 'model = "loopix"\nduration = 120\nepoch = 30\ncurve_points = 2\nseeds = 1\ncorrupt_gateways = 1\n[behaviour]\nrate = 120\n');
     const r = chaff(['run', '--config', config, '--out', join(dir, 'out')]);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /^loopix: 34 users, \d+ messages per run, 120 s observed\nROC AUC at the end: sda [\d.]+, gsda [\d.]+, lsda [\d.]+, popularity [\d.]+\nlinkage AUC \(per recipient; 0\.5 = no link found\): sda [\d.]+, gsda [\d.]+, lsda [\d.]+, popularity 0\.5\nper-message entropy/);
+    assert.match(
+      r.stdout,
+      /^loopix: 34 users, \d+ messages per run, 120 s observed\nROC AUC at the end: sda [\d.]+, gsda [\d.]+, lsda [\d.]+, popularity [\d.]+\nlinkage AUC \(per recipient; 0\.5 = no link found\): sda [\d.]+, gsda [\d.]+, lsda [\d.]+, popularity 0\.5\nper-message entropy/,
+    );
     assert.match(r.stdout, /traffic per user: 3\.\d+ packets\/s/);
     assert.ok(existsSync(join(dir, 'out', 'index.html')));
 
@@ -41,7 +44,10 @@ describe('chaff sim: run and sweep from the command line', function () {
     assert.match(r.stdout, /^4 jobs \(2 combinations × 2 repeats\) on 2 workers/);
     assert.match(r.stderr, /4\/4 100%/, 'progress with ETA on stderr');
     const sweep = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
-    assert.deepEqual(sweep.jobs.map((j: { seed: number }) => j.seed), [1, 4, 1, 4]);
+    assert.deepEqual(
+      sweep.jobs.map((j: { seed: number }) => j.seed),
+      [1, 4, 1, 4],
+    );
     const entropy = sweep.combinations.map((c: { metrics: Record<string, { mean: number }> }) => c.metrics['anonymity.entropyBits'].mean);
     assert.ok(entropy[1] > entropy[0] + 1, `entropy ${entropy}`);
     const plot = readFileSync(join(out, 'plot-07-anonymity.entropyBits.svg'), 'utf8');

@@ -76,7 +76,11 @@ describe('simulator: threshold model and the statistical disclosure attack', fun
       [{ model: 'threshold', recipients: 10, batch: 2, friends: 1, colour: 'red' }, 'colour'],
     ];
     for (const [raw, key] of cases) {
-      assert.throws(() => simConfigFromObject(raw), (e: unknown) => e instanceof SimConfigError && e.key === key && /allowed|expected/.test(e.message), key);
+      assert.throws(
+        () => simConfigFromObject(raw),
+        (e: unknown) => e instanceof SimConfigError && e.key === key && /allowed|expected/.test(e.message),
+        key,
+      );
     }
   });
 

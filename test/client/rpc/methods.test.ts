@@ -9,10 +9,24 @@ const spec = (method: string) => {
 
 describe('client/rpc/methods', function () {
   it('names every ClientApi call', function () {
-    assert.deepEqual(
-      [...API_METHODS.keys()].sort(),
-      ['address', 'contacts.accept', 'contacts.add', 'contacts.list', 'contacts.reject', 'contacts.remove', 'contacts.verify', 'delivery-id.rotate', 'file.data', 'history', 'inbox', 'read', 'send.file', 'send.text', 'status', 'verify'],
-    );
+    assert.deepEqual([...API_METHODS.keys()].sort(), [
+      'address',
+      'contacts.accept',
+      'contacts.add',
+      'contacts.list',
+      'contacts.reject',
+      'contacts.remove',
+      'contacts.verify',
+      'delivery-id.rotate',
+      'file.data',
+      'history',
+      'inbox',
+      'read',
+      'send.file',
+      'send.text',
+      'status',
+      'verify',
+    ]);
   });
 
   it('takes params by name or by position, and none for a method without params', function () {
@@ -43,7 +57,10 @@ describe('client/rpc/methods', function () {
   ];
   for (const [method, params, message] of bad) {
     it(`refuses ${method} ${JSON.stringify(params)}`, function () {
-      assert.throws(() => validateParams(method, spec(method), params), (err: unknown) => err instanceof InvalidParamsError && message.test(err.message));
+      assert.throws(
+        () => validateParams(method, spec(method), params),
+        (err: unknown) => err instanceof InvalidParamsError && message.test(err.message),
+      );
     });
   }
 

@@ -158,7 +158,18 @@ class FakeApi implements ClientApi {
     for (const l of this.listeners) l(event);
   }
   receive(contact: string, text: string): MessageRecord {
-    const message: MessageRecord = { id: this.nextId(), contact, direction: 'in', content: { text }, state: 'delivered', sentMs: T0, deliveredMs: T0 + 900, readMs: null, fragments: 1, retransmissions: 0 };
+    const message: MessageRecord = {
+      id: this.nextId(),
+      contact,
+      direction: 'in',
+      content: { text },
+      state: 'delivered',
+      sentMs: T0,
+      deliveredMs: T0 + 900,
+      readMs: null,
+      fragments: 1,
+      retransmissions: 0,
+    };
     this.messages.push(message);
     return message;
   }
@@ -302,7 +313,10 @@ describe('client/rpc: JSON-RPC over a Unix socket', function () {
       assert.equal(added.address, BOB_ADDRESS);
       api.contacts[0].keyChanged = true;
       api.contacts[0].held = 2;
-      assert.deepEqual((await c.listContacts()).map((x) => [x.name, x.keyChanged, x.held]), [['bob', true, 2]]);
+      assert.deepEqual(
+        (await c.listContacts()).map((x) => [x.name, x.keyChanged, x.held]),
+        [['bob', true, 2]],
+      );
       const accepted = await c.acceptContactKey('bob');
       assert.equal(accepted.keyChanged, false);
       assert.equal(accepted.held, 0);
@@ -323,9 +337,18 @@ describe('client/rpc: JSON-RPC over a Unix socket', function () {
       const file = await c.sendFile('bob', 'notes.txt', data);
       assert.deepEqual(file.message.content, { file: { name: 'notes.txt', size: 9 } });
       const incoming = api.receive('bob', 'hello back');
-      assert.deepEqual((await c.history('bob')).map((m) => m.id), [text.message.id, file.message.id, incoming.id]);
-      assert.deepEqual((await c.history('bob', 1)).map((m) => m.id), [incoming.id]);
-      assert.deepEqual((await c.inbox()).unread.map((m) => m.id), [incoming.id]);
+      assert.deepEqual(
+        (await c.history('bob')).map((m) => m.id),
+        [text.message.id, file.message.id, incoming.id],
+      );
+      assert.deepEqual(
+        (await c.history('bob', 1)).map((m) => m.id),
+        [incoming.id],
+      );
+      assert.deepEqual(
+        (await c.inbox()).unread.map((m) => m.id),
+        [incoming.id],
+      );
       assert.equal(await c.markRead('bob'), 1);
       assert.deepEqual((await c.inbox()).unread, []);
       assert.deepEqual(await c.fileData(file.message.id), { name: 'notes.txt', data });
@@ -394,7 +417,12 @@ describe('client/rpc: JSON-RPC over a Unix socket', function () {
 
     it('an unknown method is -32601, and __proto__ or toString are not methods', async function () {
       const peer = await raw();
-      for (const [id, method] of [[1, 'contacts.rename'], [2, '__proto__'], [3, 'toString'], [4, 'constructor']] as const) {
+      for (const [id, method] of [
+        [1, 'contacts.rename'],
+        [2, '__proto__'],
+        [3, 'toString'],
+        [4, 'constructor'],
+      ] as const) {
         peer.request({ jsonrpc: '2.0', id, method });
         const a = await peer.next();
         assert.equal(a.id, id);

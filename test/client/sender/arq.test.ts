@@ -31,7 +31,11 @@ describe('client/sender/arq', () => {
     assert.deepEqual(found.surbKeys, new Uint8Array(8).fill(9));
     arq.confirm('a', id(1));
     assert.deepEqual(events, ['acked a after 1 in 400']);
-    assert.equal(found.surbKeys.every((b) => b === 0), true, 'SURB keys wiped once used');
+    assert.equal(
+      found.surbKeys.every((b) => b === 0),
+      true,
+      'SURB keys wiped once used',
+    );
     assert.equal(arq.lookup(id(1)), undefined, 'a second ACK is unknown');
     assert.equal(arq.stats().unknownAcks, 1);
     clock.advanceTo(5000);

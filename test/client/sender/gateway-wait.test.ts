@@ -18,7 +18,13 @@ describe('client/sender/gateway-wait', () => {
     };
     assert.equal(wait.size, 3);
     assert.ok(wait.has('b'));
-    assert.deepEqual([...wait.byGateway()], [[toHex(gw(1)), 2], [toHex(gw(2)), 1]]);
+    assert.deepEqual(
+      [...wait.byGateway()],
+      [
+        [toHex(gw(1)), 2],
+        [toHex(gw(2)), 1],
+      ],
+    );
     const present = new Set([toHex(gw(1))]);
     assert.deepEqual(
       released((g) => present.has(g)),
@@ -29,9 +35,17 @@ describe('client/sender/gateway-wait', () => {
       'in order, with the envelopes sealed for them',
     );
     assert.equal(wait.size, 1);
-    assert.deepEqual(released((g) => present.has(g)), [], 'gateway 2 is still missing');
+    assert.deepEqual(
+      released((g) => present.has(g)),
+      [],
+      'gateway 2 is still missing',
+    );
     present.add(toHex(gw(2)));
-    assert.deepEqual(released((g) => present.has(g)), [['b', null]], 'unsealed');
+    assert.deepEqual(
+      released((g) => present.has(g)),
+      [['b', null]],
+      'unsealed',
+    );
     assert.equal(wait.size, 0);
   });
 
@@ -50,6 +64,9 @@ describe('client/sender/gateway-wait', () => {
       0,
     );
     assert.equal(wait.size, 1);
-    assert.equal(wait.prune((k) => k !== 'a'), 0);
+    assert.equal(
+      wait.prune((k) => k !== 'a'),
+      0,
+    );
   });
 });

@@ -31,7 +31,11 @@ describe('client/store/passphrase', () => {
     const base = toHex(await derivePassphraseKey('pw', SALT, SMALL));
     const variants = await Promise.all([
       derivePassphraseKey('pw2', SALT, SMALL),
-      derivePassphraseKey('pw', SALT.map((b, i) => (i === 0 ? b ^ 1 : b)), SMALL),
+      derivePassphraseKey(
+        'pw',
+        SALT.map((b, i) => (i === 0 ? b ^ 1 : b)),
+        SMALL,
+      ),
       derivePassphraseKey('pw', SALT, { ...SMALL, N: 2 ** 11 }),
       derivePassphraseKey('pw', SALT, { ...SMALL, r: 4 }),
       derivePassphraseKey('pw', SALT, { ...SMALL, p: 2 }),
@@ -75,7 +79,10 @@ describe('client/store/passphrase', () => {
   ];
   for (const [what, params, message] of absurd) {
     it(`refuses absurd scrypt parameters: ${what}`, () => {
-      assert.throws(() => validateScryptParams(params), (e: unknown) => e instanceof KdfParamsError && message.test(e.message));
+      assert.throws(
+        () => validateScryptParams(params),
+        (e: unknown) => e instanceof KdfParamsError && message.test(e.message),
+      );
     });
   }
 

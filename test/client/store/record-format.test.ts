@@ -125,7 +125,10 @@ describe('client/store/record-format', () => {
   ];
   for (const [what, args, reason] of failures) {
     it(`refuses to open a value with ${what}`, () => {
-      assert.throws(() => openRecord(...args()), (e: unknown) => e instanceof RecordOpenError && reason.test(e.reason));
+      assert.throws(
+        () => openRecord(...args()),
+        (e: unknown) => e instanceof RecordOpenError && reason.test(e.reason),
+      );
     });
   }
 
@@ -147,7 +150,10 @@ describe('client/store/record-format', () => {
       [zeroId, /id length/],
       [extraPadding, /padding/],
     ] as const) {
-      assert.throws(() => openRecord(keys.valueKey, key, seal(plaintext)), (e: unknown) => e instanceof RecordOpenError && reason.test(e.reason));
+      assert.throws(
+        () => openRecord(keys.valueKey, key, seal(plaintext)),
+        (e: unknown) => e instanceof RecordOpenError && reason.test(e.reason),
+      );
     }
   });
 

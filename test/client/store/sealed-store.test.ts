@@ -90,7 +90,11 @@ describe('client/store/sealed-store', () => {
       await messages.put('bob', { text: 'same id, other collection', seq: 2n ** 64n });
       assert.deepEqual(await contacts.get('bob'), bob);
       assert.equal(await contacts.has('bob'), true);
-      assert.deepEqual((await contacts.list()).map(([id]) => id), ['ann', 'bob'], 'sorted by id');
+      assert.deepEqual(
+        (await contacts.list()).map(([id]) => id),
+        ['ann', 'bob'],
+        'sorted by id',
+      );
       assert.equal(await contacts.count(), 2);
       assert.deepEqual(await messages.list(), [['bob', { text: 'same id, other collection', seq: 2n ** 64n }]]);
       await contacts.put('bob', { ...bob, addedMs: 2 });
@@ -201,7 +205,11 @@ describe('client/store/sealed-store', () => {
       const c = again.collection('contacts', contactCodec);
       await assert.rejects(c.get('b'), (e: unknown) => e instanceof CorruptRecordError && e.collection === 'contacts');
       assert.deepEqual(await c.get('a'), a);
-      assert.deepEqual((await c.list()).map(([id]) => id), ['a'], 'list skips the moved record');
+      assert.deepEqual(
+        (await c.list()).map(([id]) => id),
+        ['a'],
+        'list skips the moved record',
+      );
       assert.equal(again.stats().corruptRecords, 1);
     } finally {
       await again.close();
@@ -251,8 +259,14 @@ describe('client/store/sealed-store', () => {
         assert.ok(!e.message.includes('secret-id-m2'), 'the id stays out of the message');
         return true;
       });
-      assert.deepEqual((await m.list()).map(([id]) => id), ['m1', 'm3']);
-      assert.deepEqual((await m.list()).map(([id]) => id), ['m1', 'm3']);
+      assert.deepEqual(
+        (await m.list()).map(([id]) => id),
+        ['m1', 'm3'],
+      );
+      assert.deepEqual(
+        (await m.list()).map(([id]) => id),
+        ['m1', 'm3'],
+      );
       assert.deepEqual(again.stats(), { bytesWritten: 0, corruptRecords: 1, corruptByCollection: { messages: 1 } }, 'one record, counted once');
       assert.equal(await m.count(), 3, 'count() counts stored records, corrupt ones included');
       assert.equal(await m.has('secret-id-m2'), true);
@@ -292,7 +306,10 @@ describe('client/store/sealed-store', () => {
       assert.deepEqual(await outbox.get('old'), Uint8Array.of(0));
       await batch.write({ sync: true });
       assert.equal((await contacts.get('bob'))?.name, 'bob');
-      assert.deepEqual((await outbox.list()).map(([id]) => id), ['p1', 'p2']);
+      assert.deepEqual(
+        (await outbox.list()).map(([id]) => id),
+        ['p1', 'p2'],
+      );
       await assert.rejects(batch.write(), /already written/);
       assert.throws(() => batch.put(outbox, 'p3', Uint8Array.of(3)), /already written/);
     } finally {

@@ -60,7 +60,10 @@ function assertAckComesBack(surb: Uint8Array, built: { surbId: Uint8Array | null
   const ack = newPacketFromSURB(PRODUCTION_GEOMETRY, surb, new Uint8Array(PRODUCTION_GEOMETRY.forwardPayloadLength));
   const back = route(ack.firstHop, ack.packet);
   assert.deepEqual(back.hops, ['L1', 'L2', 'L3', 'gateway']);
-  assert.equal(back.delays.reduce((a, b) => a + b, 0), built.ackDelayMs);
+  assert.equal(
+    back.delays.reduce((a, b) => a + b, 0),
+    built.ackDelayMs,
+  );
   assert.deepEqual(back.commands, [
     { type: 'recipient', id: ownMailbox },
     { type: 'surb-reply', id: built.surbId },
@@ -77,7 +80,10 @@ describe('client/traffic/packet-factory', () => {
     assert.equal(built.packet.length, PRODUCTION_GEOMETRY.packetLength);
     const fwd = route(gwA.nodeId, built.packet);
     assert.deepEqual(fwd.hops, ['gateway', 'L1', 'L2', 'L3', 'gateway']);
-    assert.equal(fwd.delays.reduce((a, b) => a + b, 0), built.forwardDelayMs);
+    assert.equal(
+      fwd.delays.reduce((a, b) => a + b, 0),
+      built.forwardDelayMs,
+    );
     assert.deepEqual(fwd.commands, [{ type: 'recipient', id: bobMailbox }]);
     const { surb, userPayload } = decodeClientPayload(PRODUCTION_GEOMETRY, fwd.payload);
     assert.deepEqual(userPayload, envelope);
@@ -121,7 +127,10 @@ describe('client/traffic/packet-factory', () => {
       const built = factory.decoy(topology, gwA.nodeId, ownMailbox);
       const fwd = route(gwA.nodeId, built.packet);
       assert.deepEqual(fwd.hops, ['gateway', 'L1', 'L2', 'L3', 'gateway']);
-      assert.equal(fwd.delays.reduce((a, b) => a + b, 0), built.forwardDelayMs);
+      assert.equal(
+        fwd.delays.reduce((a, b) => a + b, 0),
+        built.forwardDelayMs,
+      );
       assert.equal(fwd.commands.length, 1);
       assert.ok(isDropRecipient((fwd.commands[0] as { id: Uint8Array }).id));
       exits.add(toHex(fwd.last));

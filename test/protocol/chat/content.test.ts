@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { toHex } from '../../../protocol/bytes.js';
-import {
-  type ChatContent,
-  decodeContent,
-  DEFAULT_FILE_NAME,
-  encodeContent,
-  MAX_CONTENT_LENGTH,
-  MAX_FILE_NAME_BYTES,
-  MAX_MESSAGE_BYTES,
-  sanitizeFileName,
-} from '../../../protocol/chat/content.js';
+import { type ChatContent, decodeContent, DEFAULT_FILE_NAME, encodeContent, MAX_CONTENT_LENGTH, MAX_FILE_NAME_BYTES, MAX_MESSAGE_BYTES, sanitizeFileName } from '../../../protocol/chat/content.js';
 import { ChatContentError } from '../../../protocol/chat/errors.js';
 
 // Characters a hostile name would use, mixed with any grapheme.
-const nameUnit = fc.oneof(fc.constantFrom('/', '\\', '\u0000', '\u001f', '\u007f', '\u0085', '\u200e', '\u202e', '\u2067', '\ufeff', '.', ' ', '\ud800', '\udc00'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }));
+const nameUnit = fc.oneof(
+  fc.constantFrom('/', '\\', '\u0000', '\u001f', '\u007f', '\u0085', '\u200e', '\u202e', '\u2067', '\ufeff', '.', ' ', '\ud800', '\udc00'),
+  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }),
+);
 const code = (c: string) => (err: unknown) => err instanceof ChatContentError && err.code === c;
 
 describe('chat: content', function () {

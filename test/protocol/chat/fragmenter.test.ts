@@ -21,12 +21,11 @@ describe('chat: fragmenter', function () {
       [P, P, 5000 - 2 * (P - DATA_HEADER_LENGTH) + DATA_HEADER_LENGTH],
     );
     // The last fragment's header, field by field: index 2 of 3, 5000 bytes, 1494-byte chunk at offset 2 · 1753.
-    assert.equal(
-      toHex(frames[2].subarray(0, DATA_HEADER_LENGTH)),
-      '01' + '00112233445566778899aabbccddeeff' + '000000000000002a' + '00000002' + '00000003' + '00001388' + '4278bcfe56800000' + '05d6',
-    );
+    assert.equal(toHex(frames[2].subarray(0, DATA_HEADER_LENGTH)), '01' + '00112233445566778899aabbccddeeff' + '000000000000002a' + '00000002' + '00000003' + '00001388' + '4278bcfe56800000' + '05d6');
     assert.deepEqual(frames[2].subarray(DATA_HEADER_LENGTH), content.subarray(2 * 1753));
-    const digest = createHash('sha256').update(concatBytes(...frames)).digest('hex');
+    const digest = createHash('sha256')
+      .update(concatBytes(...frames))
+      .digest('hex');
     assert.equal(digest, 'de960853a56377c11a148cf5e3b2ff9508b69f242bfaac32fb31b04ee4dcdb4a');
   });
 
@@ -53,7 +52,10 @@ describe('chat: fragmenter', function () {
     assert.equal(one.length, 1);
     assert.equal(one[0].length, P);
     const two = fragment(id, 1n, 0, new Uint8Array(exact.length + 1), P);
-    assert.deepEqual(two.map((f) => f.length), [P, DATA_HEADER_LENGTH + 1]);
+    assert.deepEqual(
+      two.map((f) => f.length),
+      [P, DATA_HEADER_LENGTH + 1],
+    );
   });
 
   it('1 MiB of file data: the expected, minimal count; 1 MiB + 1 refused', function () {

@@ -116,8 +116,14 @@ describe('chat: frames', function () {
   it('splits many read receipts over as few frames as fit', function () {
     const ids = Array.from({ length: 250 }, (_, i) => Uint8Array.from({ length: 16 }, (_, j) => (i + j) & 0xff));
     const frames = encodeReadReceipts(ids, P);
-    assert.deepEqual(frames.map((f) => f.length), [3 + 16 * 112, 3 + 16 * 112, 3 + 16 * 26]);
-    assert.deepEqual(frames.flatMap((f) => (decodeFrame(f) as { messageIds: Uint8Array[] }).messageIds), ids);
+    assert.deepEqual(
+      frames.map((f) => f.length),
+      [3 + 16 * 112, 3 + 16 * 112, 3 + 16 * 26],
+    );
+    assert.deepEqual(
+      frames.flatMap((f) => (decodeFrame(f) as { messageIds: Uint8Array[] }).messageIds),
+      ids,
+    );
     assert.equal(encodeReadReceipts([id], P).length, 1);
     assert.throws(() => encodeReadReceipts([], P), code('bad-argument'));
     assert.throws(() => encodeReadReceipts([new Uint8Array(4)], P), code('bad-argument'));
@@ -125,7 +131,7 @@ describe('chat: frames', function () {
 
   it('refuses to encode invalid frames', function () {
     const bad = (patch: Partial<DataFragment>) => ({ ...pinnedData, ...patch }) as DataFragment;
-    assert.throws(() => encodeFrame(bad({ chunk: new Uint8Array(P - DATA_HEADER_LENGTH + 1) , count: 1, index: 0, contentLength: P - DATA_HEADER_LENGTH + 1 }), P), code('too-long'));
+    assert.throws(() => encodeFrame(bad({ chunk: new Uint8Array(P - DATA_HEADER_LENGTH + 1), count: 1, index: 0, contentLength: P - DATA_HEADER_LENGTH + 1 }), P), code('too-long'));
     assert.throws(() => encodeFrame(bad({ index: 3 }), P), code('bad-index'));
     assert.throws(() => encodeFrame(bad({ sentMs: Number.NaN }), P), code('out-of-range'));
     assert.throws(() => encodeFrame(bad({ chunk: new Uint8Array(3) }), P), code('out-of-range'));
@@ -195,7 +201,13 @@ describe('chat: frames', function () {
       }
     };
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 120 }), fc.tuple(fc.constantFrom(1, 2), fc.uint8Array({ maxLength: 120 })).map(([k, rest]) => Uint8Array.of(k, ...rest))), decodeOrChatError),
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 120 }),
+          fc.tuple(fc.constantFrom(1, 2), fc.uint8Array({ maxLength: 120 })).map(([k, rest]) => Uint8Array.of(k, ...rest)),
+        ),
+        decodeOrChatError,
+      ),
       { numRuns: 2000 },
     );
     fc.assert(

@@ -88,7 +88,10 @@ describe('chat: order buffer', function () {
     b.push(12n, 'm', 7000 + HOLD);
     const q = b.release(7000 + 2 * HOLD);
     assert.deepEqual(items(q), ['j', 'm']);
-    assert.deepEqual(q.skipped, [{ from: 8n, to: 8n }, { from: 10n, to: 11n }]);
+    assert.deepEqual(q.skipped, [
+      { from: 8n, to: 8n },
+      { from: 10n, to: 11n },
+    ]);
     assert.equal(b.nextSeq, 13n);
   });
 
@@ -99,7 +102,10 @@ describe('chat: order buffer', function () {
     b.push(9n, 'j', 300);
     const r = b.release(100 + HOLD);
     assert.deepEqual(items(r), ['c', 'f']);
-    assert.deepEqual(r.skipped, [{ from: 0n, to: 1n }, { from: 3n, to: 4n }]);
+    assert.deepEqual(r.skipped, [
+      { from: 0n, to: 1n },
+      { from: 3n, to: 4n },
+    ]);
     assert.equal(b.waitingCount, 1);
   });
 
@@ -143,15 +149,32 @@ describe('chat: order buffer', function () {
   it('serialises mid-way and continues', function () {
     const fresh = new OrderBuffer<string>({ holdMs: HOLD });
     let restored = new OrderBuffer<string>({ holdMs: HOLD });
-    const steps: Array<[bigint | null, number]> = [[0n, 0], [3n, 10], [5n, 20], [3n, 30], [null, HOLD + 10], [1n, HOLD + 11], [4n, HOLD + 12], [7n, HOLD + 13], [6n, HOLD + 14], [null, 3 * HOLD]];
+    const steps: Array<[bigint | null, number]> = [
+      [0n, 0],
+      [3n, 10],
+      [5n, 20],
+      [3n, 30],
+      [null, HOLD + 10],
+      [1n, HOLD + 11],
+      [4n, HOLD + 12],
+      [7n, HOLD + 13],
+      [6n, HOLD + 14],
+      [null, 3 * HOLD],
+    ];
     for (const [seq, now] of steps) {
       restored = OrderBuffer.deserialize(JSON.parse(JSON.stringify(restored.serialize((x) => x))), identity, { holdMs: HOLD });
       const a = seq === null ? fresh.release(now) : fresh.push(seq, `m${seq}`, now);
       const b = seq === null ? restored.release(now) : restored.push(seq, `m${seq}`, now);
       assert.deepEqual(b, a);
     }
-    assert.deepEqual(restored.serialize((x) => x), fresh.serialize((x) => x));
-    assert.deepEqual(fresh.serialize((x) => x), { version: 1, next: '8', waiting: [], skipped: [['2', '2']] });
+    assert.deepEqual(
+      restored.serialize((x) => x),
+      fresh.serialize((x) => x),
+    );
+    assert.deepEqual(
+      fresh.serialize((x) => x),
+      { version: 1, next: '8', waiting: [], skipped: [['2', '2']] },
+    );
   });
 
   it('pins the persisted form', function () {
@@ -159,11 +182,22 @@ describe('chat: order buffer', function () {
     b.push(1n, { text: 'b' }, 5);
     b.push(3n, { text: 'd' }, HOLD + 5);
     b.release(HOLD + 5); // skips 0; 1 delivered; 3 waits (its hold runs from HOLD + 5)
-    assert.deepEqual(b.serialize((x) => x.text), { version: 1, next: '2', waiting: [['3', HOLD + 5, 'd']], skipped: [['0', '0']] });
+    assert.deepEqual(
+      b.serialize((x) => x.text),
+      { version: 1, next: '2', waiting: [['3', HOLD + 5, 'd']], skipped: [['0', '0']] },
+    );
   });
 
   it('refuses malformed state and arguments with ChatStateError', function () {
-    const good = { version: 1, next: '5', waiting: [['7', 1, 'x']], skipped: [['1', '2'], ['4', '4']] };
+    const good = {
+      version: 1,
+      next: '5',
+      waiting: [['7', 1, 'x']],
+      skipped: [
+        ['1', '2'],
+        ['4', '4'],
+      ],
+    };
     assert.equal(OrderBuffer.deserialize(good, identity, { holdMs: 1 }).waitingCount, 1);
     const bad: unknown[] = [
       null,
@@ -171,10 +205,28 @@ describe('chat: order buffer', function () {
       { ...good, next: 5 },
       { ...good, next: '05' },
       { ...good, waiting: [['4', 1, 'x']] }, // below next
-      { ...good, waiting: [['7', 1, 'x'], ['7', 2, 'y']] },
+      {
+        ...good,
+        waiting: [
+          ['7', 1, 'x'],
+          ['7', 2, 'y'],
+        ],
+      },
       { ...good, waiting: [['7', 'soon', 'x']] },
-      { ...good, skipped: [['4', '4'], ['1', '2']] }, // not sorted
-      { ...good, skipped: [['1', '3'], ['3', '4']] }, // overlapping
+      {
+        ...good,
+        skipped: [
+          ['4', '4'],
+          ['1', '2'],
+        ],
+      }, // not sorted
+      {
+        ...good,
+        skipped: [
+          ['1', '3'],
+          ['3', '4'],
+        ],
+      }, // overlapping
       { ...good, skipped: [['2', '1']] },
       { ...good, skipped: [['5', '5']] }, // not below next
       { ...good, next: (1n << 65n).toString() },
@@ -183,7 +235,10 @@ describe('chat: order buffer', function () {
     const failing = () => {
       throw new Error('cannot decode');
     };
-    assert.throws(() => OrderBuffer.deserialize(good, failing, { holdMs: 1 }), (e: unknown) => e instanceof ChatStateError && /cannot decode/.test(e.message));
+    assert.throws(
+      () => OrderBuffer.deserialize(good, failing, { holdMs: 1 }),
+      (e: unknown) => e instanceof ChatStateError && /cannot decode/.test(e.message),
+    );
     const b = new OrderBuffer<string>({ holdMs: 1 });
     assert.throws(() => b.push(-1n, 'x', 0), ChatStateError);
     assert.throws(() => b.push(1n << 64n, 'x', 0), ChatStateError);

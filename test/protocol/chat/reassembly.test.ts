@@ -31,16 +31,14 @@ describe('chat: reassembly', function () {
   });
 
   it('any permutation with duplicates reassembles to the original exactly once', function () {
-    const arbitrary = fc
-      .record({ content: fc.uint8Array({ maxLength: 700 }), maxFrameLength: fc.integer({ min: 48, max: 160 }) })
-      .chain(({ content, maxFrameLength }) => {
-        const frames = fragment(idOf(9), 5n, 77, content, maxFrameLength);
-        const extra = fc.array(fc.nat({ max: frames.length - 1 }), { maxLength: 2 * frames.length });
-        return extra.chain((dups) => {
-          const order = [...frames.keys(), ...dups];
-          return fc.shuffledSubarray(order, { minLength: order.length, maxLength: order.length }).map((shuffled) => ({ content, frames, shuffled }));
-        });
+    const arbitrary = fc.record({ content: fc.uint8Array({ maxLength: 700 }), maxFrameLength: fc.integer({ min: 48, max: 160 }) }).chain(({ content, maxFrameLength }) => {
+      const frames = fragment(idOf(9), 5n, 77, content, maxFrameLength);
+      const extra = fc.array(fc.nat({ max: frames.length - 1 }), { maxLength: 2 * frames.length });
+      return extra.chain((dups) => {
+        const order = [...frames.keys(), ...dups];
+        return fc.shuffledSubarray(order, { minLength: order.length, maxLength: order.length }).map((shuffled) => ({ content, frames, shuffled }));
       });
+    });
     fc.assert(
       fc.property(arbitrary, ({ content, frames, shuffled }) => {
         const r = new Reassembler();
@@ -129,11 +127,17 @@ describe('chat: reassembly', function () {
     r.accept(a[1]);
     r.accept(b[0]); // 159 bytes held
     const c = r.accept(b[1]); // 212 > 200: a (the oldest) goes
-    assert.deepEqual(c.evicted.map((e) => [toHex(e.messageId), e.reason, e.received]), [[toHex(idOf(20)), 'too-many-bytes', 2]]);
+    assert.deepEqual(
+      c.evicted.map((e) => [toHex(e.messageId), e.reason, e.received]),
+      [[toHex(idOf(20)), 'too-many-bytes', 2]],
+    );
     assert.equal(r.partialBytes, 106);
     assert.equal(r.accept(b[2]).status, 'complete');
     // A message alone can grow to the whole bound.
-    assert.deepEqual(a.map((f) => r.accept({ ...f, messageId: idOf(22) }).status), ['partial', 'partial', 'partial', 'complete']);
+    assert.deepEqual(
+      a.map((f) => r.accept({ ...f, messageId: idOf(22) }).status),
+      ['partial', 'partial', 'partial', 'complete'],
+    );
     // Many small incomplete messages stay within the bound.
     const many = new Reassembler({ maxPartialBytes: 500, maxPartialMessages: 1000 });
     for (let n = 0; n < 40; n++) {
@@ -189,11 +193,17 @@ describe('chat: reassembly', function () {
     const r = new Reassembler();
     for (const n of [50, 51, 52]) r.accept(fragmentsOf(n, 100)[0]);
     const smaller = roundTrip(r, { ...r.limits, maxPartialMessages: 1 });
-    assert.deepEqual(smaller.evictedOnLoad.map((e) => e.messageId[0]), [50, 51]);
+    assert.deepEqual(
+      smaller.evictedOnLoad.map((e) => e.messageId[0]),
+      [50, 51],
+    );
     assert.equal(smaller.partialCount, 1);
     assert.equal(smaller.accept(fragmentsOf(50, 100)[1]).status, 'rejected');
     const tiny = roundTrip(r, { ...r.limits, maxPartialBytes: 60 });
-    assert.deepEqual(tiny.evictedOnLoad.map((e) => e.messageId[0]), [50, 51, 52]);
+    assert.deepEqual(
+      tiny.evictedOnLoad.map((e) => e.messageId[0]),
+      [50, 51, 52],
+    );
     assert.equal(tiny.partialBytes, 0);
   });
 

@@ -30,8 +30,14 @@ describe('TomlReader (protocol/config/typed-reader.ts)', function () {
     assert.throws(() => r.number('hops', 5, 2, 16, true), { name: 'ConfigError', message: 'config: hops: 40 is out of range. Fix: use a whole number from 2 to 16' });
     assert.throws(() => r.oneOf('role', ['mix', 'gateway']), { message: 'config: role: "relay" is not allowed. Fix: use one of: "mix", "gateway"' });
     assert.throws(() => r.string('name'), { message: 'config: name: missing. Fix: set name = "…"' });
-    assert.throws(() => r.only('hops', 'role', 'gw'), (e: unknown) => e instanceof ConfigError && e.field === 'x' && /unknown key/.test(e.message));
-    assert.throws(() => r.sub('gw').integer('batch', 1, 1, 10), (e: unknown) => e instanceof ConfigError && e.field === 'gw.batch');
+    assert.throws(
+      () => r.only('hops', 'role', 'gw'),
+      (e: unknown) => e instanceof ConfigError && e.field === 'x' && /unknown key/.test(e.message),
+    );
+    assert.throws(
+      () => r.sub('gw').integer('batch', 1, 1, 10),
+      (e: unknown) => e instanceof ConfigError && e.field === 'gw.batch',
+    );
   });
 
   it("hands each problem to the caller's error factory", function () {

@@ -13,7 +13,11 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SCRIPT = join(ROOT, 'scripts', 'aez-inline.cjs');
 const AEZ = join(ROOT, 'protocol', 'crypto', 'aez.ts');
 
-interface Region { line: number; spec: string; inSync: boolean }
+interface Region {
+  line: number;
+  spec: string;
+  inSync: boolean;
+}
 const { expandRegions } = createRequire(import.meta.url)(SCRIPT) as {
   expandRegions(src: string): { text: string; regions: Region[] };
 };
@@ -28,7 +32,10 @@ describe('aez-inline (generated AES rounds in aez.ts)', () => {
   it('the repository file is in sync with its markers', () => {
     const { text, regions } = expandRegions(src);
     assert.equal(regions.length, 16);
-    assert.deepEqual(regions.filter((r) => !r.inSync), []);
+    assert.deepEqual(
+      regions.filter((r) => !r.inSync),
+      [],
+    );
     assert.equal(text, src);
     const r = runCheck(AEZ);
     assert.equal(r.status, 0, r.stderr);

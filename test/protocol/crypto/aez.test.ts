@@ -3,13 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import {
-  aezDecrypt,
-  aezEncrypt,
-  aezInternals,
-  sprpDecrypt,
-  sprpEncrypt,
-} from '../../../protocol/crypto/aez.js';
+import { aezDecrypt, aezEncrypt, aezInternals, sprpDecrypt, sprpEncrypt } from '../../../protocol/crypto/aez.js';
 
 // ---------------------------------------------------------------------------------------------
 // Reference material: the npm `aez` package (CommonJS) and its vectors, which were generated
@@ -126,8 +120,31 @@ describe('AEZv5 (protocol/crypto/aez)', () => {
   describe('differential against the npm aez package', () => {
     const lengths = [
       ...Array.from({ length: 101 }, (_, i) => i),
-      127, 128, 129, 255, 256, 257, 511, 512, 513,
-      2000, 2015, 2016, 2017, 2031, 2032, 2033, 2047, 2048, 2049, 2063, 2064, 2065, 2079, 2080, 2100,
+      127,
+      128,
+      129,
+      255,
+      256,
+      257,
+      511,
+      512,
+      513,
+      2000,
+      2015,
+      2016,
+      2017,
+      2031,
+      2032,
+      2033,
+      2047,
+      2048,
+      2049,
+      2063,
+      2064,
+      2065,
+      2079,
+      2080,
+      2100,
     ];
 
     it('matches on random keys / nonces / AD, tau in {0, 16}, many message lengths', () => {
@@ -137,7 +154,13 @@ describe('AEZv5 (protocol/crypto/aez)', () => {
         const ad = k % 3 === 0 ? [] : [rand(k % 40), rand(0), rand(17)].slice(0, 1 + (k % 3));
         const tau = k % 2 === 0 ? 0 : 16;
         const msg = rand(n);
-        const theirs = npmAez.encrypt(Buffer.from(key), Buffer.from(nonce), ad.map((a) => Buffer.from(a)), tau, Buffer.from(msg));
+        const theirs = npmAez.encrypt(
+          Buffer.from(key),
+          Buffer.from(nonce),
+          ad.map((a) => Buffer.from(a)),
+          tau,
+          Buffer.from(msg),
+        );
         const ours = aezEncrypt(key, nonce, ad, tau, msg);
         assert.equal(toHex(ours), theirs.toString('hex'), `length ${n} tau ${tau}`);
         const back = aezDecrypt(key, nonce, ad, tau, ours);
@@ -171,21 +194,43 @@ describe('AEZv5 (protocol/crypto/aez)', () => {
     it('matches for odd key, nonce and tau sizes (Extract, multi-block / partial nonces)', () => {
       const cases: Array<[number, number, number, number]> = [
         // [key bytes, nonce bytes, tau, message bytes]
-        [0, 16, 0, 32], [1, 0, 1, 0], [16, 1, 3, 5], [32, 15, 7, 31], [47, 17, 16, 33], [49, 31, 32, 48],
-        [64, 32, 17, 64], [100, 33, 5, 2048], [48, 12, 16, 1], [48, 24, 0, 16], [48, 16, 16, 0], [48, 0, 0, 100],
+        [0, 16, 0, 32],
+        [1, 0, 1, 0],
+        [16, 1, 3, 5],
+        [32, 15, 7, 31],
+        [47, 17, 16, 33],
+        [49, 31, 32, 48],
+        [64, 32, 17, 64],
+        [100, 33, 5, 2048],
+        [48, 12, 16, 1],
+        [48, 24, 0, 16],
+        [48, 16, 16, 0],
+        [48, 0, 0, 100],
       ];
       for (const [kb, nb, tau, mb] of cases) {
         const key = rand(kb);
         const nonce = rand(nb);
         const ad = [rand(5), rand(16), rand(33), rand(0), rand(129)];
         const msg = rand(mb);
-        const theirs = npmAez.encrypt(Buffer.from(key), Buffer.from(nonce), ad.map((a) => Buffer.from(a)), tau, Buffer.from(msg));
+        const theirs = npmAez.encrypt(
+          Buffer.from(key),
+          Buffer.from(nonce),
+          ad.map((a) => Buffer.from(a)),
+          tau,
+          Buffer.from(msg),
+        );
         const ours = aezEncrypt(key, nonce, ad, tau, msg);
         assert.equal(toHex(ours), theirs.toString('hex'), `key ${kb} nonce ${nb} tau ${tau} msg ${mb}`);
         const back = aezDecrypt(key, nonce, ad, tau, ours);
         assert.ok(back !== null);
         assert.equal(toHex(back), toHex(msg));
-        const theirBack = npmAez.decrypt(Buffer.from(key), Buffer.from(nonce), ad.map((a) => Buffer.from(a)), tau, Buffer.from(ours));
+        const theirBack = npmAez.decrypt(
+          Buffer.from(key),
+          Buffer.from(nonce),
+          ad.map((a) => Buffer.from(a)),
+          tau,
+          Buffer.from(ours),
+        );
         assert.ok(theirBack !== null);
         assert.equal(theirBack.toString('hex'), toHex(msg));
       }

@@ -7,9 +7,7 @@ describe('ed25519', () => {
   it('matches RFC 8032 §7.1 test 1', () => {
     const seed = fromHex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60');
     const pub = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
-    const sig =
-      'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155' +
-      '5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b';
+    const sig = 'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155' + '5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b';
     assert.equal(toHex(publicKeyFromSeed(seed)), pub);
     assert.equal(toHex(sign(seed, new Uint8Array(0))), sig);
     assert.equal(verify(fromHex(pub), new Uint8Array(0), fromHex(sig)), true);

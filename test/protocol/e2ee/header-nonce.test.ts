@@ -20,7 +20,7 @@ describe('e2ee: header nonces, the session lookup and the mailbox proof', () => 
     for (const n of [0, 1, 2, 5, 39]) assert.deepEqual(headerNonce(hk, n), stream.subarray(24 * n, 24 * n + 24), `N = ${n}`);
     assert.deepEqual(headerNonces(hk, 3, 7), stream.subarray(72, 240), 'a run starting mid-block');
     assert.equal(toHex(headerNonce(hk, 0)), toHex(stream.subarray(0, 24)));
-    assert.equal(headerHint(Uint8Array.of(0, 0, 1, 0xff, 9)), (1 << 6) | 0x3f, "the first 30 bits");
+    assert.equal(headerHint(Uint8Array.of(0, 0, 1, 0xff, 9)), (1 << 6) | 0x3f, 'the first 30 bits');
   });
 
   it('a later envelope is tried only against the session its nonce names', () => {

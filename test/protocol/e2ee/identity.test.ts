@@ -2,15 +2,7 @@ import assert from 'node:assert/strict';
 import { toHex } from '../../../protocol/bytes.js';
 import { sign, verify } from '../../../protocol/crypto/ed25519.js';
 import { E2eeError } from '../../../protocol/e2ee/errors.js';
-import {
-  deserializeIdentity,
-  generateIdentity,
-  IDENTITY_BYTES,
-  prekeySignatureMessage,
-  serializeIdentity,
-  verifyPrekeySignature,
-  zeroizeIdentity,
-} from '../../../protocol/e2ee/identity.js';
+import { deserializeIdentity, generateIdentity, IDENTITY_BYTES, prekeySignatureMessage, serializeIdentity, verifyPrekeySignature, zeroizeIdentity } from '../../../protocol/e2ee/identity.js';
 import { deterministicRandom } from '../../helpers/drbg.js';
 import { codeOf } from './fixtures.js';
 
@@ -59,13 +51,26 @@ describe('e2ee: identity', () => {
     for (const offset of [1, 40, 70, 120]) {
       const bad = Uint8Array.from(bytes);
       bad[offset] ^= 0x01;
-      assert.equal(codeOf(() => deserializeIdentity(bad)), 'malformed', `byte ${offset}`);
+      assert.equal(
+        codeOf(() => deserializeIdentity(bad)),
+        'malformed',
+        `byte ${offset}`,
+      );
     }
     const v2 = Uint8Array.from(bytes);
     v2[0] = 2;
-    assert.throws(() => deserializeIdentity(v2), (e: unknown) => e instanceof E2eeError && /version/.test(e.message));
-    assert.equal(codeOf(() => deserializeIdentity(bytes.subarray(0, 160))), 'malformed');
-    assert.equal(codeOf(() => deserializeIdentity('x' as unknown as Uint8Array)), 'malformed');
+    assert.throws(
+      () => deserializeIdentity(v2),
+      (e: unknown) => e instanceof E2eeError && /version/.test(e.message),
+    );
+    assert.equal(
+      codeOf(() => deserializeIdentity(bytes.subarray(0, 160))),
+      'malformed',
+    );
+    assert.equal(
+      codeOf(() => deserializeIdentity('x' as unknown as Uint8Array)),
+      'malformed',
+    );
   });
 
   it('zeroizeIdentity wipes the private keys', () => {

@@ -22,8 +22,17 @@ describe('e2ee: padding', () => {
   it('rejects non-zero padding and impossible lengths', () => {
     const padded = pad(Uint8Array.of(1, 2), 8);
     padded[7] = 1;
-    assert.equal(codeOf(() => unpad(padded)), 'malformed');
-    assert.equal(codeOf(() => unpad(Uint8Array.of(0, 7, 1, 2))), 'malformed');
-    assert.equal(codeOf(() => unpad(Uint8Array.of(0))), 'malformed');
+    assert.equal(
+      codeOf(() => unpad(padded)),
+      'malformed',
+    );
+    assert.equal(
+      codeOf(() => unpad(Uint8Array.of(0, 7, 1, 2))),
+      'malformed',
+    );
+    assert.equal(
+      codeOf(() => unpad(Uint8Array.of(0))),
+      'malformed',
+    );
   });
 });

@@ -85,7 +85,10 @@ describe('e2ee: Double Ratchet with header encryption', () => {
   it('exchanges messages in order, both ways, over many DH ratchet steps', () => {
     const { alice, bob } = pair();
     assert.equal(bob.canSend, false);
-    assert.equal(codeOf(() => send(bob, 'too early')), 'malformed');
+    assert.equal(
+      codeOf(() => send(bob, 'too early')),
+      'malformed',
+    );
     for (let round = 0; round < 5; round++) {
       for (let i = 0; i < 3; i++) assert.equal(recv(bob, send(alice, `a${round}.${i}`)), `a${round}.${i}`);
       for (let i = 0; i < 2; i++) assert.equal(recv(alice, send(bob, `b${round}.${i}`)), `b${round}.${i}`);
@@ -127,7 +130,10 @@ describe('e2ee: Double Ratchet with header encryption', () => {
     const { alice, bob } = pair({ limits: { maxSkip: 5, maxSkippedTotal: 100 } });
     const m = [0, 1, 2, 3, 4, 5, 6].map((i) => send(alice, `m${i}`));
     const before = bob.serialize();
-    assert.equal(codeOf(() => recv(bob, m[6])), 'too-many-skipped');
+    assert.equal(
+      codeOf(() => recv(bob, m[6])),
+      'too-many-skipped',
+    );
     assert.deepEqual(bob.serialize(), before);
     assert.equal(recv(bob, m[5]), 'm5'); // exactly MAX_SKIP skipped: allowed
     assert.equal(bob.skippedKeyCount, 5);
@@ -141,7 +147,10 @@ describe('e2ee: Double Ratchet with header encryption', () => {
     assert.equal(recv(alice, send(bob, 'b0')), 'b0');
     const c0 = send(alice, 'c0'); // PN = 5: bob would skip a1..a4, 4 > 3
     const before = bob.serialize();
-    assert.equal(codeOf(() => recv(bob, c0)), 'too-many-skipped');
+    assert.equal(
+      codeOf(() => recv(bob, c0)),
+      'too-many-skipped',
+    );
     assert.deepEqual(bob.serialize(), before);
   });
 
@@ -154,7 +163,12 @@ describe('e2ee: Double Ratchet with header encryption', () => {
     const c = Array.from({ length: 6 }, (_, i) => send(alice, `c${i}`));
     assert.equal(recv(bob, c[5]), 'c5');
     assert.equal(bob.skippedKeyCount, 12, '10 + 5 skipped, 3 oldest evicted');
-    for (const i of [0, 1, 2]) assert.equal(codeOf(() => recv(bob, a[i])), 'replay', `a${i} was evicted`);
+    for (const i of [0, 1, 2])
+      assert.equal(
+        codeOf(() => recv(bob, a[i])),
+        'replay',
+        `a${i} was evicted`,
+      );
     assert.equal(recv(bob, a[3]), 'a3');
     assert.equal(recv(bob, c[0]), 'c0');
   });
@@ -163,20 +177,34 @@ describe('e2ee: Double Ratchet with header encryption', () => {
     const { alice, bob } = pair();
     const m = [0, 1, 2].map((i) => send(alice, `m${i}`));
     assert.equal(recv(bob, m[0]), 'm0');
-    assert.equal(codeOf(() => recv(bob, m[0])), 'replay', 'current chain');
+    assert.equal(
+      codeOf(() => recv(bob, m[0])),
+      'replay',
+      'current chain',
+    );
     assert.equal(recv(bob, m[2]), 'm2');
-    assert.equal(codeOf(() => recv(bob, m[2])), 'replay');
+    assert.equal(
+      codeOf(() => recv(bob, m[2])),
+      'replay',
+    );
     assert.equal(bob.skippedKeyCount, 1);
     assert.equal(recv(bob, m[1]), 'm1');
     assert.equal(bob.skippedKeyCount, 0);
-    assert.equal(codeOf(() => recv(bob, m[1])), 'replay', 'skipped key already used');
+    assert.equal(
+      codeOf(() => recv(bob, m[1])),
+      'replay',
+      'skipped key already used',
+    );
     // A replay from an earlier chain that still has a stored key is also seen as a replay.
     const n = [0, 1, 2].map((i) => send(alice, `n${i}`));
     assert.equal(recv(bob, n[0]), 'n0');
     assert.equal(recv(bob, n[2]), 'n2'); // n1 skipped, its key stored
     assert.equal(recv(alice, send(bob, 'b')), 'b');
     assert.equal(recv(bob, send(alice, 'next chain')), 'next chain');
-    assert.equal(codeOf(() => recv(bob, n[2])), 'replay');
+    assert.equal(
+      codeOf(() => recv(bob, n[2])),
+      'replay',
+    );
     assert.equal(recv(bob, n[1]), 'n1');
   });
 
@@ -186,23 +214,44 @@ describe('e2ee: Double Ratchet with header encryption', () => {
     const before = bob.serialize();
     for (const i of [0, 23, 24, 50, 79]) {
       assert.equal(bob.tryDecrypt(flip(first.header, i), first.body, AD), null, `header byte ${i}`);
-      assert.equal(codeOf(() => bob.decrypt(flip(first.header, i), first.body, AD)), 'undecryptable');
+      assert.equal(
+        codeOf(() => bob.decrypt(flip(first.header, i), first.body, AD)),
+        'undecryptable',
+      );
     }
     for (const i of [0, 4, first.body.length - 1]) {
-      assert.equal(codeOf(() => bob.decrypt(first.header, flip(first.body, i, 0x80), AD)), 'tampered', `body byte ${i}`);
+      assert.equal(
+        codeOf(() => bob.decrypt(first.header, flip(first.body, i, 0x80), AD)),
+        'tampered',
+        `body byte ${i}`,
+      );
     }
-    assert.equal(codeOf(() => bob.decrypt(first.header, first.body, flip(AD, 3))), 'tampered', 'other AD');
-    assert.equal(codeOf(() => bob.decrypt(first.header, first.body.subarray(0, 10), AD)), 'tampered', 'truncated body');
+    assert.equal(
+      codeOf(() => bob.decrypt(first.header, first.body, flip(AD, 3))),
+      'tampered',
+      'other AD',
+    );
+    assert.equal(
+      codeOf(() => bob.decrypt(first.header, first.body.subarray(0, 10), AD)),
+      'tampered',
+      'truncated body',
+    );
     assert.deepEqual(bob.serialize(), before);
     assert.equal(recv(bob, first), 'hello bob');
     // Same in the middle of a chain, with skipped keys involved.
     const m = [0, 1, 2].map((i) => send(alice, `m${i}`));
     const mid = bob.serialize();
-    assert.equal(codeOf(() => bob.decrypt(m[2].header, flip(m[2].body, 2), AD)), 'tampered');
+    assert.equal(
+      codeOf(() => bob.decrypt(m[2].header, flip(m[2].body, 2), AD)),
+      'tampered',
+    );
     assert.deepEqual(bob.serialize(), mid);
     assert.equal(recv(bob, m[2]), 'm2');
     const skipped = bob.serialize();
-    assert.equal(codeOf(() => bob.decrypt(m[0].header, flip(m[0].body, 2), AD)), 'tampered');
+    assert.equal(
+      codeOf(() => bob.decrypt(m[0].header, flip(m[0].body, 2), AD)),
+      'tampered',
+    );
     assert.deepEqual(bob.serialize(), skipped);
     assert.equal(recv(bob, m[0]), 'm0');
     assert.equal(recv(bob, m[1]), 'm1');
@@ -212,9 +261,13 @@ describe('e2ee: Double Ratchet with header encryption', () => {
     const { alice, bob } = pair();
     const m = send(alice, 'x');
     const before = bob.serialize();
-    assert.throws(() => bob.decrypt(m.header, m.body, AD, () => {
-      throw new Error('bad padding');
-    }), /bad padding/);
+    assert.throws(
+      () =>
+        bob.decrypt(m.header, m.body, AD, () => {
+          throw new Error('bad padding');
+        }),
+      /bad padding/,
+    );
     assert.deepEqual(bob.serialize(), before);
     assert.equal(recv(bob, m), 'x');
   });

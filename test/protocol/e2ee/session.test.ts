@@ -138,17 +138,36 @@ describe('e2ee: sessions and envelopes', () => {
     const toCarol = Session.initiate(alice.identity, alice.address, carol.address);
     const sessions = [b];
     const before = snapshot(sessions);
-    assert.equal(codeOf(() => openEnvelope(bob.identity, sessions, toCarol.seal(utf8('for carol'), L))), 'undecryptable');
+    assert.equal(
+      codeOf(() => openEnvelope(bob.identity, sessions, toCarol.seal(utf8('for carol'), L))),
+      'undecryptable',
+    );
     const aliceLaterToOther = Session.initiate(alice.identity, alice.address, carol.address);
     const c = openEnvelope(carol.identity, [], aliceLaterToOther.seal(utf8('x'), L)).session;
     openEnvelope(alice.identity, [aliceLaterToOther], c.seal(utf8('y'), L));
-    assert.equal(codeOf(() => openEnvelope(bob.identity, sessions, aliceLaterToOther.seal(utf8('later, for carol'), L))), 'undecryptable');
+    assert.equal(
+      codeOf(() => openEnvelope(bob.identity, sessions, aliceLaterToOther.seal(utf8('later, for carol'), L))),
+      'undecryptable',
+    );
     const random = deterministicRandom('cover');
-    for (let i = 0; i < 20; i++) assert.equal(codeOf(() => openEnvelope(bob.identity, sessions, random(L))), 'undecryptable');
-    assert.equal(codeOf(() => openEnvelope(bob.identity, sessions, new Uint8Array(L))), 'undecryptable');
+    for (let i = 0; i < 20; i++)
+      assert.equal(
+        codeOf(() => openEnvelope(bob.identity, sessions, random(L))),
+        'undecryptable',
+      );
+    assert.equal(
+      codeOf(() => openEnvelope(bob.identity, sessions, new Uint8Array(L))),
+      'undecryptable',
+    );
     assert.deepEqual(snapshot(sessions), before);
-    assert.equal(codeOf(() => openEnvelope(bob.identity, sessions, new Uint8Array(MIN_ENVELOPE_LENGTH - 1))), 'malformed');
-    assert.equal(codeOf(() => openEnvelope(bob.identity, sessions, 'nope' as unknown as Uint8Array)), 'malformed');
+    assert.equal(
+      codeOf(() => openEnvelope(bob.identity, sessions, new Uint8Array(MIN_ENVELOPE_LENGTH - 1))),
+      'malformed',
+    );
+    assert.equal(
+      codeOf(() => openEnvelope(bob.identity, sessions, 'nope' as unknown as Uint8Array)),
+      'malformed',
+    );
   });
 
   it('rejects replayed first and later envelopes', () => {
@@ -156,17 +175,28 @@ describe('e2ee: sessions and envelopes', () => {
     const first = a.seal(utf8('first'), L);
     const r = openEnvelope(bob.identity, [], first);
     const sessions = [r.session];
-    assert.equal(codeOf(() => openEnvelope(bob.identity, sessions, first)), 'replay', 'duplicate first envelope');
+    assert.equal(
+      codeOf(() => openEnvelope(bob.identity, sessions, first)),
+      'replay',
+      'duplicate first envelope',
+    );
     openEnvelope(alice.identity, [a], r.session.seal(utf8('reply'), L));
     const later = a.seal(utf8('later'), L);
     openEnvelope(bob.identity, sessions, later);
-    assert.equal(codeOf(() => openEnvelope(bob.identity, sessions, later)), 'replay', 'duplicate later envelope');
+    assert.equal(
+      codeOf(() => openEnvelope(bob.identity, sessions, later)),
+      'replay',
+      'duplicate later envelope',
+    );
     // After several ratchet steps the first envelope is still recognised as a replay, not a new session.
     for (let i = 0; i < 3; i++) {
       openEnvelope(alice.identity, [a], r.session.seal(utf8('b'), L));
       openEnvelope(bob.identity, sessions, a.seal(utf8('a'), L));
     }
-    assert.equal(codeOf(() => openEnvelope(bob.identity, sessions, first)), 'replay');
+    assert.equal(
+      codeOf(() => openEnvelope(bob.identity, sessions, first)),
+      'replay',
+    );
     assert.equal(sessions.length, 1);
   });
 
@@ -195,12 +225,18 @@ describe('e2ee: sessions and envelopes', () => {
     const content = concatBytes(addressToBytes(alice.address), ek, random(80), random(L - 385));
     const forged = sealToRecipient(bob.address, content, random);
     assert.equal(forged.length, L);
-    assert.equal(codeOf(() => openEnvelope(bob.identity, [], forged)), 'tampered');
+    assert.equal(
+      codeOf(() => openEnvelope(bob.identity, [], forged)),
+      'tampered',
+    );
     // A sealed envelope whose sender address does not verify is malformed.
     const badAddress = addressToBytes(alice.address);
     badAddress[100] ^= 1;
     const bad = sealToRecipient(bob.address, concatBytes(badAddress, ek, random(80), random(L - 385)), random);
-    assert.equal(codeOf(() => openEnvelope(bob.identity, [], bad)), 'malformed');
+    assert.equal(
+      codeOf(() => openEnvelope(bob.identity, [], bad)),
+      'malformed',
+    );
   });
 
   it('rejects a tampered later envelope (header, body, padding) without changing the session', () => {
@@ -209,10 +245,26 @@ describe('e2ee: sessions and envelopes', () => {
     openEnvelope(alice.identity, [a], b.seal(utf8('y'), L));
     const env = a.seal(utf8('short message'), L);
     const before = snapshot([b]);
-    assert.equal(codeOf(() => openEnvelope(bob.identity, [b], flipBit(env, 8 * 30))), 'undecryptable', 'header');
-    assert.equal(codeOf(() => openEnvelope(bob.identity, [b], flipBit(env, 8 * 85))), 'tampered', 'body');
-    assert.equal(codeOf(() => openEnvelope(bob.identity, [b], flipBit(env, 8 * 1500))), 'tampered', 'padding');
-    assert.equal(codeOf(() => openEnvelope(bob.identity, [b], flipBit(env, 8 * L - 1))), 'tampered', 'tag');
+    assert.equal(
+      codeOf(() => openEnvelope(bob.identity, [b], flipBit(env, 8 * 30))),
+      'undecryptable',
+      'header',
+    );
+    assert.equal(
+      codeOf(() => openEnvelope(bob.identity, [b], flipBit(env, 8 * 85))),
+      'tampered',
+      'body',
+    );
+    assert.equal(
+      codeOf(() => openEnvelope(bob.identity, [b], flipBit(env, 8 * 1500))),
+      'tampered',
+      'padding',
+    );
+    assert.equal(
+      codeOf(() => openEnvelope(bob.identity, [b], flipBit(env, 8 * L - 1))),
+      'tampered',
+      'tag',
+    );
     assert.deepEqual(snapshot([b]), before);
     assert.equal(text(openEnvelope(bob.identity, [b], env).plaintext), 'short message');
   });
@@ -227,7 +279,11 @@ describe('e2ee: sessions and envelopes', () => {
     const later = a.seal(utf8('later'), L);
     const sessions = [b];
     const before = snapshot(sessions);
-    for (const [name, env, runs] of [['first (new session)', first, 60], ['first (existing session)', second, 60], ['later', later, 150]] as const) {
+    for (const [name, env, runs] of [
+      ['first (new session)', first, 60],
+      ['first (existing session)', second, 60],
+      ['later', later, 150],
+    ] as const) {
       fc.assert(
         fc.property(fc.integer({ min: 0, max: 8 * L - 1 }), (bit) => {
           const known = name === 'first (new session)' ? [] : sessions;
@@ -291,20 +347,50 @@ describe('e2ee: sessions and envelopes', () => {
       mutate(c);
       return codeOf(() => Session.deserialize(c));
     };
-    assert.equal(bad((c) => (c[0] = 9)), 'malformed');
-    assert.equal(bad((c) => (c[1] = 3)), 'malformed');
-    assert.equal(bad((c) => (c[1] = 2)), 'malformed', 'a responder with an own address');
-    assert.equal(bad((c) => (c[150] ^= 1)), 'malformed', 'peer address signature');
-    assert.equal(bad((c) => (c[300] ^= 1)), 'malformed', 'AD does not match');
-    assert.equal(codeOf(() => Session.deserialize(bytes.subarray(0, 612))), 'malformed');
-    assert.equal(codeOf(() => Session.deserialize(bytes.subarray(0, bytes.length - 3))), 'malformed');
+    assert.equal(
+      bad((c) => (c[0] = 9)),
+      'malformed',
+    );
+    assert.equal(
+      bad((c) => (c[1] = 3)),
+      'malformed',
+    );
+    assert.equal(
+      bad((c) => (c[1] = 2)),
+      'malformed',
+      'a responder with an own address',
+    );
+    assert.equal(
+      bad((c) => (c[150] ^= 1)),
+      'malformed',
+      'peer address signature',
+    );
+    assert.equal(
+      bad((c) => (c[300] ^= 1)),
+      'malformed',
+      'AD does not match',
+    );
+    assert.equal(
+      codeOf(() => Session.deserialize(bytes.subarray(0, 612))),
+      'malformed',
+    );
+    assert.equal(
+      codeOf(() => Session.deserialize(bytes.subarray(0, bytes.length - 3))),
+      'malformed',
+    );
   });
 
   it('checks its inputs: own address must be own, peer address must verify', () => {
-    assert.equal(codeOf(() => Session.initiate(alice.identity, carol.address, bob.address)), 'malformed');
+    assert.equal(
+      codeOf(() => Session.initiate(alice.identity, carol.address, bob.address)),
+      'malformed',
+    );
     const sig = Uint8Array.from(bob.address.signature);
     sig[9] ^= 4;
-    assert.equal(codeOf(() => Session.initiate(alice.identity, alice.address, { ...bob.address, signature: sig })), 'signature');
+    assert.equal(
+      codeOf(() => Session.initiate(alice.identity, alice.address, { ...bob.address, signature: sig })),
+      'signature',
+    );
     const a = Session.initiate(alice.identity, alice.address, bob.address);
     assert.throws(() => a.seal('text' as unknown as Uint8Array, L), RangeError);
     assert.throws(() => a.seal(new Uint8Array(1), 100), RangeError);
@@ -312,7 +398,10 @@ describe('e2ee: sessions and envelopes', () => {
     const moved = addressOf(bob.identity, new Uint8Array(32).fill(0xaa), new Uint8Array(32).fill(0xbb));
     a.updatePeerAddress(moved);
     assert.deepEqual(a.peerAddress.mailbox, moved.mailbox);
-    assert.equal(codeOf(() => a.updatePeerAddress(carol.address)), 'signature');
+    assert.equal(
+      codeOf(() => a.updatePeerAddress(carol.address)),
+      'signature',
+    );
   });
 
   it('pins one sealed first envelope built from seeded randomness', () => {

@@ -22,10 +22,7 @@ describe('e2ee: X3DH', () => {
     assert.notDeepEqual(init.headerKeyA, init.nextHeaderKeyB);
     assert.notDeepEqual(init.sharedKey, init.headerKeyA);
     // AD = A's identity keys ‖ B's identity keys (X3DH §3.3).
-    assert.deepEqual(
-      init.associatedData,
-      concatBytes(alice.address.identityKey, alice.address.identityDhKey, bob.address.identityKey, bob.address.identityDhKey),
-    );
+    assert.deepEqual(init.associatedData, concatBytes(alice.address.identityKey, alice.address.identityDhKey, bob.address.identityKey, bob.address.identityDhKey));
   });
 
   it('matches an independent derivation (@noble/curves X25519, @noble/hashes HKDF) of X3DH §2.2 and §3.3', () => {
@@ -64,11 +61,23 @@ describe('e2ee: X3DH', () => {
     // A prekey that is a small-order point, validly signed by its (malicious) owner.
     const unsigned = { ...bob.address, signedPrekey: zero };
     const evil: Address = { ...unsigned, signature: bob.identity.signingKey.sign(addressSignedBytes(unsigned)) };
-    assert.equal(codeOf(() => x3dhInitiate(alice.identity, evil)), 'malformed');
-    assert.equal(codeOf(() => x3dhRespond(bob.identity, alice.address, zero)), 'malformed');
+    assert.equal(
+      codeOf(() => x3dhInitiate(alice.identity, evil)),
+      'malformed',
+    );
+    assert.equal(
+      codeOf(() => x3dhRespond(bob.identity, alice.address, zero)),
+      'malformed',
+    );
     const one = new Uint8Array(32);
     one[0] = 1;
-    assert.equal(codeOf(() => x3dhRespond(bob.identity, alice.address, one)), 'malformed');
-    assert.equal(codeOf(() => x3dhRespond(bob.identity, alice.address, new Uint8Array(31))), 'malformed');
+    assert.equal(
+      codeOf(() => x3dhRespond(bob.identity, alice.address, one)),
+      'malformed',
+    );
+    assert.equal(
+      codeOf(() => x3dhRespond(bob.identity, alice.address, new Uint8Array(31))),
+      'malformed',
+    );
   });
 });

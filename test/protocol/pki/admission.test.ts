@@ -23,15 +23,37 @@ const failsWith = (code: string, fn: () => unknown) => assert.throws(fn, (e: unk
 
 describe('protocol/pki/admission', function () {
   it('pins the view bytes: u64 epoch, authority key, u32 count, sorted (key, role) entries, signature over the domain', function () {
-    const signed = signAdmissionView({ epoch: 7, authorityKey: A.publicKey, entries: [{ identityKey: N2, role: 'gateway' }, { identityKey: N1, role: null }] }, A);
-    const [lo, hi] = toHex(N1) < toHex(N2) ? [[N1, '00'], [N2, '02']] : [[N2, '02'], [N1, '00']];
+    const signed = signAdmissionView(
+      {
+        epoch: 7,
+        authorityKey: A.publicKey,
+        entries: [
+          { identityKey: N2, role: 'gateway' },
+          { identityKey: N1, role: null },
+        ],
+      },
+      A,
+    );
+    const [lo, hi] =
+      toHex(N1) < toHex(N2)
+        ? [
+            [N1, '00'],
+            [N2, '02'],
+          ]
+        : [
+            [N2, '02'],
+            [N1, '00'],
+          ];
     assert.equal(toHex(signed.bytes), '0000000000000007' + toHex(A.publicKey) + '00000002' + toHex(lo[0] as Uint8Array) + lo[1] + toHex(hi[0] as Uint8Array) + hi[1]);
     assert.equal(signed.signature.length, 64);
     const wire = encodeSignedAdmissionView(signed);
     assert.deepEqual(decodeSignedAdmissionView(wire), signed);
     const view = verifyAdmissionView(signed);
     assert.equal(view.epoch, 7);
-    assert.deepEqual(view.entries.map((e) => e.role), toHex(N1) < toHex(N2) ? [null, 'gateway'] : ['gateway', null]);
+    assert.deepEqual(
+      view.entries.map((e) => e.role),
+      toHex(N1) < toHex(N2) ? [null, 'gateway'] : ['gateway', null],
+    );
   });
 
   it('refuses a bad signature, unsorted or duplicate entries, unknown roles, too many entries', function () {
@@ -40,7 +62,19 @@ describe('protocol/pki/admission', function () {
     tampered.bytes[7] ^= 1; // epoch 0 instead of 1
     failsWith('bad-signature', () => verifyAdmissionView(tampered));
     failsWith('malformed', () => signAdmissionView({ epoch: 1, authorityKey: B.publicKey, entries: [] }, A));
-    failsWith('unsorted', () => signAdmissionView({ epoch: 1, authorityKey: A.publicKey, entries: [{ identityKey: N1, role: null }, { identityKey: N1, role: 'mix' }] }, A));
+    failsWith('unsorted', () =>
+      signAdmissionView(
+        {
+          epoch: 1,
+          authorityKey: A.publicKey,
+          entries: [
+            { identityKey: N1, role: null },
+            { identityKey: N1, role: 'mix' },
+          ],
+        },
+        A,
+      ),
+    );
     const badRole = Uint8Array.from(signed.bytes);
     badRole[badRole.length - 1] = 3;
     failsWith('bad-role', () => verifyAdmissionView({ bytes: badRole, signature: signed.signature }));
@@ -56,7 +90,7 @@ describe('protocol/pki/admission', function () {
     const vS = verifyAdmissionView(signAdmissionView({ epoch: 1, authorityKey: stranger.publicKey, entries: [{ identityKey: N1, role: null }] }, stranger));
     const keys = [A.publicKey, B.publicKey, keyFor(103).publicKey];
     assert.equal(admissionCount([vA, vB, vB, vS], keys, N1, 'mix'), 2);
-    assert.equal(admissionCount([vA, vB], keys, N1, 'gateway'), 1, "A admits it as a mix only");
+    assert.equal(admissionCount([vA, vB], keys, N1, 'gateway'), 1, 'A admits it as a mix only');
     assert.equal(admissionCount([vA, vB], keys, N2, 'mix'), 0);
     const x = signAdmissionView({ epoch: 1, authorityKey: A.publicKey, entries: [] }, A);
     const y = signAdmissionView({ epoch: 1, authorityKey: A.publicKey, entries: [{ identityKey: N2, role: null }] }, A);

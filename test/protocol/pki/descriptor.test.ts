@@ -54,57 +54,153 @@ describe('pki: descriptor', () => {
     const signed = signedFor(3, 1);
     const sig = Uint8Array.from(signed.signature);
     sig[0] ^= 1;
-    assert.equal(code(() => verifyDescriptor({ bytes: signed.bytes, signature: sig })), 'bad-signature');
+    assert.equal(
+      code(() => verifyDescriptor({ bytes: signed.bytes, signature: sig })),
+      'bad-signature',
+    );
     const other = signDescriptor(descriptorFor(3, 1), keyFor(3));
-    assert.equal(code(() => verifyDescriptor({ bytes: signedFor(4, 1).bytes, signature: other.signature })), 'bad-signature');
-    assert.equal(code(() => signDescriptor(descriptorFor(3, 1), keyFor(4))), 'bad-signature');
+    assert.equal(
+      code(() => verifyDescriptor({ bytes: signedFor(4, 1).bytes, signature: other.signature })),
+      'bad-signature',
+    );
+    assert.equal(
+      code(() => signDescriptor(descriptorFor(3, 1), keyFor(4))),
+      'bad-signature',
+    );
     const tampered = new TextEncoder().encode(new TextDecoder().decode(signed.bytes).replace('node-3', 'node-9'));
-    assert.equal(code(() => verifyDescriptor({ bytes: tampered, signature: signed.signature })), 'bad-signature');
-    assert.equal(code(() => verifyDescriptor({ bytes: signed.bytes, signature: new Uint8Array(63) })), 'bad-size');
+    assert.equal(
+      code(() => verifyDescriptor({ bytes: tampered, signature: signed.signature })),
+      'bad-signature',
+    );
+    assert.equal(
+      code(() => verifyDescriptor({ bytes: signed.bytes, signature: new Uint8Array(63) })),
+      'bad-size',
+    );
   });
 
   it('refuses non-canonical encodings', () => {
     const text = new TextDecoder().decode(encodeDescriptor(descriptorFor(1, 5)));
-    assert.equal(code(() => decodeDescriptor(enc(text + ' '))), 'malformed');
-    assert.equal(code(() => decodeDescriptor(enc(text.replace('"epoch":5', '"epoch":5.0')))), 'malformed');
+    assert.equal(
+      code(() => decodeDescriptor(enc(text + ' '))),
+      'malformed',
+    );
+    assert.equal(
+      code(() => decodeDescriptor(enc(text.replace('"epoch":5', '"epoch":5.0')))),
+      'malformed',
+    );
     const obj = JSON.parse(text) as Record<string, unknown>;
     const reordered = JSON.stringify({ version: obj.version, ...obj });
-    assert.equal(code(() => decodeDescriptor(enc(reordered))), 'malformed');
-    assert.equal(code(() => decodeDescriptor(enc(text.replace('"version":1}', '"version":1,"x":1}')))), 'malformed');
-    assert.equal(code(() => decodeDescriptor(new Uint8Array([0xff, 0xfe]))), 'malformed');
+    assert.equal(
+      code(() => decodeDescriptor(enc(reordered))),
+      'malformed',
+    );
+    assert.equal(
+      code(() => decodeDescriptor(enc(text.replace('"version":1}', '"version":1,"x":1}')))),
+      'malformed',
+    );
+    assert.equal(
+      code(() => decodeDescriptor(new Uint8Array([0xff, 0xfe]))),
+      'malformed',
+    );
   });
 
   it('refuses bad fields with typed errors', () => {
     const with_ = (patch: Partial<Descriptor>): Descriptor => ({ ...descriptorFor(1, 5), ...patch });
-    assert.equal(code(() => encodeDescriptor(with_({ identityKey: new Uint8Array(31) }))), 'bad-size');
-    assert.equal(code(() => encodeDescriptor(with_({ role: 'authority' as 'mix' }))), 'unknown-role');
-    assert.equal(code(() => encodeDescriptor(with_({ name: 'a b' }))), 'bad-name');
-    assert.equal(code(() => encodeDescriptor(with_({ name: '' }))), 'bad-name');
-    assert.equal(code(() => encodeDescriptor(with_({ addresses: Array.from({ length: 9 }, (_, i) => `/ip4/1.1.1.${i}/tcp/1`) }))), 'too-many-addresses');
-    assert.equal(code(() => encodeDescriptor(with_({ addresses: ['ip4/1.1.1.1'] }))), 'bad-address');
-    assert.equal(code(() => encodeDescriptor(with_({ addresses: [] }))), 'bad-address');
-    assert.equal(code(() => encodeDescriptor(with_({ addresses: ['/ip4/1.1.1.1', '/ip4/1.1.1.1'] }))), 'bad-address');
-    assert.equal(code(() => encodeDescriptor(with_({ addresses: ['/' + 'a'.repeat(300)] }))), 'bad-address');
-    assert.equal(code(() => encodeDescriptor(with_({ epoch: -1 }))), 'bad-epoch');
-    assert.equal(code(() => encodeDescriptor(with_({ version: 1.5 }))), 'bad-version');
-    assert.equal(code(() => encodeDescriptor(with_({ sphinxKeys: new Map([[5, new Uint8Array(32).fill(1)]]) }))), 'bad-sphinx-keys');
     assert.equal(
-      code(() => encodeDescriptor(with_({ sphinxKeys: new Map([[5, new Uint8Array(32).fill(1)], [6, new Uint8Array(31).fill(1)]]) }))),
+      code(() => encodeDescriptor(with_({ identityKey: new Uint8Array(31) }))),
       'bad-size',
     );
     assert.equal(
-      code(() => encodeDescriptor(with_({ sphinxKeys: new Map([[5, new Uint8Array(32).fill(1)], [6, new Uint8Array(32)]]) }))),
+      code(() => encodeDescriptor(with_({ role: 'authority' as 'mix' }))),
+      'unknown-role',
+    );
+    assert.equal(
+      code(() => encodeDescriptor(with_({ name: 'a b' }))),
+      'bad-name',
+    );
+    assert.equal(
+      code(() => encodeDescriptor(with_({ name: '' }))),
+      'bad-name',
+    );
+    assert.equal(
+      code(() => encodeDescriptor(with_({ addresses: Array.from({ length: 9 }, (_, i) => `/ip4/1.1.1.${i}/tcp/1`) }))),
+      'too-many-addresses',
+    );
+    assert.equal(
+      code(() => encodeDescriptor(with_({ addresses: ['ip4/1.1.1.1'] }))),
+      'bad-address',
+    );
+    assert.equal(
+      code(() => encodeDescriptor(with_({ addresses: [] }))),
+      'bad-address',
+    );
+    assert.equal(
+      code(() => encodeDescriptor(with_({ addresses: ['/ip4/1.1.1.1', '/ip4/1.1.1.1'] }))),
+      'bad-address',
+    );
+    assert.equal(
+      code(() => encodeDescriptor(with_({ addresses: ['/' + 'a'.repeat(300)] }))),
+      'bad-address',
+    );
+    assert.equal(
+      code(() => encodeDescriptor(with_({ epoch: -1 }))),
+      'bad-epoch',
+    );
+    assert.equal(
+      code(() => encodeDescriptor(with_({ version: 1.5 }))),
+      'bad-version',
+    );
+    assert.equal(
+      code(() => encodeDescriptor(with_({ sphinxKeys: new Map([[5, new Uint8Array(32).fill(1)]]) }))),
+      'bad-sphinx-keys',
+    );
+    assert.equal(
+      code(() =>
+        encodeDescriptor(
+          with_({
+            sphinxKeys: new Map([
+              [5, new Uint8Array(32).fill(1)],
+              [6, new Uint8Array(31).fill(1)],
+            ]),
+          }),
+        ),
+      ),
+      'bad-size',
+    );
+    assert.equal(
+      code(() =>
+        encodeDescriptor(
+          with_({
+            sphinxKeys: new Map([
+              [5, new Uint8Array(32).fill(1)],
+              [6, new Uint8Array(32)],
+            ]),
+          }),
+        ),
+      ),
       'bad-sphinx-keys',
     );
     const far = new Map(descriptorFor(1, 5).sphinxKeys);
     far.set(20, new Uint8Array(32).fill(2));
-    assert.equal(code(() => encodeDescriptor(with_({ sphinxKeys: far }))), 'bad-sphinx-keys');
+    assert.equal(
+      code(() => encodeDescriptor(with_({ sphinxKeys: far }))),
+      'bad-sphinx-keys',
+    );
   });
 
   it('refuses oversize input', () => {
-    assert.equal(code(() => decodeDescriptor(new Uint8Array(5000))), 'oversize');
-    assert.equal(code(() => decodeSignedDescriptor(new Uint8Array(5000))), 'oversize');
-    assert.equal(code(() => decodeSignedDescriptor(new Uint8Array(10))), 'malformed');
+    assert.equal(
+      code(() => decodeDescriptor(new Uint8Array(5000))),
+      'oversize',
+    );
+    assert.equal(
+      code(() => decodeSignedDescriptor(new Uint8Array(5000))),
+      'oversize',
+    );
+    assert.equal(
+      code(() => decodeSignedDescriptor(new Uint8Array(10))),
+      'malformed',
+    );
   });
 });
 
@@ -129,20 +225,47 @@ describe('pki: descriptor family declaration', () => {
 
   it('refuses a family that is unsorted, repeated, lists the node itself, is too long or not 32-byte keys', () => {
     const with_ = (family: Uint8Array[]): Descriptor => ({ ...descriptorFor(1, 5), family });
-    assert.equal(code(() => encodeDescriptor(with_([...familyKeys].reverse()))), 'bad-family');
-    assert.equal(code(() => encodeDescriptor(with_([familyKeys[0], familyKeys[0]]))), 'bad-family');
-    assert.equal(code(() => encodeDescriptor(with_([keyFor(1).publicKey]))), 'bad-family');
-    assert.equal(code(() => encodeDescriptor(with_([new Uint8Array(31)]))), 'bad-family');
+    assert.equal(
+      code(() => encodeDescriptor(with_([...familyKeys].reverse()))),
+      'bad-family',
+    );
+    assert.equal(
+      code(() => encodeDescriptor(with_([familyKeys[0], familyKeys[0]]))),
+      'bad-family',
+    );
+    assert.equal(
+      code(() => encodeDescriptor(with_([keyFor(1).publicKey]))),
+      'bad-family',
+    );
+    assert.equal(
+      code(() => encodeDescriptor(with_([new Uint8Array(31)]))),
+      'bad-family',
+    );
     const many = Array.from({ length: MAX_FAMILY + 1 }, (_, i) => keyFor(100 + i).publicKey).sort((a, b) => Buffer.compare(a, b));
-    assert.equal(code(() => encodeDescriptor(with_(many))), 'bad-family');
+    assert.equal(
+      code(() => encodeDescriptor(with_(many))),
+      'bad-family',
+    );
     assert.doesNotThrow(() => encodeDescriptor(with_(many.slice(0, MAX_FAMILY))));
     // On the wire: present means non-empty, lower-case hex, canonical order.
     const text = new TextDecoder().decode(encodeDescriptor(withFamily(descriptorFor(1, 5), [2, 3])));
     const [k1, k2] = familyKeys.filter((k) => toHex(k) !== toHex(keyFor(4).publicKey)).map(toHex);
-    assert.equal(code(() => decodeDescriptor(enc(text.replace(`"family":["${k1}","${k2}"],`, '"family":[],')))), 'bad-family');
-    assert.equal(code(() => decodeDescriptor(enc(text.replace(`"family":["${k1}","${k2}"],`, `"family":["${k2}","${k1}"],`)))), 'bad-family');
-    assert.equal(code(() => decodeDescriptor(enc(text.replace(`"family":["${k1}","${k2}"],`, `"family":["${k1}",7],`)))), 'bad-family');
-    assert.equal(code(() => decodeDescriptor(enc(text.replace(`"family":["${k1}","${k2}"],`, `"family":"${k1}",`)))), 'bad-family');
+    assert.equal(
+      code(() => decodeDescriptor(enc(text.replace(`"family":["${k1}","${k2}"],`, '"family":[],')))),
+      'bad-family',
+    );
+    assert.equal(
+      code(() => decodeDescriptor(enc(text.replace(`"family":["${k1}","${k2}"],`, `"family":["${k2}","${k1}"],`)))),
+      'bad-family',
+    );
+    assert.equal(
+      code(() => decodeDescriptor(enc(text.replace(`"family":["${k1}","${k2}"],`, `"family":["${k1}",7],`)))),
+      'bad-family',
+    );
+    assert.equal(
+      code(() => decodeDescriptor(enc(text.replace(`"family":["${k1}","${k2}"],`, `"family":"${k1}",`)))),
+      'bad-family',
+    );
   });
 
   it('a descriptor with every field at its bound still fits', () => {
@@ -164,8 +287,17 @@ describe('pki: descriptor family declaration', () => {
   it('familyDeclaration: one list for every node of the family, its own key left out, sorted, once each', () => {
     const hexes = [4, 2, 1, 3, 2].map((l) => toHex(keyFor(l).publicKey));
     assert.deepEqual(familyDeclaration(hexes, keyFor(1).publicKey), familyKeys);
-    assert.deepEqual(familyDeclaration(hexes.map((h) => h.toUpperCase()), keyFor(1).publicKey), familyKeys);
+    assert.deepEqual(
+      familyDeclaration(
+        hexes.map((h) => h.toUpperCase()),
+        keyFor(1).publicKey,
+      ),
+      familyKeys,
+    );
     assert.deepEqual(familyDeclaration([], keyFor(1).publicKey), []);
-    assert.equal(code(() => familyDeclaration(['abc'], keyFor(1).publicKey)), 'bad-family');
+    assert.equal(
+      code(() => familyDeclaration(['abc'], keyFor(1).publicKey)),
+      'bad-family',
+    );
   });
 });

@@ -43,7 +43,10 @@ describe('pki: document entries with families, and names', () => {
   it('keeps every node whatever its name: two nodes of one name are both listed', () => {
     const squat = signDescriptor({ ...descriptorFor(51, EPOCH, 'gateway'), name: 'node-50' }, keyFor(51));
     const doc = buildDocument(EPOCH, PARAMS, [signedFor(50, EPOCH, 'gateway'), squat, signedFor(1, EPOCH)]);
-    assert.deepEqual(doc.gateways.map((g) => g.name), ['node-50', 'node-50']);
+    assert.deepEqual(
+      doc.gateways.map((g) => g.name),
+      ['node-50', 'node-50'],
+    );
     assert.deepEqual(decodeDocument(encodeDocument(doc)), doc);
   });
 });

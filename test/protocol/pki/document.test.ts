@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import { toHex } from '../../../protocol/bytes.js';
 import { signDescriptor } from '../../../protocol/pki/descriptor.js';
-import {
-  buildDocument,
-  decodeDocument,
-  documentDigest,
-  DocumentError,
-  encodeDocument,
-  selectDescriptors,
-  type Document,
-} from '../../../protocol/pki/document.js';
+import { buildDocument, decodeDocument, documentDigest, DocumentError, encodeDocument, selectDescriptors, type Document } from '../../../protocol/pki/document.js';
 import { nodeIdOf } from '../../../protocol/pki/node-id.js';
 import { descriptorFor, keyFor, PARAMS, signedFor } from '../../helpers/pki-fixtures.js';
 
@@ -121,7 +113,10 @@ describe('pki: document', () => {
     const stolen = { bytes: signedFor(3, EPOCH).bytes, signature: signedFor(4, EPOCH).signature };
     const wrongEpoch = signedFor(5, EPOCH + 1);
     const { accepted, rejected } = selectDescriptors(EPOCH, [good, badSig, stolen, wrongEpoch]);
-    assert.deepEqual(accepted.map((d) => d.name), ['node-1']);
+    assert.deepEqual(
+      accepted.map((d) => d.name),
+      ['node-1'],
+    );
     assert.equal(rejected.length, 3);
     const doc = buildDocument(EPOCH, PARAMS, [good, badSig, stolen, wrongEpoch]);
     assert.equal(doc.layers.flat().length, 1);
@@ -131,7 +126,10 @@ describe('pki: document', () => {
     const v1 = signedFor(1, EPOCH, 'mix', 1);
     const v2 = signDescriptor({ ...descriptorFor(1, EPOCH, 'mix', 2), name: 'renamed' }, keyFor(1));
     const doc = buildDocument(EPOCH, PARAMS, [v2, v1, v1]);
-    assert.deepEqual(doc.layers.flat().map((e) => e.name), ['renamed']);
+    assert.deepEqual(
+      doc.layers.flat().map((e) => e.name),
+      ['renamed'],
+    );
     const a = signDescriptor({ ...descriptorFor(1, EPOCH), name: 'a' }, keyFor(1));
     const b = signDescriptor({ ...descriptorFor(1, EPOCH), name: 'b' }, keyFor(1));
     const winner = Buffer.compare(documentDigest(a.bytes), documentDigest(b.bytes)) < 0 ? 'a' : 'b';

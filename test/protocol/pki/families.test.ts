@@ -48,7 +48,11 @@ describe('pki: node families (mutual declarations)', () => {
 
   it('gateways and mixes share families; the result does not depend on the order of the nodes', () => {
     const labels = [1, 2, 3, 50];
-    const doc = buildDocument(EPOCH, PARAMS, labels.map((l) => signedWithFamily(l, EPOCH, l === 50 ? 'gateway' : 'mix', labels)));
+    const doc = buildDocument(
+      EPOCH,
+      PARAMS,
+      labels.map((l) => signedWithFamily(l, EPOCH, l === 50 ? 'gateway' : 'mix', labels)),
+    );
     const nodes = nodesOf(doc);
     const a = new Families(nodes);
     const b = new Families([...nodes].reverse());
@@ -66,7 +70,10 @@ describe('pki: node families, for the operator', () => {
     const f = new Families(nodesOf(doc));
     const one = nodesOf(doc).find((e) => e.name === 'node-1')!;
     // 2 declares 1 back; 3 does not; 99 is not in the document.
-    assert.deepEqual(f.unreturned(one).map((e) => e.name), ['node-3']);
+    assert.deepEqual(
+      f.unreturned(one).map((e) => e.name),
+      ['node-3'],
+    );
     assert.deepEqual(f.unreturned(nodesOf(doc).find((e) => e.name === 'node-2')!), []);
   });
 });

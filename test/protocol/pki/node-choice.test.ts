@@ -68,7 +68,11 @@ describe('pki: choosing a node by name or id', () => {
 
 describe('pki: choosing a node, in a large document', () => {
   it('a "not found" error lists 16 of the nodes and counts the rest', () => {
-    const doc = buildDocument(EPOCH, PARAMS, Array.from({ length: 20 }, (_, i) => signedFor(60 + i, EPOCH, 'gateway')));
+    const doc = buildDocument(
+      EPOCH,
+      PARAMS,
+      Array.from({ length: 20 }, (_, i) => signedFor(60 + i, EPOCH, 'gateway')),
+    );
     const err = refusal(() => chooseNode(doc, doc.gateways, 'madrid', 'gateway'));
     assert.equal(err.code, 'not-found');
     assert.equal((err.message.match(/node id/g) ?? []).length, 16);

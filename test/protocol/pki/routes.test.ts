@@ -70,9 +70,7 @@ describe('routes never hold two nodes of one family', function () {
       const i = f.indexOf(l);
       return f.length <= 17 ? f : f.slice(Math.max(0, i - 1), i + 2);
     };
-    return new Topology(
-      buildDocument(5, PARAMS, [...mixes.map((l) => signedWithFamily(l, 5, 'mix', familyOf(l))), ...gateways.map((l) => signedWithFamily(l, 5, 'gateway', familyOf(l)))]),
-    );
+    return new Topology(buildDocument(5, PARAMS, [...mixes.map((l) => signedWithFamily(l, 5, 'mix', familyOf(l))), ...gateways.map((l) => signedWithFamily(l, 5, 'gateway', familyOf(l)))]));
   };
   const holdsTwoOfAFamily = (t: Topology, route: NodeEntry[], ends: 'client' | 'loop'): boolean => {
     // The two ends of a client route are the users' own choice and may be one family; everything else counts.
@@ -106,7 +104,7 @@ describe('routes never hold two nodes of one family', function () {
     assert.equal(used.size, 14);
   });
 
-  it('from the family\'s own gateway, none of its mixes; its mix loops never use its gateway', function () {
+  it("from the family's own gateway, none of its mixes; its mix loops never use its gateway", function () {
     for (let i = 0; i < 2000; i++) {
       const route = topo2.clientRoute(idOf(50), idOf(51), uniform);
       assert.ok(!route.slice(1, -1).some((e) => OP_A.some((l) => toHex(idOf(l)) === toHex(e.nodeId))));
@@ -147,13 +145,19 @@ describe('routes never hold two nodes of one family', function () {
 
     // The family of the entry gateway holds every mix of layer 2.
     const blocked = topologyOf(MIXES, [50, 51], [[...L[1], 50]]);
-    assert.throws(() => blocked.clientRoute(idOf(50), idOf(51), uniform), (err: Error) => err instanceof RouteError && /every mix in layer 2 belongs to the family of an end of the path/.test(err.message));
+    assert.throws(
+      () => blocked.clientRoute(idOf(50), idOf(51), uniform),
+      (err: Error) => err instanceof RouteError && /every mix in layer 2 belongs to the family of an end of the path/.test(err.message),
+    );
     assert.throws(() => blocked.clientRoute(idOf(51), idOf(50), uniform), RouteError);
     assert.doesNotThrow(() => blocked.clientRoute(idOf(51), idOf(51), uniform));
     // Layers 1 and 2 each hold one mix, of one family: no allowed path whatever the ends.
     const [a, b, c] = layersOf([1, 2, 3]).map((x) => x[0]);
     const tight = topologyOf([1, 2, 3], [51], [[a, b]]);
-    assert.throws(() => tight.clientRoute(idOf(51), idOf(51), uniform), (err: Error) => err instanceof RouteError && /too few nodes outside each other's families/.test(err.message));
+    assert.throws(
+      () => tight.clientRoute(idOf(51), idOf(51), uniform),
+      (err: Error) => err instanceof RouteError && /too few nodes outside each other's families/.test(err.message),
+    );
     assert.throws(() => tight.mixLoopRoute(idOf(c), uniform), RouteError);
   });
 
@@ -169,7 +173,10 @@ describe('routes never hold two nodes of one family', function () {
     for (let i = 0; i < 100; i++) {
       draws.length = 0;
       const route = topo.clientRoute(doc.gateways[0].nodeId, doc.gateways[1].nodeId, counting);
-      assert.deepEqual(ids(route.slice(1, 4)), doc.layers.map((layer, j) => toHex(layer[Math.floor(draws[j] * layer.length)].nodeId)));
+      assert.deepEqual(
+        ids(route.slice(1, 4)),
+        doc.layers.map((layer, j) => toHex(layer[Math.floor(draws[j] * layer.length)].nodeId)),
+      );
     }
     assert.equal(calls, 300);
   });

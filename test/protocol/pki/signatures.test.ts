@@ -1,15 +1,6 @@
 import assert from 'node:assert/strict';
 import { buildDocument, encodeDocument } from '../../../protocol/pki/document.js';
-import {
-  decodeSignedDocument,
-  DocumentSignatureError,
-  encodeSignedDocument,
-  mergeSignatures,
-  signDocument,
-  threshold,
-  verifyDocument,
-  type SignedDocument,
-} from '../../../protocol/pki/signatures.js';
+import { decodeSignedDocument, DocumentSignatureError, encodeSignedDocument, mergeSignatures, signDocument, threshold, verifyDocument, type SignedDocument } from '../../../protocol/pki/signatures.js';
 import { keyFor, PARAMS, signedFor } from '../../helpers/pki-fixtures.js';
 
 const EPOCH = 4;

@@ -13,7 +13,10 @@ describe('Sphinx: Chaff pinned vectors', function () {
   it('covers 1–5 hops at the Katzenpost geometry and 5 hops at the production geometry, with and without SURB', function () {
     assert.deepEqual(
       file.sets.map((s) => [s.name, s.cases.length]),
-      [['katzenpost-geometry', 10], ['production', 2]],
+      [
+        ['katzenpost-geometry', 10],
+        ['production', 2],
+      ],
     );
   });
 

@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict';
 import { fromHex, toHex } from '../../../protocol/bytes.js';
-import {
-  decodeCommand,
-  decodeCommands,
-  delay,
-  encodeCommand,
-  encodeCommands,
-  nextHop,
-  recipient,
-  SphinxError,
-  surbReply,
-} from '../../../protocol/sphinx/index.js';
+import { decodeCommand, decodeCommands, delay, encodeCommand, encodeCommands, nextHop, recipient, SphinxError, surbReply } from '../../../protocol/sphinx/index.js';
 import { readKatzenpostVectors, type KatzenpostCommandVectors } from '../../helpers/katzenpost.js';
 
-const rejects = (fn: () => unknown, code = 'bad-command') =>
-  assert.throws(fn, (err: unknown) => err instanceof SphinxError && err.code === code);
+const rejects = (fn: () => unknown, code = 'bad-command') => assert.throws(fn, (err: unknown) => err instanceof SphinxError && err.code === code);
 
 describe('Sphinx routing commands', function () {
   describe('Katzenpost command vectors', function () {

@@ -67,9 +67,12 @@ describe('Sphinx property tests', function () {
 
   it('inputs of any other length are rejected as wrong-size', function () {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 2 * g.packetLength }).filter((b) => b.length !== g.packetLength), (bytes) => {
-        assert.deepEqual(rejection(bytes, 0), { code: 'wrong-size', hop: 0 });
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 2 * g.packetLength }).filter((b) => b.length !== g.packetLength),
+        (bytes) => {
+          assert.deepEqual(rejection(bytes, 0), { code: 'wrong-size', hop: 0 });
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -109,7 +112,10 @@ describe('Sphinx property tests', function () {
             return;
           }
         }
-        assert.throws(() => sphinx.decryptSURBPayload(last!, surbKeys), (err: unknown) => err instanceof SphinxError && err.code === 'payload-tag');
+        assert.throws(
+          () => sphinx.decryptSURBPayload(last!, surbKeys),
+          (err: unknown) => err instanceof SphinxError && err.code === 'payload-tag',
+        );
       }),
       { numRuns: 100 },
     );

@@ -17,8 +17,14 @@ describe('Sphinx: Katzenpost conformance vectors', function () {
 
   it('has the 10 cases the vectors promise (1–5 hops, without and with SURB)', function () {
     assert.equal(cases!.length, 10);
-    assert.deepEqual(cases!.map((c) => c.Path.length), [1, 2, 3, 4, 5, 1, 2, 3, 4, 5]);
-    assert.deepEqual(cases!.map((c) => c.Surb !== ''), [false, false, false, false, false, true, true, true, true, true]);
+    assert.deepEqual(
+      cases!.map((c) => c.Path.length),
+      [1, 2, 3, 4, 5, 1, 2, 3, 4, 5],
+    );
+    assert.deepEqual(
+      cases!.map((c) => c.Surb !== ''),
+      [false, false, false, false, false, true, true, true, true, true],
+    );
   });
 
   it('computes the packet and SURB lengths of the vectors', function () {

@@ -17,10 +17,7 @@ describe('Sphinx KDF', function () {
   });
 
   it('ChaCha20 key stream with zero nonce matches RFC 8439 A.1 test vector #1', function () {
-    assert.equal(
-      toHex(chacha20KeyStream(new Uint8Array(32), 64)),
-      '76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7da41597c5157488d7724e03fb8d84a376a43b8f41518a11cc387b669b2ee6586',
-    );
+    assert.equal(toHex(chacha20KeyStream(new Uint8Array(32), 64)), '76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7da41597c5157488d7724e03fb8d84a376a43b8f41518a11cc387b669b2ee6586');
   });
 
   it('splits the 160-byte expansion into the five per-hop keys in order', function () {

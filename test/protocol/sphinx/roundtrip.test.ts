@@ -4,15 +4,7 @@
 import assert from 'node:assert/strict';
 import { toHex } from '../../../protocol/bytes.js';
 import { X25519PrivateKey } from '../../../protocol/crypto/x25519.js';
-import {
-  nextHop,
-  PRODUCTION_GEOMETRY,
-  Sphinx,
-  SphinxError,
-  delay,
-  type PathHop,
-  type SphinxErrorCode,
-} from '../../../protocol/sphinx/index.js';
+import { nextHop, PRODUCTION_GEOMETRY, Sphinx, SphinxError, delay, type PathHop, type SphinxErrorCode } from '../../../protocol/sphinx/index.js';
 import { deterministicRandom } from '../../helpers/drbg.js';
 import { makeNodes, makePath, type TestNode } from '../../helpers/sphinx-fixtures.js';
 
@@ -151,13 +143,9 @@ describe('Sphinx round trips at the production geometry', function () {
       failsWith('invalid-path', () => sphinx.newPacket(six, random(g.forwardPayloadLength)));
       failsWith('invalid-path', () => sphinx.newPacket([{ ...path[0], id: new Uint8Array(31) }], random(g.forwardPayloadLength)));
       failsWith('invalid-path', () => sphinx.newPacket([{ ...path[0], publicKey: new Uint8Array(32) }], random(g.forwardPayloadLength)));
-      failsWith('invalid-path', () =>
-        sphinx.newPacket([{ ...path[0], commands: [nextHop(new Uint8Array(32), new Uint8Array(32))] }, path[1]], random(g.forwardPayloadLength)),
-      );
+      failsWith('invalid-path', () => sphinx.newPacket([{ ...path[0], commands: [nextHop(new Uint8Array(32), new Uint8Array(32))] }, path[1]], random(g.forwardPayloadLength)));
       // 4 delays (20 bytes) leave no room for the next-hop command (65) in 82 bytes.
-      failsWith('invalid-path', () =>
-        sphinx.newPacket([{ ...path[0], commands: [delay(1), delay(2), delay(3), delay(4)] }, path[1]], random(g.forwardPayloadLength)),
-      );
+      failsWith('invalid-path', () => sphinx.newPacket([{ ...path[0], commands: [delay(1), delay(2), delay(3), delay(4)] }, path[1]], random(g.forwardPayloadLength)));
     });
   });
 });

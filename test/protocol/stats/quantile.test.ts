@@ -10,7 +10,15 @@ describe('quantile (Hyndman & Fan type 7)', function () {
   it('matches R and NumPy on 1 … 10', function () {
     const x = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
     // R: quantile(1:10, c(0, .1, .25, .5, .9, .99, 1)) = 1, 1.9, 3.25, 5.5, 9.1, 9.91, 10
-    const expected: Array<[number, number]> = [[0, 1], [0.1, 1.9], [0.25, 3.25], [0.5, 5.5], [0.9, 9.1], [0.99, 9.91], [1, 10]];
+    const expected: Array<[number, number]> = [
+      [0, 1],
+      [0.1, 1.9],
+      [0.25, 3.25],
+      [0.5, 5.5],
+      [0.9, 9.1],
+      [0.99, 9.91],
+      [1, 10],
+    ];
     for (const [q, v] of expected) close(sortedQuantile(x, q), v);
   });
 

@@ -31,7 +31,11 @@ describe('protocol/trace/events', () => {
       ['{"t":1,"ev":"deposit","user":"ab","kind":"loop"}', /kind/],
       ['{"t":1,"ev":"message","from":"ab","to":"cd","id":"01","fragments":0}', /fragments/],
     ] as const) {
-      assert.throws(() => decodeTraceEvent(line), (e: unknown) => e instanceof TraceFormatError && why.test((e as Error).message), line);
+      assert.throws(
+        () => decodeTraceEvent(line),
+        (e: unknown) => e instanceof TraceFormatError && why.test((e as Error).message),
+        line,
+      );
     }
   });
 

@@ -29,21 +29,43 @@ describe('protocol/traffic/client-streams', () => {
   it('sends λP + λL + λD packets per second, each stream at its own rate', () => {
     const { sent } = run([], 2000);
     const of = (f: (p: StreamPacket<number>) => boolean) => sent.filter((s) => f(s.packet)).length;
-    assertPoisson(of((p) => p.kind === 'decoy'), 4, 2000, 'payload');
-    assertPoisson(of((p) => p.kind === 'loop'), 1, 2000, 'loop');
-    assertPoisson(of((p) => p.kind === 'drop'), 0.5, 2000, 'drop');
+    assertPoisson(
+      of((p) => p.kind === 'decoy'),
+      4,
+      2000,
+      'payload',
+    );
+    assertPoisson(
+      of((p) => p.kind === 'loop'),
+      1,
+      2000,
+      'loop',
+    );
+    assertPoisson(
+      of((p) => p.kind === 'drop'),
+      0.5,
+      2000,
+      'drop',
+    );
   });
 
   it('real packets replace payload-stream decoys: same seed, same send times, busy or idle', () => {
     const idle = run([], 600);
-    const busy = run(Array.from({ length: 1000 }, (_, i) => i), 600);
+    const busy = run(
+      Array.from({ length: 1000 }, (_, i) => i),
+      600,
+    );
     assert.deepEqual(
       busy.sent.map((s) => s.at),
       idle.sent.map((s) => s.at),
     );
     const real = busy.sent.filter((s) => s.packet.kind === 'real').map((s) => (s.packet as { item: number }).item);
     assert.equal(real.length, 1000, 'every queued packet left, none twice');
-    assert.deepEqual(real, real.slice().sort((a, b) => a - b), 'queue order kept');
+    assert.deepEqual(
+      real,
+      real.slice().sort((a, b) => a - b),
+      'queue order kept',
+    );
     assert.equal(busy.counts.real + busy.counts.decoy, idle.counts.decoy);
     assert.equal(busy.counts.drop, idle.counts.drop, 'the drop stream does not depend on the queue');
     // What comes back through a SURB-ACK (real, decoy, loop) is the same count busy or idle.

@@ -49,7 +49,10 @@ describe('traffic: exponential and Poisson sampling', function () {
     const mean = delays.reduce((a, b) => a + b, 0) / delays.length;
     assert.ok(Math.abs(mean - 500) < 15, `mean ${mean}`);
     assert.deepEqual(sampleHopDelaysMs(0, 3, seededUniform(5)), [0, 0, 0]);
-    assert.deepEqual(sampleHopDelaysMs(1e12, 1, () => 0.999999999), [MAX_DELAY_MS]);
+    assert.deepEqual(
+      sampleHopDelaysMs(1e12, 1, () => 0.999999999),
+      [MAX_DELAY_MS],
+    );
   });
 
   it('hop delays never exceed the bound every hop enforces, which honest draws pass but with probability 1e-9', function () {
@@ -64,7 +67,10 @@ describe('traffic: exponential and Poisson sampling', function () {
       assert.ok(Math.exp(-bound / mean) <= HOP_DELAY_TAIL_PROBABILITY);
       assert.ok(Math.exp(-(bound - 1) / mean) > HOP_DELAY_TAIL_PROBABILITY);
       // The most extreme uniform draws are truncated at the bound, not beyond.
-      assert.deepEqual(sampleHopDelaysMs(mean, 2, () => 1 - 2 ** -53), [bound, bound]);
+      assert.deepEqual(
+        sampleHopDelaysMs(mean, 2, () => 1 - 2 ** -53),
+        [bound, bound],
+      );
     }
     assert.throws(() => maxHopDelayMs(-1), RangeError);
     assert.throws(() => maxHopDelayMs(Number.NaN), RangeError);

@@ -8,7 +8,10 @@ describe('MinHeap', function () {
       fc.property(fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 300 }), (keys) => {
         const heap = new MinHeap<number>();
         keys.forEach((k, i) => heap.push(k, i));
-        const expected = keys.map((k, i) => ({ k, i })).sort((a, b) => a.k - b.k || a.i - b.i).map((e) => e.i);
+        const expected = keys
+          .map((k, i) => ({ k, i }))
+          .sort((a, b) => a.k - b.k || a.i - b.i)
+          .map((e) => e.i);
         const got: number[] = [];
         while (heap.size > 0) got.push(heap.pop()!);
         assert.deepEqual(got, expected);

@@ -64,7 +64,13 @@ describe('wire: mailbox fetch', function () {
   it('a reply always has the same size, however many messages it carries', function () {
     const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
     const empty = encodeFetchReply(7n, [], 4, 100, random);
-    const full = encodeFetchReply(7n, [1, 2, 3, 4].map((i) => message(BigInt(i), new Uint8Array(100).fill(i))), 4, 100, random);
+    const full = encodeFetchReply(
+      7n,
+      [1, 2, 3, 4].map((i) => message(BigInt(i), new Uint8Array(100).fill(i))),
+      4,
+      100,
+      random,
+    );
     const one = encodeFetchReply(7n, [message(99n, new Uint8Array(3).fill(1))], 4, 100, random);
     assert.equal(empty.length, fetchReplyLength(4, 100));
     assert.equal(fetchReplyLength(4, 100), 11 + 4 * (30 + 100));

@@ -46,6 +46,9 @@ describe('runtime/lifecycle: Lifecycle', function () {
     await life.add(step('broken', events, 'stop'));
     await life.stop();
     assert.deepEqual(events, ['start store', 'start broken', 'stop broken', 'stop store']);
-    assert.deepEqual(log.records.map((r) => [r.level, r.fields.component]), [['warn', 'broken']]);
+    assert.deepEqual(
+      log.records.map((r) => [r.level, r.fields.component]),
+      [['warn', 'broken']],
+    );
   });
 });

@@ -57,7 +57,9 @@ function attackPopulation(s: Scenario): { gsda: RecoveryScores; sda: RecoverySco
       const friends = graph.neighbours(sender);
       held.push(friends[randomIndex(friends.length, u)]);
     }
-    const outputs = sampleDistinct(held.length, s.batch, u).sort((a, b) => b - a).map((i) => held.splice(i, 1)[0]);
+    const outputs = sampleDistinct(held.length, s.batch, u)
+      .sort((a, b) => b - a)
+      .map((i) => held.splice(i, 1)[0]);
     sentPerRound.unshift(sent);
     if (sentPerRound.length > delay.length) sentPerRound.pop();
     // W for each sender: its messages of d rounds ago × P(delay = d).
@@ -127,7 +129,10 @@ describe('simulator attacks: generalised statistical disclosure (Mathewson & Din
   });
 
   it('in a pool mix, weighting later rounds by the delay distribution beats the plain SDA', function () {
-    for (const [graph, seed] of [[ring, 3], [scaleFree, 4]] as const) {
+    for (const [graph, seed] of [
+      [ring, 3],
+      [scaleFree, 4],
+    ] as const) {
       const { gsda, sda } = attackPopulation({ graph, users: 100, batch: 10, pool: 60, rounds: 3000, tail: 0.3, seed });
       assert.ok(gsda.auc > sda.auc + 0.05, `AUC ${gsda.auc} vs SDA ${sda.auc}`);
       assert.ok(gsda.precisionAtDegree > sda.precisionAtDegree + 0.2, `P@d ${gsda.precisionAtDegree} vs SDA ${sda.precisionAtDegree}`);

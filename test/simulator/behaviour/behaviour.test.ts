@@ -55,7 +55,7 @@ describe('simulator/behaviour: day/night cycle', function () {
     for (;;) {
       t = nextModulatedEvent(t, 0.01, cycle, u);
       if (t >= days * cycle.periodMs) break;
-      if ((t % cycle.periodMs) < cycle.periodMs / 2) day++;
+      if (t % cycle.periodMs < cycle.periodMs / 2) day++;
       else night++;
     }
     const expectedTotal = 0.01 * days * 86_400;
@@ -88,7 +88,12 @@ describe('simulator/behaviour: recipients and conversations', function () {
     const counts = [0, 0, 0, 0];
     for (let i = 0; i < 100_000; i++) counts[picker.pick(0, u)]++;
     assert.equal(counts[0], 0);
-    for (const [r, w] of [[1, 0.1], [2, 0.3], [3, 0.6]] as const) assert.ok(Math.abs(counts[r] / 100_000 - w) < 0.01, `recipient ${r}: ${counts[r]}`);
+    for (const [r, w] of [
+      [1, 0.1],
+      [2, 0.3],
+      [3, 0.6],
+    ] as const)
+      assert.ok(Math.abs(counts[r] / 100_000 - w) < 0.01, `recipient ${r}: ${counts[r]}`);
     assert.equal(picker.pick(1, u), 0, 'a leaf writes to its only neighbour');
     const lonely = new RecipientPicker(new SocialGraph(2, []));
     assert.equal(lonely.canSend(0), false);
@@ -128,11 +133,17 @@ describe('simulator/behaviour: recipients and conversations', function () {
     assert.equal(users.replies, replies);
     assert.ok(Math.abs(replies / sent.length - 0.4) < 0.02, `reply share ${replies / sent.length}`);
     const reply = sent.find((m) => m.reply) as Message;
-    assert.ok(sent.some((m) => m.from === reply.to && m.to === reply.from && m.createdMs < reply.createdMs), 'a reply answers an earlier message');
+    assert.ok(
+      sent.some((m) => m.from === reply.to && m.to === reply.from && m.createdMs < reply.createdMs),
+      'a reply answers an earlier message',
+    );
   });
 
   it('the same streams give the same messages', function () {
-    const g = new SocialGraph(3, [{ source: 0, target: 1 }, { source: 1, target: 2 }]);
+    const g = new SocialGraph(3, [
+      { source: 0, target: 1 },
+      { source: 1, target: 2 },
+    ]);
     const run = (seed: number): string => {
       const clock = new VirtualClock();
       const out: string[] = [];
@@ -166,7 +177,11 @@ describe('simulator/behaviour: recipients and conversations', function () {
       [{ replies: 0.5 }, 'behaviour.replies'],
     ];
     for (const [table, key] of cases) {
-      assert.throws(() => readBehaviourSpec(simConfigReader(table, 'behaviour')), (e: unknown) => e instanceof SimConfigError && e.key === key && /allowed|expected/.test(e.message), key);
+      assert.throws(
+        () => readBehaviourSpec(simConfigReader(table, 'behaviour')),
+        (e: unknown) => e instanceof SimConfigError && e.key === key && /allowed|expected/.test(e.message),
+        key,
+      );
     }
   });
 });

@@ -37,7 +37,10 @@ describe('simulator engine: event queue', function () {
     assert.equal(q.size, 1000);
     assert.ok(q.storedEntries < 5000, `compacted: ${q.storedEntries} entries stored`);
     for (let e = q.pop(); e; e = q.pop()) e.take()!();
-    const expected = events.map((_, i) => i).filter((i) => i % 10 === 0).sort((a, b) => (a % 97) - (b % 97) || a - b);
+    const expected = events
+      .map((_, i) => i)
+      .filter((i) => i % 10 === 0)
+      .sort((a, b) => (a % 97) - (b % 97) || a - b);
     assert.deepEqual(ran, expected);
   });
 
@@ -58,7 +61,11 @@ describe('simulator engine: virtual clock', function () {
     assert.equal(clock.pending, 4);
     assert.equal(clock.nextEventTime(), 1100);
     assert.equal(clock.run(2000), 3);
-    assert.deepEqual(log, [['a', 1100], ['b', 1200], ['c', 1300]]);
+    assert.deepEqual(log, [
+      ['a', 1100],
+      ['b', 1200],
+      ['c', 1300],
+    ]);
     assert.equal(clock.now(), 2000);
     assert.equal(clock.pending, 1);
     assert.equal(clock.eventsProcessed, 3);
@@ -193,7 +200,13 @@ describe('simulator engine: virtual clock', function () {
     const delays = [500, 100, 300, 100, 0];
     delays.forEach((d, i) => queue.push(i, d));
     clock.run(clock.now() + 1000);
-    assert.deepEqual(released, [[4, 0], [1, 100], [3, 100], [2, 300], [0, 500]]);
+    assert.deepEqual(released, [
+      [4, 0],
+      [1, 100],
+      [3, 100],
+      [2, 300],
+      [0, 500],
+    ]);
   });
 
   it('smoke: one million events through the queue, in time order', function () {

@@ -75,6 +75,9 @@ describe('simulator graphs: CSV edge list', function () {
     const path = join(dir, 'edges.csv');
     writeFileSync(path, 'x,y\ny,z\n');
     assert.equal(loadEdgeListCsv(path).graph.edgeCount, 2);
-    assert.throws(() => loadEdgeListCsv(join(dir, 'missing.csv')), (e: unknown) => e instanceof EdgeListFormatError && /ENOENT/.test(e.message));
+    assert.throws(
+      () => loadEdgeListCsv(join(dir, 'missing.csv')),
+      (e: unknown) => e instanceof EdgeListFormatError && /ENOENT/.test(e.message),
+    );
   });
 });

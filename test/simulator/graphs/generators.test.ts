@@ -54,7 +54,15 @@ describe('simulator graphs: SocialGraph', function () {
   });
 
   it('directed graphs keep out-edges only', function () {
-    const g = new SocialGraph(3, [{ source: 2, target: 0 }, { source: 0, target: 2 }, { source: 0, target: 1 }], { directed: true });
+    const g = new SocialGraph(
+      3,
+      [
+        { source: 2, target: 0 },
+        { source: 0, target: 2 },
+        { source: 0, target: 1 },
+      ],
+      { directed: true },
+    );
     assert.equal(g.edgeCount, 3);
     assert.deepEqual(Array.from(g.neighbours(0)), [1, 2]);
     assert.deepEqual(Array.from(g.neighbours(1)), []);
@@ -65,7 +73,13 @@ describe('simulator graphs: SocialGraph', function () {
   it('refuses self-loops, repeats, bad ids and bad weights with GraphError', function () {
     const bad: Array<[number, Array<{ source: number; target: number; weight?: number }>]> = [
       [3, [{ source: 1, target: 1 }]],
-      [3, [{ source: 0, target: 1 }, { source: 1, target: 0 }]],
+      [
+        3,
+        [
+          { source: 0, target: 1 },
+          { source: 1, target: 0 },
+        ],
+      ],
       [3, [{ source: 0, target: 3 }]],
       [3, [{ source: 0.5, target: 1 }]],
       [3, [{ source: 0, target: 1, weight: 0 }]],

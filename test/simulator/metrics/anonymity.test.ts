@@ -1,11 +1,5 @@
 import assert from 'node:assert/strict';
-import {
-  PoolMixAnonymity,
-  degreeOfAnonymity,
-  effectiveAnonymitySetSize,
-  shannonEntropy,
-  unlinkabilityEpsilon,
-} from '../../../simulator/metrics/anonymity.js';
+import { PoolMixAnonymity, degreeOfAnonymity, effectiveAnonymitySetSize, shannonEntropy, unlinkabilityEpsilon } from '../../../simulator/metrics/anonymity.js';
 import { seededUniform } from '../../../simulator/random.js';
 
 const close = (a: number, b: number, eps = 1e-12) => assert.ok(Math.abs(a - b) < eps, `${a} ≠ ${b}`);

@@ -74,7 +74,10 @@ describe('simulator metrics: social-graph recovery', function () {
 
   it('leaves out self-pairs by default, and averages precision at each sender’s own degree', function () {
     // 3 users. True edges 0–1 and 1–2 (symmetric). Self-pairs score highest and must not count.
-    const truth = truthMatrix(3, 3, [{ source: 0, target: 1 }, { source: 1, target: 2 }]);
+    const truth = truthMatrix(3, 3, [
+      { source: 0, target: 1 },
+      { source: 1, target: 2 },
+    ]);
     assert.deepEqual(Array.from(truth), [0, 1, 0, 1, 0, 1, 0, 1, 0]);
     const scores = [
       [9, 5, 1], // sender 0: top-1 = 1 ✓

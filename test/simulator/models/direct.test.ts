@@ -15,7 +15,10 @@ describe('simulator/models/direct: a central server that sees every message', fu
       assert.ok(r.metrics.recovery[attack].precisionAtDegree > 0.95, `${attack} precision at degree ${r.metrics.recovery[attack].precisionAtDegree}`);
     }
     const auc = r.curve.map((c) => c.recovery.gsda.auc);
-    assert.deepEqual(r.curve.map((c) => c.timeS), [900, 1800, 2700, 3600]);
+    assert.deepEqual(
+      r.curve.map((c) => c.timeS),
+      [900, 1800, 2700, 3600],
+    );
     assert.ok(auc[3] > auc[0], `curve ${auc}`);
     // The server knows every sender: no anonymity, no delay, no cover.
     assert.equal(r.metrics.anonymity.entropyBits.mean, 0);

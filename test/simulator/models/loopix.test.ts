@@ -176,7 +176,7 @@ describe('simulator/models/loopix: runs', function () {
     assert.equal(withAcks.metrics.traffic.packetsPerUserPerSecond.toFixed(1), without.metrics.traffic.packetsPerUserPerSecond.toFixed(1));
     // With decoys every payload slot is acknowledged: λP + λL = 3 ACKs per user and second cross 4 nodes,
     // about 1.9 more than with drop cover, where 3.5 × 5 client packets cross the nodes.
-    const added = (decoys.metrics.traffic.nodePacketsPerSecond - withAcks.metrics.traffic.nodePacketsPerSecond) / (without.metrics.traffic.nodePacketsPerSecond);
+    const added = (decoys.metrics.traffic.nodePacketsPerSecond - withAcks.metrics.traffic.nodePacketsPerSecond) / without.metrics.traffic.nodePacketsPerSecond;
     const expected = ((2 + 1 - (1 + withAcks.metrics.traffic.messagesPerUserPerSecond)) * 4) / (3.5 * 5 + 0);
     assert.ok(Math.abs(added - expected) < 0.1 * expected + 0.02, `decoys add ${added} of the load without ACKs (expected about ${expected})`);
     assert.ok(decoys.metrics.traffic.nodePacketsPerSecond < 2 * without.metrics.traffic.nodePacketsPerSecond, 'not a doubling of the load');
@@ -197,11 +197,23 @@ describe('simulator/models: the attack suite', function () {
   });
 
   it('scores every pair with each attack and the popularity reference', function () {
-    const g = new SocialGraph(4, [{ source: 0, target: 1 }, { source: 2, target: 3 }]);
+    const g = new SocialGraph(4, [
+      { source: 0, target: 1 },
+      { source: 2, target: 3 },
+    ]);
     const truth = truthMatrix(4, 4, g.edges);
     const suite = new AttackSuite(4, ['sda', 'gsda', 'lsda']);
     // A server's view: each message a round of its own with a known sender.
-    const messages = [[0, 1], [1, 0], [2, 3], [3, 2], [0, 1], [2, 3], [1, 0], [3, 2]];
+    const messages = [
+      [0, 1],
+      [1, 0],
+      [2, 3],
+      [3, 2],
+      [0, 1],
+      [2, 3],
+      [1, 0],
+      [3, 2],
+    ];
     for (const [s, r] of messages) {
       const activity = [0, 0, 0, 0];
       activity[s] = 1;

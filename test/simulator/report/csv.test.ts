@@ -17,16 +17,22 @@ describe('simulator/report: CSV', function () {
   });
 
   it('pins a whole document: header, rows, "\\n" line ends, trailing newline', function () {
-    const text = toCsv(['key', 'value', 'note'], [
-      ['batch', 20, 'plain'],
-      ['mode', 'pool,loopix', 'he said "no"\nthen left'],
-      ['empty', null, ''],
-    ]);
+    const text = toCsv(
+      ['key', 'value', 'note'],
+      [
+        ['batch', 20, 'plain'],
+        ['mode', 'pool,loopix', 'he said "no"\nthen left'],
+        ['empty', null, ''],
+      ],
+    );
     assert.equal(text, 'key,value,note\nbatch,20,plain\nmode,"pool,loopix","he said ""no""\nthen left"\nempty,,\n');
   });
 
   it('refuses a row whose width differs from the header, and an empty header', function () {
-    assert.throws(() => toCsv(['a', 'b'], [[1, 2], [3]]), (e: unknown) => e instanceof ReportInputError && /row 1 has 1 fields, the header has 2/.test(e.message));
+    assert.throws(
+      () => toCsv(['a', 'b'], [[1, 2], [3]]),
+      (e: unknown) => e instanceof ReportInputError && /row 1 has 1 fields, the header has 2/.test(e.message),
+    );
     assert.throws(() => toCsv([], []), ReportInputError);
   });
 });

@@ -14,10 +14,23 @@ function content(overrides: Partial<ReportContent> = {}): ReportContent {
     title: 'Threshold mix sweep',
     parameters: { model: 'threshold', recipients: 20000, checkpoints: [250, 500] },
     seed: 7,
-    tables: [{ title: 'Metrics', columns: ['batch', 'metric', 'mean'], rows: [[20, 'roundsToDisclosure.mean', 233.8123456789], [50, 'roundsToDisclosure.mean', Number.NaN]], caption: 'over 10 repeats' }],
+    tables: [
+      {
+        title: 'Metrics',
+        columns: ['batch', 'metric', 'mean'],
+        rows: [
+          [20, 'roundsToDisclosure.mean', 233.8123456789],
+          [50, 'roundsToDisclosure.mean', Number.NaN],
+        ],
+        caption: 'over 10 repeats',
+      },
+    ],
     plots: [{ title: 'Rounds against batch', svgFile: 'plot-1.svg', caption: 'mean ± 1 sd' }],
     notes: ['24 jobs, none failed.'],
-    links: [{ href: 'results.json', label: 'results.json' }, { href: 'runs.csv', label: 'runs.csv' }],
+    links: [
+      { href: 'results.json', label: 'results.json' },
+      { href: 'runs.csv', label: 'runs.csv' },
+    ],
     ...overrides,
   };
 }
@@ -80,13 +93,22 @@ describe('simulator/report: HTML report', function () {
     }
     assert.equal(safeRelativeHref('runs/seed 1.csv'), 'runs/seed%201.csv');
     assert.throws(() => renderReportHtml(content({ links: [{ href: 'javascript:alert(1)', label: 'x' }] }), () => SVG), ReportInputError);
-    assert.throws(() => renderReportHtml(content(), () => '<html><script>alert(1)</script></html>'), (e: unknown) => e instanceof ReportInputError && /not an SVG document/.test(e.message));
-    assert.throws(() => renderReportHtml(content({ title: ' ' }), () => SVG), (e: unknown) => e instanceof ReportInputError && /title/.test(e.message));
+    assert.throws(
+      () => renderReportHtml(content(), () => '<html><script>alert(1)</script></html>'),
+      (e: unknown) => e instanceof ReportInputError && /not an SVG document/.test(e.message),
+    );
+    assert.throws(
+      () => renderReportHtml(content({ title: ' ' }), () => SVG),
+      (e: unknown) => e instanceof ReportInputError && /title/.test(e.message),
+    );
     assert.throws(() => renderReportHtml(content({ tables: [{ title: 't', columns: ['a', 'b'], rows: [[1]] }] }), () => SVG), /row 0 has 1 cells, expected 2/);
   });
 
   it('a missing plot file is a clear error, not a broken page', function () {
     const dir = mkdtempSync(join(tmpdir(), 'chaff-report-'));
-    assert.throws(() => writeReport(dir, content()), (e: unknown) => e instanceof ReportInputError && /cannot read plot file plot-1.svg \(ENOENT\)/.test(e.message));
+    assert.throws(
+      () => writeReport(dir, content()),
+      (e: unknown) => e instanceof ReportInputError && /cannot read plot file plot-1.svg \(ENOENT\)/.test(e.message),
+    );
   });
 });

@@ -1,16 +1,6 @@
 import assert from 'node:assert/strict';
 import { ReportInputError } from '../../../simulator/report/errors.js';
-import {
-  cdfPlot,
-  empiricalCdf,
-  histogramBins,
-  histogramPlot,
-  metricOverTimePlot,
-  parameterPlot,
-  parameterPlots,
-  tradeoffPlot,
-  type PlotSpec,
-} from '../../../simulator/report/plots.js';
+import { cdfPlot, empiricalCdf, histogramBins, histogramPlot, metricOverTimePlot, parameterPlot, parameterPlots, tradeoffPlot, type PlotSpec } from '../../../simulator/report/plots.js';
 import { renderSvg } from '../../../simulator/report/render.js';
 
 /** Data marks Vega drew, by their ARIA role description ("point", "line mark", "rule mark", "bar", "text mark"). */
@@ -38,8 +28,21 @@ describe('simulator/report: plots', function () {
         y: { title: 'AUC', domain: [0, 1] },
         seriesTitle: 'cover rate',
         series: [
-          { name: 'λL = 1/s', points: [{ t: 10, value: 0.52 }, { t: 20, value: 0.61 }, { t: 40, value: 0.74 }] },
-          { name: 'λL = 4/s', points: [{ t: 10, value: 0.5 }, { t: 20, value: 0.53 }] },
+          {
+            name: 'λL = 1/s',
+            points: [
+              { t: 10, value: 0.52 },
+              { t: 20, value: 0.61 },
+              { t: 40, value: 0.74 },
+            ],
+          },
+          {
+            name: 'λL = 4/s',
+            points: [
+              { t: 10, value: 0.5 },
+              { t: 20, value: 0.53 },
+            ],
+          },
         ],
       }),
     );
@@ -85,7 +88,14 @@ describe('simulator/report: plots', function () {
 
   it('several metrics make several plots, one per metric', function () {
     const points = [{ x: 1, value: 1, low: 1, high: 1 }];
-    const specs = parameterPlots({ x: { title: 'batch' }, band: 'mean', metrics: [{ title: 'a', y: { title: 'a' }, points }, { title: 'b', y: { title: 'b', unit: 's' }, points }] });
+    const specs = parameterPlots({
+      x: { title: 'batch' },
+      band: 'mean',
+      metrics: [
+        { title: 'a', y: { title: 'a' }, points },
+        { title: 'b', y: { title: 'b', unit: 's' }, points },
+      ],
+    });
     assert.equal(specs.length, 2);
     assert.throws(() => parameterPlots({ x: { title: 'batch' }, band: 'mean', metrics: [] }), refused(/no metrics/));
   });
@@ -123,13 +133,24 @@ describe('simulator/report: plots', function () {
     const values = Array.from({ length: 100 }, (_, i) => (i * 37) % 101);
     const sturges = histogramBins(values);
     assert.ok(sturges.length <= 8 && sturges.length >= 7, `${sturges.length} bins`);
-    assert.equal(sturges.reduce((a, b) => a + b.count, 0), 100);
+    assert.equal(
+      sturges.reduce((a, b) => a + b.count, 0),
+      100,
+    );
     assert.deepEqual(histogramBins([5, 5, 5]), [{ start: 5, end: 6, count: 3 }]);
     assert.deepEqual(histogramBins([0.5, 0.5]), [{ start: 0, end: 1, count: 2 }]);
   });
 
   it('histogram plot: one bar per bin, including empty ones', async function () {
-    const svg = await render(histogramPlot({ title: 'Rounds to disclosure over 30 seeds', x: { title: 'rounds to disclosure', unit: 'rounds' }, y: { title: 'seeds' }, values: [180, 190, 195, 200, 230, 260, 333, 420], bins: 5 }));
+    const svg = await render(
+      histogramPlot({
+        title: 'Rounds to disclosure over 30 seeds',
+        x: { title: 'rounds to disclosure', unit: 'rounds' },
+        y: { title: 'seeds' },
+        values: [180, 190, 195, 200, 230, 260, 333, 420],
+        bins: 5,
+      }),
+    );
     const expected = histogramBins([180, 190, 195, 200, 230, 260, 333, 420], 5).length;
     assert.equal(marks(svg, 'bar'), expected);
     assert.ok(svg.includes('rounds to disclosure (rounds)') && svg.includes('>seeds<'));
@@ -142,7 +163,17 @@ describe('simulator/report: plots', function () {
       { x: 2, y: 0.75 },
       { x: 3, y: 1 },
     ]);
-    const svg = await render(cdfPlot({ title: 'CDF', x: { title: 'rounds', unit: 'rounds' }, series: [{ name: 'b=20', values: [1, 2, 3] }, { name: 'b=50', values: [4, 5] }, { name: 'b=80', values: [9] }] }));
+    const svg = await render(
+      cdfPlot({
+        title: 'CDF',
+        x: { title: 'rounds', unit: 'rounds' },
+        series: [
+          { name: 'b=20', values: [1, 2, 3] },
+          { name: 'b=50', values: [4, 5] },
+          { name: 'b=80', values: [9] },
+        ],
+      }),
+    );
     assert.equal(marks(svg, 'line mark'), 3);
     assert.ok(svg.includes('fraction of runs ≤ x') && svg.includes('rounds (rounds)'));
   });
@@ -159,7 +190,19 @@ describe('simulator/report: plots', function () {
     assert.throws(() => metricOverTimePlot({ title: 't', x, y, series: [] }), refused(/no series/));
     assert.throws(() => metricOverTimePlot({ title: 't', x, y, series: [{ name: 'a', points: [] }] }), refused(/series "a" has no points/));
     assert.throws(() => metricOverTimePlot({ title: 't', x, y, series: [{ name: 'a', points: [{ t: 1, value: Number.NaN }] }] }), refused(/series "a" point 0 value is NaN/));
-    assert.throws(() => metricOverTimePlot({ title: 't', x, y, series: [{ name: 'a', points: [{ t: 1, value: 1 }] }, { name: 'a', points: [{ t: 1, value: 1 }] }] }), refused(/appears twice/));
+    assert.throws(
+      () =>
+        metricOverTimePlot({
+          title: 't',
+          x,
+          y,
+          series: [
+            { name: 'a', points: [{ t: 1, value: 1 }] },
+            { name: 'a', points: [{ t: 1, value: 1 }] },
+          ],
+        }),
+      refused(/appears twice/),
+    );
     assert.throws(() => parameterPlot({ title: 't', x, y, band: 'b', points: [] }), refused(/no points/));
     assert.throws(() => parameterPlot({ title: 't', x, y, band: 'b', points: [{ x: 1, value: 1, low: 0, high: Infinity }] }), refused(/point 0 high is Infinity/));
     assert.throws(() => parameterPlot({ title: 't', x, y, band: 'b', points: [{ x: 1, value: 5, low: 0, high: 2 }] }), refused(/outside its error bar/));

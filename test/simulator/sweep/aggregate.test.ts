@@ -10,7 +10,15 @@ function job(index: number, combination: number, batch: number): SweepJob {
 describe('simulator/sweep: aggregation', function () {
   it('flattens nested results to dotted keys, numbers only', function () {
     const flat = flattenNumbers({ a: 1, b: { c: 2, d: 'x', e: true, f: null, g: Number.NaN, h: Infinity }, list: [3, { z: 4 }] });
-    assert.deepEqual([...flat], [['a', 1], ['b.c', 2], ['list[0]', 3], ['list[1].z', 4]]);
+    assert.deepEqual(
+      [...flat],
+      [
+        ['a', 1],
+        ['b.c', 2],
+        ['list[0]', 3],
+        ['list[1].z', 4],
+      ],
+    );
     assert.equal(flattenNumbers(5).size, 0);
   });
 

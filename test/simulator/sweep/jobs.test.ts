@@ -9,17 +9,36 @@ const axes: VaryAxis[] = [
 
 describe('simulator/sweep: jobs', function () {
   it('the cartesian product has the first axis outermost', function () {
-    assert.deepEqual(combinations(axes).map((c) => describeParams(c)), ['batch=10, mode=a', 'batch=10, mode=b', 'batch=10, mode=c', 'batch=20, mode=a', 'batch=20, mode=b', 'batch=20, mode=c']);
+    assert.deepEqual(
+      combinations(axes).map((c) => describeParams(c)),
+      ['batch=10, mode=a', 'batch=10, mode=b', 'batch=10, mode=c', 'batch=20, mode=a', 'batch=20, mode=b', 'batch=20, mode=c'],
+    );
   });
 
   it('each job overrides the varied keys and sets seed = base + repeat × stride, the same seeds for every combination', function () {
     const base = { model: 'threshold', batch: 5, mode: 'z', seeds: 30, seed: 100, table: { x: 1 } };
     const jobs = expandJobs({ baseConfig: base, axes, repeat: 3, seedStride: (c) => c.seeds as number });
     assert.equal(jobs.length, 18);
-    assert.deepEqual(jobs.map((j) => j.index), [...Array(18).keys()]);
-    assert.deepEqual(jobs.slice(0, 3).map((j) => j.seed), [100, 130, 160]);
-    assert.deepEqual(jobs.slice(15).map((j) => j.seed), [100, 130, 160]);
-    assert.deepEqual(jobs[4], { index: 4, combination: 1, params: { batch: 10, mode: 'b' }, repeat: 1, seed: 130, config: { model: 'threshold', batch: 10, mode: 'b', seeds: 30, seed: 130, table: { x: 1 } } });
+    assert.deepEqual(
+      jobs.map((j) => j.index),
+      [...Array(18).keys()],
+    );
+    assert.deepEqual(
+      jobs.slice(0, 3).map((j) => j.seed),
+      [100, 130, 160],
+    );
+    assert.deepEqual(
+      jobs.slice(15).map((j) => j.seed),
+      [100, 130, 160],
+    );
+    assert.deepEqual(jobs[4], {
+      index: 4,
+      combination: 1,
+      params: { batch: 10, mode: 'b' },
+      repeat: 1,
+      seed: 130,
+      config: { model: 'threshold', batch: 10, mode: 'b', seeds: 30, seed: 130, table: { x: 1 } },
+    });
     // The base is not touched and jobs do not share tables.
     assert.equal(base.batch, 5);
     (jobs[0].config.table as { x: number }).x = 99;
@@ -28,15 +47,39 @@ describe('simulator/sweep: jobs', function () {
 
   it('the stride may depend on the varied keys', function () {
     const jobs = expandJobs({ baseConfig: { seed: 1 }, axes: [{ key: 'seeds', values: [5, 10] }], repeat: 2, seedStride: (c) => c.seeds as number });
-    assert.deepEqual(jobs.map((j) => j.seed), [1, 6, 1, 11]);
+    assert.deepEqual(
+      jobs.map((j) => j.seed),
+      [1, 6, 1, 11],
+    );
   });
 
   it('without a seed in the configuration the default seed is written; seedKey null leaves seeding to the job module', function () {
-    assert.deepEqual(expandJobs({ baseConfig: {}, axes: [{ key: 'a', values: [1] }], repeat: 2 }).map((j) => j.config), [{ a: 1, seed: 1 }, { a: 1, seed: 2 }]);
-    assert.deepEqual(expandJobs({ baseConfig: {}, axes: [{ key: 'a', values: [1] }], repeat: 2, defaultSeed: 40 }).map((j) => j.seed), [40, 41]);
+    assert.deepEqual(
+      expandJobs({ baseConfig: {}, axes: [{ key: 'a', values: [1] }], repeat: 2 }).map((j) => j.config),
+      [
+        { a: 1, seed: 1 },
+        { a: 1, seed: 2 },
+      ],
+    );
+    assert.deepEqual(
+      expandJobs({ baseConfig: {}, axes: [{ key: 'a', values: [1] }], repeat: 2, defaultSeed: 40 }).map((j) => j.seed),
+      [40, 41],
+    );
     const unseeded = expandJobs({ baseConfig: {}, axes: [{ key: 'a', values: [1] }], repeat: 2, seedKey: null });
-    assert.deepEqual(unseeded.map((j) => [j.seed, j.repeat, j.config]), [[null, 0, { a: 1 }], [null, 1, { a: 1 }]]);
-    assert.deepEqual(expandJobs({ baseConfig: { run: { seed: 3 } }, axes: [{ key: 'a', values: [1] }], repeat: 2, seedKey: 'run.seed' }).map((j) => j.config), [{ run: { seed: 3 }, a: 1 }, { run: { seed: 4 }, a: 1 }]);
+    assert.deepEqual(
+      unseeded.map((j) => [j.seed, j.repeat, j.config]),
+      [
+        [null, 0, { a: 1 }],
+        [null, 1, { a: 1 }],
+      ],
+    );
+    assert.deepEqual(
+      expandJobs({ baseConfig: { run: { seed: 3 } }, axes: [{ key: 'a', values: [1] }], repeat: 2, seedKey: 'run.seed' }).map((j) => j.config),
+      [
+        { run: { seed: 3 }, a: 1 },
+        { run: { seed: 4 }, a: 1 },
+      ],
+    );
   });
 
   it('sets dotted keys in nested tables and refuses to go through a value', function () {
@@ -44,12 +87,21 @@ describe('simulator/sweep: jobs', function () {
     setKey(config, 'client.rate', 5);
     setKey(config, 'mix.delay.mean', 0.5);
     assert.deepEqual(config, { client: { rate: 5 }, n: 2, mix: { delay: { mean: 0.5 } } });
-    assert.throws(() => setKey(config, 'n.x', 1), (e: unknown) => e instanceof SweepPlanError && /n is not a table/.test(e.message));
+    assert.throws(
+      () => setKey(config, 'n.x', 1),
+      (e: unknown) => e instanceof SweepPlanError && /n is not a table/.test(e.message),
+    );
   });
 
   it('varying the seed while repeating is refused; varying it alone is allowed', function () {
-    assert.throws(() => expandJobs({ baseConfig: {}, axes: [{ key: 'seed', values: [1, 2] }], repeat: 2 }), (e: unknown) => e instanceof SweepPlanError && /vary it or repeat/.test(e.message));
-    assert.deepEqual(expandJobs({ baseConfig: {}, axes: [{ key: 'seed', values: [4, 9] }], repeat: 1 }).map((j) => j.seed), [4, 9]);
+    assert.throws(
+      () => expandJobs({ baseConfig: {}, axes: [{ key: 'seed', values: [1, 2] }], repeat: 2 }),
+      (e: unknown) => e instanceof SweepPlanError && /vary it or repeat/.test(e.message),
+    );
+    assert.deepEqual(
+      expandJobs({ baseConfig: {}, axes: [{ key: 'seed', values: [4, 9] }], repeat: 1 }).map((j) => j.seed),
+      [4, 9],
+    );
   });
 
   it('a configuration the validator refuses fails the plan before anything runs, naming the combination', function () {

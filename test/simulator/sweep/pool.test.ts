@@ -15,15 +15,24 @@ describe('simulator/sweep: worker pool', function () {
   it('runs jobs in parallel on more than one worker thread (a barrier only two concurrent jobs can pass)', async function () {
     const shared = new SharedArrayBuffer(4);
     const outcomes = await runPool<{ shared: SharedArrayBuffer; parties: number }, { together: boolean; threadId: number }>(
-      [{ shared, parties: 2 }, { shared, parties: 2 }],
+      [
+        { shared, parties: 2 },
+        { shared, parties: 2 },
+      ],
       { jobModule: fixture('barrier-job.ts'), size: 2 },
     );
     assert.ok(outcomes.every((o) => o.ok));
     const results = outcomes.map((o) => (o.ok ? o.result : null));
-    assert.deepEqual(results.map((r) => r?.together), [true, true]);
+    assert.deepEqual(
+      results.map((r) => r?.together),
+      [true, true],
+    );
     assert.notEqual(results[0]?.threadId, results[1]?.threadId);
     // The pool records the same thread ids the jobs saw.
-    assert.deepEqual(outcomes.map((o) => o.threadId), results.map((r) => r?.threadId));
+    assert.deepEqual(
+      outcomes.map((o) => o.threadId),
+      results.map((r) => r?.threadId),
+    );
   });
 
   it('returns outcomes in job order; a job that throws, kills its worker or returns something unsendable fails alone', async function () {
@@ -43,8 +52,14 @@ describe('simulator/sweep: worker pool', function () {
       size: 2,
       onSettled: (o, n, failed) => settled.push([o.index, n, failed]),
     });
-    assert.deepEqual(outcomes.map((o) => o.index), [0, 1, 2, 3, 4, 5, 6]);
-    assert.deepEqual(outcomes.map((o) => o.ok), [true, false, false, false, true, true, true]);
+    assert.deepEqual(
+      outcomes.map((o) => o.index),
+      [0, 1, 2, 3, 4, 5, 6],
+    );
+    assert.deepEqual(
+      outcomes.map((o) => o.ok),
+      [true, false, false, false, true, true, true],
+    );
     const error = (o: JobOutcome<unknown>) => (o.ok ? null : o.error);
     assert.deepEqual([error(outcomes[1])?.name, error(outcomes[1])?.message], ['RangeError', 'param 13 is unlucky']);
     assert.equal(error(outcomes[2])?.name, 'WorkerExit');
@@ -54,7 +69,10 @@ describe('simulator/sweep: worker pool', function () {
     assert.ok(result && Math.abs(result.x - 12) <= 0.5, 'x = 2·param + noise');
     assert.equal(settled.length, 7);
     assert.deepEqual(settled[6].slice(1), [7, 3]);
-    assert.deepEqual(settled.map((s) => s[1]), [1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(
+      settled.map((s) => s[1]),
+      [1, 2, 3, 4, 5, 6, 7],
+    );
     // The thread that died in job 2 ran nothing after it; the others carried on.
     assert.ok(outcomes[2].threadId > 0);
     assert.ok(!outcomes.slice(3).some((o) => o.threadId === outcomes[2].threadId));
@@ -62,13 +80,19 @@ describe('simulator/sweep: worker pool', function () {
 
   it('replaces a worker that died, so a pool of one goes on', async function () {
     const outcomes = await runPool([job(0, { param: 1, exit: true }), job(1, { param: 2 }), job(2, { param: 3 })], { jobModule: fixture('noisy-double-job.ts'), size: 1 });
-    assert.deepEqual(outcomes.map((o) => o.ok), [false, true, true]);
+    assert.deepEqual(
+      outcomes.map((o) => o.ok),
+      [false, true, true],
+    );
     assert.notEqual(outcomes[1].threadId, outcomes[0].threadId);
   });
 
   it('a job module that cannot be loaded fails the whole pool with a clear error', async function () {
     await assert.rejects(runPool([job(0, {})], { jobModule: fixture('no-run-job.ts') }), (e: unknown) => e instanceof SweepPoolError && /does not export a function runJob/.test(e.message));
-    await assert.rejects(runPool([job(0, {}), job(1, {})], { jobModule: fixture('no-such-module.ts'), size: 2 }), (e: unknown) => e instanceof SweepPoolError && /cannot load the job module .*no-such-module\.ts/.test(e.message));
+    await assert.rejects(
+      runPool([job(0, {}), job(1, {})], { jobModule: fixture('no-such-module.ts'), size: 2 }),
+      (e: unknown) => e instanceof SweepPoolError && /cannot load the job module .*no-such-module\.ts/.test(e.message),
+    );
   });
 
   it('refuses a bad size and needs no worker for no jobs', async function () {

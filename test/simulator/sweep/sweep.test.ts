@@ -47,7 +47,10 @@ describe('simulator/sweep: runSweep and its outputs', function () {
 
   it('aggregates every numeric metric per varied value', function () {
     assert.deepEqual(result.metricKeys, ['x', 'nested.param', 'curve[0].y']);
-    assert.deepEqual(result.combinations.map((c) => c.params.param), [1, 2, 13, 4]);
+    assert.deepEqual(
+      result.combinations.map((c) => c.params.param),
+      [1, 2, 13, 4],
+    );
     const two = result.combinations[1];
     const xs = [0, 1, 2, 3].map((r) => 4 + noise(50 + r));
     assert.ok(Math.abs(two.metrics.x.mean - mean(xs)) < 1e-12);
@@ -59,7 +62,10 @@ describe('simulator/sweep: runSweep and its outputs', function () {
 
   it('records each failed job with its parameters and goes on with the others', function () {
     assert.equal(result.failures.length, 4);
-    assert.deepEqual(result.failures.map((f) => [f.params.param, f.repeat, f.seed, f.error.message]), [0, 1, 2, 3].map((r) => [13, r, 50 + r, 'param 13 is unlucky']));
+    assert.deepEqual(
+      result.failures.map((f) => [f.params.param, f.repeat, f.seed, f.error.message]),
+      [0, 1, 2, 3].map((r) => [13, r, 50 + r, 'param 13 is unlucky']),
+    );
     const unlucky = result.combinations[2];
     assert.deepEqual([unlucky.jobs, unlucky.failed, unlucky.metrics], [4, 4, {}]);
     assert.equal(result.combinations[3].metrics.x.n, 4);
@@ -107,11 +113,26 @@ describe('simulator/sweep: runSweep and its outputs', function () {
   it('plots against the first varied key with the others as series, and skips constant metrics', function () {
     const twoAxes: SweepResult = {
       ...result,
-      axes: [{ key: 'b', values: [1, 2] }, { key: 'm', values: ['u', 'v'] }],
+      axes: [
+        { key: 'b', values: [1, 2] },
+        { key: 'm', values: ['u', 'v'] },
+      ],
       metricKeys: ['k', 'c'],
       combinations: [
-        { combination: 0, params: { b: 1, m: 'u' }, jobs: 2, failed: 0, metrics: { k: { n: 2, mean: 1, stddev: 0.5, median: 1, p10: 0.6, p90: 1.4, min: 0.5, max: 1.5 }, c: { n: 2, mean: 3, stddev: 0, median: 3, p10: 3, p90: 3, min: 3, max: 3 } } },
-        { combination: 1, params: { b: 1, m: 'v' }, jobs: 2, failed: 0, metrics: { k: { n: 1, mean: 2, stddev: null, median: 2, p10: 2, p90: 2, min: 2, max: 2 }, c: { n: 2, mean: 3, stddev: 0, median: 3, p10: 3, p90: 3, min: 3, max: 3 } } },
+        {
+          combination: 0,
+          params: { b: 1, m: 'u' },
+          jobs: 2,
+          failed: 0,
+          metrics: { k: { n: 2, mean: 1, stddev: 0.5, median: 1, p10: 0.6, p90: 1.4, min: 0.5, max: 1.5 }, c: { n: 2, mean: 3, stddev: 0, median: 3, p10: 3, p90: 3, min: 3, max: 3 } },
+        },
+        {
+          combination: 1,
+          params: { b: 1, m: 'v' },
+          jobs: 2,
+          failed: 0,
+          metrics: { k: { n: 1, mean: 2, stddev: null, median: 2, p10: 2, p90: 2, min: 2, max: 2 }, c: { n: 2, mean: 3, stddev: 0, median: 3, p10: 3, p90: 3, min: 3, max: 3 } },
+        },
       ],
     };
     assert.deepEqual(varyingMetrics(twoAxes), ['k']);
@@ -134,7 +155,10 @@ describe('simulator/sweep: the simulator adapter (what `chaff sim sweep` runs)',
     const base = loadSimSweepBase(path);
     const result = await runSweep({ baseConfig: base, axes: parseVary(['batch=5,20']), repeat: 2, workers: 2, jobModule: SIM_JOB_MODULE, progress: null, ...SIM_SWEEP_HOOKS });
     assert.deepEqual(result.failures, []);
-    assert.deepEqual(result.jobs.map((j) => j.seed), [5, 8, 5, 8]);
+    assert.deepEqual(
+      result.jobs.map((j) => j.seed),
+      [5, 8, 5, 8],
+    );
     const direct = runSimulation(simConfigFromObject({ ...base, batch: 20, seed: 8 })).metrics;
     assert.deepEqual(result.jobs[3].result, JSON.parse(JSON.stringify(direct)));
     assert.ok(result.metricKeys.includes('roundsToDisclosure.median') && result.metricKeys.includes('danezisBound.l2'));
@@ -149,13 +173,21 @@ describe('simulator/sweep: the simulator adapter (what `chaff sim sweep` runs)',
     writeFileSync(path, 'model = "threshold"\nrecipients = 300\nbatch = 10\nfriends = 2\n');
     const base = loadSimSweepBase(path);
     // runSweep expands (and validates) synchronously before the pool starts; the rejection names the combination and the key.
-    return assert.rejects(
-      runSweep({ baseConfig: base, axes: parseVary(['friends=2,500']), repeat: 1, jobModule: SIM_JOB_MODULE, progress: null, ...SIM_SWEEP_HOOKS }),
-      (e: unknown) => e instanceof SweepPlanError && /with friends=500: sim config: friends = 500/.test(e.message) && e.cause instanceof SimConfigError,
-    ).then(() => {
-      writeFileSync(path, 'model = "threshold"\nrecipients = "many"\n');
-      assert.throws(() => loadSimSweepBase(path), (e: unknown) => e instanceof SimConfigError && e.key === 'recipients');
-      assert.throws(() => loadSimSweepBase(join(dir, 'missing.toml')), (e: unknown) => e instanceof SimConfigError && e.key === '--config');
-    });
+    return assert
+      .rejects(
+        runSweep({ baseConfig: base, axes: parseVary(['friends=2,500']), repeat: 1, jobModule: SIM_JOB_MODULE, progress: null, ...SIM_SWEEP_HOOKS }),
+        (e: unknown) => e instanceof SweepPlanError && /with friends=500: sim config: friends = 500/.test(e.message) && e.cause instanceof SimConfigError,
+      )
+      .then(() => {
+        writeFileSync(path, 'model = "threshold"\nrecipients = "many"\n');
+        assert.throws(
+          () => loadSimSweepBase(path),
+          (e: unknown) => e instanceof SimConfigError && e.key === 'recipients',
+        );
+        assert.throws(
+          () => loadSimSweepBase(join(dir, 'missing.toml')),
+          (e: unknown) => e instanceof SimConfigError && e.key === '--config',
+        );
+      });
   });
 });

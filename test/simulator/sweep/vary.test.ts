@@ -10,7 +10,10 @@ describe('simulator/sweep: --vary', function () {
     assert.deepEqual(parseVaryOption('cover=true,false').values, [true, false]);
     assert.deepEqual(parseVaryOption('model=pool,loopix').values, ['pool', 'loopix']);
     assert.deepEqual(parseVaryOption('name="a,b","c"').values, ['a,b', 'c']);
-    assert.deepEqual(parseVaryOption('checkpoints=[250, 500],[100,200,400]').values, [[250, 500], [100, 200, 400]]);
+    assert.deepEqual(parseVaryOption('checkpoints=[250, 500],[100,200,400]').values, [
+      [250, 500],
+      [100, 200, 400],
+    ]);
     assert.deepEqual(parseVaryOption('client.rate=1,2'), { key: 'client.rate', values: [1, 2] });
     assert.deepEqual(parseVaryOption('x=10').values, [10]);
     const integer = parseVaryOption('n=3').values[0];
@@ -20,13 +23,22 @@ describe('simulator/sweep: --vary', function () {
 
   it('several options make separate axes in the order given', function () {
     const axes = parseVary(['batch=10,20', 'friends=2,4,8']);
-    assert.deepEqual(axes.map((a) => a.key), ['batch', 'friends']);
+    assert.deepEqual(
+      axes.map((a) => a.key),
+      ['batch', 'friends'],
+    );
     assert.equal(axes[1].values.length, 3);
   });
 
   it('errors name the key and say what is wrong', function () {
-    assert.throws(() => parseVaryOption('batch'), (e: unknown) => e instanceof VaryError && /no "="/.test(e.message));
-    assert.throws(() => parseVaryOption('=1,2'), (e: unknown) => e instanceof VaryError && /no key/.test(e.message));
+    assert.throws(
+      () => parseVaryOption('batch'),
+      (e: unknown) => e instanceof VaryError && /no "="/.test(e.message),
+    );
+    assert.throws(
+      () => parseVaryOption('=1,2'),
+      (e: unknown) => e instanceof VaryError && /no key/.test(e.message),
+    );
     assert.throws(() => parseVaryOption('batch='), refused('batch', /no values/));
     assert.throws(() => parseVaryOption('batch=1,,2'), refused('batch', /empty/));
     assert.throws(() => parseVaryOption('batch=1,2,'), refused('batch', /empty/));
@@ -40,7 +52,10 @@ describe('simulator/sweep: --vary', function () {
     assert.throws(() => parseVaryOption('cp=1]'), refused('cp', /unbalanced/));
     assert.throws(() => parseVary(['batch=1,2', 'batch=3']), refused('batch', /varied twice/));
     assert.throws(() => parseVary(['client=1', 'client.rate=3']), refused('client.rate', /overlaps --vary client/));
-    assert.throws(() => parseVary([]), (e: unknown) => e instanceof VaryError && /at least one/.test(e.message));
+    assert.throws(
+      () => parseVary([]),
+      (e: unknown) => e instanceof VaryError && /at least one/.test(e.message),
+    );
     assert.match(new VaryError('batch', 'x').message, /^--vary batch: x$/);
   });
 

@@ -110,7 +110,16 @@ describe('simulator/trace/attack: the attack suite on a real network’s traces'
 
     // 30 s from the first to the last observer event: three windows, the event at 30 s in the last.
     assert.deepEqual(r.period, { startMs: T0, endMs: T0 + 30_000, durationS: 30, windows: 3 });
-    const truth = truthMatrix(3, 3, [{ source: 0, target: 1 }, { source: 1, target: 0 }, { source: 2, target: 0 }], { symmetric: false });
+    const truth = truthMatrix(
+      3,
+      3,
+      [
+        { source: 0, target: 1 },
+        { source: 1, target: 0 },
+        { source: 2, target: 0 },
+      ],
+      { symmetric: false },
+    );
     const suite = new AttackSuite(3, ['sda', 'gsda', 'lsda']);
     // Window 0: a sent 2, c 1; b's deposit, when only a had sent in the 10 s before it.
     suite.observeRound([2, 0, 1], [1]);
@@ -160,7 +169,10 @@ describe('simulator/trace/attack: the attack suite on a real network’s traces'
       { from: c, to: a, messages: 1 },
     ]);
     assert.deepEqual(r.parameters, { windowS: 10, curvePoints: 2, attacks: ['sda', 'gsda', 'lsda'], activity: 'sends', corruptGateways: ['observer-gw0', 'observer-gw1'] });
-    assert.deepEqual(r.inputs.files.map((f) => f.corrupt), [true, true, false, false, false]);
+    assert.deepEqual(
+      r.inputs.files.map((f) => f.corrupt),
+      [true, true, false, false, false],
+    );
 
     // Only gw1 corrupt: a's deposit at gw0 is not seen.
     const honest0 = attackTrace(set, { windowS: 10, curvePoints: 2, corruptFiles: [1] });
@@ -252,8 +264,20 @@ describe('simulator/trace/attack: the attack suite on a real network’s traces'
       { name: 'observer-gw', events: [send] },
       { name: 'truth-a', events: [message] },
     ]);
-    assert.throws(() => attackTrace(traceSet([{ name: 'truth-a', events: [message] }])), (e: unknown) => e instanceof TraceAttackError && /no observer events .* in the file read \(\/traces\/truth-a\.jsonl\)/.test(e.message));
-    assert.throws(() => attackTrace(traceSet([{ name: 'observer-gw', events: [send] }, { name: 'x', events: [] }])), /no truth: no message events in the 2 files read; pass the clients' truth-\*\.jsonl with --truth/);
+    assert.throws(
+      () => attackTrace(traceSet([{ name: 'truth-a', events: [message] }])),
+      (e: unknown) => e instanceof TraceAttackError && /no observer events .* in the file read \(\/traces\/truth-a\.jsonl\)/.test(e.message),
+    );
+    assert.throws(
+      () =>
+        attackTrace(
+          traceSet([
+            { name: 'observer-gw', events: [send] },
+            { name: 'x', events: [] },
+          ]),
+        ),
+      /no truth: no message events in the 2 files read; pass the clients' truth-\*\.jsonl with --truth/,
+    );
     assert.throws(() => attackTrace(both, { windowS: 0 }), /window 0: expected a number of seconds above 0/);
     assert.throws(() => attackTrace(both, { corruptFiles: [1] }), /truth-a\.jsonl is not a gateway's trace \(truth\)/);
     assert.throws(() => attackTrace(both, { curvePoints: 0 }), /curve points 0/);
@@ -290,7 +314,10 @@ describe('chaff sim attack: the command line on synthetic trace files', function
     const r = chaff(['--trace', ...observers, '--truth', dir, '--window', '10', '--out', out]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^trace: 6 users \(6 in the truth\), [\d.]+ s observed in 60 windows of 10 s; 2 gateways traced, 2 corrupt\n/);
-    assert.match(r.stdout, /\nROC AUC at the end: sda [\d.]+, gsda [\d.]+, lsda [\d.]+, popularity [\d.]+\nlinkage AUC \(per recipient; 0\.5 = no link found\): sda [\d.]+, gsda [\d.]+, lsda [\d.]+, popularity 0\.5\n/);
+    assert.match(
+      r.stdout,
+      /\nROC AUC at the end: sda [\d.]+, gsda [\d.]+, lsda [\d.]+, popularity [\d.]+\nlinkage AUC \(per recipient; 0\.5 = no link found\): sda [\d.]+, gsda [\d.]+, lsda [\d.]+, popularity 0\.5\n/,
+    );
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     assert.equal(results.model, 'trace');
     assert.equal(results.inputs.files.length, 8);
@@ -301,7 +328,10 @@ describe('chaff sim attack: the command line on synthetic trace files', function
     assert.equal(users.length, 7);
     assert.match(users[1], /^a0,observer-gateway-0,\d+,[\d.]+,0,\d+,\d+,\d+,\d+$/);
     const edges = readFileSync(join(out, 'edges.csv'), 'utf8').trim().split('\n');
-    assert.deepEqual(edges.slice(0, 3).map((l) => l.split(',').slice(0, 2).join(',')), ['from,to', 'a0,a1', 'a1,a0']);
+    assert.deepEqual(
+      edges.slice(0, 3).map((l) => l.split(',').slice(0, 2).join(',')),
+      ['from,to', 'a0,a1', 'a1,a0'],
+    );
     const curves = readFileSync(join(out, 'curves.csv'), 'utf8').trim().split('\n');
     assert.equal(curves[0], 'timeS,attack,auc,averagePrecision,precisionAtDegree,linkageAuc');
     assert.equal(curves.length, 1 + 6 * 4, 'six points for three attacks and popularity');
@@ -316,7 +346,10 @@ describe('chaff sim attack: the command line on synthetic trace files', function
     const observer = join(dir, 'observer-gateway-0.jsonl');
     const out = join(dir, 'out');
     const cases: Array<[string[], RegExp]> = [
-      [['--trace', observer, '--out', out], /^chaff sim attack: trace attack: no truth: no message events in the file read \(.*observer-gateway-0\.jsonl\); pass the clients' truth-\*\.jsonl with --truth\n$/],
+      [
+        ['--trace', observer, '--out', out],
+        /^chaff sim attack: trace attack: no truth: no message events in the file read \(.*observer-gateway-0\.jsonl\); pass the clients' truth-\*\.jsonl with --truth\n$/,
+      ],
       [['--trace', join(dir, 'nope.jsonl'), '--out', out], /^chaff sim attack: trace: cannot read .*nope\.jsonl \(ENOENT\)\n$/],
       [['--trace', dir, '--out', out, '--window', 'ten'], /^chaff sim attack: --window "ten": expected a number of seconds above 0\n$/],
       [['--trace', dir, '--out', out, '--corrupt', 'gateway-9'], /^chaff sim attack: --corrupt "gateway-9": no gateway trace of that name; traced gateways: observer-gateway-0, observer-gateway-1\n$/],

@@ -50,7 +50,10 @@ describe('simulator/trace/read: trace files into one time-ordered event list', (
 
   it('names the file and the 1-based line of a malformed line', () => {
     const dir = folder({ 'observer-gw.jsonl': `{"t":1,"ev":"send","user":"${A}"}\n\n{"t":2,"ev":"send"\n` });
-    assert.throws(() => readTraces([dir]), (err: unknown) => err instanceof TraceReadError && err.message === `trace: ${join(dir, 'observer-gw.jsonl')} line 3: not JSON`);
+    assert.throws(
+      () => readTraces([dir]),
+      (err: unknown) => err instanceof TraceReadError && err.message === `trace: ${join(dir, 'observer-gw.jsonl')} line 3: not JSON`,
+    );
     assert.throws(() => parseTraceText(`{"t":1,"ev":"send","user":"${A}"}\n{"t":2,"ev":"send","user":"XY"}`, 'f'), /^TraceReadError: trace: f line 2: user must be lowercase hex$/);
     assert.throws(() => parseTraceText('{"t":-1,"ev":"fetch","user":"ab"}', 'f'), /f line 1: t must be a time in ms/);
     assert.throws(() => parseTraceText('{"t":1,"ev":"loop","user":"ab"}', 'f'), /f line 1: unknown event "loop"/);
@@ -63,7 +66,10 @@ describe('simulator/trace/read: trace files into one time-ordered event list', (
 
   it('refuses missing paths, folders without traces and an empty list with a clear error', () => {
     const dir = folder({ 'a.txt': '' });
-    assert.throws(() => readTraces([join(dir, 'missing.jsonl')]), (err: unknown) => err instanceof TraceReadError && /cannot read .*missing\.jsonl \(ENOENT\)/.test(err.message));
+    assert.throws(
+      () => readTraces([join(dir, 'missing.jsonl')]),
+      (err: unknown) => err instanceof TraceReadError && /cannot read .*missing\.jsonl \(ENOENT\)/.test(err.message),
+    );
     assert.throws(() => readTraces([dir]), /folder .* holds no \*\.jsonl files/);
     mkdirSync(join(dir, 'sub.jsonl'));
     assert.throws(() => readTraces([dir]), /holds no \*\.jsonl files/, 'a folder named *.jsonl is not a trace');
