@@ -19,6 +19,7 @@ import type { ClientEvents } from './client-events.js';
 import type { NetworkView } from './network-view.js';
 import type { PacketScheduler } from './packet-scheduler.js';
 import type { GatewayWaitingRoom } from './waiting-room.js';
+import { fromBase64, toBase64 } from '../../protocol/util/base64.js';
 
 export interface ApiFacadeInit {
   profileDir: string;
@@ -101,15 +102,21 @@ export class ApiFacade {
         return { message: await m.send(contact, { kind: 'text', text }) };
       },
       sendFile: async (contact, name, data) => {
-        const bytes = Buffer.from(data, 'base64');
-        return { message: await m.send(contact, { kind: 'file', name, data: new Uint8Array(bytes) }) };
+        let bytes: Uint8Array;
+        try {
+          // Strict: Node's own decoder would skip bad characters and send other bytes than the caller's.
+          bytes = fromBase64(data, 'file data');
+        } catch (err) {
+          throw new ClientError('bad-request', (err as Error).message);
+        }
+        return { message: await m.send(contact, { kind: 'file', name, data: bytes }) };
       },
       history: async (contact, limit) => m.history(contact, limit),
       inbox: async () => m.inbox(),
       markRead: (contact) => m.markRead(contact),
       fileData: async (id) => {
         const f = await m.fileData(id);
-        return { name: f.name, data: Buffer.from(f.data).toString('base64') };
+        return { name: f.name, data: toBase64(f.data) };
       },
       verify: async (contact) => m.verify(contact),
       rotateDeliveryId: async () => {

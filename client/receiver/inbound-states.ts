@@ -11,6 +11,7 @@
 // 4 MiB reassembly).
 
 import { toHex } from '../../protocol/bytes.js';
+import { toBase64 } from '../../protocol/util/base64.js';
 import type { DataFragment } from '../../protocol/chat/frames.js';
 import { OrderBuffer } from '../../protocol/chat/order.js';
 import { Reassembler, type AcceptResult, type ReassemblerLimits, type ReassemblerState } from '../../protocol/chat/reassembly.js';
@@ -67,7 +68,7 @@ export class InboundStates {
                 // A state written before chunks had records of their own holds them inline.
                 if (!chunk) return inline ? [[i, inline]] : [];
                 used.add(key);
-                return [[i, Buffer.from(chunk).toString('base64')]];
+                return [[i, toBase64(chunk)]];
               }),
             }))
             .filter((p) => p.chunks.length > 0),

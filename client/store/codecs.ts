@@ -11,7 +11,7 @@
 // null, as in JSON; a Date is stored as its ISO string and read back as that
 // string. Decoding checks syntax only, not the shape of T.
 
-import { fromBase64, toBase64 } from './base64.js';
+import { fromBase64, toBase64 } from '../../protocol/util/base64.js';
 
 export interface Codec<T> {
   encode(value: T): Uint8Array;

@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { concatBytes, zeroize } from '../../protocol/bytes.js';
 import { writeFileAtomic } from '../../runtime/fs/atomic-write.js';
-import { fromBase64, toBase64 } from './base64.js';
+import { fromBase64, toBase64 } from '../../protocol/util/base64.js';
 import { DEFAULT_SCRYPT_PARAMS, KdfParamsError, SALT_LENGTH, derivePassphraseKey, passphraseBytes, validateSalt, validateScryptParams, type ScryptParams } from './passphrase.js';
 
 export const PROFILE_FILE = 'profile.json';

@@ -31,6 +31,7 @@
 import { ctEqual, toHex } from '../bytes.js';
 import { ChatStateError } from './errors.js';
 import { type DataFragment, MESSAGE_ID_LENGTH, validateDataFragment } from './frames.js';
+import { fromBase64, toBase64 } from '../util/base64.js';
 
 export interface ReassemblerLimits {
   /** Incomplete messages held at once (≥ 1). */
@@ -265,7 +266,7 @@ export class Reassembler {
         sentMs: p.sentMs,
         count: p.count,
         contentLength: p.contentLength,
-        chunks: [...p.chunks].map(([i, chunk]): [number, string] => [i, Buffer.from(chunk).toString('base64')]),
+        chunks: [...p.chunks].map(([i, chunk]): [number, string] => [i, toBase64(chunk)]),
       })),
       remembered: [...this.#remembered],
     };
@@ -323,7 +324,6 @@ export class Reassembler {
 }
 
 const HEX_ID = new RegExp(`^[0-9a-f]{${2 * MESSAGE_ID_LENGTH}}$`);
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function isHexId(value: unknown): value is string {
   return typeof value === 'string' && HEX_ID.test(value);
@@ -345,11 +345,15 @@ function restorePending(p: ReassemblerState['partials'][number]): PendingMessage
     bytes: 0,
   };
   for (const entry of p.chunks) {
-    if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[1] !== 'string' || !BASE64.test(entry[1])) {
+    if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[1] !== 'string') {
       throw new ChatStateError('bad-state', `malformed chunk of message ${p.id}`);
     }
-    const chunk = new Uint8Array(Buffer.from(entry[1], 'base64'));
-    if (Buffer.from(chunk).toString('base64') !== entry[1]) throw new ChatStateError('bad-state', `non-canonical base64 in message ${p.id}`);
+    let chunk: Uint8Array;
+    try {
+      chunk = fromBase64(entry[1]);
+    } catch (err) {
+      throw new ChatStateError('bad-state', /canonical/.test((err as Error).message) ? `non-canonical base64 in message ${p.id}` : `malformed chunk of message ${p.id}`);
+    }
     const fragment: DataFragment = { kind: 'data', messageId, seq: pending.seq, index: entry[0], count: pending.count, contentLength: pending.contentLength, sentMs: pending.sentMs, chunk };
     let stride: number;
     try {

@@ -1,5 +1,6 @@
-// Standard base64 (RFC 4648 §4, with padding) for the store's JSON files and
-// codecs. Decoding is strict: Node's decoder silently skips bad characters,
+// Standard base64 (RFC 4648 §4, with padding): the one helper for every
+// stored or JSON form (client store files and codecs, reassembly state).
+// Decoding is strict: Node's decoder silently skips bad characters,
 // which would turn a damaged file into wrong bytes instead of an error.
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
