@@ -45,7 +45,7 @@ import type { NodeEntry } from '../../protocol/pki/document.js';
 import { geometryFromUserForwardPayloadLength } from '../../protocol/sphinx/index.js';
 import type { Clock } from '../../protocol/traffic/clock.js';
 import { ClientStreams } from '../../protocol/traffic/client-streams.js';
-import { cryptoUniform, type Uniform } from '../../protocol/traffic/uniform.js';
+import { cryptoUniform, type Uniform } from '../../protocol/crypto/random.js';
 import { fetchEntryBodyLength } from '../../protocol/wire/fetch.js';
 import type { Lifecycle } from '../../runtime/lifecycle/startable.js';
 import type { Logger } from '../../runtime/log/logger.js';

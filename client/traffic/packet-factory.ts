@@ -19,7 +19,7 @@ import type { NodeEntry } from '../../protocol/pki/document.js';
 import { RouteError, type Topology } from '../../protocol/pki/routes.js';
 import { delay, newPacket, newSURB, recipient, surbReply, systemRandom, SURB_ID_LENGTH, type Geometry, type PathHop, type RandomSource } from '../../protocol/sphinx/index.js';
 import { sampleHopDelaysMs } from '../../protocol/traffic/exponential.js';
-import type { Uniform } from '../../protocol/traffic/uniform.js';
+import type { Uniform } from '../../protocol/crypto/random.js';
 import { DROP_RECIPIENT, encodeClientPayload } from '../../protocol/wire/client-payload.js';
 
 export interface BuiltPacket {

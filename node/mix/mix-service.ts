@@ -13,7 +13,7 @@ import { sha256 } from '../../protocol/crypto/hash.js';
 import { delay, newPacket, recipient, type Geometry, type PathHop, type RoutingCommand } from '../../protocol/sphinx/index.js';
 import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
 import { PoissonSchedule, sampleHopDelaysMs } from '../../protocol/traffic/exponential.js';
-import { cryptoUniform, type Uniform } from '../../protocol/traffic/uniform.js';
+import { cryptoUniform, type Uniform } from '../../protocol/crypto/random.js';
 import type { Startable } from '../../runtime/lifecycle/startable.js';
 import type { DialHost, ProtocolHost } from '../../runtime/net/host.js';
 import { PacketLink } from '../net/packet-link.js';
