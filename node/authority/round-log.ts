@@ -14,9 +14,10 @@
 // more than twice what is live, the owner rewrites it (compact(): temporary
 // file, fsync, rename).
 
-import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../runtime/fs/atomic-write.js';
+import { deleteEpochFilesBefore } from '../../runtime/fs/epoch-files.js';
 
 export const RECORD_DESCRIPTOR = 1;
 export const RECORD_VIEW = 2;
@@ -152,18 +153,7 @@ export class RoundLog {
   /** Deletes the logs (and any older-format files) of epochs before `epoch`. */
   deleteBefore(epoch: number): Promise<void> {
     for (const e of this.#sizes.keys()) if (e < epoch) this.#sizes.delete(e);
-    this.#chain = this.#chain.then(async () => {
-      let names: string[];
-      try {
-        names = await readdir(this.dir);
-      } catch {
-        return;
-      }
-      for (const name of names) {
-        const m = /^(\d+)\.(log|bin)$/.exec(name);
-        if (m && Number(m[1]) < epoch) await unlink(join(this.dir, name)).catch(() => undefined);
-      }
-    });
+    this.#chain = this.#chain.then(() => deleteEpochFilesBefore(this.dir, epoch, /^(\d+)\.(log|bin)$/));
     return this.#chain;
   }
 

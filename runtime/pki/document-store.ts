@@ -4,8 +4,9 @@
 // the old file or the new one, never half of one. Loading only parses: the
 // caller verifies against its configured authority keys.
 
-import { readdir, readFile, unlink } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { deleteEpochFilesBefore } from '../fs/epoch-files.js';
 import { join } from 'node:path';
 import { decodeSignedDocument, encodeSignedDocument, type SignedDocument } from '../../protocol/pki/signatures.js';
 
@@ -75,16 +76,7 @@ export class DocumentStore {
   /** Deletes stored documents for epochs before `epoch` (and stray temporary files). */
   async pruneBefore(epoch: number): Promise<void> {
     await this.#queue;
-    let names: string[];
-    try {
-      names = await readdir(this.dir);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const m = FILE.exec(name);
-      const stale = (m && Number(m[1]) < epoch) || (name.endsWith('.tmp') && name.includes(`.${process.pid}.`) === false);
-      if (stale) await unlink(join(this.dir, name)).catch(() => undefined);
-    }
+    // Also a temporary file another process left (a crash mid-write).
+    await deleteEpochFilesBefore(this.dir, epoch, FILE, (name) => name.endsWith('.tmp') && !name.includes(`.${process.pid}.`));
   }
 }
