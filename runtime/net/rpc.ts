@@ -13,6 +13,14 @@
 // (`allow`, checked when the stream opens: the refusal goes back, what the
 // peer sends is dropped unread, and past 64 KiB the stream is reset), and bounds the
 // streams one peer has open at once on a protocol (`maxStreamsPerPeer`).
+//
+// Hand-written framing rather than @libp2p/utils' length-prefixed streams:
+// those prefix each message with an unsigned varint, while this format (a
+// fixed u32, a status byte before the reply's length) is specified byte by
+// byte in docs/wire.md and pinned by tests; and the refusal path must read
+// nothing of a refused caller's body, which a message-oriented reader does
+// not allow. The packet streams need no length at all (fixed-size frames,
+// frame-reader.ts).
 
 import type { PeerId, Stream } from '@libp2p/interface';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
