@@ -183,13 +183,18 @@ export class Outbox {
     };
     const updated = { ...c, nextSeq: c.nextSeq + 1n };
     const work = this.stores.begin();
-    this.contacts.stage(work, updated);
+    // In memory at once, not after the commit: anything that changes this
+    // contact while the commit runs (their card with a new delivery id, a
+    // second send) starts from this record instead of being overwritten by
+    // it afterwards; commits land in the order issued, so the store ends
+    // with the latest record too. A failed commit leaves a gap in nextSeq,
+    // which the receiver's order buffer skips after its hold.
+    this.contacts.save(work, updated);
     this.messages.save(work, row);
     if (content.kind === 'file') this.messages.saveFile(work, idHex, content.data);
     const entries = frames.map((frame, index): [string, OutboxEntry] => [outboxKey(idHex, index), { messageId: idHex, kind: 'data', contact: name, index, frame }]);
     this.stage(work, entries);
     await work.commit({ sync: true });
-    this.contacts.set(updated);
     this.messages.remember(row);
     this.queue(entries);
     this.counters.sent.messages++;

@@ -292,6 +292,25 @@ describe('client/messenger', function () {
     assert.deepEqual(p!.mailbox, d2);
   });
 
+  it("a contact's card taken while our sends are being written keeps its delivery id (a send does not overwrite it with the record it read)", async () => {
+    const d = new Uint8Array(32).fill(0xd7);
+    await alice.messenger.announceDeliveryId(d);
+    const cards = await drain(alice);
+    // Sends in flight (their commits pending) while the card is taken, then more after it.
+    const sends = Array.from({ length: 20 }, (_, i) => bob.messenger.send('alice', { kind: 'text', text: `racing ${i}` }));
+    for (const e of cards) await bob.messenger.receive(e);
+    await Promise.all(sends);
+    await bob.messenger.send('alice', { kind: 'text', text: 'after' });
+    const mailboxes = new Set<string>();
+    for (let p; (p = await bob.messenger.prepareNext()); bob.arq.remove(p.key)) mailboxes.add(toHex(p.mailbox));
+    assert.deepEqual([...mailboxes], [toHex(d)], 'every message goes to the delivery id');
+    // And it is what the store holds.
+    bob = await reopen(bob);
+    await bob.messenger.send('alice', { kind: 'text', text: 'after a restart' });
+    const p = await bob.messenger.prepareNext();
+    assert.deepEqual(p!.mailbox, d);
+  });
+
   it('a card that arrives before its sender is added (a contact request) still gives the delivery id, across a restart', async () => {
     // carol adds bob first: her one card reaches bob while she is a stranger to him.
     const dir = mkdtempSync(join(tmpdir(), 'chaff-messenger-carol-'));
