@@ -206,12 +206,16 @@ describe('integration: chat between two client daemons', function () {
   it('with messages waiting, every payload slot carries one: λP real packets/s, drop cover only from the λD stream', async function () {
     this.timeout(120_000);
     const alice = c().alice;
-    const SATURATE = 300;
+    const SATURATE = 400;
     const WINDOW_MS = 8000;
-    // Queued faster (one RPC and one synced write each) than λP drains them.
+    // Queued faster (one RPC and one synced write each) than λP drains them:
+    // 400, so that at least 200 still wait when the window opens even when
+    // queuing them takes 10 s (about 5 s was seen on a loaded machine, 2 s on a quiet one).
+    const queuedAt = Date.now();
     await toBob.sendNumbered('sat', SATURATE);
+    const queuingMs = Date.now() - queuedAt;
     const s0 = await alice.api.status();
-    assert.ok(s0.queue.queued >= 200, `saturated at the start (${JSON.stringify(s0.queue)})`);
+    assert.ok(s0.queue.queued >= 200, `saturated at the start (${JSON.stringify(s0.queue)}; queuing took ${queuingMs} ms)`);
     await sleep(WINDOW_MS);
     const s1 = await alice.api.status();
     assert.ok(s1.queue.queued > 0, `still saturated at the end (${JSON.stringify(s1.queue)})`);
@@ -220,7 +224,7 @@ describe('integration: chat between two client daemons', function () {
     const drop = s1.traffic.packetsSent.drop - s0.traffic.packetsSent.drop;
     const p = poissonBounds(FAST_CHAT_SHAPE.lambdaP!, ms, 4);
     const d = poissonBounds(FAST_CHAT_SHAPE.lambdaD!, ms, 4);
-    const report = `${real} real (λP·t = ${p.mean.toFixed(0)}) and ${drop} drop (λD·t = ${d.mean.toFixed(0)}) packets in ${ms} ms with ${s0.queue.queued}…${s1.queue.queued} messages waiting`;
+    const report = `${real} real (λP·t = ${p.mean.toFixed(0)}) and ${drop} drop (λD·t = ${d.mean.toFixed(0)}) packets in ${ms} ms with ${s0.queue.queued}…${s1.queue.queued} messages waiting (${SATURATE} queued in ${queuingMs} ms)`;
     this.test!.title += ` [${report}]`;
     // Finish the run (and check it) before judging the rates, so the scenarios after this one start clean.
     await waitAllDelivered('sat', 90_000, SATURATE);
