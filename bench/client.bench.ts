@@ -11,7 +11,8 @@
 //   client.bandwidth   an idle client's bytes/s up and down at the network's
 //                      default rates (node/config.ts) against
 //                      (λP + λL + λD) × packet + fetches/s × request up and
-//                      fetches/s × fixed-size reply down;
+//                      fetches/s × fixed-size reply down (message slots
+//                      and ACK slots, docs/gateway.md §Fetch), and down/up;
 //   client.throughput  the highest offered message rate (evenly spaced
 //                      1-fragment texts, rising in steps) at which alice's
 //                      queue stays bounded, against λP (one message per
@@ -24,13 +25,14 @@ import type { ClientStatus, MessageRecord } from '../client/api.js';
 import { DEFAULT_CLIENT_SETTINGS } from '../client/config.js';
 import { configFromObject } from '../node/config.js';
 import { geometryFromUserForwardPayloadLength } from '../protocol/sphinx/geometry.js';
-import { FETCH_REQUEST_LENGTH, fetchEntryBodyLength, fetchReplyLength } from '../protocol/wire/fetch.js';
+import { FETCH_REQUEST_LENGTH, fetchMessageBodyLength, fetchReplyLength } from '../protocol/wire/fetch.js';
 import { DEFAULT_SHAPE, type TestnetShape } from '../testnet/plan.js';
 import { ChatNetwork, Conversation, sleep, waitUntil, type ChatNetworkOptions } from '../test/helpers/chat.js';
 import { median, quantile } from '../protocol/stats/quantile.js';
 import { round, type Benchmark } from './harness.js';
 
-async function withChat<T>(options: ChatNetworkOptions, fn: (chat: ChatNetwork) => Promise<T>): Promise<T> {
+/** Runs `fn` on a fresh chat network, stopped after it (also bench/client-daemon.bench.ts). */
+export async function withChat<T>(options: ChatNetworkOptions, fn: (chat: ChatNetwork) => Promise<T>): Promise<T> {
   const chat = await ChatNetwork.start(options);
   try {
     return await fn(chat);
@@ -54,8 +56,8 @@ function slope(points: ReadonlyArray<[number, number]>): number {
   return den === 0 ? 0 : num / den;
 }
 
-/** The network's default rates and fetch batch: what node/config.ts gives a config that sets none. */
-function networkDefaults(): { lambdaP: number; lambdaL: number; lambdaD: number; fetchBatch: number } {
+/** The network's default rates and fetch slots: what node/config.ts gives a config that sets none (also bench/gateway-load.bench.ts). */
+export function networkDefaults(): { lambdaP: number; lambdaL: number; lambdaD: number; mu: number; fetchBatch: number; fetchAckBatch: number } {
   const c = configFromObject(
     {
       node: { name: 'defaults', role: 'gateway', data_dir: '/nonexistent', listen: ['/ip4/127.0.0.1/tcp/1'] },
@@ -63,7 +65,14 @@ function networkDefaults(): { lambdaP: number; lambdaL: number; lambdaD: number;
     },
     '/',
   );
-  return { lambdaP: c.authority.lambdaP, lambdaL: c.authority.lambdaL, lambdaD: c.authority.lambdaD, fetchBatch: c.gateway.fetchBatch };
+  const a = c.authority;
+  return { lambdaP: a.lambdaP, lambdaL: a.lambdaL, lambdaD: a.lambdaD, mu: a.mu, fetchBatch: c.gateway.fetchBatch, fetchAckBatch: c.gateway.fetchAckBatch };
+}
+
+/** The testnet with the network's default λ's; μ and the epoch stay the testnet's (neither changes an idle client's bytes or work). */
+export function defaultRatesShape(): Partial<TestnetShape> {
+  const d = networkDefaults();
+  return { ...DEFAULT_SHAPE, lambdaP: d.lambdaP, lambdaL: d.lambdaL, lambdaD: d.lambdaD };
 }
 
 const packetsOf = (s: ClientStatus): number => s.traffic.packetsSent.real + s.traffic.packetsSent.decoy + s.traffic.packetsSent.drop + s.traffic.packetsSent.loop;
@@ -126,9 +135,7 @@ const BANDWIDTH_WINDOW_MS = 60_000;
 async function bandwidth(): Promise<Record<string, unknown>> {
   const d = networkDefaults();
   const fetchIntervalMs = DEFAULT_CLIENT_SETTINGS.fetchIntervalMs;
-  // The network's default λ's; μ and the epoch stay the testnet's (neither changes the bytes).
-  const shape: Partial<TestnetShape> = { ...DEFAULT_SHAPE, lambdaP: d.lambdaP, lambdaL: d.lambdaL, lambdaD: d.lambdaD };
-  return withChat({ shape, fetchIntervalMs }, async (chat) => {
+  return withChat({ shape: defaultRatesShape(), fetchIntervalMs }, async (chat) => {
     const geometry = geometryFromUserForwardPayloadLength(chat.topology.document.params.geometry);
     await sleep(5000);
     const clients = [chat.alice, chat.bob];
@@ -137,7 +144,7 @@ async function bandwidth(): Promise<Record<string, unknown>> {
     const s1 = await Promise.all(clients.map((c) => c.api.status()));
     const lambda = d.lambdaP + d.lambdaL + d.lambdaD;
     const fetchesPerS = 1000 / fetchIntervalMs;
-    const replyBytes = fetchReplyLength(d.fetchBatch, fetchEntryBodyLength(geometry));
+    const replyBytes = fetchReplyLength({ messages: d.fetchBatch, acks: d.fetchAckBatch }, fetchMessageBodyLength(geometry));
     const theory = {
       packetsPerS: lambda,
       upBps: lambda * geometry.packetLength + fetchesPerS * FETCH_REQUEST_LENGTH,
@@ -166,7 +173,7 @@ async function bandwidth(): Promise<Record<string, unknown>> {
     const up = mean(perClient.map((c) => c.upBps));
     const down = mean(perClient.map((c) => c.downBps));
     return {
-      rates: { lambdaP: d.lambdaP, lambdaL: d.lambdaL, lambdaD: d.lambdaD, fetchIntervalMs, fetchBatch: d.fetchBatch },
+      rates: { lambdaP: d.lambdaP, lambdaL: d.lambdaL, lambdaD: d.lambdaD, fetchIntervalMs, fetchBatch: d.fetchBatch, fetchAckBatch: d.fetchAckBatch },
       packetBytes: geometry.packetLength,
       fetchRequestBytes: FETCH_REQUEST_LENGTH,
       fetchReplyBytes: replyBytes,
@@ -178,6 +185,8 @@ async function bandwidth(): Promise<Record<string, unknown>> {
       theory: { packetsPerS: theory.packetsPerS, fetchesPerS, upBps: round(theory.upBps, 0), downBps: round(theory.downBps, 0) },
       upRatio: round(up / theory.upBps, 3),
       downRatio: round(down / theory.downBps, 3),
+      // The target (issue 14): an idle client downloads at most what it uploads.
+      downOverUp: round(down / up, 3),
       // Poisson: over the window, the packet count's relative standard deviation.
       packetsRelSd: round(1 / Math.sqrt(lambda * (BANDWIDTH_WINDOW_MS / 1000)), 3),
     };

@@ -5,11 +5,16 @@
 
 import { median } from '../protocol/stats/quantile.js';
 
+/** Options of `npm run bench`: `--full` asks benchmarks that have one for their full size (sim.scale: 10,000 users for an hour) instead of the quick default. */
+export interface BenchOptions {
+  full: boolean;
+}
+
 export interface Benchmark {
   /** Dotted name, e.g. "sphinx.unwrap"; `npm run bench -- sphinx` selects the group. */
   readonly name: string;
   readonly description: string;
-  run(): Promise<Record<string, unknown>>;
+  run(options: BenchOptions): Promise<Record<string, unknown>>;
 }
 
 /** Whether `npm run bench -- FILTER…` runs `name`: no filter, the exact name, or a group prefix ("sphinx" selects "sphinx.unwrap"). */

@@ -1,15 +1,16 @@
 // Mix throughput: packets/s through ONE mix with zero delay on 127.0.0.1 at
 // the production geometry. A sender host → the mix (a real MixService with a
 // real LevelDB replay cache in a temporary folder) → a sink host that counts
-// frames. Measured in the same run, in alternating rounds so machine drift
-// cancels:
+// frames. Two such mixes run, one with 1 unwrap worker thread and one with N
+// (every core but one, at least 2), and are measured in alternating rounds.
+// Measured in the same run, in alternating rounds so machine drift cancels:
 //   - raw libp2p stream throughput of the same frame size between two hosts
 //     of this process (as bench/net.bench.ts measures it), and
 //   - the single-core Sphinx unwrap rate (unwrap in a tight loop).
 // ratio = mix / min(raw, unwrap): the mix can go no faster than either its
 // transport or its crypto; 1 would mean it hides one behind the other.
 //
-// The mix runs in a child process (bench/fixtures/mix-child.ts). On this
+// Each mix runs in a child process (bench/fixtures/mix-child.ts). On this
 // 2-core machine the sender and the sink (both in this process) would
 // otherwise share the mix's core and event loop, and the figure would be the
 // throughput of "send + mix + receive" on one core, not of a mix. Here the
@@ -39,7 +40,9 @@ import { documentOf, entryOf, geometry, newHost, quietly, total } from './fixtur
 import { RawSink, rawStreamRate } from './fixtures/raw-stream.js';
 import type { FromChild, MixChildStats, ToChild } from './fixtures/mix-child.js';
 import { median } from '../protocol/stats/quantile.js';
+import { defaultUnwrapWorkers } from '../node/config.js';
 import { round, timeUs, type Benchmark } from './harness.js';
+import { p, packetsFor, poolRound, startPool, type PoolRound } from './fixtures/unwrap-pool-rounds.js';
 
 const SIZE = geometry.packetLength;
 const ROUNDS = 5;
@@ -49,6 +52,12 @@ const RAW_FRAMES = 5000;
 const WINDOW = 1000;
 /** Loopix (Piotrowska et al., 2017) reported about 300 packets/s per relay. */
 const LOOPIX_PER_SECOND = 300;
+/** The mix.throughput comparison: 1 worker against every core but one (at least 2, so a 2-core machine still compares two settings). */
+const WORKERS_N = Math.max(2, defaultUnwrapWorkers());
+const POOL_PACKETS = 1500;
+const POOL_ROUNDS = 7;
+/** Packets in flight per worker in mix.unwrapPool: enough to keep a worker busy between batches. */
+const POOL_IN_FLIGHT = 16;
 const CHILD = fileURLToPath(new URL('./fixtures/mix-child.ts', import.meta.url));
 
 const now = (): number => Number(process.hrtime.bigint()) / 1e9;
@@ -206,69 +215,89 @@ function unwrapTimer(): () => number {
 export const benchmarks: Benchmark[] = [
   {
     name: 'mix.throughput',
-    description: `packets/s of ${SIZE}-byte Sphinx packets through one mix (own process, zero delay, LevelDB replay cache) on loopback, against raw libp2p stream frames/s and single-core unwraps/s`,
+    description: `packets/s of ${SIZE}-byte Sphinx packets through one mix (own process, zero delay, LevelDB replay cache) on loopback with 1 and with N unwrap workers, against raw libp2p stream frames/s and single-core unwraps/s`,
     async run() {
       const ends = new Ends(await newHost(), await newHost());
-      let child: ChildProcess | undefined;
+      const configs = [1, WORKERS_N];
+      const children: ChildProcess[] = [];
       try {
         await ends.start();
-        child = fork(CHILD, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-        const { entry: mixEntry } = await next(child, 'hello');
+        for (const w of configs) children.push(fork(CHILD, [String(w)], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+        const mixes = (await Promise.all(children.map((c) => next(c, 'hello')))).map((h) => h.entry);
         const senderEntry = entryOf(ends.sender, 'sender');
         const sinkEntry = entryOf(ends.sink, 'sink');
-        const document = documentOf([senderEntry, sinkEntry], [[mixEntry]]);
+        const document = documentOf([senderEntry, sinkEntry], [mixes]);
 
-        // Build the packets, half here and half in the child, in parallel.
-        const all = WARMUP + ROUNDS * PER_ROUND;
-        const theirs = Math.floor(all / 2);
-        const started = next(child, 'started');
-        tell(child, { type: 'start', document, build: theirs, sink: sinkEntry });
-        const path = [
-          { id: mixEntry.nodeId, publicKey: mixEntry.sphinxKeys.current, commands: [delay(0)] },
-          { id: sinkEntry.nodeId, publicKey: sinkEntry.sphinxKeys.current, commands: [recipient(new Uint8Array(32))] },
-        ];
+        // Build the packets, half here and half in each child, in parallel.
+        const perMix = WARMUP + ROUNDS * PER_ROUND;
+        const theirs = Math.floor(perMix / 2);
+        const started = children.map((c) => next(c, 'started', 120_000));
+        for (const c of children) tell(c, { type: 'start', document, build: theirs, sink: sinkEntry });
         const payload = new Uint8Array(geometry.forwardPayloadLength);
-        const packets = Array.from({ length: all - theirs }, () => newPacket(geometry, path, payload));
-        packets.push(...(await started).packets);
+        const packets = mixes.map((mix) => {
+          const path = [
+            { id: mix.nodeId, publicKey: mix.sphinxKeys.current, commands: [delay(0)] },
+            { id: sinkEntry.nodeId, publicKey: sinkEntry.sphinxKeys.current, commands: [recipient(new Uint8Array(32))] },
+          ];
+          return Array.from({ length: perMix - theirs }, () => newPacket(geometry, path, payload));
+        });
+        for (let i = 0; i < children.length; i++) packets[i].push(...(await started[i]).packets);
         const unwrapUs = unwrapTimer();
 
-        // Warm-up: connections, stream negotiation, JIT on both sides.
-        let at = 0;
-        const take = (k: number): Uint8Array[] => packets.slice(at, (at += k));
+        // Warm-up: connections, stream negotiation, JIT on every side.
+        const at = configs.map(() => 0);
+        const take = (i: number, k: number): Uint8Array[] => packets[i].slice(at[i], (at[i] += k));
         await ends.rawRound(1000);
-        let lost = (await ends.mixRound(mixEntry, take(WARMUP))).lost;
+        let lost = 0;
+        for (let i = 0; i < mixes.length; i++) lost += (await ends.mixRound(mixes[i], take(i, WARMUP))).lost;
         unwrapUs();
 
-        const cpuBefore = await childCpuUs(child);
-        let mixSeconds = 0;
-        let parentMixCpuUs = 0;
-        const mix: number[] = [];
+        const cpuBefore = await Promise.all(children.map((c) => childCpuUs(c)));
+        const rates: number[][] = configs.map(() => []);
+        const ratios: number[][] = configs.map(() => []);
+        const speedups: number[] = [];
         const raw: number[] = [];
         const unwraps: number[] = [];
-        const ratios: number[] = [];
+        let parentCpuUs = 0;
+        let mixSeconds = 0;
         for (let r = 0; r < ROUNDS; r++) {
-          const t0 = now();
-          const c0 = process.cpuUsage();
-          const x = await ends.mixRound(mixEntry, take(PER_ROUND));
-          mixSeconds += now() - t0;
-          parentMixCpuUs += (({ user, system }) => user + system)(process.cpuUsage(c0));
           const y = await ends.rawRound(RAW_FRAMES);
           const z = 1e6 / unwrapUs();
-          lost += x.lost;
-          mix.push(x.perSecond);
           raw.push(y);
           unwraps.push(z);
-          ratios.push(x.perSecond / Math.min(y, z));
+          for (let i = 0; i < mixes.length; i++) {
+            const t0 = now();
+            const c0 = process.cpuUsage();
+            const x = await ends.mixRound(mixes[i], take(i, PER_ROUND));
+            mixSeconds += now() - t0;
+            parentCpuUs += (({ user, system }) => user + system)(process.cpuUsage(c0));
+            lost += x.lost;
+            rates[i].push(x.perSecond);
+            ratios[i].push(x.perSecond / Math.min(y, z));
+          }
+          speedups.push(rates[1][r] / rates[0][r]);
         }
 
-        const statsReply = next(child, 'stats');
-        tell(child, { type: 'stats' });
-        const st: MixChildStats = (await statsReply).stats;
-        const mixCpuUs = st.cpuUs - cpuBefore;
-        const linkDrops = { sender: ends.senderLink.stats().drops, mix: st.linkDrops, sink: ends.sinkLink.stats().drops };
-        const drops = total(st.processorDrops) + total(linkDrops.sender) + total(linkDrops.mix) + total(linkDrops.sink);
-        const packetsPerSecond = median(mix);
-        const nonZero = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).filter(([, v]) => v > 0));
+        const stats: MixChildStats[] = [];
+        for (const c of children) {
+          const reply = next(c, 'stats');
+          tell(c, { type: 'stats' });
+          stats.push((await reply).stats);
+        }
+        const nonZero = (rec: Record<string, number>) => Object.fromEntries(Object.entries(rec).filter(([, v]) => v > 0));
+        const linkDrops = { sender: ends.senderLink.stats().drops, sink: ends.sinkLink.stats().drops };
+        const drops = stats.reduce((n, st) => n + total(st.processorDrops) + total(st.linkDrops), total(linkDrops.sender) + total(linkDrops.sink));
+        const perConfig = (i: number) => ({
+          workers: configs[i],
+          packetsPerSecond: Math.round(median(rates[i])),
+          ratio: round(median(ratios[i])),
+          vsLoopix: round(median(rates[i]) / LOOPIX_PER_SECOND, 1),
+          // CPU µs per packet in the mix process, all its threads (≈ 1e6 / packetsPerSecond × busy cores).
+          mixCpuUsPerPacket: round((stats[i].cpuUs - cpuBefore[i]) / (ROUNDS * PER_ROUND), 1),
+          mixReceived: stats[i].received,
+          mixForwarded: stats[i].forwarded,
+          dropReasons: nonZero({ ...stats[i].processorDrops, ...stats[i].linkDrops }),
+        });
         return {
           packetBytes: SIZE,
           hops: 1,
@@ -277,36 +306,92 @@ export const benchmarks: Benchmark[] = [
           rounds: ROUNDS,
           window: WINDOW,
           mixProcess: 'child',
-          packetsPerSecond: Math.round(packetsPerSecond),
+          workers1: perConfig(0),
+          workersN: perConfig(1),
+          // Whole-mix rate with N workers over 1 worker, per round. On a 2-core machine the sender and sink
+          // (this process) take one core, so N workers cannot show their scaling here: see mix.unwrapPool.
+          speedupWorkers: round(median(speedups)),
           rawStreamPerSecond: Math.round(median(raw)),
           unwrapPerSecond: Math.round(median(unwraps)),
-          ratio: round(median(ratios)),
           ratioTarget: 0.7,
-          vsLoopix: round(packetsPerSecond / LOOPIX_PER_SECOND, 1),
           vsLoopixTarget: 10,
-          // Where the time goes: CPU µs per packet in the mix process (≈ 1e6 /
-          // packetsPerSecond when the mix is CPU-bound) and the share of a core
-          // this process (sender + sink) used during the mix rounds.
-          mixCpuUsPerPacket: round(mixCpuUs / (ROUNDS * PER_ROUND), 1),
-          endsCpuShare: round(parentMixCpuUs / 1e6 / mixSeconds),
-          mixReceived: st.received,
-          mixForwarded: st.forwarded,
+          // The share of a core this process (sender + sink) used during the mix rounds.
+          endsCpuShare: round(parentCpuUs / 1e6 / mixSeconds),
           sinkReceived: ends.sinkFrames,
           lost,
           drops,
-          dropReasons: { mix: nonZero(st.processorDrops), links: nonZero({ ...linkDrops.sender, ...linkDrops.mix, ...linkDrops.sink }) },
+          linkDropReasons: nonZero({ ...linkDrops.sender, ...linkDrops.sink }),
         };
       } finally {
-        if (child && child.connected) {
-          const stopped = next(child, 'stopped', 10_000).catch(() => undefined);
-          tell(child, { type: 'stop' });
-          await stopped;
-        }
-        if (child && !(await exited(child, 5_000))) {
-          child.kill('SIGKILL');
-          await exited(child, 2_000);
+        for (const child of children) {
+          if (child.connected) {
+            const stopped = next(child, 'stopped', 10_000).catch(() => undefined);
+            tell(child, { type: 'stop' });
+            await stopped;
+          }
+          if (!(await exited(child, 5_000))) {
+            child.kill('SIGKILL');
+            await exited(child, 2_000);
+          }
         }
         await ends.stop();
+      }
+    },
+  },
+  {
+    name: 'mix.unwrapPool',
+    description: `packets/s and per-packet latency through the mix's own unwrap stage (worker threads) with 1 and with 2 workers, in alternating rounds; speedupWorkers = 2-worker / 1-worker rate`,
+    async run() {
+      const key = X25519PrivateKey.generate();
+      const keys = [{ epoch: 0, key }];
+      const packets = packetsFor(key, POOL_PACKETS);
+      const inlineUs = unwrapTimer()();
+      const one = await startPool(keys, 1);
+      const two = await startPool(keys, 2);
+      const unbatched = await startPool(keys, 1, 1);
+      try {
+        // Warm-up: worker start, JIT in the workers and here.
+        for (const pool of [one, two, unbatched]) await poolRound(pool, packets.slice(0, 400), POOL_IN_FLIGHT);
+        const ones: PoolRound[] = [];
+        const twos: PoolRound[] = [];
+        const ratios: number[] = [];
+        const unbatchedRates: number[] = [];
+        for (let r = 0; r < POOL_ROUNDS; r++) {
+          const a = await poolRound(one, packets, POOL_IN_FLIGHT);
+          const b = await poolRound(two, packets, POOL_IN_FLIGHT);
+          ones.push(a);
+          twos.push(b);
+          ratios.push(b.perSecond / a.perSecond);
+          if (r % 2 === 0) unbatchedRates.push((await poolRound(unbatched, packets, POOL_IN_FLIGHT)).perSecond);
+        }
+        const latency = (rounds: PoolRound[]) => {
+          const all = rounds.flatMap((x) => x.latencyUs).sort((x, y) => x - y);
+          return { p50: p(all, 0.5), p99: p(all, 0.99) };
+        };
+        const rate1 = median(ones.map((x) => x.perSecond));
+        const rate1Unbatched = median(unbatchedRates);
+        return {
+          packetBytes: SIZE,
+          packetsPerRound: POOL_PACKETS,
+          rounds: POOL_ROUNDS,
+          inFlightPerWorker: POOL_IN_FLIGHT,
+          inlinePerSecond: Math.round(1e6 / inlineUs),
+          workers1PerSecond: Math.round(rate1),
+          workers2PerSecond: Math.round(median(twos.map((x) => x.perSecond))),
+          speedupWorkers: round(median(ratios)),
+          speedupTarget: 1.6,
+          latencyUs: { workers1: latency(ones), workers2: latency(twos) },
+          // The event loop's own cost per packet (the core a mix keeps for its links).
+          loopUsPerPacket: { workers1: round(median(ones.map((x) => x.loopUsPerPacket)), 1), workers2: round(median(twos.map((x) => x.loopUsPerPacket)), 1) },
+          // CPU µs per packet, all threads: equal for 1 and 2 workers means the work scales with free cores, whatever this run's load.
+          cpuUsPerPacket: { workers1: round(median(ones.map((x) => x.cpuUsPerPacket)), 1), workers2: round(median(twos.map((x) => x.cpuUsPerPacket)), 1) },
+          // One message per packet instead of batches (what a task-per-message pool does).
+          workers1UnbatchedPerSecond: Math.round(rate1Unbatched),
+          perMessageUs: round(1e6 / rate1Unbatched - 1e6 / rate1, 1),
+          failed: [...ones, ...twos].reduce((n, x) => n + x.failed, 0),
+        };
+      } finally {
+        await Promise.all([one.stop(), two.stop(), unbatched.stop()]);
       }
     },
   },

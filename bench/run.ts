@@ -1,10 +1,11 @@
 // `npm run bench [-- NAME…]`: runs every benchmark (or those whose name is,
 // or starts with, one of NAME followed by a dot) and prints one JSON object
-// per line: {"bench": name, ...figures}.
+// per line: {"bench": name, ...figures}. `--full` runs the benchmarks that
+// have a full size (sim.scale) at that size instead of their quick default.
 
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { selects, type Benchmark } from './harness.js';
+import { selects, type Benchmark, type BenchOptions } from './harness.js';
 
 async function loadAll(): Promise<Benchmark[]> {
   const dir = fileURLToPath(new URL('.', import.meta.url));
@@ -21,7 +22,9 @@ async function loadAll(): Promise<Benchmark[]> {
 }
 
 async function main(): Promise<number> {
-  const filters = process.argv.slice(2).filter((a) => a !== '--');
+  const args = process.argv.slice(2).filter((a) => a !== '--');
+  const options: BenchOptions = { full: args.includes('--full') };
+  const filters = args.filter((a) => a !== '--full');
   const all = await loadAll();
   const chosen = all.filter((b) => selects(filters, b.name));
   if (chosen.length === 0) {
@@ -29,7 +32,7 @@ async function main(): Promise<number> {
     return 2;
   }
   for (const b of chosen) {
-    const figures = await b.run();
+    const figures = await b.run(options);
     process.stdout.write(`${JSON.stringify({ bench: b.name, ...figures })}\n`);
   }
   return 0;

@@ -9,7 +9,10 @@
 //     the sub-command's name and hands the rest over untouched, so `--` keeps
 //     its meaning for the sub-command (`chaff client send bob -- -1`); an
 //     option a whole group takes (--profile, --config) is declared on the
-//     group and on each of its commands, so it works on either side.
+//     group and on each of its commands, so it works on either side. An
+//     option only some commands take (--json) may be declared on the group
+//     too: given before the command's name, it is refused for a command that
+//     does not declare it, as it would be after the name.
 //   - an action returns its exit status, which `runProgram` hands back.
 
 import { Command, CommanderError, type ErrorOptions } from 'commander';
@@ -45,6 +48,7 @@ export class ChaffCommand extends Command {
   /** Runs `handler` for this command; its result is the process's exit status. */
   runs(handler: (command: this) => Promise<number>): this {
     return this.action(async () => {
+      this.#refuseGroupOptionsNotTaken();
       this.#root().#status = await handler(this);
     });
   }
@@ -103,6 +107,17 @@ export class ChaffCommand extends Command {
       // commander.help: `help COMMAND` (exit code 0), or a group called without its sub-command (its help on stderr, a usage error).
       if (err.code === 'commander.help') return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
       return err.exitCode;
+    }
+  }
+
+  /** `chaff client --json init`: a group's option given before a command that does not take it is the usage error it would be after the name. */
+  #refuseGroupOptionsNotTaken(): void {
+    for (const group of this.#lineage().slice(1)) {
+      for (const option of group.options) {
+        if (group.getOptionValueSource(option.attributeName()) !== 'cli') continue;
+        if (this.options.some((o) => o.long === option.long)) continue;
+        this.error(`error: unknown option '${option.long ?? option.flags}'`, { code: 'commander.unknownOption' });
+      }
     }
   }
 

@@ -39,8 +39,8 @@ export async function runDemo(): Promise<number> {
   const WARMUP = 50;
   let t = process.hrtime.bigint();
   for (let n = 0; n < WARMUP; n++) {
-    let p: Uint8Array | null = sphinx.newPacket(path, payload);
-    for (let i = 0; p; i++) p = sphinx.unwrap(nodes[i].key, p).packet;
+    let r = sphinx.unwrap(nodes[0].key, sphinx.newPacket(path, payload));
+    for (let i = 1; r.kind === 'forward'; i++) r = sphinx.unwrap(nodes[i].key, r.packet);
   }
   const perPacketMs = Number(process.hrtime.bigint() - t) / 1e6 / WARMUP;
   out(`warm-up: ${WARMUP} packets built and routed through all ${g.nrHops} hops, ${perPacketMs.toFixed(2)} ms each`);
@@ -49,7 +49,8 @@ export async function runDemo(): Promise<number> {
   let packet: Uint8Array | null = sphinx.newPacket(path, payload);
   out(`created packet (${packet.length} B) in ${ms(t)} ms`);
 
-  for (let i = 0; packet; i++) {
+  // Until a hop is the last one (it has no packet to send on).
+  for (let i = 0; packet !== null; i++) {
     t = process.hrtime.bigint();
     const r = sphinx.unwrap(nodes[i].key, packet);
     const took = ms(t);
@@ -65,12 +66,14 @@ export async function runDemo(): Promise<number> {
       )
       .join(', ');
     out(`hop ${i + 1} ${NAMES[i].padEnd(11)} unwrap ${took} ms  replay tag ${toHex(r.replayTag).slice(0, 16)}…  ${what}`);
-    if (r.payload) {
+    if (r.kind === 'forward') {
+      packet = r.packet;
+    } else {
       const text = new TextDecoder().decode(r.payload.subarray(0, message.length));
       out();
       out(`delivered ${r.payload.length} B payload: "${text}"`);
+      packet = null;
     }
-    packet = r.packet;
   }
   out();
   out('Each hop saw only its own commands and the next hop; the packet kept its size at every hop.');

@@ -22,11 +22,13 @@ import { nodeProgram } from './commands/node.js';
 import { simProgram } from './commands/sim.js';
 import { sphinxProgram } from './commands/sphinx.js';
 import { testnetProgram } from './commands/testnet.js';
+import { versionLine } from './version.js';
 
 export function chaffProgram(): ChaffCommand {
   return new ChaffCommand('chaff')
     .usage('<command> [options]')
     .description('Chaff: a metadata-resistant messaging network (docs/)')
+    .version(versionLine(), '-V, --version', 'print the version and the format versions it speaks (docs/compatibility.md)')
     .addCommand(demoProgram())
     .addCommand(sphinxProgram())
     .addCommand(simProgram())
@@ -38,8 +40,9 @@ export function chaffProgram(): ChaffCommand {
 /** Runs `chaff argv…` and returns the exit status (bin/chaff.js sets it). */
 export async function main(argv: string[]): Promise<number> {
   const program = chaffProgram();
+  // A call without a command is a usage error: the help goes to stderr (--help is the way to ask for it on stdout).
   if (argv.length === 0) {
-    process.stdout.write(program.helpInformation());
+    process.stderr.write(program.helpInformation());
     return EXIT_USAGE;
   }
   return program.runProgram(argv);

@@ -1,6 +1,14 @@
 // `chaff node`, `chaff node identity` and `chaff node invite`: run a relay
 // (authority, mix or gateway) from a TOML config, show its identity, mint
-// invites. The command line is cli/commands/node.ts.
+// invites. The command line is cli/commands/node.ts; `chaff node init` is
+// cli/node-init.ts.
+//
+// Signals: SIGINT or SIGTERM stop the node now; SIGUSR2 drains it (refuses
+// new packets, delivers what it holds, then stops: node/ops/drain.ts). A
+// signal, rather than a `chaff node drain` command, because it needs no
+// control socket and works the same under systemd (`systemctl kill -s
+// SIGUSR2 UNIT`), a container runtime or a shell; SIGUSR1 is Node's
+// debugger signal. SIGINT or SIGTERM during a drain stops at once.
 
 import { toHex } from '../protocol/bytes.js';
 import { join } from 'node:path';
@@ -24,15 +32,33 @@ function readConfig(path: string): NodeConfig | null {
   }
 }
 
-/** `chaff node --config FILE`: runs the node until SIGINT or SIGTERM. */
+/** Resolves with "SIGUSR2" the first time the process gets it; later ones are ignored (a second one must not kill a draining node). */
+function waitForDrainSignal(): Promise<string> {
+  return new Promise((resolve) => process.on('SIGUSR2', () => resolve('SIGUSR2')));
+}
+
+/** `chaff node --config FILE`: runs the node until SIGINT or SIGTERM, or drains it on SIGUSR2. */
 export async function runNodeCommand(configPath: string, tracePath: string | undefined): Promise<number> {
   const config = readConfig(configPath);
   if (!config) return 2;
   const log = createLogger(config.log.level, config.node.name);
+  // Listening before the node starts: a SIGUSR2 during the start drains it once started, instead of
+  // killing the process (SIGUSR2's default action). SIGINT and SIGTERM keep theirs until then.
+  const drainSignal = waitForDrainSignal();
   const node = await runNode(config, log, tracePath ? { tracePath } : {});
-  const signal = await waitForStopSignal();
-  log.info('stopping', { signal });
-  await node.stop();
+  const stopSignal = waitForStopSignal();
+  const signal = await Promise.race([stopSignal, drainSignal]);
+  if (signal === 'SIGUSR2') {
+    log.info('drain requested', { signal });
+    const outcome = await Promise.race([node.drain().then(() => 'drained'), stopSignal]);
+    if (outcome !== 'drained') {
+      log.info('stopping', { signal: outcome });
+      await node.stop();
+    }
+  } else {
+    log.info('stopping', { signal });
+    await node.stop();
+  }
   log.info('stopped');
   return 0;
 }

@@ -1,12 +1,18 @@
-// The profile passphrase for `chaff client init` and `chaff client daemon`
-// (docs/client.md §Passphrase). Sources, first found wins:
+// The profile passphrase for `chaff client init`, `daemon`, `passphrase`,
+// `export` and `import` (docs/client.md §Passphrase). Sources, first found wins:
 //   1. --passphrase-file FILE: the file's content, one trailing newline removed;
 //   2. the CHAFF_PASSPHRASE environment variable (removed from the
 //      environment in any case, so children do not inherit it);
-//   3. a prompt on the terminal with echo off (asked twice when creating).
+//   3. a prompt on the terminal with echo off (asked twice when creating,
+//      and asked again, up to NEW_PASSPHRASE_TRIES times, when the two
+//      differ or the strength check refuses it).
 // With none of these (no terminal), a PassphraseError says what to do: the
 // client store's own (client/store/passphrase.ts), the one error the CLI
 // reports as "fix the passphrase" (exit status 2) wherever it comes from.
+// A new passphrase can be checked for strength
+// (client/store/passphrase-strength.ts): a refused one is never taken, a
+// weak one only with the user's explicit consent (typed on the terminal, or
+// --accept-weak-passphrase).
 // The passphrase is never printed. JavaScript strings cannot be wiped, so
 // the caller should drop it as soon as the store is unlocked.
 
@@ -31,9 +37,23 @@ export interface PassphraseSources {
   output?: { write(text: string): unknown };
   /** Ask twice on the terminal (a new passphrase). */
   confirm?: boolean;
+  /** Check a new passphrase's strength (client/store/passphrase-strength.ts); without it, any non-empty one is taken. */
+  strength?: StrengthCheck;
+  /** The prompts' wording, default "new passphrase: " / "passphrase: " (e.g. "current passphrase: "). */
+  prompt?: string;
+}
+
+export interface StrengthCheck {
+  /** Words an attacker would try first for this profile (its folder's name…). */
+  context?: readonly string[];
+  /** Take a weak (not a refused) passphrase without asking: --accept-weak-passphrase. */
+  acceptWeak?: boolean;
 }
 
 export const PASSPHRASE_ENV = 'CHAFF_PASSPHRASE';
+/** How many times the terminal asks for a new passphrase before giving up (like sudo's three tries). */
+export const NEW_PASSPHRASE_TRIES = 3;
+export const ACCEPT_WEAK_FLAG = '--accept-weak-passphrase';
 const MAX_FILE_BYTES = 4096;
 
 function fromFile(path: string, output: { write(text: string): unknown }): string {
@@ -56,10 +76,11 @@ function fromFile(path: string, output: { write(text: string): unknown }): strin
 }
 
 /**
- * Reads one line from a terminal without echo. Backspace edits; Ctrl-C and
- * Ctrl-D (on an empty line) cancel; escape sequences (arrow keys) are ignored.
+ * Reads one line from a terminal without echo (with `echo`, shown as typed:
+ * for a yes/no answer). Backspace edits; Ctrl-C and Ctrl-D (on an empty
+ * line) cancel; escape sequences (arrow keys) are ignored.
  */
-export function promptHidden(prompt: string, input: PromptInput, output: { write(text: string): unknown }): Promise<string> {
+export function promptHidden(prompt: string, input: PromptInput, output: { write(text: string): unknown }, echo = false): Promise<string> {
   return new Promise((resolve, reject) => {
     const chars: string[] = [];
     const finish = (error: PassphraseError | null): void => {
@@ -86,11 +107,12 @@ export function promptHidden(prompt: string, input: PromptInput, output: { write
           continue;
         }
         if (ch === '\u007f' || ch === '\b') {
-          chars.pop();
+          if (chars.pop() !== undefined && echo) output.write('\b \b');
           continue;
         }
         if (ch < ' ') continue;
         chars.push(ch);
+        if (echo) output.write(ch);
       }
     };
     output.write(prompt);
@@ -106,20 +128,71 @@ export async function readPassphrase(sources: PassphraseSources): Promise<string
   // Taken out of the environment whichever source wins, so no child inherits it.
   const fromEnv = sources.env?.[PASSPHRASE_ENV];
   if (sources.env) delete sources.env[PASSPHRASE_ENV];
-  let passphrase: string | undefined;
+  let passphrase: string;
   if (sources.file !== undefined) {
     passphrase = fromFile(sources.file, output);
   } else if (fromEnv !== undefined) {
     passphrase = fromEnv;
   } else if (sources.input?.isTTY && sources.input.setRawMode) {
-    passphrase = await promptHidden(sources.confirm ? 'new passphrase: ' : 'passphrase: ', sources.input, output);
-    if (passphrase !== '' && sources.confirm) {
-      const again = await promptHidden('repeat the passphrase: ', sources.input, output);
-      if (again !== passphrase) throw new PassphraseError('the two passphrases differ');
-    }
+    return sources.confirm ? askNew(sources, sources.input, output) : nonEmpty(await promptHidden(sources.prompt ?? 'passphrase: ', sources.input, output));
   } else {
     throw new PassphraseError(`no passphrase: give --passphrase-file FILE, set ${PASSPHRASE_ENV}, or run on a terminal to be asked`);
   }
+  nonEmpty(passphrase);
+  if (sources.strength) {
+    // From a file or the environment nobody can be asked: a weak one needs the flag.
+    const strength = await assess(passphrase, sources.strength);
+    if (strength.verdict === 'refused') throw new PassphraseError(`${strength.text} Choose another.`);
+    if (strength.verdict === 'weak') {
+      if (!sources.strength.acceptWeak) throw new PassphraseError(`${strength.text} To use it anyway, pass ${ACCEPT_WEAK_FLAG}.`);
+      output.write(`warning: ${strength.text}\n`);
+    }
+  }
+  return passphrase;
+}
+
+function nonEmpty(passphrase: string): string {
   if (passphrase === '') throw new PassphraseError('the passphrase is empty');
   return passphrase;
+}
+
+/**
+ * A new passphrase on the terminal: asked, checked for strength, asked
+ * again to confirm; a refused one, a weak one the user does not confirm,
+ * or two that differ start over, NEW_PASSPHRASE_TRIES times at most.
+ */
+async function askNew(sources: PassphraseSources, input: PromptInput, output: { write(text: string): unknown }): Promise<string> {
+  let failure = '';
+  for (let attempt = 1; attempt <= NEW_PASSPHRASE_TRIES; attempt++) {
+    const passphrase = nonEmpty(await promptHidden(sources.prompt ?? 'new passphrase: ', input, output));
+    if (sources.strength) {
+      const strength = await assess(passphrase, sources.strength);
+      if (strength.verdict === 'refused') {
+        output.write(`${strength.text}\n`);
+        failure = 'no passphrase strong enough';
+        continue;
+      }
+      if (strength.verdict === 'weak' && sources.strength.acceptWeak) output.write(`warning: ${strength.text}\n`);
+      if (strength.verdict === 'weak' && !sources.strength.acceptWeak) {
+        output.write(`${strength.text}\n`);
+        const answer = await promptHidden('use it anyway? type yes, or press Enter to choose another: ', input, output, true);
+        if (answer.trim().toLowerCase() !== 'yes') {
+          failure = 'no passphrase chosen';
+          continue;
+        }
+      }
+    }
+    const again = await promptHidden('repeat the passphrase: ', input, output);
+    if (again === passphrase) return passphrase;
+    failure = 'the two passphrases differ';
+    if (attempt < NEW_PASSPHRASE_TRIES) output.write('the two passphrases differ; try again\n');
+  }
+  throw new PassphraseError(`${failure} (${NEW_PASSPHRASE_TRIES} tries)`);
+}
+
+/** The strength verdict and its explanation; the estimator is loaded only now (it is large). */
+async function assess(passphrase: string, check: StrengthCheck): Promise<{ verdict: string; text: string }> {
+  const { assessPassphrase, describeStrength } = await import('../client/store/passphrase-strength.js');
+  const strength = assessPassphrase(passphrase, check.context);
+  return { verdict: strength.verdict, text: describeStrength(strength) };
 }

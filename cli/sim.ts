@@ -1,12 +1,16 @@
 // `chaff sim run|sweep|attack`: the leakage simulator's actions
 // (docs/simulator.md); their command line is cli/commands/sim.ts.
 
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { loadSimConfig, resolveConfigPaths, SimConfigError } from '../simulator/config.js';
 import { MODEL_UNITS } from '../simulator/models/units.js';
 import { runSimulation, writeResults, type SimResults } from '../simulator/run.js';
-import { loadSimSweepBase, SIM_JOB_MODULE, SIM_SWEEP_HOOKS, SIM_UNITS } from '../simulator/sweep/sim-adapter.js';
+import { loadSimSweepBase, SIM_FILE_KEYS, SIM_JOB_MODULE, SIM_SWEEP_HOOKS, SIM_UNITS } from '../simulator/sweep/sim-adapter.js';
 import { formatDuration, parseVary, runSweep, SweepPlanError, SweepPoolError, VaryError, writeSweep, type ErrorBars } from '../simulator/sweep/index.js';
+import { DEFAULT_QUEUE_NAME, SweepQueueError } from '../simulator/sweep/queue-connection.js';
+import { runQueuedSweep } from '../simulator/sweep/queue-sweep.js';
+import { SweepQueueWorker } from '../simulator/sweep/queue-worker.js';
 import { ACTIVITY_SOURCES, attackTrace, DEFAULT_WINDOW_S, gatewayName, TraceAttackError, type ActivitySource } from '../simulator/trace/attack.js';
 import { readTraces, TraceReadError } from '../simulator/trace/read.js';
 import { describeTraceResults, writeTraceResults } from '../simulator/trace/report.js';
@@ -58,6 +62,12 @@ export function describeResults(results: SimResults): string {
         `ROC AUC at the end: ${rec('auc')}`,
         `linkage AUC (per recipient; 0.5 = no link found): ${rec('linkageAuc')}`,
       ];
+      if (m.presence) {
+        const groups = Object.entries(m.presence.linkageAuc)
+          .map(([name, g]) => `${name} ${fmt(g.partTime)}/${fmt(g.alwaysOnline)}`)
+          .join(', ');
+        lines.push(`presence: links up ${fmt(100 * m.presence.onlineShare)} % of the time; linkage of part-time/always-online users: ${groups}`);
+      }
       if (results.model === 'loopix') {
         lines.push(
           `per-message entropy ${fmt(m.anonymity.entropyBits.mean)} bits (2^H ≈ ${fmt(m.anonymity.effectiveSetSize)} of ${results.counts.users}); ε median ${fmt(m.anonymity.epsilon.median)}`,
@@ -90,10 +100,13 @@ export interface SweepOptions {
   repeat: string | undefined;
   workers: string | undefined;
   errorBars: string | undefined;
+  /** redis:// URL: enqueue the jobs for `chaff sim worker`s instead of running them here. */
+  queue?: string;
+  queueName?: string;
 }
 
 /** `chaff sim sweep`. */
-export async function sweepSim({ config, out, vary, repeat: repeatText, workers: workersText, errorBars: errorBarsText }: SweepOptions): Promise<number> {
+export async function sweepSim({ config, out, vary, repeat: repeatText, workers: workersText, errorBars: errorBarsText, queue, queueName }: SweepOptions): Promise<number> {
   return reportingSimErrors(async () => {
     const whole = (what: string, text: string | undefined, fallback: number | undefined): number | undefined => {
       if (text === undefined) return fallback;
@@ -106,10 +119,14 @@ export async function sweepSim({ config, out, vary, repeat: repeatText, workers:
     if (errorBarsText !== undefined && errorBarsText !== 'stddev' && errorBarsText !== 'p10-p90') throw new SweepPlanError(`--error-bars ${JSON.stringify(errorBarsText)}: expected stddev or p10-p90`);
     const axes = parseVary(vary);
     const base = resolveConfigPaths(loadSimSweepBase(config), dirname(resolve(config)));
-    const result = await runSweep({ baseConfig: base, axes, repeat, workers, jobModule: SIM_JOB_MODULE, ...SIM_SWEEP_HOOKS });
+    if (queue !== undefined && workers !== undefined) throw new SweepPlanError('--workers and --queue: with a queue, the workers are the `chaff sim worker` processes');
+    const result =
+      queue === undefined
+        ? await runSweep({ baseConfig: base, axes, repeat, workers, jobModule: SIM_JOB_MODULE, ...SIM_SWEEP_HOOKS })
+        : await runQueuedSweep({ baseConfig: base, axes, repeat, url: queue, queueName, fileKeys: SIM_FILE_KEYS, ...SIM_SWEEP_HOOKS });
     const files = await writeSweep(out, result, { units: { ...SIM_UNITS, ...MODEL_UNITS }, configFile: config, errorBars: errorBarsText as ErrorBars | undefined });
     process.stdout.write(
-      `${result.jobs.length} jobs (${result.combinations.length} combinations × ${repeat} repeats) on ${result.workers} workers in ${formatDuration(result.elapsedMs)}` +
+      `${result.jobs.length} jobs (${result.combinations.length} combinations × ${repeat} repeats) on ${result.workers} ${queue === undefined ? 'workers' : 'queue workers'} in ${formatDuration(result.elapsedMs)}` +
         `${result.failures.length ? `; ${result.failures.length} FAILED (see index.html)` : ''}\nwrote ${files.length} files into ${out} (open ${out}/index.html)\n`,
     );
     for (const f of result.failures.slice(0, 5))
@@ -123,12 +140,40 @@ async function reportingSimErrors(run: () => Promise<number>): Promise<number> {
   try {
     return await run();
   } catch (err) {
-    if (err instanceof SimConfigError || err instanceof VaryError || err instanceof SweepPlanError || err instanceof SweepPoolError) {
+    if (err instanceof SimConfigError || err instanceof VaryError || err instanceof SweepPlanError || err instanceof SweepPoolError || err instanceof SweepQueueError) {
       process.stderr.write(`chaff sim: ${err.message}\n`);
       return 2;
     }
     throw err;
   }
+}
+
+export interface WorkerOptions {
+  queue: string;
+  queueName?: string;
+  concurrency?: string;
+}
+
+/** `chaff sim worker`: runs queued sweep jobs until SIGINT or SIGTERM, then finishes the jobs in hand. */
+export async function workerSim({ queue, queueName, concurrency: concurrencyText }: WorkerOptions): Promise<number> {
+  return reportingSimErrors(async () => {
+    const concurrency = concurrencyText === undefined ? availableParallelism() : Number(concurrencyText);
+    if (concurrencyText !== undefined && (!/^\d+$/.test(concurrencyText) || concurrency < 1 || concurrency > 256))
+      throw new SweepPlanError(`--concurrency ${JSON.stringify(concurrencyText)}: expected a whole number from 1 to 256`);
+    const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+    const worker = new SweepQueueWorker({ url: queue, queueName, concurrency, jobModule: SIM_JOB_MODULE, log });
+    await worker.start();
+    log(`chaff sim worker ${worker.name}: taking jobs from ${queueName ?? DEFAULT_QUEUE_NAME} at ${queue}, ${concurrency} at a time (Ctrl-C to stop)`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    log('stopping: finishing the jobs in hand');
+    await worker.stop();
+    const { completed, failed } = worker.counts;
+    log(`stopped after ${completed} jobs done, ${failed} failed`);
+    return 0;
+  });
 }
 
 export interface AttackOptions {

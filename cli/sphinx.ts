@@ -59,10 +59,13 @@ function makeHandlers(sphinx: Sphinx): Record<SphinxLineCommand, Handler> {
         keys.set(cacheKey, key);
       }
       const r = sphinx.unwrap(key, hexField(input, 'packet'));
+      // The JSON keeps both fields, one of them null (the interop format of
+      // docs/sphinx.md §Interop tool); `kind` says which hop this was.
       return {
+        kind: r.kind,
         commands: r.commands.map((c) => toHex(encodeCommand(c))),
-        payload: r.payload ? toHex(r.payload) : null,
-        packet: r.packet ? toHex(r.packet) : null,
+        payload: r.kind === 'forward' ? null : toHex(r.payload),
+        packet: r.kind === 'forward' ? toHex(r.packet) : null,
         replayTag: toHex(r.replayTag),
       };
     },

@@ -9,14 +9,15 @@ export interface TestnetCommandOptions {
   json: boolean;
   dir: string | undefined;
   traceDir: string | undefined;
+  fresh: boolean;
 }
 
 /** Runs the testnet and prints its summary (the command line: cli/commands/testnet.ts). */
-export async function runTestnetCommand({ durationS, json, dir, traceDir }: TestnetCommandOptions): Promise<number> {
+export async function runTestnetCommand({ durationS, json, dir, traceDir, fresh }: TestnetCommandOptions): Promise<number> {
   // With --json, progress goes to stderr so stdout's last line is the summary.
   const out = (line: string): void => void (json ? process.stderr : process.stdout).write(`${line}\n`);
   try {
-    const s = await runTestnet({ dir, durationS, json, out, ...(traceDir ? { traceDir } : {}) });
+    const s = await runTestnet({ dir, durationS, json, out, fresh, ...(traceDir ? { traceDir } : {}) });
     if (json) {
       process.stdout.write(`${JSON.stringify(s)}\n`);
     } else {

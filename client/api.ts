@@ -62,6 +62,30 @@ export interface ContactRequest {
   messages: number;
 }
 
+/** Someone blocked (docs/client.md §Blocking): what they send is dropped unread. */
+export interface BlockedInfo {
+  address: string;
+  blockedMs: number;
+  /** Their envelopes dropped since the daemon started. */
+  dropped: number;
+  /** The contact with this address, if they are one (blocking keeps the contact and its history). */
+  contact?: string;
+}
+
+/**
+ * The daemon's hold on the network (docs/client.md §Offline): the daemon runs
+ * without it, serving history and contacts and queueing what is sent, and
+ * keeps trying with backoff. Times are ms since the Unix epoch.
+ */
+export interface ConnectionInfo {
+  /** Both below hold: packets go out and the mailbox is fetched. */
+  online: boolean;
+  /** A verified network document for the epoch now (or a neighbouring one) is held, or not, since `sinceMs`; `epoch`: the newest one held. */
+  document: { verified: boolean; epoch: number | null; sinceMs: number };
+  /** The connection to our gateway is open, or not, since `sinceMs`; `error`: why the last attempt to reach it or register failed. */
+  gateway: { connected: boolean; sinceMs: number; error: string | null };
+}
+
 export interface ClientStatus {
   profile: string;
   address: string;
@@ -86,10 +110,64 @@ export interface ClientStatus {
   /** Decoys whose SURB-ACK came back, or did not within the loops' allowance. */
   decoys: { sent: number; returned: number; lost: number; outstanding: number };
   uptimeMs: number;
+  /** What the daemon holds of the network, and since when (absent from daemons older than the offline start). */
+  connection?: ConnectionInfo;
 }
 
 export interface SendResult {
   message: MessageRecord;
+}
+
+/** A group member's delivery state of one of our posts (docs/groups.md §4.1): sent → delivered → read. */
+export type GroupDelivery = 'sent' | 'delivered' | 'read';
+
+/** Where the local user stands in a group (docs/groups.md §6). */
+export type GroupStatus = 'invited' | 'joined' | 'left' | 'removed' | 'declined';
+
+export interface GroupMemberInfo {
+  /** The member's identity key (64 hex digits): what names a member in the group. */
+  key: string;
+  /** The member's name in our contacts, or null (not a contact). */
+  contact: string | null;
+  status: 'invited' | 'joined';
+  admin: boolean;
+  /** This is the local user. */
+  self: boolean;
+}
+
+export interface GroupInfo {
+  /** The group id (32 hex digits), the same at every member. */
+  id: string;
+  name: string;
+  status: GroupStatus;
+  /** The local user is a joined admin (invites, removes, renames). */
+  admin: boolean;
+  /** Current members, invited or joined, ascending by key. */
+  members: GroupMemberInfo[];
+  /** Incoming posts not yet marked read. */
+  unread: number;
+}
+
+/** What changed in a group's membership (docs/groups.md §6): `member` is an identity key (hex). */
+export type GroupChange = { type: 'invited' | 'joined' | 'left' | 'removed' | 'declined' | 'admin' | 'not-admin'; member: string; contact: string | null } | { type: 'renamed'; name: string };
+
+export interface GroupPostInfo {
+  /** The post id (32 hex digits), the same at every member. */
+  id: string;
+  group: string;
+  /** The author's identity key (hex), and its contact name if it is one. */
+  author: string;
+  authorContact: string | null;
+  direction: 'out' | 'in';
+  content: MessageContent;
+  /** The author's clock when written, ms since the Unix epoch (posts are shown in this order: docs/groups.md §4.1). */
+  sentMs: number;
+  /** Incoming: when it arrived here. */
+  receivedMs: number;
+  /** Incoming: when it was marked read here. */
+  readMs: number | null;
+  /** Outgoing: each recipient's state (by identity key, hex); absent once the post is no longer tracked (its author keeps the last 1000). */
+  delivery?: Record<string, GroupDelivery>;
 }
 
 /** Pushed to subscribers. */
@@ -98,7 +176,15 @@ export type ClientEvent =
   | { type: 'state'; message: MessageRecord }
   | { type: 'contact'; contact: ContactInfo }
   | { type: 'request'; request: ContactRequest }
-  | { type: 'warning'; text: string };
+  | { type: 'warning'; text: string }
+  /** The daemon's hold on the network changed: a document verified or gone stale, the gateway reached or lost. */
+  | { type: 'connection'; connection: ConnectionInfo }
+  /** A group changed: a new invitation (`changes` empty, status 'invited'), a membership change or a rename, or our own standing. */
+  | { type: 'group'; group: GroupInfo; changes: GroupChange[] }
+  /** A post in a group, incoming (shown once) or our own. */
+  | { type: 'group-post'; post: GroupPostInfo }
+  /** A member's delivery state of one of our posts moved on. */
+  | { type: 'group-delivery'; group: string; post: string; member: string; state: GroupDelivery };
 
 export interface ClientApi {
   status(): Promise<ClientStatus>;
@@ -134,12 +220,45 @@ export interface ClientApi {
    * a new contact card. `contacts`: how many contacts it goes to.
    */
   rotateDeliveryId(): Promise<{ contacts: number }>;
+  /** Creates a group with the local user as its only member and admin. */
+  groupCreate(name: string): Promise<GroupInfo>;
+  /** Invites a contact (admins only). `group`: an id, or the name of exactly one group. */
+  groupInvite(group: string, contact: string): Promise<GroupInfo>;
+  groupAccept(group: string): Promise<GroupInfo>;
+  /** Declines an invitation; the group is then forgotten. */
+  groupDecline(group: string): Promise<void>;
+  groupLeave(group: string): Promise<GroupInfo>;
+  /** Removes a member or withdraws an invitation (admins only). `member`: a contact name or an identity key (hex). */
+  groupRemove(group: string, member: string): Promise<GroupInfo>;
+  groupRename(group: string, name: string): Promise<GroupInfo>;
+  groupSendText(group: string, text: string): Promise<GroupPostInfo>;
+  /** `data` base64; at most MAX_MESSAGE_BYTES (1 MiB). */
+  groupSendFile(group: string, name: string, data: string): Promise<GroupPostInfo>;
+  /** Every group held: joined, invited, and those the user left or was removed from. */
+  groupList(): Promise<GroupInfo[]>;
+  /** The last `limit` posts (default 50), in display order (docs/groups.md §4.1). */
+  groupHistory(group: string, limit?: number): Promise<GroupPostInfo[]>;
+  /** Marks the group's incoming posts read and sends read receipts to their authors. */
+  groupMarkRead(group: string): Promise<number>;
+  // Blocking (docs/client.md §Blocking).
+  /**
+   * Blocks the identity of `address` (a contact's or a stranger's): its
+   * envelopes are dropped unread and counted; a contact request from it is
+   * deleted with its messages; a contact stays, with its history, but
+   * nothing is sent to it. Blocking again changes nothing.
+   */
+  block(address: string): Promise<BlockedInfo>;
+  /** Unblocks it; ClientError 'not-found' if it was not blocked. */
+  unblock(address: string): Promise<void>;
+  /** Everyone blocked, first blocked first. */
+  listBlocked(): Promise<BlockedInfo[]>;
   /** Every event until the returned function is called. */
   subscribe(listener: (event: ClientEvent) => void): () => void;
 }
 
 /** Errors the API reports with a code the RPC layer maps to JSON-RPC error data. */
-export type ClientErrorCode = 'unknown-contact' | 'contact-exists' | 'bad-address' | 'bad-name' | 'too-large' | 'key-changed' | 'verified-contact' | 'not-found' | 'unavailable' | 'bad-request';
+export type ClientErrorCode =
+  'unknown-contact' | 'contact-exists' | 'bad-address' | 'bad-name' | 'too-large' | 'key-changed' | 'verified-contact' | 'not-found' | 'unavailable' | 'bad-request' | 'blocked';
 
 export class ClientError extends Error {
   constructor(

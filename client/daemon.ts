@@ -4,7 +4,9 @@
 // local socket (client/rpc, docs/client-api.md).
 //
 // This is its entry point: it opens what the process needs from the outside
-// world (the profile store, the identity, a libp2p host, the PKI client),
+// world (the profile store, the identity, a libp2p host, the PKI client
+// with the documents it cached on disk, which let the daemon start while the
+// network is away),
 // registering each on a Lifecycle so it is closed last, and hands them with
 // the system clock and the runtime logger to the composition root
 // (client/daemon/compose.ts), which builds, starts and stops the rest in its
@@ -23,9 +25,10 @@ import { PkiClient } from '../runtime/pki/pki-client.js';
 import { ClientError } from './api.js';
 import { CLIENT_CONFIG_FILE, loadClientConfig } from './config.js';
 import { composeClientDaemon, type RunningClient } from './daemon/compose.js';
+import { sealedMessengerStores } from './messenger/stores.js';
 import { GatewayLink } from './net/gateway-link.js';
 import { clientSocketPath, serveClientApi } from './rpc/index.js';
-import { collectionsOf, COLLECTIONS } from './state.js';
+import { COLLECTIONS } from './state.js';
 import { openProfile } from './store/profile.js';
 
 export type { RunningClient } from './daemon/compose.js';
@@ -43,7 +46,7 @@ export interface ClientDaemonOptions {
   logger?: Logger;
   /** Default: the system clock. */
   clock?: Clock;
-  /** Longest wait for the first verified document. Default 60 s. */
+  /** Longest wait for a first verified document when the profile has none cached (pki-cache/). Default: no bound. */
   documentTimeoutMs?: number;
   /** Trace mode (test networks only): append who wrote to whom to this file (docs/simulator.md §Trace mode). */
   tracePath?: string;
@@ -68,9 +71,9 @@ export async function startClientDaemon(options: ClientDaemonOptions): Promise<R
   });
   lifecycle.onStop('profile store', () => store.close());
   try {
-    const col = collectionsOf(store);
-    const identityBytes = await col.profile.get('identity');
-    const keyBytes = await col.profile.get('libp2p');
+    const stores = sealedMessengerStores(store);
+    const identityBytes = await stores.profile.get('identity');
+    const keyBytes = await stores.profile.get('libp2p');
     if (!identityBytes || !keyBytes) throw new ClientError('unavailable', `the profile in ${options.profileDir} is incomplete (no identity): run \`chaff client init\` again in a new folder`);
     const identity = deserializeIdentity(identityBytes);
     lifecycle.onStop('identity', () => zeroizeIdentity(identity));
@@ -78,8 +81,8 @@ export async function startClientDaemon(options: ClientDaemonOptions): Promise<R
     const host = await GatewayLink.createHost(key);
     // The gateway link stops the host too; stopping a stopped host does nothing.
     lifecycle.onStop('libp2p host', () => host.stop());
-    const pki = new PkiClient({ host, authorities: authorityPeers(config.network.authorities), dataDir: options.profileDir });
-    await lifecycle.add({ name: 'pki client', start: () => pki.start(), stop: () => undefined });
+    const pki = new PkiClient({ host, logger: logger.child('pki') }, { authorities: authorityPeers(config.network.authorities), dataDir: options.profileDir });
+    await lifecycle.add({ name: 'pki client', start: () => pki.start(), stop: () => pki.stop() });
     return await composeClientDaemon(
       {
         profileDir: options.profileDir,
@@ -92,10 +95,12 @@ export async function startClientDaemon(options: ClientDaemonOptions): Promise<R
         clock,
         logger,
         lifecycle,
-        store,
+        stores,
         identity,
         key,
         documents: pki,
+        // Verified at init or by an earlier run: the daemon starts from them while the network is away.
+        cachedDocuments: () => pki.held(),
         openLink: (gateway) => GatewayLink.over(host, key, gateway, clock),
         serveApi: serveClientApi,
       },

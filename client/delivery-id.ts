@@ -7,24 +7,34 @@
 // mailbox's main quota. A stranger who knows the address can fill M's
 // allowance, never the mailbox.
 //
-// Stored in the profile collection under "delivery-id"; made at the first
-// start of a daemon that has none. Rotating it (`chaff client delivery-id
-// rotate`: a new one registered with the gateway, kept, then a new card to
-// every contact) is what a user does when a contact abuses it: see
-// docs/client.md §Delivery id.
+// Stored in the profile store under "delivery-id"; made at the first start
+// of a daemon that has none (before the gateway registration), and read
+// from there by the messenger (its contact card). Rotating it (`chaff client
+// delivery-id rotate`: a new one registered with the gateway, then kept with
+// a new card to every contact in one write: Messenger.announceDeliveryId) is
+// what a user does when a contact abuses it: see docs/client.md §Delivery id.
 
 import { randomBytes } from 'node:crypto';
-import type { SealedCollection } from './store/sealed-store.js';
+import type { UnitOfWork } from './store/unit-of-work.js';
+import type { MessengerStores, ProfileStore } from './messenger/stores.js';
 
 export const DELIVERY_ID_RECORD = 'delivery-id';
 export const DELIVERY_ID_BYTES = 32;
 
-/** The stored delivery id, or a new one (stored, synced) if the profile has none or a malformed one. */
-export async function loadOrCreateDeliveryId(profile: SealedCollection<Uint8Array>): Promise<Uint8Array> {
+/** The stored delivery id, or null if the profile has none (or a malformed one). */
+export async function readDeliveryId(profile: ProfileStore): Promise<Uint8Array | null> {
   const stored = await profile.get(DELIVERY_ID_RECORD);
-  if (stored && stored.length === DELIVERY_ID_BYTES) return stored;
+  return stored && stored.length === DELIVERY_ID_BYTES ? stored : null;
+}
+
+/** The stored delivery id, or a new one (stored, synced) if the profile has none or a malformed one. */
+export async function loadOrCreateDeliveryId(stores: Pick<MessengerStores, 'profile' | 'begin'>): Promise<Uint8Array> {
+  const stored = await readDeliveryId(stores.profile);
+  if (stored) return stored;
   const id = newDeliveryId();
-  await storeDeliveryId(profile, id);
+  const work = stores.begin();
+  stageDeliveryId(stores.profile, work, id);
+  await work.commit({ sync: true });
   return id;
 }
 
@@ -33,7 +43,8 @@ export function newDeliveryId(): Uint8Array {
   return new Uint8Array(randomBytes(DELIVERY_ID_BYTES));
 }
 
-/** Keeps `id` (synced) in place of the old one. */
-export async function storeDeliveryId(profile: SealedCollection<Uint8Array>, id: Uint8Array): Promise<void> {
-  await profile.put(DELIVERY_ID_RECORD, id, { sync: true });
+/** Stages `id` in place of the old one (null: none). */
+export function stageDeliveryId(profile: ProfileStore, work: UnitOfWork, id: Uint8Array | null): void {
+  if (id === null) profile.del(work, DELIVERY_ID_RECORD);
+  else profile.put(work, DELIVERY_ID_RECORD, id);
 }

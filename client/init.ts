@@ -1,6 +1,7 @@
 // `chaff client init`: creates a profile (docs/client.md §Getting started).
 // It fetches the network's current document (verified against the
-// authorities' threshold), picks a gateway, registers a new mailbox there,
+// authorities' threshold; a network that has not published it yet is waited
+// for, document-wait.ts), picks a gateway, registers a new mailbox there,
 // and writes the profile: identity keys sealed in the store, client.toml in
 // clear (nothing secret in it).
 
@@ -13,11 +14,12 @@ import { addressOf, encodeAddress } from '../protocol/e2ee/address.js';
 import { generateIdentity, serializeIdentity, zeroizeIdentity } from '../protocol/e2ee/identity.js';
 import type { NodeEntry } from '../protocol/pki/document.js';
 import { chooseNode, NodeChoiceError } from '../protocol/pki/node-choice.js';
-import { epochAt } from '../protocol/pki/epoch.js';
+import { systemClock } from '../runtime/clock.js';
 import { authorityPeers } from '../runtime/pki/authority-peers.js';
 import { PkiClient, type VerifiedDocument } from '../runtime/pki/pki-client.js';
 import { ClientError } from './api.js';
-import { CLIENT_CONFIG_FILE, clientToml, DEFAULT_CLIENT_SETTINGS, loadNetworkFile, type NetworkConfig } from './config.js';
+import { CLIENT_CONFIG_FILE, clientToml, DEFAULT_CLIENT_SETTINGS, loadNetworkFile } from './config.js';
+import { DEFAULT_DOCUMENT_WAIT_MS, waitForDocument, type DocumentWaitProgress } from './document-wait.js';
 import { GatewayLink } from './net/gateway-link.js';
 import { collectionsOf, COLLECTIONS } from './state.js';
 import type { ScryptParams } from './store/passphrase.js';
@@ -40,15 +42,10 @@ export interface InitOptions {
   fetchIntervalMs?: number;
   /** scrypt cost (tests use a small one); default N = 2^17. */
   scrypt?: ScryptParams;
-}
-
-async function currentDocument(pki: PkiClient, network: NetworkConfig): Promise<VerifiedDocument> {
-  const epoch = epochAt(Date.now(), network);
-  try {
-    return await pki.fetchDocument(epoch);
-  } catch (err) {
-    throw new ClientError('unavailable', `could not get a verified network document for epoch ${epoch}: ${(err as Error).message}`);
-  }
+  /** Longest wait for a network that has not published its document yet or does not answer yet (default 5 min; 0: one try). */
+  waitMs?: number;
+  /** Told about once a second while init waits for the document (the CLI's progress line). */
+  onWaiting?: (progress: DocumentWaitProgress) => void;
 }
 
 function chooseGateway(doc: VerifiedDocument, wanted: string | undefined): NodeEntry {
@@ -71,9 +68,9 @@ export async function initProfile(options: InitOptions): Promise<{ address: stri
   let gateway: NodeEntry;
   let mailbox: Uint8Array;
   try {
-    const pki = new PkiClient({ host, authorities: authorityPeers(network.authorities), dataDir: options.profileDir });
+    const pki = new PkiClient({ host }, { authorities: authorityPeers(network.authorities), dataDir: options.profileDir });
     await pki.start();
-    const doc = await currentDocument(pki, network);
+    const doc = await waitForDocument(pki, network, systemClock, { limitMs: options.waitMs ?? DEFAULT_DOCUMENT_WAIT_MS, ...(options.onWaiting ? { onWaiting: options.onWaiting } : {}) });
     gateway = chooseGateway(doc, options.gateway);
     const link = GatewayLink.over(host, key, gateway);
     try {

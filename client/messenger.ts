@@ -9,39 +9,51 @@
 //
 //   ContactBook       contacts, key changes, who sent an envelope
 //   ContactRequests   strangers' contact requests, within their bounds
+//   BlockList         blocked identities, whose envelopes are dropped
 //   Outbox            queued / sent / acknowledged / failed fragments; seals the next one
 //   Inbox             opens envelopes; reassembly, ordering, receipts, cards
 //   MessageHistory    the messages, both directions
 //   SessionBook       the end-to-end sessions
 //   ContactDirectory  contacts by name and by identity key
 //   InboundStates     each peer's reassembly and order buffer (client/receiver/)
+//   GroupChats        the groups (client/groups/): group frames in and out, posts
 //   MessengerStores   the record stores under all of them (sealed, or in memory for tests)
-// messenger/messenger-parts.ts wires them; this class only forwards.
+// messenger/messenger-parts.ts wires them; this class only forwards. It
+// takes the store interfaces only (messenger/stores.ts), so the same code
+// runs on the profile's encrypted store and on memory.
 
 import type { ChatContent } from '../protocol/chat/content.js';
-import type { ContactInfo, ContactRequest, MessageRecord } from './api.js';
+import { ClientError, type BlockedInfo, type ContactInfo, type ContactRequest, type MessageRecord } from './api.js';
+import type { GroupChats } from './groups/group-chats.js';
 import { loadMessengerParts, type MessengerParts, type MessengerPartsOptions } from './messenger/messenger-parts.js';
 import type { PreparedEnvelope } from './messenger/outbox.js';
 import type { MessengerStats } from './messenger/stats.js';
-import { sealedMessengerStores } from './messenger/stores.js';
-import type { Collections, ContactRecord } from './state.js';
-import type { SealedStore } from './store/sealed-store.js';
+import type { MessengerStores } from './messenger/stores.js';
+import type { ContactRecord } from './state.js';
 
 export type { PreparedEnvelope } from './messenger/outbox.js';
 export type { MessengerStats } from './messenger/stats.js';
 
-/** The parts' options (documented where they are used: client/messenger/outbox.ts, contact-book.ts, inbox.ts), and the profile's store. */
-export interface MessengerOptions extends MessengerPartsOptions {
-  store: SealedStore;
-  collections: Collections;
-}
+/** The parts' options (documented where they are used: client/messenger/outbox.ts, contact-book.ts, inbox.ts). */
+export type MessengerOptions = MessengerPartsOptions;
 
 export class Messenger {
   private constructor(private readonly parts: MessengerParts) {}
 
-  /** Loads the profile's state and re-queues every undelivered fragment. */
-  static async load(options: MessengerOptions): Promise<Messenger> {
-    return new Messenger(await loadMessengerParts(sealedMessengerStores(options.store, options.collections), options));
+  /**
+   * Loads the state in `stores` (our delivery id among it), re-queues every
+   * undelivered fragment, and asks one member of each group for what we
+   * missed while away (docs/groups.md §11.5).
+   */
+  static async load(stores: MessengerStores, options: MessengerOptions): Promise<Messenger> {
+    const parts = await loadMessengerParts(stores, options);
+    await parts.groups.syncAll();
+    return new Messenger(parts);
+  }
+
+  /** The group chats (client/groups/group-chats.ts). */
+  get groups(): GroupChats {
+    return this.parts.groups;
   }
 
   stop(): void {
@@ -88,7 +100,7 @@ export class Messenger {
     return this.parts.book.rejectKey(name);
   }
 
-  /** A new delivery id (rotated, docs/client.md §Delivery id): every contact gets our card again. The caller registers it with the gateway first. */
+  /** A new delivery id (rotated, docs/client.md §Delivery id): kept in the profile store, and every contact gets our card again. The caller registers it with the gateway first. */
   announceDeliveryId(deliveryId: Uint8Array | null): Promise<void> {
     return this.parts.outbox.announceDeliveryId(deliveryId);
   }
@@ -101,10 +113,27 @@ export class Messenger {
     return this.parts.book.verify(name);
   }
 
+  // ---------------------------------------------------------------- blocking
+
+  /** Blocks the address's identity (docs/client.md §Blocking). */
+  block(address: string): Promise<BlockedInfo> {
+    return this.parts.blocked.block(address);
+  }
+
+  unblock(address: string): Promise<void> {
+    return this.parts.blocked.unblock(address);
+  }
+
+  listBlocked(): BlockedInfo[] {
+    return this.parts.blocked.list();
+  }
+
   // ----------------------------------------------------------------- sending
 
   /** Queues a message: stored with every fragment before this resolves. */
   send(name: string, content: ChatContent): Promise<MessageRecord> {
+    const c = this.parts.contacts.get(name);
+    if (c && this.parts.blocked.has(c.identity)) return Promise.reject(new ClientError('blocked', `you blocked ${name}: unblock them to write to them`));
     return this.parts.outbox.send(name, content);
   }
 
@@ -152,7 +181,8 @@ export class Messenger {
     return this.parts.inbox.markRead(name);
   }
 
-  fileData(messageId: string): Promise<{ name: string; data: Uint8Array }> {
-    return this.parts.messages.fileData(messageId);
+  /** A message's or a group post's file. */
+  async fileData(messageId: string): Promise<{ name: string; data: Uint8Array }> {
+    return (await this.parts.groups.fileData(messageId)) ?? this.parts.messages.fileData(messageId);
   }
 }

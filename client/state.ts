@@ -14,12 +14,15 @@
 //   requests   peer identity (hex) → RequestRecord (unknown senders)
 //   fragments  peer (hex) ":" message id (hex) ":" index → one held chunk of an
 //              incomplete incoming message (bytes), written once per fragment
+//   groups, group-posts, group-peers: the groups (client/groups/group-records.ts)
 
 import type { DeliveryState, MessageContent, MessageRecord } from './api.js';
+import type { GroupPeerRecord, GroupPostRow } from './groups/group-records.js';
 import { bytesCodec, jsonCodec } from './store/codecs.js';
 import type { SealedCollection, SealedStore } from './store/sealed-store.js';
 
-export const COLLECTIONS = ['profile', 'contacts', 'sessions', 'messages', 'files', 'outbox', 'inbound', 'requests', 'fragments'] as const;
+// Appended only (client/store/sealed-store.ts: a profile's registry grows, never reorders).
+export const COLLECTIONS = ['profile', 'contacts', 'sessions', 'messages', 'files', 'outbox', 'inbound', 'requests', 'fragments', 'groups', 'group-posts', 'group-peers', 'blocked'] as const;
 
 export interface ContactRecord {
   name: string;
@@ -68,10 +71,13 @@ export interface MessageRow {
 }
 
 export interface OutboxEntry {
-  /** Hex message id; receipts and cards use the id of their batch. */
+  /** Hex message id; receipts and cards use the id of their batch, group messages "g" and theirs. */
   messageId: string;
-  kind: 'data' | 'receipt' | 'card';
+  kind: 'data' | 'receipt' | 'card' | 'group';
+  /** The contact it goes to; "" for an entry to a group member by `address`. */
   contact: string;
+  /** A group frame, or our card to a group member (docs/groups.md §11): the member's address (bech32m), sent whether or not it is a contact. */
+  address?: string;
   index: number;
   frame: Uint8Array;
   /** Transmissions so far (kept across restarts; absent in entries never sent). */
@@ -101,6 +107,15 @@ export interface RequestRecord {
   deliveryId?: string | null;
 }
 
+/** Someone the user blocked (docs/client.md §Blocking): their envelopes are dropped unread. Keyed by identity key (hex). */
+export interface BlockedRecord {
+  /** Their address as the user gave it or it arrived. */
+  address: string;
+  /** Hex Ed25519 identity key of `address`: what is matched. */
+  identity: string;
+  blockedMs: number;
+}
+
 export interface Collections {
   profile: SealedCollection<Uint8Array>;
   contacts: SealedCollection<ContactRecord>;
@@ -111,6 +126,10 @@ export interface Collections {
   inbound: SealedCollection<InboundState>;
   requests: SealedCollection<RequestRecord>;
   fragments: SealedCollection<Uint8Array>;
+  groups: SealedCollection<Uint8Array>;
+  groupPosts: SealedCollection<GroupPostRow>;
+  groupPeers: SealedCollection<GroupPeerRecord>;
+  blocked: SealedCollection<BlockedRecord>;
 }
 
 export function collectionsOf(store: SealedStore): Collections {
@@ -124,6 +143,10 @@ export function collectionsOf(store: SealedStore): Collections {
     inbound: store.collection('inbound', jsonCodec<InboundState>()),
     requests: store.collection('requests', jsonCodec<RequestRecord>()),
     fragments: store.collection('fragments', bytesCodec),
+    groups: store.collection('groups', bytesCodec),
+    groupPosts: store.collection('group-posts', jsonCodec<GroupPostRow>()),
+    groupPeers: store.collection('group-peers', jsonCodec<GroupPeerRecord>()),
+    blocked: store.collection('blocked', jsonCodec<BlockedRecord>()),
   };
 }
 

@@ -3,11 +3,13 @@
 // keys are errors too, so a typo is not silently ignored.
 
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { readAuthorities } from '../protocol/config/authorities.js';
 import { ConfigError, parseDuration, TomlReader as Reader, type Table } from '../protocol/config/typed-reader.js';
 import { MAX_FAMILY } from '../protocol/pki/descriptor.js';
+import { DEFAULT_FETCH_SLOTS } from '../protocol/wire/fetch.js';
 
 export { ConfigError, parseDuration };
 
@@ -63,13 +65,17 @@ export interface NodeConfig {
     delayQueue: number;
     /** How long an epoch's Sphinx key is kept after its epoch ends. */
     keyGraceMs: number;
+    /** Threads that unwrap Sphinx packets (mix and gateway); 0: in the event loop. Default: cores − 1, at least 1. */
+    workers: number;
   };
   gateway: {
     retentionMs: number;
     mailboxQuotaMessages: number;
     mailboxQuotaBytes: number;
-    /** Entries in every fetch reply (padded with dummies). */
+    /** Message slots in every fetch reply (padded with dummies; docs/parameters.md §Mailbox pulls). */
     fetchBatch: number;
+    /** ACK slots (SURB reply digests) in every fetch reply. */
+    fetchAckBatch: number;
     /** Client token bucket: this many times the network's λP + λL + λD. */
     clientRateHeadroom: number;
     /**
@@ -119,6 +125,11 @@ function readFamily(n: Reader): string[] {
 }
 
 /** Validates a parsed TOML document; relative paths are resolved against `baseDir`. */
+/** The unwrap workers when the config names none: every core but the one the event loop keeps, at least one (docs/operators.md §Sizing). */
+export function defaultUnwrapWorkers(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
 export function configFromObject(raw: unknown, baseDir: string): NodeConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError('(file)', 'is not a TOML table', 'see docs/operators.md for an example');
@@ -165,11 +176,12 @@ export function configFromObject(raw: unknown, baseDir: string): NodeConfig {
   };
 
   const m = root.sub('mix');
-  m.only('input_queue', 'delay_queue', 'key_grace');
+  m.only('input_queue', 'delay_queue', 'key_grace', 'workers');
   const mix = {
     inputQueue: m.number('input_queue', 10_000, 1, 10_000_000, true),
     delayQueue: m.number('delay_queue', 200_000, 1, 100_000_000, true),
     keyGraceMs: m.duration('key_grace', '2m', 0, 86_400_000),
+    workers: m.number('workers', defaultUnwrapWorkers(), 0, 256, true),
   };
 
   const g = root.sub('gateway');
@@ -178,6 +190,7 @@ export function configFromObject(raw: unknown, baseDir: string): NodeConfig {
     'mailbox_quota_messages',
     'mailbox_quota_bytes',
     'fetch_batch',
+    'fetch_ack_batch',
     'client_rate_headroom',
     'sync_deposits',
     'registration',
@@ -195,7 +208,8 @@ export function configFromObject(raw: unknown, baseDir: string): NodeConfig {
     retentionMs: g.duration('retention', '14d', 60_000, 365 * 86_400_000),
     mailboxQuotaMessages: g.number('mailbox_quota_messages', 10_000, 1, 100_000_000, true),
     mailboxQuotaBytes: g.number('mailbox_quota_bytes', 64 * 1024 * 1024, 1024, 2 ** 40, true),
-    fetchBatch: g.number('fetch_batch', 16, 1, 1024, true),
+    fetchBatch: g.number('fetch_batch', DEFAULT_FETCH_SLOTS.messages, 1, 1024, true),
+    fetchAckBatch: g.number('fetch_ack_batch', DEFAULT_FETCH_SLOTS.acks, 1, 1024, true),
     clientRateHeadroom: g.number('client_rate_headroom', 3, 1, 100),
     syncDeposits: g.boolean('sync_deposits', false),
     registration: g.oneOf('registration', ['open', 'invite', 'closed'] as const, 'open'),

@@ -19,7 +19,12 @@
 //
 // So a stopping node first stops answering (metrics, client protocols,
 // packet link), then stops its PKI work, and closes its stores (flushed)
-// and last its host.
+// and last its host. A draining node (drain(), SIGUSR2) first refuses new
+// packets, delivers what it holds, then stops the same way (ops/drain.ts).
+//
+// Every service logs through a rate-limited logger (ops/rate-limited-logger.ts)
+// and the drops and refusals every service counts by reason are logged once a
+// minute (ops/drop-report.ts): a hostile peer cannot flood the log.
 
 import { join } from 'node:path';
 import type { NodeConfig } from './config.js';
@@ -43,6 +48,12 @@ import { HeldDocuments } from './net/held-documents.js';
 import type { Logger } from '../runtime/log/logger.js';
 import { Metrics } from './ops/metrics.js';
 import { MetricsServer } from './ops/metrics-server.js';
+import { documentAgeSeconds, documentsInForce } from './ops/document-age.js';
+import { DrainGate, drainHeld } from './ops/drain.js';
+import { DropReport } from './ops/drop-report.js';
+import { rateLimitedLogger } from './ops/rate-limited-logger.js';
+import { PACKET_PROTOCOL } from './net/packet-link.js';
+import { CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL } from '../protocol/wire/client-protocols.js';
 import { MailboxExpiry } from './gateway/mailbox-expiry.js';
 import { authorityPeers } from '../runtime/pki/authority-peers.js';
 import { DocumentWatcher } from '../runtime/pki/document-watcher.js';
@@ -52,7 +63,7 @@ import { MailboxStore } from './store/mailbox-store.js';
 import { ReplayCache } from './store/replay-cache.js';
 import { familyDeclaration, signDescriptor } from '../protocol/pki/descriptor.js';
 import type { NetworkParams } from '../protocol/pki/document.js';
-import { epochAt, epochStart } from '../protocol/pki/epoch.js';
+import { epochAt } from '../protocol/pki/epoch.js';
 import { nodeIdOf } from '../protocol/pki/node-id.js';
 import { geometryFromUserForwardPayloadLength } from '../protocol/sphinx/geometry.js';
 import { TraceWriter } from '../runtime/trace-writer.js';
@@ -63,12 +74,26 @@ export interface RunningNode {
   readonly host: Host;
   /** Port the metrics are served on, or null. */
   readonly metricsPort: number | null;
+  /** The node's metrics (what GET /metrics serves). */
+  readonly metrics: Metrics;
   /** The components, in the order they started (they stop in the reverse order). */
   readonly startOrder: readonly string[];
   /** A JSON-able snapshot of the node's counters. */
   status(): Record<string, unknown>;
+  /**
+   * Drain mode (ops/drain.ts): refuse new packets and registrations, deliver
+   * what is held (the delay queue on its own schedule), then stop. Resolves
+   * true if everything held left before the deadline.
+   */
+  drain(): Promise<boolean>;
   stop(): Promise<void>;
 }
+
+/** The inbound protocols that bring a node new work: refused while it drains. */
+const DRAINED_PROTOCOLS = [PACKET_PROTOCOL, CLIENT_SEND_PROTOCOL, CLIENT_REGISTER_PROTOCOL];
+
+/** After the longest delay a packet may carry, this long for its last sends. */
+const DRAIN_MARGIN_MS = 10_000;
 
 /** The network parameters an authority publishes, from its config. */
 export function networkParams(config: NodeConfig): NetworkParams {
@@ -87,6 +112,8 @@ export function networkParams(config: NodeConfig): NetworkParams {
 }
 
 export interface RunNodeOptions {
+  /** The node's clock (default: the system clock); tests pass a ManualClock. */
+  clock?: Clock;
   /**
    * A gateway writes a trace of what an observer and a corrupt gateway see
    * to this file (test networks only: docs/simulator.md §Trace mode).
@@ -94,11 +121,15 @@ export interface RunNodeOptions {
   tracePath?: string;
 }
 
-export async function runNode(config: NodeConfig, log: Logger, options: RunNodeOptions = {}): Promise<RunningNode> {
-  const clock = systemClock;
+export async function runNode(config: NodeConfig, nodeLog: Logger, options: RunNodeOptions = {}): Promise<RunningNode> {
+  const clock = options.clock ?? systemClock;
+  const log = rateLimitedLogger(nodeLog, clock);
   const identity = await loadOrCreateIdentity(config.node.dataDir);
   const lifecycle = new Lifecycle(log);
-  const host = await createHost({ privateKey: identity.privateKey, listen: config.node.listen });
+  const gate = new DrainGate(DRAINED_PROTOCOLS);
+  // A gateway holds one connection per client (libp2p's default of 300 would prune the rest).
+  const maxConnections = config.node.role === 'gateway' ? { maxConnections: config.gateway.maxClients + 1024 } : {};
+  const host = gate.wrap(await createHost({ privateKey: identity.privateKey, listen: config.node.listen, ...maxConnections }));
   lifecycle.onStop('host', () => host.stop());
   const metrics = new Metrics();
   metrics.gauge('chaff_process_resident_bytes', 'Resident set size of the node process', () => process.memoryUsage.rss());
@@ -114,9 +145,9 @@ export async function runNode(config: NodeConfig, log: Logger, options: RunNodeO
       await new Promise<void>((resolve) => clock.at(params.genesisMs, resolve));
     }
     const root: Root = { lifecycle, clock, log };
-    let status: () => Record<string, unknown>;
+    let role: RoleParts;
     if (config.node.role === 'authority') {
-      status = await startAuthority(config, root, { host, identity, params, authorities, metrics });
+      role = await startAuthority(config, root, { host, identity, params, authorities, metrics });
     } else {
       let trace: TraceWriter | undefined;
       if (options.tracePath && config.node.role === 'gateway') {
@@ -125,15 +156,38 @@ export async function runNode(config: NodeConfig, log: Logger, options: RunNodeO
         lifecycle.onStop('trace file', () => writer.close());
         log.warn('trace mode: recording what an observer would see (test networks only)', { file: options.tracePath });
       }
-      status = await startRelay(config, root, { host, identity, params, authorities, metrics, ...(trace ? { trace } : {}) });
+      role = await startRelay(config, root, { host, identity, params, authorities, metrics, ...(trace ? { trace } : {}) });
     }
+    metrics.counter('chaff_drain_refused_total', 'Streams refused while draining, by reason (the protocol)', () => gate.refused);
     let metricsPort: number | null = null;
     if (config.metrics.listen) {
       const server = await start(root, 'metrics server', new MetricsServer({ metrics, logger: log.child('metrics') }, { listen: config.metrics.listen }));
       metricsPort = server.port;
     }
     log.info('node running', { role: config.node.role, metricsPort, started: lifecycle.order });
-    return { role: config.node.role, host, metricsPort, startOrder: lifecycle.order, status: () => status(), stop: () => lifecycle.stop() };
+    // Not a step of the lifecycle: it serves nothing, and it stops after every step has, so that
+    // its last line has what the stop itself dropped (reason shutdown).
+    const report = new DropReport({ clock, logger: log, sources: () => metrics.refusals() });
+    await report.start();
+    let stopping: Promise<void> | null = null;
+    const stop = (): Promise<void> => (stopping ??= lifecycle.stop().then(() => report.stop()));
+    let draining: Promise<boolean> | null = null;
+    const drain = async (): Promise<boolean> => {
+      gate.close();
+      const done = await drainHeld({ clock, logger: log, held: role.held }, { deadlineMs: role.drainDeadlineMs() });
+      await stop();
+      return done;
+    };
+    return {
+      role: config.node.role,
+      host,
+      metricsPort,
+      metrics,
+      startOrder: lifecycle.order,
+      status: () => role.status(),
+      drain: () => (draining ??= drain()),
+      stop,
+    };
   } catch (err) {
     await lifecycle.stop();
     throw err;
@@ -153,6 +207,15 @@ async function start<T extends Startable>(root: Root, name: string, service: T):
   return service;
 }
 
+/** What the role's part of the composition root hands back. */
+interface RoleParts {
+  status(): Record<string, unknown>;
+  /** Packets held now, by queue (what a drain waits for). */
+  held(): Record<string, number>;
+  /** How long a drain may wait for held() to empty. */
+  drainDeadlineMs(): number;
+}
+
 interface NodeParts {
   host: Host;
   identity: Awaited<ReturnType<typeof loadOrCreateIdentity>>;
@@ -163,7 +226,7 @@ interface NodeParts {
 }
 
 /** An authority: its service and counters. */
-async function startAuthority(config: NodeConfig, root: Root, parts: NodeParts): Promise<() => Record<string, unknown>> {
+async function startAuthority(config: NodeConfig, root: Root, parts: NodeParts): Promise<RoleParts> {
   const { clock, log } = root;
   const { host, identity, params, authorities, metrics } = parts;
   const service = await start(
@@ -186,11 +249,12 @@ async function startAuthority(config: NodeConfig, root: Root, parts: NodeParts):
   metrics.counter('chaff_pki_views_refused_total', 'Admission views from other authorities refused by reason', () => service.stats().viewsRefused);
   for (const p of Object.keys(service.stats().rpc) as Array<keyof ReturnType<typeof service.stats>['rpc']>) exposeRpcMetrics(metrics, p, () => service.stats().rpc[p]);
   metrics.gauge('chaff_epoch', 'Current epoch', () => epochAt(clock.now(), params));
-  return () => ({ ...service.stats() });
+  // An authority holds no packets: its documents and round log are on disk, so a drain stops at once.
+  return { status: () => ({ ...service.stats() }), held: () => ({}), drainDeadlineMs: () => 0 };
 }
 
 /** A mix or gateway: keys, replay cache, PKI, and the role's service. */
-async function startRelay(config: NodeConfig, root: Root, parts: NodeParts): Promise<() => Record<string, unknown>> {
+async function startRelay(config: NodeConfig, root: Root, parts: NodeParts): Promise<RoleParts> {
   const { lifecycle, clock, log } = root;
   const { host, identity, params, metrics } = parts;
   const geometry = geometryFromUserForwardPayloadLength(params.geometry);
@@ -207,9 +271,9 @@ async function startRelay(config: NodeConfig, root: Root, parts: NodeParts): Pro
   metrics.gauge('chaff_replay_cache_tags', 'Replay tags held per live epoch', () => Object.fromEntries([...replay.sizes()].map(([e, n]) => [String(e), n])), 'epoch');
   metrics.gauge('chaff_replay_cache_bytes', 'Memory of the replay cache tables', () => replay.memoryBytes());
 
-  const pki = await start(root, 'pki client', new PkiClient({ host, logger: log.child('pki'), authorities: parts.authorities, dataDir: config.node.dataDir }));
+  const pki = await start(root, 'pki client', new PkiClient({ host, logger: log.child('pki') }, { authorities: parts.authorities, dataDir: config.node.dataDir }));
   const documents = new HeldDocuments({ logger: log }, { epochs: params, nodeId });
-  await start(root, 'document watcher', new DocumentWatcher({ source: pki, clock, logger: log.child('pki'), epochs: params, onDocument: (v) => documents.accept(v) }));
+  await start(root, 'document watcher', new DocumentWatcher({ source: pki, clock, logger: log.child('pki') }, { epochs: params, onDocument: (v) => documents.accept(v) }));
 
   // Descriptor for the next epoch, uploaded early in every epoch and retried (node/pki/descriptor-uploader.ts).
   let version = 0;
@@ -237,10 +301,9 @@ async function startRelay(config: NodeConfig, root: Root, parts: NodeParts): Pro
   const checkReplay = (epoch: number, tag: Uint8Array) => replay.checkAndInsert(epoch, tag);
   const limits = { inputQueue: config.mix.inputQueue, delayQueue: config.mix.delayQueue };
   metrics.gauge('chaff_epoch', 'Current epoch', () => epochAt(clock.now(), params));
-  metrics.gauge('chaff_document_age_seconds', 'Seconds since the start of the newest document held', () => {
-    const newest = Math.max(-1, ...documents.epochs());
-    return newest < 0 ? -1 : (clock.now() - epochStart(newest, params)) / 1000;
-  });
+  metrics.gauge('chaff_document_age_seconds', 'Seconds since the start of the document in force (no sample without one)', () => documentAgeSeconds(clock.now(), documents.epochs(), params));
+  metrics.gauge('chaff_documents_in_force', 'Topology documents held for the current epoch (0: the node cannot route)', () => documentsInForce(clock.now(), documents.epochs(), params));
+  const drainDeadlineMs = () => hopDelayBoundMs(documents) + DRAIN_MARGIN_MS;
 
   if (config.node.role === 'mix') {
     const mix = await start(
@@ -256,6 +319,7 @@ async function startRelay(config: NodeConfig, root: Root, parts: NodeParts): Pro
             return doc ? { mu: doc.params.mu, lambdaM: doc.params.lambdaM } : null;
           },
           limits: { ...limits, linkQueue: 4096 },
+          workers: config.mix.workers,
         },
       ),
     );
@@ -265,17 +329,24 @@ async function startRelay(config: NodeConfig, root: Root, parts: NodeParts): Pro
     metrics.counter('chaff_replays_total', 'Replayed packets refused', () => mix.processor.dropCounts().replay ?? 0);
     metrics.gauge('chaff_queue_depth', 'Packets waiting to be unwrapped', () => mix.processor.inputDepth);
     metrics.gauge('chaff_delay_queue_size', 'Packets held for their delay', () => mix.processor.delayDepth);
-    metrics.counter('chaff_mix_loops_total', 'Mix loop cover packets by outcome', () => ({ sent: mix.loopsSent, returned: mix.loopsReturned, failed: mix.loopsFailed }), 'outcome');
-    exposeLinkMetrics(metrics, () => mix.link.stats());
-    return () => ({
-      role: 'mix',
-      received: mix.processor.received,
-      forwarded: mix.processor.forwarded,
-      dropped: mix.processor.dropCounts(),
-      loops: { sent: mix.loopsSent, returned: mix.loopsReturned, failed: mix.loopsFailed },
-      link: mix.link.stats(),
-      documents: documents.epochs(),
+    metrics.counter('chaff_mix_loops_total', 'Mix loop cover packets by outcome', () => ({ sent: mix.loopsSent, returned: mix.loopsReturned, failed: mix.loopsFailed }), 'outcome', {
+      // A loop not sent (no route, a full link queue) is reported with the drops.
+      successes: ['sent', 'returned'],
     });
+    exposeLinkMetrics(metrics, () => mix.link.stats());
+    return {
+      status: () => ({
+        role: 'mix',
+        received: mix.processor.received,
+        forwarded: mix.processor.forwarded,
+        dropped: mix.processor.dropCounts(),
+        loops: { sent: mix.loopsSent, returned: mix.loopsReturned, failed: mix.loopsFailed },
+        link: mix.link.stats(),
+        documents: documents.epochs(),
+      }),
+      held: () => ({ unwrap: mix.processor.inputDepth, delay: mix.processor.delayDepth, outbound: mix.link.stats().queueDepth }),
+      drainDeadlineMs,
+    };
   }
 
   // Gateway.
@@ -312,7 +383,9 @@ async function startRelay(config: NodeConfig, root: Root, parts: NodeParts): Pro
       clientRate: params.lambdaP + params.lambdaL + params.lambdaD,
       rateHeadroom: config.gateway.clientRateHeadroom,
       fetchBatch: config.gateway.fetchBatch,
+      fetchAckBatch: config.gateway.fetchAckBatch,
       ...limits,
+      workers: config.mix.workers,
       registration: {
         mode: config.gateway.registration,
         proofBits: config.gateway.registrationPowBits,
@@ -356,13 +429,18 @@ async function startRelay(config: NodeConfig, root: Root, parts: NodeParts): Pro
     'Client entry frames (/chaff/client/send/1) by outcome: accepted, or the reason refused',
     () => ({ accepted: g().entry.accepted, ...g().entry.drops }),
     'outcome',
+    { successes: ['accepted'] },
   );
   metrics.counter('chaff_gateway_register_refused_total', 'Registrations refused by reason', () => g().register.drops);
   metrics.counter('chaff_gateway_fetch_refused_total', 'Mailbox fetches refused by reason', () => g().fetch.drops);
   exposeRpcMetrics(metrics, 'register', () => g().rpc.register);
   exposeRpcMetrics(metrics, 'fetch', () => g().rpc.fetch);
   exposeLinkMetrics(metrics, () => link.stats());
-  return () => ({ role: 'gateway', ...gateway.stats(), link: link.stats(), documents: documents.epochs() });
+  return {
+    status: () => ({ role: 'gateway', ...gateway.stats(), link: link.stats(), documents: documents.epochs() }),
+    held: () => ({ unwrap: g().mix.inputDepth, delay: g().mix.delayDepth, outbound: link.stats().queueDepth }),
+    drainDeadlineMs,
+  };
 }
 
 /** The packet link's inbound counters (/chaff/packet/1): whole frames read, and every frame (or, for unknown-peer, stream) refused, by reason. */
@@ -381,5 +459,6 @@ function exposeRpcMetrics(metrics: Metrics, name: string, stats: () => { served:
       return s === null ? {} : { served: s.served, ...s.drops };
     },
     'outcome',
+    { successes: ['served'] },
   );
 }

@@ -7,14 +7,11 @@ import { parse as parseToml } from 'smol-toml';
 import type { TomlReader } from '../protocol/config/typed-reader.js';
 import { simConfigReader, SimConfigError, type ConfigTable } from './models/config-reader.js';
 import { readContinuousConfig, type DirectConfig, type LoopixConfig } from './models/continuous-config.js';
+import { MODELS, type ModelName } from './models/model-names.js';
 import { readPoolConfig, type PoolConfig } from './models/pool-config.js';
 
-export { SimConfigError };
-export type { DirectConfig, LoopixConfig, PoolConfig };
-
-/** Models this build of the simulator implements. */
-export const MODELS = ['threshold', 'population', 'pool', 'loopix', 'direct'] as const;
-export type ModelName = (typeof MODELS)[number];
+export { MODELS, SimConfigError };
+export type { DirectConfig, LoopixConfig, ModelName, PoolConfig };
 
 export interface ThresholdConfig {
   model: 'threshold';
@@ -96,16 +93,21 @@ export function simConfigFromObject(raw: unknown): SimConfig {
 }
 
 /**
- * Makes the configuration's file paths (graph.path) absolute, relative to
- * `baseDir` (the directory of the configuration file), so a run or a sweep
- * worker finds them whatever its working directory. Returns a copy.
+ * Makes the configuration's file paths (graph.path, workload.path)
+ * absolute, relative to `baseDir` (the directory of the configuration
+ * file), so a run or a sweep worker finds them whatever its working
+ * directory. Returns a copy.
  */
 export function resolveConfigPaths(raw: ConfigTable, baseDir: string): ConfigTable {
-  const graph = raw.graph;
-  if (typeof graph !== 'object' || graph === null || Array.isArray(graph)) return raw;
-  const path = (graph as ConfigTable).path;
-  if (typeof path !== 'string' || path === '' || isAbsolute(path)) return raw;
-  return { ...raw, graph: { ...(graph as ConfigTable), path: resolve(baseDir, path) } };
+  let out = raw;
+  for (const key of ['graph', 'workload']) {
+    const table = out[key];
+    if (typeof table !== 'object' || table === null || Array.isArray(table)) continue;
+    const path = (table as ConfigTable).path;
+    if (typeof path !== 'string' || path === '' || isAbsolute(path)) continue;
+    out = { ...out, [key]: { ...(table as ConfigTable), path: resolve(baseDir, path) } };
+  }
+  return out;
 }
 
 export function loadSimConfig(path: string): SimConfig {

@@ -13,6 +13,8 @@ import { buildRunReport } from './models/run-report.js';
 import { meanOfRecords } from './models/seed-average.js';
 import { danezisBound, roundsToDisclosure } from './models/threshold.js';
 import type { BehaviourSpec } from './behaviour/spec.js';
+import type { PresenceSpec } from './presence/spec.js';
+import type { WorkloadSpec } from './workload/spec.js';
 import { seededUniform } from './random.js';
 import { writeResultsFolder } from './report/results-folder.js';
 
@@ -59,8 +61,11 @@ export interface PoolResults {
 }
 
 export interface ContinuousParameters extends ObservationSpec {
-  graph: GraphSpec;
-  behaviour: BehaviourSpec;
+  workload: WorkloadSpec;
+  /** The synthetic workload's graph and behaviour (absent for a trace). */
+  graph?: GraphSpec;
+  behaviour?: BehaviourSpec;
+  presence: PresenceSpec;
   /** The loopix model's network (absent for direct). */
   network?: LoopixNetworkSpec;
 }
@@ -128,8 +133,8 @@ function runPoolModel(config: PoolConfig): PoolResults {
 
 function runContinuous(config: LoopixConfig | DirectConfig): ContinuousResults {
   const runs = Array.from({ length: config.seeds }, (_, i) => (config.model === 'loopix' ? runLoopix(config, config.seed + i) : runDirect(config, config.seed + i)));
-  const { graph, behaviour, durationS, epochS, curvePoints, attacks } = config;
-  const parameters: ContinuousParameters = { graph, behaviour, durationS, epochS, curvePoints, attacks };
+  const { workload, graph, behaviour, presence, durationS, epochS, curvePoints, attacks } = config;
+  const parameters: ContinuousParameters = { workload, ...(workload.kind === 'synthetic' ? { graph, behaviour } : {}), presence, durationS, epochS, curvePoints, attacks };
   if (config.model === 'loopix') parameters.network = config.network;
   return {
     model: config.model,

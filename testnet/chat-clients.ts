@@ -4,16 +4,14 @@
 // user's `chaff client` commands drive them.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ClientEvent, MessageRecord } from '../client/api.js';
 import { CLIENT_CONFIG_FILE, clientToml, loadClientConfig, type ClientSettings } from '../client/config.js';
 import { initProfile } from '../client/init.js';
 import { sortedQuantile } from '../protocol/stats/quantile.js';
 import { clientSocketPath, connectClientApi, type ClientApiConnection } from '../client/rpc/index.js';
-
-const CHAFF = fileURLToPath(new URL('../bin/chaff.js', import.meta.url));
+import { chaffEntry } from './chaff-entry.js';
 
 /**
  * scrypt cost for the testnet's throwaway profiles: N = 2^14 (16 MiB, a few
@@ -37,7 +35,7 @@ export interface ChatClientOptions {
 export class ChatClient {
   readonly name: string;
   readonly profileDir: string;
-  readonly address: string;
+  #address: string;
   #child: ChildProcess;
   #api: ClientApiConnection | null = null;
   readonly #passphraseFile: string;
@@ -50,7 +48,7 @@ export class ChatClient {
     this.#trace = trace;
     this.name = name;
     this.profileDir = profileDir;
-    this.address = address;
+    this.#address = address;
     this.#passphraseFile = passphraseFile;
     this.#log = log;
     this.#child = child;
@@ -74,13 +72,51 @@ export class ChatClient {
     return client;
   }
 
+  /** Whether `dir` holds the profile of the chat client `name` (client.toml is written last by init). */
+  static exists(dir: string, name: string): boolean {
+    return existsSync(join(dir, `client-${name}`, CLIENT_CONFIG_FILE));
+  }
+
+  /**
+   * Starts the daemon of a profile an earlier run created (a resumed
+   * testnet), with its passphrase file beside it; its address is read back
+   * from the daemon.
+   */
+  static async open(o: Pick<ChatClientOptions, 'dir' | 'name' | 'tracePath'>): Promise<ChatClient> {
+    const profileDir = join(o.dir, `client-${o.name}`);
+    const passphraseFile = join(o.dir, `client-${o.name}.passphrase`);
+    if (!existsSync(passphraseFile)) throw new Error(`${passphraseFile} is missing: ${o.name}'s profile cannot be opened without it`);
+    const log = join(o.dir, `client-${o.name}.log`);
+    const child = ChatClient.#spawn(profileDir, passphraseFile, log, o.tracePath);
+    const client = new ChatClient(o.name, profileDir, '', passphraseFile, log, child, o.tracePath);
+    try {
+      await client.connect();
+      client.#address = (await client.api.address()).address;
+    } catch (err) {
+      await client.stop('SIGKILL').catch(() => undefined);
+      throw err;
+    }
+    return client;
+  }
+
+  /** Adds `name` with `address` as a contact unless one of that name is there already (a resumed profile). */
+  async ensureContact(name: string, address: string): Promise<void> {
+    const contacts = await this.api.listContacts();
+    if (!contacts.some((c) => c.name === name)) await this.api.addContact(name, address);
+  }
+
   static #spawn(profileDir: string, passphraseFile: string, logPath: string, trace?: string): ChildProcess {
     const log = createWriteStream(logPath, { flags: 'a' });
-    const args = [CHAFF, 'client', 'daemon', '--profile', profileDir, '--passphrase-file', passphraseFile, ...(trace ? ['--trace', trace] : [])];
+    const args = [chaffEntry(), 'client', 'daemon', '--profile', profileDir, '--passphrase-file', passphraseFile, ...(trace ? ['--trace', trace] : [])];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
     return child;
+  }
+
+  /** The profile's address (bech32m "chaff1…"). */
+  get address(): string {
+    return this.#address;
   }
 
   get api(): ClientApiConnection {
@@ -201,6 +237,11 @@ export class ChatLedger {
     return this.#sent.size;
   }
 
+  /** Ids of the messages sent through this ledger. */
+  sentIds(): ReadonlySet<string> {
+    return new Set(this.#sent.keys());
+  }
+
   get delivered(): number {
     return this.#delivered.size;
   }
@@ -232,8 +273,8 @@ export class ChatLedger {
   }
 }
 
-/** Total retransmissions of `client`'s outgoing messages to `contact`. */
-export async function retransmissionsOf(client: ChatClient, contact: string): Promise<number> {
+/** Total retransmissions of `client`'s outgoing messages to `contact` (only those of `ids`, if given: a resumed profile's history holds earlier runs). */
+export async function retransmissionsOf(client: ChatClient, contact: string, ids?: ReadonlySet<string>): Promise<number> {
   const history = await client.api.history(contact, 10_000);
-  return history.filter((m) => m.direction === 'out').reduce((a, m) => a + m.retransmissions, 0);
+  return history.filter((m) => m.direction === 'out' && (!ids || ids.has(m.id))).reduce((a, m) => a + m.retransmissions, 0);
 }

@@ -2,53 +2,23 @@
 // TOML configs (docs/testnet.md). Identities are created here first, so every
 // config can list the authorities' keys, and every authority's admission
 // list can admit the testnet's own mixes and gateways, before any node starts.
+// The plan is recorded in testnet.json (plan-file.ts) so the same network can
+// be started again (testnet-folder.ts).
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { toHex } from '../protocol/bytes.js';
 import { ADMISSIONS_FILE, formatAdmissions, type AdmissionRecord } from '../node/authority/admission-list.js';
 import { loadOrCreateIdentity } from '../runtime/net/identity.js';
+import { writePlanFile } from './plan-file.js';
+import { nodeNames, type NodeRole, type TestnetShape } from './shape.js';
 
-export interface TestnetShape {
-  authorities: number;
-  layers: number;
-  mixesPerLayer: number;
-  gateways: number;
-  epochDurationMs: number;
-  /** μ, λ's for the network (per second). */
-  mu: number;
-  lambdaP: number;
-  lambdaL: number;
-  lambdaD: number;
-  lambdaM: number;
-  /**
-   * Family declarations (docs/operators.md §Declaring a family): node name →
-   * the names of the nodes it declares as its family. A family counts only
-   * where its members declare each other; one-sided claims are allowed here
-   * so tests can show they steer nothing. Default: none.
-   */
-  family?: Readonly<Record<string, readonly string[]>>;
-}
-
-export const DEFAULT_SHAPE: TestnetShape = {
-  authorities: 3,
-  layers: 3,
-  mixesPerLayer: 2,
-  gateways: 2,
-  epochDurationMs: 15_000,
-  // Testnet rates: short delays (mean 50 ms per hop) so a demo shows
-  // messages within a second; production defaults are in docs/parameters.md.
-  mu: 20,
-  lambdaP: 4,
-  lambdaL: 1,
-  lambdaD: 1,
-  lambdaM: 2,
-};
+export { DEFAULT_SHAPE, nodeNames, type NodeRole, type TestnetShape } from './shape.js';
 
 export interface PlannedNode {
   name: string;
-  role: 'authority' | 'mix' | 'gateway';
+  role: NodeRole;
   dataDir: string;
   configPath: string;
   port: number;
@@ -67,7 +37,7 @@ export interface TestnetPlan {
 }
 
 /** Whether 127.0.0.1:`port` can be listened on now. */
-function canListen(port: number): Promise<boolean> {
+export function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));
@@ -82,12 +52,13 @@ const taken = new Set<number>();
  * A free TCP port on 127.0.0.1, below the ephemeral range (Linux
  * 32768–60999): the node listens on it seconds later, and a port from the
  * ephemeral range could meanwhile become the local port of an outgoing
- * connection (EADDRINUSE).
+ * connection (EADDRINUSE). Never one of `exclude` (a resumed plan's own ports,
+ * free now only because their nodes are not started yet).
  */
-export async function freePort(): Promise<number> {
+export async function freePort(exclude: ReadonlySet<number> = new Set()): Promise<number> {
   for (let attempt = 0; attempt < 1000; attempt++) {
     const port = PORT_RANGE.from + Math.floor(Math.random() * PORT_RANGE.size);
-    if (taken.has(port) || !(await canListen(port))) continue;
+    if (taken.has(port) || exclude.has(port) || !(await canListen(port))) continue;
     taken.add(port);
     return port;
   }
@@ -99,47 +70,79 @@ function toml(value: string | number | string[]): string {
   return typeof value === 'number' ? String(value) : JSON.stringify(value);
 }
 
-/** Creates the folders, identities and configs of a test network under `dir`. */
+/** Where a node of the network in `dir` keeps its data and its config. */
+export function nodePaths(dir: string, name: string): { dataDir: string; configPath: string } {
+  return { dataDir: join(dir, name), configPath: join(dir, `${name}.toml`) };
+}
+
+/**
+ * Creates the folders, identities and configs of a test network under `dir`,
+ * and last its plan (testnet.json, testnet/plan-file.ts): a folder with a
+ * plan is complete, so `chaff testnet --dir` can resume it.
+ */
 export async function planTestnet(dir: string, shape: TestnetShape, genesisMs: number): Promise<TestnetPlan> {
-  const names: Array<[string, PlannedNode['role']]> = [
-    ...Array.from({ length: shape.authorities }, (_, i) => [`authority-${i + 1}`, 'authority'] as [string, PlannedNode['role']]),
-    ...Array.from({ length: shape.layers * shape.mixesPerLayer }, (_, i) => [`mix-${i + 1}`, 'mix'] as [string, PlannedNode['role']]),
-    ...Array.from({ length: shape.gateways }, (_, i) => [`gateway-${String.fromCharCode(97 + i)}`, 'gateway'] as [string, PlannedNode['role']]),
-  ];
   const nodes: PlannedNode[] = [];
-  for (const [name, role] of names) {
-    const dataDir = join(dir, name);
-    mkdirSync(dataDir, { recursive: true });
-    const identity = await loadOrCreateIdentity(dataDir);
+  for (const { name, role } of nodeNames(shape)) {
+    const paths = nodePaths(dir, name);
+    mkdirSync(paths.dataDir, { recursive: true });
+    const identity = await loadOrCreateIdentity(paths.dataDir);
     nodes.push({
       name,
       role,
-      dataDir,
-      configPath: join(dir, `${name}.toml`),
+      ...paths,
       port: await freePort(),
       metricsPort: await freePort(),
       identityKey: toHex(identity.publicKey),
       peerId: identity.peerId.toString(),
     });
   }
-  const authorities = nodes.filter((n) => n.role === 'authority');
-  // Each authority admits the testnet's own relays, each in its role (docs/operators.md
-  // §Admitting nodes): a node started beside the testnet is admitted by nobody.
-  const changed = new Date(genesisMs).toISOString();
-  const admitted: AdmissionRecord[] = nodes
+  const plan: TestnetPlan = { dir, genesisMs, shape, nodes, networkFile: join(dir, 'network.toml') };
+  writeAdmissions(plan);
+  writeNodeFiles(plan);
+  await writePlanFile(plan);
+  return plan;
+}
+
+/**
+ * Each authority admits the testnet's own relays, each in its role
+ * (docs/operators.md §Admitting nodes): a node started beside the testnet is
+ * admitted by nobody. `onlyMissing`: leave an existing list alone (a resumed
+ * network: its operator may have admitted more nodes since).
+ */
+export function writeAdmissions(plan: TestnetPlan, onlyMissing = false): string[] {
+  const changed = new Date(plan.genesisMs).toISOString();
+  const admitted: AdmissionRecord[] = plan.nodes
     .filter((n) => n.role !== 'authority')
     .map((n) => ({ identity: n.identityKey, status: 'admitted', role: n.role as 'mix' | 'gateway', note: `${n.name} (chaff testnet)`, changed }));
-  for (const a of authorities) writeFileSync(join(a.dataDir, ADMISSIONS_FILE), formatAdmissions(admitted));
+  const written: string[] = [];
+  for (const a of plan.nodes.filter((n) => n.role === 'authority')) {
+    const path = join(a.dataDir, ADMISSIONS_FILE);
+    if (onlyMissing && existsSync(path)) continue;
+    writeFileSync(path, formatAdmissions(admitted));
+    written.push(path);
+  }
+  return written;
+}
+
+/**
+ * Writes every node's TOML config and the network file from the plan. They
+ * are derived from it and written again at each start, so a resumed network
+ * runs exactly what testnet.json records.
+ */
+export function writeNodeFiles(plan: TestnetPlan): void {
+  const { shape, nodes, genesisMs } = plan;
+  const authorities = nodes.filter((n) => n.role === 'authority');
   const keyOf = (name: string): string => {
     const n = nodes.find((x) => x.name === name);
     if (!n || n.role === 'authority') throw new RangeError(`testnet family: no mix or gateway named ${JSON.stringify(name)}`);
     return n.identityKey;
   };
   for (const name of Object.keys(shape.family ?? {})) keyOf(name);
+  const authorityTables = authorities.flatMap((a) => ['[[authorities]]', `name = ${toml(a.name)}`, `identity = ${toml(a.identityKey)}`, `addresses = ${toml([`/ip4/127.0.0.1/tcp/${a.port}`])}`, '']);
   for (const n of nodes) {
     const family = (shape.family?.[n.name] ?? []).map(keyOf);
     const lines = [
-      '# Generated by chaff testnet.',
+      '# Generated by chaff testnet from testnet.json (written again at each start).',
       '[node]',
       `name = ${toml(n.name)}`,
       `role = ${toml(n.role)}`,
@@ -147,7 +150,7 @@ export async function planTestnet(dir: string, shape: TestnetShape, genesisMs: n
       `listen = ${toml([`/ip4/127.0.0.1/tcp/${n.port}`])}`,
       ...(family.length > 0 ? [`family = ${toml(family)}`] : []),
       '',
-      ...authorities.flatMap((a) => ['[[authorities]]', `name = ${toml(a.name)}`, `identity = ${toml(a.identityKey)}`, `addresses = ${toml([`/ip4/127.0.0.1/tcp/${a.port}`])}`, '']),
+      ...authorityTables,
       '[authority]',
       `epoch_duration = ${toml(`${shape.epochDurationMs}ms`)}`,
       `genesis = ${toml(new Date(genesisMs).toISOString())}`,
@@ -160,6 +163,8 @@ export async function planTestnet(dir: string, shape: TestnetShape, genesisMs: n
       '',
       '[mix]',
       `key_grace = ${toml(`${Math.round(shape.epochDurationMs / 4)}ms`)}`,
+      // Every node of a test network shares this host's cores: one unwrap worker each (the default is cores − 1).
+      'workers = 1',
       '',
       '[metrics]',
       `listen = ${toml(`127.0.0.1:${n.metricsPort}`)}`,
@@ -167,18 +172,16 @@ export async function planTestnet(dir: string, shape: TestnetShape, genesisMs: n
     ];
     writeFileSync(n.configPath, `${lines.join('\n')}\n`);
   }
-  // The network file clients are initialised from (`chaff client init --network`).
-  const networkFile = join(dir, 'network.toml');
+  // The network file clients are initialised from (`chaff client init --network`): the same bytes at every start.
   writeFileSync(
-    networkFile,
+    plan.networkFile,
     [
       '# Generated by chaff testnet: give it to `chaff client init --network`.',
       '[network]',
       `genesis = ${toml(new Date(genesisMs).toISOString())}`,
       `epoch_duration = ${toml(`${shape.epochDurationMs}ms`)}`,
       '',
-      ...authorities.flatMap((a) => ['[[authorities]]', `name = ${toml(a.name)}`, `identity = ${toml(a.identityKey)}`, `addresses = ${toml([`/ip4/127.0.0.1/tcp/${a.port}`])}`, '']),
+      ...authorityTables,
     ].join('\n'),
   );
-  return { dir, genesisMs, shape, nodes, networkFile };
 }

@@ -2,14 +2,15 @@
 // own process: 3 authorities, 3 layers × 2 mixes, 2 gateways. Waits for a
 // threshold-signed document, prints the topology, then sends numbered probe
 // packets from a client at gateway A to a client at gateway B and reports
-// what the network routed, dropped and delivered. docs/testnet.md.
+// what the network routed, dropped and delivered. Run again on the same
+// folder, it resumes that network (testnet-folder.ts). docs/testnet.md.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { toHex } from '../protocol/bytes.js';
+import { join, resolve } from 'node:path';
+import { fromHex, toHex } from '../protocol/bytes.js';
+import { nodeIdOf } from '../protocol/pki/node-id.js';
 import { epochAt } from '../protocol/pki/epoch.js';
 import { sortedQuantile } from '../protocol/stats/quantile.js';
 import { Topology } from '../protocol/pki/routes.js';
@@ -20,11 +21,14 @@ import { authorityPeers } from '../runtime/pki/authority-peers.js';
 import { PkiClient, type VerifiedDocument } from '../runtime/pki/pki-client.js';
 import { createHost } from '../runtime/net/host.js';
 import { generateKeyPair } from '@libp2p/crypto/keys';
-import { DEFAULT_SHAPE, planTestnet, type PlannedNode, type TestnetPlan } from './plan.js';
+import type { Document, NodeEntry } from '../protocol/pki/document.js';
+import { DEFAULT_SHAPE, type PlannedNode, type TestnetPlan } from './plan.js';
+import { PLAN_FILE } from './plan-file.js';
+import { FolderLock } from './folder-lock.js';
+import { openTestnet } from './testnet-folder.js';
 import { ProbeClient, type FetchedMessage } from './probe-client.js';
 import { ChatClient, ChatLedger, retransmissionsOf, type ChatSummary } from './chat-clients.js';
-
-const CHAFF = fileURLToPath(new URL('../bin/chaff.js', import.meta.url));
+import { chaffEntry } from './chaff-entry.js';
 
 export interface TestnetOptions {
   dir?: string;
@@ -34,10 +38,14 @@ export interface TestnetOptions {
   out: (line: string) => void;
   /** Trace mode: gateways and clients write observer traces and ground truth into this folder. */
   traceDir?: string;
+  /** Remove the network in `dir`, if any, and create a new one (testnet-folder.ts). */
+  fresh?: boolean;
 }
 
 export interface TestnetSummary {
   dataDir: string;
+  /** Whether this run resumed the network already in dataDir (testnet.json) rather than creating one. */
+  resumed: boolean;
   epoch: number;
   sent: number;
   delivered: number;
@@ -55,14 +63,39 @@ export interface TestnetSummary {
 const CHAT_INTERVAL_MS = 2000;
 
 function startNode(plan: TestnetPlan, node: PlannedNode, traceDir?: string): ChildProcess {
-  const log = createWriteStream(join(plan.dir, `${node.name}.log`));
+  // Appended: a resumed network's logs follow those of its earlier runs.
+  const log = createWriteStream(join(plan.dir, `${node.name}.log`), { flags: 'a' });
   const trace = traceDir && node.role === 'gateway' ? ['--trace', join(traceDir, `observer-${node.name}.jsonl`)] : [];
   // Detached: a Ctrl-C in the terminal reaches only the testnet, which then
   // reads every node's metrics and stops the nodes itself (SIGTERM).
-  const child = spawn(process.execPath, [CHAFF, 'node', '--config', node.configPath, ...trace], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [chaffEntry(), 'node', '--config', node.configPath, ...trace], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   return child;
+}
+
+/**
+ * Waits until every node answers on its metrics port (a node serves metrics
+ * once all its services run), until `deadline` or `give()`; returns the names
+ * of the nodes still not answering.
+ */
+async function waitForNodes(plan: TestnetPlan, deadline: number, give: () => boolean): Promise<string[]> {
+  let waiting = plan.nodes;
+  for (;;) {
+    const up = await Promise.all(
+      waiting.map((n) =>
+        fetch(`http://127.0.0.1:${n.metricsPort}/metrics`, { signal: AbortSignal.timeout(2000) })
+          .then(async (res) => {
+            await res.arrayBuffer();
+            return res.ok;
+          })
+          .catch(() => false),
+      ),
+    );
+    waiting = waiting.filter((_, i) => !up[i]);
+    if (waiting.length === 0 || give() || Date.now() > deadline) return waiting.map((n) => n.name);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** Sums a metric over every node's /metrics text, by label value. */
@@ -97,14 +130,37 @@ function sumMetric(texts: Map<string, string>, name: string, nodes?: (node: stri
 }
 
 export async function runTestnet(options: TestnetOptions): Promise<TestnetSummary> {
+  // Absolute: node configs name their data folders, and a leftover node is recognised by its config path.
+  const dir = resolve(options.dir ?? mkdtempSync(join(tmpdir(), 'chaff-testnet-')));
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`--dir ${dir} is a file, not a folder`);
+  mkdirSync(dir, { recursive: true });
+  const lock = FolderLock.acquire(dir);
+  const releaseLock = (): void => lock.release();
+  process.once('exit', releaseLock);
+  try {
+    return await runIn(dir, options);
+  } finally {
+    process.off('exit', releaseLock);
+    lock.release();
+  }
+}
+
+/** Runs the network in `dir` (whose lock the caller holds). */
+async function runIn(dir: string, options: TestnetOptions): Promise<TestnetSummary> {
   const out = options.out;
-  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'chaff-testnet-'));
-  const shape = DEFAULT_SHAPE;
-  // Genesis now: descriptors for epoch 1 are uploaded during epoch 0 and the
-  // first document is for epoch 1.
-  const genesisMs = Date.now();
-  const plan = await planTestnet(dir, shape, genesisMs);
-  out(`data folder: ${dir} (configs, node folders and one log per node)`);
+  const startedMs = Date.now();
+  // A new network's genesis is now: descriptors for epoch 1 are uploaded
+  // during epoch 0 and the first document is for epoch 1. A resumed one
+  // keeps its genesis, and its epochs went on while it was down.
+  const { plan, resumed, notes } = await openTestnet(dir, { shape: DEFAULT_SHAPE, nowMs: startedMs, fresh: options.fresh === true });
+  const { shape, genesisMs } = plan;
+  for (const note of notes) out(note);
+  if (resumed) {
+    const epoch = epochAt(startedMs, { genesisMs, epochDurationMs: shape.epochDurationMs });
+    out(`resuming the network in ${dir} (${PLAN_FILE}): genesis ${new Date(genesisMs).toISOString()}, now epoch ${epoch}; the same keys and ports, so profiles made from its network.toml work again`);
+  } else {
+    out(`data folder: ${dir} (configs, node folders and one log per node; \`chaff testnet --dir ${dir}\` starts this network again)`);
+  }
   out(
     `starting ${plan.nodes.length} nodes: ${shape.authorities} authorities, ${shape.layers} layers × ${shape.mixesPerLayer} mixes, ${shape.gateways} gateways; epochs of ${shape.epochDurationMs / 1000} s`,
   );
@@ -123,10 +179,10 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
   process.once('exit', killAll);
 
   const watchHost = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: [] });
-  const pki = new PkiClient({
-    host: watchHost,
-    authorities: authorityPeers(plan.nodes.filter((n) => n.role === 'authority').map((a) => ({ name: a.name, identity: a.identityKey, addresses: [`/ip4/127.0.0.1/tcp/${a.port}`] }))),
-  });
+  const pki = new PkiClient(
+    { host: watchHost },
+    { authorities: authorityPeers(plan.nodes.filter((n) => n.role === 'authority').map((a) => ({ name: a.name, identity: a.identityKey, addresses: [`/ip4/127.0.0.1/tcp/${a.port}`] }))) },
+  );
   await pki.start();
   const clients: ProbeClient[] = [];
   const chatters: ChatClient[] = [];
@@ -137,22 +193,35 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  // The testnet's own first two gateways (gateway-a, gateway-b), by node id: a document lists gateways
+  // in its own order, and alice and bob must find the gateways of their profiles at every run.
+  const ownGateways = plan.nodes.filter((n) => n.role === 'gateway').map((n) => toHex(nodeIdOf(fromHex(n.identityKey))));
+  const gatewaysOf = (d: Document): NodeEntry[] => ownGateways.slice(0, 2).flatMap((id) => d.gateways.filter((g) => toHex(g.nodeId) === id));
+
   try {
     // 1. Wait for a threshold-signed document for the current epoch.
     let topology: Topology | null = null;
+    // A resumed network publishes its first document one or two epochs after its nodes start (the round for
+    // epoch E + 1 runs during E; a round whose signing point has passed is skipped).
     const deadline = Date.now() + 4 * shape.epochDurationMs + 10_000;
     while (!topology && !stopping) {
       if (exited.length) throw new Error(`nodes exited: ${exited.join(', ')} (see their logs in ${dir})`);
-      if (Date.now() > deadline) throw new Error(`no valid document after ${(deadline - genesisMs) / 1000} s (see the logs in ${dir})`);
+      if (Date.now() > deadline) throw new Error(`no valid document after ${(deadline - startedMs) / 1000} s (see the logs in ${dir})`);
       const epoch = Date.now() >= genesisMs ? epochAt(Date.now(), { genesisMs, epochDurationMs: shape.epochDurationMs }) : 0;
       try {
         const v = await pki.fetchDocument(epoch);
-        if (v.document.layers.every((l) => l.length > 0) && v.document.gateways.length >= 2) topology = new Topology(v.document);
+        if (v.document.layers.every((l) => l.length > 0) && gatewaysOf(v.document).length === 2) topology = new Topology(v.document);
       } catch {
         await new Promise((r) => setTimeout(r, 500));
       }
     }
     if (!topology) throw new Error('stopped before the network was up');
+    // A resumed network's authorities serve the documents they stored at once, before the relays
+    // listen again: traffic starts once every node serves its metrics (the last step of its start).
+    const waiting = await waitForNodes(plan, deadline, () => stopping || exited.length > 0);
+    if (waiting.length > 0 && !stopping)
+      throw new Error(exited.length ? `nodes exited: ${exited.join(', ')}` : `nodes not up after ${(deadline - startedMs) / 1000} s: ${waiting.join(', ')} (see their logs in ${dir})`);
+    if (stopping) throw new Error('stopped before the network was up');
     const doc = topology.document;
     out(`document for epoch ${doc.epoch}: signed by a majority of the authorities`);
     out(`  gateways: ${doc.gateways.map((g) => g.name).join(', ')}`);
@@ -162,7 +231,7 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
     );
 
     // 2. Traffic: probes from a client at gateway A to a client at gateway B.
-    const [gwA, gwB] = doc.gateways;
+    const [gwA, gwB] = gatewaysOf(doc);
     const alice = await ProbeClient.create();
     const bob = await ProbeClient.create();
     clients.push(alice, bob);
@@ -171,29 +240,21 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
     out(`traffic: probes from a client at ${gwA.name} to a client at ${gwB.name}, Poisson at ${doc.params.lambdaP}/s${options.durationS ? ` for ${options.durationS} s` : ' (Ctrl-C to stop)'}`);
 
     // Chat: two client daemons with cover traffic, alice at gateway A and bob at B.
-    out(`chat: starting the client daemons alice (at ${gwA.name}) and bob (at ${gwB.name})`);
+    // Profiles an earlier run made are started again (their mailboxes wait at their gateways), never made anew.
+    const reused = ChatClient.exists(dir, 'alice') && ChatClient.exists(dir, 'bob');
+    out(`chat: starting the client daemons alice (at ${gwA.name}) and bob (at ${gwB.name})${reused ? ', from their profiles of an earlier run' : ''}`);
     const fetchIntervalMs = 250;
-    const [chatA, chatB] = await Promise.all([
-      ChatClient.create({
-        dir,
-        name: 'alice',
-        networkFile: plan.networkFile,
-        gateway: toHex(gwA.nodeId),
-        fetchIntervalMs,
-        ...(options.traceDir ? { tracePath: join(options.traceDir, 'truth-alice.jsonl') } : {}),
-      }),
-      ChatClient.create({
-        dir,
-        name: 'bob',
-        networkFile: plan.networkFile,
-        gateway: toHex(gwB.nodeId),
-        fetchIntervalMs,
-        ...(options.traceDir ? { tracePath: join(options.traceDir, 'truth-bob.jsonl') } : {}),
-      }),
-    ]);
-    chatters.push(chatA, chatB);
-    await chatA.api.addContact('bob', chatB.address);
-    await chatB.api.addContact('alice', chatA.address);
+    const chatClient = (name: string, gateway: NodeEntry): Promise<ChatClient> => {
+      const tracePath = options.traceDir ? { tracePath: join(options.traceDir, `truth-${name}.jsonl`) } : {};
+      if (ChatClient.exists(dir, name)) return ChatClient.open({ dir, name, ...tracePath });
+      return ChatClient.create({ dir, name, networkFile: plan.networkFile, gateway: toHex(gateway.nodeId), fetchIntervalMs, ...tracePath });
+    };
+    const started = await Promise.allSettled([chatClient('alice', gwA), chatClient('bob', gwB)]);
+    for (const s of started) if (s.status === 'fulfilled') chatters.push(s.value);
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
+    const [chatA, chatB] = chatters;
+    await chatA.ensureContact('bob', chatB.address);
+    await chatB.ensureContact('alice', chatA.address);
     const ledger: ChatLedger = new ChatLedger((d) => {
       if (!options.json) out(`  ${d.from} → ${d.to}: "${d.text}" delivered in ${d.latencyMs.toFixed(0)} ms`);
       // bob answers every third message he receives.
@@ -275,7 +336,8 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
     const chatDrainUntil = Date.now() + 60_000;
     if (ledger.pending() > 0) out(`waiting for ${ledger.pending()} chat message(s) still on their way…`);
     while (Date.now() < chatDrainUntil && ledger.pending() > 0 && chatA.running && chatB.running) await new Promise((r) => setTimeout(r, 250));
-    const retransmitted = (await retransmissionsOf(chatA, 'bob').catch(() => 0)) + (await retransmissionsOf(chatB, 'alice').catch(() => 0));
+    const ours = ledger.sentIds();
+    const retransmitted = (await retransmissionsOf(chatA, 'bob', ours).catch(() => 0)) + (await retransmissionsOf(chatB, 'alice', ours).catch(() => 0));
     const messages = ledger.summary(retransmitted);
     if (ledger.duplicates > 0) out(`warning: ${ledger.duplicates} chat message(s) were shown twice`);
 
@@ -286,6 +348,7 @@ export async function runTestnet(options: TestnetOptions): Promise<TestnetSummar
     const overheads = [...delivered.values()].map((d) => (d.latencyMs! - d.delaySumMs!) / 5);
     const summary: TestnetSummary = {
       dataDir: dir,
+      resumed,
       epoch: topology.epoch,
       sent,
       delivered: delivered.size,

@@ -6,6 +6,8 @@ export type ChatInput =
   | { kind: 'text'; text: string }
   | { kind: 'file'; path: string }
   | { kind: 'verify' }
+  /** Write the conversation to a file: `path` null for the default name; `overwrite` (/save!) replaces an existing file. */
+  | { kind: 'save'; path: string | null; overwrite: boolean }
   | { kind: 'help' }
   | { kind: 'quit' }
   /** A slash command used wrongly: `hint` says how to use it. */
@@ -14,6 +16,7 @@ export type ChatInput =
 
 export const CHAT_HELP = `/file PATH   send a file (at most 1 MiB)
 /verify      show the safety number to compare with your contact
+/save [PATH] write the conversation to a text file (default: chat-NAME-DATE.txt here; /save! PATH replaces one)
 /quit        leave (Ctrl-D works too)
 //text       send a text that starts with /`;
 
@@ -33,6 +36,9 @@ export function parseChatLine(line: string): ChatInput {
       return { kind: 'help' };
     case '/verify':
       return { kind: 'verify' };
+    case '/save':
+    case '/save!':
+      return { kind: 'save', path: rest === '' ? null : rest, overwrite: word === '/save!' };
     case '/file':
       return rest === '' ? { kind: 'usage', hint: 'usage: /file PATH' } : { kind: 'file', path: rest };
     default:

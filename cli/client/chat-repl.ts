@@ -1,56 +1,43 @@
 // `chaff client chat NAME`: the interactive chat with one contact. It shows
 // the history with delivery marks, then live messages and state changes as
 // the daemon reports them, and sends each line typed (slash commands aside).
-// Lines are handled one at a time, in order, so piped input is sent whole
-// before the chat leaves at its end.
+// A message is one line: `[14:03] you: hello  ✓✓`, its mark rewritten in
+// place as it changes (chat-screen.ts); the daemon's going offline and
+// coming back are lines too (chat-connection.ts). The terminal side (the
+// prompt, lines one at a time) is repl.ts.
 
-import { createInterface, type Interface } from 'node:readline';
 import { ClientError, type ClientEvent, type MessageRecord } from '../../client/api.js';
 import type { ClientApiConnection } from '../../client/rpc/client.js';
+import { MAX_HISTORY_LIMIT } from '../../client/rpc/methods.js';
 import { CHAT_HELP, parseChatLine } from './chat-input.js';
-import { keyChangedWarning, messageLine, printable, stateLine } from './format.js';
-import { checkTextSize, readSendableFile } from './sendable.js';
+import { ChatConnection } from './chat-connection.js';
+import { defaultSaveName, transcriptText, writeTranscript } from './chat-save.js';
+import { ChatScreen } from './chat-screen.js';
+import { keyChangedWarning, messageLine, nameColumn, printable, stateLine } from './format.js';
+import { coalescing, processTerminal, Repl, type ChatTerminal } from './repl.js';
+import { sendTextOrFile } from './sendable.js';
+import { paintFor } from './terminal-text.js';
 
 const CHAT_HISTORY = 50;
 
-/**
- * `task` run on demand, never twice at once: calls while it runs make one
- * more run after it (marking read is idempotent; the last call must count).
- */
-function coalescing(task: () => Promise<void>): { (): void; settled(): Promise<void> } {
-  let running: Promise<void> | null = null;
-  let again = false;
-  const run = (): void => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = task().finally(() => {
-      running = null;
-      if (again) {
-        again = false;
-        run();
-      }
-    });
-  };
-  return Object.assign(run, { settled: async (): Promise<void> => void (await running) });
+export interface ChatOptions {
+  terminal?: ChatTerminal;
+  now?: () => number;
 }
 
 /** The interactive chat with one contact. Resolves with the exit status. */
-export async function chatRepl(api: ClientApiConnection, contact: string): Promise<number> {
+export async function chatRepl(api: ClientApiConnection, contact: string, options: ChatOptions = {}): Promise<number> {
   const info = (await api.listContacts()).find((c) => c.name === contact);
   if (!info) throw new ClientError('unknown-contact', `no contact named "${printable(contact)}" (chaff client contacts list shows them)`);
-  const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  let rl: Interface | null = null;
-  const print = (line: string): void => {
-    if (rl && tty) {
-      process.stdout.write('\r\u001b[2K');
-      process.stdout.write(`${line}\n`);
-      rl.prompt(true);
-    } else {
-      process.stdout.write(`${line}\n`);
-    }
-  };
+  const terminal = options.terminal ?? processTerminal();
+  const now = options.now ?? Date.now;
+  const repl = new Repl(terminal);
+  const print = repl.print;
+  const paint = paintFor(terminal.output, terminal.env);
+  const screen = new ChatScreen<MessageRecord>(repl, messageLine, { layout: { nameWidth: nameColumn(['you', printable(contact)]), paint }, now });
+  const prompt = (offline: boolean): string => (offline ? `you ${paint.warn('(offline)')}> ` : 'you> ');
+  repl.setPrompt(prompt(false));
+  const connection = new ChatConnection({ print, offline: (offline) => repl.setPrompt(prompt(offline)) }, { paint, now });
 
   // Incoming messages are marked read while the chat is open.
   const markRead = coalescing(() =>
@@ -60,7 +47,6 @@ export async function chatRepl(api: ClientApiConnection, contact: string): Promi
     ),
   );
 
-  const known = new Map<string, MessageRecord>();
   const onEvent = (event: ClientEvent): void => {
     switch (event.type) {
       case 'message': {
@@ -69,18 +55,15 @@ export async function chatRepl(api: ClientApiConnection, contact: string): Promi
           if (m.direction === 'in') print(`(new message from ${printable(m.contact)}: chaff client chat ${m.contact})`);
           return;
         }
-        if (known.has(m.id)) return;
-        known.set(m.id, m);
-        print(messageLine(m));
-        if (m.direction === 'in') markRead();
+        if (screen.add(m) && m.direction === 'in') markRead();
         return;
       }
       case 'state': {
         const m = event.message;
         if (m.contact !== contact || m.direction !== 'out') return;
-        const before = known.get(m.id);
-        known.set(m.id, m);
-        if (before?.state !== m.state) print(stateLine(m));
+        const before = screen.get(m.id);
+        if (!before) screen.add(m);
+        else if (before.state !== m.state) screen.change(m, stateLine(m));
         return;
       }
       case 'contact':
@@ -92,6 +75,12 @@ export async function chatRepl(api: ClientApiConnection, contact: string): Promi
       case 'warning':
         print(`! ${printable(event.text)}`);
         return;
+      case 'connection':
+        connection.apply(event.connection);
+        return;
+      case 'group-post':
+        if (event.post.direction === 'in') print(`(new post in a group: chaff client group chat ${event.post.group})`);
+        return;
     }
   };
 
@@ -100,32 +89,20 @@ export async function chatRepl(api: ClientApiConnection, contact: string): Promi
   let live = false;
   const unsubscribe = api.subscribe((event) => (live ? onEvent(event) : early.push(event)));
   try {
-    const history = await api.history(contact, CHAT_HISTORY);
+    // Without a status (an error) the chat still runs; the next `connection` event says the state.
+    const [history, status] = await Promise.all([api.history(contact, CHAT_HISTORY), api.status().catch(() => ({}))]);
     print(`chat with ${printable(contact)} (${info.verified ? 'verified' : `not verified: chaff client verify ${contact}`}). /help lists the commands.`);
     if (info.keyChanged) print(keyChangedWarning(contact));
-    for (const m of history) {
-      known.set(m.id, m);
-      print(messageLine(m));
-    }
+    connection.start(status);
+    for (const m of history) screen.add(m);
     if (history.some((m) => m.direction === 'in' && m.state === 'delivered')) markRead();
     live = true;
     for (const event of early.splice(0)) onEvent(event);
 
     const send = async (what: { text: string } | { path: string }): Promise<void> => {
       try {
-        let result;
-        if ('path' in what) {
-          const file = readSendableFile(what.path);
-          result = await api.sendFile(contact, file.name, file.data);
-        } else {
-          checkTextSize(what.text);
-          result = await api.sendText(contact, what.text);
-        }
-        const m = result.message;
-        if (!known.has(m.id)) {
-          known.set(m.id, m);
-          print(messageLine(m));
-        }
+        const { message } = await sendTextOrFile(what, { text: (text) => api.sendText(contact, text), file: (name, data) => api.sendFile(contact, name, data) });
+        screen.add(message);
       } catch (err) {
         print(`! ${printable((err as Error).message)}`);
       }
@@ -134,6 +111,17 @@ export async function chatRepl(api: ClientApiConnection, contact: string): Promi
       try {
         const v = await api.verify(contact);
         print(`safety number with ${printable(contact)}: ${printable(v.safetyNumber)} (${v.verified ? 'verified' : `not verified; if it matches theirs: chaff client verify ${contact} --mark`})`);
+      } catch (err) {
+        print(`! ${printable((err as Error).message)}`);
+      }
+    };
+    const save = async (path: string | null, overwrite: boolean): Promise<void> => {
+      try {
+        const items = await api.history(contact, MAX_HISTORY_LIMIT);
+        const line = (m: MessageRecord): string => messageLine(m, now(), { nameWidth: nameColumn(['you', printable(contact)]), clock: 'time' });
+        const text = transcriptText({ title: `chat with ${printable(contact)}`, items, truncatedAt: MAX_HISTORY_LIMIT, line }, now());
+        const written = writeTranscript(path ?? defaultSaveName(contact, now()), text, overwrite);
+        print(`saved ${items.length} message${items.length === 1 ? '' : 's'} to ${printable(written)}`);
       } catch (err) {
         print(`! ${printable((err as Error).message)}`);
       }
@@ -149,6 +137,8 @@ export async function chatRepl(api: ClientApiConnection, contact: string): Promi
           return send({ path: input.path });
         case 'verify':
           return verify();
+        case 'save':
+          return save(input.path, input.overwrite);
         case 'help':
           return print(CHAT_HELP);
         case 'quit':
@@ -160,48 +150,9 @@ export async function chatRepl(api: ClientApiConnection, contact: string): Promi
       }
     };
 
-    let status = 0;
-    await new Promise<void>((done) => {
-      const reader = createInterface({ input: process.stdin, output: process.stdout, terminal: tty, prompt: tty ? `${printable(contact)}> ` : '' });
-      rl = reader;
-      let work: Promise<void> = Promise.resolve();
-      let quitRequested = false; // /quit, Ctrl-C or the daemon gone: later lines are dropped
-      let inputEnded = false; // the reader closed (also at end of input: earlier lines still run)
-      let finished = false;
-      const quit = (): void => {
-        quitRequested = true;
-        if (!inputEnded) reader.close();
-      };
-      reader.on('line', (line) => {
-        // One line at a time, in order; /quit and end of input wait for the sends before them.
-        work = work
-          .then(async () => {
-            if (quitRequested) return;
-            if ((await handle(line)) === 'quit') quit();
-            else if (tty && !inputEnded) reader.prompt();
-          })
-          .catch((err: Error) => print(`! ${printable(err.message)}`));
-      });
-      reader.on('SIGINT', quit);
-      reader.on('close', () => {
-        inputEnded = true;
-        rl = null;
-        void work.then(() => {
-          finished = true;
-          done();
-        });
-      });
-      void api.closed.then(() => {
-        if (finished || quitRequested) return;
-        print('the chaff client daemon stopped; leaving the chat');
-        status = 1;
-        quit();
-        if (inputEnded) done();
-      });
-      if (tty) reader.prompt();
-    });
+    const exit = await repl.run(api, handle);
     await markRead.settled();
-    return status;
+    return exit;
   } finally {
     unsubscribe();
   }

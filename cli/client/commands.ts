@@ -5,74 +5,31 @@
 // to the running daemon over its local socket (client/rpc, docs/client-api.md).
 // Exit status: 0 ok, 1 an error reported by the daemon or the network, 2 a
 // usage error (a bad command line, or no usable passphrase). Errors are one
-// line on stderr, `chaff client: …`, never a stack trace.
+// line on stderr, `chaff client: …`, never a stack trace (client-command.ts).
+// The group commands are in group-commands.ts.
 
 import { writeFileSync } from 'node:fs';
-import { CommanderError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { ClientError, type MessageRecord } from '../../client/api.js';
 import type { ClientApiConnection } from '../../client/rpc/client.js';
-import { clientSocketPath } from '../../client/rpc/socket-path.js';
-import { PassphraseError } from '../../client/store/passphrase.js';
 import { parseInviteToken } from '../../protocol/wire/register.js';
-import { ChaffCommand, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../command.js';
-import { readPassphrase } from '../passphrase.js';
+import { ChaffCommand, EXIT_OK } from '../command.js';
+import { ACCEPT_WEAK_FLAG, readPassphrase } from '../passphrase.js';
 import { waitForStopSignal } from '../signals.js';
 import { chatRepl } from './chat-repl.js';
-import { daemonAnswers, resolveProfileDir, withDaemon } from './daemon-connection.js';
+import { clientCommand, JSON_FLAG, JSON_GROUP_HELP, json, out, PASSPHRASE_FILE_HELP, PROFILE_FLAGS, PROFILE_HELP } from './client-command.js';
+import { daemonAnswers, withDaemon } from './daemon-connection.js';
 import { clock, contactLine, excerpt, formatBytes, messageLine, printable, statusText } from './format.js';
-import { checkTextSize, readSendableFile, safeFileName } from './sendable.js';
-
-const PROFILE_FLAGS = '--profile <dir>';
-const PROFILE_HELP = 'the profile folder (default $CHAFF_PROFILE, else ~/.chaff/profile)';
-const PASSPHRASE_FILE_HELP = 'read the passphrase from FILE (else $CHAFF_PASSPHRASE, else ask on the terminal)';
+import { findGroup, groupChatRepl } from './group-chat-repl.js';
+import { addGroupCommands } from './group-commands.js';
+import { ACCEPT_WEAK_HELP, addProfileCommands, newPassphraseCheck, profileArg } from './profile-commands.js';
+import { safeFileName, sendableOf } from './sendable.js';
+import { parseWait, WAIT_FLAG, WAIT_HELP, waitProgressLine } from './wait-progress.js';
 
 const AFTER_HELP = `
-init and daemon read the passphrase from --passphrase-file FILE, else from
-$CHAFF_PASSPHRASE, else ask on the terminal. The guide is docs/client.md.`;
-
-/** What a client command's action gets. */
-interface Context<Options> {
-  command: ChaffCommand;
-  profileDir: string;
-  socketPath: string;
-  options: Options;
-  /** The positionals after the command's name(s). */
-  args: string[];
-}
-
-/** A client command: the --profile every one takes, its action, and errors turned into exit statuses. */
-function clientCommand<Options extends object = Record<string, never>>(parent: ChaffCommand, name: string, run: (ctx: Context<Options>) => Promise<number>): ChaffCommand {
-  const command = parent.command(name).option(PROFILE_FLAGS, PROFILE_HELP);
-  return command.runs(async (cmd) => {
-    const options = cmd.optsWithGlobals<Options & { profile?: string }>();
-    const profileDir = resolveProfileDir(options.profile);
-    try {
-      return await run({ command: cmd, profileDir, socketPath: clientSocketPath(profileDir), options, args: cmd.args });
-    } catch (err) {
-      return reportFailure(err);
-    }
-  });
-}
-
-/** One line on stderr: 2 for an unusable passphrase (the user's to fix), 1 for everything else at run time. */
-function reportFailure(err: unknown): number {
-  if (err instanceof CommanderError) throw err; // a usage error, already reported
-  if (err instanceof PassphraseError) {
-    process.stderr.write(`chaff client: ${err.message}\n`);
-    return EXIT_USAGE;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`chaff client: ${printable(message.split('\n')[0])}\n`);
-  return EXIT_FAILURE;
-}
-
-function out(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-}
-
-function json(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value)}\n`);
-}
+init, daemon, passphrase, export and import read the passphrase from
+--passphrase-file FILE, else from $CHAFF_PASSPHRASE, else ask on the terminal.
+The guide is docs/client.md.`;
 
 /** `send` → "send", `contacts add` → "contacts add": a command's name below `chaff client`. */
 function nameInClient(command: Command): string {
@@ -88,16 +45,26 @@ function longOptions(command: Command): Set<string> {
   return flags;
 }
 
+interface InitFlags {
+  network?: string;
+  gateway?: string;
+  invite?: string;
+  passphraseFile?: string;
+  acceptWeakPassphrase?: boolean;
+  wait?: string;
+}
+
 export function clientProgram(): ChaffCommand {
   const client = new ChaffCommand('client')
     .description('the messaging client: init, daemon, chat, send… (docs/client.md)')
     .usage('<command> [--profile DIR] [options]')
     .option(PROFILE_FLAGS, PROFILE_HELP)
+    .option(JSON_FLAG, JSON_GROUP_HELP)
     .reportAs('chaff client')
     .addHelpText('after', AFTER_HELP);
   client.describeUnknownOption((flag, command) => (command !== client && longOptions(client).has(flag) ? `${nameInClient(command)} does not take ${flag}` : `Unknown option '${flag}'`));
 
-  clientCommand<{ network?: string; gateway?: string; invite?: string; passphraseFile?: string }>(client, 'init', async ({ command, profileDir, options }) => {
+  clientCommand<InitFlags>(client, 'init', async ({ command, profileDir, options }) => {
     const network = options.network ?? process.env.CHAFF_NETWORK;
     if (!network) return command.error('init needs --network FILE: the network file (authorities) your network publishes');
     let inviteToken: Uint8Array | undefined;
@@ -106,18 +73,38 @@ export function clientProgram(): ChaffCommand {
     } catch (err) {
       command.error(`--invite: ${(err as Error).message}`);
     }
-    const passphrase = await readPassphrase({ file: options.passphraseFile, env: process.env, input: process.stdin, confirm: true });
+    const waitMs = options.wait === undefined ? undefined : (parseWait(options.wait) ?? command.error(`--wait: "${options.wait}" is not a duration (90s, 10m, 0)`));
+    const passphrase = await readPassphrase({
+      file: options.passphraseFile,
+      env: process.env,
+      input: process.stdin,
+      confirm: true,
+      strength: newPassphraseCheck(profileDir, options.acceptWeakPassphrase),
+    });
     const { initProfile } = await import('../../client/init.js');
-    const created = await initProfile({ profileDir, passphrase, network, ...(options.gateway !== undefined ? { gateway: options.gateway } : {}), ...(inviteToken ? { inviteToken } : {}) });
-    out(`created the profile ${profileDir}\naddress  ${created.address}\ngateway  ${printable(created.gateway)}\n\nnext: chaff client daemon   (keep it running; it sends your cover traffic)`);
+    const progress = waitProgressLine();
+    const created = await initProfile({
+      profileDir,
+      passphrase,
+      network,
+      ...(options.gateway !== undefined ? { gateway: options.gateway } : {}),
+      ...(inviteToken ? { inviteToken } : {}),
+      ...(waitMs !== undefined ? { waitMs } : {}),
+      onWaiting: (p) => progress.report(p),
+    }).finally(() => progress.done());
+    out(
+      `created the profile ${profileDir}\naddress  ${created.address}\ngateway  ${printable(created.gateway)}\n\nnext: chaff client daemon${profileArg(profileDir)}   (keep it running; it sends your cover traffic)`,
+    );
     return EXIT_OK;
   })
     .description('create a profile: keys, address, gateway')
-    .usage('--network FILE [--gateway NAME] [--invite TOKEN] [--passphrase-file FILE]')
+    .usage(`--network FILE [--gateway NAME] [--invite TOKEN] [--wait DURATION] [--passphrase-file FILE] [${ACCEPT_WEAK_FLAG}]`)
     .option('--network <file>', 'the network file (authorities) your network publishes (default $CHAFF_NETWORK)')
     .option('--gateway <name>', 'the gateway to register with (default: one chosen from the network document)')
     .option('--invite <token>', "an invite from the gateway's operator, if it asks for one")
-    .option('--passphrase-file <file>', PASSPHRASE_FILE_HELP);
+    .option(WAIT_FLAG, WAIT_HELP)
+    .option('--passphrase-file <file>', PASSPHRASE_FILE_HELP)
+    .option(ACCEPT_WEAK_FLAG, ACCEPT_WEAK_HELP);
 
   clientCommand<{ passphraseFile?: string; trace?: string }>(client, 'daemon', async ({ profileDir, socketPath, options }) => {
     if (await daemonAnswers(socketPath)) throw new ClientError('unavailable', `a chaff client daemon is already running for profile ${profileDir}`);
@@ -153,7 +140,12 @@ export function clientProgram(): ChaffCommand {
     .option('--qr', 'also as a QR code on the terminal')
     .option('--json', 'one JSON line');
 
-  const contacts = client.command('contacts').description('add, list, remove, accept or reject contacts').usage('add|list|remove|accept|reject …').option(PROFILE_FLAGS, PROFILE_HELP);
+  const contacts = client
+    .command('contacts')
+    .description('add, list, remove, accept or reject contacts')
+    .usage('add|list|remove|accept|reject …')
+    .option(PROFILE_FLAGS, PROFILE_HELP)
+    .option(JSON_FLAG, JSON_GROUP_HELP);
   clientCommand(contacts, 'add', ({ socketPath, args }) =>
     withDaemon(socketPath, async (api) => {
       const c = await api.addContact(args[0], args[1]);
@@ -222,13 +214,7 @@ export function clientProgram(): ChaffCommand {
 
   clientCommand<{ file?: string; json?: boolean }>(client, 'send', async ({ command, socketPath, args, options }) => {
     const [contact, ...words] = args;
-    const path = options.file;
-    if (path !== undefined && words.length > 0) command.error('send takes a text or --file PATH, not both');
-    if (path === undefined && words.length === 0) command.error('send needs a text or --file PATH');
-    // Read and check before connecting: nothing is sent when the file is too large.
-    const file = path !== undefined ? readSendableFile(path) : null;
-    const text = words.join(' ');
-    if (!file) checkTextSize(text);
+    const { file, text } = sendableOf(command, 'send', words, options.file);
     return withDaemon(socketPath, async (api) => {
       const { message } = file ? await api.sendFile(contact, file.name, file.data) : await api.sendText(contact, text);
       if (options.json) json(message);
@@ -246,10 +232,27 @@ export function clientProgram(): ChaffCommand {
     .option('--file <path>', 'send this file instead of a text')
     .option('--json', 'the queued message as one JSON line');
 
-  clientCommand(client, 'chat', ({ socketPath, args }) => withDaemon(socketPath, (api: ClientApiConnection) => chatRepl(api, args[0])))
-    .description('talk: history with delivery marks, then live')
-    .usage('NAME')
+  clientCommand(client, 'chat', ({ socketPath, args }) =>
+    withDaemon(socketPath, async (api: ClientApiConnection) => {
+      // A contact's name first; else a group (its id or unique name).
+      const isContact = (await api.listContacts()).some((c) => c.name === args[0]);
+      return !isContact && findGroup(await api.groupList(), args[0]) ? groupChatRepl(api, args[0]) : chatRepl(api, args[0]);
+    }),
+  )
+    .description('talk with a contact, or in a group: history with delivery marks, then live')
+    .usage('NAME   (a contact, else a group: its id or name)')
     .argument('<name>');
+
+  clientCommand<{ port?: string }>(client, 'ui', async ({ command, profileDir, socketPath, options }) => {
+    const port = options.port === undefined ? 0 : Number(options.port);
+    if (!Number.isSafeInteger(port) || port < 0 || port > 65535) command.error('--port takes a TCP port, 0 to 65535 (0: a free one)');
+    const { runWebApp } = await import('./web-app.js');
+    await runWebApp({ profileDir, socketPath, port });
+    return EXIT_OK;
+  })
+    .description('the web app: serves it on 127.0.0.1 and prints the address to open (docs/web-app.md)')
+    .usage('[--port N]')
+    .option('--port <n>', 'the TCP port on 127.0.0.1 (default: a free one)');
 
   clientCommand<{ json?: boolean }>(client, 'inbox', ({ socketPath, options }) =>
     withDaemon(socketPath, async (api) => {
@@ -357,6 +360,9 @@ export function clientProgram(): ChaffCommand {
     .description('gateway, epoch, queue, cover traffic, loops')
     .usage('[--json]')
     .option('--json', 'one JSON line');
+
+  addGroupCommands(client);
+  addProfileCommands(client);
 
   return client;
 }

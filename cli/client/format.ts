@@ -5,8 +5,9 @@
 // addresses in requests) goes through `printable`, so a message cannot carry
 // terminal escape sequences to the reader's screen.
 
-import type { ClientStatus, ContactInfo, MessageContent, MessageRecord } from '../../client/api.js';
+import type { ClientStatus, ConnectionInfo, ContactInfo, MessageContent, MessageRecord } from '../../client/api.js';
 import { formatDuration } from '../../protocol/util/format-duration.js';
+import { PLAIN, widthRange, type Paint } from './terminal-text.js';
 
 // C0 and C1 controls except tab and newline, and the bidirectional overrides
 // that could make a text read differently from what it is.
@@ -27,26 +28,63 @@ function pad2(n: number): string {
   return String(n).padStart(2, '0');
 }
 
+/** HH:MM (local time). */
+export function timeOfDay(ms: number): string {
+  const d = new Date(ms);
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}
+
+/** YYYY-MM-DD (local time). */
+export function isoDay(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+}
+
 /** HH:MM today, else YYYY-MM-DD HH:MM (local time). */
 export function clock(ms: number, now = Date.now()): string {
+  return sameDay(ms, now) ? timeOfDay(ms) : `${isoDay(ms)} ${timeOfDay(ms)}`;
+}
+
+export function sameDay(a: number, b: number): boolean {
+  return new Date(a).toDateString() === new Date(b).toDateString();
+}
+
+/** The same time of day, a calendar day earlier (not 24 h: days around a clock change are not). */
+function dayBefore(ms: number): number {
   const d = new Date(ms);
-  const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
-  return new Date(now).toDateString() === d.toDateString() ? hm : `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${hm}`;
+  d.setDate(d.getDate() - 1);
+  return d.getTime();
+}
+
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/**
+ * The line a chat prints above the first message of a day:
+ * `── Saturday 5 December 2026 ──`, or `── today ──` / `── yesterday ──`
+ * when `now` is given (a saved chat gives none: it is read on other days).
+ */
+export function dayLine(ms: number, now: number | null, paint: Paint = PLAIN): string {
+  const d = new Date(ms);
+  let name = `${WEEKDAYS[d.getDay()]} ${d.getDate()} ${MONTHS[d.getMonth()]} ${d.getFullYear()}`;
+  if (now !== null && sameDay(ms, now)) name = 'today';
+  else if (now !== null && sameDay(ms, dayBefore(now))) name = 'yesterday';
+  return paint.dim(`── ${name} ──`);
 }
 
 /** Delivery marks of an outgoing message: queued ·, sent ✓, delivered ✓✓, read ✓✓ read, failed ✗. */
-export function deliveryMark(m: MessageRecord): string {
+export function deliveryMark(m: MessageRecord, paint: Paint = PLAIN): string {
   switch (m.state) {
     case 'queued':
-      return '·';
+      return paint.dim('·');
     case 'sent':
       return '✓';
     case 'delivered':
       return '✓✓';
     case 'read':
-      return '✓✓ read';
+      return paint.good('✓✓ read');
     case 'failed':
-      return m.error ? `✗ ${printable(m.error)}` : '✗';
+      return paint.bad(m.error ? `✗ ${printable(m.error)}` : '✗');
   }
 }
 
@@ -58,11 +96,38 @@ function describeContent(content: MessageContent, id?: string): string {
   return printable(content.text ?? '');
 }
 
-/** One message as a chat line: `[12:03] you: hello ✓✓`. Continuation lines are indented. */
-export function messageLine(m: MessageRecord, now = Date.now()): string {
-  const who = m.direction === 'out' ? 'you' : printable(m.contact);
-  const body = describeContent(m.content, m.direction === 'in' ? m.id : undefined).replace(/\n/g, '\n    ');
-  return `[${clock(m.sentMs, now)}] ${who}: ${body}${m.direction === 'out' ? `  ${deliveryMark(m)}` : ''}`;
+/** How a chat lays its lines out (the defaults: as `inbox` prints them). */
+export interface LineLayout {
+  /** Names padded to this many columns, so that every text starts in one column (its continuation lines too). */
+  nameWidth?: number;
+  /** 'time': HH:MM only (a chat prints a dayLine above each day); default: the date too when not today. */
+  clock?: 'time' | 'date-unless-today';
+  paint?: Paint;
+}
+
+/** The columns a chat's names take: the widest, within reason (a longer one just pushes its text along). */
+export function nameColumn(names: readonly string[]): number {
+  return Math.min(20, Math.max(...names.map((n) => widthRange(n).min)));
+}
+
+/**
+ * A chat line: `[12:03] you: hello  ✓✓`. `who` and `body` are printable
+ * already; the body's continuation lines are indented under its start.
+ */
+export function chatLine(line: { sentMs: number; own: boolean; who: string; body: string; mark: string }, now: number, layout: LineLayout): string {
+  const paint = layout.paint ?? PLAIN;
+  const time = layout.clock === 'time' ? timeOfDay(line.sentMs) : clock(line.sentMs, now);
+  const pad = ' '.repeat(Math.max(0, (layout.nameWidth ?? 0) - widthRange(line.who).min));
+  const indent = layout.nameWidth === undefined ? '    ' : ' '.repeat(time.length + 3 + widthRange(line.who).min + 1 + pad.length + 1);
+  const body = line.body.replace(/\n/g, `\n${indent}`);
+  return `${paint.dim(`[${time}]`)} ${(line.own ? paint.own : paint.other)(line.who)}:${pad} ${body}${line.mark ? `  ${line.mark}` : ''}`;
+}
+
+/** One message as a chat line: `[12:03] you: hello  ✓✓`. Continuation lines are indented. */
+export function messageLine(m: MessageRecord, now = Date.now(), layout: LineLayout = {}): string {
+  const own = m.direction === 'out';
+  const body = describeContent(m.content, own ? undefined : m.id);
+  return chatLine({ sentMs: m.sentMs, own, who: own ? 'you' : printable(m.contact), body, mark: own ? deliveryMark(m, layout.paint) : '' }, now, layout);
 }
 
 export function excerpt(content: MessageContent): string {
@@ -101,6 +166,23 @@ export function keyChangedWarning(name: string): string {
   return `! ${printable(name)}'s identity key changed. Their messages are held and nothing is sent to them until you accept it: compare safety numbers (chaff client verify ${name}), then chaff client contacts accept ${name} (or reject it: chaff client contacts reject ${name})`;
 }
 
+// The daemon's hold on the network in words (docs/client.md §Offline), for `status` and the chats.
+
+/** "online since 14:02 (3m 5s)", or "OFFLINE: gateway not reached since 14:02 (12.0 s): … ". */
+export function connectionText(c: ConnectionInfo, now = Date.now()): string {
+  const since = (ms: number): string => `since ${clock(ms, now)} (${formatDuration(Math.max(0, now - ms))})`;
+  if (c.online) return `online ${since(Math.max(c.document.sinceMs, c.gateway.sinceMs))}`;
+  const missing: string[] = [];
+  if (!c.document.verified) missing.push(`no verified network document for the epoch now ${since(c.document.sinceMs)}${c.document.epoch !== null ? ` (the newest is epoch ${c.document.epoch})` : ''}`);
+  if (!c.gateway.connected) missing.push(`gateway not reached ${since(c.gateway.sinceMs)}${c.gateway.error ? `: ${printable(c.gateway.error)}` : ''}`);
+  return `OFFLINE: ${missing.join('; ')}. Messages wait in the queue; the daemon keeps retrying`;
+}
+
+/** A chat's line when the daemon's hold on the network changes (a `connection` event), or when a chat opens offline. */
+export function connectionChangeLine(c: ConnectionInfo, now = Date.now()): string {
+  return c.online ? `✓ ${connectionText(c, now)}: queued messages go out now` : `! ${connectionText(c, now)}`;
+}
+
 export function statusText(s: ClientStatus): string {
   const r = s.rates;
   const t = s.traffic;
@@ -109,6 +191,7 @@ export function statusText(s: ClientStatus): string {
   return [
     `profile   ${s.profile}`,
     `address   ${s.address}`,
+    ...(s.connection ? [`network   ${connectionText(s.connection)}`] : []),
     `gateway   ${printable(s.gateway.name)} (${s.gateway.nodeId.slice(0, 16)}…), ${s.gateway.connected ? 'connected' : 'NOT CONNECTED'}`,
     `epoch     ${s.epoch ?? 'none yet'}${s.documentAgeMs !== null ? ` (began ${formatDuration(s.documentAgeMs)} ago)` : ''}`,
     `queue     ${s.queue.queued} queued, ${s.queue.inFlight} in flight, ${s.queue.failed} failed${s.queue.waitingForGateway ? `, ${s.queue.waitingForGateway} waiting for a contact's gateway to return to the network` : ''}`,

@@ -37,6 +37,19 @@ export function nodeProgram(): ChaffCommand {
     .runs(async (cmd) => (await import('../node.js')).runNodeCommand(configOf(cmd), cmd.opts<{ trace?: string }>().trace));
 
   node
+    .command('init')
+    .description("create a node folder: a commented config (every key explained) and the node's identity key; prints the identity to send to the authorities")
+    .usage('--role mix|gateway|authority [--dir DIR] [--network network.toml] [--announce IP] [--name NAME] [--listen MULTIADDR] [--metrics HOST:PORT]')
+    .option('--role <role>', 'mix, gateway or authority')
+    .option('--dir <dir>', 'the node folder to create: DIR/node.toml and DIR/data (default ./chaff-ROLE); an existing non-empty folder is refused')
+    .option('--network <file>', "the network file the authorities' operators publish (required for a mix or gateway)")
+    .option('--announce <address>', 'the public IP address (or multiaddr) other nodes and clients dial; required when listening on 0.0.0.0')
+    .option('--name <name>', 'the name shown in the topology document (default ROLE-HOST-IDPREFIX)')
+    .option('--listen <multiaddr>', 'where to listen (default /ip4/0.0.0.0/tcp/30000 authority, 30001 mix, 30002 gateway)')
+    .option('--metrics <host:port>', 'where to serve Prometheus metrics (default 127.0.0.1:9464)')
+    .runs(async (cmd) => (await import('../node-init.js')).initNodeCommand(cmd.opts()));
+
+  node
     .command('identity')
     .description("print the node's identity key and peer id (creates the identity on first use)")
     .option(CONFIG_FLAGS, CONFIG_HELP)

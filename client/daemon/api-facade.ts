@@ -1,5 +1,6 @@
 // The API the front ends call over the local socket (client/api.ts,
-// docs/client-api.md): chat calls go to the messenger, status() gathers what
+// docs/client-api.md): chat calls go to the messenger (group calls to its
+// groups, client/groups/), status() gathers what
 // every part of the daemon counts, rotateDeliveryId() spans the link, the
 // profile and the contacts.
 
@@ -8,14 +9,14 @@ import type { Clock } from '../../protocol/traffic/clock.js';
 import type { ClientStreams } from '../../protocol/traffic/client-streams.js';
 import type { Logger } from '../../runtime/log/logger.js';
 import { ClientError, type ClientApi, type ClientStatus } from '../api.js';
-import { newDeliveryId, storeDeliveryId } from '../delivery-id.js';
+import { newDeliveryId } from '../delivery-id.js';
 import type { Messenger } from '../messenger.js';
 import type { GatewayLinkLike } from '../net/gateway-link.js';
 import type { Arq } from '../sender/arq.js';
-import type { SealedCollection } from '../store/sealed-store.js';
 import type { LoopMonitor } from '../traffic/loop-monitor.js';
 import type { SendMeter } from '../traffic/send-meter.js';
 import type { ClientEvents } from './client-events.js';
+import type { ConnectionWatch } from './connection-watch.js';
 import type { NetworkView } from './network-view.js';
 import type { PacketScheduler } from './packet-scheduler.js';
 import type { GatewayWaitingRoom } from './waiting-room.js';
@@ -41,8 +42,8 @@ export interface ApiFacadeComponents {
   scheduler: Pick<PacketScheduler, 'sent'>;
   meter: Pick<SendMeter, 'rateBps'>;
   events: ClientEvents;
-  /** The profile's own records (the delivery id is kept there). */
-  profile: SealedCollection<Uint8Array>;
+  /** What the daemon holds of the network (status().connection). */
+  connection?: Pick<ConnectionWatch, 'state'>;
 }
 
 export class ApiFacade {
@@ -50,7 +51,7 @@ export class ApiFacade {
   readonly #c: ApiFacadeComponents;
   readonly #startedMs: number;
 
-  constructor(init: ApiFacadeInit, components: ApiFacadeComponents) {
+  constructor(components: ApiFacadeComponents, init: ApiFacadeInit) {
     this.#init = init;
     this.#c = components;
     this.#startedMs = components.clock.now();
@@ -83,6 +84,7 @@ export class ApiFacade {
       loops: (({ sent, returned, late, lost, outstanding }) => ({ sent, returned, late, lost, outstanding }))(this.#c.loops.stats()),
       decoys: this.#c.loops.decoyStats(),
       uptimeMs: now - this.#startedMs,
+      ...(this.#c.connection ? { connection: this.#c.connection.state() } : {}),
     };
   }
 
@@ -101,16 +103,7 @@ export class ApiFacade {
         if (typeof text !== 'string') throw new ClientError('bad-request', 'text must be a string');
         return { message: await m.send(contact, { kind: 'text', text }) };
       },
-      sendFile: async (contact, name, data) => {
-        let bytes: Uint8Array;
-        try {
-          // Strict: Node's own decoder would skip bad characters and send other bytes than the caller's.
-          bytes = fromBase64(data, 'file data');
-        } catch (err) {
-          throw new ClientError('bad-request', (err as Error).message);
-        }
-        return { message: await m.send(contact, { kind: 'file', name, data: bytes }) };
-      },
+      sendFile: async (contact, name, data) => ({ message: await m.send(contact, { kind: 'file', name, data: decodeFileData(data) }) }),
       history: async (contact, limit) => m.history(contact, limit),
       inbox: async () => m.inbox(),
       markRead: (contact) => m.markRead(contact),
@@ -120,15 +113,43 @@ export class ApiFacade {
       },
       verify: async (contact) => m.verify(contact),
       rotateDeliveryId: async () => {
-        // Registered first, then kept, then announced: a failure at any step leaves gateway, profile and contacts agreeing on one id or the other.
+        // Registered first, then kept and announced in one write: a failure at either step leaves gateway, profile and contacts agreeing on one id or the other.
         const id = newDeliveryId();
+        if (!this.#c.link.connected) throw new ClientError('unavailable', 'the gateway is not reachable now: rotate the delivery id once the daemon is online (chaff client status)');
         await this.#c.link.register({ deliveryId: id });
-        await storeDeliveryId(this.#c.profile, id);
         await m.announceDeliveryId(id);
         this.#c.logger.info('delivery id rotated; contacts get the new one in their next card');
         return { contacts: m.listContacts().length };
       },
+      groupCreate: (name) => m.groups.create(name),
+      groupInvite: (group, contact) => m.groups.invite(group, contact),
+      groupAccept: (group) => m.groups.accept(group),
+      groupDecline: (group) => m.groups.decline(group),
+      groupLeave: (group) => m.groups.leave(group),
+      groupRemove: (group, member) => m.groups.remove(group, member),
+      groupRename: (group, name) => m.groups.rename(group, name),
+      groupSendText: async (group, text) => {
+        if (typeof text !== 'string') throw new ClientError('bad-request', 'text must be a string');
+        return m.groups.post(group, { kind: 'text', text });
+      },
+      groupSendFile: async (group, name, data) => m.groups.post(group, { kind: 'file', name, data: decodeFileData(data) }),
+      groupList: async () => m.groups.list(),
+      groupHistory: async (group, limit) => m.groups.history(group, limit),
+      groupMarkRead: (group) => m.groups.markRead(group),
+      // Blocking (docs/client.md §Blocking).
+      block: (address) => m.block(address),
+      unblock: (address) => m.unblock(address),
+      listBlocked: async () => m.listBlocked(),
       subscribe: (listener) => this.#c.events.subscribe(listener),
     };
+  }
+}
+
+/** A file's base64 from the API, strictly: Node's own decoder would skip bad characters and send other bytes than the caller's. */
+function decodeFileData(data: string): Uint8Array {
+  try {
+    return fromBase64(data, 'file data');
+  } catch (err) {
+    throw new ClientError('bad-request', (err as Error).message);
   }
 }

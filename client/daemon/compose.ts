@@ -1,13 +1,16 @@
 // The client daemon's composition root: builds every part from the profile's
 // settings and the narrow components it is given (a Clock, a Logger, the
-// opened store, a document source, a way to open the gateway link), starts
+// profile's record stores, a document source, a way to open the gateway link), starts
 // them in this order with a Lifecycle (runtime/lifecycle/startable.ts) and
 // stops them in the reverse order:
 //
 //   (the caller's steps: profile store, identity, libp2p host, PKI client; client/daemon.ts)
 //    1. document watcher      fetches and verifies documents → network view
-//                             (then: wait for the first document, find our gateway)
-//    2. gateway link          registers our mailbox (with the delivery id); stop closes it and the host
+//                             (then: the document to start from — the epoch now's if
+//                             the view has it, else the newest cached one, else wait —
+//                             and our gateway's entry in it)
+//    2. gateway link          registers our mailbox (with the delivery id) in the
+//                             background; stop closes it and the host
 //    3. trace writer          trace mode only (test networks)
 //    4. arq                   stop cancels the retransmission timers
 //    5. messenger             loaded from the profile: re-queues every undelivered fragment
@@ -15,10 +18,16 @@
 //    7. send queue events     connects the ARQ's and messenger's reports to what is built after them
 //    8. prepared envelopes    seals ahead of the payload stream; stop waits for a sealing under way
 //    9. document follower     a new document updates the gateway's addresses and the rates
-//   10. gateway connection    opens the send stream (a failure is retried in the background)
+//   10. gateway connection    opens the send stream in the background (failures are retried with backoff)
 //   11. mailbox poller        stop waits for fetches, then one last fetch hands the gateway our acks
-//   12. client streams        the Poisson streams λP, λL, λD → packet scheduler → link
-//   13. api server            the local socket the front ends use
+//   12. client streams        the packet scheduler's Poisson streams λP, λL, λD → link
+//   13. api server            the local socket the front ends use, and the connection
+//                             watch that tells them what is missing of the network
+//
+// Nothing after step 1 waits for the network: with a cached document the
+// daemon starts offline (docs/client.md §Offline), serves history and
+// contacts, queues what is sent, and its streams' packets leave once the
+// view holds a document for the epoch now and the link is open.
 //
 // So on stop the front ends are cut off first, then no packet leaves, then
 // the mailbox is acknowledged, and only then the parts that write to the
@@ -44,7 +53,6 @@ import type { EpochClock } from '../../protocol/pki/epoch.js';
 import type { NodeEntry } from '../../protocol/pki/document.js';
 import { geometryFromUserForwardPayloadLength } from '../../protocol/sphinx/index.js';
 import type { Clock } from '../../protocol/traffic/clock.js';
-import { ClientStreams } from '../../protocol/traffic/client-streams.js';
 import { cryptoUniform, type Uniform } from '../../protocol/crypto/random.js';
 import { fetchEntryBodyLength } from '../../protocol/wire/fetch.js';
 import type { Lifecycle } from '../../runtime/lifecycle/startable.js';
@@ -52,21 +60,23 @@ import type { Logger } from '../../runtime/log/logger.js';
 import { DocumentWatcher, type DocumentSource } from '../../runtime/pki/document-watcher.js';
 import { pkiSigningKey } from '../../runtime/pki/signing-key.js';
 import { TraceWriter } from '../../runtime/trace-writer.js';
+import type { VerifiedDocument } from '../../runtime/pki/pki-client.js';
+import { RpcError } from '../../runtime/net/rpc.js';
 import { ClientError, type ClientApi } from '../api.js';
 import type { ClientConfig } from '../config.js';
 import { loadOrCreateDeliveryId } from '../delivery-id.js';
-import { Messenger, type PreparedEnvelope } from '../messenger.js';
+import { Messenger } from '../messenger.js';
+import type { MessengerStores } from '../messenger/stores.js';
 import type { GatewayLinkLike } from '../net/gateway-link.js';
 import { MailboxPoller } from '../receiver/mailbox-poller.js';
 import type { ClientApiServer, ServeOptions } from '../rpc/index.js';
 import { Arq } from '../sender/arq.js';
-import { collectionsOf } from '../state.js';
-import type { SealedStore } from '../store/sealed-store.js';
 import { LoopMonitor } from '../traffic/loop-monitor.js';
 import { PacketFactory } from '../traffic/packet-factory.js';
 import { SendMeter } from '../traffic/send-meter.js';
 import { ApiFacade } from './api-facade.js';
 import { ClientEvents } from './client-events.js';
+import { ConnectionWatch } from './connection-watch.js';
 import { DocumentFollower, ratesOf } from './document-follower.js';
 import { EntryRouter } from './entry-router.js';
 import { EpochLog } from './epoch-log.js';
@@ -87,24 +97,29 @@ export interface ClientDaemonInit {
   config: ClientConfig;
   /** Where the API socket is served (client/rpc/socket-path.ts clientSocketPath). */
   socketPath: string;
-  /** Longest wait for the first verified document. Default 60 s. */
+  /** Longest wait for a first verified document when none is cached (without one the daemon cannot start). Default: no bound. */
   documentTimeoutMs?: number;
   /** Trace mode (test networks only): append who wrote to whom to this file (docs/simulator.md §Trace mode). */
   tracePath?: string;
 }
+
+/** How long the start waits for a fresh document when it could start from a cached one (the first fetch failing ends it sooner). */
+const FRESH_DOCUMENT_GRACE_MS = 3000;
 
 export interface ClientDaemonComponents {
   clock: Clock;
   logger: Logger;
   /** The caller's lifecycle, holding what it opened already (the store, the host): those stop last. */
   lifecycle: Lifecycle;
-  /** The opened profile store. */
-  store: SealedStore;
+  /** The record stores of the opened profile (client/messenger/stores.ts: sealed, or in memory). */
+  stores: MessengerStores;
   /** The profile's end-to-end identity and libp2p key (its mailbox, its fetch and card signatures). */
   identity: Identity;
   key: Ed25519PrivateKey;
   /** Verified documents by epoch (the PKI client). */
   documents: DocumentSource;
+  /** Documents verified earlier (the PKI client's cache), newest first: what the daemon starts from while the network is away. */
+  cachedDocuments?: () => VerifiedDocument[];
   /** A link to `gateway` with the profile's key (stop() also stops its host). */
   openLink(gateway: NodeEntry): GatewayLinkLike;
   /** Serves the API on the local socket. */
@@ -114,8 +129,6 @@ export interface ClientDaemonComponents {
   /** Random bytes (loop payloads; default crypto). */
   random?: (n: number) => Uint8Array;
 }
-
-const DEFAULT_DOCUMENT_TIMEOUT_MS = 60_000;
 
 /** Builds and starts the daemon's parts in the order above; on any failure stops what started (the caller's steps too) and rethrows. */
 export async function composeClientDaemon(init: ClientDaemonInit, components: ClientDaemonComponents): Promise<RunningClient> {
@@ -129,29 +142,37 @@ export async function composeClientDaemon(init: ClientDaemonInit, components: Cl
 }
 
 async function compose(init: ClientDaemonInit, c: ClientDaemonComponents): Promise<RunningClient> {
-  const { clock, logger, lifecycle, store, identity, key } = c;
+  const { clock, logger, lifecycle, stores, identity, key } = c;
   const settings = init.config.client;
   const uniform = c.uniform ?? cryptoUniform;
-  const col = collectionsOf(store);
   const epochs: EpochClock = { genesisMs: init.config.network.genesisMs, epochDurationMs: init.config.network.epochDurationMs };
 
-  const view = new NetworkView({ epochs }, { clock });
-  const watcher = new DocumentWatcher({
-    source: c.documents,
-    clock,
-    epochs,
-    onDocument: (doc) => view.add(doc),
-    onError: (epoch, err) => logger.debug('document fetch failed; retrying', { epoch, error: err.message }),
-  });
-  await lifecycle.add({ name: 'document watcher', start: async () => watcher.start(), stop: () => watcher.stop() });
-  const first = await view.firstDocument(init.documentTimeoutMs ?? DEFAULT_DOCUMENT_TIMEOUT_MS);
-  const gateway = first.document.gateways.find((g) => toHex(g.nodeId) === settings.gateway);
-  if (!gateway) throw new ClientError('unavailable', `the gateway ${settings.gatewayName} (${settings.gateway.slice(0, 16)}…) is not in the network's current document; it may be down`);
+  const view = new NetworkView({ clock }, { epochs });
+  // A failed fetch is retried with backoff, and logged at debug by the watcher.
+  let fetchFailed = (): void => undefined;
+  const firstFailure = new Promise<undefined>((resolve) => (fetchFailed = () => resolve(undefined)));
+  const watcher = new DocumentWatcher({ source: c.documents, clock, logger: logger.child('pki') }, { epochs, onDocument: (doc) => view.add(doc), onError: () => fetchFailed() });
+  await lifecycle.add({ name: 'document watcher', start: () => watcher.start(), stop: () => watcher.stop() });
+  // A fresh document, unless the first fetch fails or the grace runs out first.
+  const fresh = Promise.race([view.firstDocument(FRESH_DOCUMENT_GRACE_MS).catch(() => undefined), firstFailure]);
+  const { first, gateway } = await startingPoint(view, fresh, c.cachedDocuments?.() ?? [], settings, logger, init.documentTimeoutMs);
 
   const link = c.openLink(gateway);
   // The private delivery id our contacts write to (client/delivery-id.ts).
-  const deliveryId = await loadOrCreateDeliveryId(col.profile);
-  await lifecycle.add({ name: 'gateway link', start: () => link.register({ deliveryId }), stop: () => link.stop() });
+  const deliveryId = await loadOrCreateDeliveryId(stores);
+  let registered: Promise<void> = Promise.resolve();
+  await lifecycle.add({
+    name: 'gateway link',
+    // Not awaited: the link keeps the delivery id at once and sends it with every registration, the one of each
+    // (re)connection included, so an unreachable gateway delays nothing here (a refusal is logged and shown in status).
+    start: async () => {
+      registered = link.register({ deliveryId }).catch((err: unknown) => {
+        const refused = err instanceof RpcError && err.code === 'refused';
+        logger[refused ? 'error' : 'info'](refused ? 'the gateway refused our registration' : 'gateway not reachable yet; registering when it is', { error: (err as Error).message });
+      });
+    },
+    stop: () => link.stop(),
+  });
   const ownAddress = addressOf(identity, fromHex(settings.gateway), link.mailboxId);
   const geometry = geometryFromUserForwardPayloadLength(first.document.params.geometry);
   const envelopeLength = geometry.userForwardPayloadLength;
@@ -166,20 +187,20 @@ async function compose(init: ClientDaemonInit, c: ClientDaemonComponents): Promi
   const waiting = new GatewayWaitingRoom({ epochLog });
   const events = new ClientEvents();
   const queue = new SendQueueEvents();
-  const arq = new Arq({
-    clock,
-    maxAttempts: settings.maxAttempts,
-    minRetryWindowMs: 2 * epochs.epochDurationMs,
-    onAcked: () => undefined,
-    onGaveUp: (k, attempts) => queue.gaveUp(k, attempts),
-    onTimeout: () => queue.ready(),
-  });
-  lifecycle.onStop('arq', () => arq.stop());
+  const arq = new Arq(
+    { clock },
+    {
+      maxAttempts: settings.maxAttempts,
+      minRetryWindowMs: 2 * epochs.epochDurationMs,
+      onGaveUp: (k, attempts) => queue.gaveUp(k, attempts),
+      onTimeout: () => queue.ready(),
+    },
+  );
+  await lifecycle.add({ name: 'arq', start: () => arq.start(), stop: () => arq.stop() });
 
   const messengerLog = logger.child('messenger');
-  const messenger = await Messenger.load({
-    store,
-    collections: col,
+  // Its card tells contacts the delivery id, read from the same profile store.
+  const messenger = await Messenger.load(stores, {
     identity,
     ownAddress,
     clock,
@@ -198,14 +219,13 @@ async function compose(init: ClientDaemonInit, c: ClientDaemonComponents): Promi
     emit: (e) => events.emit(e),
     ...(trace ? { onQueued: ({ to, id, fragments }) => trace.write({ t: clock.now(), ev: 'message', from: toHex(link.mailboxId), to: toHex(to), id, fragments }) } : {}),
     log: (level, msg, fields) => messengerLog[level](msg, fields),
-    deliveryId,
     // Our contact card proves our address's mailbox is ours (a key change is believed only with it).
     mailboxProof: signMailboxProof(pkiSigningKey(key), ownAddress),
   });
   lifecycle.onStop('messenger', () => messenger.stop());
 
-  const loops = new LoopMonitor(clock, Math.max(30_000, 20 * settings.fetchIntervalMs));
-  lifecycle.onStop('loop monitor', () => loops.stop());
+  const loops = new LoopMonitor({ clock }, { lostAfterMs: Math.max(30_000, 20 * settings.fetchIntervalMs) });
+  await lifecycle.add({ name: 'loop monitor', start: () => loops.start(), stop: () => loops.stop() });
 
   const prepared = new PreparedEnvelopes({ messenger, arq, view, waiting, logger });
   let disconnect: (() => void) | null = null;
@@ -224,55 +244,53 @@ async function compose(init: ClientDaemonInit, c: ClientDaemonComponents): Promi
   const meter = new SendMeter(clock);
   const factory = new PacketFactory({ geometry, uniform: uniform() });
   const scheduler = new PacketScheduler(
-    { fetchIntervalMs: settings.fetchIntervalMs, retransmitSlackMs: settings.retransmitSlackMs },
-    { link, factory, arq, loops, messenger, view, prepared, waiting, meter, epochLog, ...(c.random ? { random: c.random } : {}) },
+    { clock, uniform: uniform(), link, factory, arq, loops, messenger, view, prepared, waiting, meter, epochLog, ...(c.random ? { random: c.random } : {}) },
+    { fetchIntervalMs: settings.fetchIntervalMs, retransmitSlackMs: settings.retransmitSlackMs, rates: ratesOf(first, settings.raise) },
   );
-  const streams = new ClientStreams<PreparedEnvelope>({
-    clock,
-    uniform: uniform(),
-    rates: ratesOf(first, settings.raise),
-    nextReal: () => scheduler.nextReal(),
-    emit: (packet, at) => scheduler.emit(packet, at),
-  });
-  const follower = new DocumentFollower({ gateway: settings.gateway, raise: settings.raise }, { view, link, streams, logger });
+  const { streams } = scheduler;
+  const follower = new DocumentFollower({ view, link, streams, logger }, { gateway: settings.gateway, raise: settings.raise });
   await lifecycle.add({ name: 'document follower', start: () => follower.start(), stop: () => follower.stop() });
 
   await lifecycle.add({
     name: 'gateway connection',
-    start: () => link.connect().catch((err) => logger.warn('gateway not reachable yet; retrying in the background', { error: (err as Error).message })),
+    // After the first registration has settled (a gateway that asks for a proof of work gets it solved once, not twice).
+    start: async () => {
+      void registered.then(() => link.connect()).catch((err: unknown) => logger.info('gateway not reachable yet; retrying with backoff', { error: (err as Error).message }));
+    },
     // The link itself closes at its own step.
     stop: () => undefined,
   });
 
-  const router = new EntryRouter({ geometry }, { loops, arq, messenger, epochLog });
+  const router = new EntryRouter({ loops, arq, messenger, epochLog }, { geometry });
   const bodyLength = fetchEntryBodyLength(geometry);
-  const poller = new MailboxPoller({
-    clock,
-    intervalMs: settings.fetchIntervalMs,
-    fetch: (acks) => link.fetch(acks, bodyLength),
-    handle: (entry) => router.handle(entry),
-    onError: (err) => logger.debug('mailbox fetch failed', { error: err.message }),
-  });
+  const poller = new MailboxPoller(
+    { clock, logger: logger.child('mailbox-poller'), fetch: (acks) => link.fetch(acks, bodyLength), handle: (entry) => router.handle(entry) },
+    { intervalMs: settings.fetchIntervalMs },
+  );
   await lifecycle.add({
     name: 'mailbox poller',
-    start: async () => poller.start(),
-    stop: async () => {
-      await poller.stop();
-      // Hand the gateway the acknowledgements of what we already stored.
-      await poller.pollOnce().catch(() => undefined);
-    },
+    start: () => poller.start(),
+    // Then hand the gateway the acknowledgements of what we already stored.
+    stop: () => poller.stop().then(() => poller.handOverAcks()),
   });
-  await lifecycle.add({ name: 'client streams', start: async () => streams.start(), stop: () => streams.stop() });
+  // The packet scheduler's streams: from here on packets leave at λP + λL + λD.
+  await lifecycle.add({ name: 'client streams', start: () => scheduler.start(), stop: () => scheduler.stop() });
 
+  const connection = new ConnectionWatch({ clock, logger, view, link, emit: (e) => events.emit(e) });
   const facade = new ApiFacade(
+    { clock, logger, messenger, link, arq, loops, streams, view, waiting, scheduler, meter, events, connection },
     { profileDir: init.profileDir, address: encodeAddress(ownAddress), fetchIntervalMs: settings.fetchIntervalMs },
-    { clock, logger, messenger, link, arq, loops, streams, view, waiting, scheduler, meter, events, profile: col.profile },
   );
   const api = facade.api();
   const server = await c.serveApi(api, init.socketPath, { log: (line) => logger.debug(line) });
-  lifecycle.onStop('api server', () => server.close());
+  // The connection watch reports to the front ends only: it starts and stops with their socket.
+  lifecycle.onStop('api server', async () => {
+    await connection.stop();
+    await server.close();
+  });
+  await connection.start();
 
-  logger.info('client daemon running', { gateway: gateway.name, epoch: first.epoch, socket: server.socketPath, rates: streams.rates });
+  logger.info('client daemon running', { gateway: gateway.name, epoch: first.epoch, online: connection.state().online, socket: server.socketPath, rates: streams.rates });
   let stopping: Promise<void> | null = null;
   return {
     api,
@@ -282,4 +300,37 @@ async function compose(init: ClientDaemonInit, c: ClientDaemonComponents): Promi
         logger.info('client daemon stopped');
       })),
   };
+}
+
+/**
+ * The document the daemon starts from (its Sphinx geometry, first rates and
+ * our gateway's addresses): one for the epoch now if the view has it or it
+ * comes within a short grace, else the newest one verified earlier (the network is away: the
+ * daemon starts offline, and a fresh document updates rates and addresses
+ * when it comes, document-follower.ts), else the first one verified, waited
+ * for. Our gateway's entry is taken from the first of them that lists it
+ * (a gateway missing from this epoch's document may come back).
+ * `freshSoon`: a fresh document if one comes within a short grace.
+ */
+async function startingPoint(
+  view: NetworkView,
+  freshSoon: Promise<VerifiedDocument | undefined>,
+  cached: VerifiedDocument[],
+  settings: ClientConfig['client'],
+  logger: Logger,
+  timeoutMs: number | undefined,
+): Promise<{ first: VerifiedDocument; gateway: NodeEntry }> {
+  const fresh = view.usable() ?? (await freshSoon);
+  let first = fresh ?? cached[0];
+  if (!first) {
+    logger.warn('no network document verified yet, and none cached to start from: waiting for the authorities (check the addresses in client.toml)');
+    first = await view.firstDocument(timeoutMs);
+  } else if (!fresh) {
+    logger.warn('the network is not reachable yet: starting from the document verified earlier; messages are queued until it is back', { epoch: first.epoch });
+  }
+  const ours = (doc: VerifiedDocument): NodeEntry | undefined => doc.document.gateways.find((g) => toHex(g.nodeId) === settings.gateway);
+  const gateway = [first, ...cached].map(ours).find((g) => g !== undefined);
+  if (!gateway) throw new ClientError('unavailable', `the gateway ${settings.gatewayName} (${settings.gateway.slice(0, 16)}…) is not in the network's current document; it may be down`);
+  if (!ours(first)) logger.warn("our gateway is not in the network's current document: using its addresses from an earlier one", { epoch: first.epoch });
+  return { first, gateway };
 }

@@ -26,7 +26,7 @@ export interface DocumentFollowerInit {
 }
 
 export interface DocumentFollowerComponents {
-  view: Pick<NetworkView, 'subscribe' | 'epochNow'>;
+  view: Pick<NetworkView, 'subscribe' | 'epochNow' | 'newest'>;
   link: Pick<GatewayLinkLike, 'updateGateway'>;
   streams: Pick<ClientStreams<unknown>, 'rates' | 'setRates'>;
   logger: Logger;
@@ -37,13 +37,17 @@ export class DocumentFollower implements Startable {
   readonly #c: DocumentFollowerComponents;
   #unsubscribe: (() => void) | null = null;
 
-  constructor(init: DocumentFollowerInit, components: DocumentFollowerComponents) {
+  constructor(components: DocumentFollowerComponents, init: DocumentFollowerInit) {
     this.#init = init;
     this.#c = components;
   }
 
+  /** Follows every document from now on, and the newest one already held (it may have come while the daemon started from a cached one). */
   async start(): Promise<void> {
-    this.#unsubscribe ??= this.#c.view.subscribe((doc) => this.#follow(doc));
+    if (this.#unsubscribe) return;
+    this.#unsubscribe = this.#c.view.subscribe((doc) => this.#follow(doc));
+    const held = this.#c.view.newest();
+    if (held) this.#follow(held);
   }
 
   async stop(): Promise<void> {

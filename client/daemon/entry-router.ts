@@ -2,16 +2,16 @@
 // time, client/receiver/mailbox-poller.ts):
 //
 //   SURB reply ─▶ a loop's or a decoy's ACK ─▶ loop monitor
-//              ─▶ a real fragment's ACK, opened with its SURB keys ─▶ ARQ, messenger (delivered)
-//              ─▶ unknown, or not opening with its keys ─▶ ignored
+//              ─▶ a real fragment's ACK, its digest that of the ACK its SURB keys make ─▶ ARQ, messenger (delivered)
+//              ─▶ unknown, or another digest ─▶ ignored
 //   message    ─▶ one of our loops ─▶ loop monitor
 //              ─▶ anything else ─▶ messenger (an envelope)
 //
 // handle() resolves once the entry is durably processed: only then does the
 // poller acknowledge it to the gateway.
 
-import { decryptSURBPayload, type Geometry } from '../../protocol/sphinx/index.js';
-import type { FetchEntry } from '../../protocol/wire/fetch.js';
+import { surbAckPayload, type Geometry } from '../../protocol/sphinx/index.js';
+import { surbReplyDigestMatches, type FetchEntry } from '../../protocol/wire/fetch.js';
 import type { Messenger } from '../messenger.js';
 import type { Arq } from '../sender/arq.js';
 import type { LoopMonitor } from '../traffic/loop-monitor.js';
@@ -32,7 +32,7 @@ export class EntryRouter {
   readonly #geometry: Geometry;
   readonly #c: EntryRouterComponents;
 
-  constructor(init: EntryRouterInit, components: EntryRouterComponents) {
+  constructor(components: EntryRouterComponents, init: EntryRouterInit) {
     this.#geometry = init.geometry;
     this.#c = components;
   }
@@ -44,9 +44,8 @@ export class EntryRouter {
       if (loops.ackReturned(surbId)) return;
       const found = arq.lookup(surbId);
       if (!found) return;
-      try {
-        decryptSURBPayload(this.#geometry, entry.body, found.surbKeys);
-      } catch {
+      // The fetch carries the ACK's digest (docs/gateway.md §Fetch, ACK slots); its payload is fixed by our SURB keys.
+      if (entry.digest === undefined || !surbReplyDigestMatches(entry.digest, surbAckPayload(this.#geometry, found.surbKeys))) {
         // Not made with our SURB keys: forged or corrupted. The real ACK may still come.
         this.#c.epochLog.warn('an ACK that does not open with its SURB keys was ignored');
         return;

@@ -28,7 +28,7 @@ export class NetworkView {
   readonly #listeners = new Set<(doc: VerifiedDocument) => void>();
   #topologyCache: { epoch: number; topology: Topology } | null = null;
 
-  constructor(init: NetworkViewInit, components: NetworkViewComponents) {
+  constructor(components: NetworkViewComponents, init: NetworkViewInit) {
     this.#epochs = init.epochs;
     this.#clock = components.clock;
   }
@@ -78,32 +78,43 @@ export class NetworkView {
     return !topology || topology.document.gateways.some((g) => ctEqual(g.nodeId, gateway));
   }
 
+  /** The newest document held, whatever its epoch. */
+  newest(): VerifiedDocument | undefined {
+    let best: VerifiedDocument | undefined;
+    for (const doc of this.#docs.values()) if (!best || doc.epoch > best.epoch) best = doc;
+    return best;
+  }
+
+  /** A document to route with now: the epoch now's, or a neighbour's (clocks differ a little). */
+  usable(): VerifiedDocument | undefined {
+    const now = this.epochNow();
+    return this.#docs.get(now) ?? this.#docs.get(now + 1) ?? this.#docs.get(now - 1);
+  }
+
   /**
-   * The first document to start with: one of the epoch now or a neighbour
-   * (clocks differ a little), as soon as one is added; ClientError
-   * 'unavailable' when none came within `timeoutMs`.
+   * The first usable document (usable()), as soon as one is added; with a
+   * `timeoutMs`, ClientError 'unavailable' when none came within it.
    */
-  firstDocument(timeoutMs: number): Promise<VerifiedDocument> {
-    const usable = (): VerifiedDocument | undefined => {
-      const now = this.epochNow();
-      return this.#docs.get(now) ?? this.#docs.get(now + 1) ?? this.#docs.get(now - 1);
-    };
-    const ready = usable();
+  firstDocument(timeoutMs?: number): Promise<VerifiedDocument> {
+    const ready = this.usable();
     if (ready) return Promise.resolve(ready);
     return new Promise((resolve, reject) => {
       const unsubscribe = this.subscribe(() => {
-        const doc = usable();
+        const doc = this.usable();
         if (!doc) return;
-        timer.cancel();
+        timer?.cancel();
         unsubscribe();
         resolve(doc);
       });
-      const timer = this.#clock.at(this.#clock.now() + timeoutMs, () => {
-        unsubscribe();
-        const doc = usable();
-        if (doc) resolve(doc);
-        else reject(new ClientError('unavailable', `no verified network document within ${Math.round(timeoutMs / 1000)} s: are the authorities in client.toml reachable?`));
-      });
+      const timer =
+        timeoutMs === undefined
+          ? null
+          : this.#clock.at(this.#clock.now() + timeoutMs, () => {
+              unsubscribe();
+              const doc = this.usable();
+              if (doc) resolve(doc);
+              else reject(new ClientError('unavailable', `no verified network document within ${Math.round(timeoutMs / 1000)} s: are the authorities in client.toml reachable?`));
+            });
     });
   }
 }

@@ -1,4 +1,6 @@
-// What each event of the client's streams sends (protocol/traffic/client-streams.ts):
+// The client's Poisson streams (protocol/traffic/client-streams.ts, shared
+// with the simulator, which is why they stay in protocol) and what each of
+// their events sends:
 //
 //   payload event ─▶ the next prepared envelope (real) ─▶ or a decoy when none can go
 //   loop event    ─▶ a loop to our own mailbox (watched by the loop monitor)
@@ -11,11 +13,17 @@
 // with its retransmission timeout (client/sender/round-trip.ts); a fragment
 // whose gateway left the document waits in the waiting room and its slot
 // sends a decoy.
+//
+// A Startable: start() starts the streams (from then on packets leave at
+// λP + λL + λD), stop() stops them (no packet leaves after it resolves).
 
 import { randomBytes } from 'node:crypto';
 import { ctEqual } from '../../protocol/bytes.js';
 import type { Topology } from '../../protocol/pki/routes.js';
-import type { StreamPacket } from '../../protocol/traffic/client-streams.js';
+import type { Uniform } from '../../protocol/crypto/random.js';
+import type { Clock } from '../../protocol/traffic/clock.js';
+import { ClientStreams, type ClientRates, type StreamPacket } from '../../protocol/traffic/client-streams.js';
+import type { Startable } from '../../runtime/lifecycle/startable.js';
 import type { Messenger, PreparedEnvelope } from '../messenger.js';
 import type { GatewayLinkLike } from '../net/gateway-link.js';
 import type { Arq } from '../sender/arq.js';
@@ -34,9 +42,14 @@ const UNBUILDABLE_TIMEOUT_MS = 10_000;
 export interface PacketSchedulerInit {
   fetchIntervalMs: number;
   retransmitSlackMs: number;
+  /** The streams' first rates (the first document's, raised by the user's: document-follower.ts ratesOf). */
+  rates: ClientRates;
 }
 
 export interface PacketSchedulerComponents {
+  /** The streams' time and randomness (event times). */
+  clock: Clock;
+  uniform: Uniform;
   link: Pick<GatewayLinkLike, 'trySend' | 'gateway' | 'mailboxId' | 'deliveryId'>;
   factory: Pick<PacketFactory, 'real' | 'loop' | 'decoy' | 'drop' | 'userPayloadLength'>;
   arq: Pick<Arq, 'unsent' | 'sent' | 'attempts'>;
@@ -58,17 +71,34 @@ export interface SentCounts {
   loop: number;
 }
 
-export class PacketScheduler {
+export class PacketScheduler implements Startable {
+  /** The streams whose events this scheduler fills (their rates follow the documents: document-follower.ts). */
+  readonly streams: ClientStreams<PreparedEnvelope>;
   readonly #init: PacketSchedulerInit;
   readonly #c: PacketSchedulerComponents;
   readonly #random: (n: number) => Uint8Array;
   /** Packets that actually left, by kind (stream events minus those the link could not take). */
   readonly #sent: SentCounts = { real: 0, decoy: 0, drop: 0, loop: 0 };
 
-  constructor(init: PacketSchedulerInit, components: PacketSchedulerComponents) {
+  constructor(components: PacketSchedulerComponents, init: PacketSchedulerInit) {
     this.#init = init;
     this.#c = components;
     this.#random = components.random ?? ((n) => new Uint8Array(randomBytes(n)));
+    this.streams = new ClientStreams<PreparedEnvelope>({
+      clock: components.clock,
+      uniform: components.uniform,
+      rates: init.rates,
+      nextReal: () => this.nextReal(),
+      emit: (packet, at) => this.emit(packet, at),
+    });
+  }
+
+  async start(): Promise<void> {
+    this.streams.start();
+  }
+
+  async stop(): Promise<void> {
+    this.streams.stop();
   }
 
   /** Packets that left, by kind. */

@@ -4,7 +4,9 @@
 // requests (contact-requests.ts) and how one becomes a contact or a key
 // change, and who sent an incoming envelope (resolveSender). Adding a
 // contact queues our contact card in the outbox, in the same unit of work as
-// the contact.
+// the contact. Every change of a contact is made in place when it is staged
+// (contact-directory.ts update()), so a change that comes while another's
+// commit is in flight is kept.
 
 import { toHex } from '../../protocol/bytes.js';
 import type { CardFrame } from '../../protocol/chat/frames.js';
@@ -117,7 +119,7 @@ export class ContactBook {
       sessionId: session?.id ?? null,
     };
     const work = this.p.stores.begin();
-    contacts.stage(work, contact);
+    contacts.create(work, contact);
     const card = outbox.cardEntries(name);
     outbox.stage(work, card);
     // A contact request from this address becomes this contact's history.
@@ -131,11 +133,11 @@ export class ContactBook {
         adopted.push(row);
       }
       this.p.requests.stageRemoval(work, identity);
+      this.p.requests.forget(identity);
     }
-    await work.commit({ sync: true });
-    this.p.requests.forget(identity);
+    // From now on their envelopes are a contact's, as the records staged say.
     this.p.inbound.promote(identity);
-    contacts.set(contact);
+    await work.commit({ sync: true });
     outbox.queue(card);
     const info = this.info(contact);
     this.o.emit({ type: 'contact', contact: info });
@@ -146,18 +148,15 @@ export class ContactBook {
   async remove(name: string): Promise<void> {
     this.p.contacts.require(name);
     const work = this.p.stores.begin();
-    this.p.contacts.stageDelete(work, name);
+    this.p.contacts.remove(work, name);
     this.p.outbox.dropContact(work, name);
     await work.commit({ sync: true });
-    this.p.contacts.delete(name);
   }
 
   async markVerified(name: string, verified: boolean): Promise<ContactInfo> {
-    const c = { ...this.p.contacts.require(name), verified };
     const work = this.p.stores.begin();
-    this.p.contacts.stage(work, c);
+    const c = this.p.contacts.update(work, name, () => ({ verified }));
     await work.commit({ sync: true });
-    this.p.contacts.set(c);
     return this.info(c);
   }
 
@@ -176,24 +175,24 @@ export class ContactBook {
         `${name} is a verified contact: accepting a new key removes the verification. Compare the new safety number with ${name} in person, then \`chaff client contacts accept ${name} --unverify\`; or \`chaff client contacts reject ${name}\``,
       );
     }
-    const address = parseAddress(c.pendingAddress);
-    const identity = toHex(address.identityKey);
+    const pendingAddress = c.pendingAddress;
+    const identity = toHex(parseAddress(pendingAddress).identityKey);
     const session = sessions.ofPeer(identity);
-    const updated: ContactRecord = {
-      ...c,
-      address: c.pendingAddress,
+    const work = this.p.stores.begin();
+    const updated = contacts.update(work, name, (current) => ({
+      address: pendingAddress,
       identity,
       keyChanged: false,
       pendingAddress: null,
       pendingIdentity: null,
-      deliveryId: c.pendingDeliveryId ?? null,
+      deliveryId: current.pendingDeliveryId ?? null,
       pendingDeliveryId: null,
       verified: false,
       nextSeq: 0n,
       sessionId: session?.id ?? null,
-    };
-    const work = this.p.stores.begin();
-    contacts.stage(work, updated);
+    }));
+    // From now on the new identity's envelopes are the contact's.
+    this.p.inbound.promote(identity);
     const card = outbox.cardEntries(name);
     outbox.stage(work, card);
     const shown = messages.rowsOf(identity, name).filter((row) => row.held);
@@ -203,8 +202,6 @@ export class ContactBook {
       messages.save(work, row);
     }
     await work.commit({ sync: true });
-    contacts.set(updated);
-    this.p.inbound.promote(identity);
     outbox.queue(card);
     const info = this.info(updated);
     this.o.emit({ type: 'contact', contact: info });
@@ -228,13 +225,16 @@ export class ContactBook {
         pending = null;
       }
     }
-    const rejected = pending ? [...(c.rejectedIdentities ?? []).filter((x) => x !== pending), pending].slice(-MAX_REJECTED_IDENTITIES) : (c.rejectedIdentities ?? []);
-    const updated: ContactRecord = { ...c, keyChanged: false, pendingAddress: null, pendingIdentity: null, pendingDeliveryId: null, rejectedIdentities: rejected };
     const work = this.p.stores.begin();
-    this.p.contacts.stage(work, updated);
+    const updated = this.p.contacts.update(work, name, (current) => ({
+      keyChanged: false,
+      pendingAddress: null,
+      pendingIdentity: null,
+      pendingDeliveryId: null,
+      rejectedIdentities: pending ? [...(current.rejectedIdentities ?? []).filter((x) => x !== pending), pending].slice(-MAX_REJECTED_IDENTITIES) : (current.rejectedIdentities ?? []),
+    }));
     if (pending) forgetPeer(this.p, work, pending, name);
     await work.commit({ sync: true });
-    this.p.contacts.set(updated);
     const info = this.info(updated);
     this.o.emit({ type: 'contact', contact: info });
     return info;
@@ -262,11 +262,11 @@ export class ContactBook {
       // sides started one at once: then both keep the session with the
       // smaller id (equal on both sides), so they converge on one.
       const switchTo = !ours || (created && c.sessionId !== session.id && (!ours.awaitingReply || session.id < ours.id));
-      let updated = switchTo ? { ...c, sessionId: session.id } : c;
+      const change: Partial<ContactRecord> = switchTo ? { sessionId: session.id } : {};
       // A contact stored with a version 1 address (unsigned gateway and
       // mailbox) takes the signed address its own identity sent.
-      if (created && !isReadableAddress(c.address)) updated = { ...updated, address: encodeAddress(session.peerAddress) };
-      if (updated !== c) contacts.save(work, updated);
+      if (created && !isReadableAddress(c.address)) change.address = encodeAddress(session.peerAddress);
+      if (Object.keys(change).length > 0) contacts.update(work, known, () => change);
       return { accepted: true, sender: { kind: 'contact', name: known } };
     }
     const pendingOf = contacts.pendingOf(peer);
@@ -290,8 +290,7 @@ export class ContactBook {
     this.p.counters.received.cards++;
     const deliveryId = card.deliveryId ? toHex(card.deliveryId) : null;
     if (sender.kind !== 'stranger') {
-      const c = contacts.get(sender.name)!;
-      contacts.save(work, sender.kind === 'contact' ? { ...c, deliveryId } : { ...c, pendingDeliveryId: deliveryId });
+      contacts.update(work, sender.name, () => (sender.kind === 'contact' ? { deliveryId } : { pendingDeliveryId: deliveryId }));
       return;
     }
     const request = sender.request;
@@ -309,8 +308,7 @@ export class ContactBook {
     }
     if (!verifyMailboxProof(claimed, card.mailboxProof)) return this.p.counters.reject('bad-mailbox-proof');
     const owner = target.name;
-    const updated: ContactRecord = { ...target, keyChanged: true, pendingAddress: request.address, pendingIdentity: peer, pendingDeliveryId: deliveryId };
-    contacts.save(work, updated);
+    const updated = contacts.update(work, owner, () => ({ keyChanged: true, pendingAddress: request.address, pendingIdentity: peer, pendingDeliveryId: deliveryId }));
     // What the new identity sent so far becomes the contact's, held.
     for (const row of messages.rowsOf(peer, strangerContactField(peer))) {
       row.record.contact = owner;

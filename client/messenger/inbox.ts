@@ -15,11 +15,14 @@ import { decodeFrame, type ChatFrame, type DataFragment, type ReceiptFrame } fro
 import { E2eeError } from '../../protocol/e2ee/errors.js';
 import type { Identity } from '../../protocol/e2ee/identity.js';
 import { openEnvelope, type OpenedEnvelope } from '../../protocol/e2ee/session.js';
+import { isGroupFrame } from '../../protocol/groups/frame.js';
 import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
 import type { ClientEvent } from '../api.js';
+import type { GroupChats } from '../groups/group-chats.js';
 import type { InboundStates } from '../receiver/inbound-states.js';
 import { newMessageRecord, type MessageRow } from '../state.js';
 import type { UnitOfWork } from '../store/unit-of-work.js';
+import type { BlockList } from './block-list.js';
 import type { ContactBook } from './contact-book.js';
 import type { ContactDirectory } from './contact-directory.js';
 import type { ContactRequests } from './contact-requests.js';
@@ -53,6 +56,10 @@ export interface InboxParts {
   sessions: SessionBook;
   inbound: InboundStates;
   counters: MessengerCounters;
+  /** Blocked senders: their envelopes are dropped once opened (docs/client.md §Blocking). */
+  blocked: Pick<BlockList, 'has' | 'countDrop'>;
+  /** Where group frames, and cards from group members who are not contacts, go (docs/groups.md §11.3). */
+  groups: Pick<GroupChats, 'takeFrame' | 'takeCard' | 'isMember'>;
 }
 
 type OrderResult = { delivered: Array<{ item: string; late: boolean }>; skipped: Array<{ from: bigint; to: bigint }> };
@@ -96,6 +103,13 @@ export class Inbox {
     }
     const { session, plaintext, created } = opened;
     const peer = toHex(session.peerIdentityKey);
+    // Blocked: nothing of it is kept, not even the session it may have opened.
+    if (this.p.blocked.has(peer)) {
+      if (created) session.destroy();
+      this.p.blocked.countDrop(peer);
+      return counters.reject('blocked');
+    }
+    if (isGroupFrame(plaintext)) return this.#receiveGroupFrame(opened);
     const work = this.p.stores.begin();
     const events: ClientEvent[] = [];
     let frame: ChatFrame | null = null;
@@ -106,6 +120,12 @@ export class Inbox {
       frameError = err as Error;
     }
 
+    // A group member who is not a contact tells us its delivery id: not a contact request.
+    if (frame?.kind === 'card' && !this.#isContact(peer) && this.p.groups.isMember(peer)) {
+      this.p.groups.takeCard(work, peer, frame);
+      sessions.save(work, session);
+      return work.commit({ sync: true });
+    }
     const verdict = this.p.book.resolveSender(work, session, created, this.o.clock.now());
     if (!verdict.accepted) {
       // A session we will not keep: wiped if this envelope created it.
@@ -123,6 +143,36 @@ export class Inbox {
     else this.p.book.takeCard(work, verdict.sender, frame, events);
     await work.commit({ sync: true });
     for (const e of events) this.o.emit(e);
+  }
+
+  /**
+   * A group frame (docs/groups.md §11.3): a contact's session is taken as for
+   * any of its envelopes; anyone else's is kept only if the group layer
+   * accepts the frame (a member's, or a first invitation within its bound);
+   * a stranger's session is forgotten when its message proves no invitation.
+   */
+  async #receiveGroupFrame({ session, plaintext, created }: OpenedEnvelope): Promise<void> {
+    const peer = toHex(session.peerIdentityKey);
+    const work = this.p.stores.begin();
+    const known = this.#isContact(peer);
+    if (known) this.p.book.resolveSender(work, session, created, this.o.clock.now());
+    else if (this.p.contacts.isRejected(peer)) {
+      if (created) session.destroy();
+      return this.p.counters.reject('rejected-key');
+    }
+    const verdict = this.p.groups.takeFrame(work, peer, known, plaintext);
+    if (verdict.accepted || known) this.p.sessions.save(work, session);
+    else if (created) session.destroy();
+    // A stranger whose frames came to nothing keeps no session (unless it is also a contact request).
+    else if (!this.p.requests.get(peer) && !this.p.groups.isMember(peer)) this.p.sessions.forgetPeer(work, peer);
+    await work.commit({ sync: true });
+    if (verdict.accepted) verdict.after();
+    else this.p.counters.reject(verdict.reason);
+  }
+
+  /** A contact's current identity, or the pending identity of a contact's key change. */
+  #isContact(peer: string): boolean {
+    return this.p.contacts.nameOf(peer) !== undefined || this.p.contacts.pendingOf(peer) !== undefined;
   }
 
   /** Marks `name`'s shown, unread messages read and queues read receipts for them (none while its key changed). */
@@ -184,6 +234,8 @@ export class Inbox {
     messages.remember(row);
     messages.save(work, row);
     if (content.kind === 'file') messages.saveFile(work, id, content.data);
+    // A message held by a key change: the front ends show how many wait with the warning.
+    if (sender.kind === 'key-changed') events.push({ type: 'contact', contact: this.p.book.info(this.p.contacts.require(sender.name)) });
     counters.received.messages++;
     const state = inbound.of(peer, stranger);
     this.#deliverOrdered(work, state.order.push(m.seq, id, this.o.clock.now()), events);

@@ -1,12 +1,18 @@
 // Builds the messenger's parts over a set of record stores, in dependency
 // order: what is stored is loaded first (contacts, sessions, history,
 // reassembly states), then the outbox (which re-queues every undelivered
-// fragment), the contact requests, the contact book (which queues cards
-// through the outbox) and the inbox (which asks the contact book who sent
-// an envelope), whose release timer starts last. Messenger.load uses it over the sealed store;
-// unit tests over memoryMessengerStores().
+// fragment), the contact requests, the block list, the contact book (which queues cards
+// through the outbox), the groups (client/groups/) and the inbox (which asks the contact book who sent
+// an envelope), whose release timer starts last. Our delivery id comes from
+// the profile store (client/delivery-id.ts), like everything else stored.
+// Messenger.load uses it over the sealed stores; unit tests over
+// memoryMessengerStores().
 
+import { readDeliveryId } from '../delivery-id.js';
+import { GroupChats, type GroupChatsOptions } from '../groups/group-chats.js';
+import { GroupPeers } from '../groups/group-peers.js';
 import { InboundStates } from '../receiver/inbound-states.js';
+import { BlockList } from './block-list.js';
 import { ContactBook, type ContactBookOptions } from './contact-book.js';
 import { ContactDirectory } from './contact-directory.js';
 import { ContactRequests, type ContactRequestsOptions } from './contact-requests.js';
@@ -17,11 +23,8 @@ import { SessionBook } from './session-book.js';
 import { MessengerCounters } from './stats.js';
 import type { MessengerStores } from './stores.js';
 
-/** What the parts are made of: MessengerOptions without its store. */
-export interface MessengerPartsOptions extends SendQueue, Omit<OutboxOptions, 'queue' | 'deliveryId'>, ContactBookOptions, ContactRequestsOptions, InboxOptions {
-  /** Our delivery id (32 bytes), told to contacts in our card: they write to it instead of our address's mailbox. */
-  deliveryId?: Uint8Array | null;
-}
+/** What the parts are made of besides their stores (documented where they are used: outbox.ts, contact-book.ts, inbox.ts). */
+export interface MessengerPartsOptions extends SendQueue, Omit<OutboxOptions, 'queue' | 'deliveryId'>, ContactBookOptions, ContactRequestsOptions, InboxOptions, GroupChatsOptions {}
 
 export interface MessengerParts {
   stores: MessengerStores;
@@ -32,7 +35,10 @@ export interface MessengerParts {
   inbound: InboundStates;
   outbox: Outbox;
   requests: ContactRequests;
+  blocked: BlockList;
   book: ContactBook;
+  groupPeers: GroupPeers;
+  groups: GroupChats;
   inbox: Inbox;
 }
 
@@ -43,10 +49,15 @@ export async function loadMessengerParts(stores: MessengerStores, o: MessengerPa
   const messages = await MessageHistory.load(stores);
   const inbound = await InboundStates.load(stores, o.orderHoldMs, o.log);
   const queue: SendQueue = { enqueue: o.enqueue, dequeue: o.dequeue, nextKey: o.nextKey, routable: o.routable, unroutable: o.unroutable };
-  const outbox = await Outbox.load({ ...o, queue, deliveryId: o.deliveryId ?? null }, stores, contacts, messages, sessions, counters);
+  // Told to contacts in our card: they write to it instead of our address's mailbox (none until the daemon made one).
+  const deliveryId = await readDeliveryId(stores.profile);
+  const groupPeers = await GroupPeers.load(stores.groupPeers);
+  const outbox = await Outbox.load({ ...o, queue, deliveryId }, stores, contacts, messages, sessions, counters, groupPeers);
   const requests = await ContactRequests.load(o, stores.requests, { messages, inbound, sessions }, o.clock.now());
+  const blocked = await BlockList.load(o, { stores, contacts, requests });
   const book = new ContactBook(o, { stores, contacts, requests, messages, sessions, inbound, outbox, counters });
-  const inbox = new Inbox(o, { stores, book, contacts, requests, outbox, messages, sessions, inbound, counters });
+  const groups = await GroupChats.load(o, { stores, contacts, inbound, outbox, peers: groupPeers, counters });
+  const inbox = new Inbox(o, { stores, book, contacts, requests, blocked, outbox, messages, sessions, inbound, counters, groups });
   inbox.start();
-  return { stores, counters, contacts, sessions, messages, inbound, outbox, requests, book, inbox };
+  return { stores, counters, contacts, sessions, messages, inbound, outbox, requests, blocked, book, groupPeers, groups, inbox };
 }

@@ -15,7 +15,9 @@ import type { Identity } from '../../protocol/e2ee/identity.js';
 import { Session } from '../../protocol/e2ee/session.js';
 import type { Clock } from '../../protocol/traffic/clock.js';
 import { ClientError, MAX_MESSAGE_BYTES, type ClientEvent, type MessageRecord } from '../api.js';
+import { stageDeliveryId } from '../delivery-id.js';
 import { newMessageRecord, outboxKey, type MessageRow, type OutboxEntry } from '../state.js';
+import type { GroupPeers } from '../groups/group-peers.js';
 import type { UnitOfWork } from '../store/unit-of-work.js';
 import type { ContactDirectory } from './contact-directory.js';
 import { parseAddress } from './contact-names.js';
@@ -76,6 +78,15 @@ export interface OutboxOptions {
 
 type Entries = Array<[string, OutboxEntry]>;
 
+/** Where an entry goes: the peer's address, the session to seal in (none yet: one is started), and the mailbox. */
+interface Route {
+  peer: Address;
+  session: Session | undefined;
+  /** Stages that a session started for this route is the one to use. */
+  adopt: (work: UnitOfWork, session: Session) => void;
+  mailbox: Uint8Array;
+}
+
 export class Outbox {
   readonly #entries = new Map<string, OutboxEntry>();
   #deliveryId: Uint8Array | null;
@@ -88,13 +99,22 @@ export class Outbox {
     private readonly messages: MessageHistory,
     private readonly sessions: SessionBook,
     private readonly counters: MessengerCounters,
+    private readonly groupPeers: GroupPeers,
   ) {
     this.#deliveryId = o.deliveryId;
   }
 
   /** Loads the stored entries and re-queues every one, oldest message first, fragments in order. */
-  static async load(o: OutboxOptions, stores: MessengerStores, contacts: ContactDirectory, messages: MessageHistory, sessions: SessionBook, counters: MessengerCounters): Promise<Outbox> {
-    const outbox = new Outbox(o, stores, contacts, messages, sessions, counters);
+  static async load(
+    o: OutboxOptions,
+    stores: MessengerStores,
+    contacts: ContactDirectory,
+    messages: MessageHistory,
+    sessions: SessionBook,
+    counters: MessengerCounters,
+    groupPeers: GroupPeers,
+  ): Promise<Outbox> {
+    const outbox = new Outbox(o, stores, contacts, messages, sessions, counters, groupPeers);
     const pending = [...(await stores.outbox.list())];
     // The ids sort by insertion only through the rows' timestamps.
     pending.sort(([, a], [, b]) => (messages.get(a.messageId)?.record.sentMs ?? 0) - (messages.get(b.messageId)?.record.sentMs ?? 0) || a.index - b.index);
@@ -125,9 +145,25 @@ export class Outbox {
   /** Our contact card for `contact`, as outbox entries (none without a mailbox proof). */
   cardEntries(contact: string): Entries {
     if (!this.o.mailboxProof) return [];
-    const frame = encodeFrame({ kind: 'card', deliveryId: this.#deliveryId, mailboxProof: this.o.mailboxProof }, this.o.maxFrameLength);
     const id = `c${toHex(randomBytes(8))}`;
-    return [[outboxKey(id, 0), { messageId: id, kind: 'card', contact, index: 0, frame }]];
+    return [[outboxKey(id, 0), { messageId: id, kind: 'card', contact, index: 0, frame: this.#cardFrame(this.o.mailboxProof) }]];
+  }
+
+  /** Our contact card for a group member who is not a contact, by its address (docs/groups.md §11.6); none without a mailbox proof. */
+  memberCardEntries(address: string): Entries {
+    if (!this.o.mailboxProof) return [];
+    const id = `c${toHex(randomBytes(8))}`;
+    return [[outboxKey(id, 0), { messageId: id, kind: 'card', contact: '', address, index: 0, frame: this.#cardFrame(this.o.mailboxProof) }]];
+  }
+
+  /** The group frames of one group message to a member, by its address (docs/groups.md §11.2), as outbox entries. */
+  groupEntries(address: string, frames: readonly Uint8Array[]): Entries {
+    const id = `g${toHex(randomBytes(8))}`;
+    return frames.map((frame, index) => [outboxKey(id, index), { messageId: id, kind: 'group', contact: '', address, index, frame }]);
+  }
+
+  #cardFrame(mailboxProof: Uint8Array): Uint8Array {
+    return encodeFrame({ kind: 'card', deliveryId: this.#deliveryId, mailboxProof }, this.o.maxFrameLength);
   }
 
   /** Read receipts for `messageIds` to `contact`, as outbox entries. */
@@ -150,12 +186,16 @@ export class Outbox {
     }
   }
 
-  /** A new delivery id (docs/client.md §Delivery id): every contact gets our card again. */
+  /**
+   * A new delivery id (docs/client.md §Delivery id): kept in the profile
+   * store and every contact gets our card again, in one write (so a crash
+   * never leaves the stored id and the queued cards disagreeing).
+   */
   async announceDeliveryId(deliveryId: Uint8Array | null): Promise<void> {
     this.#deliveryId = deliveryId === null ? null : Uint8Array.from(deliveryId);
-    const entries = this.contacts.names().flatMap((name) => this.cardEntries(name));
-    if (entries.length === 0) return;
+    const entries = [...this.contacts.names().flatMap((name) => this.cardEntries(name)), ...this.groupPeers.carded().flatMap((address) => this.memberCardEntries(address))];
     const work = this.stores.begin();
+    stageDeliveryId(this.stores.profile, work, this.#deliveryId);
     this.stage(work, entries);
     await work.commit({ sync: true });
     this.queue(entries);
@@ -181,15 +221,11 @@ export class Outbox {
       sent: [],
       seq: c.nextSeq.toString(),
     };
-    const updated = { ...c, nextSeq: c.nextSeq + 1n };
     const work = this.stores.begin();
-    // In memory at once, not after the commit: anything that changes this
-    // contact while the commit runs (their card with a new delivery id, a
-    // second send) starts from this record instead of being overwritten by
-    // it afterwards; commits land in the order issued, so the store ends
-    // with the latest record too. A failed commit leaves a gap in nextSeq,
-    // which the receiver's order buffer skips after its hold.
-    this.contacts.save(work, updated);
+    // In place, at once (contact-directory.ts): a card or a second send
+    // while this commit runs is kept. A failed commit leaves a gap in
+    // nextSeq, which the receiver's order buffer skips after its hold.
+    this.contacts.update(work, name, (current) => ({ nextSeq: current.nextSeq + 1n }));
     this.messages.save(work, row);
     if (content.kind === 'file') this.messages.saveFile(work, idHex, content.data);
     const entries = frames.map((frame, index): [string, OutboxEntry] => [outboxKey(idHex, index), { messageId: idHex, kind: 'data', contact: name, index, frame }]);
@@ -218,29 +254,61 @@ export class Outbox {
       const key = q.nextKey();
       if (key === undefined) return null;
       const entry = this.#entries.get(key);
-      const contact = entry && this.contacts.get(entry.contact);
-      if (!entry || !contact) {
+      const route = entry && (entry.address !== undefined ? this.#memberRoute(entry.address) : this.#contactRoute(entry.contact));
+      if (!entry || !route) {
         q.dequeue(key);
         continue;
       }
-      const peer = parseAddress(contact.address);
+      const peer = route.peer;
       // Not sealed when its gateway cannot be routed: sealing takes a ratchet step.
       if (q.routable && !q.routable(peer.gateway)) {
         q.unroutable?.(key, peer.gateway);
         continue;
       }
-      let session = this.sessions.byId(contact.sessionId);
+      let session = route.session;
       const work = this.stores.begin();
       if (!session) {
         session = Session.initiate(this.o.identity, this.o.ownAddress, peer);
-        this.contacts.save(work, { ...contact, sessionId: session.id });
+        route.adopt(work, session);
       }
       const envelope = session.seal(entry.frame, this.o.envelopeLength);
       this.sessions.save(work, session);
       await work.commit({ sync: true });
-      // A contact that told us its delivery id gets our packets there, not at its address's public mailbox.
-      return { key, envelope, gateway: peer.gateway, mailbox: contact.deliveryId ? fromHex(contact.deliveryId) : peer.mailbox };
+      return { key, envelope, gateway: peer.gateway, mailbox: route.mailbox };
     }
+  }
+
+  #contactRoute(name: string): Route | undefined {
+    const contact = this.contacts.get(name);
+    if (!contact) return undefined;
+    const peer = parseAddress(contact.address);
+    return {
+      peer,
+      session: this.sessions.byId(contact.sessionId),
+      adopt: (work, session) => this.contacts.update(work, name, () => ({ sessionId: session.id })),
+      // A contact that told us its delivery id gets our packets there, not at its address's public mailbox.
+      mailbox: contact.deliveryId ? fromHex(contact.deliveryId) : peer.mailbox,
+    };
+  }
+
+  /**
+   * A group member, by the address its signed add op carries (docs/groups.md
+   * §11.2): a contact with that identity (and no pending key change) is sent
+   * to as a contact; anyone else in any session we hold with that identity,
+   * at the delivery id its card gave, if any.
+   */
+  #memberRoute(addressText: string): Route | undefined {
+    let peer: Address;
+    try {
+      peer = parseAddress(addressText);
+    } catch {
+      return undefined;
+    }
+    const identity = toHex(peer.identityKey);
+    const name = this.contacts.nameOf(identity);
+    if (name && !this.contacts.get(name)?.keyChanged) return this.#contactRoute(name);
+    const deliveryId = this.groupPeers.deliveryIdOf(identity);
+    return { peer, session: this.sessions.ofPeer(identity), adopt: () => undefined, mailbox: deliveryId ? fromHex(deliveryId) : peer.mailbox };
   }
 
   /** The fragment left in a packet. */

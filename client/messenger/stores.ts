@@ -1,16 +1,20 @@
 // The record stores the messenger's parts use (client/store/unit-of-work.ts
 // for the interfaces; docs/client-storage.md §Collections for the records),
 // and the two ways to get all of them: over the profile's sealed store (the
-// daemon), or in memory (unit tests). `begin()` starts a unit of work that
+// daemon), or in memory (unit tests). Messenger.load takes them and nothing
+// else of the store. `begin()` starts a unit of work that
 // spans all of them, so one change (a message, its fragments in the outbox
 // and the contact's next sequence number) is one atomic, synced write.
 
-import type { Collections, ContactRecord, InboundState, MessageRow, OutboxEntry, RequestRecord } from '../state.js';
+import type { GroupPeerStore, GroupPostStore, GroupStore } from '../groups/group-records.js';
+import { collectionsOf, type BlockedRecord, type ContactRecord, type InboundState, type MessageRow, type OutboxEntry, type RequestRecord } from '../state.js';
 import { MemoryRecordStore, MemoryUnitOfWork } from '../store/memory-record-store.js';
 import { SealedRecordStore, SealedUnitOfWork } from '../store/sealed-record-store.js';
 import type { SealedStore } from '../store/sealed-store.js';
 import type { RecordStore, UnitOfWork } from '../store/unit-of-work.js';
 
+/** The profile's own records by name: the identity, the libp2p key, the delivery id (client/delivery-id.ts). */
+export type ProfileStore = RecordStore<Uint8Array>;
 /** Contacts by name. */
 export type ContactStore = RecordStore<ContactRecord>;
 /** End-to-end sessions (Session.serialize() bytes) by session id. */
@@ -27,8 +31,11 @@ export type RequestStore = RecordStore<RequestRecord>;
 export type InboundStore = RecordStore<InboundState>;
 /** Held chunks of incomplete incoming messages, by fragmentKey(). */
 export type FragmentStore = RecordStore<Uint8Array>;
+/** Blocked senders, by identity key (hex). */
+export type BlockedStore = RecordStore<BlockedRecord>;
 
 export interface MessengerStores {
+  profile: ProfileStore;
   contacts: ContactStore;
   sessions: SessionStore;
   outbox: OutboxStore;
@@ -37,13 +44,20 @@ export interface MessengerStores {
   requests: RequestStore;
   inbound: InboundStore;
   fragments: FragmentStore;
+  /** The groups (client/groups/group-records.ts). */
+  groups: GroupStore;
+  groupPosts: GroupPostStore;
+  groupPeers: GroupPeerStore;
+  blocked: BlockedStore;
   /** A unit of work over all of the stores above. */
   begin(): UnitOfWork;
 }
 
 /** The stores over the profile's encrypted database (what the daemon uses). */
-export function sealedMessengerStores(store: SealedStore, c: Collections): MessengerStores {
+export function sealedMessengerStores(store: SealedStore): MessengerStores {
+  const c = collectionsOf(store);
   return {
+    profile: new SealedRecordStore(c.profile),
     contacts: new SealedRecordStore(c.contacts),
     sessions: new SealedRecordStore(c.sessions),
     outbox: new SealedRecordStore(c.outbox),
@@ -52,6 +66,10 @@ export function sealedMessengerStores(store: SealedStore, c: Collections): Messe
     requests: new SealedRecordStore(c.requests),
     inbound: new SealedRecordStore(c.inbound),
     fragments: new SealedRecordStore(c.fragments),
+    groups: new SealedRecordStore(c.groups),
+    groupPosts: new SealedRecordStore(c.groupPosts),
+    groupPeers: new SealedRecordStore(c.groupPeers),
+    blocked: new SealedRecordStore(c.blocked),
     begin: () => SealedUnitOfWork.begin(store),
   };
 }
@@ -59,6 +77,7 @@ export function sealedMessengerStores(store: SealedStore, c: Collections): Messe
 /** Empty stores in memory (unit tests). */
 export function memoryMessengerStores(): MessengerStores {
   return {
+    profile: new MemoryRecordStore(),
     contacts: new MemoryRecordStore(),
     sessions: new MemoryRecordStore(),
     outbox: new MemoryRecordStore(),
@@ -67,6 +86,10 @@ export function memoryMessengerStores(): MessengerStores {
     requests: new MemoryRecordStore(),
     inbound: new MemoryRecordStore(),
     fragments: new MemoryRecordStore(),
+    groups: new MemoryRecordStore(),
+    groupPosts: new MemoryRecordStore(),
+    groupPeers: new MemoryRecordStore(),
+    blocked: new MemoryRecordStore(),
     begin: () => new MemoryUnitOfWork(),
   };
 }

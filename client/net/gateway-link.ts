@@ -69,6 +69,8 @@ export interface GatewayLinkLike {
   readonly mailboxId: Uint8Array;
   readonly deliveryId: Uint8Array | undefined;
   readonly connected: boolean;
+  /** Why the last attempt to reach the gateway or register failed; null once it succeeds. */
+  readonly lastError: string | null;
   register(options?: RegisterOptions): Promise<void>;
   connect(): Promise<void>;
   trySend(packet: Uint8Array): boolean;
@@ -91,9 +93,12 @@ export class GatewayLink implements GatewayLinkLike {
   #backoffMs = BACKOFF_MIN_MS;
   #lastCounter = 0n;
   #stopped = false;
+  #lastError: string | null = null;
   /** What every (re-)registration carries: the delivery id once set, and a proof once solved. */
   #deliveryId: Uint8Array | undefined;
   #proofNonce: bigint | undefined;
+  /** A proof being solved: registrations that overlap (the daemon's first one and a reconnection's) wait for the same one. */
+  #proofSolving: Promise<bigint> | null = null;
   readonly #stats: GatewayLinkStats = { packetsSent: 0, bytesSent: 0, bytesReceived: 0, sendFailures: 0, fetches: 0, fetchFailures: 0, reconnects: 0 };
 
   private constructor(host: Host, key: Ed25519PrivateKey, gateway: NodeEntry, clock: Clock) {
@@ -132,6 +137,10 @@ export class GatewayLink implements GatewayLinkLike {
     return { ...this.#stats };
   }
 
+  get lastError(): string | null {
+    return this.#lastError;
+  }
+
   /** A new document may list new addresses for the same gateway. */
   updateGateway(entry: NodeEntry): void {
     if (!ctEqual(entry.nodeId, this.#gateway.nodeId)) throw new GatewayLinkError('updateGateway: another gateway');
@@ -160,13 +169,20 @@ export class GatewayLink implements GatewayLinkLike {
       ...(this.#proofNonce !== undefined ? { proofNonce: this.#proofNonce } : {}),
     });
     try {
-      await this.#registerOnce(request());
+      const sent = request();
+      try {
+        await this.#registerOnce(sent);
+      } catch (err) {
+        const bits = err instanceof RpcError && err.code === 'refused' ? parseProofRequired(err.message) : null;
+        // A proof that was sent and still refused is not tried again.
+        if (bits === null || sent.proofNonce !== undefined) throw err;
+        if (bits > maxProofBits) throw new GatewayLinkError(`the gateway asks for a ${bits}-bit proof of work, more than the ${maxProofBits} bits this client spends`);
+        this.#proofNonce ??= await (this.#proofSolving ??= this.#solveProof(bits).finally(() => (this.#proofSolving = null)));
+        await this.#registerOnce(request());
+      }
     } catch (err) {
-      const bits = err instanceof RpcError && err.code === 'refused' ? parseProofRequired(err.message) : null;
-      if (bits === null || this.#proofNonce !== undefined) throw err;
-      if (bits > maxProofBits) throw new GatewayLinkError(`the gateway asks for a ${bits}-bit proof of work, more than the ${maxProofBits} bits this client spends`);
-      this.#proofNonce = await this.#solveProof(bits);
-      await this.#registerOnce(request());
+      this.#lastError = describeFailure('registration', err);
+      throw err;
     }
   }
 
@@ -243,7 +259,10 @@ export class GatewayLink implements GatewayLinkLike {
         if (this.#stream !== null) this.#stats.reconnects++;
         this.#stream = stream;
         this.#backoffMs = BACKOFF_MIN_MS;
-      } catch {
+        this.#lastError = null;
+      } catch (err) {
+        // A refused registration was described by register() already.
+        if (!(err instanceof RpcError && err.code === 'refused')) this.#lastError = describeFailure('connection', err);
         this.#nextAttemptMs = this.#clock.now() + this.#backoffMs;
         this.#backoffMs = Math.min(BACKOFF_MAX_MS, this.#backoffMs * 2);
       } finally {
@@ -258,6 +277,13 @@ export class GatewayLink implements GatewayLinkLike {
    * fetch must be sent again (the gateway deletes only what it was told).
    */
   async fetch(acks: readonly bigint[], bodyLength: number): Promise<FetchEntry[]> {
+    // While the link backs off after a failed connection, a fetch fails at
+    // once instead of dialling at the fetch rate (or piling up 10 s dial
+    // timeouts on a network that drops packets); it is not counted as sent.
+    if (!this.connected && this.#clock.now() < this.#nextAttemptMs) {
+      this.#stats.fetchFailures++;
+      throw new GatewayLinkError(`not connected to ${this.#gateway.name}; retrying in ${Math.ceil((this.#nextAttemptMs - this.#clock.now()) / 1000)} s`);
+    }
     // Strictly increasing across restarts without storing it: microseconds
     // of wall time, bumped past the last one used.
     const now = BigInt(Math.floor(this.#clock.now())) * 1000n;
@@ -284,6 +310,12 @@ export class GatewayLink implements GatewayLinkLike {
     this.#stream = null;
     await this.host.stop();
   }
+}
+
+/** What failed, for status (runtime errors carry their own words). */
+function describeFailure(what: 'registration' | 'connection', err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return err instanceof RpcError && err.code === 'refused' ? `${what} refused: ${message}` : `${what} failed: ${message}`;
 }
 
 /** The libp2p peer id of a node entry's identity key. */

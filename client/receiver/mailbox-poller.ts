@@ -18,18 +18,25 @@
 
 import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
 import { MAX_ACKS, type FetchEntry } from '../../protocol/wire/fetch.js';
+import type { Startable } from '../../runtime/lifecycle/startable.js';
+import type { Logger } from '../../runtime/log/logger.js';
 
-export interface MailboxPollerOptions {
-  clock: Clock;
+export interface MailboxPollerInit {
+  /** The constant period between fetches (the profile's fetch_interval). */
   intervalMs: number;
-  fetch: (acks: readonly bigint[]) => Promise<FetchEntry[]>;
-  /** Processes one entry durably; the entry is acknowledged once this resolves. Rejects → not acknowledged (fetched again). */
-  handle: (entry: FetchEntry) => Promise<void>;
-  onError?: (err: Error) => void;
   /** Entries fetched but not yet processed, at most (default 1024). */
   maxBacklog?: number;
   /** Fetches awaiting their reply at once, at most (default 32; a reply times out long before). */
   maxFetchesInFlight?: number;
+}
+
+export interface MailboxPollerComponents {
+  clock: Clock;
+  logger: Logger;
+  /** One signed fetch carrying `acks` (client/net/gateway-link.ts): the real entries of the fixed-size reply. */
+  fetch(acks: readonly bigint[]): Promise<FetchEntry[]>;
+  /** Processes one entry durably; the entry is acknowledged once this resolves. Rejects → not acknowledged (fetched again). */
+  handle(entry: FetchEntry): Promise<void>;
 }
 
 export interface PollerStats {
@@ -51,8 +58,9 @@ const DEFAULT_MAX_FETCHES_IN_FLIGHT = 32;
 /** Acknowledged ids remembered, to drop a late reply's copy of an entry (a reply sent before the ack arrived). */
 const RECENT_ACKS = 4096;
 
-export class MailboxPoller {
-  readonly #o: MailboxPollerOptions;
+export class MailboxPoller implements Startable {
+  readonly #init: MailboxPollerInit;
+  readonly #c: MailboxPollerComponents;
   readonly #maxBacklog: number;
   readonly #maxInFlight: number;
   /** Processed ids waiting to be acknowledged, oldest first. */
@@ -69,21 +77,22 @@ export class MailboxPoller {
   #nextMs = 0;
   readonly #stats = { fetches: 0, failures: 0, entries: 0, overlaps: 0, deferred: 0, duplicates: 0 };
 
-  constructor(options: MailboxPollerOptions) {
-    if (!(options.intervalMs > 0)) throw new RangeError('intervalMs must be > 0');
-    this.#o = options;
-    this.#maxBacklog = options.maxBacklog ?? DEFAULT_MAX_BACKLOG;
-    this.#maxInFlight = options.maxFetchesInFlight ?? DEFAULT_MAX_FETCHES_IN_FLIGHT;
+  constructor(components: MailboxPollerComponents, init: MailboxPollerInit) {
+    if (!(init.intervalMs > 0)) throw new RangeError('intervalMs must be > 0');
+    this.#init = init;
+    this.#c = components;
+    this.#maxBacklog = init.maxBacklog ?? DEFAULT_MAX_BACKLOG;
+    this.#maxInFlight = init.maxFetchesInFlight ?? DEFAULT_MAX_FETCHES_IN_FLIGHT;
   }
 
-  start(): void {
+  async start(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
-    this.#nextMs = this.#o.clock.now();
+    this.#nextMs = this.#c.clock.now();
     this.#schedule();
   }
 
-  /** Stops the schedule, waits for the fetches in flight and the entry being processed; the rest of the backlog is dropped unacknowledged. */
+  /** Stops the schedule, waits for the fetches in flight and the entry being processed; the rest of the backlog is dropped unacknowledged. Idempotent. */
   async stop(): Promise<void> {
     this.#running = false;
     this.#timer?.cancel();
@@ -93,11 +102,21 @@ export class MailboxPoller {
     await this.#worker;
   }
 
+  /**
+   * After stop: hands the gateway the acknowledgements still owed in one
+   * last fetch, if any are; the entries it returns are not queued (the
+   * gateway keeps them and hands them out at the next start). Never throws.
+   */
+  async handOverAcks(): Promise<void> {
+    if (this.#running || this.#acks.size === 0) return;
+    await this.#fetchAndQueue(false);
+  }
+
   stats(): PollerStats {
     return { ...this.#stats, backlog: this.#backlog.length, pendingAcks: this.#acks.size };
   }
 
-  /** One fetch now; resolves when its entries are processed (tests; and at stop, to hand the gateway the last acks). */
+  /** One fetch now; resolves when its entries are processed (tests). */
   async pollOnce(): Promise<void> {
     const fetched = this.#fetch();
     if (!fetched) return;
@@ -107,12 +126,12 @@ export class MailboxPoller {
 
   #schedule(): void {
     if (!this.#running) return;
-    this.#nextMs += this.#o.intervalMs;
+    this.#nextMs += this.#init.intervalMs;
     // Fixed period from the start, not from when the last fetch ended; only
     // after the event loop itself stalled (a suspended laptop) resume from
     // now instead of bursting the missed ticks.
-    if (this.#nextMs < this.#o.clock.now() - this.#o.intervalMs) this.#nextMs = this.#o.clock.now();
-    this.#timer = this.#o.clock.at(this.#nextMs, () => {
+    if (this.#nextMs < this.#c.clock.now() - this.#init.intervalMs) this.#nextMs = this.#c.clock.now();
+    this.#timer = this.#c.clock.at(this.#nextMs, () => {
       this.#schedule();
       void this.#fetch();
     });
@@ -124,20 +143,21 @@ export class MailboxPoller {
       this.#stats.overlaps++;
       return null;
     }
-    const p = this.#fetchAndQueue().finally(() => this.#inFlight.delete(p));
+    const p = this.#fetchAndQueue(true).finally(() => this.#inFlight.delete(p));
     this.#inFlight.add(p);
     return p;
   }
 
-  async #fetchAndQueue(): Promise<void> {
+  /** One fetch; its entries are queued unless `queue` is false (the last fetch at stop). */
+  async #fetchAndQueue(queue: boolean): Promise<void> {
     const acks = [...this.#acks].slice(0, MAX_ACKS);
     let entries: FetchEntry[];
     this.#stats.fetches++;
     try {
-      entries = await this.#o.fetch(acks);
+      entries = await this.#c.fetch(acks);
     } catch (err) {
       this.#stats.failures++;
-      this.#o.onError?.(err as Error);
+      this.#c.logger.debug('mailbox fetch failed', { error: (err as Error).message });
       return;
     }
     // The gateway deleted what it was told.
@@ -149,6 +169,7 @@ export class MailboxPoller {
       if (this.#acked.size <= RECENT_ACKS) break;
       this.#acked.delete(id);
     }
+    if (!queue) return;
     for (const entry of entries) {
       this.#stats.entries++;
       const id = entry.id;
@@ -177,10 +198,10 @@ export class MailboxPoller {
   async #work(): Promise<void> {
     for (let entry = this.#backlog.shift(); entry; entry = this.#backlog.shift()) {
       try {
-        await this.#o.handle(entry);
+        await this.#c.handle(entry);
         if (entry.id !== null) this.#acks.add(entry.id);
       } catch (err) {
-        this.#o.onError?.(err as Error);
+        this.#c.logger.debug('mailbox entry not processed; the gateway keeps it', { error: (err as Error).message });
       } finally {
         if (entry.id !== null) this.#queued.delete(entry.id);
       }

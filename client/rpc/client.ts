@@ -12,7 +12,19 @@
 import { Buffer } from 'node:buffer';
 import { connect, type Socket } from 'node:net';
 import { dirname } from 'node:path';
-import { ClientError, type ClientApi, type ClientEvent, type ClientStatus, type ContactInfo, type ContactRequest, type MessageRecord, type SendResult } from '../api.js';
+import {
+  ClientError,
+  type BlockedInfo,
+  type ClientApi,
+  type ClientEvent,
+  type ClientStatus,
+  type ContactInfo,
+  type ContactRequest,
+  type GroupInfo,
+  type GroupPostInfo,
+  type MessageRecord,
+  type SendResult,
+} from '../api.js';
 import { encodeLine, LineSplitter, MAX_REQUEST_LINE_BYTES, MAX_RESPONSE_LINE_BYTES } from './framing.js';
 import { clientErrorCodeOf, EVENT_NOTIFICATION, type JsonRpcErrorObject } from './jsonrpc.js';
 
@@ -210,6 +222,52 @@ class RpcClientApi implements ClientApiConnection {
   }
   rotateDeliveryId(): Promise<{ contacts: number }> {
     return this.call('delivery-id.rotate');
+  }
+  groupCreate(name: string): Promise<GroupInfo> {
+    return this.call('group.create', { name });
+  }
+  groupInvite(group: string, contact: string): Promise<GroupInfo> {
+    return this.call('group.invite', { group, contact });
+  }
+  groupAccept(group: string): Promise<GroupInfo> {
+    return this.call('group.accept', { group });
+  }
+  groupDecline(group: string): Promise<void> {
+    return this.call('group.decline', { group });
+  }
+  groupLeave(group: string): Promise<GroupInfo> {
+    return this.call('group.leave', { group });
+  }
+  groupRemove(group: string, member: string): Promise<GroupInfo> {
+    return this.call('group.remove', { group, member });
+  }
+  groupRename(group: string, name: string): Promise<GroupInfo> {
+    return this.call('group.rename', { group, name });
+  }
+  groupSendText(group: string, text: string): Promise<GroupPostInfo> {
+    return this.call('group.send.text', { group, text });
+  }
+  groupSendFile(group: string, name: string, data: string): Promise<GroupPostInfo> {
+    return this.call('group.send.file', { group, name, data });
+  }
+  groupList(): Promise<GroupInfo[]> {
+    return this.call('group.list');
+  }
+  groupHistory(group: string, limit?: number): Promise<GroupPostInfo[]> {
+    return this.call('group.history', limit === undefined ? { group } : { group, limit });
+  }
+  groupMarkRead(group: string): Promise<number> {
+    return this.call('group.read', { group });
+  }
+  // Blocking (docs/client.md §Blocking).
+  block(address: string): Promise<BlockedInfo> {
+    return this.call('blocked.add', { address });
+  }
+  unblock(address: string): Promise<void> {
+    return this.call('blocked.remove', { address });
+  }
+  listBlocked(): Promise<BlockedInfo[]> {
+    return this.call('blocked.list');
   }
 
   subscribe(listener: (event: ClientEvent) => void): () => void {

@@ -50,6 +50,7 @@ export const CLIENT_ERROR_NUMBERS: Readonly<Record<ClientErrorCode, number>> = {
   unavailable: -32008,
   'bad-request': -32009,
   'verified-contact': -32010,
+  blocked: -32011,
 };
 
 const CODE_BY_NUMBER = new Map<number, ClientErrorCode>(Object.entries(CLIENT_ERROR_NUMBERS).map(([code, n]) => [n, code as ClientErrorCode]));

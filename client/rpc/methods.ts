@@ -49,6 +49,23 @@ export const API_METHODS: ReadonlyMap<string, MethodSpec> = new Map<string, Meth
   ['file.data', { params: [{ name: 'id', type: 'message-id' }], call: (api, p) => api.fileData(p.id as string) }],
   ['verify', { params: [str('contact')], call: (api, p) => api.verify(p.contact as string) }],
   ['delivery-id.rotate', { params: [], call: (api) => api.rotateDeliveryId() }],
+  // Blocking (docs/client.md §Blocking).
+  ['blocked.add', { params: [str('address')], call: (api, p) => api.block(p.address as string) }],
+  ['blocked.remove', { params: [str('address')], call: (api, p) => api.unblock(p.address as string) }],
+  ['blocked.list', { params: [], call: (api) => api.listBlocked() }],
+  // Groups (docs/groups.md §11): `group` is a group id (32 hex digits) or the name of exactly one group.
+  ['group.create', { params: [str('name')], call: (api, p) => api.groupCreate(p.name as string) }],
+  ['group.invite', { params: [str('group'), str('contact')], call: (api, p) => api.groupInvite(p.group as string, p.contact as string) }],
+  ['group.accept', { params: [str('group')], call: (api, p) => api.groupAccept(p.group as string) }],
+  ['group.decline', { params: [str('group')], call: (api, p) => api.groupDecline(p.group as string) }],
+  ['group.leave', { params: [str('group')], call: (api, p) => api.groupLeave(p.group as string) }],
+  ['group.remove', { params: [str('group'), str('member')], call: (api, p) => api.groupRemove(p.group as string, p.member as string) }],
+  ['group.rename', { params: [str('group'), str('name')], call: (api, p) => api.groupRename(p.group as string, p.name as string) }],
+  ['group.send.text', { params: [str('group'), str('text')], call: (api, p) => api.groupSendText(p.group as string, p.text as string) }],
+  ['group.send.file', { params: [str('group'), str('name'), { name: 'data', type: 'base64' }], call: (api, p) => api.groupSendFile(p.group as string, p.name as string, p.data as string) }],
+  ['group.list', { params: [], call: (api) => api.groupList() }],
+  ['group.history', { params: [str('group'), { name: 'limit', type: 'limit', optional: true }], call: (api, p) => api.groupHistory(p.group as string, p.limit as number | undefined) }],
+  ['group.read', { params: [str('group')], call: (api, p) => api.groupMarkRead(p.group as string) }],
 ]);
 
 /** Connection-level methods, answered by the server itself. */

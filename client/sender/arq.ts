@@ -9,12 +9,16 @@
 // Keys are opaque strings (the caller's fragment ids). The durable part (what
 // is still to be delivered) lives in the caller's store; on restart the
 // caller enqueues every unacknowledged fragment again.
+//
+// A Startable built from its init options and its one component, a Clock:
+// nothing runs until a fragment leaves (its timeout is armed then), and
+// stop() cancels every timeout.
 
 import { toHex } from '../../protocol/bytes.js';
 import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
+import type { Startable } from '../../runtime/lifecycle/startable.js';
 
-export interface ArqOptions {
-  clock: Clock;
+export interface ArqInit {
   maxAttempts: number;
   /**
    * Keep retransmitting past maxAttempts until this long after a fragment's
@@ -24,11 +28,16 @@ export interface ArqOptions {
    */
   minRetryWindowMs?: number;
   /** A fragment's ACK arrived (first time). */
-  onAcked: (key: string, info: { attempts: number; rttMs: number }) => void;
+  onAcked?: (key: string, info: { attempts: number; rttMs: number }) => void;
   /** A fragment was transmitted `maxAttempts` times without an ACK. */
   onGaveUp: (key: string, attempts: number) => void;
   /** A fragment's ACK did not come in time; it is queued again. */
   onTimeout?: (key: string, attempts: number) => void;
+}
+
+/** What the ARQ uses: time (its retransmission timeouts). */
+export interface ArqComponents {
+  clock: Clock;
 }
 
 interface Pending {
@@ -55,17 +64,32 @@ export interface ArqStats {
   unknownAcks: number;
 }
 
-export class Arq {
-  readonly #o: ArqOptions;
+/** The timeout of a transmission after stop(): none. */
+const NO_TIMER: TimerHandle = { cancel: () => undefined };
+
+export class Arq implements Startable {
+  readonly #o: ArqInit;
+  readonly #clock: Clock;
   readonly #pending = new Map<string, Pending>();
   /** Waiting to be sent, in order; a key may appear once. */
   #ready: string[] = [];
   readonly #bySurb = new Map<string, string>();
   readonly #stats = { transmissions: 0, retransmissions: 0, acked: 0, gaveUp: 0, unknownAcks: 0 };
+  #stopped = false;
 
-  constructor(options: ArqOptions) {
-    if (!Number.isInteger(options.maxAttempts) || options.maxAttempts < 1) throw new RangeError('maxAttempts must be a whole number ≥ 1');
-    this.#o = options;
+  constructor(components: ArqComponents, init: ArqInit) {
+    if (!Number.isInteger(init.maxAttempts) || init.maxAttempts < 1) throw new RangeError('maxAttempts must be a whole number ≥ 1');
+    this.#o = init;
+    this.#clock = components.clock;
+  }
+
+  /** Nothing to start: a timeout is armed when its fragment leaves. */
+  async start(): Promise<void> {}
+
+  /** Cancels every timeout (daemon stop); the store still knows what is undelivered. Later transmissions arm none. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const p of this.#pending.values()) p.inFlight?.timer.cancel();
   }
 
   /** Queues a fragment for its first transmission (no-op if already known). */
@@ -104,9 +128,9 @@ export class Arq {
     this.#stats.transmissions++;
     if (p.attempts > 1) this.#stats.retransmissions++;
     const id = toHex(surbId);
-    const sentMs = this.#o.clock.now();
+    const sentMs = this.#clock.now();
     p.firstSentMs ??= sentMs;
-    const timer = this.#o.clock.at(sentMs + timeoutMs, () => this.#timeout(key, id));
+    const timer = this.#stopped ? NO_TIMER : this.#clock.at(sentMs + timeoutMs, () => this.#timeout(key, id));
     p.inFlight = { surbId: id, sentMs, timer };
     p.surbs.set(id, { surbKeys, sentMs });
     this.#bySurb.set(id, key);
@@ -134,10 +158,10 @@ export class Arq {
     const p = this.#pending.get(key);
     if (!p) return;
     const surb = p.surbs.get(toHex(surbId));
-    const rttMs = surb ? this.#o.clock.now() - surb.sentMs : 0;
+    const rttMs = surb ? this.#clock.now() - surb.sentMs : 0;
     this.#forget(key, p);
     this.#stats.acked++;
-    this.#o.onAcked(key, { attempts: p.attempts, rttMs });
+    this.#o.onAcked?.(key, { attempts: p.attempts, rttMs });
   }
 
   /** Drops a fragment (its message was cancelled or its contact removed). */
@@ -150,11 +174,6 @@ export class Arq {
     let inFlight = 0;
     for (const p of this.#pending.values()) if (p.inFlight) inFlight++;
     return { queued: this.#ready.length, inFlight, ...this.#stats };
-  }
-
-  /** Cancels every timer (daemon stop); the store still knows what is undelivered. */
-  stop(): void {
-    for (const p of this.#pending.values()) p.inFlight?.timer.cancel();
   }
 
   #forget(key: string, p: Pending): void {
@@ -174,7 +193,7 @@ export class Arq {
     const p = this.#pending.get(key);
     if (!p || p.inFlight?.surbId !== surbId) return;
     p.inFlight = null;
-    const windowOpen = this.#o.clock.now() - (p.firstSentMs ?? 0) < (this.#o.minRetryWindowMs ?? 0);
+    const windowOpen = this.#clock.now() - (p.firstSentMs ?? 0) < (this.#o.minRetryWindowMs ?? 0);
     if (p.attempts >= this.#o.maxAttempts && !windowOpen) {
       this.#forget(key, p);
       this.#stats.gaveUp++;

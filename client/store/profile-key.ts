@@ -247,8 +247,8 @@ async function writeWrapped(dir: string, masterKey: Uint8Array, passphrase: stri
   await syncFolder(dir);
 }
 
-/** fsync the folder so the rename that installed profile.json survives a power loss (POSIX; skipped where folders cannot be opened). */
-async function syncFolder(dir: string): Promise<void> {
+/** fsync a folder so a rename or link in it (profile.json installed, a backup written) survives a power loss (POSIX; skipped where folders cannot be opened). */
+export async function syncFolder(dir: string): Promise<void> {
   let fh;
   try {
     fh = await open(dir, 'r');

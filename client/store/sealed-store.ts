@@ -104,6 +104,14 @@ class StoreCore {
 
   /** Runs a write after every write issued before it has committed (see #lastWrite). */
   write(bytes: number, fn: () => Promise<void>): Promise<void> {
+    return this.exclusive(fn, bytes);
+  }
+
+  /**
+   * Runs `fn` after every write issued before it has committed; writes issued
+   * meanwhile wait until it ends. `bytes` is what it hands LevelDB (a write's).
+   */
+  exclusive<T>(fn: () => Promise<T>, bytes = 0): Promise<T> {
     return this.run(() => {
       const next = this.#lastWrite.then(fn, fn);
       this.#lastWrite = next.catch(() => undefined);
@@ -208,6 +216,17 @@ export class SealedStore {
   /** Puts and deletes across collections, written atomically by `write()`. */
   batch(): SealedBatch {
     return new SealedBatch(this.core);
+  }
+
+  /**
+   * Runs `fn` (which reads) on one consistent state of the whole store: after
+   * every write issued before this call has committed, with the writes issued
+   * while it runs held back until it ends (they then commit in their order).
+   * Separate list() calls see separate moments otherwise; a backup of a
+   * profile in use needs one (backup.ts).
+   */
+  quiesced<T>(fn: () => Promise<T>): Promise<T> {
+    return this.core.exclusive(fn);
   }
 
   stats(): SealedStoreStats {

@@ -11,9 +11,14 @@
 // A decoy's ACK crosses the same mixes as a real packet's, so decoys whose
 // ACKs stop coming back show a path that drops packets, at λP a second
 // instead of λL.
+//
+// A Startable built from its init options and its one component, a Clock:
+// a loop's or decoy's timer is armed when it leaves, and stop() cancels
+// them all.
 
 import { toHex } from '../../protocol/bytes.js';
 import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
+import type { Startable } from '../../runtime/lifecycle/startable.js';
 
 export const LOOP_ID_LENGTH = 16;
 
@@ -39,13 +44,23 @@ export interface DecoyStats {
   outstanding: number;
 }
 
+export interface LoopMonitorInit {
+  /** How long past its expected return a loop (or a decoy's ACK) counts as lost. */
+  lostAfterMs: number;
+}
+
+/** What the loop monitor uses: time (when a loop or a decoy's ACK counts as lost). */
+export interface LoopMonitorComponents {
+  clock: Clock;
+}
+
 interface Outstanding {
   expectedMs: number;
   lost: boolean;
   surbId: string;
 }
 
-export class LoopMonitor {
+export class LoopMonitor implements Startable {
   readonly #clock: Clock;
   readonly #lostAfterMs: number;
   readonly #loops = new Map<string, Outstanding>();
@@ -55,11 +70,24 @@ export class LoopMonitor {
   /** Decoys' SURB ids (hex) → the timer that counts the decoy lost. */
   readonly #decoys = new Map<string, TimerHandle>();
   readonly #decoyStats = { sent: 0, returned: 0, lost: 0 };
+  #stopped = false;
 
-  /** `lostAfterMs`: how long past its expected return a loop counts as lost. */
-  constructor(clock: Clock, lostAfterMs: number) {
-    this.#clock = clock;
-    this.#lostAfterMs = lostAfterMs;
+  constructor(components: LoopMonitorComponents, init: LoopMonitorInit) {
+    if (!(init.lostAfterMs > 0)) throw new RangeError('lostAfterMs must be positive');
+    this.#clock = components.clock;
+    this.#lostAfterMs = init.lostAfterMs;
+  }
+
+  /** Nothing to start: a timer is armed when a loop or a decoy leaves. */
+  async start(): Promise<void> {}
+
+  /** Cancels every timer; loops and decoys sent later are counted but never counted lost. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const t of this.#timers) t.cancel();
+    this.#timers.clear();
+    for (const t of this.#decoys.values()) t.cancel();
+    this.#decoys.clear();
   }
 
   /** A loop left with payload starting with `id`; it should be back by `expectedMs`. */
@@ -69,7 +97,7 @@ export class LoopMonitor {
     this.#loops.set(key, { expectedMs, lost: false, surbId: surb });
     this.#acks.set(surb, expectedMs);
     this.#stats.sent++;
-    const timer = this.#clock.at(expectedMs + this.#lostAfterMs, () => {
+    const timer = this.#at(expectedMs + this.#lostAfterMs, () => {
       this.#timers.delete(timer);
       const loop = this.#loops.get(key);
       if (loop && !loop.lost) {
@@ -77,7 +105,7 @@ export class LoopMonitor {
         this.#stats.lost++;
       }
       // Forget it a while later: a very late loop is still recognised as ours.
-      const forget = this.#clock.at(this.#clock.now() + 10 * this.#lostAfterMs, () => {
+      const forget = this.#at(this.#clock.now() + 10 * this.#lostAfterMs, () => {
         this.#timers.delete(forget);
         this.#loops.delete(key);
         this.#acks.delete(surb);
@@ -109,7 +137,7 @@ export class LoopMonitor {
     this.#decoyStats.sent++;
     this.#decoys.set(
       key,
-      this.#clock.at(expectedMs + this.#lostAfterMs, () => {
+      this.#at(expectedMs + this.#lostAfterMs, () => {
         if (this.#decoys.delete(key)) this.#decoyStats.lost++;
       }),
     );
@@ -141,10 +169,10 @@ export class LoopMonitor {
     return { ...this.#stats, outstanding };
   }
 
-  stop(): void {
-    for (const t of this.#timers) t.cancel();
-    this.#timers.clear();
-    for (const t of this.#decoys.values()) t.cancel();
-    this.#decoys.clear();
+  /** A timer, or none after stop(). */
+  #at(atMs: number, fn: () => void): TimerHandle {
+    return this.#stopped ? NO_TIMER : this.#clock.at(atMs, fn);
   }
 }
+
+const NO_TIMER: TimerHandle = { cancel: () => undefined };

@@ -1,18 +1,21 @@
 // The gateway's side of the mailbox fetch (docs/gateway.md §Fetch): checks a
 // signed request against the connection it came on, deletes what the client
-// acknowledged, and answers with exactly `fetchBatch` entries of
-// `bodyLength` bytes, whatever the mailbox holds. A stored entry that does
-// not decode (node/gateway/mailbox-entry.ts) can never be served: it is
-// deleted and counted rather than left to take a slot in every reply.
+// acknowledged, and answers with exactly `fetchBatch` message slots of
+// `messageBodyLength` bytes and `ackBatch` ACK slots (a SURB reply's id and
+// digest), whatever the mailbox holds. A stored entry that does not decode
+// (node/gateway/mailbox-entry.ts) can never be served: it is deleted and
+// counted rather than left to take a slot in every reply.
 //
 // A client's mail sits in two lanes (node/gateway/mailbox-lanes.ts): its
 // main lane and its contact-request lane. While main-lane mail waits,
-// contact requests get at most a quarter of a reply (rounded down), so a stranger who keeps the request lane full slows the client's
-// established contacts by at most a quarter.
+// contact requests get at most a quarter of the message slots (rounded
+// down), so a stranger who keeps the request lane full slows the client's
+// established contacts by at most a quarter; SURB replies sent to the public
+// mailbox id get at most a quarter of the ACK slots in the same way.
 
 import { randomBytes } from 'node:crypto';
 import { toHex, ctEqual } from '../../protocol/bytes.js';
-import { decodeFetchRequest, encodeFetchReply, FetchFormatError, mailboxIdOf, type FetchReplyMessage } from '../../protocol/wire/fetch.js';
+import { DEFAULT_FETCH_SLOTS, decodeFetchRequest, encodeFetchReply, FetchFormatError, mailboxIdOf, type FetchReplyMessage, type FetchSlots } from '../../protocol/wire/fetch.js';
 import type { MailboxStore, StoredMessage } from '../store/mailbox-store.js';
 import type { ClientRegistry } from './client-registry.js';
 import { decodeMailboxEntry } from './mailbox-entry.js';
@@ -57,20 +60,28 @@ export interface FetchStats {
 export interface FetchHandlerDeps {
   readonly mailboxes: MailboxStore;
   readonly registry: ClientRegistry;
-  /** Entries in every reply. */
+  /** Message slots in every reply (fetch_batch). */
   readonly fetchBatch: number;
-  /** Body length of every entry: fetchEntryBodyLength(geometry). */
+  /** ACK slots in every reply (fetch_ack_batch). Default DEFAULT_FETCH_ACK_BATCH. */
+  readonly ackBatch?: number;
+  /** The largest body stored: fetchEntryBodyLength(geometry) (a SURB reply's payload). */
   readonly bodyLength: number;
+  /** Body length of a message slot: fetchMessageBodyLength(geometry). Default bodyLength. */
+  readonly messageBodyLength?: number;
   readonly random?: (n: number) => Uint8Array;
   /** Called with the mailbox id of every client whose fetch is accepted (activity, for idle expiry). */
   onActive?(mailboxId: Uint8Array): void;
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** ACK slots per reply unless configured (protocol/wire/fetch.ts DEFAULT_FETCH_SLOTS). */
+export const DEFAULT_FETCH_ACK_BATCH = DEFAULT_FETCH_SLOTS.acks;
 
 export class FetchHandler {
   readonly #deps: FetchHandlerDeps;
   readonly #random: (n: number) => Uint8Array;
+  readonly #slots: FetchSlots;
+  readonly #messageBodyLength: number;
   // The last counter seen per client (mailbox id hex), in memory only. This
   // suffices because a request is only accepted on a connection whose
   // Noise-authenticated peer is the signing key: nobody but the key's holder
@@ -91,6 +102,13 @@ export class FetchHandler {
   constructor(deps: FetchHandlerDeps) {
     if (!Number.isInteger(deps.fetchBatch) || deps.fetchBatch < 1 || deps.fetchBatch > 0xffff) throw new RangeError(`fetchBatch must be 1 … 65535, got ${deps.fetchBatch}`);
     if (!Number.isInteger(deps.bodyLength) || deps.bodyLength < 1) throw new RangeError(`bodyLength must be a positive integer, got ${deps.bodyLength}`);
+    const ackBatch = deps.ackBatch ?? DEFAULT_FETCH_ACK_BATCH;
+    if (!Number.isInteger(ackBatch) || ackBatch < 1 || ackBatch > 0xffff) throw new RangeError(`ackBatch must be 1 … 65535, got ${ackBatch}`);
+    const messageBodyLength = deps.messageBodyLength ?? deps.bodyLength;
+    if (!Number.isInteger(messageBodyLength) || messageBodyLength < 1 || messageBodyLength > deps.bodyLength)
+      throw new RangeError(`messageBodyLength must be 1 … bodyLength, got ${messageBodyLength}`);
+    this.#slots = { messages: deps.fetchBatch, acks: ackBatch };
+    this.#messageBodyLength = messageBodyLength;
     this.#deps = deps;
     this.#random = deps.random ?? ((n) => new Uint8Array(randomBytes(n)));
   }
@@ -118,30 +136,47 @@ export class FetchHandler {
     this.#lastCounter.set(client, decoded.counter);
     this.#deps.onActive?.(mailboxId);
 
-    const { mailboxes, fetchBatch, bodyLength } = this.#deps;
+    const { mailboxes } = this.#deps;
+    const slots = this.#slots;
     let served: FetchReplyMessage[];
     try {
       // Ids beyond 2^53 were never issued by the store: nothing to delete.
       const lanes = [mailboxId, requestLaneOf(mailboxId)];
       const acks = decoded.acks.filter((id) => id <= MAX_SAFE).map(Number);
       if (acks.length > 0) this.#acked += (await mailboxes.ack(lanes, acks)).acked;
-      const stored = shareReply(await mailboxes.fetch(lanes[0], fetchBatch), await mailboxes.fetch(lanes[1], fetchBatch), fetchBatch);
-      served = [];
-      const corrupt: number[] = [];
-      for (const m of stored) {
-        const entry = decodeMailboxEntry(m.message);
-        if (entry === null || entry.body.length > bodyLength) corrupt.push(m.id);
-        else served.push({ id: BigInt(m.id), kind: entry.kind, surbId: entry.surbId, via: entry.via, body: entry.body });
-      }
+      // The oldest entries of each lane, enough to fill both kinds of slot.
+      const read = slots.messages + slots.acks;
+      const main = this.#decode(await mailboxes.fetch(lanes[0], read));
+      const requests = this.#decode(await mailboxes.fetch(lanes[1], read));
+      const corrupt = [...main.corrupt, ...requests.corrupt];
+      const messages = shareReply(main.messages, requests.messages, slots.messages);
+      const replies = shareReply(main.replies, requests.replies, slots.acks);
+      served = [...messages, ...replies].map((m) => main.entries.get(m.id) ?? requests.entries.get(m.id)!);
       if (corrupt.length > 0) this.#corruptDeleted += (await mailboxes.ack(lanes, corrupt)).acked;
     } catch {
       // The detail (folder, LevelDB message) stays here: the client gets a generic reason.
       throw this.#refuse('store-error', 'the gateway could not read the mailbox');
     }
-    const reply = encodeFetchReply(decoded.counter, served, fetchBatch, bodyLength, this.#random);
+    const reply = encodeFetchReply(decoded.counter, served, slots, this.#messageBodyLength, this.#random);
     this.#served++;
     this.#messagesServed += served.length;
     return reply;
+  }
+
+  /** Splits stored entries by the slot they take; what cannot be served is listed in `corrupt`. */
+  #decode(stored: readonly StoredMessage[]): { messages: StoredMessage[]; replies: StoredMessage[]; corrupt: number[]; entries: Map<number, FetchReplyMessage> } {
+    const out = { messages: [] as StoredMessage[], replies: [] as StoredMessage[], corrupt: [] as number[], entries: new Map<number, FetchReplyMessage>() };
+    for (const m of stored) {
+      const entry = decodeMailboxEntry(m.message);
+      const limit = entry?.kind === 'message' ? this.#messageBodyLength : this.#deps.bodyLength;
+      if (entry === null || entry.body.length > limit) {
+        out.corrupt.push(m.id);
+        continue;
+      }
+      (entry.kind === 'message' ? out.messages : out.replies).push(m);
+      out.entries.set(m.id, { id: BigInt(m.id), kind: entry.kind, surbId: entry.surbId, via: entry.via, body: entry.body });
+    }
+    return out;
   }
 
   stats(): FetchStats {
@@ -160,10 +195,10 @@ export class FetchHandler {
 }
 
 /**
- * The entries of one reply from the main lane and the request lane (each
- * oldest first): contact requests take a quarter of the reply (rounded
- * down) while main-lane mail waits, and any room the main lane leaves. In
- * arrival order.
+ * The messages of one reply from the main lane and the request lane (each
+ * oldest first): contact requests take a quarter of the message slots
+ * (rounded down) while main-lane mail waits, and any room the main lane
+ * leaves. In arrival order.
  */
 export function shareReply(main: readonly StoredMessage[], requests: readonly StoredMessage[], batch: number): StoredMessage[] {
   const requestShare = Math.floor(batch / 4);

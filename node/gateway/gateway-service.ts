@@ -26,8 +26,9 @@ import { toHex } from '../../protocol/bytes.js';
 import type { Geometry } from '../../protocol/sphinx/index.js';
 import type { Clock } from '../../protocol/traffic/clock.js';
 import { hasClientPayloadRoom } from '../../protocol/wire/client-payload.js';
-import { FETCH_REQUEST_LENGTH, fetchEntryBodyLength, mailboxIdOf } from '../../protocol/wire/fetch.js';
+import { FETCH_REQUEST_LENGTH, fetchEntryBodyLength, fetchMessageBodyLength, mailboxIdOf } from '../../protocol/wire/fetch.js';
 import { MixProcessor, type EpochKey, type MixDropReason } from '../mix/mix-processor.js';
+import { UnwrapPool } from '../mix/unwrap-pool.js';
 import { RpcRefusal, serveRpc, type RpcServerStats } from '../../runtime/net/rpc.js';
 import type { MailboxCounters, MailboxQuota, MailboxStats, MailboxStore } from '../store/mailbox-store.js';
 import { checkRegistrationProof, decodeRegisterRequest, proofRequiredMessage, REGISTER_REQUEST_LENGTH, RegisterFormatError, type RegisterRequest } from '../../protocol/wire/register.js';
@@ -105,12 +106,16 @@ export interface GatewayLimits {
   readonly clientRate: number;
   /** Multiplier on clientRate for the per-client token bucket (e.g. 1.5). */
   readonly rateHeadroom: number;
-  /** Entries in every fetch reply. */
+  /** Message slots in every fetch reply. */
   readonly fetchBatch: number;
+  /** ACK slots in every fetch reply. Default DEFAULT_FETCH_ACK_BATCH (node/gateway/fetch-handler.ts). */
+  readonly fetchAckBatch?: number;
   /** Packets accepted but not yet unwrapped (MixProcessor input queue). */
   readonly inputQueue: number;
   /** Packets held for their delay (MixProcessor delay queue). */
   readonly delayQueue: number;
+  /** Threads that unwrap Sphinx packets (node/mix/unwrap-pool.ts, config `[mix] workers`); 0 or absent: the event loop. */
+  readonly workers?: number;
   /** Entry streams one client may hold open at once (over all its connections). Default 2. */
   readonly maxSendStreams?: number;
   /** Deadline of one register or fetch exchange. Default 10 s. */
@@ -178,6 +183,7 @@ export class GatewayService implements Startable {
   readonly #limits: GatewayLimits;
   readonly #log: Logger;
   readonly #mix: MixProcessor;
+  readonly #unwrapPool: UnwrapPool | null;
   readonly #delivery: MailboxDelivery;
   readonly #fetch: FetchHandler;
   /** Token buckets of registered clients that have sent, by mailbox id (hex). */
@@ -231,9 +237,12 @@ export class GatewayService implements Startable {
       mailboxes: deps.mailboxes,
       registry: deps.registry,
       fetchBatch: limits.fetchBatch,
+      ...(limits.fetchAckBatch !== undefined ? { ackBatch: limits.fetchAckBatch } : {}),
       bodyLength: this.bodyLength,
+      messageBodyLength: fetchMessageBodyLength(deps.geometry),
       onActive: (mailboxId) => deps.registry.touch(mailboxId, deps.clock.now()),
     });
+    this.#unwrapPool = limits.workers ? new UnwrapPool({ geometry: deps.geometry, workers: limits.workers, keys: () => deps.keys(), logger: this.#log }) : null;
     this.#mix = new MixProcessor(
       {
         geometry: deps.geometry,
@@ -244,8 +253,9 @@ export class GatewayService implements Startable {
         forward: (nodeId, packet) => deps.forward(nodeId, packet),
         // A client's packet must cross the mixnet: one that ends at its own
         // entry gateway would deposit into a local mailbox unmixed.
-        onFinalHop: (commands, payload, origin) => (origin === 'client' ? false : this.#delivery.deliver(commands, payload)),
+        onFinalHop: (hop, origin) => (origin === 'client' ? false : this.#delivery.deliver(hop)),
         onDrop: (reason) => this.#report('mix', reason),
+        ...(this.#unwrapPool ? { unwrapStage: this.#unwrapPool } : {}),
       },
       { inputQueue: limits.inputQueue, delayQueue: limits.delayQueue },
     );
@@ -255,6 +265,8 @@ export class GatewayService implements Startable {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    // The unwrap workers first: a packet that arrives finds them loaded.
+    await this.#unwrapPool?.start();
     const { host } = this.#deps;
     const timeoutMs = this.#limits.rpcTimeoutMs;
     this.#rpc.register = await serveRpc(host, CLIENT_REGISTER_PROTOCOL, (request, from) => this.#register(request, from), {
@@ -302,6 +314,7 @@ export class GatewayService implements Startable {
     for (const stream of this.#streams) stream.abort(new Error('gateway stopped'));
     this.#streams.clear();
     this.#mix.stop();
+    await this.#unwrapPool?.stop();
     await this.#maintaining?.catch(() => undefined);
   }
 

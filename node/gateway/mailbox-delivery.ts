@@ -10,14 +10,17 @@
 //   it carries (if any) is sent back into the mixnet: a packet built from the
 //   SURB, to the SURB's first hop, like any relay-to-relay packet. A deposit
 //   that fails sends no ACK, so the sender's ARQ retransmits.
-// - A SURB reply (recipient + SURB-reply commands) is stored with its SURB id,
-//   its payload still encrypted: only the SURB's creator can open it.
+// - A SURB reply (unwrap's `surb-reply` hop: recipient and SURB id) is stored
+//   with its SURB id, its payload still encrypted: only the SURB's creator
+//   can open it.
+// - The hop arrives typed (protocol/sphinx/packet.ts LastHop): unwrap already
+//   refused a last hop without a recipient, so nothing here reads commands.
 // - The recipient id is a client's public mailbox id M or its delivery id D
 //   (node/gateway/mailbox-lanes.ts): once the client has a D, what is
 //   addressed to M goes to its small contact-request lane.
 
 import { zeroize } from '../../protocol/bytes.js';
-import { newPacketFromSURB, type Geometry, type RoutingCommand } from '../../protocol/sphinx/index.js';
+import { newPacketFromSURB, type Geometry, type LastHop } from '../../protocol/sphinx/index.js';
 import type { Clock } from '../../protocol/traffic/clock.js';
 import { CLIENT_PAYLOAD_FLAG_SURB, decodeClientPayload, isDropRecipient, type ClientPayload } from '../../protocol/wire/client-payload.js';
 import { DepositRejectedError, type DepositRejection, type MailboxQuota, type MailboxStore } from '../store/mailbox-store.js';
@@ -26,10 +29,6 @@ import { encodeMailboxEntry, type MailboxEntry } from './mailbox-entry.js';
 import { DEFAULT_REQUEST_ALLOWANCE, requestLaneOf } from './mailbox-lanes.js';
 
 export const DELIVERY_DROP_REASONS = [
-  /** Last hop without a recipient command (nothing to deliver to). */
-  'no-recipient',
-  /** Last hop without a payload (cannot happen with unwrap; defensive). */
-  'no-payload',
   /** The recipient id is not a mailbox registered here. */
   'unknown-recipient',
   /** A forward packet whose payload is not a client payload (bad flags or reserved byte). */
@@ -102,28 +101,21 @@ export class MailboxDelivery {
   }
 
   /** MixProcessor's onFinalHop: resolves true once the payload is stored (or was drop cover). Never throws. */
-  async deliver(commands: readonly RoutingCommand[], payload: Uint8Array | null): Promise<boolean> {
-    let recipient: Uint8Array | null = null;
-    let surbId: Uint8Array | null = null;
-    for (const c of commands) {
-      if (c.type === 'recipient') recipient = c.id;
-      else if (c.type === 'surb-reply') surbId = c.id;
-    }
-    if (recipient === null) return this.#drop('no-recipient');
+  async deliver(hop: LastHop): Promise<boolean> {
+    const { recipient, payload } = hop;
     // Before anything else: cover costs no lookups and is never stored.
     if (isDropRecipient(recipient)) {
       this.#coverDropped++;
       // A decoy (drop recipient + SURB-ACK flag, docs/gateway.md §Exit) is
       // acknowledged exactly as a stored message, so the ACKs reaching its
       // sender's gateway do not count the sender's real packets.
-      if (payload !== null && (payload[0] & CLIENT_PAYLOAD_FLAG_SURB) !== 0) this.#ackDecoy(payload);
+      if (hop.kind === 'final' && (payload[0] & CLIENT_PAYLOAD_FLAG_SURB) !== 0) this.#ackDecoy(payload);
       return true;
     }
-    if (payload === null) return this.#drop('no-payload');
     const resolved = this.#deps.registry.resolve(recipient);
     if (resolved === null) return this.#drop('unknown-recipient');
 
-    if (surbId !== null) return this.#deposit(resolved, { kind: 'surb-reply', surbId, via: resolved.via, body: payload });
+    if (hop.kind === 'surb-reply') return this.#deposit(resolved, { kind: 'surb-reply', surbId: hop.surbId, via: resolved.via, body: payload });
 
     let decoded: ClientPayload;
     try {

@@ -4,29 +4,23 @@
 //
 // Transport, storage and time come in as interfaces, so the same processor
 // runs inside the node daemon and, in virtual time, inside the simulator.
+//
+// The unwrap itself runs in an UnwrapStage: in this thread (the default,
+// InlineUnwrapStage) or on worker threads (UnwrapPool), where packets finish
+// out of order. The replay check stays here, in one place: each packet's
+// check is issued only after the checks of every packet that arrived before
+// it (or their drop), so replays are recorded in arrival order, once each,
+// whichever worker unwrapped which copy.
 
 import type { X25519PrivateKey } from '../../protocol/crypto/x25519.js';
 import type { Clock } from '../../protocol/traffic/clock.js';
-import { isSphinxError, type Geometry, type RoutingCommand, type SphinxErrorCode, unwrap, type UnwrapResult } from '../../protocol/sphinx/index.js';
+import type { ForwardHop, Geometry, LastHop } from '../../protocol/sphinx/index.js';
 import { DelayQueue } from './delay-queue.js';
+import type { MixDropReason } from './drop-reason.js';
+import { InlineUnwrapStage, type UnwrapStage } from './unwrap-stage.js';
+import type { UnwrapOutcome } from './unwrap-with-keys.js';
 
-/** Why a mix did not forward a packet. */
-export type MixDropReason =
-  | 'wrong-size'
-  | 'bad-version'
-  | 'low-order-point'
-  | 'mac-failure'
-  | 'bad-command'
-  | 'payload-tag'
-  | 'delay-too-long'
-  | 'replay'
-  | 'replay-store-error'
-  | 'input-queue-full'
-  | 'delay-queue-full'
-  | 'forward-queue-full'
-  | 'unknown-next-hop'
-  | 'final-hop-refused'
-  | 'shutdown';
+export type { MixDropReason } from './drop-reason.js';
 
 /** Where a packet came from: another relay, or (at an entry gateway) a client. */
 export type PacketOrigin = 'relay' | 'client';
@@ -58,9 +52,11 @@ export interface MixDeps {
    * a mix takes back its own loop cover. Resolves whether it was taken
    * (false: counted as 'final-hop-refused').
    */
-  onFinalHop?(commands: RoutingCommand[], payload: Uint8Array, origin: PacketOrigin): boolean | Promise<boolean>;
+  onFinalHop?(hop: LastHop, origin: PacketOrigin): boolean | Promise<boolean>;
   /** Called for every drop (for logs); counting is done here. */
   onDrop?(reason: MixDropReason): void;
+  /** Where packets are unwrapped (with keys()); default: in this thread. Its owner stops it. */
+  unwrapStage?: UnwrapStage;
 }
 
 export interface MixLimits {
@@ -75,23 +71,6 @@ interface Held {
   packet: Uint8Array;
 }
 
-/**
- * The drop reason for each Sphinx error code; null for the codes unwrap never
- * throws (they come from building packets and SURBs). Exhaustive: a new code
- * does not compile until it is given a reason here.
- */
-const ERROR_REASON = {
-  'wrong-size': 'wrong-size',
-  'bad-version': 'bad-version',
-  'low-order-point': 'low-order-point',
-  'mac-mismatch': 'mac-failure',
-  'bad-command': 'bad-command',
-  'payload-tag': 'payload-tag',
-  'invalid-path': null,
-  'invalid-geometry': null,
-  'invalid-surb-keys': null,
-} as const satisfies Record<SphinxErrorCode, MixDropReason | null>;
-
 export class MixProcessor {
   readonly drops = new Map<MixDropReason, number>();
   received = 0;
@@ -99,16 +78,23 @@ export class MixProcessor {
   readonly #deps: MixDeps;
   readonly #limits: MixLimits;
   readonly #delay: DelayQueue<Held>;
+  readonly #stage: UnwrapStage;
   #inFlight = 0;
   #stopped = false;
+  /** Arrival numbers: the next to give, and the packet whose turn it is to issue its replay check (or be dropped). */
+  #nextSeq = 0;
+  #turnSeq = 0;
+  /** Packets unwrapped before their turn, by arrival number. */
+  readonly #waiting = new Map<number, () => void>();
 
   constructor(deps: MixDeps, limits: MixLimits) {
     this.#deps = deps;
     this.#limits = limits;
+    this.#stage = deps.unwrapStage ?? new InlineUnwrapStage(deps.geometry, () => deps.keys());
     this.#delay = new DelayQueue<Held>(limits.delayQueue, deps.clock, (held) => this.#forward(held));
   }
 
-  /** Packets accepted and not yet unwrapped (waiting on the replay cache). */
+  /** Packets accepted and not yet through the replay check (being unwrapped, or waiting on the replay cache). */
   get inputDepth(): number {
     return this.#inFlight;
   }
@@ -129,7 +115,7 @@ export class MixProcessor {
     if (this.#inFlight >= this.#limits.inputQueue) return this.#drop('input-queue-full');
     this.#inFlight++;
     try {
-      await this.#process(packet, origin);
+      await this.#process(packet, origin, this.#nextSeq++);
     } catch {
       // Only a failing replay store gets here (or a bug: an error unwrap never throws for a
       // packet): refuse rather than risk forwarding a replay.
@@ -145,35 +131,48 @@ export class MixProcessor {
     for (const _ of this.#delay.stop()) this.#drop('shutdown');
   }
 
-  async #process(packet: Uint8Array, origin: PacketOrigin): Promise<void> {
-    let result: UnwrapResult | null = null;
-    let epoch = -1;
-    let lastError: MixDropReason = 'mac-failure';
-    for (const k of this.#deps.keys()) {
-      try {
-        result = unwrap(this.#deps.geometry, k.key, packet);
-        epoch = k.epoch;
-        break;
-      } catch (err) {
-        // Anything but a refusal of the packet is a bug: accept() counts it and goes on.
-        if (!isSphinxError(err)) throw err;
-        const reason = ERROR_REASON[err.code];
-        if (reason === null) throw err;
-        lastError = reason;
-        // A MAC failure may only mean another epoch's key: try the next one.
-        if (err.code !== 'mac-mismatch') break;
-      }
+  async #process(packet: Uint8Array, origin: PacketOrigin, seq: number): Promise<void> {
+    let outcome: UnwrapOutcome | null = null;
+    let failure: { error: unknown } | null = null;
+    try {
+      const unwrapped = this.#stage.unwrap(packet);
+      outcome = unwrapped instanceof Promise ? await unwrapped : unwrapped;
+    } catch (error) {
+      failure = { error };
     }
-    if (!result) return this.#drop(lastError);
-
-    // Before the replay check, so a refused packet costs no replay-cache write.
-    if (result.kind === 'forward' && result.delayMs > this.#deps.maxDelayMs()) return this.#drop('delay-too-long');
-    if (!(await this.#deps.checkReplay(epoch, result.replayTag))) return this.#drop('replay');
-    if (result.kind !== 'forward') {
-      const taken = (await this.#deps.onFinalHop?.(result.commands, result.payload, origin)) ?? false;
+    // Replay checks are issued in arrival order: wait until every earlier packet has issued its own or been dropped.
+    if (seq !== this.#turnSeq) await new Promise<void>((resolve) => this.#waiting.set(seq, resolve));
+    let fresh: Promise<boolean>;
+    let forward: ForwardHop | null = null;
+    let last: LastHop | null = null;
+    try {
+      if (failure) throw failure.error;
+      if (!outcome!.ok) return this.#drop(outcome!.reason);
+      const { result, epoch } = outcome!;
+      // Before the replay check, so a refused packet costs no replay-cache write.
+      if (result.kind === 'forward' && result.delayMs > this.#deps.maxDelayMs()) return this.#drop('delay-too-long');
+      fresh = this.#deps.checkReplay(epoch, result.replayTag);
+      if (result.kind === 'forward') forward = result;
+      else last = result;
+    } finally {
+      this.#passTurn();
+    }
+    if (!(await fresh)) return this.#drop('replay');
+    if (!forward) {
+      const taken = (await this.#deps.onFinalHop?.(last!, origin)) ?? false;
       return taken ? undefined : this.#drop('final-hop-refused');
     }
-    if (!this.#delay.push({ nextHop: result.nextHop, packet: result.packet }, result.delayMs)) this.#drop('delay-queue-full');
+    if (!this.#delay.push({ nextHop: forward.nextHop, packet: forward.packet }, forward.delayMs)) this.#drop('delay-queue-full');
+  }
+
+  /** The packet whose turn it was has issued its replay check (or was dropped): the next one may go. */
+  #passTurn(): void {
+    const next = ++this.#turnSeq;
+    const wake = this.#waiting.get(next);
+    if (wake) {
+      this.#waiting.delete(next);
+      wake();
+    }
   }
 
   #forward(held: Held): void {

@@ -6,11 +6,13 @@
 // seeing its loops return knows the network is dropping or delaying packets.
 // A Startable built from its components (the host's protocol and dial
 // methods, a Clock, a Logger, the node's keys, replay cache and topology)
-// and its init options.
+// and its init options. With `workers` ≥ 1, Sphinx unwrapping runs on that
+// many worker threads (node/mix/unwrap-pool.ts) while this event loop keeps
+// the links, the replay cache and the delay queue.
 
 import { concatBytes, ctEqual } from '../../protocol/bytes.js';
 import { sha256 } from '../../protocol/crypto/hash.js';
-import { delay, newPacket, recipient, type Geometry, type PathHop, type RoutingCommand } from '../../protocol/sphinx/index.js';
+import { delay, newPacket, recipient, type Geometry, type PathHop } from '../../protocol/sphinx/index.js';
 import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
 import { PoissonSchedule, sampleHopDelaysMs } from '../../protocol/traffic/exponential.js';
 import { cryptoUniform, type Uniform } from '../../protocol/crypto/random.js';
@@ -21,6 +23,7 @@ import { TopologyRouter, type TopologyView } from '../net/topology-router.js';
 import type { Logger } from '../../runtime/log/logger.js';
 import { hopDelayBoundMs } from './hop-delay-bound.js';
 import { MixProcessor, type EpochKey, type MixDeps, type MixLimits } from './mix-processor.js';
+import { UnwrapPool } from './unwrap-pool.js';
 
 /** What a mix uses: the host (its packet link), time, a logger, and the node's keys, replay cache and documents. */
 export interface MixServiceComponents {
@@ -44,6 +47,8 @@ export interface MixServiceInit {
   uniform?: Uniform;
   /** Extra final-hop handling (a gateway's mailbox deposit); the mix's own loops are handled here. */
   onFinalHop?: MixDeps['onFinalHop'];
+  /** Unwrap worker threads (config `[mix] workers`); 0 or absent: unwrap in the event loop. */
+  workers?: number;
 }
 
 const LOOP_DOMAIN = new TextEncoder().encode('chaff-mix-loop-v1\0');
@@ -51,6 +56,8 @@ const LOOP_DOMAIN = new TextEncoder().encode('chaff-mix-loop-v1\0');
 export class MixService implements Startable {
   readonly processor: MixProcessor;
   readonly link: PacketLink;
+  /** The unwrap workers, when `workers` ≥ 1. */
+  readonly unwrapPool: UnwrapPool | null;
   loopsSent = 0;
   loopsReturned = 0;
   loopsFailed = 0;
@@ -70,22 +77,25 @@ export class MixService implements Startable {
     // The recipient id of this mix's own loops: only it can recognise them.
     this.#loopId = sha256(concatBytes(LOOP_DOMAIN, options.nodeId));
     this.#router = new TopologyRouter(components.topology);
+    const keys = () => components.keys(clock.now());
+    this.unwrapPool = options.workers ? new UnwrapPool({ geometry: options.geometry, workers: options.workers, keys, logger }) : null;
     this.processor = new MixProcessor(
       {
         geometry: options.geometry,
         clock,
-        keys: () => components.keys(clock.now()),
+        keys,
         checkReplay: components.checkReplay,
         maxDelayMs: () => hopDelayBoundMs(components.topology),
         forward: (nodeId, packet) => this.#forward(nodeId, packet),
-        onFinalHop: async (commands, payload, origin) => {
-          if (this.#isOwnLoop(commands)) {
+        onFinalHop: async (hop, origin) => {
+          if (ctEqual(hop.recipient, this.#loopId)) {
             this.loopsReturned++;
             return true;
           }
-          return (await options.onFinalHop?.(commands, payload, origin)) ?? false;
+          return (await options.onFinalHop?.(hop, origin)) ?? false;
         },
         onDrop: (reason) => logger.debug('packet dropped', { reason }),
+        ...(this.unwrapPool ? { unwrapStage: this.unwrapPool } : {}),
       },
       options.limits,
     );
@@ -101,6 +111,8 @@ export class MixService implements Startable {
   }
 
   async start(): Promise<void> {
+    // The workers first: a packet that arrives finds them loaded.
+    await this.unwrapPool?.start();
     await this.link.start();
     this.#scheduleLoop(this.#c.clock.now());
   }
@@ -111,10 +123,7 @@ export class MixService implements Startable {
     this.#loopTimer?.cancel();
     this.processor.stop();
     await this.link.stop();
-  }
-
-  #isOwnLoop(commands: RoutingCommand[]): boolean {
-    return commands.some((c) => c.type === 'recipient' && ctEqual(c.id, this.#loopId));
+    await this.unwrapPool?.stop();
   }
 
   #forward(nodeId: Uint8Array, packet: Uint8Array): 'sent' | 'unknown' | 'queue-full' {

@@ -4,13 +4,24 @@
 
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry } from 'prom-client';
+import type { DropSource } from './drop-report.js';
+
+export interface CounterOptions {
+  /**
+   * For a counter of outcomes (label "outcome"): the outcomes that are not a
+   * refusal ("served", "accepted"). Its other outcomes are refusal reasons,
+   * reported with the drops (refusals()).
+   */
+  successes?: readonly string[];
+}
 
 export class Metrics {
   readonly registry = new Registry();
   #server: Server | null = null;
+  readonly #refusals: DropSource[] = [];
 
-  /** A gauge read from `read()` at scrape time. */
-  gauge(name: string, help: string, read: () => number | Record<string, number>, label = 'reason'): void {
+  /** A gauge read from `read()` at scrape time; null exports no sample (nothing to measure, e.g. no document in force). */
+  gauge(name: string, help: string, read: () => number | null | Record<string, number>, label = 'reason'): void {
     new Gauge({
       name,
       help,
@@ -19,6 +30,7 @@ export class Metrics {
       collect() {
         const value = read();
         if (typeof value === 'number') this.set(value);
+        else if (value === null) this.reset();
         else {
           // Only the labels read now: a label gone since (a pruned epoch) must not keep its last value.
           this.reset();
@@ -28,8 +40,23 @@ export class Metrics {
     });
   }
 
-  /** A counter that follows a monotonic total kept elsewhere (by label). */
-  counter(name: string, help: string, read: () => number | Record<string, number>, label = 'reason'): void {
+  /**
+   * A counter that follows a monotonic total kept elsewhere (by label). By
+   * convention a counter labelled "reason" counts drops or refusals by
+   * their reason; with `successes`, so does a counter labelled "outcome".
+   */
+  counter(name: string, help: string, read: () => number | Record<string, number>, label = 'reason', options: CounterOptions = {}): void {
+    const successes = options.successes;
+    if (label === 'reason' || successes !== undefined) {
+      this.#refusals.push({
+        name: name.replace(/^chaff_/, '').replace(/_total$/, ''),
+        read: () => {
+          const value = read();
+          if (typeof value === 'number') return null;
+          return successes === undefined ? value : Object.fromEntries(Object.entries(value).filter(([k]) => !successes.includes(k)));
+        },
+      });
+    }
     const seen = new Map<string, number>();
     new Counter({
       name,
@@ -49,6 +76,11 @@ export class Metrics {
         }
       },
     });
+  }
+
+  /** The counters of drops and refusals by reason, for the log's periodic report (drop-report.ts). */
+  refusals(): readonly DropSource[] {
+    return this.#refusals;
   }
 
   /** Serves GET /metrics on host:port; resolves with the bound port. */

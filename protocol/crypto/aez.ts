@@ -55,6 +55,7 @@
  */
 
 import { blake2b } from '@noble/hashes/blake2.js';
+import { nativeSphinx } from './native.js';
 
 /** Bytes in an extracted AEZ key (I ‖ J ‖ L). */
 export const AEZ_KEY_BYTES = 48;
@@ -1174,21 +1175,38 @@ function sprp(key: Uint8Array, nonce: Uint8Array, src: Uint8Array, dst: Uint8Arr
 }
 
 /**
+ * The native addon's AEZ-core on AES-NI (protocol/crypto/native.ts) for Sphinx's shapes (48-byte
+ * key, 16-byte nonce, at least 32 bytes), the TypeScript code above for anything else or without
+ * the addon: the same bytes (test/protocol/crypto/native.test.ts).
+ */
+function sprpFast(key: Uint8Array, nonce: Uint8Array, src: Uint8Array, dst: Uint8Array, decipher: boolean): void {
+  if (nativeSphinx && key.length === AEZ_KEY_BYTES && nonce.length === BLOCK_BYTES && src.length >= 2 * BLOCK_BYTES && dst.length === src.length) {
+    nativeSphinx.aezSprp(key, nonce, src, dst, decipher);
+  } else {
+    sprp(key, nonce, src, dst, decipher);
+  }
+}
+
+/**
  * The Sphinx SPRP hot path: AEZ Encipher with τ = 0 and no AD, i.e. exactly
  * aezEncrypt(key, nonce, [], 0, src), written into dst (same length; dst may equal src).
  * Sphinx uses a 48-byte key and a 16-byte nonce; other lengths are accepted as in aezEncrypt.
  */
 export function sprpEncrypt(key: Uint8Array, nonce: Uint8Array, src: Uint8Array, dst: Uint8Array): void {
-  sprp(key, nonce, src, dst, false);
+  sprpFast(key, nonce, src, dst, false);
 }
 
 /** Inverse of sprpEncrypt (= aezDecrypt with τ = 0, which cannot fail). dst may equal src. */
 export function sprpDecrypt(key: Uint8Array, nonce: Uint8Array, src: Uint8Array, dst: Uint8Array): void {
-  sprp(key, nonce, src, dst, true);
+  sprpFast(key, nonce, src, dst, true);
 }
 
 /** Internal building blocks, exported for the reference test vectors (hash.json, prf.json, extract.json). */
 export const aezInternals = {
+  /** The SPRP in TypeScript whether or not the native addon is loaded (to compare the two). */
+  sprpTypeScript(key: Uint8Array, nonce: Uint8Array, src: Uint8Array, dst: Uint8Array, decipher: boolean): void {
+    sprp(key, nonce, src, dst, decipher);
+  },
   /** Extract(K) (§1.5). */
   extract(key: Uint8Array): Uint8Array {
     return extractKey(key);

@@ -16,8 +16,8 @@
 // no phone number or account id; the address's gateway and mailbox may change
 // without changing who the user is).
 
-import { createHash } from 'node:crypto';
-import { concatBytes } from '../bytes.js';
+import { hash as oneShotHash } from 'node:crypto';
+import { concatBytes, toHex } from '../bytes.js';
 import type { PublicIdentity } from './identity.js';
 
 export const SAFETY_NUMBER_ITERATIONS = 5200;
@@ -30,15 +30,29 @@ function chunk(hash: Uint8Array, offset: number): string {
   return String(value % 100000).padStart(5, '0');
 }
 
+// The 5,200 hashes cost milliseconds, and the same party's digits are asked
+// for again and again (one's own in every safety number; every contact's each
+// time the list is shown; each stranger's request in its event and in every
+// listing). They depend on the keys alone, so they are kept, a bounded number.
+const MEMO_SIZE = 1024;
+const memo = new Map<string, string>();
+
 /** One party's 30 digits. */
 export function fingerprintDigits(party: PublicIdentity): string {
   const key = concatBytes(party.identityKey, party.identityDhKey);
-  let hash = concatBytes(Uint8Array.of(SAFETY_NUMBER_VERSION >>> 8, SAFETY_NUMBER_VERSION & 0xff), key);
-  for (let i = 0; i < SAFETY_NUMBER_ITERATIONS; i++) {
-    hash = new Uint8Array(createHash('sha512').update(hash).update(key).digest());
-  }
+  const id = toHex(key);
+  const known = memo.get(id);
+  if (known !== undefined) return known;
+  // h_i = SHA-512(h_{i−1} ‖ key), computed in place: the buffer holds h_{i−1} ‖ key, and each digest
+  // overwrites its first 64 bytes (h_0, of 2 + 64 bytes, is hashed from its own buffer).
+  const buffer = new Uint8Array(64 + key.length);
+  buffer.set(key, 64);
+  buffer.set(oneShotHash('sha512', concatBytes(Uint8Array.of(SAFETY_NUMBER_VERSION >>> 8, SAFETY_NUMBER_VERSION & 0xff), key, key), 'buffer'));
+  for (let i = 1; i < SAFETY_NUMBER_ITERATIONS; i++) buffer.set(oneShotHash('sha512', buffer, 'buffer'));
   let digits = '';
-  for (let j = 0; j < 6; j++) digits += chunk(hash, 5 * j);
+  for (let j = 0; j < 6; j++) digits += chunk(buffer, 5 * j);
+  if (memo.size >= MEMO_SIZE) memo.delete(memo.keys().next().value!);
+  memo.set(id, digits);
   return digits;
 }
 

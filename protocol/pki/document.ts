@@ -154,7 +154,7 @@ function sortedByNodeId(entries: NodeEntry[]): boolean {
 /** Checks a whole document (structure, params, entries, order, no node listed twice). */
 export function validateDocument(doc: Document): void {
   if (doc === null || typeof doc !== 'object') fail('malformed', 'expected an object');
-  if (doc.version !== DOCUMENT_VERSION) fail('bad-version', `version must be ${DOCUMENT_VERSION}`);
+  if (doc.version !== DOCUMENT_VERSION) fail('bad-version', `format version ${String(doc.version)} is not one this node reads (${DOCUMENT_VERSION}): docs/compatibility.md`);
   if (!Number.isSafeInteger(doc.epoch) || doc.epoch < 0 || !Number.isSafeInteger(doc.epoch + 2)) fail('malformed', 'epoch must be a non-negative integer');
   validateParams(doc.params);
   if (!Array.isArray(doc.gateways) || !Array.isArray(doc.layers)) fail('malformed', 'gateways and layers must be arrays');

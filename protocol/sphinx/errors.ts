@@ -11,7 +11,7 @@ export type SphinxErrorCode =
   | 'low-order-point'
   /** The header MAC does not verify under this node's key. */
   | 'mac-mismatch'
-  /** The per-hop routing commands do not parse (unknown tag, truncated, non-zero padding, duplicates). */
+  /** The per-hop routing commands do not parse (unknown tag, truncated, non-zero padding, duplicates), or a last hop names no recipient. */
   | 'bad-command'
   /** The payload's 32-byte zero tag is not zero: the payload was modified in transit. */
   | 'payload-tag'

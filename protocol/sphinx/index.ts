@@ -9,3 +9,4 @@ export { deriveKeys, type PacketKeys } from './kdf.js';
 export { newPacket, unwrap, packetOffsets, type UnwrapResult, type ForwardHop, type FinalHop, type SurbReplyHop, type LastHop } from './packet.js';
 export { Sphinx } from './sphinx.js';
 export { decryptSURBPayload, newPacketFromSURB, newSURB, type NewSurb } from './surb.js';
+export { surbAckPayload, surbReplyPayloadFor } from './surb-ack.js';

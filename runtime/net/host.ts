@@ -13,6 +13,16 @@ export interface HostOptions {
   readonly privateKey: PrivateKey;
   /** Listen multiaddrs, e.g. '/ip4/0.0.0.0/tcp/4001' ('/tcp/0' picks a free port). */
   readonly listen: readonly string[];
+  /**
+   * Connections held at most (libp2p's default, 300, prunes the rest). A
+   * gateway holds one per client: the daemon sizes it from max_clients
+   * (bench gateway.load found a gateway capped at 300 clients).
+   */
+  readonly maxConnections?: number;
+  /** New inbound connections accepted per second from one IP address (libp2p's default: 5). */
+  readonly inboundConnectionsPerSecondPerAddress?: number;
+  /** Inbound connections in their handshake at once (libp2p's default: 10); more are reset. */
+  readonly maxIncomingPendingConnections?: number;
 }
 
 export type Host = Libp2p;
@@ -33,6 +43,11 @@ export async function createHost(options: HostOptions): Promise<Host> {
   return createLibp2p({
     privateKey: options.privateKey,
     addresses: { listen: [...options.listen] },
+    connectionManager: {
+      ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
+      ...(options.inboundConnectionsPerSecondPerAddress !== undefined ? { inboundConnectionThreshold: options.inboundConnectionsPerSecondPerAddress } : {}),
+      ...(options.maxIncomingPendingConnections !== undefined ? { maxIncomingPendingConnections: options.maxIncomingPendingConnections } : {}),
+    },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     // yamux keep-alive pings (default on, every 30 s) keep an idle link's TCP

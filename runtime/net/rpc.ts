@@ -293,6 +293,10 @@ export async function callRpc(host: DialHost, peer: PeerId, addrs: readonly (str
   try {
     stream = await host.dialProtocol(targets.length > 0 ? targets : peer, protocol, { signal });
   } catch (err) {
+    // The peer answers but does not speak this protocol version: it runs another Chaff release (docs/compatibility.md).
+    if ((err as Error).name === 'UnsupportedProtocolError') {
+      throw new RpcError('dial', `${peer.toString()} does not speak ${protocol}: it runs a Chaff version with other protocol versions (docs/compatibility.md)`);
+    }
     throw new RpcError(signal.aborted ? 'timeout' : 'dial', `cannot reach ${peer.toString()} for ${protocol}: ${(err as Error).message}`);
   }
   try {

@@ -5,8 +5,9 @@
 // documents are retried with exponential backoff; each newly verified
 // document is handed to `onDocument` once.
 //
-// A Startable. Its components (the document source, a Clock, a Logger) and
-// init options come in one object, the shape both daemons build.
+// A Startable built from its init options (the epochs, what to do with a
+// document, the retry schedule) and its components (the document source, a
+// Clock, a Logger).
 
 import type { Startable } from '../lifecycle/startable.js';
 import type { Logger } from '../log/logger.js';
@@ -39,18 +40,18 @@ export interface DocumentWatcherInit {
   onError?: (epoch: number, err: Error) => void;
 }
 
-export type DocumentWatcherOptions = DocumentWatcherComponents & DocumentWatcherInit;
-
 export class DocumentWatcher implements Startable {
-  readonly #o: DocumentWatcherOptions;
+  readonly #o: DocumentWatcherInit;
+  readonly #c: DocumentWatcherComponents;
   readonly #delivered = new Map<number, VerifiedDocument>();
   #timer: TimerHandle | null = null;
   #running = false;
   #busy = false;
   #backoff: number;
 
-  constructor(options: DocumentWatcherOptions) {
-    this.#o = options;
+  constructor(components: DocumentWatcherComponents, init: DocumentWatcherInit) {
+    this.#o = init;
+    this.#c = components;
     this.#backoff = this.#retryMin();
   }
 
@@ -83,7 +84,7 @@ export class DocumentWatcher implements Startable {
   #arm(atMs: number): void {
     this.#timer?.cancel();
     if (!this.#running) return;
-    this.#timer = this.#o.clock.at(atMs, () => {
+    this.#timer = this.#c.clock.at(atMs, () => {
       this.#timer = null;
       void this.#tick();
     });
@@ -93,7 +94,7 @@ export class DocumentWatcher implements Startable {
     if (!this.#running || this.#busy) return;
     this.#busy = true;
     try {
-      const now = this.#o.clock.now();
+      const now = this.#c.clock.now();
       if (now < this.#o.epochs.genesisMs) return this.#arm(this.#o.epochs.genesisMs);
       const epoch = epochAt(now, this.#o.epochs);
       const start = epochStart(epoch, this.#o.epochs);
@@ -103,7 +104,7 @@ export class DocumentWatcher implements Startable {
       for (const e of wanted) {
         if (this.#delivered.has(e)) continue;
         try {
-          const doc = await this.#o.source.fetchDocument(e);
+          const doc = await this.#c.source.fetchDocument(e);
           if (!this.#running) return;
           this.#delivered.set(e, doc);
           try {
@@ -113,14 +114,14 @@ export class DocumentWatcher implements Startable {
           }
         } catch (err) {
           missing = true;
-          this.#o.logger?.debug('document fetch failed; retried', { epoch: e, error: (err as Error).message });
+          this.#c.logger?.debug('document fetch failed; retried', { epoch: e, error: (err as Error).message });
           this.#o.onError?.(e, err as Error);
         }
       }
       for (const e of this.#delivered.keys()) if (e < epoch - 1) this.#delivered.delete(e);
       const milestone = now < nextFromMs ? nextFromMs : start + this.#o.epochs.epochDurationMs;
       if (missing) {
-        const retry = this.#o.clock.now() + this.#backoff;
+        const retry = this.#c.clock.now() + this.#backoff;
         this.#backoff = Math.min(this.#backoff * 2, this.#retryMax());
         this.#arm(Math.min(retry, milestone));
       } else {

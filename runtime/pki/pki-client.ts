@@ -5,9 +5,9 @@
 // configured authorities signed it: one authority's word is never enough,
 // whoever serves it. Verified documents are cached in memory and on disk.
 //
-// A Startable (start reloads the disk cache). Its components (the host's dial
-// method, a Logger) and init options come in one object, the shape the
-// client daemon and the node daemon both build.
+// A Startable (start reloads the disk cache) built from its init options (the
+// authorities, where to cache) and its components (the host's dial method, a
+// Logger).
 
 import { join } from 'node:path';
 import type { Startable } from '../lifecycle/startable.js';
@@ -65,8 +65,6 @@ export interface PkiClientInit {
   random?: () => number;
 }
 
-export type PkiClientOptions = PkiClientComponents & PkiClientInit;
-
 export interface PkiClientStats {
   uploads: number;
   fetches: number;
@@ -78,19 +76,21 @@ export interface PkiClientStats {
 }
 
 export class PkiClient implements Startable {
-  readonly #o: PkiClientOptions;
+  readonly #o: PkiClientInit;
+  readonly #host: DialHost;
   readonly #keys: Uint8Array[];
   readonly #cache = new Map<number, VerifiedDocument>();
   readonly #store: DocumentStore | null;
   readonly #log: Logger;
   readonly #stats: PkiClientStats = { uploads: 0, fetches: 0, fetchFailures: 0, documentsRejected: 0, cacheLoaded: 0, cacheCorrupt: 0 };
 
-  constructor(options: PkiClientOptions) {
-    if (options.authorities.length === 0) throw new RangeError('PkiClient: no authorities configured');
-    this.#o = options;
-    this.#keys = options.authorities.map((a) => a.identityKey);
-    this.#store = options.dataDir ? new DocumentStore(join(options.dataDir, 'pki-cache')) : null;
-    this.#log = options.logger ?? silentLogger;
+  constructor(components: PkiClientComponents, init: PkiClientInit) {
+    if (init.authorities.length === 0) throw new RangeError('PkiClient: no authorities configured');
+    this.#o = init;
+    this.#host = components.host;
+    this.#keys = init.authorities.map((a) => a.identityKey);
+    this.#store = init.dataDir ? new DocumentStore(join(init.dataDir, 'pki-cache')) : null;
+    this.#log = components.logger ?? silentLogger;
   }
 
   stats(): PkiClientStats {
@@ -121,6 +121,11 @@ export class PkiClient implements Startable {
     return this.#cache.get(epoch);
   }
 
+  /** Every verified document held (those cached on disk are loaded at start), newest first. */
+  held(): VerifiedDocument[] {
+    return [...this.#cache.values()].sort((a, b) => b.epoch - a.epoch);
+  }
+
   #timeout(): number {
     return this.#o.rpcTimeoutMs ?? 10_000;
   }
@@ -132,7 +137,7 @@ export class PkiClient implements Startable {
     await Promise.all(
       this.#o.authorities.map(async (a) => {
         try {
-          await callRpc(this.#o.host, a.peerId, a.addresses, PKI_PROTOCOLS.descriptor, body, { maxResponseBytes: 1024, timeoutMs: this.#timeout() });
+          await callRpc(this.#host, a.peerId, a.addresses, PKI_PROTOCOLS.descriptor, body, { maxResponseBytes: 1024, timeoutMs: this.#timeout() });
           result.accepted++;
         } catch (err) {
           if (err instanceof RpcError && err.code === 'refused') result.refused.push({ authority: a.name, reason: err.message });
@@ -165,7 +170,7 @@ export class PkiClient implements Startable {
     for (const a of order) {
       let reply: Uint8Array;
       try {
-        reply = await callRpc(this.#o.host, a.peerId, a.addresses, PKI_PROTOCOLS.document, encodeDocumentRequest(epoch), {
+        reply = await callRpc(this.#host, a.peerId, a.addresses, PKI_PROTOCOLS.document, encodeDocumentRequest(epoch), {
           maxResponseBytes: MAX_DOCUMENT_RESPONSE_BYTES,
           timeoutMs: this.#timeout(),
         });

@@ -10,7 +10,7 @@
 // already due then. Same seed, same schedule: same run.
 
 import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
-import { EventQueue } from './event-queue.js';
+import { EventQueue, type EventHandler } from './event-queue.js';
 
 export class VirtualClockError extends Error {
   constructor(message: string) {
@@ -42,6 +42,21 @@ export class VirtualClock implements Clock {
     }
     if (typeof fn !== 'function') throw new TypeError('VirtualClock.at: callback is not a function');
     return this.#queue.push(atMs > this.#now ? atMs : this.#now, fn);
+  }
+
+  /**
+   * Runs `handler.fire(arg)` at `atMs` (or now if `atMs` has passed) without
+   * allocating: the fast path for a model's own events (a packet's next hop
+   * as its slot number, not a closure). Returns an id for `cancel`.
+   */
+  schedule(atMs: number, handler: EventHandler, arg: number): number {
+    if (!(atMs < Infinity)) throw new RangeError(`VirtualClock.schedule: time must be a number below +Infinity, got ${String(atMs)}`);
+    return this.#queue.schedule(atMs > this.#now ? atMs : this.#now, handler, arg);
+  }
+
+  /** Cancels an event `schedule` queued; a no-op once it has run or been cancelled. */
+  cancel(id: number): void {
+    this.#queue.cancel(id);
   }
 
   /** Runs `fn` `delayMs` after now (a negative delay means now). */
@@ -90,10 +105,13 @@ export class VirtualClock implements Clock {
     this.#enter('run');
     const before = this.#processed;
     try {
-      let next = this.#queue.peekTime();
+      const queue = this.#queue;
+      let next = queue.peekTime();
       while (next !== undefined && next <= untilMs && this.#processed - before < maxEvents) {
-        this.#runNext();
-        next = this.#queue.peekTime();
+        this.#now = queue.takeNext();
+        this.#processed++;
+        queue.fireTaken();
+        next = queue.peekTime();
       }
       const done = next === undefined || next > untilMs;
       if (done && untilMs > this.#now && untilMs !== Infinity) this.#now = untilMs;
@@ -111,11 +129,11 @@ export class VirtualClock implements Clock {
   }
 
   #runNext(): boolean {
-    const event = this.#queue.pop();
-    if (event === undefined) return false;
-    this.#now = event.time;
+    const time = this.#queue.takeNext();
+    if (Number.isNaN(time)) return false;
+    this.#now = time;
     this.#processed++;
-    event.take()!();
+    this.#queue.fireTaken();
     return true;
   }
 }

@@ -88,16 +88,8 @@ function splitFields(text: string, line: number): string[] {
   }
 }
 
-function isHeader(fields: string[]): boolean {
-  const f = fields.map((x) => x.toLowerCase());
-  return f[0] === 'source' && f[1] === 'target' && (f.length === 2 || f[2] === 'weight');
-}
-
-export function parseEdgeListCsv(text: string, options: EdgeListOptions = {}): EdgeListResult {
-  const directed = options.directed ?? false;
-  const header = options.header ?? 'auto';
-  const selfLoops = options.selfLoops ?? 'skip';
-  const duplicates = options.duplicates ?? 'sum';
+/** Ids for names in order of first appearance: `names[idOf(x)] === x`. */
+export function nameIds(): { names: string[]; idOf: (name: string) => number } {
   const ids = new Map<string, number>();
   const names: string[] = [];
   const idOf = (name: string): number => {
@@ -109,6 +101,30 @@ export function parseEdgeListCsv(text: string, options: EdgeListOptions = {}): E
     }
     return id;
   };
+  return { names, idOf };
+}
+
+/** The lines of a CSV text that hold data, with their 1-based numbers, split into fields (blank lines and '#' comments skipped, a BOM dropped). */
+export function* csvRows(text: string): Generator<{ line: number; fields: string[] }> {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  for (let index = 0; index < lines.length; index++) {
+    const trimmed = lines[index].trim();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    yield { line: index + 1, fields: splitFields(lines[index], index + 1) };
+  }
+}
+
+function isHeader(fields: string[]): boolean {
+  const f = fields.map((x) => x.toLowerCase());
+  return f[0] === 'source' && f[1] === 'target' && (f.length === 2 || f[2] === 'weight');
+}
+
+export function parseEdgeListCsv(text: string, options: EdgeListOptions = {}): EdgeListResult {
+  const directed = options.directed ?? false;
+  const header = options.header ?? 'auto';
+  const selfLoops = options.selfLoops ?? 'skip';
+  const duplicates = options.duplicates ?? 'sum';
+  const { names, idOf } = nameIds();
   // key "u v" (u < v when undirected) → index into `edges`
   const seen = new Map<string, number>();
   const edges: Array<{ source: number; target: number; weight: number; line: number }> = [];
@@ -116,12 +132,7 @@ export function parseEdgeListCsv(text: string, options: EdgeListOptions = {}): E
   let duplicatesMerged = 0;
   let firstDataLine = true;
 
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  for (let index = 0; index < lines.length; index++) {
-    const line = index + 1;
-    const trimmed = lines[index].trim();
-    if (trimmed === '' || trimmed.startsWith('#')) continue;
-    const fields = splitFields(lines[index], line);
+  for (const { line, fields } of csvRows(text)) {
     if (firstDataLine) {
       firstDataLine = false;
       if (header === true || (header === 'auto' && isHeader(fields))) continue;

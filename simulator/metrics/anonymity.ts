@@ -79,6 +79,18 @@ export function unlinkabilityEpsilon(p0: number, p1: number): number {
 const RESCALE_BELOW = 1e-200;
 
 /**
+ * A sender distribution as its non-zero entries: `ids` ascending, `values`
+ * the weights (all > 0). A packet that crossed an honest mix carries one:
+ * its support is the pool's, often far smaller than the id space, and
+ * walking it in ascending id order gives exactly the sums a dense array
+ * would (adding a zero changes no floating-point sum).
+ */
+export interface SparseDistribution {
+  ids: Int32Array;
+  values: Float64Array;
+}
+
+/**
  * The observer's view of one Poisson mix: tracks the summed sender
  * distribution of the packets in the pool. Each operation costs the number
  * of senders it touches; leaving costs O(support) to copy out.
@@ -90,9 +102,11 @@ export class PoolMixAnonymity {
   readonly #raw: Float64Array;
   #scale = 1;
   #count = 0;
-  // Sender ids with raw > 0, so clearing and copying out skip the zeros.
+  // Sender ids with raw > 0, so clearing and copying out skip the zeros;
+  // sorted (ascending) before a sparse copy-out when ids were added since.
   readonly #inSupport: Uint8Array;
   #support: number[] = [];
+  #supportSorted = true;
 
   /** `senders`: the size of the sender id space (ids 0..senders−1). */
   constructor(senders: number) {
@@ -121,6 +135,74 @@ export class PoolMixAnonymity {
     const k = 1 / (total * this.#scale);
     for (let i = 0; i < distribution.length; i++) if (distribution[i] > 0) this.#add(i, distribution[i] * k);
     this.#count++;
+  }
+
+  /** A packet enters carrying a sparse sender distribution (ids in [0, senders), ascending); normalised. */
+  enterSparse(distribution: SparseDistribution): void {
+    const { ids, values } = distribution;
+    if (ids.length !== values.length) throw new RangeError(`PoolMixAnonymity.enterSparse: ${ids.length} ids but ${values.length} values`);
+    let total = 0;
+    for (let j = 0; j < ids.length; j++) {
+      const i = ids[j];
+      const w = values[j];
+      if (!Number.isInteger(i) || i < 0 || i >= this.senders || (j > 0 && i <= ids[j - 1]))
+        throw new RangeError(`PoolMixAnonymity.enterSparse: ids must be ascending in [0, ${this.senders}), got ${i}`);
+      if (!Number.isFinite(w) || w < 0) throw new RangeError(`PoolMixAnonymity.enterSparse: weight of sender ${i} must be a finite number ≥ 0, got ${w}`);
+      total += w;
+    }
+    if (!(total > 0)) throw new RangeError('PoolMixAnonymity.enterSparse: the distribution is empty (all weights are 0)');
+    this.#addScaled(ids, values, total);
+  }
+
+  /**
+   * A packet enters carrying a distribution that a PoolMixAnonymity over
+   * the same ids just let leave (leaveSparse or leaveSparseInto): ascending
+   * ids and positive values by construction, so it is not checked again
+   * (the observer's hot path). Same result as enterSparse.
+   */
+  enterLeft(distribution: SparseDistribution): void {
+    const { ids, values } = distribution;
+    let total = 0;
+    for (let j = 0; j < values.length; j++) total += values[j];
+    if (!(total > 0) || ids.length !== values.length) throw new RangeError('PoolMixAnonymity.enterLeft: not a distribution a pool let leave');
+    this.#addScaled(ids, values, total);
+  }
+
+  #addScaled(ids: Int32Array, values: Float64Array, total: number): void {
+    const k = 1 / (total * this.#scale);
+    for (let j = 0; j < ids.length; j++) if (values[j] > 0) this.#add(ids[j], values[j] * k);
+    this.#count++;
+  }
+
+  /** A packet leaves: its sender distribution is the pool's average, as its non-zero entries (fresh arrays; sums to 1). */
+  leaveSparse(): SparseDistribution {
+    const d = this.leaveSparseInto(new Int32Array(this.#support.length), new Float64Array(this.#support.length));
+    return { ids: d.ids.slice(), values: d.values.slice() };
+  }
+
+  /**
+   * As leaveSparse, written into `ids` and `values` (each at least as long
+   * as the pool's support, e.g. `senders`); returns views of the part used.
+   * For a caller that consumes the distribution before the buffers' next use.
+   */
+  leaveSparseInto(ids: Int32Array, values: Float64Array): SparseDistribution {
+    const k = this.#take();
+    if (!this.#supportSorted) {
+      this.#support.sort((a, b) => a - b);
+      this.#supportSorted = true;
+    }
+    const support = this.#support;
+    if (ids.length < support.length || values.length < support.length) throw new RangeError(`PoolMixAnonymity.leaveSparseInto: buffers of ${support.length} entries needed`);
+    let n = 0;
+    for (let j = 0; j < support.length; j++) {
+      const v = this.#raw[support[j]] * k;
+      if (v > 0) {
+        ids[n] = support[j];
+        values[n++] = v;
+      }
+    }
+    this.#afterLeave();
+    return { ids: ids.subarray(0, n), values: values.subarray(0, n) };
   }
 
   /** A packet leaves: its sender distribution is the pool's average (a fresh array, sums to 1). */
@@ -159,6 +241,7 @@ export class PoolMixAnonymity {
   #add(i: number, x: number): void {
     if (!this.#inSupport[i]) {
       this.#inSupport[i] = 1;
+      if (this.#supportSorted && this.#support.length > 0 && this.#support[this.#support.length - 1] > i) this.#supportSorted = false;
       this.#support.push(i);
     }
     this.#raw[i] += x;
@@ -179,6 +262,7 @@ export class PoolMixAnonymity {
         this.#inSupport[i] = 0;
       }
       this.#support = [];
+      this.#supportSorted = true;
       this.#scale = 1;
       return;
     }

@@ -15,6 +15,8 @@ import { ATTACKS, type AttackName } from './attack-suite.js';
 import type { TomlReader } from '../../protocol/config/typed-reader.js';
 import { SimConfigError } from './config-reader.js';
 import { readGraphSpec, type GraphSpec } from './graph-spec.js';
+import { readPresenceSpec, type PresenceSpec } from '../presence/spec.js';
+import { readWorkloadSpec, traceDurationS, type WorkloadSpec } from '../workload/spec.js';
 
 export interface ObservationSpec {
   /** Simulated time, s. */
@@ -53,8 +55,10 @@ export interface LoopixNetworkSpec {
 }
 
 interface ContinuousCommon extends ObservationSpec {
+  workload: WorkloadSpec;
   graph: GraphSpec;
   behaviour: BehaviourSpec;
+  presence: PresenceSpec;
   seeds: number;
   seed: number;
 }
@@ -85,7 +89,7 @@ export const NETWORK_KEYS = [
   'acks',
   'decoys',
 ] as const;
-export const CONTINUOUS_KEYS = ['model', 'graph', 'behaviour', ...OBSERVATION_KEYS, ...NETWORK_KEYS, 'seeds', 'seed'] as const;
+export const CONTINUOUS_KEYS = ['model', 'workload', 'graph', 'behaviour', 'presence', ...OBSERVATION_KEYS, ...NETWORK_KEYS, 'seeds', 'seed'] as const;
 
 /** Most client packets one run may simulate (U · (λP + λL + λD) · duration): beyond it a run takes hours. */
 export const MAX_CLIENT_PACKETS = 50_000_000;
@@ -100,15 +104,15 @@ export const DEFAULT_NETWORK: Readonly<LoopixNetworkSpec> = Object.freeze({
   lambdaD: 0.5,
   lambdaM: 1,
   pullIntervalS: 1,
-  fetchBatch: 16,
+  fetchBatch: 4,
   corruptMixes: 0,
   corruptGateways: 0.25,
   acks: true,
   decoys: true,
 });
 
-function readObservation(t: TomlReader): ObservationSpec {
-  const durationS = t.number('duration', 1800, 1, 30 * 86_400, { unit: 's of simulated time' });
+function readObservation(t: TomlReader, defaultDurationS = 1800): ObservationSpec {
+  const durationS = t.number('duration', defaultDurationS, 1, 400 * 86_400, { unit: 's of simulated time' });
   const epochS = t.number('epoch', 60, 0.001, durationS, { unit: 's, at most the duration' });
   const windows = Math.floor(durationS / epochS + 1e-9);
   if (windows > 1_000_000) throw new SimConfigError('epoch', epochS, `expected at most 1,000,000 windows in the duration (${durationS} s)`);
@@ -142,10 +146,16 @@ function readNetwork(t: TomlReader): LoopixNetworkSpec {
 
 export function readContinuousConfig(t: TomlReader, model: 'loopix' | 'direct'): LoopixConfig | DirectConfig {
   t.only(...CONTINUOUS_KEYS);
+  const workload = readWorkloadSpec(t.sub('workload'), t);
+  // A trace's duration defaults to its span, in whole windows (workload/spec.ts).
+  const epoch = t.value('epoch');
+  const defaultDurationS = workload.kind === 'trace' ? traceDurationS(workload.spanS, typeof epoch === 'number' && epoch > 0 ? epoch : 60) : undefined;
   const common: ContinuousCommon = {
+    workload,
     graph: readGraphSpec(t.sub('graph')),
     behaviour: readBehaviourSpec(t.sub('behaviour')),
-    ...readObservation(t),
+    presence: readPresenceSpec(t.sub('presence'), workload.kind === 'trace'),
+    ...readObservation(t, defaultDurationS),
     seeds: t.integer('seeds', 3, 1, 10_000),
     seed: t.integer('seed', 1, 0, Number.MAX_SAFE_INTEGER),
   };
@@ -153,7 +163,15 @@ export function readContinuousConfig(t: TomlReader, model: 'loopix' | 'direct'):
   if (model === 'direct') return { model, ...common };
   // A CSV graph's size is only known once it is read (at run time): not checked here.
   const users =
-    common.graph.kind === 'karate-club' ? 34 : common.graph.kind === 'csv' ? 0 : common.graph.kind === 'stochastic-block' ? common.graph.sizes.reduce((a, b) => a + b, 0) : common.graph.users;
+    workload.kind === 'trace'
+      ? workload.users
+      : common.graph.kind === 'karate-club'
+        ? 34
+        : common.graph.kind === 'csv'
+          ? 0
+          : common.graph.kind === 'stochastic-block'
+            ? common.graph.sizes.reduce((a, b) => a + b, 0)
+            : common.graph.users;
   const packets = users * (network.lambdaP + network.lambdaL + network.lambdaD) * common.durationS;
   if (packets > MAX_CLIENT_PACKETS) {
     throw new SimConfigError(

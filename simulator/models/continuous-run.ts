@@ -6,6 +6,7 @@ import { latencySummary } from '../metrics/cost.js';
 import { summarize } from '../metrics/summary.js';
 import type { Recovery } from './attack-suite.js';
 import type { MessageAnonymity } from './packet-posterior.js';
+import type { PresenceStats } from '../presence/observer.js';
 
 export interface LatencyStats {
   mean: number;
@@ -59,6 +60,8 @@ export interface ContinuousMetrics {
   traffic: TrafficStats;
   /** loopix only. */
   activity?: ActivityStats;
+  /** When clients are not always online: what presence leaks (presence/observer.ts). */
+  presence?: PresenceStats;
 }
 
 export interface RunCounts {

@@ -13,22 +13,33 @@
 // at three layers), so the two models' bandwidth compares packets, not
 // encodings.
 
-import { UserPopulation } from '../behaviour/users.js';
+import type { Message } from '../behaviour/users.js';
 import { VirtualClock } from '../engine/virtual-clock.js';
 import { trafficCost } from '../metrics/cost.js';
 import { truthMatrix } from '../metrics/recovery.js';
 import { AttackSuite } from './attack-suite.js';
 import { DEFAULT_NETWORK, type DirectConfig } from './continuous-config.js';
 import { checkpointWindows, MessageLog, type ContinuousRun, type CurvePoint } from './continuous-run.js';
-import { buildGraph } from './graph-spec.js';
 import { packetLength } from './loopix.js';
-import { seededStream, STREAM_BEHAVIOUR, STREAM_GRAPH, STREAM_REPLIES } from './streams.js';
+import { presenceHooks } from '../presence/hooks.js';
+import { buildWorkload } from '../workload/workload.js';
 
 export function runDirect(config: DirectConfig, seed: number): ContinuousRun {
-  const graph = buildGraph(config.graph, seededStream(seed, STREAM_GRAPH));
-  const U = graph.n;
   const clock = new VirtualClock(0);
   const durationMs = config.durationS * 1000;
+  // A message from an offline sender waits on their device until they come online (docs/simulator.md §Presence).
+  const users = buildWorkload(config, seed, {
+    clock,
+    untilMs: durationMs,
+    send: (m) => {
+      const at = presence.schedule.nextOnline(m.from, clock.now());
+      if (at === clock.now()) relay(m);
+      else if (at < durationMs) clock.at(at, () => relay(m));
+    },
+  });
+  const graph = users.graph;
+  const U = graph.n;
+  const presence = presenceHooks(config, seed, U, durationMs, 0);
   const windows = Math.floor(config.durationS / config.epochS + 1e-9);
   const checkpoints = new Set(checkpointWindows(windows, config.curvePoints));
   const suite = new AttackSuite(U, config.attacks);
@@ -41,31 +52,28 @@ export function runDirect(config: DirectConfig, seed: number): ContinuousRun {
   const weight = [1];
   let observing = true;
 
-  const users: UserPopulation = new UserPopulation({
-    graph,
-    spec: config.behaviour,
-    clock,
-    startsUniform: seededStream(seed, STREAM_BEHAVIOUR),
-    repliesUniform: seededStream(seed, STREAM_REPLIES),
-    untilMs: durationMs,
-    send: (m) => {
-      if (observing) {
-        activity[m.from] = 1;
-        output[0] = m.to;
-        suite.observeRound(activity, output);
-        activity[m.from] = 0;
-        sender[0] = m.from;
-        suite.observeDelivery(m.to, sender, weight);
-      }
-      // Delivered and read at once; the server knows the sender: entropy 0.
-      log.record(0, 0, { entropyBits: 0, epsilon: Infinity });
-      users.read(m, clock.now());
-    },
-  });
+  const relay = (m: Message): void => {
+    if (observing) {
+      activity[m.from] = 1;
+      output[0] = m.to;
+      suite.observeRound(activity, output);
+      activity[m.from] = 0;
+      sender[0] = m.from;
+      suite.observeDelivery(m.to, sender, weight);
+      presence.observer?.delivery(m.to, clock.now());
+    }
+    // Delivered at once and read when the recipient is online (at once if always); the server knows the sender: entropy 0.
+    const now = clock.now();
+    const read = presence.schedule.nextOnline(m.to, now);
+    if (read === Infinity) return;
+    log.record(now - m.createdMs, read - m.createdMs, { entropyBits: 0, epsilon: Infinity });
+    users.read(m, read);
+  };
 
   for (let w = 1; w <= windows; w++) {
     clock.at(w * config.epochS * 1000, () => {
-      if (checkpoints.has(w)) curve.push({ timeS: w * config.epochS, recovery: suite.recovery(truth) });
+      presence.observer?.endWindow((w - 1) * config.epochS * 1000, w * config.epochS * 1000);
+      if (checkpoints.has(w)) curve.push({ timeS: w * config.epochS, recovery: { ...suite.recovery(truth), ...presence.checkpoint(w * config.epochS, truth, suite) } });
       if (w === windows) observing = false;
     });
   }
@@ -88,8 +96,9 @@ export function runDirect(config: DirectConfig, seed: number): ContinuousRun {
         realShare: cost.realShare,
         nodePacketsPerSecond: users.written / config.durationS,
       },
+      ...presence.metrics(),
     },
-    counts: { users: U, edges: graph.edgeCount, messages: users.written, replies: users.replies, delivered: log.delivered, undelivered: 0 },
+    counts: { users: U, edges: graph.edgeCount, messages: users.written, replies: users.replies, delivered: log.delivered, undelivered: users.written - log.delivered },
     curve,
   };
 }

@@ -9,8 +9,11 @@
 // sender gets the same popularity, so such scores tie and give exactly 0.5;
 // anything above 0.5 here says *who* writes to r.
 
-/** Mean over recipients of the column AUC; NaN when no recipient has both true and false senders. */
-export function linkageAuc(scores: ArrayLike<number>, truth: ArrayLike<number>, users: number): number {
+/**
+ * Mean over recipients of the column AUC; NaN when no recipient has both true and false senders.
+ * With `positive`, only the true senders it accepts count as positives (the others are left out): one group's linkage.
+ */
+export function linkageAuc(scores: ArrayLike<number>, truth: ArrayLike<number>, users: number, positive?: (sender: number) => boolean): number {
   if (scores.length !== users * users || truth.length !== users * users) throw new RangeError(`linkageAuc: expected ${users} × ${users} scores and truth entries`);
   const pos: number[] = [];
   const neg: number[] = [];
@@ -23,7 +26,8 @@ export function linkageAuc(scores: ArrayLike<number>, truth: ArrayLike<number>, 
       if (s === r) continue;
       const x = scores[s * users + r];
       if (Number.isNaN(x)) throw new RangeError(`linkageAuc: score of pair (${s}, ${r}) is NaN`);
-      (truth[s * users + r] ? pos : neg).push(x);
+      if (!truth[s * users + r]) neg.push(x);
+      else if (!positive || positive(s)) pos.push(x);
     }
     if (pos.length === 0 || neg.length === 0) continue;
     neg.sort((a, b) => a - b);

@@ -35,8 +35,8 @@
 import { geometryFromUserForwardPayloadLength, NIKE_X25519 } from '../../protocol/sphinx/geometry.js';
 import { ClientStreams, type StreamPacket } from '../../protocol/traffic/client-streams.js';
 import { PoissonSchedule, sampleHopDelaysMs } from '../../protocol/traffic/exponential.js';
-import { FETCH_REQUEST_LENGTH, fetchEntryBodyLength, fetchReplyLength } from '../../protocol/wire/fetch.js';
-import { UserPopulation, type Message } from '../behaviour/users.js';
+import { DEFAULT_FETCH_SLOTS, FETCH_REQUEST_LENGTH, fetchMessageBodyLength, fetchReplyLength } from '../../protocol/wire/fetch.js';
+import type { Message } from '../behaviour/users.js';
 import { VirtualClock } from '../engine/virtual-clock.js';
 import { ActivityScore } from '../metrics/activity.js';
 import { trafficCost } from '../metrics/cost.js';
@@ -45,10 +45,12 @@ import { randomIndex } from '../random.js';
 import { AttackSuite } from './attack-suite.js';
 import type { LoopixConfig } from './continuous-config.js';
 import { checkpointWindows, MessageLog, type ContinuousRun, type CurvePoint } from './continuous-run.js';
-import { buildGraph } from './graph-spec.js';
 import { MixnetTopology } from './mixnet-topology.js';
-import { forEachUserProbability, messageAnonymity, PosteriorTracker, type Posterior } from './packet-posterior.js';
-import { seededStream, STREAM_BEHAVIOUR, STREAM_GRAPH, STREAM_NETWORK, STREAM_REPLIES } from './streams.js';
+import { DeferredPosteriorTracker } from './deferred-posterior.js';
+import { messageAnonymity, PosteriorTracker, type Posterior, type SenderPosteriors } from './packet-posterior.js';
+import { seededStream, STREAM_NETWORK } from './streams.js';
+import { presenceHooks } from '../presence/hooks.js';
+import { buildWorkload } from '../workload/workload.js';
 
 /** The user payload of Chaff's production geometry (protocol/sphinx/geometry.ts). */
 const USER_PAYLOAD_BYTES = 2048;
@@ -84,19 +86,39 @@ export function packetLength(layers: number): number {
   return geometryFromUserForwardPayloadLength({ nike: NIKE_X25519, nrHops: layers + 2, userForwardPayloadLength: USER_PAYLOAD_BYTES, withSURB: true }).packetLength;
 }
 
-/** Bytes of one mailbox pull: the request and a reply of `fetchBatch` fixed-size entries. */
+/** Bytes of one mailbox pull: the request and a reply of `fetchBatch` message slots and the default ACK slots. */
 export function pullBytes(layers: number, fetchBatch: number): number {
   const geometry = geometryFromUserForwardPayloadLength({ nike: NIKE_X25519, nrHops: layers + 2, userForwardPayloadLength: USER_PAYLOAD_BYTES, withSURB: true });
-  return FETCH_REQUEST_LENGTH + fetchReplyLength(fetchBatch, fetchEntryBodyLength(geometry));
+  return FETCH_REQUEST_LENGTH + fetchReplyLength({ messages: fetchBatch, acks: DEFAULT_FETCH_SLOTS.acks }, fetchMessageBodyLength(geometry));
 }
 
-export function runLoopix(config: LoopixConfig, seed: number): ContinuousRun {
+/**
+ * How the observer computes sender distributions: 'deferred' (only where
+ * read; O(nodes) per hop), 'dense' (every hop; O(users) per hop, the
+ * reference the deferred one is tested against), 'auto' (deferred unless
+ * mixes are corrupt: every packet held at a corrupt mix is a read).
+ */
+export type PosteriorMethod = 'auto' | 'deferred' | 'dense';
+
+export interface LoopixRunOptions {
+  posterior?: PosteriorMethod;
+}
+
+export function runLoopix(config: LoopixConfig, seed: number, options: LoopixRunOptions = {}): ContinuousRun {
   const net = config.network;
-  const graph = buildGraph(config.graph, seededStream(seed, STREAM_GRAPH));
-  const U = graph.n;
-  const uniform = seededStream(seed, STREAM_NETWORK);
   const clock = new VirtualClock(0);
   const durationMs = config.durationS * 1000;
+  const users = buildWorkload(config, seed, {
+    clock,
+    send: (m) => {
+      queues[m.from].push(m);
+      if (observing) wrote[m.from]++;
+    },
+    untilMs: durationMs,
+  });
+  const graph = users.graph;
+  const U = graph.n;
+  const uniform = seededStream(seed, STREAM_NETWORK);
   const epochMs = config.epochS * 1000;
   const windows = Math.floor(config.durationS / config.epochS + 1e-9);
   const checkpoints = new Set(checkpointWindows(windows, config.curvePoints));
@@ -105,7 +127,9 @@ export function runLoopix(config: LoopixConfig, seed: number): ContinuousRun {
   const pullMs = net.pullIntervalS * 1000;
   const pullPhase = Float64Array.from({ length: U }, () => uniform() * pullMs);
   const meanDelayMs = 1000 / net.mu;
-  const tracker = new PosteriorTracker(U, topology.corrupt);
+  const method = options.posterior ?? 'auto';
+  const deferred = method === 'deferred' || (method === 'auto' && net.corruptMixes === 0);
+  const tracker: SenderPosteriors = deferred ? new DeferredPosteriorTracker(U, topology.corrupt) : new PosteriorTracker(U, topology.corrupt);
   const suite = new AttackSuite(U, config.attacks);
   const truth = truthMatrix(U, U, graph.edges, { symmetric: !graph.directed });
   const log = new MessageLog(U);
@@ -131,22 +155,27 @@ export function runLoopix(config: LoopixConfig, seed: number): ContinuousRun {
   let nodeArrivals = 0;
   let running = true;
 
-  const users = new UserPopulation({
-    graph,
-    spec: config.behaviour,
-    clock,
-    startsUniform: seededStream(seed, STREAM_BEHAVIOUR),
-    repliesUniform: seededStream(seed, STREAM_REPLIES),
-    send: (m) => {
-      queues[m.from].push(m);
-      if (observing) wrote[m.from]++;
-    },
-    untilMs: durationMs,
-  });
+  // Presence (docs/simulator.md §Presence): links up and down, reads while online, what the observer sees of it.
+  const presence = presenceHooks(config, seed, U, durationMs + drainMs(net.layers, net.mu), (10 * (net.layers + 1) * 1000) / net.mu);
 
   const nextPull = (user: number, t: number): number => {
     const phase = pullPhase[user];
     return t <= phase ? phase : phase + Math.ceil((t - phase) / pullMs) * pullMs;
+  };
+
+  // Packets held at a node, by slot: a hop is scheduled as (hopDone, slot)
+  // on the engine's allocation-free path, not as a closure per hop.
+  const held: Array<NetPacket | undefined> = [];
+  const freeSlots: number[] = [];
+  const hopDone = {
+    fire(slot: number): void {
+      const p = held[slot] as NetPacket;
+      held[slot] = undefined;
+      freeSlots.push(slot);
+      tracker.leave(p.route[p.hop], p);
+      p.hop++;
+      arrive(p);
+    },
   };
 
   const arrive = (p: NetPacket): void => {
@@ -157,11 +186,9 @@ export function runLoopix(config: LoopixConfig, seed: number): ContinuousRun {
       return;
     }
     tracker.enter(node, p);
-    clock.at(clock.now() + p.delays[p.hop], () => {
-      tracker.leave(node, p);
-      p.hop++;
-      arrive(p);
-    });
+    const slot = freeSlots.length > 0 ? (freeSlots.pop() as number) : held.length;
+    held[slot] = p;
+    clock.schedule(clock.now() + p.delays[p.hop], hopDone, slot);
   };
 
   const send = (kind: Kind, sender: number, route: number[], point: number, message: Message | null): void => {
@@ -180,16 +207,12 @@ export function runLoopix(config: LoopixConfig, seed: number): ContinuousRun {
     outputs.push(recipient);
     weightSenders.length = 0;
     weights.length = 0;
-    forEachUserProbability(
-      p,
-      U,
-      (u, q) => {
-        weightSenders.push(u);
-        weights.push(q);
-      },
-      GSDA_MIN_WEIGHT,
-    );
+    tracker.userWeights(p, GSDA_MIN_WEIGHT, (u, q) => {
+      weightSenders.push(u);
+      weights.push(q);
+    });
     suite.observeDelivery(recipient, weightSenders, weights);
+    presence.observer?.delivery(recipient, clock.now());
   };
 
   const finish = (p: NetPacket, node: number): void => {
@@ -198,7 +221,10 @@ export function runLoopix(config: LoopixConfig, seed: number): ContinuousRun {
         const m = p.message as Message;
         deposit(p, m.to, node);
         const now = clock.now();
-        const read = nextPull(m.to, now);
+        const read = presence.schedule.readAt(m.to, now, (t) => nextPull(m.to, t));
+        // Never read: the recipient does not come online again before the end (counted undelivered).
+        if (read === Infinity) return sendAck(p);
+        tracker.settle(p);
         log.record(now - m.createdMs, read - m.createdMs, messageAnonymity(p, U, p.sender));
         users.read(m, read);
         sendAck(p);
@@ -265,17 +291,23 @@ export function runLoopix(config: LoopixConfig, seed: number): ContinuousRun {
         sendActivity.observe(sent[s], wrote[s] > 0);
       }
       suite.observeRound(activity, outputs);
+      presence.observer?.endWindow((w - 1) * epochMs, w * epochMs);
       sent.fill(0);
       acked.fill(0);
       wrote.fill(0);
       outputs.length = 0;
-      if (checkpoints.has(w)) curve.push({ timeS: w * config.epochS, recovery: suite.recovery(truth) });
+      if (checkpoints.has(w)) curve.push({ timeS: w * config.epochS, recovery: { ...suite.recovery(truth), ...presence.checkpoint(w * config.epochS, truth, suite) } });
       if (w === windows) observing = false;
     });
   }
 
   users.start();
-  for (const c of clients) c.start();
+  presence.schedule.drive(
+    clock,
+    (s) => clients[s].start(),
+    (s) => clients[s].stop(),
+    durationMs + drainMs(net.layers, net.mu),
+  );
   if (net.lambdaM > 0) {
     const schedule = new PoissonSchedule(net.lambdaM, uniform);
     for (let l = 0; l < topology.layers; l++) for (let j = 0; j < topology.mixesPerLayer; j++) scheduleMixLoop(topology.mixId(l, j), schedule, 0);
@@ -304,6 +336,7 @@ export function runLoopix(config: LoopixConfig, seed: number): ContinuousRun {
         realShare: cost.realShare,
         nodePacketsPerSecond: nodeArrivals / topology.nodes / config.durationS,
       },
+      ...presence.metrics(),
       activity: { ackAuc: ackActivity.auc(), sendAuc: sendActivity.auc(), ackUserWindows: ackActivity.windows, activeShare: sendActivity.activeWindows / Math.max(1, sendActivity.windows) },
     },
     counts: { users: U, edges: graph.edgeCount, messages: users.written, replies: users.replies, delivered: log.delivered, undelivered: undelivered() },

@@ -17,42 +17,105 @@
 // arrives there (the last hop has no delay), and a mix's own loop is
 // granted to the observer, an upper bound on what it learns. Downstream
 // they are cover in the pools they cross.
+//
+// A distribution is kept as its non-zero entries in ascending id order
+// (SparseDistribution): a pool's support is often much smaller than the
+// id space, and walking the entries in id order gives exactly the sums of
+// the dense arrays the observer used before (so the same results, bit for
+// bit). The cost per hop is still the support of the pool, which for a
+// large population is most users (docs/simulator.md §Scale).
 
-import { PoolMixAnonymity } from '../metrics/anonymity.js';
+import { PoolMixAnonymity, type SparseDistribution } from '../metrics/anonymity.js';
 
 /** A packet's distribution: a point mass on `point`, or `dist` over users + cover. */
 export interface Posterior {
   /** The sender id of a point mass, or −1 when `dist` holds the distribution. */
   point: number;
-  dist: Float64Array | null;
+  dist: SparseDistribution | null;
 }
 
-export class PosteriorTracker {
+/** The sparse form of a dense distribution (its non-zero entries). */
+export function sparseDistribution(dense: ArrayLike<number>): SparseDistribution {
+  const ids: number[] = [];
+  for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) ids.push(i);
+  return { ids: Int32Array.from(ids), values: Float64Array.from(ids, (i) => dense[i]) };
+}
+
+/** A posterior as a dense array over `size` ids (a point mass is 1 at its id). */
+export function denseDistribution(p: Posterior, size: number): Float64Array {
+  const out = new Float64Array(size);
+  if (p.point >= 0) out[p.point] = 1;
+  else if (p.dist) p.dist.ids.forEach((id, j) => (out[id] = p.dist!.values[j]));
+  return out;
+}
+
+/**
+ * What the loopix model asks of the observer's sender distributions: the
+ * exact, dense-per-pool PosteriorTracker below, or the same results
+ * computed lazily (DeferredPosteriorTracker, deferred-posterior.ts).
+ */
+export interface SenderPosteriors {
+  /** The id of packets no user sent (SURB-ACKs, mix loops). */
+  readonly cover: number;
+  /** A packet enters `node`: at an honest node its pool, at a corrupt one it keeps its distribution. */
+  enter(node: number, p: Posterior): void;
+  /** A packet leaves `node`: at an honest node its distribution becomes the pool's average. */
+  leave(node: number, p: Posterior): void;
+  /** Makes `p.point`/`p.dist` hold the packet's distribution before it is read (valid until the next leave()). */
+  settle(p: Posterior): void;
+  /** forEachUserProbability on the packet's distribution. */
+  userWeights(p: Posterior, minWeight: number, visit: (user: number, probability: number) => void): void;
+}
+
+export class PosteriorTracker implements SenderPosteriors {
   readonly users: number;
   readonly cover: number;
   readonly #pools: Array<PoolMixAnonymity | null>;
+  // Where leave() writes a packet's distribution: it is read at once (entered
+  // into the next pool or used at delivery, in the same event), so one pair
+  // of buffers serves every packet; a packet that crosses a corrupt node
+  // keeps its distribution for the node's delay, so it gets its own copy there.
+  readonly #scratchIds: Int32Array;
+  readonly #scratchValues: Float64Array;
 
   /** `corrupt[node]` = 1 for the nodes whose linkage the observer learns. */
   constructor(users: number, corrupt: ArrayLike<number>) {
     this.users = users;
     this.cover = users;
     this.#pools = Array.from({ length: corrupt.length }, (_, n) => (corrupt[n] ? null : new PoolMixAnonymity(users + 1)));
+    this.#scratchIds = new Int32Array(users + 1);
+    this.#scratchValues = new Float64Array(users + 1);
   }
 
-  /** A packet enters `node`'s delay pool. */
+  /** A packet enters `node`'s delay pool (its distribution, if any, is one leave() gave it). */
   enter(node: number, p: Posterior): void {
     const pool = this.#pools[node];
-    if (!pool) return;
+    if (!pool) {
+      if (p.dist && p.dist.ids.buffer === this.#scratchIds.buffer) p.dist = { ids: p.dist.ids.slice(), values: p.dist.values.slice() };
+      return;
+    }
     if (p.point >= 0) pool.enterFrom(p.point);
-    else pool.enter(p.dist as Float64Array);
+    else pool.enterLeft(p.dist as SparseDistribution);
   }
 
-  /** A packet leaves `node`'s pool: at an honest node its distribution becomes the pool's average. */
+  /**
+   * A packet leaves `node`'s pool: at an honest node its distribution
+   * becomes the pool's average. That distribution is valid until the next
+   * leave(): read it (enter it into the next node, or score the delivery)
+   * before then.
+   */
   leave(node: number, p: Posterior): void {
     const pool = this.#pools[node];
     if (!pool) return;
-    p.dist = pool.leave();
+    p.dist = pool.leaveSparseInto(this.#scratchIds, this.#scratchValues);
     p.point = -1;
+  }
+
+  /** Distributions are computed at every hop here: nothing to do. */
+  settle(): void {}
+
+  userWeights(p: Posterior, minWeight: number, visit: (user: number, probability: number) => void): void {
+    forEachUserProbability(p, this.users, visit, minWeight);
   }
 }
 
@@ -67,13 +130,15 @@ export function forEachUserProbability(p: Posterior, users: number, visit: (user
     if (p.point < users) visit(p.point, 1);
     return;
   }
-  const d = p.dist as Float64Array;
+  const { ids, values } = p.dist as SparseDistribution;
+  // Ids ascend, so the users (ids below `users`) come first.
+  let end = 0;
   let total = 0;
-  for (let u = 0; u < users; u++) total += d[u];
+  while (end < ids.length && ids[end] < users) total += values[end++];
   if (!(total > 0)) return;
-  for (let u = 0; u < users; u++) {
-    const q = d[u] / total;
-    if (q > minWeight) visit(u, q);
+  for (let j = 0; j < end; j++) {
+    const q = values[j] / total;
+    if (q > minWeight) visit(ids[j], q);
   }
 }
 

@@ -66,6 +66,11 @@ function moduleUrl(jobModule: string | URL): string {
   return /^file:/.test(jobModule) ? jobModule : pathToFileURL(jobModule).href;
 }
 
+/** A worker thread that loads TypeScript, then worker.ts with `jobModule` (a file: URL); it posts 'ready' or 'load-error'. */
+export function spawnJobWorker(jobModule: string | URL): Worker {
+  return new Worker(BOOTSTRAP, { eval: true, workerData: { tsxApi: TSX_API, entry: WORKER_ENTRY, jobModule: moduleUrl(jobModule) } });
+}
+
 export function defaultPoolSize(): number {
   return availableParallelism();
 }
@@ -79,7 +84,7 @@ interface WorkerState {
   error?: Error;
 }
 
-type WorkerMessage =
+export type WorkerMessage =
   { type: 'ready' } | { type: 'load-error'; error: JobErrorInfo } | ({ type: 'done'; index: number; ms: number } & ({ ok: true; result: unknown } | { ok: false; error: JobErrorInfo }));
 
 export function runPool<J, R>(jobs: readonly J[], options: PoolOptions<R>): Promise<Array<JobOutcome<R>>> {
@@ -144,7 +149,7 @@ export function runPool<J, R>(jobs: readonly J[], options: PoolOptions<R>): Prom
     };
 
     const spawn = (): void => {
-      const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { tsxApi: TSX_API, entry: WORKER_ENTRY, jobModule } });
+      const worker = spawnJobWorker(jobModule);
       // Read now: a worker that has exited reports threadId -1.
       const threadId = worker.threadId;
       const state: WorkerState = { worker, ready: false, current: -1, started: 0 };

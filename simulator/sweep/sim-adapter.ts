@@ -6,12 +6,13 @@
 
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
-import { simConfigFromObject, SimConfigError } from '../config.js';
+import { dirname, resolve } from 'node:path';
+import { resolveConfigPaths, simConfigFromObject, SimConfigError } from '../config.js';
 import type { ConfigTable, SweepPlan } from './jobs.js';
 
 export const SIM_JOB_MODULE = new URL('./sim-job.ts', import.meta.url);
 
-/** Reads and checks a simulator configuration file; returns it as the raw table. */
+/** Reads and checks a simulator configuration file; returns it as the raw table, its file paths made absolute. */
 export function loadSimSweepBase(path: string): ConfigTable {
   let text: string;
   try {
@@ -25,8 +26,10 @@ export function loadSimSweepBase(path: string): ConfigTable {
   } catch (err) {
     throw new SimConfigError('(file)', path, `not valid TOML: ${(err as Error).message.split('\n')[0]}`);
   }
-  simConfigFromObject(raw);
-  return raw;
+  // Paths relative to the file (graph.path, workload.path) before the check: a trace is read when its configuration is.
+  const resolved = resolveConfigPaths(raw, dirname(resolve(path)));
+  simConfigFromObject(resolved);
+  return resolved;
 }
 
 export const SIM_SWEEP_HOOKS: Required<Pick<SweepPlan, 'seedKey' | 'seedStride' | 'validateConfig'>> = {
@@ -36,6 +39,9 @@ export const SIM_SWEEP_HOOKS: Required<Pick<SweepPlan, 'seedKey' | 'seedStride' 
     simConfigFromObject(config);
   },
 };
+
+/** The configuration keys that name input files: a queued sweep sends these files to its workers. */
+export const SIM_FILE_KEYS: readonly string[] = ['graph.path', 'workload.path'];
 
 /** Axis units for the simulator's keys and metrics (a key not listed gets none). */
 export const SIM_UNITS: Readonly<Record<string, string>> = {

@@ -4,9 +4,9 @@
 // `failures` is not empty.
 
 import { aggregate, type CombinationAggregate } from './aggregate.js';
-import { expandJobs, type ConfigTable, type SweepPlan } from './jobs.js';
+import { expandJobs, type ConfigTable, type SweepJob, type SweepPlan } from './jobs.js';
 import type { JobErrorInfo } from './messages.js';
-import { defaultPoolSize, runPool } from './pool.js';
+import { defaultPoolSize, runPool, type JobOutcome } from './pool.js';
 import { ProgressReporter, type ProgressStream } from './progress.js';
 import type { VaryAxis, VaryValue } from './vary.js';
 
@@ -28,6 +28,8 @@ export interface SweepJobRecord {
   ok: boolean;
   /** The worker thread that ran the job. */
   threadId: number;
+  /** For a queued sweep: the worker process that ran it, host:pid. */
+  worker?: string;
   ms: number;
   result?: unknown;
   error?: JobErrorInfo;
@@ -48,7 +50,7 @@ export interface SweepResult {
   seedKey: string | null;
   /** The seed of repeat 0 (null without a seed key or when the seed is varied). */
   baseSeed: number | null;
-  /** Worker threads started. */
+  /** Worker threads started (a queued sweep: worker processes that ran its jobs). */
   workers: number;
   elapsedMs: number;
   jobs: SweepJobRecord[];
@@ -75,23 +77,42 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   } finally {
     progress?.close();
   }
+  return sweepResult(options, jobs, outcomes, workers, performance.now() - started);
+}
+
+/**
+ * The result of a sweep from its jobs' outcomes, wherever they ran (this
+ * machine's threads, or queue workers: queue-sweep.ts). `workers`: how many
+ * ran them; an outcome may name its worker (`host:pid`).
+ */
+export function sweepResult(plan: SweepPlan, jobs: readonly SweepJob[], outcomes: ReadonlyArray<JobOutcome<unknown> & { worker?: string }>, workers: number, elapsedMs: number): SweepResult {
   const { metricKeys, combinations } = aggregate(jobs, outcomes);
   const records: SweepJobRecord[] = jobs.map((job, i) => {
     const o = outcomes[i];
-    const base = { index: job.index, combination: job.combination, params: job.params, repeat: job.repeat, seed: job.seed, ok: o.ok, threadId: o.threadId, ms: o.ms };
+    const base = {
+      index: job.index,
+      combination: job.combination,
+      params: job.params,
+      repeat: job.repeat,
+      seed: job.seed,
+      ok: o.ok,
+      threadId: o.threadId,
+      ...(o.worker ? { worker: o.worker } : {}),
+      ms: o.ms,
+    };
     return o.ok ? { ...base, result: o.result } : { ...base, error: o.error };
   });
   const failures = records.flatMap((r) => (r.ok ? [] : [{ index: r.index, params: r.params, repeat: r.repeat, seed: r.seed, error: r.error as JobErrorInfo }]));
-  const seedKey = options.seedKey === undefined ? 'seed' : options.seedKey;
-  const seedVaried = options.axes.some((a) => a.key === seedKey);
+  const seedKey = plan.seedKey === undefined ? 'seed' : plan.seedKey;
+  const seedVaried = plan.axes.some((a) => a.key === seedKey);
   return {
-    baseConfig: options.baseConfig,
-    axes: [...options.axes],
-    repeat: options.repeat,
+    baseConfig: plan.baseConfig,
+    axes: [...plan.axes],
+    repeat: plan.repeat,
     seedKey,
     baseSeed: seedKey === null || seedVaried ? null : jobs[0].seed,
     workers,
-    elapsedMs: performance.now() - started,
+    elapsedMs,
     jobs: records,
     metricKeys,
     combinations,

@@ -114,7 +114,7 @@ describe('a peer that is not an authority makes an authority read large request 
     const cut = closed.filter(Boolean).length;
     assert.ok(cut >= 24 - 8, `only ${cut} of 24 idle streams from one peer were cut off; the rest pin the authority for 10 s each`);
     assert.ok(svc.stats().rpc.descriptor.drops.busy >= 16, 'counted as busy');
-    const client = new PkiClient({ host: honest, authorities: [a.peer], rpcTimeoutMs: 3000 });
+    const client = new PkiClient({ host: honest }, { authorities: [a.peer], rpcTimeoutMs: 3000 });
     assert.equal((await client.uploadDescriptor(signedFor(1, E + 1))).accepted, 1, 'another peer is still served');
     for (const s of streams) s?.abort(new Error('done'));
   });

@@ -46,7 +46,7 @@ describe('a descriptor flood grows what an authority holds and writes without bo
     cleanup.push(async () => stopAuthority(a));
     const host = await clientHost();
     cleanup.push(async () => host.stop());
-    const client = new PkiClient({ host, authorities: [a.peer], rpcTimeoutMs: 5000 });
+    const client = new PkiClient({ host }, { authorities: [a.peer], rpcTimeoutMs: 5000 });
     await client.uploadDescriptor(signedFor(200, E + 1)); // warm the connection (refused: not admitted)
 
     const settle = async () => {

@@ -40,11 +40,18 @@ describe('a family on one path, on a live network: gateway-a and mix-1 declare e
       },
     });
     await net.waitForDocument(50_000);
-    // Each phase sends within one epoch, with its document (keys and layers).
-    const fresh = async () => {
-      if (net!.epochEnd(net!.epochNow()) - Date.now() < 5000) await sleep(net!.epochEnd(net!.epochNow()) + 200 - Date.now());
-      return net!.waitForDocument(5000, net!.epochNow());
-    };
+    // Each phase sends within one epoch, with its document (keys and layers),
+    // and needs every mix and gateway in it: on a busy machine a node's upload
+    // can miss an epoch (refused too-late or wrong-epoch), leaving it out of
+    // that one document, so take the next one that lists them all.
+    const relays = net.plan.nodes.filter((n) => n.role !== 'authority').map((n) => n.name);
+    const fresh = () =>
+      net!.waitFor('a document listing every mix and gateway', 4 * 10_000, async () => {
+        if (net!.epochEnd(net!.epochNow()) - Date.now() < 5000) await sleep(net!.epochEnd(net!.epochNow()) + 200 - Date.now());
+        const t = await net!.waitForDocument(5000, net!.epochNow());
+        const listed = new Set([...t.document.layers.flat(), ...t.document.gateways].map((e) => e.name));
+        return relays.every((name) => listed.has(name)) ? t : undefined;
+      });
     let topology = await fresh();
     const doc = topology.document;
     const entry = (name: string) => [...doc.layers.flat(), ...doc.gateways].find((e) => e.name === name)!;

@@ -39,7 +39,7 @@ describe('outsider mixes upload self-signed descriptors to get into the majority
     cleanup.push(async () => Promise.all(auths.map(stopAuthority)));
     const host = await clientHost();
     cleanup.push(async () => host.stop());
-    const client = new PkiClient({ host, authorities: auths.map((a) => a.peer), rpcTimeoutMs: 2000 });
+    const client = new PkiClient({ host }, { authorities: auths.map((a) => a.peer), rpcTimeoutMs: 2000 });
 
     await inBatches([...HONEST, ...OUTSIDERS], 4, (n) => client.uploadDescriptor(signedFor(n, E + 1, role(n))));
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { collectionsOf, COLLECTIONS } from '../../client/state.js';
 import { createProfile } from '../../client/store/profile.js';
 import { bytesCodec } from '../../client/store/codecs.js';
-import { drain, sendOne, texts, Users } from './messenger-users.js';
+import { drain, sendOne, texts, Users } from '../helpers/messenger-users.js';
 
 describe('saved ratchet state rolling back when receive and prepare write at once', function () {
   this.timeout(60_000);

@@ -14,7 +14,7 @@ import { addressOf, decodeAddress, encodeAddress } from '../../protocol/e2ee/add
 import { maxPlaintextLength } from '../../protocol/e2ee/envelope.js';
 import { generateIdentity } from '../../protocol/e2ee/identity.js';
 import { Session } from '../../protocol/e2ee/session.js';
-import { ENVELOPE, Users, type User } from './messenger-users.js';
+import { ENVELOPE, Users, type User } from '../helpers/messenger-users.js';
 
 describe('a large message making every further fragment rewrite the whole reassembly state', function () {
   this.timeout(60_000);

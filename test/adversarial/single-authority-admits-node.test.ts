@@ -41,8 +41,8 @@ describe('a single authority adds nodes that only it admits to the document', fu
     cleanup.push(async () => Promise.all(auths.map(stopAuthority)));
     const host = await clientHost();
     cleanup.push(async () => host.stop());
-    const client = new PkiClient({ host, authorities: auths.map((a) => a.peer), rpcTimeoutMs: 2000 });
-    const onlyA = new PkiClient({ host, authorities: [auths[0].peer], rpcTimeoutMs: 2000 });
+    const client = new PkiClient({ host }, { authorities: auths.map((a) => a.peer), rpcTimeoutMs: 2000 });
+    const onlyA = new PkiClient({ host }, { authorities: [auths[0].peer], rpcTimeoutMs: 2000 });
 
     await inBatches(HONEST, 4, (n) => client.uploadDescriptor(signedFor(n, E + 1, role(n))));
     // The rogue nodes reach only the authority that admits them; it shares them on.

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { MailboxPoller } from '../../client/receiver/mailbox-poller.js';
 import type { FetchEntry } from '../../protocol/wire/fetch.js';
 import { ManualClock } from '../helpers/manual-clock.js';
+import { silentLogger } from '../../runtime/log/logger.js';
 
 const flush = async () => {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
@@ -24,25 +25,27 @@ describe('a slow mailbox making the poller skip or burst its constant-rate fetch
     let nextId = 1n;
     const fetchTimes: number[] = [];
     const handled: bigint[] = [];
-    const poller = new MailboxPoller({
-      clock,
-      intervalMs: interval,
-      maxBacklog: 8,
-      fetch: async (acks) => {
-        fetchTimes.push(clock.now());
-        for (const id of acks) mailbox.delete(id);
-        return [...mailbox.values()].slice(0, 4);
+    const poller = new MailboxPoller(
+      {
+        clock,
+        logger: silentLogger,
+        fetch: async (acks) => {
+          fetchTimes.push(clock.now());
+          for (const id of acks) mailbox.delete(id);
+          return [...mailbox.values()].slice(0, 4);
+        },
+        // Each entry takes 1.5 fetch intervals to process.
+        handle: (e) =>
+          new Promise<void>((resolve) =>
+            clock.at(clock.now() + 1.5 * interval, () => {
+              handled.push(e.id!);
+              resolve();
+            }),
+          ),
       },
-      // Each entry takes 1.5 fetch intervals to process.
-      handle: (e) =>
-        new Promise<void>((resolve) =>
-          clock.at(clock.now() + 1.5 * interval, () => {
-            handled.push(e.id!);
-            resolve();
-          }),
-        ),
-    });
-    poller.start();
+      { intervalMs: interval, maxBacklog: 8 },
+    );
+    await poller.start();
     let maxBacklog = 0;
     const ticks = 120;
     for (let t = 1; t <= ticks; t++) {

@@ -9,7 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { ClientError } from '../../client/api.js';
-import { drain, texts, Users, type User } from './messenger-users.js';
+import { drain, texts, Users, type User } from '../helpers/messenger-users.js';
 
 async function deliver(from: User, to: User): Promise<void> {
   for (const e of await drain(from)) await to.messenger.receive(e);

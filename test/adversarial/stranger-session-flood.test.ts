@@ -18,7 +18,7 @@ import { generateIdentity } from '../../protocol/e2ee/identity.js';
 import { Session } from '../../protocol/e2ee/session.js';
 import { collectionsOf } from '../../client/state.js';
 import { DEFAULT_STRANGER_LIMITS } from '../../client/stranger-policy.js';
-import { drain, ENVELOPE, texts, Users } from './messenger-users.js';
+import { drain, ENVELOPE, texts, Users } from '../helpers/messenger-users.js';
 
 const frameOf = (text: string, nowMs: number): Uint8Array => fragment(new Uint8Array(randomBytes(16)), 0n, nowMs, encodeContent({ kind: 'text', text }), maxPlaintextLength(ENVELOPE))[0];
 

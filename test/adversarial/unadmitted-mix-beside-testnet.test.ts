@@ -12,12 +12,11 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Topology } from '../../protocol/pki/routes.js';
 import { freePort } from '../../testnet/plan.js';
 import { parseMetric, sleep, TestNetwork } from '../helpers/network.js';
+import { chaffEntry } from '../../testnet/chaff-entry.js';
 
-const CHAFF = fileURLToPath(new URL('../../bin/chaff.js', import.meta.url));
 const EPOCH_MS = 5000;
 
 describe('a mix started beside chaff testnet from a copy of its config, admitted by nobody, enters the signed document', function () {
@@ -54,7 +53,7 @@ describe('a mix started beside chaff testnet from a copy of its config, admitted
     const configPath = join(net.dir, 'rogue-mix.toml');
     writeFileSync(configPath, config);
     const log = createWriteStream(join(net.dir, 'rogue-mix.log'));
-    rogue = spawn(process.execPath, [CHAFF, 'node', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    rogue = spawn(process.execPath, [chaffEntry(), 'node', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     rogue.stdout!.pipe(log);
     rogue.stderr!.pipe(log);
 

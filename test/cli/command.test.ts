@@ -2,17 +2,23 @@
 
 import assert from 'node:assert/strict';
 import { ChaffCommand } from '../../cli/command.js';
-import { chaffProgram } from '../../cli/main.js';
+import { chaffProgram, main } from '../../cli/main.js';
+import { MODELS } from '../../simulator/models/model-names.js';
 
 /** Runs `program argv…`, capturing what it writes. */
-async function run(program: ChaffCommand, argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+function run(program: ChaffCommand, argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return capture(() => program.runProgram(argv));
+}
+
+/** Runs `body`, capturing what it writes to stdout and stderr; its result is the exit status. */
+async function capture(body: () => Promise<number>): Promise<{ status: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const write = { out: process.stdout.write, err: process.stderr.write };
   process.stdout.write = ((chunk: string) => ((stdout += chunk), true)) as typeof process.stdout.write;
   process.stderr.write = ((chunk: string) => ((stderr += chunk), true)) as typeof process.stderr.write;
   try {
-    const status = await program.runProgram(argv);
+    const status = await body();
     return { status, stdout, stderr };
   } finally {
     process.stdout.write = write.out;
@@ -38,7 +44,10 @@ function sample(seen: Array<{ args: string[]; options: Record<string, unknown> }
   group
     .command('show')
     .option('--json')
-    .runs(async () => 0);
+    .runs(async (cmd) => {
+      seen.push({ args: cmd.args, options: cmd.optsWithGlobals() });
+      return 0;
+    });
   return root;
 }
 
@@ -57,6 +66,18 @@ describe('chaff command conventions (cli/command.ts)', function () {
       seen.map((s) => s.options.profile),
       ['a', 'b'],
     );
+  });
+
+  it('an option only some commands take, declared on the group too, works before the command; a command that does not take it refuses it there too', async function () {
+    const seen: Array<{ args: string[]; options: Record<string, unknown> }> = [];
+    const group = (sample(seen).commands[0] as ChaffCommand).option('--json');
+    const root = group.parent as ChaffCommand;
+    assert.equal((await run(root, ['group', '--json', 'show'])).status, 0);
+    assert.equal(seen[0].options.json, true);
+    const refused = await run(root, ['group', '--json', 'say', 'bob']);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /^tool group: say does not take --json\n/);
+    assert.equal(seen.length, 1, 'say did not run');
   });
 
   it('a usage error is one line with the prefix, then the usage; exit status 2', async function () {
@@ -88,5 +109,32 @@ describe('chaff command conventions (cli/command.ts)', function () {
     const r = await run(chaffProgram(), ['--help']);
     assert.equal(r.status, 0);
     for (const name of ['demo', 'sphinx', 'sim', 'node', 'testnet', 'client']) assert.match(r.stdout, new RegExp(`^  ${name}\\b`, 'm'));
+  });
+
+  it("a group's --help is on stdout with exit status 0; chaff without a command is its usage on stderr, exit status 2", async function () {
+    for (const group of ['client', 'sim', 'sphinx', 'node', 'testnet']) {
+      const help = await run(chaffProgram(), [group, '--help']);
+      assert.equal(help.status, 0, group);
+      assert.match(help.stdout, new RegExp(`^usage: chaff ${group} `), group);
+      assert.equal(help.stderr, '', group);
+    }
+    const bare = await capture(() => main([]));
+    assert.equal(bare.status, 2);
+    assert.equal(bare.stdout, '');
+    assert.match(bare.stderr, /^usage: chaff <command>/);
+  });
+
+  it('chaff demo takes no arguments: an extra one is a usage error, and the demo does not run', async function () {
+    const r = await run(chaffProgram(), ['demo', 'extra-arg']);
+    assert.equal(r.status, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^chaff demo: too many arguments for 'demo'\. Expected 0 arguments but got 1\.\nusage: chaff demo/);
+  });
+
+  it('chaff sim --help lists the models this build implements', async function () {
+    const r = await run(chaffProgram(), ['sim', '--help']);
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, new RegExp(`models in this build .*: ${MODELS.join(', ')}\n`));
+    assert.match(r.stdout, /presets: simulator\/presets\/\*\.toml/);
   });
 });

@@ -6,10 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { InviteStore, parseInviteToken } from '../../node/gateway/invite-store.js';
-
-const CHAFF = fileURLToPath(new URL('../../bin/chaff.js', import.meta.url));
+import { chaffEntry } from '../../testnet/chaff-entry.js';
 
 function config(dir: string, role: 'gateway' | 'mix'): string {
   const file = join(dir, `${role}.toml`);
@@ -31,7 +29,7 @@ describe('chaff node invite', function () {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prints N single-use tokens that the gateway’s invite store accepts, valid for --valid', async () => {
-    const run = spawnSync(process.execPath, [CHAFF, 'node', 'invite', '--config', config(dir, 'gateway'), '--count', '3', '--valid', '2h'], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [chaffEntry(), 'node', 'invite', '--config', config(dir, 'gateway'), '--count', '3', '--valid', '2h'], { encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
     const tokens = run.stdout.trim().split('\n').map(parseInviteToken);
     assert.equal(tokens.length, 3);
@@ -43,12 +41,12 @@ describe('chaff node invite', function () {
   });
 
   it('refuses a node that is not a gateway, and a bad --valid', function () {
-    const mix = spawnSync(process.execPath, [CHAFF, 'node', 'invite', '--config', config(dir, 'mix')], { encoding: 'utf8' });
+    const mix = spawnSync(process.execPath, [chaffEntry(), 'node', 'invite', '--config', config(dir, 'mix')], { encoding: 'utf8' });
     assert.equal(mix.status, 2);
     assert.match(mix.stderr, /invites are for gateways/);
     const gw = config(dir, 'gateway');
     for (const args of [['--valid', 'soon']]) {
-      const r = spawnSync(process.execPath, [CHAFF, 'node', 'invite', '--config', gw, ...args], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [chaffEntry(), 'node', 'invite', '--config', gw, ...args], { encoding: 'utf8' });
       assert.equal(r.status, 2, args.join(' '));
     }
   });

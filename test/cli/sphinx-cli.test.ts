@@ -5,17 +5,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { toHex } from '../../protocol/bytes.js';
 import { X25519PrivateKey } from '../../protocol/crypto/x25519.js';
 import { delay, encodeCommand, recipient, surbReply } from '../../protocol/sphinx/index.js';
 import { readKatzenpostVectors, type KatzenpostSphinxCase } from '../helpers/katzenpost.js';
+import { chaffEntry } from '../../testnet/chaff-entry.js';
 
-const CHAFF = fileURLToPath(new URL('../../bin/chaff.js', import.meta.url));
 const GEOMETRY = '{"nike":"X25519","nrHops":5,"userForwardPayloadLength":103,"withSURB":false}';
 
 function chaff(args: string[], input = ''): { status: number | null; lines: Array<Record<string, unknown>>; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CHAFF, ...args], { input, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [chaffEntry(), ...args], { input, encoding: 'utf8' });
   const lines = r.stdout
     .split('\n')
     .filter((l) => l.trim() !== '')

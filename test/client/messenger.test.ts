@@ -7,63 +7,22 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClientEvent } from '../../client/api.js';
-import { Messenger, type MessengerOptions } from '../../client/messenger.js';
-import { Arq } from '../../client/sender/arq.js';
-import { collectionsOf, COLLECTIONS } from '../../client/state.js';
-import { createProfile, openProfile } from '../../client/store/profile.js';
-import type { SealedStore } from '../../client/store/sealed-store.js';
+import type { MessengerOptions } from '../../client/messenger.js';
 import { Ed25519PrivateKey } from '../../protocol/crypto/ed25519.js';
-import { addressOf, decodeAddress, encodeAddress } from '../../protocol/e2ee/address.js';
+import { decodeAddress } from '../../protocol/e2ee/address.js';
 import { toHex } from '../../protocol/bytes.js';
-import { signMailboxProof } from '../../protocol/e2ee/mailbox-proof.js';
-import { mailboxIdOf } from '../../protocol/wire/fetch.js';
-import { maxPlaintextLength } from '../../protocol/e2ee/envelope.js';
 import { generateIdentity, type Identity } from '../../protocol/e2ee/identity.js';
 import { ManualClock } from '../helpers/manual-clock.js';
-
-const ENVELOPE = 2048;
-const SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
-
-interface User {
-  name: string;
-  dir: string;
-  identity: Identity;
-  address: string;
-  store: SealedStore;
-  messenger: Messenger;
-  arq: Arq;
-  events: ClientEvent[];
-}
+import { drain, ENVELOPE, openUser, type User } from '../helpers/messenger-users.js';
 
 const clock = new ManualClock(1_800_000_000_000);
 const folders: string[] = [];
 
-async function open(name: string, dir: string, identity: Identity, tag: number, fresh: boolean, extra: Partial<MessengerOptions> = {}): Promise<User> {
-  const store = fresh ? await createProfile(dir, 'pass', { collections: COLLECTIONS, scrypt: SCRYPT }) : await openProfile(dir, 'pass', { collections: COLLECTIONS });
-  // The mailbox is that of the user's gateway key (the same key for the same tag: a reinstall that kept it).
+/** The user's profile in `dir` (new when `fresh`); `tag` names its gateway and mailbox key (the same for the same tag: a reinstall that kept it). */
+function open(name: string, dir: string, identity: Identity, tag: number, fresh: boolean, extra: Partial<MessengerOptions> & { deliveryId?: Uint8Array } = {}): Promise<User> {
+  const { deliveryId, ...options } = extra;
   const mailboxKey = Ed25519PrivateKey.fromSeed(new Uint8Array(32).fill(tag + 1));
-  const ownAddress = addressOf(identity, new Uint8Array(32).fill(tag), mailboxIdOf(mailboxKey.publicKey));
-  const events: ClientEvent[] = [];
-  const arq = new Arq({ clock, maxAttempts: 3, onAcked: () => undefined, onGaveUp: () => undefined });
-  const messenger = await Messenger.load({
-    store,
-    collections: collectionsOf(store),
-    identity,
-    ownAddress,
-    clock,
-    envelopeLength: ENVELOPE,
-    maxFrameLength: maxPlaintextLength(ENVELOPE),
-    orderHoldMs: 60_000,
-    enqueue: (k) => arq.enqueue(k),
-    dequeue: (k) => arq.remove(k),
-    nextKey: () => arq.next(),
-    emit: (e) => events.push(e),
-    log: () => undefined,
-    mailboxProof: signMailboxProof(mailboxKey, ownAddress),
-    ...extra,
-  });
-  return { name, dir, identity, address: encodeAddress(ownAddress), store, messenger, arq, events };
+  return openUser(clock, { name, dir, fresh, identity, mailboxKey, gateway: new Uint8Array(32).fill(tag), extra: options, ...(deliveryId ? { deliveryId } : {}) });
 }
 
 async function user(name: string, tag: number): Promise<User> {
@@ -76,20 +35,6 @@ async function reopen(u: User): Promise<User> {
   u.messenger.stop();
   await u.store.close();
   return open(u.name, u.dir, u.identity, u.name === 'alice' ? 0x10 : 0x20, false);
-}
-
-/** Seals every queued fragment of `from` (acknowledging each as its gateway would) and returns the envelopes. */
-async function drain(from: User): Promise<Uint8Array[]> {
-  const out: Uint8Array[] = [];
-  for (;;) {
-    const p = await from.messenger.prepareNext();
-    if (!p) return out;
-    from.arq.sent(p.key, new Uint8Array(16).fill(out.length), new Uint8Array(4), 60_000);
-    from.messenger.fragmentSent(p.key, 1);
-    from.arq.confirm(p.key, new Uint8Array(16).fill(out.length));
-    await from.messenger.fragmentAcked(p.key);
-    out.push(p.envelope);
-  }
 }
 
 const texts = (u: User, kind: 'message' | 'state' = 'message') => u.events.filter((e) => e.type === kind).map((e) => (e as { message: { content: { text?: string } } }).message.content.text);
@@ -234,6 +179,8 @@ describe('client/messenger', function () {
       const contact = bob.messenger.listContacts().find((c) => c.name === 'alice')!;
       assert.equal(contact.keyChanged, true);
       assert.equal(contact.held, 1);
+      const announced = bob.events.filter((e) => e.type === 'contact').at(-1);
+      assert.equal(announced?.type === 'contact' && announced.contact.held, 1, 'the front ends learn how many messages are held');
       assert.deepEqual(bob.messenger.history('alice'), [], 'held, not shown');
       await assert.rejects(bob.messenger.send('alice', { kind: 'text', text: 'x' }), /identity key changed/);
       const before = bob.messenger.verify('alice').safetyNumber;

@@ -124,6 +124,12 @@ export interface FuzzReport {
   /** State sizes at the end, from the nodes' metrics. */
   state: Record<string, Record<string, number>>;
   honest: Record<string, boolean>;
+  /**
+   * Why the fuzzer's connections closed under it, counted by "from>to: who
+   * closed it, the error"; also dials that failed and streams that would not
+   * open, so a loss names its cause.
+   */
+  connectionsClosed: Record<string, number>;
   /** Everything that failed a check; empty on success. */
   problems: string[];
 }
@@ -213,6 +219,10 @@ export class ProtocolFuzzer {
   readonly #names: Names;
   readonly #peers: Peers;
   readonly #connections = new Map<string, Connection>();
+  readonly #connectionsClosed: Record<string, number> = {};
+  /** Streams each connection refused to open while it said it was open. */
+  readonly #unopened = new WeakMap<Connection, number>();
+  #stopping = false;
   readonly #random: ReturnType<typeof deterministicRandom>;
   #context: Context | null = null;
   #retryAt = 0;
@@ -320,8 +330,22 @@ export class ProtocolFuzzer {
     if (held && held.status === 'open') return held;
     const node = this.net.node(name);
     const connection = await this.#peers[peer].host.dial(multiaddr(`/ip4/127.0.0.1/tcp/${node.port}/p2p/${node.peerId}`), { signal: AbortSignal.timeout(10_000) });
-    this.#connections.set(key, connection);
+    if (this.#connections.get(key) !== connection) {
+      this.#connections.set(key, connection);
+      // A connection the node hung up on before the listener below was added says so here.
+      if (connection.status !== 'open') this.#noteClosed(`${key}: ${connection.status} when dialled`);
+      // Why a connection goes matters when frames are lost with it: a missed ping (load) or the node hanging up (a finding).
+      connection.addEventListener('close', (evt) => {
+        if (this.#stopping) return;
+        this.#noteClosed(`${key}: ${evt.local ? 'closed here' : 'closed by the node'}${evt.error ? ` (${evt.error.message.slice(0, 120)})` : ''}`);
+      });
+    }
     return connection;
+  }
+
+  #noteClosed(why: string): void {
+    this.#connectionsClosed[why] = (this.#connectionsClosed[why] ?? 0) + 1;
+    this.#log(`  connection ${why}`);
   }
 
   async #scrape(name: string): Promise<Map<string, number>> {
@@ -405,6 +429,13 @@ export class ProtocolFuzzer {
     }
   }
 
+  /** Resolves early in an epoch (in its first 30 %), waiting for the next one if need be. */
+  async #uploadWindow(): Promise<void> {
+    const epoch = this.net.epochNow();
+    const { epochDurationMs } = this.net.epochs;
+    if (Date.now() - this.net.epochStart(epoch) > 0.3 * epochDurationMs) await sleep(this.net.epochEnd(epoch) - Date.now() + 100);
+  }
+
   /** Runs the whole campaign; the report lists every failed check in `problems`. */
   async run(options: FuzzOptions): Promise<FuzzReport> {
     const started = Date.now();
@@ -466,7 +497,17 @@ export class ProtocolFuzzer {
     } catch (err) {
       problems.push((err as Error).message);
     }
-    return { seed: options.seed, frames: Object.values(cases).reduce((a, t) => a + t.sent, 0), seconds: (Date.now() - started) / 1000, cases, rss, state, honest, problems };
+    return {
+      seed: options.seed,
+      frames: Object.values(cases).reduce((a, t) => a + t.sent, 0),
+      seconds: (Date.now() - started) / 1000,
+      cases,
+      rss,
+      state,
+      honest,
+      connectionsClosed: { ...this.#connectionsClosed },
+      problems,
+    };
   }
 
   async #runCase(c: CaseName, n: number, rnd: FuzzRandom): Promise<CaseTotals & { problems: string[] }> {
@@ -657,6 +698,10 @@ export class ProtocolFuzzer {
     const frameOptions: MutateOptions = { lengthPrefixAt: 0, maxLength: bodyOptions.maxLength };
     let pool: Uint8Array[] = [];
     let poolEpoch = -1;
+    // Authorities take uploads for E + 1 only until their share exchange, halfway through E (docs/pki.md
+    // §Late uploads): a case run wholly in the second half would see its valid descriptors and shares all
+    // refused too-late. Starting it early in an epoch keeps the valid ones in the mix taken.
+    if (c === 'descriptor' || c === 'share') await this.#uploadWindow();
     // Requests are made in batches, in order, before any is sent: the PRNG's draws never depend on timing.
     for (let done = 0; done < n;) {
       const ctx = await this.#ctx();
@@ -676,12 +721,41 @@ export class ProtocolFuzzer {
       // Below the node's per-peer stream bound (8 on authorities, 32 on gateways), so each request is read, not refused as busy.
       await bounded(batch.length, target === this.#names.authority ? 6 : 16, async (i) => {
         const from = senders[i];
-        let live = await this.#connection(from, target);
-        let outcome = await rawRpc(live, protocol, batch[i], 15_000);
-        if (outcome === 'unopened') outcome = await rawRpc((live = await this.#connection(from, target)), protocol, batch[i], 15_000);
-        // The connection itself went (a missed ping on a loaded machine): whether the node read the request is unknown.
-        if (outcome === 'unopened' || (outcome === 'reset' && live.status !== 'open')) lost++;
-        else seen[outcome]++;
+        // A request whose connection went under it (a missed ping on a loaded machine) is sent again on a
+        // new one, up to four times, after a pause that grows: the node may have counted the first try too,
+        // which the checks below allow for (they bound the counts from below). A connection that keeps
+        // refusing new streams while it claims to be open is dropped for a fresh one. Only a request that
+        // never got through is lost; why is counted in the report (connectionsClosed).
+        const key = `${from}>${target}`;
+        for (let attempt = 1; ; attempt++) {
+          let outcome: RpcOutcome | 'undialled' = 'undialled';
+          let live: Connection | undefined;
+          try {
+            live = await this.#connection(from, target);
+          } catch (err) {
+            this.#noteClosed(`${key}: dial failed (${(err as Error).message.slice(0, 120)})`);
+          }
+          if (live) {
+            const connection = live;
+            outcome = await rawRpc(connection, protocol, batch[i], 15_000, (err) => {
+              if (connection.status !== 'open') return;
+              this.#noteClosed(`${key}: stream not opened on an open connection (${err.message.slice(0, 120)})`);
+              const refusals = (this.#unopened.get(connection) ?? 0) + 1;
+              this.#unopened.set(connection, refusals);
+              if (refusals === 3) connection.abort(new Error('fuzzer: the connection opens no streams'));
+            });
+          }
+          const wentUnder = outcome === 'undialled' || outcome === 'unopened' || (outcome === 'reset' && live?.status !== 'open');
+          if (!wentUnder) {
+            seen[outcome as Exclude<RpcOutcome, 'unopened'>]++;
+            break;
+          }
+          if (attempt === 4) {
+            lost++;
+            break;
+          }
+          await sleep(250 * 2 ** attempt);
+        }
       });
       done += batch.length;
     }
@@ -824,6 +898,7 @@ export class ProtocolFuzzer {
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true;
     for (const p of Object.values(this.#peers)) await Promise.resolve(p.host.stop()).catch(() => undefined);
     await this.net.stop();
   }
@@ -855,6 +930,8 @@ export function formatReport(r: FuzzReport): string[] {
       .map(([k, v]) => `${k} ${v ? 'ok' : 'FAILED'}`)
       .join(', ')}`,
   );
+  const closed = Object.entries(r.connectionsClosed);
+  lines.push(closed.length === 0 ? 'no connection closed under the fuzzer' : `connections closed under the fuzzer: ${closed.map(([why, n]) => `${n}× ${why}`).join('; ')}`);
   lines.push(r.problems.length === 0 ? 'no problems' : `${r.problems.length} problems:\n  ${r.problems.join('\n  ')}`);
   return lines;
 }

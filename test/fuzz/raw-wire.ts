@@ -17,33 +17,40 @@ export type RpcOutcome = 'served' | 'refused' | 'reset' | 'unopened';
  * 1 refused); a stream the node aborted (oversize, truncated) is 'reset',
  * one that never opened (the connection went) 'unopened'.
  */
-export async function rawRpc(connection: Connection, protocol: string, bytes: Uint8Array, timeoutMs: number): Promise<RpcOutcome> {
+export async function rawRpc(connection: Connection, protocol: string, bytes: Uint8Array, timeoutMs: number, onUnopened?: (err: Error) => void): Promise<RpcOutcome> {
   const signal = AbortSignal.timeout(timeoutMs);
   let stream: Stream;
   try {
     stream = await connection.newStream(protocol, { signal });
-  } catch {
+  } catch (err) {
+    onUnopened?.(err as Error);
     return 'unopened';
   }
   const chunks: number[] = [];
+  let connectionClosed = (): void => undefined;
   const ended = new Promise<void>((resolve) => {
     stream.addEventListener('message', (evt) => {
       const data = evt.data instanceof Uint8Array ? evt.data : evt.data.subarray();
       if (chunks.length === 0 && data.length > 0) chunks.push(data[0]);
     });
     stream.addEventListener('close', () => resolve());
+    // A stream does not always hear that its connection went: without this it would wait out the deadline.
+    connectionClosed = () => resolve();
+    connection.addEventListener('close', connectionClosed);
     signal.addEventListener('abort', () => {
       stream.abort(new Error('fuzzer deadline'));
       resolve();
     });
   });
   try {
-    if (!stream.send(bytes)) await drained(stream);
-    await stream.close({ signal });
+    // Each wait also ends when the stream or its connection does (`ended`).
+    if (!stream.send(bytes)) await Promise.race([drained(stream).catch(() => undefined), ended]);
+    await Promise.race([stream.close({ signal }).catch(() => undefined), ended]);
   } catch {
     // The node aborted the stream (as it must for an oversize length) or it closed first.
   }
   await ended;
+  connection.removeEventListener('close', connectionClosed);
   if (chunks.length === 0) return 'reset';
   return chunks[0] === 0 ? 'served' : chunks[0] === 1 ? 'refused' : 'reset';
 }

@@ -45,7 +45,7 @@ function makeCase(geometry: GeometryParams, hops: number, withSurb: boolean, see
   let current: Uint8Array | null = packet;
   for (let i = 0; current; i++) {
     const r = sphinx.unwrap(nodes[i].key, current);
-    current = r.packet;
+    current = r.kind === 'forward' ? r.packet : null;
     packets.push(current ? toHex(current) : '');
   }
   return {

@@ -19,6 +19,7 @@ import type { Topology } from '../../protocol/pki/routes.js';
 import { decodeTraceEvent, type TraceEvent } from '../../protocol/trace/events.js';
 import type { TestnetShape } from '../../testnet/plan.js';
 import { InProcessNetwork } from './in-process-network.js';
+import { sleep } from './wait.js';
 
 export interface TracedClient {
   name: string;
@@ -32,36 +33,58 @@ export interface TracedClient {
 }
 
 export class InProcessChat {
+  /** Clients added after the start (addClient), stopped with the chat. */
+  readonly #extra: TracedClient[] = [];
+
   private constructor(
     readonly net: InProcessNetwork,
     readonly topology: Topology,
     readonly traceDir: string,
     readonly alice: TracedClient,
     readonly bob: TracedClient,
+    readonly fetchIntervalMs: number,
   ) {}
+
+  /** A profile `name` registered at `gateway`, and its daemon; alice and bob are started the same way. */
+  static async #startClient(net: InProcessNetwork, traceDir: string, name: string, gateway: string, fetchIntervalMs: number): Promise<TracedClient> {
+    const profileDir = join(net.plan.dir, `client-${name}`);
+    const passphrase = `in-process passphrase of ${name}`;
+    const { address } = await initProfile({ profileDir, passphrase, network: net.plan.networkFile, gateway, fetchIntervalMs, scrypt: { N: 2 ** 14, r: 8, p: 1 } });
+    const logPath = join(traceDir, `client-${name}.log`);
+    const running: RunningClient = await startClientDaemon({ profileDir, passphrase, log: (line) => void appendFile(logPath, `${line}\n`).catch(() => undefined) });
+    return { name, api: running.api, address, user: toHex(decodeAddress(address).mailbox), gateway, logPath, stop: () => running.stop() };
+  }
+
+  /** One more client (e.g. a stranger to alice and bob) at `gateway`, with the chat's fetch interval; no contacts. */
+  async addClient(name: string, gateway: string): Promise<TracedClient> {
+    const client = await InProcessChat.#startClient(this.net, this.traceDir, name, gateway, this.fetchIntervalMs);
+    this.#extra.push(client);
+    return client;
+  }
 
   static async start(shape: Partial<TestnetShape>, fetchIntervalMs: number): Promise<InProcessChat> {
     const traceDir = mkdtempSync(join(tmpdir(), 'chaff-traced-chat-'));
     const net = await InProcessNetwork.start(shape, () => {}, { traceDir });
     const clients: TracedClient[] = [];
     try {
-      const topology = await net.currentDocument(60_000);
+      let topology = await net.currentDocument(60_000);
+      // On a loaded machine an epoch's document may list only the gateways that had registered in time: wait for the next ones.
+      for (const deadline = Date.now() + 90_000; topology.document.gateways.length < 2 && Date.now() < deadline;) {
+        await sleep(1000);
+        topology = await net.currentDocument(60_000);
+      }
       const [gwA, gwB] = topology.document.gateways;
+      if (!gwB) throw new Error(`the network's document lists ${topology.document.gateways.length} gateway(s); the chat needs two (configs in ${net.plan.dir})`);
       for (const [name, gateway] of [
         ['alice', gwA.name],
         ['bob', gwB.name],
       ] as const) {
-        const profileDir = join(net.plan.dir, `client-${name}`);
-        const passphrase = `in-process passphrase of ${name}`;
-        const { address } = await initProfile({ profileDir, passphrase, network: net.plan.networkFile, gateway, fetchIntervalMs, scrypt: { N: 2 ** 14, r: 8, p: 1 } });
-        const logPath = join(traceDir, `client-${name}.log`);
-        const running: RunningClient = await startClientDaemon({ profileDir, passphrase, log: (line) => void appendFile(logPath, `${line}\n`).catch(() => undefined) });
-        clients.push({ name, api: running.api, address, user: toHex(decodeAddress(address).mailbox), gateway, logPath, stop: () => running.stop() });
+        clients.push(await InProcessChat.#startClient(net, traceDir, name, gateway, fetchIntervalMs));
       }
       const [alice, bob] = clients;
       await alice.api.addContact('bob', bob.address);
       await bob.api.addContact('alice', alice.address);
-      return new InProcessChat(net, topology, traceDir, alice, bob);
+      return new InProcessChat(net, topology, traceDir, alice, bob, fetchIntervalMs);
     } catch (err) {
       for (const c of clients) await c.stop().catch(() => undefined);
       await net.stop();
@@ -79,7 +102,7 @@ export class InProcessChat {
   }
 
   async stop(): Promise<void> {
-    for (const c of [this.alice, this.bob]) await c.stop().catch(() => undefined);
+    for (const c of [this.alice, this.bob, ...this.#extra]) await c.stop().catch(() => undefined);
     await this.net.stop();
   }
 }

@@ -9,17 +9,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPair } from '@libp2p/crypto/keys';
 import { loadConfig, type NodeConfig } from '../../node/config.js';
 import { runNode, type RunningNode } from '../../node/daemon.js';
 import { createLogger } from '../../runtime/log/logger.js';
 import { epochAt, epochEnd } from '../../protocol/pki/epoch.js';
 import { Topology } from '../../protocol/pki/routes.js';
-import { createHost, type Host } from '../../runtime/net/host.js';
-import { authorityPeers } from '../../runtime/pki/authority-peers.js';
-import { PkiClient } from '../../runtime/pki/pki-client.js';
+import type { Host } from '../../runtime/net/host.js';
+import type { PkiClient } from '../../runtime/pki/pki-client.js';
 import { DEFAULT_SHAPE, planTestnet, type PlannedNode, type TestnetPlan, type TestnetShape } from '../../testnet/plan.js';
 import { parseMetric, sleep } from './network.js';
+import { startPlanPkiClient } from './plan-pki-client.js';
 
 export class InProcessNetwork {
   readonly plan: TestnetPlan;
@@ -44,14 +43,8 @@ export class InProcessNetwork {
    */
   static async start(shape: Partial<TestnetShape>, tweak: (config: NodeConfig, node: PlannedNode) => void = () => {}, options: { traceDir?: string } = {}): Promise<InProcessNetwork> {
     const plan = await planTestnet(mkdtempSync(join(tmpdir(), 'chaff-inproc-net-')), { ...DEFAULT_SHAPE, ...shape }, Date.now());
-    const host = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: [] });
+    const { host, pki } = await startPlanPkiClient(plan);
     const authorities = plan.nodes.filter((n) => n.role === 'authority');
-    const pki = new PkiClient({
-      host,
-      authorities: authorityPeers(authorities.map((a) => ({ name: a.name, identity: a.identityKey, addresses: [`/ip4/127.0.0.1/tcp/${a.port}`] }))),
-      rpcTimeoutMs: 2000,
-    });
-    await pki.start();
     const net = new InProcessNetwork(plan, host, pki, tweak, options.traceDir);
     try {
       for (const n of authorities) await net.startNode(n.name);

@@ -39,6 +39,8 @@ export class MemoryHost implements ProtocolHost, DialHost, PeerHost {
   readonly peerId: PeerId;
   readonly #network: MemoryNetwork;
   readonly #handlers = new Map<string, StreamHandler>();
+  /** The hosts that dialed this one, by peer id: what getConnections() reports (a gateway reads a client's source address there). */
+  readonly #inbound = new Map<string, Connection>();
   /** The source address every memory connection reports (services that read one see loopback). */
   readonly address: Multiaddr = multiaddr('/ip4/127.0.0.1/tcp/4001');
 
@@ -66,17 +68,22 @@ export class MemoryHost implements ProtocolHost, DialHost, PeerHost {
     if (protocol === undefined) throw new Error(`${peer} does not handle ${[protocols].flat().join(', ')}`);
     const [outbound, inbound] = await streamPair({ protocol });
     const connection = { remotePeer: this.peerId, remoteAddr: this.address } as unknown as Connection;
+    remote.#inbound.set(this.peerId.toString(), connection);
     void Promise.resolve(remote.#handlers.get(protocol)!(inbound, connection)).catch((err: unknown) => inbound.abort(err as Error));
     return outbound;
   }
 
-  getConnections(): Connection[] {
-    return [];
+  /** The connections of the hosts that dialed this one (of `peer` only, when given); a memory connection stays until stop(). */
+  getConnections(peer?: PeerId): Connection[] {
+    if (peer === undefined) return [...this.#inbound.values()];
+    const connection = this.#inbound.get(peer.toString());
+    return connection === undefined ? [] : [connection];
   }
 
   /** Stops serving: unregisters every handler and leaves the network. */
   async stop(): Promise<void> {
     this.#handlers.clear();
+    this.#inbound.clear();
     this.#network.remove(this);
   }
 }

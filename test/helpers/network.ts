@@ -8,17 +8,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { generateKeyPair } from '@libp2p/crypto/keys';
 import { epochAt, epochEnd, epochStart } from '../../protocol/pki/epoch.js';
 import { Topology } from '../../protocol/pki/routes.js';
-import { createHost, type Host } from '../../runtime/net/host.js';
-import { authorityPeers } from '../../runtime/pki/authority-peers.js';
-import { PkiClient } from '../../runtime/pki/pki-client.js';
+import type { Host } from '../../runtime/net/host.js';
+import type { PkiClient } from '../../runtime/pki/pki-client.js';
 import { DEFAULT_SHAPE, planTestnet, type PlannedNode, type TestnetPlan, type TestnetShape } from '../../testnet/plan.js';
+import { startPlanPkiClient } from './plan-pki-client.js';
 import { sleep, waitFor } from './wait.js';
-
-const CHAFF = fileURLToPath(new URL('../../bin/chaff.js', import.meta.url));
+import { chaffEntry } from '../../testnet/chaff-entry.js';
 
 export { sleep };
 
@@ -59,14 +56,7 @@ export class TestNetwork {
     const shape: TestnetShape = { ...DEFAULT_SHAPE, ...options.shape };
     // Not in the future: a node that reads the epoch before genesis fails.
     const plan = await planTestnet(dir, shape, Date.now());
-    const host = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: [] });
-    const authorities = plan.nodes.filter((n) => n.role === 'authority');
-    const pki = new PkiClient({
-      host,
-      authorities: authorityPeers(authorities.map((a) => ({ name: a.name, identity: a.identityKey, addresses: [`/ip4/127.0.0.1/tcp/${a.port}`] }))),
-      rpcTimeoutMs: 2000,
-    });
-    await pki.start();
+    const { host, pki } = await startPlanPkiClient(plan);
     const net = new TestNetwork(plan, host, pki);
     for (const n of plan.nodes) net.startNode(n.name);
     return net;
@@ -120,7 +110,7 @@ export class TestNetwork {
     const node = this.node(name);
     if (this.isRunning(name)) throw new Error(`${name} is already running`);
     const log = createWriteStream(this.logPath(name), { flags: 'a' });
-    const child = spawn(process.execPath, [CHAFF, 'node', '--config', node.configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [chaffEntry(), 'node', '--config', node.configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.pipe(log, { end: false });
     child.stderr!.pipe(log, { end: false });
     const running: Running = {

@@ -1,7 +1,8 @@
 // Nodes and paths for Sphinx tests.
 
+import assert from 'node:assert/strict';
 import { X25519PrivateKey } from '../../protocol/crypto/x25519.js';
-import { delay, recipient, surbReply, type PathHop, type RandomSource } from '../../protocol/sphinx/index.js';
+import { delay, recipient, surbReply, type LastHop, type PathHop, type RandomSource, type UnwrapResult } from '../../protocol/sphinx/index.js';
 
 export interface TestNode {
   id: Uint8Array;
@@ -23,4 +24,21 @@ export function makePath(nodes: TestNode[], random: RandomSource, surbId?: Uint8
       commands: last ? (surbId ? [recipient(random(32)), surbReply(surbId)] : [recipient(random(32))]) : [delay(delayMs)],
     };
   });
+}
+
+/** The packet a hop sends on, or null at a last hop (for loops that unwrap a packet to its end). */
+export function nextPacket(r: UnwrapResult): Uint8Array | null {
+  return r.kind === 'forward' ? r.packet : null;
+}
+
+/** The packet a hop forwards; fails the test at a last hop. */
+export function forwardedPacket(r: UnwrapResult): Uint8Array {
+  assert.ok(r.kind === 'forward', `a forward hop, not a ${r.kind} hop`);
+  return r.packet;
+}
+
+/** A last hop's result (its payload, recipient and SURB id); fails the test at a forward hop. */
+export function lastHop(r: UnwrapResult): LastHop {
+  assert.ok(r.kind !== 'forward', 'a last hop, not a forward hop');
+  return r;
 }

@@ -9,16 +9,14 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const CHAFF = fileURLToPath(new URL('../../bin/chaff.js', import.meta.url));
+import { chaffEntry } from '../../testnet/chaff-entry.js';
 
 describe('integration: chaff testnet', function () {
   this.timeout(180_000);
 
   it('routes every probe through 3 authorities, 6 mixes and 2 gateways, and stops cleanly', async function () {
     const dir = mkdtempSync(join(tmpdir(), 'chaff-it-testnet-'));
-    const child = spawn(process.execPath, [CHAFF, 'testnet', '--duration', '12', '--json', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [chaffEntry(), 'testnet', '--duration', '12', '--json', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

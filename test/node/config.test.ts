@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, configFromObject, loadConfig, parseDuration } from '../../node/config.js';
 
@@ -59,6 +59,14 @@ describe('node config', function () {
     failsOn('gateway.registration_pow_bits', minimal({ gateway: { registration_pow_bits: 40 } }));
     failsOn('gateway.max_clients', minimal({ gateway: { max_clients: 0 } }));
     failsOn('gateway.idle_expiry', minimal({ gateway: { idle_expiry: '5m' } }));
+  });
+
+  it('reads the unwrap workers: default cores − 1 (at least 1), 0 for the event loop, bounded', function () {
+    assert.equal(configFromObject(minimal(), '/srv/chaff').mix.workers, Math.max(1, availableParallelism() - 1));
+    assert.equal(configFromObject(minimal({ mix: { workers: 0 } }), '/srv/chaff').mix.workers, 0);
+    assert.equal(configFromObject(minimal({ mix: { workers: 3 } }), '/srv/chaff').mix.workers, 3);
+    failsOn('mix.workers', minimal({ mix: { workers: -1 } }));
+    failsOn('mix.workers', minimal({ mix: { workers: 1.5 } }));
   });
 
   it('parses durations', function () {

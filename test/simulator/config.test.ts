@@ -32,7 +32,7 @@ describe('simulator/config: the pool, loopix and direct models', function () {
       lambdaD: 0.5,
       lambdaM: 1,
       pullIntervalS: 1,
-      fetchBatch: 16,
+      fetchBatch: 4,
       corruptMixes: 0,
       corruptGateways: 0.25,
       acks: true,

@@ -3,12 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const CHAFF = fileURLToPath(new URL('../../bin/chaff.js', import.meta.url));
+import { chaffEntry } from '../../testnet/chaff-entry.js';
 
 function chaff(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [CHAFF, 'sim', ...args], { encoding: 'utf8' });
+  return spawnSync(process.execPath, [chaffEntry(), 'sim', ...args], { encoding: 'utf8' });
 }
 
 describe('chaff sim: run and sweep from the command line', function () {

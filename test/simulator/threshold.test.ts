@@ -3,7 +3,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DisclosureTracker, StatisticalDisclosureAttack } from '../../simulator/attacks/sda.js';
 import { SimConfigError, simConfigFromObject } from '../../simulator/config.js';
 import { quantile } from '../../protocol/stats/quantile.js';
@@ -11,8 +10,7 @@ import { summarize } from '../../simulator/metrics/summary.js';
 import { danezisBound, roundsToDisclosure } from '../../simulator/models/threshold.js';
 import { sampleDistinct, seededUniform } from '../../simulator/random.js';
 import { runSimulation } from '../../simulator/run.js';
-
-const CHAFF = fileURLToPath(new URL('../../bin/chaff.js', import.meta.url));
+import { chaffEntry } from '../../testnet/chaff-entry.js';
 
 describe('simulator: threshold model and the statistical disclosure attack', function () {
   it('reproduces Danezis 2003: N=20000, b=50, m=20, median rounds between the l=2 and l=3 estimates (30 seeds)', function () {
@@ -88,7 +86,7 @@ describe('simulator: threshold model and the statistical disclosure attack', fun
     const dir = mkdtempSync(join(tmpdir(), 'chaff-sim-'));
     const config = join(dir, 'sda.toml');
     writeFileSync(config, 'model = "threshold"\nrecipients = 2000\nbatch = 20\nfriends = 5\nseeds = 4\nseed = 3\n');
-    const r = spawnSync(process.execPath, [CHAFF, 'sim', 'run', '--config', config, '--out', join(dir, 'out')], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [chaffEntry(), 'sim', 'run', '--config', config, '--out', join(dir, 'out')], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const results = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8'));
     for (const key of ['mean', 'median', 'p10', 'p90']) assert.equal(typeof results.metrics.roundsToDisclosure[key], 'number', key);
@@ -96,7 +94,7 @@ describe('simulator: threshold model and the statistical disclosure attack', fun
     assert.match(readFileSync(join(dir, 'out', 'runs.csv'), 'utf8'), /^seed,roundsToDisclosure\n3,\d+\n/);
 
     writeFileSync(config, 'model = "threshold"\nrecipients = "many"\nbatch = 20\nfriends = 5\n');
-    const bad = spawnSync(process.execPath, [CHAFF, 'sim', 'run', '--config', config, '--out', join(dir, 'out')], { encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [chaffEntry(), 'sim', 'run', '--config', config, '--out', join(dir, 'out')], { encoding: 'utf8' });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /recipients = "many"/);
   });

@@ -9,21 +9,24 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair } from '@libp2p/crypto/keys';
-import type { ClientEvent, ClientStatus } from '../../../client/api.js';
+import { ClientError, type ClientEvent, type ClientStatus } from '../../../client/api.js';
 import type { ClientConfig } from '../../../client/config.js';
 import { composeClientDaemon, type RunningClient } from '../../../client/daemon/compose.js';
+import { sealedMessengerStores } from '../../../client/messenger/stores.js';
 import { retransmitTimeoutMs } from '../../../client/sender/round-trip.js';
 import { COLLECTIONS } from '../../../client/state.js';
-import { createProfile } from '../../../client/store/profile.js';
+import { createProfile, openProfile } from '../../../client/store/profile.js';
 import { toHex } from '../../../protocol/bytes.js';
 import { addressOf, encodeAddress } from '../../../protocol/e2ee/address.js';
-import { generateIdentity } from '../../../protocol/e2ee/identity.js';
+import { generateIdentity, type Identity } from '../../../protocol/e2ee/identity.js';
+import type { Ed25519PrivateKey } from '@libp2p/interface';
 import { mailboxIdOf } from '../../../protocol/wire/fetch.js';
 import type { NodeEntry } from '../../../protocol/pki/document.js';
 import { Lifecycle, type LifecycleStep } from '../../../runtime/lifecycle/startable.js';
 import { memoryLogger, type Logger } from '../../../runtime/log/logger.js';
 import { seededUniform } from '../../../simulator/random.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
+import { epochAt } from '../../../protocol/pki/epoch.js';
 import { documentOf, EPOCHS, FakeDocuments, FakeGatewayLink, GATEWAY_A, GATEWAY_B, startOf, type Rates } from './fake-network.js';
 
 const SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
@@ -61,9 +64,18 @@ class RecordingLifecycle extends Lifecycle {
   }
 }
 
+/** A profile's folder and keys, to start a daemon on it again. */
+interface Profile {
+  dir: string;
+  key: Ed25519PrivateKey;
+  identity: Identity;
+}
+
 interface Daemon {
   clock: ManualClock;
   link: FakeGatewayLink;
+  documents: FakeDocuments;
+  profile: Profile;
   lifecycle: RecordingLifecycle;
   journal: string[];
   running: RunningClient;
@@ -75,46 +87,74 @@ interface Daemon {
 const folders: string[] = [];
 const running: RunningClient[] = [];
 
-/** Starts a daemon at `startMs` with the documents of `docs` (epoch → gateways listed). */
-async function startDaemon(options: { startMs: number; docs: Array<[number, NodeEntry[]]>; seed?: number }): Promise<Daemon> {
+interface DaemonOptions {
+  startMs: number;
+  /** The documents the authorities serve (epoch → gateways listed). */
+  docs: Array<[number, NodeEntry[]]>;
+  seed?: number;
+  /** Documents verified earlier (the PKI client's cache), newest first. */
+  cached?: Array<[number, NodeEntry[]]>;
+  /** Whether the gateway answers at start (default true). */
+  reachable?: boolean;
+  /** Start on this profile again (default: a new one). */
+  profile?: Profile;
+}
+
+/** Everything of a daemon before it starts; start() composes it (and may wait, on the manual clock, for a document). */
+async function prepareDaemon(options: DaemonOptions) {
   const clock = new ManualClock(options.startMs);
   const log = memoryLogger('client');
   const journal: string[] = [];
   const lifecycle = new RecordingLifecycle(log, journal);
-  const dir = mkdtempSync(join(tmpdir(), 'chaff-daemon-'));
-  folders.push(dir);
-  const store = await createProfile(dir, 'pass', { collections: COLLECTIONS, scrypt: SCRYPT });
+  let profile = options.profile;
+  if (!profile) {
+    const dir = mkdtempSync(join(tmpdir(), 'chaff-daemon-'));
+    folders.push(dir);
+    profile = { dir, key: await generateKeyPair('Ed25519'), identity: generateIdentity() };
+  }
+  const { dir, key, identity } = profile;
+  const store = options.profile ? await openProfile(dir, 'pass', { collections: COLLECTIONS }) : await createProfile(dir, 'pass', { collections: COLLECTIONS, scrypt: SCRYPT });
   // What the entry point (client/daemon.ts) registers first: the store closes last.
   lifecycle.onStop('profile store', () => store.close());
   const documents = new FakeDocuments();
   for (const [epoch, gateways] of options.docs) documents.docs.set(epoch, documentOf(epoch, gateways, RATES));
-  const key = await generateKeyPair('Ed25519');
+  const cached = (options.cached ?? []).map(([epoch, gateways]) => documentOf(epoch, gateways, RATES));
   const link = new FakeGatewayLink(clock, mailboxIdOf(key.publicKey.raw), journal);
+  link.reachable = options.reachable ?? true;
   const config: ClientConfig = {
     network: { ...EPOCHS, authorities: [] },
     client: { gateway: toHex(GATEWAY_A.nodeId), gatewayName: GATEWAY_A.name, fetchIntervalMs: FETCH_INTERVAL_MS, maxAttempts: 8, retransmitSlackMs: SLACK_MS, orderHoldMs: 60_000, raise: {} },
   };
   let seed = options.seed ?? 1;
-  const r = await composeClientDaemon(
-    { profileDir: dir, config, socketPath: join(dir, 'socket') },
-    {
-      clock,
-      logger: log,
-      lifecycle,
-      store,
-      identity: generateIdentity(),
-      key,
-      documents,
-      openLink: () => link,
-      serveApi: async (_api, socketPath) => ({ socketPath, connections: () => 0, close: async () => undefined }),
-      // Seeds spread apart (Knuth's multiplicative hash): the generator's first draws from neighbouring small seeds are alike.
-      uniform: () => seededUniform((seed++ * 2_654_435_761) % 2 ** 32),
-    },
-  );
-  running.push(r);
-  const events: ClientEvent[] = [];
-  r.api.subscribe((e) => events.push(e));
-  return { clock, link, lifecycle, journal, running: r, events, log, status: () => r.api.status() };
+  const start = async (): Promise<Daemon> => {
+    const r = await composeClientDaemon(
+      { profileDir: dir, config, socketPath: join(dir, 'socket') },
+      {
+        clock,
+        logger: log,
+        lifecycle,
+        stores: sealedMessengerStores(store),
+        identity,
+        key,
+        documents,
+        cachedDocuments: () => cached,
+        openLink: () => link,
+        serveApi: async (_api, socketPath) => ({ socketPath, connections: () => 0, close: async () => undefined }),
+        // Seeds spread apart (Knuth's multiplicative hash): the generator's first draws from neighbouring small seeds are alike.
+        uniform: () => seededUniform((seed++ * 2_654_435_761) % 2 ** 32),
+      },
+    );
+    running.push(r);
+    const events: ClientEvent[] = [];
+    r.api.subscribe((e) => events.push(e));
+    return { clock, link, documents, profile, lifecycle, journal, running: r, events, log, status: () => r.api.status() };
+  };
+  return { clock, link, documents, log, start };
+}
+
+/** Starts a daemon at `startMs` with the documents of `docs` (epoch → gateways listed). */
+async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  return (await prepareDaemon(options)).start();
 }
 
 /**
@@ -282,5 +322,136 @@ describe('client/daemon (manual clock, in-memory gateway)', function () {
     await settle();
     assert.equal(d.link.routed.length, routed, 'nothing leaves after stop');
     assert.equal(d.link.fetches.length, fetches + 1, 'no fetch after stop');
+  });
+  describe('offline start and reconnect', () => {
+    const delivered = (d: Daemon, id: string) => d.events.some((e) => e.type === 'state' && e.message.id === id && e.message.state === 'delivered');
+
+    it('starts from a cached document with neither authorities nor gateway, serves history and contacts, queues what is sent and says what is missing', async () => {
+      // A first run, online: a contact and a delivered message in the profile.
+      const first = await startDaemon({ startMs: startOf(EPOCH) + 1000, docs: [[EPOCH, both]] });
+      await first.running.api.addContact('bob', BOB);
+      const { message: hello } = await first.running.api.sendText('bob', 'hello');
+      await run(first, 20_000, () => delivered(first, hello.id));
+      assert.ok(delivered(first, hello.id));
+      await first.running.stop();
+      running.splice(running.indexOf(first.running), 1);
+
+      // Ten epochs later the network is away: no document for the epoch now, and the gateway does not answer.
+      const startMs = startOf(EPOCH + 10) + 1000;
+      const d = await startDaemon({ startMs, docs: [], cached: [[EPOCH, both]], reachable: false, profile: first.profile });
+      assert.ok(d.log.records.some((r) => r.msg.startsWith('the network is not reachable yet: starting from the document verified earlier')));
+      const api = d.running.api;
+      assert.deepEqual(
+        (await api.history('bob')).map((m) => [m.content.text, m.state]),
+        [['hello', 'delivered']],
+      );
+      assert.deepEqual(
+        (await api.listContacts()).map((c) => c.name),
+        ['bob'],
+      );
+      assert.deepEqual((await api.inbox()).unread, []);
+      assert.deepEqual(await api.listBlocked(), []);
+      assert.deepEqual(await api.groupList(), []);
+      await assert.rejects(api.rotateDeliveryId(), (e: Error) => e instanceof ClientError && e.code === 'unavailable', 'rotating needs the gateway');
+      const { message: later } = await api.sendText('bob', 'written offline');
+      assert.equal(later.state, 'queued');
+
+      await run(d, 10_000);
+      const s = await d.status();
+      assert.equal(d.link.routed.length, 0, 'nothing leaves without a document for the epoch now');
+      assert.deepEqual(s.traffic.packetsSent, { real: 0, decoy: 0, drop: 0, loop: 0 });
+      assert.equal(s.queue.queued, 1, 'the message waits in the queue');
+      assert.equal(s.gateway.connected, false);
+      assert.equal(s.connection?.online, false);
+      assert.deepEqual(s.connection?.document, { verified: false, epoch: null, sinceMs: startMs });
+      assert.equal(s.connection?.gateway.connected, false);
+      assert.equal(s.connection?.gateway.sinceMs, startMs);
+      assert.match(s.connection?.gateway.error ?? '', /gateway-a does not answer/);
+      assert.deepEqual(
+        (await api.history('bob')).map((m) => [m.content.text, m.state]),
+        [
+          ['hello', 'delivered'],
+          ['written offline', 'queued'],
+        ],
+      );
+    });
+
+    it('reconnects when the network comes back: a message queued offline is delivered, and the payload stream runs at λP from then on', async () => {
+      const startMs = startOf(EPOCH) + 1000;
+      const d = await startDaemon({ startMs, docs: [], cached: [[EPOCH - 3, both]], reachable: false, seed: 3 });
+      await d.running.api.addContact('bob', BOB);
+      const { message } = await d.running.api.sendText('bob', 'queued while offline');
+      await run(d, 30_000);
+      assert.equal(d.link.routed.length, 0);
+      assert.equal(d.events.filter((e) => e.type === 'connection').length, 0, 'no change yet: offline since the start');
+
+      // The authorities publish and the gateway answers again.
+      const backMs = d.clock.now();
+      const epoch = epochAt(backMs, EPOCHS);
+      for (const e of [epoch, epoch + 1, epoch + 2, epoch + 3]) d.documents.docs.set(e, documentOf(e, both, RATES));
+      d.link.reachable = true;
+      await run(d, 30_000, () => delivered(d, message.id));
+      assert.ok(delivered(d, message.id), 'the message written offline is delivered');
+      // A change of either part is an event: the gateway and the document may come back one after the other.
+      const changes = d.events.flatMap((e) => (e.type === 'connection' ? [e.connection] : []));
+      assert.ok(changes.length >= 1 && changes.length <= 2, `${changes.length} changes`);
+      assert.deepEqual(
+        changes.map((x) => x.online),
+        [...changes.slice(1).map(() => false), true],
+        'online at the last change only',
+      );
+      const c = changes.at(-1);
+      assert.equal(c?.online, true);
+      assert.ok(c!.document.sinceMs >= backMs && c!.gateway.sinceMs >= backMs);
+      assert.ok(c!.document.epoch! >= epoch);
+      const s = await d.status();
+      assert.equal(s.connection?.online, true);
+      assert.equal(s.gateway.connected, true);
+      assert.ok(s.epoch! >= epoch);
+      assert.ok(d.log.records.some((r) => r.msg.startsWith('online:')));
+
+      // From now on the payload stream is the usual one: λP·t packets, real or decoy.
+      const before = (await d.status()).traffic.packetsSent;
+      const seconds = 60;
+      await run(d, seconds * 1000);
+      const after = (await d.status()).traffic.packetsSent;
+      const payload = after.real + after.decoy - (before.real + before.decoy);
+      const expected = RATES.lambdaP * seconds;
+      assert.ok(Math.abs(payload - expected) <= 3 * Math.sqrt(expected), `${payload} payload packets in ${seconds} s at λP = ${RATES.lambdaP}`);
+    });
+
+    it('does not wait for the gateway: starts with a fresh document while the gateway is away, and connects when it answers', async () => {
+      const d = await startDaemon({ startMs: startOf(EPOCH) + 1000, docs: [[EPOCH, both]], reachable: false });
+      await run(d, 5000);
+      let s = await d.status();
+      assert.equal(s.connection?.document.verified, true);
+      assert.equal(s.connection?.gateway.connected, false);
+      assert.equal(s.traffic.packetsSent.decoy + s.traffic.packetsSent.loop, 0, 'the link took nothing');
+      d.link.reachable = true;
+      await run(d, 5000);
+      s = await d.status();
+      assert.equal(s.connection?.online, true);
+      assert.ok(s.traffic.packetsSent.decoy > 0, 'the streams go out');
+    });
+
+    it('without any document, cached or fresh, waits for the first one (no time limit) and starts with it', async () => {
+      const prepared = await prepareDaemon({ startMs: startOf(EPOCH) + 1000, docs: [] });
+      let started: Daemon | null = null;
+      const starting = prepared.start().then((d) => (started = d));
+      for (let i = 0; i < 100; i++) {
+        prepared.clock.advance(2000);
+        await settle();
+      }
+      assert.equal(started, null, 'still waiting after 200 s');
+      assert.ok(prepared.log.records.some((r) => r.msg.startsWith('no network document verified yet, and none cached')));
+      const epoch = epochAt(prepared.clock.now(), EPOCHS);
+      prepared.documents.docs.set(epoch, documentOf(epoch, both, RATES));
+      for (let i = 0; i < 50 && !started; i++) {
+        prepared.clock.advance(1000);
+        await settle();
+      }
+      const d = await starting;
+      assert.equal((await d.status()).epoch, epoch);
+    });
   });
 });

@@ -11,11 +11,11 @@ import { documentOf, EPOCHS, GATEWAY_A, GATEWAY_B, startOf } from './fake-networ
 describe('client/daemon/document-follower', () => {
   async function follower(raise: Partial<ClientRates> = {}) {
     const clock = new ManualClock(startOf(50) + 1000);
-    const view = new NetworkView({ epochs: EPOCHS }, { clock });
+    const view = new NetworkView({ clock }, { epochs: EPOCHS });
     const updates: NodeEntry[] = [];
     const streams = { rates: { lambdaP: 1, lambdaL: 0.1, lambdaD: 0.1 }, setRates: (r: ClientRates) => void (streams.rates = r) };
     const log = memoryLogger();
-    const f = new DocumentFollower({ gateway: toHex(GATEWAY_A.nodeId), raise }, { view, link: { updateGateway: (e) => void updates.push(e) }, streams, logger: log });
+    const f = new DocumentFollower({ view, link: { updateGateway: (e) => void updates.push(e) }, streams, logger: log }, { gateway: toHex(GATEWAY_A.nodeId), raise });
     await f.start();
     return { clock, view, updates, streams, log, f };
   }
@@ -27,6 +27,18 @@ describe('client/daemon/document-follower', () => {
     assert.deepEqual(streams.rates, { lambdaP: 1, lambdaL: 0.1, lambdaD: 0.1 }, 'rates wait for their epoch');
     view.add(documentOf(50, [GATEWAY_A], { lambdaP: 2, lambdaL: 0.2, lambdaD: 0 }));
     assert.deepEqual(streams.rates, { lambdaP: 2, lambdaL: 0.5, lambdaD: 0 });
+  });
+
+  it('at start, follows the newest document the view already holds (it may come while the daemon starts from a cached one)', async () => {
+    const clock = new ManualClock(startOf(50) + 1000);
+    const view = new NetworkView({ clock }, { epochs: EPOCHS });
+    view.add(documentOf(50, [GATEWAY_A], { lambdaP: 3, lambdaL: 0.2, lambdaD: 0 }));
+    const updates: NodeEntry[] = [];
+    const streams = { rates: { lambdaP: 1, lambdaL: 0.1, lambdaD: 0.1 }, setRates: (r: ClientRates) => void (streams.rates = r) };
+    const f = new DocumentFollower({ view, link: { updateGateway: (e) => void updates.push(e) }, streams, logger: memoryLogger() }, { gateway: toHex(GATEWAY_A.nodeId), raise: {} });
+    await f.start();
+    assert.equal(updates.length, 1);
+    assert.deepEqual(streams.rates, { lambdaP: 3, lambdaL: 0.2, lambdaD: 0 });
   });
 
   it('warns when our gateway is missing from a document, ignores past epochs, and stops following on stop', async () => {

@@ -15,7 +15,7 @@ import { newPacketFromSURB, PRODUCTION_GEOMETRY, PRODUCTION_GEOMETRY_PARAMS } fr
 import { unwrap } from '../../../protocol/sphinx/index.js';
 import type { Clock } from '../../../protocol/traffic/clock.js';
 import { decodeClientPayload, isDropRecipient } from '../../../protocol/wire/client-payload.js';
-import type { FetchEntry } from '../../../protocol/wire/fetch.js';
+import { surbReplyDigest, type FetchEntry } from '../../../protocol/wire/fetch.js';
 import type { GatewayLinkLike, GatewayLinkStats, RegisterOptions } from '../../../client/net/gateway-link.js';
 import type { DocumentSource } from '../../../runtime/pki/document-watcher.js';
 import type { VerifiedDocument } from '../../../runtime/pki/pki-client.js';
@@ -110,6 +110,13 @@ export class FakeGatewayLink implements GatewayLinkLike {
   readonly mailboxId: Uint8Array;
   deliveryId: Uint8Array | undefined;
   connected = false;
+  lastError: string | null = null;
+  /**
+   * Whether the gateway answers (false: connect, register and fetch fail and
+   * trySend refuses, as when it is away). Once it answers again, the next
+   * send or fetch reconnects, as the real link's backoff would.
+   */
+  reachable = true;
   /** Every packet routed, in order. */
   readonly routed: Routed[] = [];
   /** Each fetch: when, the acknowledgements it carried, the ids of the entries it handed out. */
@@ -140,19 +147,37 @@ export class FakeGatewayLink implements GatewayLinkLike {
 
   async register(options: RegisterOptions = {}): Promise<void> {
     if (options.deliveryId) this.deliveryId = Uint8Array.from(options.deliveryId);
+    this.#reach();
   }
 
   async connect(): Promise<void> {
+    this.#reach();
     this.connected = true;
   }
 
+  /** Fails as an unreachable gateway does; a gateway that answers again is connected at once. */
+  #reach(): void {
+    if (!this.reachable) {
+      this.connected = false;
+      this.lastError = `connection failed: ${this.gateway.name} does not answer`;
+      throw new Error(this.lastError);
+    }
+    this.connected = true;
+    this.lastError = null;
+  }
+
   trySend(packet: Uint8Array): boolean {
+    if (!this.reachable || !this.connected) {
+      if (this.reachable) this.connected = true;
+      return false;
+    }
     if (!this.up) return false;
     this.#route(packet);
     return true;
   }
 
   async fetch(acks: readonly bigint[]): Promise<FetchEntry[]> {
+    this.#reach();
     for (const id of acks) {
       const i = this.#mailbox.findIndex((e) => e.id === id);
       if (i >= 0) this.#mailbox.splice(i, 1);
@@ -191,13 +216,13 @@ export class FakeGatewayLink implements GatewayLinkLike {
       const reply = newPacketFromSURB(GEOMETRY, surb, new Uint8Array(GEOMETRY.forwardPayloadLength));
       const back = route(reply.firstHop, reply.packet);
       const delivered = !(to === 'other' && this.loseAck(fwd.recipient));
-      if (delivered && this.#isOwn(back.recipient)) this.#deposit({ kind: 'surb-reply', surbId: back.surbId, body: back.payload });
+      if (delivered && this.#isOwn(back.recipient)) this.#deposit({ kind: 'surb-reply', surbId: back.surbId, body: new Uint8Array(0), digest: surbReplyDigest(back.payload) });
       ack = { delayMs: back.delayMs, delivered };
     }
     this.routed.push({ atMs, to, recipient: fwd.recipient, userPayload, forwardDelayMs: fwd.delayMs, ack });
   }
 
-  #deposit(entry: Pick<FetchEntry, 'kind' | 'surbId' | 'body'>): void {
+  #deposit(entry: Pick<FetchEntry, 'kind' | 'surbId' | 'body' | 'digest'>): void {
     this.#mailbox.push({ ...entry, id: this.#nextId++, via: 'delivery' });
   }
 }

@@ -8,7 +8,7 @@ const RATES = { lambdaP: 1, lambdaL: 0.1, lambdaD: 0.1 };
 describe('client/daemon/network-view', () => {
   it('the first document: one of the epoch now or a neighbour, as soon as it is added', async () => {
     const clock = new ManualClock(startOf(50) + 1000);
-    const view = new NetworkView({ epochs: EPOCHS }, { clock });
+    const view = new NetworkView({ clock }, { epochs: EPOCHS });
     const first = view.firstDocument(60_000);
     view.add(documentOf(48, [GATEWAY_A], RATES));
     view.add(documentOf(51, [GATEWAY_A], RATES));
@@ -17,7 +17,7 @@ describe('client/daemon/network-view', () => {
 
   it('no usable document within the timeout (on the clock) is an unavailable error', async () => {
     const clock = new ManualClock(startOf(50) + 1000);
-    const view = new NetworkView({ epochs: EPOCHS }, { clock });
+    const view = new NetworkView({ clock }, { epochs: EPOCHS });
     const first = view.firstDocument(60_000);
     clock.advance(59_999);
     view.add(documentOf(10, [GATEWAY_A], RATES));
@@ -27,7 +27,7 @@ describe('client/daemon/network-view', () => {
 
   it('routes only to gateways in the document of the epoch now (the newest before it is known), anything before a first document', () => {
     const clock = new ManualClock(startOf(50) + 1000);
-    const view = new NetworkView({ epochs: EPOCHS }, { clock });
+    const view = new NetworkView({ clock }, { epochs: EPOCHS });
     assert.equal(view.routable(GATEWAY_B.nodeId), true, 'no document yet');
     view.add(documentOf(50, [GATEWAY_A], RATES));
     view.add(documentOf(51, [GATEWAY_A, GATEWAY_B], RATES));

@@ -1,12 +1,45 @@
 // The contact book over in-memory stores: who sent an envelope (a contact,
 // a contact's pending new key, a rejected key, a stranger within the policy),
-// and a stranger's request becoming a contact.
+// a stranger's request becoming a contact, and changes to a contact made
+// while another change's commit is in flight.
 
 import assert from 'node:assert/strict';
+import type { ContactRecord } from '../../../client/state.js';
 import { toHex } from '../../../protocol/bytes.js';
 import { openEnvelope, Session } from '../../../protocol/e2ee/session.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 import { aliceAndBob, deliver, drain, memoryUser, shownTexts, type MemoryUser } from './memory-user.js';
+
+/**
+ * Makes `u`'s commits take a turn of the event loop, applied in the order
+ * issued, as the sealed store's do (client/store/sealed-store.ts): what runs
+ * meanwhile (an envelope received, another call) sees the change staged but
+ * not yet stored.
+ */
+function commitsInFlight(u: MemoryUser): void {
+  const begin = u.stores.begin.bind(u.stores);
+  u.stores.begin = () => {
+    const work = begin();
+    const commit = work.commit.bind(work);
+    work.commit = (opts) => new Promise((resolve) => setImmediate(resolve)).then(() => commit(opts));
+    return work;
+  };
+}
+
+/**
+ * Runs `change` on `to` while a new card of `from` (delivery id `d`) arrives,
+ * `to`'s commits in flight; returns `to`'s record of `name` in memory and in
+ * the store once both are done.
+ */
+async function cardDuring(to: MemoryUser, from: MemoryUser, d: Uint8Array, name: string, change: () => Promise<unknown>): Promise<Array<ContactRecord | undefined>> {
+  await from.parts.outbox.announceDeliveryId(d);
+  const cards = await drain(from);
+  commitsInFlight(to);
+  const changing = change();
+  await deliver(cards, to);
+  await changing;
+  return [to.parts.contacts.get(name), await to.stores.contacts.get(name)];
+}
 
 /** The session `to` opens from a first envelope of `from`, as the inbox would. */
 function firstSession(from: MemoryUser, to: MemoryUser): { session: Session; created: boolean } {
@@ -43,9 +76,10 @@ describe('client/messenger/contact-book', () => {
     const c = bob.parts.contacts.require('carol');
     const mallory = await memoryUser(clock, 0x40);
     const malloryId = toHex(mallory.ownAddress.identityKey);
-    bob.parts.contacts.set({ ...c, keyChanged: true, pendingAddress: mallory.address, pendingIdentity: malloryId });
+    // Changed in memory (the units of work are never committed).
+    bob.parts.contacts.update(bob.stores.begin(), 'carol', () => ({ keyChanged: true, pendingAddress: mallory.address, pendingIdentity: malloryId }));
     assert.deepEqual(book.resolveSender(bob.stores.begin(), firstSession(mallory, bob).session, true, clock.now()), { accepted: true, sender: { kind: 'key-changed', name: 'carol' } });
-    bob.parts.contacts.set({ ...c, rejectedIdentities: [malloryId] });
+    bob.parts.contacts.update(bob.stores.begin(), 'carol', () => ({ ...c, rejectedIdentities: [malloryId] }));
     assert.deepEqual(book.resolveSender(bob.stores.begin(), firstSession(mallory, bob).session, true, clock.now()), { accepted: false, reason: 'rejected-key' });
     mallory.parts.inbox.stop();
   });
@@ -100,6 +134,49 @@ describe('client/messenger/contact-book', () => {
       await deliver(await drain(newBob), alice);
       assert.equal(alice.parts.counters.rejected['rejected-key'], 1);
       assert.deepEqual(shownTexts(alice), []);
+    });
+
+    /** Bob's records at alice, in memory and in the store: `cardFrom`'s identity, no key change pending, and its card's delivery id `d`. */
+    async function settledWithCard(cardFrom: MemoryUser, d: Uint8Array, decide: () => Promise<unknown>): Promise<void> {
+      for (const c of await cardDuring(alice, cardFrom, d, 'bob', decide)) {
+        assert.equal(c?.identity, toHex(cardFrom.ownAddress.identityKey));
+        assert.equal(c?.keyChanged, false);
+        assert.equal(c?.deliveryId, toHex(d), "the card's delivery id, in memory and in the store");
+      }
+    }
+
+    it("accepting it keeps the new identity's card taken while the acceptance is being written", async () => {
+      await settledWithCard(newBob, new Uint8Array(32).fill(0xd2), () => alice.parts.book.acceptKey('bob'));
+    });
+
+    it("rejecting it keeps the contact's own card taken while the rejection is being written", async () => {
+      await settledWithCard(oldBob, new Uint8Array(32).fill(0xd3), () => alice.parts.book.rejectKey('bob'));
+    });
+  });
+
+  describe('a change while another change of the same contact is being written', () => {
+    let alice: MemoryUser;
+    let bob: MemoryUser;
+
+    beforeEach(async () => {
+      [alice, bob] = await aliceAndBob(clock, true);
+    });
+    afterEach(() => [alice, bob].forEach((u) => u.parts.inbox.stop()));
+
+    it('marking a contact verified keeps a send and a card of theirs that came meanwhile', async () => {
+      const d = new Uint8Array(32).fill(0xd1);
+      const seq = alice.parts.contacts.require('bob').nextSeq;
+      const verifyAndSend = () => Promise.all([alice.parts.book.markVerified('bob', true), alice.parts.outbox.send('bob', { kind: 'text', text: 'while verifying' })]);
+      for (const c of await cardDuring(alice, bob, d, 'bob', verifyAndSend)) {
+        assert.equal(c?.verified, true);
+        assert.equal(c?.nextSeq, seq + 1n, 'the send took a sequence number');
+        assert.equal(c?.deliveryId, toHex(d), "the card's delivery id");
+      }
+    });
+
+    it('removing a contact is not undone by a card of theirs that came meanwhile', async () => {
+      const records = await cardDuring(alice, bob, new Uint8Array(32).fill(0xd4), 'bob', () => alice.parts.book.remove('bob'));
+      assert.deepEqual(records, [undefined, undefined], 'gone from memory and from the store');
     });
   });
 });

@@ -6,15 +6,12 @@ import type { ClientEvent } from '../../../client/api.js';
 import { loadMessengerParts, type MessengerParts } from '../../../client/messenger/messenger-parts.js';
 import { memoryMessengerStores, type MessengerStores } from '../../../client/messenger/stores.js';
 import { Ed25519PrivateKey } from '../../../protocol/crypto/ed25519.js';
-import { addressOf, encodeAddress, type Address } from '../../../protocol/e2ee/address.js';
-import { maxPlaintextLength } from '../../../protocol/e2ee/envelope.js';
+import { encodeAddress, type Address } from '../../../protocol/e2ee/address.js';
 import { generateIdentity, type Identity } from '../../../protocol/e2ee/identity.js';
-import { signMailboxProof } from '../../../protocol/e2ee/mailbox-proof.js';
-import { mailboxIdOf } from '../../../protocol/wire/fetch.js';
 import type { ManualClock } from '../../helpers/manual-clock.js';
+import { messengerOptions } from '../../helpers/messenger-users.js';
 
-export const ENVELOPE = 2048;
-export const HOLD_MS = 60_000;
+export { ENVELOPE, HOLD_MS } from '../../helpers/messenger-users.js';
 
 export interface MemoryUser {
   identity: Identity;
@@ -33,24 +30,20 @@ export async function memoryUser(clock: ManualClock, tag: number, earlier?: Memo
   const identity = earlier?.identity ?? generateIdentity();
   const stores = earlier?.stores ?? memoryMessengerStores();
   const mailboxKey = Ed25519PrivateKey.fromSeed(new Uint8Array(32).fill(tag + 1));
-  const ownAddress = addressOf(identity, new Uint8Array(32).fill(tag), mailboxIdOf(mailboxKey.publicKey));
   const queue: MemoryUser['queue'] = [];
   const events: ClientEvent[] = [];
-  const parts = await loadMessengerParts(stores, {
-    identity,
-    ownAddress,
+  const { ownAddress, options } = messengerOptions(
     clock,
-    envelopeLength: ENVELOPE,
-    maxFrameLength: maxPlaintextLength(ENVELOPE),
-    orderHoldMs: HOLD_MS,
-    enqueue: (key, attempts = 0) => queue.push({ key, attempts }),
-    dequeue: (key) => queue.splice(0, queue.length, ...queue.filter((q) => q.key !== key)),
-    nextKey: () => queue.shift()?.key,
+    { identity, mailboxKey, gateway: new Uint8Array(32).fill(tag) },
+    {
+      enqueue: (key, attempts = 0) => queue.push({ key, attempts }),
+      dequeue: (key) => queue.splice(0, queue.length, ...queue.filter((q) => q.key !== key)),
+      nextKey: () => queue.shift()?.key,
+    },
     // A copy: an event's record is the live row, which later events change.
-    emit: (e) => events.push(structuredClone(e)),
-    log: () => undefined,
-    mailboxProof: signMailboxProof(mailboxKey, ownAddress),
-  });
+    (e) => events.push(structuredClone(e)),
+  );
+  const parts = await loadMessengerParts(stores, options);
   return { identity, ownAddress, address: encodeAddress(ownAddress), stores, parts, queue, events };
 }
 

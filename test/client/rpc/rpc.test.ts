@@ -23,6 +23,7 @@ import { connectClientApi, type ClientApiConnection } from '../../../client/rpc/
 import { CLIENT_ERROR_NUMBERS } from '../../../client/rpc/jsonrpc.js';
 import { ClientSocketError, serveClientApi, type ClientApiServer, type ServeOptions } from '../../../client/rpc/server.js';
 import { clientSocketPath } from '../../../client/rpc/socket-path.js';
+import { GroupsUnavailable } from '../../helpers/groups-unavailable.js';
 
 const OWN_ADDRESS = 'chaff1ownaddressxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx';
 const BOB_ADDRESS = 'chaff1bobaddressxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx';
@@ -43,7 +44,7 @@ const STATUS: ClientStatus = {
 };
 
 /** The daemon, faked with arrays. */
-class FakeApi implements ClientApi {
+class FakeApi extends GroupsUnavailable implements ClientApi {
   readonly contacts: ContactInfo[] = [];
   readonly messages: MessageRecord[] = [];
   readonly requests: ContactRequest[] = [];

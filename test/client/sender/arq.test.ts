@@ -5,13 +5,15 @@ import { ManualClock } from '../../helpers/manual-clock.js';
 function setup(maxAttempts = 3) {
   const clock = new ManualClock(0);
   const events: string[] = [];
-  const arq = new Arq({
-    clock,
-    maxAttempts,
-    onAcked: (k, i) => events.push(`acked ${k} after ${i.attempts} in ${i.rttMs}`),
-    onGaveUp: (k, n) => events.push(`gave up ${k} after ${n}`),
-    onTimeout: (k, n) => events.push(`timeout ${k} ${n}`),
-  });
+  const arq = new Arq(
+    { clock },
+    {
+      maxAttempts,
+      onAcked: (k, i) => events.push(`acked ${k} after ${i.attempts} in ${i.rttMs}`),
+      onGaveUp: (k, n) => events.push(`gave up ${k} after ${n}`),
+      onTimeout: (k, n) => events.push(`timeout ${k} ${n}`),
+    },
+  );
   return { clock, arq, events };
 }
 
@@ -62,7 +64,7 @@ describe('client/sender/arq', () => {
   it('with a retry window, keeps retransmitting past maxAttempts until the window since the first transmission closes', () => {
     const clock = new ManualClock(0);
     const gaveUp: number[] = [];
-    const arq = new Arq({ clock, maxAttempts: 2, minRetryWindowMs: 10_000, onAcked: () => undefined, onGaveUp: (_, n) => gaveUp.push(n) });
+    const arq = new Arq({ clock }, { maxAttempts: 2, minRetryWindowMs: 10_000, onGaveUp: (_, n) => gaveUp.push(n) });
     arq.enqueue('a', 5);
     for (let i = 0; i < 20 && arq.has('a'); i++) {
       assert.equal(arq.next(), 'a');
@@ -95,5 +97,18 @@ describe('client/sender/arq', () => {
     assert.equal(arq.next(), 'a');
     arq.sent('a', id(1), new Uint8Array(4), 1000);
     assert.equal(arq.stats().transmissions, 1);
+  });
+
+  it('stop() cancels every timeout, and a transmission after it arms none', async () => {
+    const { clock, arq, events } = setup(1);
+    arq.enqueue('a');
+    arq.enqueue('b');
+    arq.sent(arq.next()!, id(1), new Uint8Array(4), 1000);
+    await arq.stop();
+    arq.sent(arq.next()!, id(2), new Uint8Array(4), 1000);
+    assert.equal(clock.pending, 0, 'no timer left on the clock');
+    clock.advanceTo(10_000);
+    assert.deepEqual(events, [], 'no timeout, no give-up');
+    assert.deepEqual([arq.has('a'), arq.has('b')], [true, true], 'still to be delivered (the store keeps them)');
   });
 });

@@ -46,11 +46,10 @@ function route(first: Uint8Array, packet: Uint8Array) {
   for (;;) {
     hops.push(layer.get(toHex(at))!);
     const r = unwrap(PRODUCTION_GEOMETRY, keys.get(toHex(at))!, p!);
-    const next = r.commands.find((c) => c.type === 'next-hop') as Extract<RoutingCommand, { type: 'next-hop' }> | undefined;
     const d = r.commands.find((c) => c.type === 'delay') as Extract<RoutingCommand, { type: 'delay' }> | undefined;
     if (d) delays.push(d.delayMs);
-    if (!next) return { hops, commands: r.commands, payload: r.payload!, delays, last: at };
-    at = next.id;
+    if (r.kind !== 'forward') return { hops, commands: r.commands, payload: r.payload, delays, last: at };
+    at = r.nextHop;
     p = r.packet;
   }
 }

@@ -71,11 +71,11 @@ describe('node/authority/authority-service (libp2p, 3 s epochs)', function () {
     const [A, B, C] = auths;
     const host = await clientHost();
     cleanup.push(async () => host.stop());
-    const client = new PkiClient({ host, authorities: auths.map((a) => a.peer), dataDir: join(root, 'node'), rpcTimeoutMs: 2000 });
+    const client = new PkiClient({ host }, { authorities: auths.map((a) => a.peer), dataDir: join(root, 'node'), rpcTimeoutMs: 2000 });
     await client.start();
-    const onlyA = new PkiClient({ host, authorities: [A.peer] });
+    const onlyA = new PkiClient({ host }, { authorities: [A.peer] });
     const watched: VerifiedDocument[] = [];
-    const watcher = new DocumentWatcher({ source: client, clock: systemClock, epochs: params, onDocument: (d) => watched.push(d) });
+    const watcher = new DocumentWatcher({ source: client, clock: systemClock }, { epochs: params, onDocument: (d) => watched.push(d) });
     watcher.start();
     cleanup.push(async () => watcher.stop());
 
@@ -148,7 +148,7 @@ describe('node/authority/authority-service (libp2p, 3 s epochs)', function () {
       [E + 1, E + 2],
       'the watcher delivered both documents',
     );
-    const again = new PkiClient({ host, authorities: auths.map((a) => a.peer), dataDir: join(root, 'node') });
+    const again = new PkiClient({ host }, { authorities: auths.map((a) => a.peer), dataDir: join(root, 'node') });
     await again.start();
     assert.ok(again.cached(E + 1) && again.cached(E + 2), 'the client cache reloads from disk');
   });
@@ -259,7 +259,7 @@ describe('node/authority/authority-service (in memory, manual clock, 3 s epochs)
     cleanup.push(async () => Promise.all(auths.map(stopAuthority)));
     const host = await network.host();
     cleanup.push(async () => host.stop());
-    const client = new PkiClient({ host, authorities: auths.map((a) => a.peer), rpcTimeoutMs: 1000 });
+    const client = new PkiClient({ host }, { authorities: auths.map((a) => a.peer), rpcTimeoutMs: 1000 });
     for (const n of [1, 2, 3, 50]) {
       const r = await client.uploadDescriptor(signedFor(n, E + 1, n >= 50 ? 'gateway' : 'mix'));
       assert.deepEqual([r.accepted, r.failed.length], [2, 1]);
@@ -283,11 +283,11 @@ describe('node/authority/authority-service (in memory, manual clock, 3 s epochs)
     cleanup.push(async () => Promise.all(auths.map(stopAuthority)));
     const host = await network.host();
     cleanup.push(async () => host.stop());
-    const both = new PkiClient({ host, authorities: auths.map((a) => a.peer), rpcTimeoutMs: 1000 });
+    const both = new PkiClient({ host }, { authorities: auths.map((a) => a.peer), rpcTimeoutMs: 1000 });
     for (const n of [1, 2, 3, 50]) await both.uploadDescriptor(signedFor(n, E + 1, n >= 50 ? 'gateway' : 'mix'));
     // After authority 1 pushed its share (40 %) and before authority 0 shares (60 %): node 4 reaches authority 1 only.
     await advanceTo(epochStart(E, params) + 0.5 * D);
-    const onlyB = new PkiClient({ host, authorities: [auths[1].peer], rpcTimeoutMs: 1000 });
+    const onlyB = new PkiClient({ host }, { authorities: [auths[1].peer], rpcTimeoutMs: 1000 });
     assert.equal((await onlyB.uploadDescriptor(signedFor(4, E + 1))).accepted, 1);
     await advanceTo(epochStart(E, params) + 0.85 * D);
     // Authority 0 learnt node 4 from authority 1's reply, so both built and signed the same document.
@@ -304,12 +304,12 @@ describe('node/authority/authority-service (in memory, manual clock, 3 s epochs)
     cleanup.push(async () => Promise.all(auths.map(stopAuthority)));
     const host = await network.host();
     cleanup.push(async () => host.stop());
-    const both = new PkiClient({ host, authorities: auths.map((a) => a.peer), rpcTimeoutMs: 1000 });
+    const both = new PkiClient({ host }, { authorities: auths.map((a) => a.peer), rpcTimeoutMs: 1000 });
     for (const n of [1, 2, 3, 50]) assert.equal((await both.uploadDescriptor(signedFor(n, E + 1, n >= 50 ? 'gateway' : 'mix'))).accepted, 2);
     // Both shared at 50 % (each sent its share and answered the other's): node 4 arrives at authority 0 only.
     await advanceTo(epochStart(E, params) + 0.6 * D);
     assert.deepEqual([auths[0].service!.stats().sharesSent, auths[0].service!.stats().sharesReceived], [1, 1]);
-    const onlyA = new PkiClient({ host, authorities: [auths[0].peer], rpcTimeoutMs: 1000 });
+    const onlyA = new PkiClient({ host }, { authorities: [auths[0].peer], rpcTimeoutMs: 1000 });
     const late = await onlyA.uploadDescriptor(signedFor(4, E + 1));
     assert.equal(late.accepted, 0);
     assert.deepEqual(
@@ -331,13 +331,13 @@ describe('node/authority/authority-service (in memory, manual clock, 3 s epochs)
     cleanup.push(async () => Promise.all(auths.map(stopAuthority)));
     const host = await network.host();
     cleanup.push(async () => host.stop());
-    const onlyA = new PkiClient({ host, authorities: [auths[0].peer], rpcTimeoutMs: 1000 });
+    const onlyA = new PkiClient({ host }, { authorities: [auths[0].peer], rpcTimeoutMs: 1000 });
     for (const n of [1, 2, 3, 50, 51]) assert.equal((await onlyA.uploadDescriptor(signedFor(n, E + 1, n >= 50 ? 'gateway' : 'mix'))).accepted, 1);
     await stopAuthority(auths[0]);
     await startAuthority(auths[0], auths, params);
     assert.equal(auths[0].service!.stats().descriptorsReloaded, 5);
     await startAuthority(auths[1], auths, params); // holds nothing of its own: learns them by sharing
-    const both = new PkiClient({ host, authorities: auths.map((a) => a.peer), rpcTimeoutMs: 1000 });
+    const both = new PkiClient({ host }, { authorities: auths.map((a) => a.peer), rpcTimeoutMs: 1000 });
     await advanceTo(epochStart(E, params) + 0.85 * D);
     const got = await both.fetchDocument(E + 1);
     assert.equal(got.document.layers.flat().length, 3);
@@ -355,7 +355,7 @@ describe('node/authority/authority-service (in memory, manual clock, 3 s epochs)
     cleanup.push(async () => stopAuthority(a));
     const host = await network.host();
     cleanup.push(async () => host.stop());
-    const client = new PkiClient({ host, authorities: [a.peer], rpcTimeoutMs: 1000 });
+    const client = new PkiClient({ host }, { authorities: [a.peer], rpcTimeoutMs: 1000 });
     for (const n of [1, 50]) assert.equal((await client.uploadDescriptor(signedFor(n, E + 1, n >= 50 ? 'gateway' : 'mix'))).accepted, 1);
     const refused = await client.uploadDescriptor(signedFor(7, E + 1));
     assert.deepEqual(
@@ -391,7 +391,7 @@ describe('node/authority/authority-service (in memory, manual clock, 3 s epochs)
     cleanup.push(async () => stopAuthority(a));
     const host = await network.host();
     cleanup.push(async () => host.stop());
-    const client = new PkiClient({ host, authorities: [a.peer], rpcTimeoutMs: 1000 });
+    const client = new PkiClient({ host }, { authorities: [a.peer], rpcTimeoutMs: 1000 });
     for (const n of [1, 2, 3]) assert.equal((await client.uploadDescriptor(signedFor(n, E + 1))).accepted, 1);
     await a.service!.flushed();
     const s = a.service!.stats().roundLog;

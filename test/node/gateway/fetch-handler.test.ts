@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ed25519PrivateKey } from '../../../protocol/crypto/ed25519.js';
-import { decodeFetchReply, encodeFetchRequest, fetchReplyLength } from '../../../protocol/wire/fetch.js';
+import { decodeFetchReply, DEFAULT_FETCH_SLOTS, encodeFetchRequest, fetchReplyLength, surbReplyDigest } from '../../../protocol/wire/fetch.js';
 import { ClientRegistry } from '../../../node/gateway/client-registry.js';
 import { FetchHandler, shareReply } from '../../../node/gateway/fetch-handler.js';
 import { requestLaneOf } from '../../../node/gateway/mailbox-lanes.js';
@@ -39,12 +39,12 @@ describe('node/gateway/fetch-handler: entries from the mailbox store', function 
     await mailboxes.deposit(mailboxId, encodeMailboxEntry({ kind: 'surb-reply', surbId, via: 'delivery', body: new Uint8Array(BODY).fill(2) }), 2);
     const handler = new FetchHandler({ mailboxes, registry, fetchBatch: BATCH, bodyLength: BODY });
     const reply = await handler.handle(encodeFetchRequest({ counter: 1n, acks: [] }, client), client.publicKey);
-    assert.equal(reply.length, fetchReplyLength(BATCH, BODY));
+    assert.equal(reply.length, fetchReplyLength({ messages: BATCH, acks: DEFAULT_FETCH_SLOTS.acks }, BODY));
     assert.deepEqual(
       decodeFetchReply(reply, 1n, BODY).map((e) => ({ ...e, id: undefined })),
       [
         { kind: 'message', via: 'address', id: undefined, surbId: null, body: new Uint8Array(10).fill(1) },
-        { kind: 'surb-reply', via: 'delivery', id: undefined, surbId, body: new Uint8Array(BODY).fill(2) },
+        { kind: 'surb-reply', via: 'delivery', id: undefined, surbId, body: new Uint8Array(0), digest: surbReplyDigest(new Uint8Array(BODY).fill(2)) },
       ],
     );
   });

@@ -4,12 +4,35 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import type { Ed25519PrivateKey as Libp2pEd25519Key, Stream } from '@libp2p/interface';
+import type { Multiaddr } from '@multiformats/multiaddr';
 import { toHex } from '../../../protocol/bytes.js';
 import { Ed25519PrivateKey } from '../../../protocol/crypto/ed25519.js';
 import { X25519PrivateKey } from '../../../protocol/crypto/x25519.js';
-import { decryptSURBPayload, delay, geometryFromUserForwardPayloadLength, newPacket, newPacketFromSURB, newSURB, recipient, surbReply, unwrap, type PathHop } from '../../../protocol/sphinx/index.js';
+import {
+  surbAckPayload,
+  surbReplyPayloadFor,
+  delay,
+  geometryFromUserForwardPayloadLength,
+  newPacket,
+  newPacketFromSURB,
+  newSURB,
+  recipient,
+  surbReply,
+  unwrap,
+  type PathHop,
+} from '../../../protocol/sphinx/index.js';
 import { DROP_RECIPIENT, encodeClientPayload } from '../../../protocol/wire/client-payload.js';
-import { decodeFetchReply, encodeFetchRequest, fetchEntryBodyLength, fetchReplyLength, FETCH_REQUEST_LENGTH, mailboxIdOf } from '../../../protocol/wire/fetch.js';
+import {
+  decodeFetchReply,
+  DEFAULT_FETCH_SLOTS,
+  encodeFetchRequest,
+  fetchEntryBodyLength,
+  fetchMessageBodyLength,
+  fetchReplyLength,
+  FETCH_REQUEST_LENGTH,
+  mailboxIdOf,
+  surbReplyDigestMatches,
+} from '../../../protocol/wire/fetch.js';
 import { ClientRegistry } from '../../../node/gateway/client-registry.js';
 import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL, GatewayService, type GatewayLimits } from '../../../node/gateway/gateway-service.js';
 import { silentLogger } from '../../../runtime/log/logger.js';
@@ -19,13 +42,15 @@ import { callRpc, RpcError } from '../../../runtime/net/rpc.js';
 import { MailboxStore, type MailboxStoreOptions } from '../../../node/store/mailbox-store.js';
 import { ReplayCache } from '../../../node/store/replay-cache.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
+import { MemoryNetwork, type MemoryHost } from '../../helpers/memory-host.js';
 import type { TraceEvent } from '../../../protocol/trace/events.js';
+import { forwardedPacket, lastHop } from '../../helpers/sphinx-fixtures.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const geometry = geometryFromUserForwardPayloadLength({ nike: 'X25519', nrHops: 3, userForwardPayloadLength: 200, withSURB: true });
 const BODY = fetchEntryBodyLength(geometry);
 const BATCH = 4;
-const REPLY_LENGTH = fetchReplyLength(BATCH, BODY);
+const REPLY_LENGTH = fetchReplyLength({ messages: BATCH, acks: DEFAULT_FETCH_SLOTS.acks }, fetchMessageBodyLength(geometry));
 const T0 = 1_700_000_000_000;
 
 const until = (cond: () => boolean, what: string, ms = 5_000): Promise<boolean> => waitFor(what, cond, { timeoutMs: ms, intervalMs: 5 });
@@ -47,8 +72,32 @@ function clientPayloadOf(marker: number, surb: Uint8Array | null = null): Uint8A
   return encodeClientPayload(geometry, { surb, userPayload: userOf(marker) });
 }
 
+/** A host of the test: in memory (the logic tests) or a real libp2p node on loopback TCP (the smoke test). */
+type TestHost = Host | MemoryHost;
+
+/** How the test's hosts reach each other. */
+interface Transport {
+  /** A host for `key`; `listen` for the gateway and the mix (clients only dial). */
+  host(key: Libp2pEd25519Key, listen: boolean): Promise<TestHost>;
+}
+
+/** One in-memory network per setup (test/helpers/memory-host.ts): no port, no handshake, no yamux. */
+function memoryTransport(): Transport {
+  const network = new MemoryNetwork();
+  return { host: (key) => network.host(key) };
+}
+
+const tcpTransport: Transport = {
+  host: (key, listen) => createHost({ privateKey: key, listen: listen ? ['/ip4/127.0.0.1/tcp/0'] : [] }),
+};
+
+/** Where to dial `host`: its listen addresses over TCP; a memory host is found by its peer id alone. */
+function addrsOf(host: TestHost): Multiaddr[] {
+  return 'getMultiaddrs' in host ? host.getMultiaddrs() : [];
+}
+
 interface Client {
-  host: Host;
+  host: TestHost;
   /** The same key as the libp2p key, in the form protocol/wire/fetch.ts signs with. */
   signer: Ed25519PrivateKey;
   mailboxId: Uint8Array;
@@ -58,10 +107,10 @@ interface Client {
 interface Net {
   clock: ManualClock;
   gateway: GatewayService;
-  gwHost: Host;
+  gwHost: TestHost;
   gwId: Uint8Array;
   gwKey: X25519PrivateKey;
-  mixHost: Host;
+  mixHost: TestHost;
   mixId: Uint8Array;
   mixKey: X25519PrivateKey;
   /** The mix's link: sends into the gateway, receives what the gateway forwards. */
@@ -73,7 +122,10 @@ interface Net {
   client(): Promise<Client>;
 }
 
-describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () {
+// The logic runs on in-memory hosts and a ManualClock; one smoke test at the
+// end runs the first scenario over real TCP (libp2p's Noise and yamux), so
+// the wiring to a real host stays covered.
+describe('node/gateway/gateway-service (in-memory hosts, real LevelDB)', function () {
   this.timeout(20_000);
   const cleanups: Array<() => Promise<void>> = [];
 
@@ -81,7 +133,7 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
   });
 
-  async function setup(mailboxOptions: MailboxStoreOptions = {}, trace?: (e: TraceEvent) => void, limits: Partial<GatewayLimits> = {}): Promise<Net> {
+  async function setup(mailboxOptions: MailboxStoreOptions = {}, trace?: (e: TraceEvent) => void, limits: Partial<GatewayLimits> = {}, transport: Transport = memoryTransport()): Promise<Net> {
     const dir = await mkdtemp(join(tmpdir(), 'chaff-gateway-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const clock = new ManualClock(T0);
@@ -92,9 +144,9 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
     const replay = await ReplayCache.open(join(dir, 'replay'));
     cleanups.push(() => replay.close());
 
-    const gwHost = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] });
+    const gwHost = await transport.host((await generateKeyPair('Ed25519')) as Libp2pEd25519Key, true);
     cleanups.push(async () => gwHost.stop());
-    const mixHost = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] });
+    const mixHost = await transport.host((await generateKeyPair('Ed25519')) as Libp2pEd25519Key, true);
     cleanups.push(async () => mixHost.stop());
     const gwId = crypto.getRandomValues(new Uint8Array(32));
     const gwKey = X25519PrivateKey.generate();
@@ -120,7 +172,7 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
         forward: (nodeId, packet) => {
           forwarded.push(toHex(nodeId));
           if (toHex(nodeId) !== toHex(mixId)) return 'unknown';
-          return gwLink.send(mixHost.peerId, mixHost.getMultiaddrs(), packet) ? 'sent' : 'queue-full';
+          return gwLink.send(mixHost.peerId, addrsOf(mixHost), packet) ? 'sent' : 'queue-full';
         },
         mailboxes,
         registry,
@@ -137,7 +189,7 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
 
     const client = async (): Promise<Client> => {
       const key = (await generateKeyPair('Ed25519')) as Libp2pEd25519Key;
-      const host = await createHost({ privateKey: key, listen: [] });
+      const host = await transport.host(key, false);
       cleanups.push(async () => host.stop());
       const signer = Ed25519PrivateKey.fromSeed(key.raw.subarray(0, 32));
       assert.deepEqual(signer.publicKey, key.publicKey.raw);
@@ -147,11 +199,11 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
   }
 
   function register(net: Net, c: Client, body = new Uint8Array(0)): Promise<Uint8Array> {
-    return callRpc(c.host, net.gwHost.peerId, net.gwHost.getMultiaddrs(), CLIENT_REGISTER_PROTOCOL, body, { maxResponseBytes: 64 });
+    return callRpc(c.host, net.gwHost.peerId, addrsOf(net.gwHost), CLIENT_REGISTER_PROTOCOL, body, { maxResponseBytes: 64 });
   }
 
   function fetchRaw(net: Net, c: Client, request: Uint8Array): Promise<Uint8Array> {
-    return callRpc(c.host, net.gwHost.peerId, net.gwHost.getMultiaddrs(), CLIENT_FETCH_PROTOCOL, request, { maxResponseBytes: REPLY_LENGTH });
+    return callRpc(c.host, net.gwHost.peerId, addrsOf(net.gwHost), CLIENT_FETCH_PROTOCOL, request, { maxResponseBytes: REPLY_LENGTH });
   }
 
   async function fetch(net: Net, c: Client, acks: bigint[] = []) {
@@ -166,7 +218,8 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
   }
 
   function sendStream(net: Net, c: Client): Promise<Stream> {
-    return c.host.dialProtocol(net.gwHost.getMultiaddrs(), CLIENT_SEND_PROTOCOL);
+    const addrs = addrsOf(net.gwHost);
+    return c.host.dialProtocol(addrs.length > 0 ? addrs : net.gwHost.peerId, CLIENT_SEND_PROTOCOL);
   }
 
   /** A packet from a mix into the gateway, last hop the gateway, to `to`, carrying a client payload. */
@@ -184,11 +237,11 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
   }
 
   function fromMix(net: Net, packet: Uint8Array): void {
-    assert.equal(net.mixLink.send(net.gwHost.peerId, net.gwHost.getMultiaddrs(), packet), true);
+    assert.equal(net.mixLink.send(net.gwHost.peerId, addrsOf(net.gwHost), packet), true);
   }
 
-  it('registers (idempotently, persisted), deposits an exit packet, serves it in a fixed-size reply, and deletes it on ack', async () => {
-    const net = await setup();
+  /** Registration, deposits from the mix, fetch and ack: the in-memory test and the TCP smoke test. */
+  async function registersDepositsServesAndDeletes(net: Net): Promise<void> {
     const alice = await net.client();
     const id = await register(net, alice);
     assert.deepEqual(id, alice.mailboxId);
@@ -209,7 +262,7 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
       ],
       clientPayloadOf(0xa2),
     );
-    fromMix(net, unwrap(geometry, net.mixKey, twoHop).packet!);
+    fromMix(net, forwardedPacket(unwrap(geometry, net.mixKey, twoHop)));
     await until(() => net.gateway.stats().exit.deposits === 2, 'two deposits');
     assert.equal(net.mailboxes.stats().messages, 2);
 
@@ -238,6 +291,10 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
     assert.equal(s.fetch.served, 4);
     assert.equal(s.fetch.messagesServed, 3);
     assert.equal(s.mailbox.counters.deposited, 2);
+  }
+
+  it('registers (idempotently, persisted), deposits an exit packet, serves it in a fixed-size reply, and deletes it on ack', async () => {
+    await registersDepositsServesAndDeletes(await setup());
   });
 
   it('refuses a fetch signed by another key, with an old counter, or from an unregistered client', async () => {
@@ -361,7 +418,7 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
     assert.deepEqual(net.forwarded, [toHex(net.mixId)]);
     await until(() => net.atMix.length === 1, 'the packet at the mix');
     const atMix = unwrap(geometry, net.mixKey, net.atMix[0]);
-    assert.deepEqual(atMix.payload, payloadOf(0x77));
+    assert.deepEqual(lastHop(atMix).payload, payloadOf(0x77));
     assert.equal(net.gateway.stats().mix.forwarded, 1);
     await stream.close();
   });
@@ -383,7 +440,7 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
     await until(() => net.gateway.stats().mix.delayDepth === 27, '27 held');
     net.clock.advanceTo(T0 + 1);
     await until(() => net.atMix.length === 27, '27 packets at the mix');
-    const markers = net.atMix.map((p) => unwrap(geometry, net.mixKey, p).payload![0]);
+    const markers = net.atMix.map((p) => lastHop(unwrap(geometry, net.mixKey, p)).payload[0]);
     assert.equal(markers.filter((m) => m === 0x0b).length, 5);
     assert.equal(markers.filter((m) => m === 0xf0).length, 22);
     assert.equal(net.gateway.stats().entry.drops['rate-limited'], 38);
@@ -431,14 +488,14 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
     ]);
     const { packet, firstHop } = newPacketFromSURB(geometry, surb, payloadOf(0x5b));
     assert.deepEqual(firstHop, net.mixId);
-    fromMix(net, unwrap(geometry, net.mixKey, packet).packet!);
+    fromMix(net, forwardedPacket(unwrap(geometry, net.mixKey, packet)));
     await until(() => net.gateway.stats().exit.surbReplies === 1, 'a SURB reply deposited');
     const { entries } = await fetch(net, alice);
     assert.equal(entries.length, 1);
     assert.equal(entries[0].kind, 'surb-reply');
     assert.deepEqual(entries[0].surbId, surbId);
-    assert.equal(entries[0].body.length, BODY);
-    assert.deepEqual(decryptSURBPayload(geometry, entries[0].body, surbKeys), payloadOf(0x5b));
+    assert.equal(entries[0].digest?.length, 32);
+    assert.ok(surbReplyDigestMatches(entries[0].digest!, surbReplyPayloadFor(geometry, surbKeys, payloadOf(0x5b))));
   });
 
   it('sends the SURB-ACK of a stored packet to the SURB’s first hop; it comes back to the sender’s mailbox as a SURB reply', async () => {
@@ -462,13 +519,13 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
     assert.deepEqual([message.kind, message.body], ['message', userOf(0xb0)]);
 
     // The mix forwards the ACK to the gateway, which deposits it for alice.
-    fromMix(net, unwrap(geometry, net.mixKey, net.atMix[0]).packet!);
+    fromMix(net, forwardedPacket(unwrap(geometry, net.mixKey, net.atMix[0])));
     await until(() => net.gateway.stats().exit.surbReplies === 1, 'the ACK deposited');
     assert.equal(net.gateway.stats().exit.acksSent, 1, 'a SURB reply is not acknowledged');
     const [ack] = (await fetch(net, alice)).entries;
     assert.equal(ack.kind, 'surb-reply');
     assert.deepEqual(ack.surbId, surbId);
-    assert.deepEqual(decryptSURBPayload(geometry, ack.body, surbKeys), new Uint8Array(geometry.forwardPayloadLength));
+    assert.ok(surbReplyDigestMatches(ack.digest!, surbAckPayload(geometry, surbKeys)));
   });
 
   it('discards drop cover without storing or refusing it, and counts malformed client payloads', async () => {
@@ -518,5 +575,9 @@ describe('node/gateway/gateway-service (real hosts, real LevelDB)', function () 
       registry: net.registry,
     };
     assert.throws(() => new GatewayService(deps, { clientRate: 1, rateHeadroom: 1, fetchBatch: 1, inputQueue: 1, delayQueue: 1 }), /withSURB/);
+  });
+
+  it('smoke test over real TCP (libp2p Noise and yamux on loopback): registers, deposits, serves and deletes on ack', async () => {
+    await registersDepositsServesAndDeletes(await setup({}, undefined, {}, tcpTransport));
   });
 });

@@ -6,24 +6,27 @@ import { toHex } from '../../../protocol/bytes.js';
 import { Ed25519PrivateKey } from '../../../protocol/crypto/ed25519.js';
 import { X25519PrivateKey } from '../../../protocol/crypto/x25519.js';
 import {
-  decryptSURBPayload,
   delay,
   geometryFromUserForwardPayloadLength,
   newPacket,
   newPacketFromSURB,
   newSURB,
   recipient,
+  surbAckPayload,
   surbReply,
+  surbReplyPayloadFor,
   unwrap,
+  type LastHop,
   type RoutingCommand,
 } from '../../../protocol/sphinx/index.js';
 import { DROP_RECIPIENT, encodeClientPayload } from '../../../protocol/wire/client-payload.js';
-import { decodeFetchReply, encodeFetchRequest, fetchEntryBodyLength, type FetchEntry } from '../../../protocol/wire/fetch.js';
+import { decodeFetchReply, encodeFetchRequest, fetchEntryBodyLength, surbReplyDigestMatches, type FetchEntry } from '../../../protocol/wire/fetch.js';
 import { ClientRegistry } from '../../../node/gateway/client-registry.js';
 import { FetchHandler } from '../../../node/gateway/fetch-handler.js';
 import { DELIVERY_DROP_REASONS, MailboxDelivery, type DeliveryDropReason } from '../../../node/gateway/mailbox-delivery.js';
 import { MailboxStore, type MailboxStoreOptions } from '../../../node/store/mailbox-store.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
+import { forwardedPacket, lastHop } from '../../helpers/sphinx-fixtures.js';
 
 const geometry = geometryFromUserForwardPayloadLength({ nike: 'X25519', nrHops: 3, userForwardPayloadLength: 64, withSURB: true });
 const BODY = fetchEntryBodyLength(geometry);
@@ -62,9 +65,8 @@ function noDrops(): Record<DeliveryDropReason, number> {
 }
 
 /** What the exit gateway's unwrap hands to onFinalHop for a 1-hop packet to `to` carrying `payload`. */
-function atExit(to: Uint8Array, payload: Uint8Array, extra: RoutingCommand[] = []): { commands: RoutingCommand[]; payload: Uint8Array | null } {
-  const r = unwrap(geometry, gwKey, newPacket(geometry, [{ id: gwId, publicKey: gwKey.publicKey, commands: [recipient(to), ...extra] }], payload));
-  return { commands: r.commands, payload: r.payload };
+function atExit(to: Uint8Array, payload: Uint8Array, extra: RoutingCommand[] = []): LastHop {
+  return lastHop(unwrap(geometry, gwKey, newPacket(geometry, [{ id: gwId, publicKey: gwKey.publicKey, commands: [recipient(to), ...extra] }], payload)));
 }
 
 /** A SURB-ACK for `owner`: mix (delay 0) → this gateway, as a SURB reply into owner's mailbox. */
@@ -134,7 +136,7 @@ describe('node/gateway/mailbox-delivery (real LevelDB)', function () {
     assert.deepEqual(firstHop, mixId);
 
     const exit = atExit(bob.mailboxId, encodeClientPayload(geometry, { surb, userPayload: user(0x42) }));
-    assert.equal(await f.delivery.deliver(exit.commands, exit.payload), true);
+    assert.equal(await f.delivery.deliver(exit), true);
     const [bobEntry] = await fetch(handlerOf(f), bob);
     assert.equal(bobEntry.kind, 'message');
     assert.equal(bobEntry.surbId, null);
@@ -146,13 +148,13 @@ describe('node/gateway/mailbox-delivery (real LevelDB)', function () {
     // The ACK crosses the mix, then reaches this gateway as a SURB reply for alice.
     const atMix = unwrap(geometry, mixKey, f.forwarded[0].packet);
     assert.deepEqual(atMix.commands.find((c) => c.type === 'next-hop')?.id, gwId);
-    const back = unwrap(geometry, gwKey, atMix.packet!);
+    const back = lastHop(unwrap(geometry, gwKey, forwardedPacket(atMix)));
     assert.deepEqual(back.commands, [recipient(alice.mailboxId), surbReply(surbId)]);
-    assert.equal(await f.delivery.deliver(back.commands, back.payload), true);
+    assert.equal(await f.delivery.deliver(back), true);
     const [ack] = await fetch(handlerOf(f), alice);
     assert.equal(ack.kind, 'surb-reply');
     assert.deepEqual(ack.surbId, surbId);
-    assert.deepEqual(decryptSURBPayload(geometry, ack.body, surbKeys), new Uint8Array(geometry.forwardPayloadLength));
+    assert.ok(surbReplyDigestMatches(ack.digest!, surbAckPayload(geometry, surbKeys)));
 
     const s = f.delivery.stats();
     assert.equal(s.deposits, 2);
@@ -165,7 +167,7 @@ describe('node/gateway/mailbox-delivery (real LevelDB)', function () {
     const f = await setup();
     const bob = await client(f, 2);
     const exit = atExit(bob.mailboxId, encodeClientPayload(geometry, { surb: null, userPayload: user(7) }));
-    assert.equal(await f.delivery.deliver(exit.commands, exit.payload), true);
+    assert.equal(await f.delivery.deliver(exit), true);
     assert.equal(f.forwarded.length, 0);
     assert.equal(f.delivery.stats().acksSent, 0);
     assert.deepEqual((await fetch(handlerOf(f), bob))[0].body, user(7));
@@ -182,9 +184,9 @@ describe('node/gateway/mailbox-delivery (real LevelDB)', function () {
     const first = packet(1, bob.mailboxId);
     const second = packet(2, bob.mailboxId);
     const stranger = packet(3, new Uint8Array(32).fill(0x77));
-    assert.equal(await f.delivery.deliver(first.commands, first.payload), true);
-    assert.equal(await f.delivery.deliver(second.commands, second.payload), false);
-    assert.equal(await f.delivery.deliver(stranger.commands, stranger.payload), false);
+    assert.equal(await f.delivery.deliver(first), true);
+    assert.equal(await f.delivery.deliver(second), false);
+    assert.equal(await f.delivery.deliver(stranger), false);
     assert.equal(f.forwarded.length, 1, 'only the stored packet is acknowledged');
     const s = f.delivery.stats();
     assert.equal(s.acksSent, 1);
@@ -202,7 +204,7 @@ describe('node/gateway/mailbox-delivery (real LevelDB)', function () {
     const garbagePayload = crypto.getRandomValues(new Uint8Array(geometry.forwardPayloadLength));
     garbagePayload[0] = 0x03; // the SURB flag bit, with an unknown flag: malformed, not a decoy
     const garbage = atExit(DROP_RECIPIENT, garbagePayload);
-    for (const p of [cover, decoy, garbage]) assert.equal(await f.delivery.deliver(p.commands, p.payload), true);
+    for (const p of [cover, decoy, garbage]) assert.equal(await f.delivery.deliver(p), true);
     const s = f.delivery.stats();
     assert.equal(s.coverDropped, 3);
     assert.equal(s.deposits, 0);
@@ -224,7 +226,7 @@ describe('node/gateway/mailbox-delivery (real LevelDB)', function () {
       const payload = encodeClientPayload(geometry, { surb: null, userPayload: user(5) });
       payload[offset] = value;
       const p = atExit(bob.mailboxId, payload);
-      assert.equal(await f.delivery.deliver(p.commands, p.payload), false);
+      assert.equal(await f.delivery.deliver(p), false);
     }
     assert.equal(f.delivery.stats().drops['malformed-payload'], 3);
     assert.deepEqual(f.reported, ['malformed-payload', 'malformed-payload', 'malformed-payload']);
@@ -240,7 +242,7 @@ describe('node/gateway/mailbox-delivery (real LevelDB)', function () {
       f.outcome = outcome;
       const { surb } = ackSurb(alice.mailboxId, new Uint8Array(16).fill(1));
       const p = atExit(bob.mailboxId, encodeClientPayload(geometry, { surb, userPayload: user(1) }));
-      assert.equal(await f.delivery.deliver(p.commands, p.payload), true, outcome);
+      assert.equal(await f.delivery.deliver(p), true, outcome);
       assert.equal(f.delivery.stats().drops[reason], 1, reason);
     }
     assert.equal(f.delivery.stats().acksSent, 0);
@@ -256,11 +258,11 @@ describe('node/gateway/mailbox-delivery (real LevelDB)', function () {
       const { surb, surbKeys } = ackSurb(alice.mailboxId, surbId);
       keys.push(surbKeys);
       const reply = newPacketFromSURB(geometry, surb, new Uint8Array(geometry.forwardPayloadLength).fill(0x30 + i)).packet;
-      const back = unwrap(geometry, gwKey, unwrap(geometry, mixKey, reply).packet!);
-      assert.equal(await f.delivery.deliver(back.commands, back.payload), true);
+      const back = lastHop(unwrap(geometry, gwKey, forwardedPacket(unwrap(geometry, mixKey, reply))));
+      assert.equal(await f.delivery.deliver(back), true);
     }
     const msg = atExit(alice.mailboxId, encodeClientPayload(geometry, { surb: null, userPayload: user(0x99) }));
-    assert.equal(await f.delivery.deliver(msg.commands, msg.payload), true);
+    assert.equal(await f.delivery.deliver(msg), true);
     await f.mailboxes.close();
     await f.registry.close();
 
@@ -276,8 +278,8 @@ describe('node/gateway/mailbox-delivery (real LevelDB)', function () {
         ['message', null],
       ],
     );
-    assert.deepEqual(decryptSURBPayload(geometry, entries[0].body, keys[0]), new Uint8Array(geometry.forwardPayloadLength).fill(0x30));
-    assert.deepEqual(decryptSURBPayload(geometry, entries[1].body, keys[1]), new Uint8Array(geometry.forwardPayloadLength).fill(0x31));
+    assert.ok(surbReplyDigestMatches(entries[0].digest!, surbReplyPayloadFor(geometry, keys[0], new Uint8Array(geometry.forwardPayloadLength).fill(0x30))));
+    assert.ok(surbReplyDigestMatches(entries[1].digest!, surbReplyPayloadFor(geometry, keys[1], new Uint8Array(geometry.forwardPayloadLength).fill(0x31))));
     assert.deepEqual(entries[2].body, user(0x99));
   });
 
@@ -298,16 +300,16 @@ describe('node/gateway/mailbox-delivery (real LevelDB)', function () {
     const toM = atExit(bob.mailboxId, encodeClientPayload(geometry, { surb: null, userPayload: user(0x4d) }));
     const toD = atExit(deliveryId, encodeClientPayload(geometry, { surb: null, userPayload: user(0xdd) }));
     const replyToM = atExit(bob.mailboxId, new Uint8Array(geometry.forwardPayloadLength), [surbReply(new Uint8Array(16).fill(1))]);
-    assert.equal(await delivery.deliver(toM.commands, toM.payload), true);
-    assert.equal(await delivery.deliver(replyToM.commands, replyToM.payload), true);
-    assert.equal(await delivery.deliver(toM.commands, toM.payload), false, 'the allowance (2) is full');
-    assert.equal(await delivery.deliver(replyToM.commands, replyToM.payload), false, 'a SURB reply to M is no way around it');
-    for (let i = 0; i < 5; i++) assert.equal(await delivery.deliver(toD.commands, toD.payload), true);
+    assert.equal(await delivery.deliver(toM), true);
+    assert.equal(await delivery.deliver(replyToM), true);
+    assert.equal(await delivery.deliver(toM), false, 'the allowance (2) is full');
+    assert.equal(await delivery.deliver(replyToM), false, 'a SURB reply to M is no way around it');
+    for (let i = 0; i < 5; i++) assert.equal(await delivery.deliver(toD), true);
     assert.equal(delivery.stats().drops['request-allowance-full'], 2);
     const entries = await fetch(handlerOf(f), bob);
-    // A reply of 4: a quarter for contact requests while main mail waits.
+    // 4 message slots: a quarter for contact requests while main mail waits (the SURB reply takes an ACK slot).
     assert.deepEqual(
-      entries.map((e) => [e.via, e.kind]),
+      entries.filter((e) => e.kind === 'message').map((e) => [e.via, e.kind]),
       [
         ['address', 'message'],
         ['delivery', 'message'],

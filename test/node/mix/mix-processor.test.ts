@@ -4,6 +4,8 @@ import { X25519PrivateKey } from '../../../protocol/crypto/x25519.js';
 import { delay, geometryFromUserForwardPayloadLength, recipient, Sphinx, type PathHop } from '../../../protocol/sphinx/index.js';
 import { MixProcessor, type EpochKey, type MixDeps } from '../../../node/mix/mix-processor.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
+import { replaySet } from './replay-set.js';
+import { forwardedPacket } from '../../helpers/sphinx-fixtures.js';
 
 const geometry = geometryFromUserForwardPayloadLength({ nike: 'X25519', nrHops: 5, userForwardPayloadLength: 256, withSURB: false });
 const sphinx = new Sphinx(geometry);
@@ -23,19 +25,14 @@ function packetVia(hops: Array<{ id: Uint8Array; key: X25519PrivateKey }>, delay
 
 function setup(keys: EpochKey[], overrides: Partial<MixDeps> = {}, limits = { inputQueue: 100, delayQueue: 100 }) {
   const clock = new ManualClock(0);
-  const seen = new Set<string>();
+  const { seen, checkReplay } = replaySet();
   const sent: Array<{ to: string; packet: Uint8Array; at: number }> = [];
   const mix = new MixProcessor(
     {
       geometry,
       clock,
       keys: () => keys,
-      checkReplay: async (epoch, tag) => {
-        const k = `${epoch}:${toHex(tag)}`;
-        if (seen.has(k)) return false;
-        seen.add(k);
-        return true;
-      },
+      checkReplay,
       maxDelayMs: () => 10_000,
       forward: (id, packet) => (sent.push({ to: toHex(id), packet, at: clock.now() }), 'sent'),
       ...overrides,
@@ -60,7 +57,7 @@ describe('mix processor', function () {
     assert.equal(sent.length, 1);
     assert.equal(sent[0].to, toHex(next.id));
     const onward = sphinx.unwrap(next.key, sent[0].packet);
-    assert.ok(onward.packet, 'the next hop can unwrap what was forwarded');
+    assert.ok(onward.kind === 'forward' && onward.packet, 'the next hop can unwrap what was forwarded');
     assert.equal(mix.forwarded, 1);
   });
 
@@ -156,11 +153,11 @@ describe('mix processor', function () {
     const loops: number[] = [];
     const own = setup([{ epoch: 1, key: last.key }], { onFinalHop: async () => (loops.push(1), true) });
     const p1 = packetVia([me, last]);
-    const atLast = sphinx.unwrap(me.key, p1).packet!;
+    const atLast = forwardedPacket(sphinx.unwrap(me.key, p1));
     await own.mix.accept(atLast);
     assert.deepEqual(loops, [1]);
     const other = setup([{ epoch: 1, key: last.key }]);
-    await other.mix.accept(sphinx.unwrap(me.key, packetVia([me, last])).packet!);
+    await other.mix.accept(forwardedPacket(sphinx.unwrap(me.key, packetVia([me, last]))));
     assert.deepEqual(other.mix.dropCounts(), { 'final-hop-refused': 1 });
   });
 });

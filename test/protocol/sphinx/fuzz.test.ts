@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { PRODUCTION_GEOMETRY, Sphinx, SphinxError, type SphinxErrorCode } from '../../../protocol/sphinx/index.js';
 import { deterministicRandom } from '../../helpers/drbg.js';
-import { makeNodes, makePath } from '../../helpers/sphinx-fixtures.js';
+import { forwardedPacket, makeNodes, makePath, nextPacket } from '../../helpers/sphinx-fixtures.js';
 
 const random = deterministicRandom('fuzz');
 const sphinx = new Sphinx(PRODUCTION_GEOMETRY);
@@ -17,14 +17,14 @@ const payload = random(g.forwardPayloadLength);
 
 // The packet as each hop receives it.
 const hopPackets: Uint8Array[] = [sphinx.newPacket(path, payload)];
-for (let i = 0; i < nodes.length - 1; i++) hopPackets.push(sphinx.unwrap(nodes[i].key, hopPackets[i]).packet!);
+for (let i = 0; i < nodes.length - 1; i++) hopPackets.push(forwardedPacket(sphinx.unwrap(nodes[i].key, hopPackets[i])));
 
 /** Unwraps from hop `from` to the end; returns the code of the first rejection, or null if delivered. */
 function rejection(packet: Uint8Array, from: number): { code: SphinxErrorCode; hop: number } | null {
   let current: Uint8Array | null = packet;
   for (let i = from; current; i++) {
     try {
-      current = sphinx.unwrap(nodes[i].key, current).packet;
+      current = nextPacket(sphinx.unwrap(nodes[i].key, current));
     } catch (err) {
       if (!(err instanceof SphinxError)) throw new Error(`non-Sphinx exception escaped unwrap: ${String(err)}`);
       return { code: err.code, hop: i };
@@ -105,8 +105,8 @@ describe('Sphinx property tests', function () {
         for (let i = 0; current; i++) {
           try {
             const r = sphinx.unwrap(nodes[i].key, current);
-            current = r.packet;
-            last = r.payload;
+            current = nextPacket(r);
+            last = r.kind === 'forward' ? null : r.payload;
           } catch (err) {
             assert.ok(err instanceof SphinxError);
             return;

@@ -20,9 +20,9 @@ describe('runtime/pki/document-watcher', function () {
       },
     };
     const got: number[] = [];
-    const watcher = new DocumentWatcher({ source, clock, epochs, onDocument: (d) => got.push(d.epoch) });
+    const watcher = new DocumentWatcher({ source, clock }, { epochs, onDocument: (d) => got.push(d.epoch) });
     const settle = () => new Promise((r) => setImmediate(r));
-    watcher.start();
+    await watcher.start();
     await settle();
     assert.deepEqual(got, [3]);
     clock.advanceTo(epochs.genesisMs + 3.75 * D);
@@ -42,6 +42,6 @@ describe('runtime/pki/document-watcher', function () {
     clock.advanceTo(epochs.genesisMs + 4.5 * D);
     await settle();
     assert.equal(asked.length, n, 'nothing to fetch: epoch 4 is held');
-    watcher.stop();
+    await watcher.stop();
   });
 });

@@ -28,7 +28,7 @@ describe('runtime/pki/pki-client', function () {
     const own = signDocument(document, pkiSigningKey(rogueKey));
     let serve: SignedDocument = { document, signatures: [own] };
     await serveRpc(rogue, PKI_PROTOCOLS.document, () => encodeSignedDocument(serve), { maxRequestBytes: 8 });
-    const client = new PkiClient({ host: me, authorities, rpcTimeoutMs: 2000 });
+    const client = new PkiClient({ host: me }, { authorities, rpcTimeoutMs: 2000 });
 
     const check = async () =>
       assert.rejects(client.fetchDocument(7), (e: unknown) => e instanceof PkiFetchError && e.attempts.some((a) => a.authority === 'rogue' && /1 valid of 2 needed/.test(a.error)));

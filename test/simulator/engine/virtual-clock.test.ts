@@ -209,6 +209,70 @@ describe('simulator engine: virtual clock', function () {
     ]);
   });
 
+  it('schedule(): handler events run in (time, order) with callback events, and cancel by id', function () {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.boolean(), fc.boolean()), { maxLength: 300 }), (spec) => {
+        const clock = new VirtualClock();
+        const ran: number[] = [];
+        const handler = { fire: (arg: number) => ran.push(arg) };
+        const cancels = spec.map(([t, useHandler], i) => {
+          if (useHandler) {
+            const id = clock.schedule(t, handler, i);
+            return () => clock.cancel(id);
+          }
+          const h = clock.at(t, () => ran.push(i));
+          return () => h.cancel();
+        });
+        spec.forEach(([, , cancel], i) => cancel && cancels[i]());
+        const expected = spec
+          .map(([t, , cancel], i) => ({ t, cancel, i }))
+          .filter((e) => !e.cancel)
+          .sort((a, b) => a.t - b.t || a.i - b.i)
+          .map((e) => e.i);
+        assert.equal(clock.pending, expected.length);
+        clock.run(Infinity);
+        assert.deepEqual(ran, expected);
+      }),
+    );
+  });
+
+  it('a stale id never cancels the later event that reuses its record', function () {
+    const clock = new VirtualClock();
+    const ran: string[] = [];
+    const handler = { fire: (arg: number) => ran.push(`h${arg}`) };
+    const first = clock.schedule(1, handler, 1);
+    clock.run(1);
+    // The record of `first` is free again: the next event takes it.
+    clock.schedule(2, handler, 2);
+    const handle = clock.at(3, () => ran.push('c3'));
+    clock.cancel(first);
+    clock.cancel(first);
+    clock.run(2);
+    handle.cancel();
+    clock.schedule(4, handler, 4);
+    handle.cancel();
+    clock.run(10);
+    assert.deepEqual(ran, ['h1', 'h2', 'h4']);
+    assert.equal(clock.pending, 0);
+    assert.throws(() => clock.schedule(Number.NaN, handler, 0), RangeError);
+    assert.throws(() => clock.schedule(Infinity, handler, 0), RangeError);
+  });
+
+  it('a handler event may schedule itself again at once (its record is recycled first)', function () {
+    const clock = new VirtualClock();
+    let fired = 0;
+    const handler = {
+      fire(arg: number): void {
+        fired++;
+        if (arg < 1000) clock.schedule(clock.now() + 1, handler, arg + 1);
+      },
+    };
+    clock.schedule(0, handler, 0);
+    assert.equal(clock.run(Infinity), 1001);
+    assert.equal(fired, 1001);
+    assert.equal(clock.now(), 1000);
+  });
+
   it('smoke: one million events through the queue, in time order', function () {
     this.timeout(60_000);
     const clock = new VirtualClock();

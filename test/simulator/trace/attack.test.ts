@@ -3,13 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { encodeTraceEvent, type TraceEvent } from '../../../protocol/trace/events.js';
 import { truthMatrix } from '../../../simulator/metrics/recovery.js';
 import { AttackSuite } from '../../../simulator/models/attack-suite.js';
 import { seededUniform } from '../../../simulator/random.js';
 import { attackTrace, TraceAttackError } from '../../../simulator/trace/attack.js';
 import type { TraceFileRole, TraceSet } from '../../../simulator/trace/read.js';
+import { chaffEntry } from '../../../testnet/chaff-entry.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -289,10 +289,8 @@ describe('simulator/trace/attack: the attack suite on a real network’s traces'
   });
 });
 
-const CHAFF = fileURLToPath(new URL('../../../bin/chaff.js', import.meta.url));
-
 function chaff(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [CHAFF, 'sim', 'attack', ...args], { encoding: 'utf8' });
+  return spawnSync(process.execPath, [chaffEntry(), 'sim', 'attack', ...args], { encoding: 'utf8' });
 }
 
 function writeScenario(dir: string, s: Scenario): void {

@@ -1,0 +1,2 @@
+// The network lane of `npm test` (test/lanes.cjs).
+module.exports = require('./lanes.cjs').network;

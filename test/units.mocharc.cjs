@@ -1,0 +1,2 @@
+// The unit lane of `npm test` (test/lanes.cjs).
+module.exports = require('./lanes.cjs').units;
