@@ -2,9 +2,14 @@
 // (the Sphinx delay command), then is released. Bounded: when full, a new
 // packet is refused and counted, never queued without limit. One timer is
 // armed for the earliest release, on an injected Clock (real or virtual).
+// A refusal says why: a full queue is load, a stopped one is shutdown, and
+// the mix counts them under different reasons (docs/operators.md §Metrics).
 
 import { MinHeap } from '../../protocol/util/min-heap.js';
 import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
+
+/** What `push` did with an item: held it, or refused it because the queue was full or stopped. */
+export type DelayQueuePush = 'held' | 'full' | 'stopped';
 
 export class DelayQueue<T> {
   readonly capacity: number;
@@ -14,7 +19,7 @@ export class DelayQueue<T> {
   #timer: TimerHandle | null = null;
   #timerAt = Infinity;
   #stopped = false;
-  /** Items refused because the queue was full. */
+  /** Items refused because the queue was full (not those refused after `stop`). */
   refused = 0;
 
   constructor(capacity: number, clock: Clock, release: (item: T) => void) {
@@ -28,16 +33,17 @@ export class DelayQueue<T> {
     return this.#heap.size;
   }
 
-  /** Holds `item` for `delayMs`; false (and counted) when the queue is full or stopped. */
-  push(item: T, delayMs: number): boolean {
-    if (this.#stopped || this.#heap.size >= this.capacity) {
+  /** Holds `item` for `delayMs`, or says why not: 'full' (counted in `refused`) or 'stopped'. */
+  push(item: T, delayMs: number): DelayQueuePush {
+    if (this.#stopped) return 'stopped';
+    if (this.#heap.size >= this.capacity) {
       this.refused++;
-      return false;
+      return 'full';
     }
     const at = this.#clock.now() + Math.max(0, delayMs);
     this.#heap.push(at, item);
     this.#arm();
-    return true;
+    return 'held';
   }
 
   /** Stops releasing; returns the items still held (the caller counts them). */

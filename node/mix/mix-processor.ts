@@ -162,7 +162,9 @@ export class MixProcessor {
       const taken = (await this.#deps.onFinalHop?.(last!, origin)) ?? false;
       return taken ? undefined : this.#drop('final-hop-refused');
     }
-    if (!this.#delay.push({ nextHop: forward.nextHop, packet: forward.packet }, forward.delayMs)) this.#drop('delay-queue-full');
+    const pushed = this.#delay.push({ nextHop: forward.nextHop, packet: forward.packet }, forward.delayMs);
+    // A packet whose unwrap ended after stop() is a shutdown drop, not load.
+    if (pushed !== 'held') this.#drop(pushed === 'full' ? 'delay-queue-full' : 'shutdown');
   }
 
   /** The packet whose turn it was has issued its replay check (or was dropped): the next one may go. */

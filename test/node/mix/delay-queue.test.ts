@@ -30,17 +30,17 @@ describe('mix delay queue', function () {
     const q = new DelayQueue<number>(3, clock, (i) => released.push(i));
     assert.deepEqual(
       [1, 2, 3, 4, 5].map((i) => q.push(i, 10 * i)),
-      [true, true, true, false, false],
+      ['held', 'held', 'held', 'full', 'full'],
     );
     assert.equal(q.refused, 2);
     assert.equal(q.size, 3);
     clock.advanceTo(10);
-    assert.equal(q.push(6, 5), true);
+    assert.equal(q.push(6, 5), 'held');
     clock.advanceTo(100);
     assert.deepEqual(released, [1, 6, 2, 3]);
   });
 
-  it('stop() cancels the timer and hands back what was held', function () {
+  it('stop() cancels the timer and hands back what was held; later pushes are refused as stopped, not counted as full', function () {
     const clock = new ManualClock();
     const released: number[] = [];
     const q = new DelayQueue<number>(10, clock, (i) => released.push(i));
@@ -49,7 +49,8 @@ describe('mix delay queue', function () {
     assert.deepEqual(q.stop().sort(), [1, 2]);
     clock.advanceTo(100);
     assert.deepEqual(released, []);
-    assert.equal(q.push(3, 0), false);
+    assert.equal(q.push(3, 0), 'stopped');
+    assert.equal(q.refused, 0);
   });
 
   it('works on the wall clock', async function () {

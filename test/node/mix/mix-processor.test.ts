@@ -149,6 +149,16 @@ describe('mix processor', function () {
     assert.deepEqual(stopping.mix.dropCounts(), { shutdown: 2 });
   });
 
+  it('counts a packet whose replay check was still pending at stop() as shutdown, not as a full delay queue', async function () {
+    let release: (v: boolean) => void = () => {};
+    const { mix } = setup([{ epoch: 1, key: me.key }], { checkReplay: () => new Promise<boolean>((r) => (release = r)) });
+    const pending = mix.accept(packetVia([me, next, last]));
+    mix.stop();
+    release(true);
+    await pending;
+    assert.deepEqual(mix.dropCounts(), { shutdown: 1 });
+  });
+
   it('a packet that ends at the mix goes to onFinalHop (its own loop), else it is dropped', async function () {
     const loops: number[] = [];
     const own = setup([{ epoch: 1, key: last.key }], { onFinalHop: async () => (loops.push(1), true) });
