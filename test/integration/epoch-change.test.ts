@@ -67,12 +67,23 @@ describe('integration: epoch change', function () {
     // Collect: every probe exactly once.
     const counts = new Map<number, number>();
     let acks: bigint[] = [];
-    await net.waitFor(`all ${sent.length} probes at ${gwB.name}`, 20_000, async () => {
-      const batch = await bob.fetch(gwB, topology, acks);
-      acks = batch.map((m) => m.id);
-      for (const m of batch) if (m.seq !== null) counts.set(m.seq, (counts.get(m.seq) ?? 0) + 1);
-      return counts.size === sent.length && acks.length === 0;
-    });
+    try {
+      await net.waitFor(`all ${sent.length} probes at ${gwB.name}`, 20_000, async () => {
+        const batch = await bob.fetch(gwB, topology, acks);
+        acks = batch.map((m) => m.id);
+        for (const m of batch) if (m.seq !== null) counts.set(m.seq, (counts.get(m.seq) ?? 0) + 1);
+        return counts.size === sent.length && acks.length === 0;
+      });
+    } catch (err) {
+      // Say which probes are missing, when they were sent against their boundary, and what every node dropped and why.
+      const missing = sent.filter((p) => !counts.has(p.seq)).map((p) => `#${p.seq} via ${p.route.join('→')} sent ${p.sentMs - boundaries[Math.floor(p.seq / PER_BOUNDARY)]} ms from its boundary`);
+      const drops: string[] = [];
+      for (const n of net.plan.nodes.filter((x) => x.role !== 'authority')) {
+        const lines = (await net.metricsText(n.name)).split('\n').filter((l) => l.startsWith('chaff_packets_dropped_total{'));
+        if (lines.length) drops.push(`${n.name}: ${lines.map((l) => l.replace('chaff_packets_dropped_total', '')).join(', ')}`);
+      }
+      throw new Error(`${(err as Error).message}; missing: ${missing.join('; ')}; drops: ${drops.join('; ') || 'none'}`, { cause: err });
+    }
     assert.deepEqual(
       [...counts.keys()].sort((a, b) => a - b),
       sent.map((p) => p.seq),
