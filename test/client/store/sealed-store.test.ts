@@ -267,7 +267,7 @@ describe('client/store/sealed-store', () => {
         (await m.list()).map(([id]) => id),
         ['m1', 'm3'],
       );
-      assert.deepEqual(again.stats(), { bytesWritten: 0, corruptRecords: 1, corruptByCollection: { messages: 1 } }, 'one record, counted once');
+      assert.deepEqual(again.stats(), { bytesWritten: 0, writes: 0, commits: 0, corruptRecords: 1, corruptByCollection: { messages: 1 } }, 'one record, counted once');
       assert.equal(await m.count(), 3, 'count() counts stored records, corrupt ones included');
       assert.equal(await m.has('secret-id-m2'), true);
       assert.equal(seen.length, 3);
@@ -312,6 +312,59 @@ describe('client/store/sealed-store', () => {
       );
       await assert.rejects(batch.write(), /already written/);
       assert.throws(() => batch.put(outbox, 'p3', Uint8Array.of(3)), /already written/);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('commits the writes issued while one commits together, in the order they were issued (group commit)', async () => {
+    const store = await create();
+    try {
+      const outbox = store.collection('outbox', bytesCodec);
+      const before = store.stats();
+      const writes: Array<Promise<void>> = [];
+      for (let i = 0; i < 20; i++) writes.push(outbox.put('same', Uint8Array.of(i), { sync: true }));
+      for (let i = 0; i < 20; i++) writes.push(outbox.put(`m${i}`, Uint8Array.of(i), { sync: i % 2 === 0 }));
+      writes.push(outbox.del('m3'));
+      writes.push(store.batch().put(outbox, 'm3', Uint8Array.of(33)).del(outbox, 'm4').write({ sync: true }));
+      await Promise.all(writes);
+      const after = store.stats();
+      assert.equal(after.writes - before.writes, 42);
+      // The first write commits alone; the 41 issued while it ran, together.
+      assert.equal(after.commits - before.commits, 2);
+      assert.deepEqual(await outbox.get('same'), Uint8Array.of(19), 'the last put of a record wins');
+      assert.deepEqual(await outbox.get('m3'), Uint8Array.of(33), 'a delete then a put: the put, as issued');
+      assert.equal(await outbox.get('m4'), undefined);
+      assert.equal(await outbox.count(), 20);
+    } finally {
+      await store.close();
+    }
+    const again = await reopen();
+    try {
+      assert.deepEqual(await again.collection('outbox', bytesCodec).get('same'), Uint8Array.of(19));
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('a read on one state of the store (quiesced) sees the writes issued before it and none issued after', async () => {
+    const store = await create();
+    try {
+      const outbox = store.collection('outbox', bytesCodec);
+      void outbox.put('a', Uint8Array.of(1));
+      const seen = store.quiesced(async () => [await outbox.get('a'), await outbox.get('b')]);
+      const later = [outbox.put('a', Uint8Array.of(2)), outbox.put('b', Uint8Array.of(2))];
+      assert.deepEqual(await seen, [Uint8Array.of(1), undefined]);
+      await Promise.all(later);
+      assert.deepEqual(await outbox.get('a'), Uint8Array.of(2));
+      await assert.rejects(
+        store.quiesced(async () => {
+          throw new Error('the read failed');
+        }),
+        /the read failed/,
+      );
+      await outbox.put('c', Uint8Array.of(3));
+      assert.deepEqual(await outbox.get('c'), Uint8Array.of(3), 'a failed read does not stop the writes after it');
     } finally {
       await store.close();
     }
