@@ -142,6 +142,11 @@ export class Messenger {
     return this.parts.outbox.prepareNext();
   }
 
+  /** Seals up to `max` queued fragments, their session states saved first in one synced write; empty when nothing is queued. */
+  prepareUpTo(max: number): Promise<PreparedEnvelope[]> {
+    return this.parts.outbox.prepareUpTo(max);
+  }
+
   /** The fragment left in a packet. */
   fragmentSent(key: string, attempt: number): void {
     this.parts.outbox.fragmentSent(key, attempt);

@@ -227,7 +227,7 @@ async function compose(init: ClientDaemonInit, c: ClientDaemonComponents): Promi
   const loops = new LoopMonitor({ clock }, { lostAfterMs: Math.max(30_000, 20 * settings.fetchIntervalMs) });
   await lifecycle.add({ name: 'loop monitor', start: () => loops.start(), stop: () => loops.stop() });
 
-  const prepared = new PreparedEnvelopes({ messenger, arq, view, waiting, logger });
+  const prepared = new PreparedEnvelopes({ clock, messenger, arq, view, waiting, logger });
   let disconnect: (() => void) | null = null;
   await lifecycle.add({
     name: 'send queue events',

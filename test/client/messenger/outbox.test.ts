@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../helpers/manual-clock.js';
-import { aliceAndBob, memoryUser, type MemoryUser } from './memory-user.js';
+import { aliceAndBob, deliver, memoryUser, shownTexts, type MemoryUser } from './memory-user.js';
 
 const states = (u: MemoryUser): string[] => u.events.flatMap((e) => (e.type === 'state' ? [e.message.state] : []));
 
@@ -39,6 +39,49 @@ describe('client/messenger/outbox', () => {
     assert.equal(alice.parts.outbox.size, 0);
     assert.deepEqual(await alice.stores.outbox.list(), []);
     assert.equal((await alice.stores.messages.get(record.id))?.record.state, 'delivered');
+  });
+
+  it('seals up to n queued fragments with one synced write, in queue order; the recipient opens them all', async () => {
+    const [alice, bob] = await aliceAndBob(clock, true);
+    try {
+      for (const text of ['one', 'two', 'three', 'four', 'five', 'six']) await alice.parts.outbox.send('bob', { kind: 'text', text });
+      const commits: Array<{ length: number; sync: boolean }> = [];
+      const begin = alice.stores.begin;
+      alice.stores.begin = () => {
+        const work = begin();
+        const commit = work.commit.bind(work);
+        work.commit = (opts) => (commits.push({ length: work.length, sync: opts?.sync ?? false }), commit(opts));
+        return work;
+      };
+      const queued = alice.queue.map((q) => q.key);
+      const first = await alice.parts.outbox.prepareUpTo(4);
+      assert.deepEqual(
+        first.map((p) => p.key),
+        queued.slice(0, 4),
+      );
+      assert.equal(commits.length, 1, 'one write for four envelopes');
+      assert.equal(commits[0].sync, true);
+      const rest = await alice.parts.outbox.prepareUpTo(4);
+      assert.deepEqual(
+        rest.map((p) => p.key),
+        queued.slice(4),
+      );
+      assert.deepEqual(await alice.parts.outbox.prepareUpTo(4), [], 'nothing queued: nothing sealed, nothing written');
+      assert.equal(commits.length, 2);
+      await assert.rejects(alice.parts.outbox.prepareUpTo(0), RangeError);
+      // Calls that cross take turns: each fragment is sealed once.
+      await alice.parts.outbox.send('bob', { kind: 'text', text: 'seven' });
+      await alice.parts.outbox.send('bob', { kind: 'text', text: 'eight' });
+      const crossing = await Promise.all([alice.parts.outbox.prepareUpTo(1), alice.parts.outbox.prepareNext()]);
+      assert.notEqual(crossing[0][0].key, crossing[1]!.key);
+      await deliver(
+        [...first, ...rest, crossing[0][0], crossing[1]!].map((p) => p.envelope),
+        bob,
+      );
+      assert.deepEqual(shownTexts(bob), ['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight']);
+    } finally {
+      [alice, bob].forEach((u) => u.parts.inbox.stop());
+    }
   });
 
   it('fails a whole message when one fragment is given up, and takes its other fragments out of the queue', async () => {
