@@ -10,8 +10,8 @@
 // it or of the processing, so neither a slow gateway reply nor a slow
 // mailbox entry (a large reassembly, a slow disk) makes the link skip a
 // fetch or burst afterwards: a pause would show an observer when mail
-// arrived. Fetched entries go to a bounded backlog that one worker processes
-// in order. Entries beyond the backlog, and entries already queued or
+// arrived. Fetched entries go to a bounded backlog that one worker hands on
+// in order, a wave of all those waiting at a time (see #work). Entries beyond the backlog, and entries already queued or
 // processed but not yet acknowledged (the gateway hands an entry out again
 // until it is acknowledged), are not queued: unacknowledged, the gateway
 // keeps them and hands them out again later. Nothing is lost.
@@ -194,17 +194,31 @@ export class MailboxPoller implements Startable {
     });
   }
 
-  /** Processes the backlog one entry at a time, in order. */
+  /**
+   * Processes the backlog in waves: every entry waiting is handed to
+   * `handle` in order, without waiting for the one before to be stored, so
+   * that their synced writes share fsyncs (the store's group commit) and an
+   * ACK is taken at once rather than behind the writes of the messages
+   * fetched with it (behind them on a slow disk, it came after its
+   * retransmission timeout). `handle` keeps what needs an order in order
+   * (the messenger stages envelopes one at a time). An entry is acknowledged
+   * to the gateway once its own processing is stored.
+   */
   async #work(): Promise<void> {
-    for (let entry = this.#backlog.shift(); entry; entry = this.#backlog.shift()) {
-      try {
-        await this.#c.handle(entry);
-        if (entry.id !== null) this.#acks.add(entry.id);
-      } catch (err) {
-        this.#c.logger.debug('mailbox entry not processed; the gateway keeps it', { error: (err as Error).message });
-      } finally {
-        if (entry.id !== null) this.#queued.delete(entry.id);
-      }
+    while (this.#backlog.length > 0) {
+      const wave = this.#backlog.splice(0, this.#backlog.length);
+      await Promise.all(wave.map((entry) => this.#process(entry)));
+    }
+  }
+
+  async #process(entry: FetchEntry): Promise<void> {
+    try {
+      await this.#c.handle(entry);
+      if (entry.id !== null) this.#acks.add(entry.id);
+    } catch (err) {
+      this.#c.logger.debug('mailbox entry not processed; the gateway keeps it', { error: (err as Error).message });
+    } finally {
+      if (entry.id !== null) this.#queued.delete(entry.id);
     }
   }
 }

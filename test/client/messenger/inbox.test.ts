@@ -28,6 +28,37 @@ describe('client/messenger/inbox', () => {
     );
   });
 
+  it('stages the next envelope while the one before is being written, and shows each only once its write is done', async () => {
+    for (const text of ['one', 'two', 'three']) await alice.parts.outbox.send('bob', { kind: 'text', text });
+    const envelopes = await drain(alice);
+    const held: Array<() => void> = [];
+    const begin = bob.stores.begin;
+    bob.stores.begin = () => {
+      const work = begin();
+      const commit = work.commit.bind(work);
+      // A slow disk: each write waits until the test lets it through.
+      work.commit = (opts) => new Promise<void>((resolve) => held.push(resolve)).then(() => commit(opts));
+      return work;
+    };
+    const received = envelopes.map((e) => bob.parts.inbox.receive(e));
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    assert.equal(held.length, 3, 'the three writes were issued while none had finished');
+    assert.deepEqual(shownTexts(bob), [], 'nothing shown before it is stored');
+    held.shift()!();
+    await received[0];
+    assert.deepEqual(shownTexts(bob), ['one']);
+    for (const release of held) release();
+    await Promise.all(received);
+    assert.deepEqual(shownTexts(bob), ['one', 'two', 'three']);
+    assert.deepEqual(
+      (await bob.stores.messages.list())
+        .filter(([, m]) => m.record.direction === 'in')
+        .map(([, m]) => m.record.content.text)
+        .sort(),
+      ['one', 'three', 'two'],
+    );
+  });
+
   it('gives up on a gap after the hold time and shows what waited behind it', async () => {
     for (const text of ['lost', 'late']) await alice.parts.outbox.send('bob', { kind: 'text', text });
     const [, late] = await drain(alice);

@@ -42,6 +42,45 @@ describe('client/receiver/mailbox-poller', () => {
     );
   });
 
+  it('hands on every fetched entry in order without waiting for the one before to be stored; acknowledges each once its own is', async () => {
+    const clock = new ManualClock(0);
+    const requests: bigint[][] = [];
+    const replies: FetchEntry[][] = [[entry(1), entry(2), entry(3)], [], []];
+    const started: bigint[] = [];
+    const stored = new Map<bigint, () => void>();
+    const poller = new MailboxPoller(
+      {
+        clock,
+        logger: silentLogger,
+        fetch: async (acks) => {
+          requests.push([...acks]);
+          return replies.shift() ?? [];
+        },
+        handle: (e) => {
+          started.push(e.id!);
+          return new Promise<void>((resolve) => stored.set(e.id!, resolve));
+        },
+      },
+      { intervalMs: 1000 },
+    );
+    await poller.start();
+    clock.advanceTo(1000);
+    await flush();
+    assert.deepEqual(started, [1n, 2n, 3n], 'all three handed on while none is stored (a slow disk)');
+    stored.get(3n)!();
+    await flush();
+    clock.advanceTo(2000);
+    await flush();
+    assert.deepEqual(requests[1], [3n], 'entry 3 is stored: acknowledged; 1 and 2 not yet');
+    stored.get(1n)!();
+    stored.get(2n)!();
+    await flush();
+    clock.advanceTo(3000);
+    await flush();
+    await poller.stop();
+    assert.deepEqual(requests[2], [1n, 2n]);
+  });
+
   it('a failed fetch keeps its acknowledgements for the next one', async () => {
     const clock = new ManualClock(0);
     const requests: bigint[][] = [];
