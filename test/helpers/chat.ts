@@ -149,6 +149,20 @@ export class Conversation {
     return texts;
   }
 
+  /**
+   * Sends `prefix #1` … `#n` without waiting for each answer: the daemon
+   * starts calls in the order of their lines (docs/client-api.md), so they
+   * queue in that order, and their synced writes share fsyncs (group
+   * commit) instead of pacing the sends one fsync apart. `sent` keeps the
+   * order written.
+   */
+  async sendNumberedPipelined(prefix: string, n: number): Promise<string[]> {
+    const texts = numbered(prefix, n);
+    const answers = await Promise.all(texts.map((text) => this.from.api.sendText(this.toContact, text)));
+    for (const { message } of answers) this.sent.push(message);
+    return texts;
+  }
+
   /** Events whose text starts with `prefix`. */
   eventsOf(prefix: string): SeenMessage[] {
     return this.events.filter((e) => e.text.startsWith(`${prefix} #`));

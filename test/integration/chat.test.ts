@@ -163,18 +163,22 @@ describe('integration: chat between two client daemons', function () {
     };
     const idle = await measure(async () => 0);
     const texts = numbered('s2', N);
-    let i = 0;
+    // One message every GAP_MS, each sent without waiting for the answer to
+    // the one before: the pace is the test's, not the disk's (a send waits
+    // for a synced write: 40 ms or more on a slow disk, and CI's runs offered
+    // only 37 messages in the window when each send waited for the last).
+    const sends: Array<ReturnType<typeof alice.api.sendText>> = [];
     const chatting = await measure(async (untilMs) => {
-      while (Date.now() < untilMs - GAP_MS && i < N) {
-        const t = Date.now();
-        const { message } = await alice.api.sendText('bob', texts[i++]);
-        toBob.sent.push(message);
-        await sleep(Math.max(0, GAP_MS - (Date.now() - t)));
+      const startMs = Date.now();
+      while (Date.now() < untilMs - GAP_MS && sends.length < N) {
+        sends.push(alice.api.sendText('bob', texts[sends.length]));
+        await sleep(Math.max(0, startMs + sends.length * GAP_MS - Date.now()));
       }
-      return i;
+      return sends.length;
     });
     // The rest of the 100 (if the window ended first), so the order check below has them all.
-    for (const text of texts.slice(i)) toBob.sent.push((await alice.api.sendText('bob', text)).message);
+    while (sends.length < N) sends.push(alice.api.sendText('bob', texts[sends.length]));
+    for (const { message } of await Promise.all(sends)) toBob.sent.push(message);
 
     const expected = FAST_CHAT_SHAPE.lambdaP! + FAST_CHAT_SHAPE.lambdaL! + FAST_CHAT_SHAPE.lambdaD!;
     assert.equal(idle.rate, expected, 'the rates of the document');
@@ -208,11 +212,12 @@ describe('integration: chat between two client daemons', function () {
     const alice = c().alice;
     const SATURATE = 400;
     const WINDOW_MS = 8000;
-    // Queued faster (one RPC and one synced write each) than λP drains them:
-    // 400, so that at least 200 still wait when the window opens even when
-    // queuing them takes 10 s (about 5 s was seen on a loaded machine, 2 s on a quiet one).
+    // Queued much faster than λP drains them: all at once, their synced
+    // writes sharing fsyncs (one at a time, each send waits for a synced
+    // write: 400 took 42 s in a CI run, and the queue was nearly empty when
+    // the window opened). 400, so that at least 200 still wait when it opens.
     const queuedAt = Date.now();
-    await toBob.sendNumbered('sat', SATURATE);
+    await toBob.sendNumberedPipelined('sat', SATURATE);
     const queuingMs = Date.now() - queuedAt;
     const s0 = await alice.api.status();
     assert.ok(s0.queue.queued >= 200, `saturated at the start (${JSON.stringify(s0.queue)}; queuing took ${queuingMs} ms)`);
