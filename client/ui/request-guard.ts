@@ -12,12 +12,17 @@
 // - Every request but the login needs the session cookie. The login URL
 //   holds a random secret (printed by `chaff client ui`); it is exchanged
 //   for an HttpOnly, SameSite=Strict cookie, so other sites' requests never
-//   carry it, and page scripts never see it.
+//   carry it, and page scripts never see it. Its name holds the port:
+//   cookies ignore ports (RFC 6265 §8.5), so two profiles' apps open in one
+//   browser would otherwise overwrite each other's session.
 
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
-export const SESSION_COOKIE = 'chaff_ui';
+/** The session cookie's name for the app on `port`: `chaff_ui_PORT`. */
+export function sessionCookieName(port: number | string): string {
+  return `chaff_ui_${port}`;
+}
 export const LOGIN_PATH = '/login';
 
 export type GuardVerdict = { ok: true } | { ok: false; status: number; reason: string };
@@ -44,12 +49,14 @@ export class RequestGuard {
   readonly #host: string;
   readonly #origin: string;
   readonly #secret: string;
+  readonly #cookie: string;
 
   /** `host`: "127.0.0.1:PORT", the address the server is bound to. */
   constructor(host: string, secret: string) {
     this.#host = host;
     this.#origin = `http://${host}`;
     this.#secret = secret;
+    this.#cookie = sessionCookieName(new URL(this.#origin).port);
   }
 
   get origin(): string {
@@ -74,11 +81,11 @@ export class RequestGuard {
 
   /** The session cookie. */
   checkSession(req: IncomingMessage): GuardVerdict {
-    return sameSecret(cookieValue(req.headers.cookie, SESSION_COOKIE), this.#secret) ? { ok: true } : { ok: false, status: 401, reason: 'not signed in: open the address `chaff client ui` printed' };
+    return sameSecret(cookieValue(req.headers.cookie, this.#cookie), this.#secret) ? { ok: true } : { ok: false, status: 401, reason: 'not signed in: open the address `chaff client ui` printed' };
   }
 
   /** The Set-Cookie of a successful login: no Max-Age, so it ends with the browser session. */
   sessionCookie(): string {
-    return `${SESSION_COOKIE}=${this.#secret}; Path=/; HttpOnly; SameSite=Strict`;
+    return `${this.#cookie}=${this.#secret}; Path=/; HttpOnly; SameSite=Strict`;
   }
 }

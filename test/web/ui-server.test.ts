@@ -100,7 +100,7 @@ describe('the web app server (client/ui/ui-server.ts)', function () {
     assert.equal(login.status, 303);
     assert.equal(login.headers.location, '/');
     const setCookie = String(login.headers['set-cookie']);
-    assert.match(setCookie, /^chaff_ui=[^;]+; Path=\/; HttpOnly; SameSite=Strict$/);
+    assert.match(setCookie, new RegExp(`^chaff_ui_${port}=[^;]+; Path=/; HttpOnly; SameSite=Strict$`), 'named for its port');
     const app = await send(port, '/', { headers: { Cookie: cookie } });
     assert.equal(app.status, 200);
     assert.match(app.body, /<title>/);
@@ -113,7 +113,12 @@ describe('the web app server (client/ui/ui-server.ts)', function () {
     assert.equal((await send(port, '/')).status, 401);
     assert.equal((await send(port, '/app.js')).status, 401);
     assert.equal((await send(port, '/api/events')).status, 401);
-    assert.equal((await send(port, '/', { headers: { Cookie: 'chaff_ui=wrong' } })).status, 401);
+    assert.equal((await send(port, '/', { headers: { Cookie: `chaff_ui_${port}=wrong` } })).status, 401);
+    // Another app's session (cookies ignore ports: the browser sends both apps' cookies to each).
+    const value = cookie.split('=')[1];
+    assert.equal((await send(port, '/', { headers: { Cookie: `chaff_ui_${port + 1}=${value}` } })).status, 401);
+    assert.equal((await send(port, '/', { headers: { Cookie: `chaff_ui=${value}` } })).status, 401);
+    assert.equal((await send(port, '/', { headers: { Cookie: `chaff_ui_${port + 1}=other; ${cookie}` } })).status, 200, 'its own among others');
     assert.equal((await callApi({ Origin: server.origin })).status, 401);
     assert.deepEqual(calls, []);
   });
