@@ -296,7 +296,11 @@ async function startRelay(config: NodeConfig, root: Root, parts: NodeParts): Pro
     );
   };
   keyring.rotate(clock.now());
-  await start(root, 'descriptor uploader', new DescriptorUploader({ clock, logger: log, pki }, { epochs: params, descriptor }));
+  // Announced last, once the role's service serves its protocols: a node
+  // listed in a document before then refused its first clients' streams as
+  // a protocol it does not speak (seen with a slow disk: a client's
+  // registration failed as "another Chaff version"). Stopped first.
+  const announce = () => start(root, 'descriptor uploader', new DescriptorUploader({ clock, logger: log, pki }, { epochs: params, descriptor }));
 
   const checkReplay = (epoch: number, tag: Uint8Array) => replay.checkAndInsert(epoch, tag);
   const limits = { inputQueue: config.mix.inputQueue, delayQueue: config.mix.delayQueue };
@@ -323,6 +327,7 @@ async function startRelay(config: NodeConfig, root: Root, parts: NodeParts): Pro
         },
       ),
     );
+    await announce();
     metrics.counter('chaff_packets_in_total', 'Packets received', () => mix.processor.received);
     metrics.counter('chaff_packets_out_total', 'Packets forwarded', () => mix.processor.forwarded);
     metrics.counter('chaff_packets_dropped_total', 'Packets dropped by reason', () => mix.processor.dropCounts());
@@ -406,6 +411,7 @@ async function startRelay(config: NodeConfig, root: Root, parts: NodeParts): Pro
   await start(root, 'packet link', link);
   await start(root, 'gateway service', gateway);
   await start(root, 'mailbox expiry', new MailboxExpiry({ mailboxes, clock, logger: log.child('mailbox-expiry') }));
+  await announce();
 
   const g = () => gateway.stats();
   metrics.counter('chaff_packets_in_total', 'Packets received from clients and relays', () => g().mix.received);

@@ -13,7 +13,7 @@ import { toHex } from '../../protocol/bytes.js';
 import { memoryLogger } from '../../runtime/log/logger.js';
 import { keyFor } from '../helpers/pki-fixtures.js';
 
-const RELAY = ['host', 'sphinx keyring', 'replay cache', 'key retirement', 'pki client', 'document watcher', 'descriptor uploader'];
+const RELAY = ['host', 'sphinx keyring', 'replay cache', 'key retirement', 'pki client', 'document watcher'];
 
 describe('node/daemon: the composition root', function () {
   this.timeout(20_000);
@@ -38,7 +38,8 @@ describe('node/daemon: the composition root', function () {
     it(`starts a ${role} in the written order, serves metrics, and stops everything (host last)`, async () => {
       const log = memoryLogger();
       const node = await runNode(config(role), log);
-      assert.deepEqual(node.startOrder, [...RELAY, ...own, 'metrics server']);
+      // The node announces itself (uploads its descriptor) only once its role's service serves.
+      assert.deepEqual(node.startOrder, [...RELAY, ...own, 'descriptor uploader', 'metrics server']);
       assert.ok(node.metricsPort);
       assert.equal((await fetch(`http://127.0.0.1:${node.metricsPort}/metrics`)).status, 200);
       await node.stop();
