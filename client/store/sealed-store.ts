@@ -194,8 +194,8 @@ class StoreCore {
         }
         const ops = group.length === 1 ? job.ops : group.flatMap((j) => j.ops);
         try {
-          this.commits++;
           await this.db.batch(ops, { sync: group.some((j) => j.sync) });
+          this.commits++;
         } catch (e) {
           // The batch is atomic: none of the group's writes is on disk.
           for (const j of group) j.reject(e);
