@@ -16,7 +16,8 @@ import { bytesCodec } from '../../client/store/codecs.js';
 import { drain, sendOne, texts, Users } from '../helpers/messenger-users.js';
 
 describe('saved ratchet state rolling back when receive and prepare write at once', function () {
-  this.timeout(60_000);
+  // 300 rounds of at least one fsync each: 25 s at 40 ms per fsync (CI's disk), 60 s at 100 ms.
+  this.timeout(180_000);
   const users = new Users();
   after(() => users.closeAll());
 

@@ -296,6 +296,8 @@ describe('the web app in headless Chromium: files, verifying a contact, a key ch
   });
 
   it('opens a long history a page at a time: the newest 200 rendered, earlier ones as the reader scrolls up (the view kept in place) or asks', async function () {
+    // 450 synced writes one after another: 20 s at 40 ms per fsync (CI's disk), 45 s at 100 ms.
+    this.timeout(300_000);
     // Alice's own messages, queued (no network): one store write each, a quarter of what delivering bob's would cost.
     for (let i = 0; i < 450; i++) await alice.api.sendText('bob', `old message ${i}`);
     const total = (await alice.api.history('bob', 10_000)).length;

@@ -81,6 +81,8 @@ interface Daemon {
   running: RunningClient;
   events: ClientEvent[];
   log: ReturnType<typeof memoryLogger>;
+  /** Resolves once every store write issued so far is on disk. */
+  written(): Promise<void>;
   status(): Promise<ClientStatus>;
 }
 
@@ -147,7 +149,7 @@ async function prepareDaemon(options: DaemonOptions) {
     running.push(r);
     const events: ClientEvent[] = [];
     r.api.subscribe((e) => events.push(e));
-    return { clock, link, documents, profile, lifecycle, journal, running: r, events, log, status: () => r.api.status() };
+    return { clock, link, documents, profile, lifecycle, journal, running: r, events, log, written: () => store.quiesced(async () => undefined), status: () => r.api.status() };
   };
   return { clock, link, documents, log, start };
 }
@@ -171,11 +173,23 @@ async function settle(): Promise<void> {
 /** Moves simulated time by `ms` in steps, settling after each; stops early once `until` holds. */
 async function run(d: Daemon, ms: number, until: () => boolean = () => false, stepMs = 100): Promise<void> {
   const end = d.clock.now() + ms;
-  await settle();
+  await step(d);
   while (d.clock.now() < end && !until()) {
     d.clock.advanceTo(Math.min(end, d.clock.now() + stepMs));
-    await settle();
+    await step(d);
   }
+}
+
+/**
+ * After a step of the manual clock: the event loop's turns, then the store's
+ * writes issued meanwhile (each synced write is an fsync: 40 ms or more on
+ * a slow disk, while the manual clock would run on), then the turns that
+ * follow them (an envelope sealed is ready once its write is done).
+ */
+async function step(d: Daemon): Promise<void> {
+  await settle();
+  await d.written();
+  await settle();
 }
 
 const BOB_MAILBOX = new Uint8Array(32).fill(0xbb);
