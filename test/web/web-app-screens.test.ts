@@ -286,7 +286,8 @@ describe('the web app in headless Chromium: files, verifying a contact, a key ch
     await page.type('#add-contact-address', `${carol.user.address.slice(0, 60)}\n${carol.user.address.slice(60)}`);
     await page.click('.add-contact button[type="submit"]');
     await page
-      .waitForFunction(() => document.querySelector('#conversation-title')?.textContent === 'carol', { timeout: 10_000 })
+      // 30 s: adding a contact is several synced writes, and with 100 ms on every fsync (strace) 10 s ran out.
+      .waitForFunction(() => document.querySelector('#conversation-title')?.textContent === 'carol', { timeout: 30_000 })
       .catch(async (err: Error) => {
         await page.screenshot({ path: join(shots, 'failed-add-contact.png') });
         throw new Error(`${err.message}; page problems: ${problems.join('; ')}`);

@@ -225,7 +225,9 @@ describe('the web app in headless Chromium, against a real client daemon on an i
       await c.net.startNode(c.alice.gateway);
       await page.waitForFunction(() => (document.querySelector('[data-field="offline-banner"]')?.textContent ?? '') === '', { timeout: 90_000 });
       await page.waitForFunction((mid: string) => ['delivered', 'read'].includes(document.querySelector(`.message.out[data-id="${mid}"]`)?.getAttribute('data-state') ?? ''), { timeout: 120_000 }, id);
-      await waitFor('bob has it', async () => (await c.bob.api.history('alice')).some((m) => m.id === id && m.content.text === 'written while offline'), { timeoutMs: 30_000 });
+      // Bob's next pulls: 90 s, since with 100 ms on every fsync (strace; the in-process network's stores
+      // share one libuv thread pool with both daemons') 30 s ran out once.
+      await waitFor('bob has it', async () => (await c.bob.api.history('alice')).some((m) => m.id === id && m.content.text === 'written while offline'), { timeoutMs: 90_000 });
       await page.screenshot({ path: join(shots, '9-back-online.png') });
     } finally {
       // The gateway runs again whatever failed above (started already: the call refuses, which is fine).
