@@ -98,18 +98,19 @@ export class PreparedEnvelopes implements Startable {
     this.#refills.add(refill);
   }
 
-  /**
-   * The envelope for this payload event, or undefined (the slot sends a
-   * decoy). First, once per epoch, fragments whose gateway is back go
-   * first; envelopes acknowledged or removed while they waited are skipped;
-   * one whose gateway left the document waits for it.
-   */
   /** Envelopes to keep sealed ahead now (ready and being written): PREPARED_AHEAD plus the take rate times the refill time. */
   target(): number {
     const inFlight = this.#takeIntervalMs ? Math.ceil(this.#refillMs / this.#takeIntervalMs) : 0;
     return Math.min(MAX_SEALED_AHEAD, PREPARED_AHEAD + inFlight);
   }
 
+  /**
+   * The envelope for this payload event, or undefined (the slot sends a
+   * decoy). First, once per epoch, fragments whose gateway is back go
+   * first; envelopes acknowledged or removed while they waited are skipped;
+   * one whose gateway left the document waits for it. Each call also
+   * measures the time since the last (the rate the stream takes them).
+   */
   take(): PreparedEnvelope | undefined {
     const now = this.#c.clock.now();
     if (this.#lastTakeMs !== null) this.#takeIntervalMs = this.#takeIntervalMs === null ? now - this.#lastTakeMs : ewma(this.#takeIntervalMs, now - this.#lastTakeMs);
