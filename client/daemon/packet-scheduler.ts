@@ -50,7 +50,7 @@ export interface PacketSchedulerComponents {
   /** The streams' time and randomness (event times). */
   clock: Clock;
   uniform: Uniform;
-  link: Pick<GatewayLinkLike, 'trySend' | 'gateway' | 'mailboxId' | 'deliveryId'>;
+  link: Pick<GatewayLinkLike, 'trySend' | 'connected' | 'gateway' | 'mailboxId' | 'deliveryId'>;
   factory: Pick<PacketFactory, 'real' | 'loop' | 'decoy' | 'drop' | 'userPayloadLength'>;
   arq: Pick<Arq, 'unsent' | 'sent' | 'attempts'>;
   loops: Pick<LoopMonitor, 'sent' | 'decoySent'>;
@@ -106,8 +106,15 @@ export class PacketScheduler implements Startable {
     return { ...this.#sent };
   }
 
-  /** The stream's nextReal: the envelope a payload event sends, or undefined for a decoy. */
+  /**
+   * The stream's nextReal: the envelope a payload event sends, or undefined
+   * for a decoy. None while the link is down: the link would refuse it and
+   * the envelope be sealed again for a later slot, so every slot of an
+   * outage would cost a ratchet step (the recipient refuses a message that
+   * skips more than MAX_SKIP, docs/e2ee.md) and a synced write.
+   */
   nextReal(): PreparedEnvelope | undefined {
+    if (!this.#c.link.connected) return undefined;
     return this.#c.prepared.take();
   }
 

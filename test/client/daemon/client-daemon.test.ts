@@ -83,6 +83,8 @@ interface Daemon {
   log: ReturnType<typeof memoryLogger>;
   /** Resolves once every store write issued so far is on disk. */
   written(): Promise<void>;
+  /** Writes to the profile store since it opened (each sealing of envelopes is one). */
+  storeWrites(): number;
   status(): Promise<ClientStatus>;
 }
 
@@ -149,7 +151,20 @@ async function prepareDaemon(options: DaemonOptions) {
     running.push(r);
     const events: ClientEvent[] = [];
     r.api.subscribe((e) => events.push(e));
-    return { clock, link, documents, profile, lifecycle, journal, running: r, events, log, written: () => store.quiesced(async () => undefined), status: () => r.api.status() };
+    return {
+      clock,
+      link,
+      documents,
+      profile,
+      lifecycle,
+      journal,
+      running: r,
+      events,
+      log,
+      written: () => store.quiesced(async () => undefined),
+      storeWrites: () => store.stats().writes,
+      status: () => r.api.status(),
+    };
   };
   return { clock, link, documents, log, start };
 }
@@ -432,6 +447,24 @@ describe('client/daemon (manual clock, in-memory gateway)', function () {
       const payload = after.real + after.decoy - (before.real + before.decoy);
       const expected = RATES.lambdaP * seconds;
       assert.ok(Math.abs(payload - expected) <= 3 * Math.sqrt(expected), `${payload} payload packets in ${seconds} s at λP = ${RATES.lambdaP}`);
+    });
+
+    it('seals nothing for the payload slots while the gateway is away: a queued message waits in the envelopes sealed before', async () => {
+      const d = await startDaemon({ startMs: startOf(EPOCH) + 1000, docs: [[EPOCH, both]], reachable: false });
+      await d.running.api.addContact('bob', BOB);
+      const { message } = await d.running.api.sendText('bob', 'queued while the gateway is away');
+      await run(d, 5000);
+      const before = d.storeWrites();
+      const seconds = 60;
+      await run(d, seconds * 1000);
+      const writes = d.storeWrites() - before;
+      // Before: each of the λP·t ≈ 60 slots took a sealed envelope (a ratchet step, and a synced write to refill),
+      // which the link refused; the steps add up at the recipient (MAX_SKIP), the writes on the disk.
+      assert.ok(writes <= 2, `${writes} store writes in ${seconds} s offline at λP = ${RATES.lambdaP}`);
+      assert.equal(d.link.routed.length, 0);
+      d.link.reachable = true;
+      await run(d, 30_000, () => delivered(d, message.id));
+      assert.ok(delivered(d, message.id), 'delivered once the gateway is back');
     });
 
     it('does not wait for the gateway: starts with a fresh document while the gateway is away, and connects when it answers', async () => {
