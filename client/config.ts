@@ -31,7 +31,7 @@ export interface ClientSettings {
   maxAttempts: number;
   /** Added to the expected round trip before a fragment counts as lost. */
   retransmitSlackMs: number;
-  /** How long a later message waits for a missing earlier one before it is shown anyway. */
+  /** How long a gap in a conversation (a missing earlier message) is waited for before it is reported as never arrived; nothing waits behind it. */
   orderHoldMs: number;
   /** The user's own rates; the client uses the larger of these and the document's. */
   raise: { lambdaP?: number; lambdaL?: number; lambdaD?: number };

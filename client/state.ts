@@ -58,7 +58,7 @@ export interface MessageRow {
   record: MessageRecord;
   /** Hex identity key of the peer (the contact's, or an unknown sender's). */
   peer: string;
-  /** Incoming, not shown yet: waiting for an earlier message (order), or held. */
+  /** Incoming, not shown: held (below). (Before version 2 of the order state, also a message waiting for an earlier one: client/messenger/order-upgrade.ts.) */
   hidden: boolean;
   /** Incoming from a contact's new identity key: held until the user accepts the key. */
   held: boolean;
@@ -87,6 +87,7 @@ export interface OutboxEntry {
 export interface InboundState {
   /** Reassembler.toJSON() with every chunk left out (they are records of `fragments`): [index, ""] pairs. */
   reassembler: unknown;
+  /** OrderBuffer.serialize(): the conversation's sequence numbers (docs/chat.md §Ordering; version 1 is still read). */
   order: unknown;
 }
 

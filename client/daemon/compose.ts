@@ -207,8 +207,8 @@ async function compose(init: ClientDaemonInit, c: ClientDaemonComponents): Promi
     envelopeLength,
     maxFrameLength: maxPlaintextLength(envelopeLength),
     orderHoldMs: settings.orderHoldMs,
-    enqueue: (k, attempts) => {
-      arq.enqueue(k, attempts);
+    enqueue: (k, fragment, attempts) => {
+      arq.enqueue(k, fragment, attempts);
       queue.ready();
     },
     dequeue: (k) => arq.remove(k),

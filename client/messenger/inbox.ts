@@ -1,17 +1,21 @@
 // The inbox (docs/client.md §Receiving): one mailbox entry at a time, it
 // opens the envelope (the session index names its session), asks the
 // contact book who sent it, and takes the frame: a data fragment into
-// reassembly and the conversation's order buffer (client/receiver/
-// inbound-states.ts), a read receipt, or a contact card. Everything an
+// reassembly and, once its message is complete, the conversation's order
+// buffer (client/receiver/inbound-states.ts), a read receipt, or a contact
+// card. A complete message is shown at once, whatever its place in the
+// conversation: the history places it by its sequence number (docs/chat.md
+// §Ordering); the order buffer drops a duplicate seq. Everything an
 // envelope changes is one synced unit of work, written before receive()
 // resolves, so the daemon acknowledges the entry to the gateway only once
 // nothing can be lost. Reading a conversation queues read receipts. A
-// timer gives up on order gaps past the hold time and drops contact
-// requests past their age.
+// timer reports the gaps in a conversation open longer than the hold time
+// (messages that never arrived) and drops contact requests past their age.
 
 import { toHex } from '../../protocol/bytes.js';
 import { decodeContent, type ChatContent } from '../../protocol/chat/content.js';
 import { decodeFrame, type ChatFrame, type DataFragment, type ReceiptFrame } from '../../protocol/chat/frames.js';
+import type { SeqRange } from '../../protocol/chat/order.js';
 import { E2eeError } from '../../protocol/e2ee/errors.js';
 import type { Identity } from '../../protocol/e2ee/identity.js';
 import { openEnvelope, type OpenedEnvelope } from '../../protocol/e2ee/session.js';
@@ -40,7 +44,7 @@ const RELEASE_PERIOD_MS = 5_000;
 export interface InboxOptions {
   identity: Identity;
   clock: Clock;
-  /** How long a gap in a conversation's order holds back later messages. */
+  /** How long a gap in a conversation's sequence numbers is waited for before it is reported as messages that never arrived. */
   orderHoldMs: number;
   emit: (event: ClientEvent) => void;
   log: MessengerLog;
@@ -62,8 +66,6 @@ export interface InboxParts {
   groups: Pick<GroupChats, 'takeFrame' | 'takeCard' | 'isMember'>;
 }
 
-type OrderResult = { delivered: Array<{ item: string; late: boolean }>; skipped: Array<{ from: bigint; to: bigint }> };
-
 export class Inbox {
   #releaseTimer: TimerHandle | null = null;
   /**
@@ -82,7 +84,7 @@ export class Inbox {
     private readonly p: InboxParts,
   ) {}
 
-  /** Starts the timer that releases order gaps and expires contact requests. */
+  /** Starts the timer that gives up order gaps and expires contact requests. */
   start(): void {
     this.#scheduleRelease();
   }
@@ -233,17 +235,27 @@ export class Inbox {
     }
     if (!content || messages.has(id)) return;
     if (stranger && !this.p.requests.admitMessage(work, sender.request, m.content.length, events)) return counters.reject('request-full');
+    const order = inbound.of(peer, stranger).order.push(m.seq, this.o.clock.now());
+    this.#logSkipped(order.skipped);
+    inbound.save(peer, work);
+    if (!order.deliver) {
+      // Its seq was delivered already: a late copy of a message whose id reassembly no longer remembers.
+      counters.rejected.duplicate = (counters.rejected.duplicate ?? 0) + 1;
+      return;
+    }
+    // After a key change or from a stranger: held (hidden) until the user accepts; otherwise shown at once.
+    const held = sender.kind !== 'contact';
     const row: MessageRow = {
       record: {
         ...newMessageRecord({ id, contact: messageContactField(sender), direction: 'in', content: displayOf(content), state: 'delivered', sentMs: m.sentMs, fragments: m.count }),
         deliveredMs: this.o.clock.now(),
       },
       peer,
-      // Shown once the order buffer releases it (and, after a key change or for a stranger, once accepted).
-      hidden: true,
-      held: sender.kind !== 'contact',
+      hidden: held,
+      held,
       acked: [],
       sent: [],
+      // The history shows incoming messages by seq, so one that came after a later one (late) takes its place.
       seq: m.seq.toString(),
     };
     messages.remember(row);
@@ -252,20 +264,11 @@ export class Inbox {
     // A message held by a key change: the front ends show how many wait with the warning.
     if (sender.kind === 'key-changed') events.push({ type: 'contact', contact: this.p.book.info(this.p.contacts.require(sender.name)) });
     counters.received.messages++;
-    const state = inbound.of(peer, stranger);
-    this.#deliverOrdered(work, state.order.push(m.seq, id, this.o.clock.now()), events);
-    inbound.save(peer, work);
+    if (!held) events.push({ type: 'message', message: row.record });
   }
 
-  #deliverOrdered(work: UnitOfWork, result: OrderResult, events: ClientEvent[]): void {
-    for (const gap of result.skipped) this.o.log('warn', 'messages never arrived and were skipped in order', { from: gap.from.toString(), to: gap.to.toString() });
-    for (const d of result.delivered) {
-      const row = this.p.messages.get(d.item);
-      if (!row || row.held) continue;
-      row.hidden = false;
-      this.p.messages.save(work, row);
-      events.push({ type: 'message', message: row.record });
-    }
+  #logSkipped(skipped: SeqRange[]): void {
+    for (const gap of skipped) this.o.log('warn', 'messages never arrived and were skipped in order', { from: gap.from.toString(), to: gap.to.toString() });
   }
 
   #receiveReceipt(work: UnitOfWork, peer: string, frame: ReceiptFrame, events: ClientEvent[]): void {
@@ -282,7 +285,7 @@ export class Inbox {
     }
   }
 
-  /** Gives up on gaps that waited longer than the hold time; drops contact requests past their age. */
+  /** Gives up on gaps open longer than the hold time; drops contact requests past their age. */
   #scheduleRelease(): void {
     this.#releaseTimer = this.o.clock.at(this.o.clock.now() + Math.min(RELEASE_PERIOD_MS, Math.max(100, this.o.orderHoldMs)), () => {
       void this.#release().finally(() => this.#scheduleRelease());
@@ -292,17 +295,15 @@ export class Inbox {
   async #release(): Promise<void> {
     const now = this.o.clock.now();
     const work = this.p.stores.begin();
-    const events: ClientEvent[] = [];
     for (const [peer, s] of this.p.inbound.peers()) {
       const deadline = s.order.nextDeadline();
       if (deadline === null || deadline > now) continue;
-      this.#deliverOrdered(work, s.order.release(now), events);
+      this.#logSkipped(s.order.release(now).skipped);
       this.p.inbound.save(peer, work);
     }
     this.p.requests.expire(work, now);
     if (work.length === 0) return;
-    await work.commit({ sync: true }).catch((err) => this.o.log('warn', 'could not save released messages', { error: (err as Error).message }));
-    for (const e of events) this.o.emit(e);
+    await work.commit({ sync: true }).catch((err) => this.o.log('warn', 'could not save the given-up gaps and expired requests', { error: (err as Error).message }));
   }
 }
 

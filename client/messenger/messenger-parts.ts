@@ -1,7 +1,8 @@
 // Builds the messenger's parts over a set of record stores, in dependency
 // order: what is stored is loaded first (contacts, sessions, history,
-// reassembly states), then the outbox (which re-queues every undelivered
-// fragment), the contact requests, the block list, the contact book (which queues cards
+// reassembly states; messages an older version's order state held back are
+// shown then: order-upgrade.ts), then the outbox (which re-queues every
+// undelivered fragment), the contact requests, the block list, the contact book (which queues cards
 // through the outbox), the groups (client/groups/) and the inbox (which asks the contact book who sent
 // an envelope), whose release timer starts last. Our delivery id comes from
 // the profile store (client/delivery-id.ts), like everything else stored.
@@ -18,6 +19,7 @@ import { ContactDirectory } from './contact-directory.js';
 import { ContactRequests, type ContactRequestsOptions } from './contact-requests.js';
 import { Inbox, type InboxOptions } from './inbox.js';
 import { MessageHistory } from './message-history.js';
+import { showMessagesHeldByOrder } from './order-upgrade.js';
 import { Outbox, type OutboxOptions, type SendQueue } from './outbox.js';
 import { SessionBook } from './session-book.js';
 import { MessengerCounters } from './stats.js';
@@ -48,6 +50,7 @@ export async function loadMessengerParts(stores: MessengerStores, o: MessengerPa
   const sessions = await SessionBook.load(stores.sessions, o.log);
   const messages = await MessageHistory.load(stores);
   const inbound = await InboundStates.load(stores, o.orderHoldMs, o.log);
+  await showMessagesHeldByOrder(stores, inbound, messages, o.log);
   const queue: SendQueue = { enqueue: o.enqueue, dequeue: o.dequeue, nextKey: o.nextKey, routable: o.routable, unroutable: o.unroutable };
   // Told to contacts in our card: they write to it instead of our address's mailbox (none until the daemon made one).
   const deliveryId = await readDeliveryId(stores.profile);

@@ -18,6 +18,7 @@ import { ClientError, MAX_MESSAGE_BYTES, type ClientEvent, type MessageRecord } 
 import { stageDeliveryId } from '../delivery-id.js';
 import { newMessageRecord, outboxKey, type MessageRow, type OutboxEntry } from '../state.js';
 import type { GroupPeers } from '../groups/group-peers.js';
+import type { QueuedFragment } from '../sender/send-order.js';
 import type { UnitOfWork } from '../store/unit-of-work.js';
 import type { ContactDirectory } from './contact-directory.js';
 import { parseAddress } from './contact-names.js';
@@ -38,8 +39,12 @@ export interface PreparedEnvelope {
 
 /** The send queue (the ARQ) and the routing check, as the outbox drives them. */
 export interface SendQueue {
-  /** Puts a fragment in the send queue (the ARQ), with the transmissions it already had. */
-  enqueue: (key: string, attempts?: number) => void;
+  /**
+   * Puts a fragment in the send queue (the ARQ): `fragment` places it in the
+   * send order (its recipient and message), `attempts` are the transmissions
+   * it already had.
+   */
+  enqueue: (key: string, fragment: QueuedFragment, attempts?: number) => void;
   /** Takes a fragment out of the send queue. */
   dequeue: (key: string) => void;
   /** The next fragment key to send, or undefined. */
@@ -117,10 +122,7 @@ export class Outbox {
     const pending = [...(await stores.outbox.list())];
     // The ids sort by insertion only through the rows' timestamps.
     pending.sort(([, a], [, b]) => (messages.get(a.messageId)?.record.sentMs ?? 0) - (messages.get(b.messageId)?.record.sentMs ?? 0) || a.index - b.index);
-    for (const [key, entry] of pending) {
-      outbox.#entries.set(key, entry);
-      o.queue.enqueue(key, entry.attempts ?? 0);
-    }
+    outbox.#enqueue(pending);
     return outbox;
   }
 
@@ -135,9 +137,41 @@ export class Outbox {
 
   /** Puts committed entries in the send queue. */
   queue(entries: Entries): void {
+    this.#enqueue(entries);
+  }
+
+  /**
+   * Puts entries in the send queue, each message's with its place in the
+   * send order: its recipient, and how many of the entries are its fragments
+   * (`entries` holds every pending fragment of each message it names: a new
+   * message's all, a reloaded one's not yet acknowledged).
+   */
+  #enqueue(entries: Entries): void {
+    const fragments = new Map<string, QueuedFragment>();
+    for (const [, entry] of entries) {
+      const queued = fragments.get(entry.messageId);
+      if (queued) queued.fragments++;
+      else fragments.set(entry.messageId, { flow: this.#flowOf(entry), message: entry.messageId, fragments: 1 });
+    }
     for (const [key, entry] of entries) {
       this.#entries.set(key, entry);
-      this.o.queue.enqueue(key);
+      // Each receipt frame is whole on its own (nothing to reassemble): a one-fragment message.
+      const fragment = entry.kind === 'receipt' ? { ...fragments.get(entry.messageId)!, fragments: 1 } : fragments.get(entry.messageId)!;
+      this.o.queue.enqueue(key, fragment, entry.attempts ?? 0);
+    }
+  }
+
+  /**
+   * The send order's flow of an entry: its recipient's identity key (hex),
+   * one peer as its receiver counts them (a group frame to a contact shares
+   * the contact's flow); the contact's name or the address when unknown.
+   */
+  #flowOf(entry: OutboxEntry): string {
+    if (entry.address === undefined) return this.contacts.get(entry.contact)?.identity ?? `contact ${entry.contact}`;
+    try {
+      return toHex(parseAddress(entry.address).identityKey);
+    } catch {
+      return `address ${entry.address}`;
     }
   }
 
@@ -223,7 +257,8 @@ export class Outbox {
     const work = this.stores.begin();
     // In place, at once (contact-directory.ts): a card or a second send
     // while this commit runs is kept. A failed commit leaves a gap in
-    // nextSeq, which the receiver's order buffer skips after its hold.
+    // nextSeq: harmless, as the receiver shows each message once complete
+    // and places it by seq (docs/chat.md §Ordering).
     this.contacts.update(work, name, (current) => ({ nextSeq: current.nextSeq + 1n }));
     this.messages.save(work, row);
     if (content.kind === 'file') this.messages.saveFile(work, idHex, content.data);

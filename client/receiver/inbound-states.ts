@@ -4,11 +4,11 @@
 // arrives and deleted when its message completes or is evicted; the rest of
 // the state (which messages are incomplete, the remembered ids, the order
 // buffer) is one `inbound` record per peer, rewritten only when it changes:
-// when a message starts, completes or is evicted, or when the order buffer
-// moves. So a further fragment of a large message costs one chunk-sized
-// write, however large the message (the whole state, chunks included, used
-// to be rewritten and synced for every fragment: 5.4 MiB per fragment of a
-// 4 MiB reassembly).
+// when a message starts, completes or is evicted, or when a gap in the
+// conversation's sequence numbers is given up. So a further fragment of a
+// large message costs one chunk-sized write, however large the message (the
+// whole state, chunks included, used to be rewritten and synced for every
+// fragment: 5.4 MiB per fragment of a 4 MiB reassembly).
 
 import { toHex } from '../../protocol/bytes.js';
 import { toBase64 } from '../../protocol/util/base64.js';
@@ -22,7 +22,7 @@ import type { UnitOfWork } from '../store/unit-of-work.js';
 
 export interface Inbound {
   reassembler: Reassembler;
-  order: OrderBuffer<string>;
+  order: OrderBuffer;
 }
 
 /** A stranger's reassembly is held to less: a contact request may hold at most this (docs/client.md §Contact requests). */
@@ -42,6 +42,8 @@ export class InboundStates {
   readonly #stores: InboundStores;
   readonly #holdMs: number;
   readonly #byPeer = new Map<string, Inbound>();
+  // Message ids a version 1 order state still held back, by peer: to be shown (takeReleasedOnLoad).
+  #releasedOnLoad = new Map<string, string[]>();
 
   private constructor(stores: InboundStores, holdMs: number) {
     this.#stores = stores;
@@ -73,7 +75,11 @@ export class InboundStates {
             }))
             .filter((p) => p.chunks.length > 0),
         };
-        states.#byPeer.set(peer, { reassembler: Reassembler.fromJSON(full), order: OrderBuffer.deserialize(state.order, (x) => String(x), { holdMs }) });
+        const reassembler = Reassembler.fromJSON(full);
+        const { buffer, released } = OrderBuffer.deserialize(state.order, { holdMs });
+        states.#byPeer.set(peer, { reassembler, order: buffer });
+        const ids = released.filter((item): item is string => typeof item === 'string');
+        if (ids.length > 0) states.#releasedOnLoad.set(peer, ids);
       } catch (err) {
         log('warn', 'stored reassembly state could not be read; starting afresh for that peer', { error: (err as Error).message });
       }
@@ -87,6 +93,17 @@ export class InboundStates {
     return states;
   }
 
+  /**
+   * The messages (ids, by peer) that a version 1 order state held back when
+   * it was loaded: the messenger shows them once (client/messenger/
+   * order-upgrade.ts). Returned once; later calls return nothing.
+   */
+  takeReleasedOnLoad(): Map<string, string[]> {
+    const released = this.#releasedOnLoad;
+    this.#releasedOnLoad = new Map();
+    return released;
+  }
+
   peers(): IterableIterator<[string, Inbound]> {
     return this.#byPeer.entries();
   }
@@ -95,7 +112,7 @@ export class InboundStates {
   of(peer: string, stranger: boolean): Inbound {
     let s = this.#byPeer.get(peer);
     if (!s) {
-      s = { reassembler: new Reassembler(stranger ? STRANGER_REASSEMBLY_LIMITS : undefined), order: new OrderBuffer<string>({ holdMs: this.#holdMs }) };
+      s = { reassembler: new Reassembler(stranger ? STRANGER_REASSEMBLY_LIMITS : undefined), order: new OrderBuffer({ holdMs: this.#holdMs }) };
       this.#byPeer.set(peer, s);
     }
     return s;
@@ -147,7 +164,7 @@ export class InboundStates {
         partials: state.partials.map((p) => ({ ...p, chunks: p.chunks.map(([i]): [number, string] => [i, '']) })),
         remembered: state.remembered.slice(-PERSISTED_REMEMBERED),
       },
-      order: s.order.serialize((x) => x),
+      order: s.order.serialize(),
     };
     this.#stores.inbound.put(work, peer, meta);
   }

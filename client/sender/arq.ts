@@ -3,8 +3,10 @@
 // once the packet is stored. A packet whose ACK has not come back by
 // `timeoutMs` (the round trip the sender chose plus slack) is sent again on
 // a fresh route, up to `maxAttempts` transmissions; then its message fails
-// and the user is told. The queue order is FIFO, a retransmission going to
-// the front so an old message is not starved by new ones.
+// and the user is told. Which waiting fragment goes next is the send order's
+// (send-order.ts, docs/client.md §Sending order): retransmissions first,
+// then round-robin across recipients, a one-fragment message before the
+// rest of a file, so nothing waits behind an unrelated message.
 //
 // Keys are opaque strings (the caller's fragment ids). The durable part (what
 // is still to be delivered) lives in the caller's store; on restart the
@@ -17,6 +19,7 @@
 import { toHex } from '../../protocol/bytes.js';
 import type { Clock, TimerHandle } from '../../protocol/traffic/clock.js';
 import type { Startable } from '../../runtime/lifecycle/startable.js';
+import { SendOrder, type QueuedFragment } from './send-order.js';
 
 export interface ArqInit {
   maxAttempts: number;
@@ -71,8 +74,8 @@ export class Arq implements Startable {
   readonly #o: ArqInit;
   readonly #clock: Clock;
   readonly #pending = new Map<string, Pending>();
-  /** Waiting to be sent, in order; a key may appear once. */
-  #ready: string[] = [];
+  /** Waiting to be sent; a key waits at most once. */
+  readonly #order = new SendOrder();
   readonly #bySurb = new Map<string, string>();
   readonly #stats = { transmissions: 0, retransmissions: 0, acked: 0, gaveUp: 0, unknownAcks: 0 };
   #stopped = false;
@@ -92,11 +95,15 @@ export class Arq implements Startable {
     for (const p of this.#pending.values()) p.inFlight?.timer.cancel();
   }
 
-  /** Queues a fragment for its first transmission (no-op if already known). */
-  enqueue(key: string, attempts = 0): void {
+  /**
+   * Queues a fragment for its first transmission since this process started
+   * (no-op if already known): `fragment` says where it goes in the send
+   * order, `attempts` how many transmissions it had before a restart.
+   */
+  enqueue(key: string, fragment: QueuedFragment, attempts = 0): void {
     if (this.#pending.has(key)) return;
+    this.#order.add(key, fragment);
     this.#pending.set(key, { attempts, firstSentMs: null, inFlight: null, surbs: new Map() });
-    this.#ready.push(key);
   }
 
   has(key: string): boolean {
@@ -110,14 +117,14 @@ export class Arq implements Startable {
 
   /** The next fragment to transmit, or undefined (the stream then sends cover). */
   next(): string | undefined {
-    return this.#ready.shift();
+    return this.#order.next();
   }
 
   /** `key` could not be handed to the network (link down): it goes back to the front, no attempt counted. */
   unsent(key: string): void {
     const p = this.#pending.get(key);
-    if (!p || p.inFlight || this.#ready.includes(key)) return;
-    this.#ready.unshift(key);
+    if (!p || p.inFlight) return;
+    this.#order.putBack(key);
   }
 
   /** `key` left in a packet whose ACK is `surbId`; it counts as lost after `timeoutMs`. */
@@ -173,7 +180,7 @@ export class Arq implements Startable {
   stats(): ArqStats {
     let inFlight = 0;
     for (const p of this.#pending.values()) if (p.inFlight) inFlight++;
-    return { queued: this.#ready.length, inFlight, ...this.#stats };
+    return { queued: this.#order.size, inFlight, ...this.#stats };
   }
 
   #forget(key: string, p: Pending): void {
@@ -185,8 +192,7 @@ export class Arq implements Startable {
     }
     p.surbs.clear();
     this.#pending.delete(key);
-    const i = this.#ready.indexOf(key);
-    if (i >= 0) this.#ready.splice(i, 1);
+    this.#order.remove(key);
   }
 
   #timeout(key: string, surbId: string): void {
@@ -201,6 +207,6 @@ export class Arq implements Startable {
       return;
     }
     this.#o.onTimeout?.(key, p.attempts);
-    this.#ready.unshift(key);
+    this.#order.retransmit(key);
   }
 }

@@ -100,7 +100,7 @@ export async function openUser(clock: Clock, o: OpenUserOptions): Promise<User> 
   }
   const events: ClientEvent[] = [];
   const arq = new Arq({ clock }, { maxAttempts: 3, onGaveUp: () => undefined });
-  const queue: SendQueue = { enqueue: (k) => arq.enqueue(k), dequeue: (k) => arq.remove(k), nextKey: () => arq.next() };
+  const queue: SendQueue = { enqueue: (k, fragment, attempts) => arq.enqueue(k, fragment, attempts), dequeue: (k) => arq.remove(k), nextKey: () => arq.next() };
   const keys: UserKeys = { identity: o.identity, mailboxKey: o.mailboxKey, gateway: o.gateway, ...(o.claimMailbox ? { claimMailbox: o.claimMailbox } : {}) };
   const { ownAddress, options } = messengerOptions(clock, keys, queue, (e) => events.push(e));
   const messenger = await Messenger.load(stores, { ...options, ...o.extra });

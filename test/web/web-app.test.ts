@@ -227,7 +227,14 @@ describe('the web app in headless Chromium, against a real client daemon on an i
       await page.waitForFunction((mid: string) => ['delivered', 'read'].includes(document.querySelector(`.message.out[data-id="${mid}"]`)?.getAttribute('data-state') ?? ''), { timeout: 120_000 }, id);
       // Bob's next pulls: 90 s, since with 100 ms on every fsync (strace; the in-process network's stores
       // share one libuv thread pool with both daemons') 30 s ran out once.
-      await waitFor('bob has it', async () => (await c.bob.api.history('alice')).some((m) => m.id === id && m.content.text === 'written while offline'), { timeoutMs: 90_000 });
+      await waitFor('bob has it', async () => (await c.bob.api.history('alice')).some((m) => m.id === id && m.content.text === 'written while offline'), {
+        timeoutMs: 90_000,
+        detail: async () => {
+          const out = (await c.alice.api.history('bob')).find((m) => m.id === id);
+          const { connection, traffic } = await c.bob.api.status();
+          return `alice's message ${JSON.stringify(out)}; bob ${JSON.stringify({ connection, traffic })}; logs in ${c.traceDir}`;
+        },
+      });
       await page.screenshot({ path: join(shots, '9-back-online.png') });
     } finally {
       // The gateway runs again whatever failed above (started already: the call refuses, which is fine).

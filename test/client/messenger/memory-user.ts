@@ -1,10 +1,12 @@
 // One user's messenger parts over in-memory stores (client/messenger/
 // messenger-parts.ts), for the parts' unit tests: no disk, a manual clock,
-// and a plain FIFO as the send queue (the ARQ is tested on its own).
+// and a plain FIFO as the send queue (the ARQ and its send order are tested
+// on their own).
 
 import type { ClientEvent } from '../../../client/api.js';
 import { loadMessengerParts, type MessengerParts } from '../../../client/messenger/messenger-parts.js';
 import { memoryMessengerStores, type MessengerStores } from '../../../client/messenger/stores.js';
+import type { QueuedFragment } from '../../../client/sender/send-order.js';
 import { Ed25519PrivateKey } from '../../../protocol/crypto/ed25519.js';
 import { encodeAddress, type Address } from '../../../protocol/e2ee/address.js';
 import { generateIdentity, type Identity } from '../../../protocol/e2ee/identity.js';
@@ -19,9 +21,11 @@ export interface MemoryUser {
   address: string;
   stores: MessengerStores;
   parts: MessengerParts;
-  /** The send queue: keys in the order they are to be sent, with their attempts so far. */
-  queue: Array<{ key: string; attempts: number }>;
+  /** The send queue: keys in the order they were queued, with their place in the send order and their attempts so far. */
+  queue: Array<{ key: string; fragment: QueuedFragment; attempts: number }>;
   events: ClientEvent[];
+  /** What the parts logged. */
+  logs: Array<{ level: string; msg: string; fields?: Record<string, unknown> }>;
 }
 
 /** A user (tag: its gateway and mailbox key), new or over the stores of an earlier one (a restart). */
@@ -36,15 +40,16 @@ export async function memoryUser(clock: ManualClock, tag: number, earlier?: Memo
     clock,
     { identity, mailboxKey, gateway: new Uint8Array(32).fill(tag) },
     {
-      enqueue: (key, attempts = 0) => queue.push({ key, attempts }),
+      enqueue: (key, fragment, attempts = 0) => queue.push({ key, fragment, attempts }),
       dequeue: (key) => queue.splice(0, queue.length, ...queue.filter((q) => q.key !== key)),
       nextKey: () => queue.shift()?.key,
     },
     // A copy: an event's record is the live row, which later events change.
     (e) => events.push(structuredClone(e)),
   );
-  const parts = await loadMessengerParts(stores, options);
-  return { identity, ownAddress, address: encodeAddress(ownAddress), stores, parts, queue, events };
+  const logs: MemoryUser['logs'] = [];
+  const parts = await loadMessengerParts(stores, { ...options, log: (level, msg, fields) => logs.push({ level, msg, fields }) });
+  return { identity, ownAddress, address: encodeAddress(ownAddress), stores, parts, queue, events, logs };
 }
 
 /** Seals every queued fragment of `from`, each sent once and acknowledged, and returns the envelopes. */

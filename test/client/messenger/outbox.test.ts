@@ -1,8 +1,11 @@
 // The outbox over in-memory stores: a message is stored with its fragments
 // in one unit of work, moves queued → sent → delivered with the ARQ's
-// callbacks, fails whole, and is re-queued in order after a restart.
+// callbacks, fails whole, and is re-queued in order after a restart; each
+// fragment is queued with its place in the send order.
 
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { toHex } from '../../../protocol/bytes.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 import { aliceAndBob, deliver, memoryUser, shownTexts, type MemoryUser } from './memory-user.js';
 
@@ -110,6 +113,42 @@ describe('client/messenger/outbox', () => {
       [2, 0],
       'the first message first, with its transmission count',
     );
+    restarted.parts.inbox.stop();
+  });
+
+  it('queues each fragment with its place in the send order: the recipient as the flow, its message and how many fragments that has', async () => {
+    const bobFlow = toHex(bob.ownAddress.identityKey);
+    const file = await alice.parts.outbox.send('bob', { kind: 'file', name: 'f.bin', data: new Uint8Array(5000) });
+    const text = await alice.parts.outbox.send('bob', { kind: 'text', text: 'hi' });
+    // To bob by his address (a group's member): his flow too, one peer as his receiver counts them.
+    const group = alice.parts.outbox.groupEntries(bob.address, [new Uint8Array(10), new Uint8Array(10)]);
+    alice.parts.outbox.queue(group);
+    // Receipts for many messages take several frames, each whole on its own.
+    const receipts = alice.parts.outbox.receiptEntries(
+      'bob',
+      Array.from({ length: 300 }, () => toHex(randomBytes(16))),
+    );
+    assert.ok(receipts.length > 1, `${receipts.length} receipt frames`);
+    alice.parts.outbox.queue(receipts);
+    const placed = (id: string) => alice.queue.filter((q) => q.key.startsWith(`${id}:`)).map((q) => q.fragment);
+    const groupId = group[0][1].messageId;
+    const receiptId = receipts[0][1].messageId;
+    assert.deepEqual(placed(file.id), Array(file.fragments).fill({ flow: bobFlow, message: file.id, fragments: file.fragments }));
+    assert.deepEqual(placed(text.id), [{ flow: bobFlow, message: text.id, fragments: 1 }]);
+    assert.deepEqual(placed(groupId), Array(2).fill({ flow: bobFlow, message: groupId, fragments: 2 }));
+    assert.deepEqual(placed(receiptId), Array(receipts.length).fill({ flow: bobFlow, message: receiptId, fragments: 1 }));
+
+    // After a restart: the fragments still to be acknowledged.
+    for (const key of alice.queue
+      .filter((q) => q.key.startsWith(`${file.id}:`))
+      .slice(0, 3)
+      .map((q) => q.key)) {
+      alice.parts.outbox.fragmentSent(key, 1);
+      await alice.parts.outbox.fragmentAcked(key);
+    }
+    const restarted = await memoryUser(clock, 0x10, alice);
+    const rest = restarted.queue.filter((q) => q.key.startsWith(`${file.id}:`)).map((q) => q.fragment);
+    assert.deepEqual(rest, Array(file.fragments - 3).fill({ flow: bobFlow, message: file.id, fragments: file.fragments - 3 }));
     restarted.parts.inbox.stop();
   });
 });
