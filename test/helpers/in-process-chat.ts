@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import type { ClientApi } from '../../client/api.js';
 import { startClientDaemon, type RunningClient } from '../../client/daemon.js';
 import { initProfile } from '../../client/init.js';
+import { collectionsOf, COLLECTIONS } from '../../client/state.js';
+import { openProfile } from '../../client/store/profile.js';
 import { toHex } from '../../protocol/bytes.js';
 import { decodeAddress } from '../../protocol/e2ee/address.js';
 import type { Topology } from '../../protocol/pki/routes.js';
@@ -45,11 +47,20 @@ export class InProcessChat {
     readonly fetchIntervalMs: number,
   ) {}
 
+  /** Where `name`'s profile is, and its passphrase. */
+  static #profileOf(net: InProcessNetwork, name: string): { profileDir: string; passphrase: string } {
+    return { profileDir: join(net.plan.dir, `client-${name}`), passphrase: `in-process passphrase of ${name}` };
+  }
+
   /** A profile `name` registered at `gateway`, and its daemon; alice and bob are started the same way. */
   static async #startClient(net: InProcessNetwork, traceDir: string, name: string, gateway: string, fetchIntervalMs: number): Promise<TracedClient> {
-    const profileDir = join(net.plan.dir, `client-${name}`);
-    const passphrase = `in-process passphrase of ${name}`;
+    const { profileDir, passphrase } = InProcessChat.#profileOf(net, name);
     const { address } = await initProfile({ profileDir, passphrase, network: net.plan.networkFile, gateway, fetchIntervalMs, scrypt: { N: 2 ** 14, r: 8, p: 1 } });
+    return InProcessChat.#runClient(traceDir, name, profileDir, passphrase, gateway, address);
+  }
+
+  /** Starts the daemon of the profile in `profileDir`. */
+  static async #runClient(traceDir: string, name: string, profileDir: string, passphrase: string, gateway: string, address: string): Promise<TracedClient> {
     const logPath = join(traceDir, `client-${name}.log`);
     const running: RunningClient = await startClientDaemon({ profileDir, passphrase, log: (line) => void appendFile(logPath, `${line}\n`).catch(() => undefined) });
     return { name, api: running.api, address, user: toHex(decodeAddress(address).mailbox), gateway, logPath, stop: () => running.stop() };
@@ -60,6 +71,49 @@ export class InProcessChat {
     const client = await InProcessChat.#startClient(this.net, this.traceDir, name, gateway, this.fetchIntervalMs);
     this.#extra.push(client);
     return client;
+  }
+
+  /**
+   * `client` reinstalled (docs/client.md §Key changes): its daemon is
+   * stopped, and a new profile at its gateway kept the old profile's gateway
+   * key (so the same mailbox, which its card proves: docs/e2ee.md §2.1)
+   * under a new identity key. Its daemon is started, with no contacts, and
+   * stopped with the chat. Named `<name>-reinstalled` in the logs.
+   */
+  async reinstall(client: TracedClient): Promise<TracedClient> {
+    await client.stop();
+    const before = InProcessChat.#profileOf(this.net, client.name);
+    const old = await openProfile(before.profileDir, before.passphrase, { collections: COLLECTIONS });
+    let gatewayKey: Uint8Array | undefined;
+    try {
+      gatewayKey = await collectionsOf(old).profile.get('libp2p');
+    } finally {
+      await old.close();
+    }
+    if (!gatewayKey) throw new Error(`${client.name}'s profile holds no gateway key`);
+    const name = `${client.name}-reinstalled`;
+    const after = InProcessChat.#profileOf(this.net, name);
+    // A new profile (a new identity, and a gateway key of its own registered), whose gateway key is then the old one.
+    await initProfile({
+      profileDir: after.profileDir,
+      passphrase: after.passphrase,
+      network: this.net.plan.networkFile,
+      gateway: client.gateway,
+      fetchIntervalMs: this.fetchIntervalMs,
+      scrypt: { N: 2 ** 14, r: 8, p: 1 },
+    });
+    const store = await openProfile(after.profileDir, after.passphrase, { collections: COLLECTIONS });
+    try {
+      await store.batch().put(collectionsOf(store).profile, 'libp2p', gatewayKey).write({ sync: true });
+    } finally {
+      gatewayKey.fill(0);
+      await store.close();
+    }
+    const started = await InProcessChat.#runClient(this.traceDir, name, after.profileDir, after.passphrase, client.gateway, client.address);
+    // Its address: the new identity at the old mailbox.
+    const reinstalled: TracedClient = { ...started, address: (await started.api.address()).address };
+    this.#extra.push(reinstalled);
+    return reinstalled;
   }
 
   static async start(shape: Partial<TestnetShape>, fetchIntervalMs: number): Promise<InProcessChat> {
