@@ -17,7 +17,7 @@
 // the caller should drop it as soon as the store is unlocked.
 
 import { readFileSync, statSync } from 'node:fs';
-import { PassphraseError } from '../client/store/passphrase.js';
+import { PassphraseError, type StrengthCheck } from '../client/store/passphrase.js';
 
 /** The parts of a TTY input stream the prompt uses (process.stdin, or a test double). */
 export interface PromptInput {
@@ -43,12 +43,8 @@ export interface PassphraseSources {
   prompt?: string;
 }
 
-export interface StrengthCheck {
-  /** Words an attacker would try first for this profile (its folder's name…). */
-  context?: readonly string[];
-  /** Take a weak (not a refused) passphrase without asking: --accept-weak-passphrase. */
-  acceptWeak?: boolean;
-}
+/** The strength check of a new passphrase (its context words, and --accept-weak-passphrase): the client's, which the daemon's API applies too. */
+export type { StrengthCheck } from '../client/store/passphrase.js';
 
 export const PASSPHRASE_ENV = 'CHAFF_PASSPHRASE';
 /** How many times the terminal asks for a new passphrase before giving up (like sudo's three tries). */
@@ -140,12 +136,14 @@ export async function readPassphrase(sources: PassphraseSources): Promise<string
   }
   nonEmpty(passphrase);
   if (sources.strength) {
-    // From a file or the environment nobody can be asked: a weak one needs the flag.
-    const strength = await assess(passphrase, sources.strength);
-    if (strength.verdict === 'refused') throw new PassphraseError(`${strength.text} Choose another.`);
-    if (strength.verdict === 'weak') {
-      if (!sources.strength.acceptWeak) throw new PassphraseError(`${strength.text} To use it anyway, pass ${ACCEPT_WEAK_FLAG}.`);
-      output.write(`warning: ${strength.text}\n`);
+    // From a file or the environment nobody can be asked: a weak one needs the flag (the client's check, as the daemon's API applies it).
+    const { checkNewPassphrase, describeStrength, PassphraseStrengthError } = await import('../client/store/passphrase-strength.js');
+    try {
+      const strength = checkNewPassphrase(passphrase, sources.strength);
+      if (strength.verdict === 'weak') output.write(`warning: ${describeStrength(strength)}\n`);
+    } catch (err) {
+      if (!(err instanceof PassphraseStrengthError)) throw err;
+      throw new PassphraseError(err.verdict === 'refused' ? `${err.message} Choose another.` : `${err.message} To use it anyway, pass ${ACCEPT_WEAK_FLAG}.`);
     }
   }
   return passphrase;

@@ -118,6 +118,80 @@ export interface SendResult {
   message: MessageRecord;
 }
 
+/** Cover rates, packets per second (docs/client.md §Status: λP, λL, λD). */
+export interface CoverRates {
+  lambdaP: number;
+  lambdaL: number;
+  lambdaD: number;
+}
+
+/**
+ * The user's settings a front end may change while the daemon runs
+ * (`settings.get`, `settings.set`): kept in client.toml (docs/client.md
+ * §Configuration), applied at once.
+ */
+export interface ClientSettingsInfo {
+  /** Reading a conversation sends read receipts to the contact (client.toml `read_receipts`). */
+  readReceipts: boolean;
+  cover: {
+    /** The network's rates, from its document (the current epoch's, as the daemon follows it); null before the daemon holds one. */
+    network: CoverRates | null;
+    /** The user's raises (client.toml `lambda_p`, `lambda_l`, `lambda_d`); null: none. A raise never lowers a rate below the network's. */
+    raise: { lambdaP: number | null; lambdaL: number | null; lambdaD: number | null };
+    /** The rates the daemon sends at now: each the network's, or the user's raise when higher. */
+    effective: CoverRates;
+    /** Mailbox fetches a second (client.toml `fetch_interval`). */
+    fetchPerSecond: number;
+    /**
+     * What staying online costs at `effective`, whether the user writes or not:
+     * every packet is `packetBytes` long, every fetch sends `fetchRequestBytes`
+     * and gets `fetchReplyBytes` back (the default gateway's 4 message and 12
+     * ACK slots); `sentPerDay` = ((λP + λL + λD)·packetBytes + fetches·fetchRequestBytes)·86,400,
+     * `receivedPerDay` = fetches·fetchReplyBytes·86,400. Bytes, without the
+     * few percent of encryption framing on the link.
+     */
+    cost: { packetBytes: number; fetchRequestBytes: number; fetchReplyBytes: number; sentPerDay: number; receivedPerDay: number };
+  };
+  /** The file they are kept in. */
+  configFile: string;
+}
+
+/** What `settings.set` changes: each field given is set; a raise of null removes it (the network's rate applies). */
+export interface ClientSettingsChange {
+  readReceipts?: boolean;
+  lambdaP?: number | null;
+  lambdaL?: number | null;
+  lambdaD?: number | null;
+}
+
+/** How hard a passphrase is to guess (docs/client.md §Passphrase strength): zxcvbn's estimate and the client's verdict. Never the passphrase itself. */
+export interface PassphraseStrengthInfo {
+  /** refused: under 10^6 guesses, never taken; weak: under 10^10, taken only with `acceptWeak`; good. */
+  verdict: 'refused' | 'weak' | 'good';
+  /** zxcvbn's score, 0 … 4. */
+  score: number;
+  /** log10 of the estimated guesses. */
+  guessesLog10: number;
+  /** How long 10,000 guesses a second take to find it ("3 hours", "centuries"). */
+  crackTime: string;
+  /** What makes it weak, if zxcvbn names it; may be empty. */
+  warning: string;
+  suggestions: string[];
+  /** The verdict in one paragraph for the user (as the CLI prints it). */
+  text: string;
+}
+
+/** A backup of the whole profile (`profile.backup`): the bytes of a `chaff client export` file. */
+export interface ProfileBackup {
+  /** The backup file, base64. */
+  data: string;
+  /** Its length, bytes. */
+  bytes: number;
+  /** Records per collection (contacts, messages, files, groups, …). */
+  records: Record<string, number>;
+  createdMs: number;
+}
+
 /** A group member's delivery state of one of our posts (docs/groups.md §4.1): sent → delivered → read. */
 export type GroupDelivery = 'sent' | 'delivered' | 'read';
 
@@ -209,7 +283,7 @@ export interface ClientApi {
   history(contact: string, limit?: number): Promise<MessageRecord[]>;
   /** Unread incoming messages of every contact, and contact requests. */
   inbox(): Promise<{ unread: MessageRecord[]; requests: ContactRequest[] }>;
-  /** Marks incoming messages of `contact` read here and sends read receipts. */
+  /** Marks incoming messages of `contact` read here and sends read receipts (unless the user turned them off: `settings.set`). */
   markRead(contact: string): Promise<number>;
   /** One received file's content (base64). */
   fileData(messageId: string): Promise<{ name: string; data: string }>;
@@ -252,13 +326,53 @@ export interface ClientApi {
   unblock(address: string): Promise<void>;
   /** Everyone blocked, first blocked first. */
   listBlocked(): Promise<BlockedInfo[]>;
+  // Settings (docs/client.md §Configuration; the web app's Settings screen).
+  /** The user's settings, the network's cover rates and what the rates cost. */
+  settings(): Promise<ClientSettingsInfo>;
+  /**
+   * Changes settings: applied at once and written to client.toml. A raise
+   * below the network's rate is ClientError 'below-network'; a rate out of
+   * 0 … 1000 is 'bad-request'.
+   */
+  setSettings(change: ClientSettingsChange): Promise<ClientSettingsInfo>;
+  // The profile's passphrase and backup (docs/client.md §Passphrase); the passphrases are never kept, logged or returned.
+  /** How strong `passphrase` would be as a new one (for a meter while it is typed). */
+  passphraseStrength(passphrase: string): Promise<PassphraseStrengthInfo>;
+  /**
+   * Rewraps the profile's master key under `next` (`chaff client passphrase`).
+   * ClientError 'wrong-passphrase' when `current` does not open the profile,
+   * 'refused-passphrase' when `next` is too easy to guess, 'weak-passphrase'
+   * when it is weak and `acceptWeak` is not true, 'bad-request' when it is
+   * empty or the current one.
+   */
+  changePassphrase(current: string, next: string, acceptWeak?: boolean): Promise<{ verdict: PassphraseStrengthInfo['verdict'] }>;
+  /**
+   * The whole profile as a backup file encrypted under `passphrase` (the
+   * bytes `chaff client export --backup-passphrase-file` writes), checked
+   * for strength like a new passphrase ('refused-passphrase', 'weak-passphrase').
+   */
+  backup(passphrase: string, acceptWeak?: boolean): Promise<ProfileBackup>;
   /** Every event until the returned function is called. */
   subscribe(listener: (event: ClientEvent) => void): () => void;
 }
 
 /** Errors the API reports with a code the RPC layer maps to JSON-RPC error data. */
 export type ClientErrorCode =
-  'unknown-contact' | 'contact-exists' | 'bad-address' | 'bad-name' | 'too-large' | 'key-changed' | 'verified-contact' | 'not-found' | 'unavailable' | 'bad-request' | 'blocked';
+  | 'unknown-contact'
+  | 'contact-exists'
+  | 'bad-address'
+  | 'bad-name'
+  | 'too-large'
+  | 'key-changed'
+  | 'verified-contact'
+  | 'not-found'
+  | 'unavailable'
+  | 'bad-request'
+  | 'blocked'
+  | 'wrong-passphrase'
+  | 'refused-passphrase'
+  | 'weak-passphrase'
+  | 'below-network';
 
 export class ClientError extends Error {
   constructor(

@@ -103,6 +103,8 @@ export async function startClientDaemon(options: ClientDaemonOptions): Promise<R
         cachedDocuments: () => pki.held(),
         openLink: (gateway) => GatewayLink.over(host, key, gateway, clock),
         serveApi: serveClientApi,
+        // The API's passphrase change and backup (the web app's Settings) work on the open profile.
+        profileStore: store,
       },
     );
   } catch (err) {

@@ -35,10 +35,16 @@ export type { PreparedEnvelope } from './messenger/outbox.js';
 export type { MessengerStats } from './messenger/stats.js';
 
 /** The parts' options (documented where they are used: client/messenger/outbox.ts, contact-book.ts, inbox.ts). */
-export type MessengerOptions = MessengerPartsOptions;
+export type MessengerOptions = Omit<MessengerPartsOptions, 'sendReadReceipts'> & {
+  /** Reading sends read receipts (client.toml `read_receipts`); default true. Changed later with `readReceipts`. */
+  readReceipts?: boolean;
+};
 
 export class Messenger {
-  private constructor(private readonly parts: MessengerParts) {}
+  private constructor(
+    private readonly parts: MessengerParts,
+    private readonly receipts: { on: boolean },
+  ) {}
 
   /**
    * Loads the state in `stores` (our delivery id among it), re-queues every
@@ -46,9 +52,20 @@ export class Messenger {
    * missed while away (docs/groups.md §11.5).
    */
   static async load(stores: MessengerStores, options: MessengerOptions): Promise<Messenger> {
-    const parts = await loadMessengerParts(stores, options);
+    const { readReceipts = true, ...rest } = options;
+    const receipts = { on: readReceipts };
+    const parts = await loadMessengerParts(stores, { ...rest, sendReadReceipts: () => receipts.on });
     await parts.groups.syncAll();
-    return new Messenger(parts);
+    return new Messenger(parts, receipts);
+  }
+
+  /** Whether reading a conversation (or a group) sends read receipts; set while running, it applies to the next read. */
+  get readReceipts(): boolean {
+    return this.receipts.on;
+  }
+
+  set readReceipts(on: boolean) {
+    this.receipts.on = on;
   }
 
   /** The group chats (client/groups/group-chats.ts). */
@@ -181,7 +198,7 @@ export class Messenger {
     return { unread: unread.sort((a, b) => a.sentMs - b.sentMs), requests: this.parts.requests.list() };
   }
 
-  /** Marks `name`'s delivered messages read and queues read receipts for them. */
+  /** Marks `name`'s delivered messages read and queues read receipts for them (unless readReceipts is off). */
   markRead(name: string): Promise<number> {
     return this.parts.inbox.markRead(name);
   }

@@ -1,5 +1,5 @@
 // The Chaff web app (docs/web-app.md): contact requests, conversations, a
-// conversation, the network panel. It loads what the daemon holds, then follows the live
+// conversation, the network panel, the settings. It loads what the daemon holds, then follows the live
 // events; when the event stream reopens (the server or the daemon came
 // back) it loads again, so nothing missed while away is lost.
 
@@ -18,6 +18,7 @@ import { OwnAddress } from './own-address.js';
 import { AddContact } from './add-contact.js';
 import { BlockedList } from './blocked-list.js';
 import { NetworkPanel } from './network-panel.js';
+import { Settings } from './settings.js';
 import './app.css';
 
 /** Messages a conversation loads when opened: all the API gives (MAX_HISTORY_LIMIT); the list renders a page at a time (message-list.tsx). */
@@ -135,7 +136,7 @@ function App() {
   );
 
   // What the middle column shows instead of a conversation, if anything.
-  const [panel, setPanel] = useState<'address' | 'add-contact' | null>(null);
+  const [panel, setPanel] = useState<'address' | 'add-contact' | 'settings' | null>(null);
   const openConversation = (name: string): void => {
     setPanel(null);
     void open(name);
@@ -148,6 +149,9 @@ function App() {
         <ConnectionBanner live={state.live} snapshot={state.status} />
         <button type="button" class="link switch" data-action="own-address" aria-expanded={panel === 'address'} onClick={() => setPanel(panel === 'address' ? null : 'address')}>
           Your address
+        </button>
+        <button type="button" class="link switch" data-action="settings" aria-expanded={panel === 'settings'} onClick={() => setPanel(panel === 'settings' ? null : 'settings')}>
+          Settings
         </button>
         <NotificationSwitch />
         {state.notice && (
@@ -174,6 +178,8 @@ function App() {
       <main class="main" id="main">
         {panel === 'address' ? (
           <OwnAddress onClose={() => setPanel(null)} />
+        ) : panel === 'settings' ? (
+          <Settings onClose={() => setPanel(null)} />
         ) : panel === 'add-contact' ? (
           <AddContact
             onClose={() => setPanel(null)}

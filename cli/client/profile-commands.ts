@@ -13,9 +13,9 @@
 
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ClientError } from '../../client/api.js';
-import { PassphraseError } from '../../client/store/passphrase.js';
+import { PassphraseError, profilePassphraseContext } from '../../client/store/passphrase.js';
 import { EXIT_OK, type ChaffCommand } from '../command.js';
 import { ACCEPT_WEAK_FLAG, PASSPHRASE_ENV, readPassphrase, type StrengthCheck } from '../passphrase.js';
 import { clientCommand, out, PASSPHRASE_FILE_HELP } from './client-command.js';
@@ -34,9 +34,9 @@ export function profileArg(profileDir: string): string {
   return resolve(profileDir) === resolve(join(homedir(), '.chaff', 'profile')) ? '' : ` --profile ${shellWord(profileDir)}`;
 }
 
-/** The strength check of a new passphrase for the profile in `profileDir`. */
+/** The strength check of a new passphrase for the profile in `profileDir` (the client's context words, as the daemon's API uses them). */
 export function newPassphraseCheck(profileDir: string, acceptWeak: boolean | undefined): StrengthCheck {
-  return { context: ['chaff', 'chaff client', basename(profileDir)], acceptWeak: acceptWeak === true };
+  return { context: profilePassphraseContext(profileDir), acceptWeak: acceptWeak === true };
 }
 
 async function refuseWhileDaemonRuns(socketPath: string, profileDir: string, what: string): Promise<void> {
@@ -52,7 +52,7 @@ function recordsLine(records: Record<string, number>): string {
 
 export function addProfileCommands(client: ChaffCommand): void {
   clientCommand<{ passphraseFile?: string; newPassphraseFile?: string; acceptWeakPassphrase?: boolean }>(client, 'passphrase', async ({ profileDir, socketPath, options }) => {
-    const { changePassphrase, unlockProfileKey } = await import('../../client/store/profile-key.js');
+    const [{ unlockProfileKey }, { changeProfilePassphrase }] = await Promise.all([import('../../client/store/profile-key.js'), import('../../client/store/profile-passphrase.js')]);
     const { zeroize } = await import('../../protocol/bytes.js');
     const current = await readPassphrase({ file: options.passphraseFile, env: process.env, input: process.stdin, prompt: 'current passphrase: ' });
     // Checked before the new one is asked for: typing a new passphrase twice for nothing helps no one.
@@ -61,8 +61,8 @@ export function addProfileCommands(client: ChaffCommand): void {
       throw new PassphraseError('no new passphrase: give --new-passphrase-file FILE, or run on a terminal to be asked');
     }
     const next = await readPassphrase({ file: options.newPassphraseFile, input: process.stdin, confirm: true, strength: newPassphraseCheck(profileDir, options.acceptWeakPassphrase) });
-    if (next.normalize('NFC') === current.normalize('NFC')) throw new PassphraseError('the new passphrase is the current one');
-    await changePassphrase(profileDir, current, next);
+    // The library code the daemon's API (profile.passphrase) runs too; readPassphrase took a weak one only with the user's consent.
+    await changeProfilePassphrase(profileDir, current, next, { acceptWeak: true });
     out(`changed the passphrase of the profile ${profileDir}; the old one no longer opens it.`);
     if (await daemonAnswers(socketPath)) {
       out(`The running daemon goes on. If it reads its passphrase from a file or ${PASSPHRASE_ENV}, update that before it restarts.`);

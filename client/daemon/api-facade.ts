@@ -2,7 +2,9 @@
 // docs/client-api.md): chat calls go to the messenger (group calls to its
 // groups, client/groups/), status() gathers what
 // every part of the daemon counts, rotateDeliveryId() spans the link, the
-// profile and the contacts.
+// profile and the contacts; the settings calls go to the daemon's settings
+// (daemon-settings.ts), the passphrase and backup calls to the profile's
+// admin (profile-admin.ts).
 
 import { toHex } from '../../protocol/bytes.js';
 import type { Clock } from '../../protocol/traffic/clock.js';
@@ -17,6 +19,8 @@ import type { LoopMonitor } from '../traffic/loop-monitor.js';
 import type { SendMeter } from '../traffic/send-meter.js';
 import type { ClientEvents } from './client-events.js';
 import type { ConnectionWatch } from './connection-watch.js';
+import type { DaemonSettings } from './daemon-settings.js';
+import type { ProfileAdmin } from './profile-admin.js';
 import type { NetworkView } from './network-view.js';
 import type { PacketScheduler } from './packet-scheduler.js';
 import type { GatewayWaitingRoom } from './waiting-room.js';
@@ -44,6 +48,10 @@ export interface ApiFacadeComponents {
   events: ClientEvents;
   /** What the daemon holds of the network (status().connection). */
   connection?: Pick<ConnectionWatch, 'state'>;
+  /** The settings a front end changes while the daemon runs (settings.get, settings.set). */
+  settings: Pick<DaemonSettings, 'get' | 'set'>;
+  /** The profile's passphrase and backup (profile.passphrase, profile.backup, passphrase.strength); without it those answer 'unavailable'. */
+  profile?: Pick<ProfileAdmin, 'strength' | 'changePassphrase' | 'backup'>;
 }
 
 export class ApiFacade {
@@ -86,6 +94,11 @@ export class ApiFacade {
       uptimeMs: now - this.#startedMs,
       ...(this.#c.connection ? { connection: this.#c.connection.state() } : {}),
     };
+  }
+
+  #profile(): NonNullable<ApiFacadeComponents['profile']> {
+    if (!this.#c.profile) throw new ClientError('unavailable', 'this daemon does not manage its profile through the API: use chaff client passphrase or export');
+    return this.#c.profile;
   }
 
   api(): ClientApi {
@@ -140,6 +153,13 @@ export class ApiFacade {
       block: (address) => m.block(address),
       unblock: (address) => m.unblock(address),
       listBlocked: async () => m.listBlocked(),
+      // Settings (docs/client.md §Configuration).
+      settings: async () => this.#c.settings.get(),
+      setSettings: (change) => this.#c.settings.set(change ?? {}),
+      // The profile's passphrase and backup: the passphrases pass through, never kept or logged.
+      passphraseStrength: async (passphrase) => this.#profile().strength(passphrase),
+      changePassphrase: async (current, next, acceptWeak) => this.#profile().changePassphrase(current, next, acceptWeak === true),
+      backup: async (passphrase, acceptWeak) => this.#profile().backup(passphrase, acceptWeak === true),
       subscribe: (listener) => this.#c.events.subscribe(listener),
     };
   }

@@ -23,6 +23,9 @@
 //   12. client streams        the packet scheduler's Poisson streams λP, λL, λD → link
 //   13. api server            the local socket the front ends use, and the connection
 //                             watch that tells them what is missing of the network
+//                             (the API's settings calls change the messenger's read
+//                             receipts and the document follower's raise; its
+//                             passphrase and backup calls use the profile store)
 //
 // Nothing after step 1 waits for the network: with a cached document the
 // daemon starts offline (docs/client.md §Offline), serves history and
@@ -43,6 +46,7 @@
 //                                              ─▶ envelope → Messenger.receive
 //   ApiFacade (api, status) ◀── the local socket (client/rpc)
 
+import { join } from 'node:path';
 import type { Ed25519PrivateKey } from '@libp2p/interface';
 import { fromHex, toHex } from '../../protocol/bytes.js';
 import { addressOf, encodeAddress } from '../../protocol/e2ee/address.js';
@@ -63,7 +67,8 @@ import { TraceWriter } from '../../runtime/trace-writer.js';
 import type { VerifiedDocument } from '../../runtime/pki/pki-client.js';
 import { RpcError } from '../../runtime/net/rpc.js';
 import { ClientError, type ClientApi } from '../api.js';
-import type { ClientConfig } from '../config.js';
+import { CLIENT_CONFIG_FILE, type ClientConfig } from '../config.js';
+import type { SealedStore } from '../store/sealed-store.js';
 import { loadOrCreateDeliveryId } from '../delivery-id.js';
 import { Messenger } from '../messenger.js';
 import type { MessengerStores } from '../messenger/stores.js';
@@ -75,6 +80,8 @@ import { LoopMonitor } from '../traffic/loop-monitor.js';
 import { PacketFactory } from '../traffic/packet-factory.js';
 import { SendMeter } from '../traffic/send-meter.js';
 import { ApiFacade } from './api-facade.js';
+import { DaemonSettings, trafficSizes } from './daemon-settings.js';
+import { ProfileAdmin } from './profile-admin.js';
 import { ClientEvents } from './client-events.js';
 import { ConnectionWatch } from './connection-watch.js';
 import { DocumentFollower, ratesOf } from './document-follower.js';
@@ -128,6 +135,8 @@ export interface ClientDaemonComponents {
   uniform?: () => Uniform;
   /** Random bytes (loop payloads; default crypto). */
   random?: (n: number) => Uint8Array;
+  /** The open profile store, for the API's passphrase change and backup (profile-admin.ts); without it those calls answer 'unavailable'. */
+  profileStore?: SealedStore;
 }
 
 /** Builds and starts the daemon's parts in the order above; on any failure stops what started (the caller's steps too) and rethrows. */
@@ -207,6 +216,7 @@ async function compose(init: ClientDaemonInit, c: ClientDaemonComponents): Promi
     envelopeLength,
     maxFrameLength: maxPlaintextLength(envelopeLength),
     orderHoldMs: settings.orderHoldMs,
+    readReceipts: settings.readReceipts ?? true,
     enqueue: (k, fragment, attempts) => {
       arq.enqueue(k, fragment, attempts);
       queue.ready();
@@ -248,7 +258,8 @@ async function compose(init: ClientDaemonInit, c: ClientDaemonComponents): Promi
     { fetchIntervalMs: settings.fetchIntervalMs, retransmitSlackMs: settings.retransmitSlackMs, rates: ratesOf(first, settings.raise) },
   );
   const { streams } = scheduler;
-  const follower = new DocumentFollower({ view, link, streams, logger }, { gateway: settings.gateway, raise: settings.raise });
+  const p = first.document.params;
+  const follower = new DocumentFollower({ view, link, streams, logger }, { gateway: settings.gateway, raise: settings.raise, network: { lambdaP: p.lambdaP, lambdaL: p.lambdaL, lambdaD: p.lambdaD } });
   await lifecycle.add({ name: 'document follower', start: () => follower.start(), stop: () => follower.stop() });
 
   await lifecycle.add({
@@ -277,8 +288,13 @@ async function compose(init: ClientDaemonInit, c: ClientDaemonComponents): Promi
   await lifecycle.add({ name: 'client streams', start: () => scheduler.start(), stop: () => scheduler.stop() });
 
   const connection = new ConnectionWatch({ clock, logger, view, link, emit: (e) => events.emit(e) });
+  const daemonSettings = new DaemonSettings(
+    { logger, messenger, cover: follower, streams },
+    { configPath: join(init.profileDir, CLIENT_CONFIG_FILE), fetchIntervalMs: settings.fetchIntervalMs, sizes: trafficSizes(geometry) },
+  );
+  const profile = c.profileStore ? new ProfileAdmin({ logger, store: c.profileStore }, { profileDir: init.profileDir }) : undefined;
   const facade = new ApiFacade(
-    { clock, logger, messenger, link, arq, loops, streams, view, waiting, scheduler, meter, events, connection },
+    { clock, logger, messenger, link, arq, loops, streams, view, waiting, scheduler, meter, events, connection, settings: daemonSettings, ...(profile ? { profile } : {}) },
     { profileDir: init.profileDir, address: encodeAddress(ownAddress), fetchIntervalMs: settings.fetchIntervalMs },
   );
   const api = facade.api();

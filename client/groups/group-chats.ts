@@ -54,6 +54,8 @@ export interface GroupChatsOptions {
   log: MessengerLog;
   /** Post ids, group salts (default: the system's). */
   random?: RandomSource;
+  /** Whether reading sends read receipts now (the user's `read_receipts`, client/messenger/inbox.ts); default: always. */
+  sendReadReceipts?: () => boolean;
 }
 
 export interface GroupChatsParts {
@@ -251,14 +253,14 @@ export class GroupChats {
     return info;
   }
 
-  /** Marks the group's incoming posts read and sends read receipts to their authors. */
+  /** Marks the group's incoming posts read and sends read receipts to their authors (unless the user turned read receipts off). */
   async markRead(ref: string): Promise<number> {
     const group = this.#require(ref);
     const gid = toHex(group.groupId);
     const unread = [...this.#postsOf(gid).values()].filter((r) => r.direction === 'in' && r.readMs === null);
     if (unread.length === 0) return 0;
     const now = this.o.clock.now();
-    const outgoing = group.markRead(unread.map((r) => ({ id: fromHex(r.id), author: fromHex(r.author) })));
+    const outgoing = this.o.sendReadReceipts?.() === false ? [] : group.markRead(unread.map((r) => ({ id: fromHex(r.id), author: fromHex(r.author) })));
     const staged: Staged = { entries: this.#entriesOf(group, outgoing), events: [] };
     await this.#commit(group, staged, (work) => {
       for (const r of unread) this.p.stores.groupPosts.put(work, groupPostKey(gid, r.id), { ...r, readMs: now });

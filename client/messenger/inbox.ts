@@ -48,6 +48,8 @@ export interface InboxOptions {
   orderHoldMs: number;
   emit: (event: ClientEvent) => void;
   log: MessengerLog;
+  /** Whether reading sends read receipts now (the user's `read_receipts`, changeable while the daemon runs); default: always. */
+  sendReadReceipts?: () => boolean;
 }
 
 export interface InboxParts {
@@ -192,7 +194,12 @@ export class Inbox {
     return this.p.contacts.nameOf(peer) !== undefined || this.p.contacts.pendingOf(peer) !== undefined;
   }
 
-  /** Marks `name`'s shown, unread messages read and queues read receipts for them (none while its key changed). */
+  /**
+   * Marks `name`'s shown, unread messages read and queues read receipts for
+   * them: none while its key changed, nor while the user turned read
+   * receipts off (the messages are read here all the same, and no receipt
+   * follows later for them).
+   */
   async markRead(name: string): Promise<number> {
     const { contacts, messages, outbox } = this.p;
     const c = contacts.require(name);
@@ -205,12 +212,13 @@ export class Inbox {
       r.record.readMs = now;
       messages.save(work, r);
     }
-    const receipts = c.keyChanged
-      ? []
-      : outbox.receiptEntries(
-          name,
-          rows.map((r) => r.record.id),
-        );
+    const receipts =
+      c.keyChanged || this.o.sendReadReceipts?.() === false
+        ? []
+        : outbox.receiptEntries(
+            name,
+            rows.map((r) => r.record.id),
+          );
     outbox.stage(work, receipts);
     await work.commit({ sync: true });
     outbox.queue(receipts);

@@ -17,12 +17,16 @@ import {
   type BlockedInfo,
   type ClientApi,
   type ClientEvent,
+  type ClientSettingsChange,
+  type ClientSettingsInfo,
   type ClientStatus,
   type ContactInfo,
   type ContactRequest,
   type GroupInfo,
   type GroupPostInfo,
   type MessageRecord,
+  type PassphraseStrengthInfo,
+  type ProfileBackup,
   type SendResult,
 } from '../api.js';
 import { encodeLine, LineSplitter, MAX_REQUEST_LINE_BYTES, MAX_RESPONSE_LINE_BYTES } from './framing.js';
@@ -268,6 +272,22 @@ class RpcClientApi implements ClientApiConnection {
   }
   listBlocked(): Promise<BlockedInfo[]> {
     return this.call('blocked.list');
+  }
+  // Settings, passphrase and backup.
+  settings(): Promise<ClientSettingsInfo> {
+    return this.call('settings.get');
+  }
+  setSettings(change: ClientSettingsChange): Promise<ClientSettingsInfo> {
+    return this.call('settings.set', { ...change });
+  }
+  passphraseStrength(passphrase: string): Promise<PassphraseStrengthInfo> {
+    return this.call('passphrase.strength', { passphrase });
+  }
+  changePassphrase(current: string, next: string, acceptWeak?: boolean): Promise<{ verdict: PassphraseStrengthInfo['verdict'] }> {
+    return this.call('profile.passphrase', acceptWeak ? { current, next, acceptWeak } : { current, next });
+  }
+  backup(passphrase: string, acceptWeak?: boolean): Promise<ProfileBackup> {
+    return this.call('profile.backup', acceptWeak ? { passphrase, acceptWeak } : { passphrase });
   }
 
   subscribe(listener: (event: ClientEvent) => void): () => void {

@@ -51,6 +51,10 @@ export const CLIENT_ERROR_NUMBERS: Readonly<Record<ClientErrorCode, number>> = {
   'bad-request': -32009,
   'verified-contact': -32010,
   blocked: -32011,
+  'wrong-passphrase': -32012,
+  'refused-passphrase': -32013,
+  'weak-passphrase': -32014,
+  'below-network': -32015,
 };
 
 const CODE_BY_NUMBER = new Map<number, ClientErrorCode>(Object.entries(CLIENT_ERROR_NUMBERS).map(([code, n]) => [n, code as ClientErrorCode]));

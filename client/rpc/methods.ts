@@ -8,9 +8,9 @@
 // `subscribe` and `unsubscribe` belong to a connection, not to the API, so
 // the server handles them itself (client/rpc/server.ts).
 
-import type { ClientApi } from '../api.js';
+import type { ClientApi, ClientSettingsChange } from '../api.js';
 
-export type ParamType = 'string' | 'boolean' | 'limit' | 'base64' | 'message-id';
+export type ParamType = 'string' | 'boolean' | 'limit' | 'base64' | 'message-id' | 'rate' | 'passphrase';
 
 export interface ParamSpec {
   name: string;
@@ -25,8 +25,15 @@ export interface MethodSpec {
 
 /** The largest `limit` a history request may ask for. */
 export const MAX_HISTORY_LIMIT = 10_000;
+/** The largest cover rate a user may ask for, packets per second (client.toml's bound). */
+export const MAX_RATE = 1000;
+/** The longest passphrase a call carries, in UTF-16 code units (a passphrase file holds at most 4096 bytes). */
+export const MAX_PASSPHRASE_LENGTH = 4096;
 
 const str = (name: string): ParamSpec => ({ name, type: 'string' });
+const rate = (name: string): ParamSpec => ({ name, type: 'rate', optional: true });
+const passphrase = (name: string): ParamSpec => ({ name, type: 'passphrase' });
+const acceptWeak: ParamSpec = { name: 'acceptWeak', type: 'boolean', optional: true };
 
 // `p` has passed validateParams, so the casts below only restate the checks.
 export const API_METHODS: ReadonlyMap<string, MethodSpec> = new Map<string, MethodSpec>([
@@ -66,6 +73,22 @@ export const API_METHODS: ReadonlyMap<string, MethodSpec> = new Map<string, Meth
   ['group.list', { params: [], call: (api) => api.groupList() }],
   ['group.history', { params: [str('group'), { name: 'limit', type: 'limit', optional: true }], call: (api, p) => api.groupHistory(p.group as string, p.limit as number | undefined) }],
   ['group.read', { params: [str('group')], call: (api, p) => api.groupMarkRead(p.group as string) }],
+  // Settings (docs/client.md §Configuration): a rate of null removes the user's raise.
+  ['settings.get', { params: [], call: (api) => api.settings() }],
+  [
+    'settings.set',
+    {
+      params: [{ name: 'readReceipts', type: 'boolean', optional: true }, rate('lambdaP'), rate('lambdaL'), rate('lambdaD')],
+      call: (api, p) => api.setSettings(p as ClientSettingsChange),
+    },
+  ],
+  // The profile's passphrase and backup (docs/client.md §Passphrase): passphrases pass through, never kept.
+  ['passphrase.strength', { params: [passphrase('passphrase')], call: (api, p) => api.passphraseStrength(p.passphrase as string) }],
+  [
+    'profile.passphrase',
+    { params: [passphrase('current'), passphrase('next'), acceptWeak], call: (api, p) => api.changePassphrase(p.current as string, p.next as string, (p.acceptWeak as boolean | undefined) ?? false) },
+  ],
+  ['profile.backup', { params: [passphrase('passphrase'), acceptWeak], call: (api, p) => api.backup(p.passphrase as string, (p.acceptWeak as boolean | undefined) ?? false) }],
 ]);
 
 /** Connection-level methods, answered by the server itself. */
@@ -94,6 +117,10 @@ function check(spec: ParamSpec, value: unknown): string | null {
       return typeof value === 'string' && BASE64.test(value) ? null : 'must be a base64 string (RFC 4648, padded)';
     case 'message-id':
       return typeof value === 'string' && MESSAGE_ID.test(value) ? null : 'must be a message id (32 hex digits)';
+    case 'rate':
+      return value === null || (typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_RATE) ? null : `must be a rate from 0 to ${MAX_RATE} per second, or null`;
+    case 'passphrase':
+      return typeof value === 'string' && value.length <= MAX_PASSPHRASE_LENGTH ? null : `must be a string of at most ${MAX_PASSPHRASE_LENGTH} characters`;
   }
 }
 

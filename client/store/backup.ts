@@ -104,8 +104,22 @@ export async function exportProfile(dir: string, passphrase: string, file: strin
  * (SealedStore.quiesced): the store's writes wait for the read, not for the
  * key derivation and encryption after it.
  */
-export async function exportStore(store: SealedStore, dir: string, file: string, opts: Omit<ExportOptions, 'collections' | 'backupPassphrase'> & { backupPassphrase: string }): Promise<BackupSummary> {
+export async function exportStore(store: SealedStore, dir: string, file: string, opts: StoreBackupOptions): Promise<BackupSummary> {
   if (existsSync(file)) throw new BackupExistsError(file);
+  const { sealed, summary } = await backupStore(store, dir, opts);
+  await writeNewFile(file, sealed);
+  return summary;
+}
+
+export type StoreBackupOptions = Omit<ExportOptions, 'collections' | 'backupPassphrase'> & { backupPassphrase: string };
+
+/**
+ * The bytes of a backup file of an open profile store and the settings files
+ * of its folder `dir`, as exportStore writes them (the daemon's API hands
+ * them to a front end: profile.backup). Held in memory whole: the caller
+ * bounds what it can carry.
+ */
+export async function backupStore(store: SealedStore, dir: string, opts: StoreBackupOptions): Promise<{ sealed: Uint8Array; summary: BackupSummary }> {
   const scrypt = opts.scrypt ?? (await readProfileFile(dir)).scrypt;
   const contents: BackupContents = { createdMs: opts.nowMs ?? Date.now(), collections: [...store.collections], records: [], files: [] };
   let skippedCorrupt = 0;
@@ -123,8 +137,7 @@ export async function exportStore(store: SealedStore, dir: string, file: string,
     if (existsSync(path)) contents.files.push({ name, data: new Uint8Array(await readFile(path)) });
   }
   const sealed = await sealBackup(encodeBackupPayload(contents), opts.backupPassphrase, scrypt, opts.random ?? systemRandom);
-  await writeNewFile(file, sealed);
-  return { ...summarize(contents), skippedCorrupt, bytes: sealed.length };
+  return { sealed, summary: { ...summarize(contents), skippedCorrupt, bytes: sealed.length } };
 }
 
 /**

@@ -21,6 +21,9 @@
 import { ZxcvbnFactory, type ZxcvbnResult } from '@zxcvbn-ts/core';
 import * as common from '@zxcvbn-ts/language-common';
 import * as english from '@zxcvbn-ts/language-en';
+import { PassphraseError, type StrengthCheck } from './passphrase.js';
+
+export { profilePassphraseContext, type StrengthCheck } from './passphrase.js';
 
 export type PassphraseVerdict = 'refused' | 'weak' | 'good';
 
@@ -91,4 +94,28 @@ export function describeStrength(strength: PassphraseStrength): string {
     parts.push('Four or five random words, or a sentence only you would write, make a good one.');
   }
   return parts.join(' ');
+}
+
+/** A new passphrase the strength check does not take: `verdict` 'refused' (never), or 'weak' without the user's consent. The message is describeStrength's (never the passphrase). */
+export class PassphraseStrengthError extends PassphraseError {
+  constructor(readonly strength: PassphraseStrength) {
+    super(describeStrength(strength));
+    this.name = 'PassphraseStrengthError';
+  }
+
+  get verdict(): 'refused' | 'weak' {
+    return this.strength.verdict === 'refused' ? 'refused' : 'weak';
+  }
+}
+
+/**
+ * The strength check of a new passphrase (docs/client.md §Passphrase
+ * strength): its estimate when it is taken (good, or weak with
+ * `acceptWeak`); PassphraseStrengthError when it is refused, or weak
+ * without `acceptWeak`.
+ */
+export function checkNewPassphrase(passphrase: string, check: StrengthCheck = {}): PassphraseStrength {
+  const strength = assessPassphrase(passphrase, check.context);
+  if (strength.verdict === 'refused' || (strength.verdict === 'weak' && check.acceptWeak !== true)) throw new PassphraseStrengthError(strength);
+  return strength;
 }

@@ -7,6 +7,7 @@
 // scryptAsync (@noble/hashes) yields to the event loop every few
 // milliseconds, so a daemon deriving a key keeps serving its socket.
 
+import { basename } from 'node:path';
 import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { zeroize } from '../../protocol/bytes.js';
 
@@ -50,6 +51,19 @@ export class KdfParamsError extends Error {
     super(message);
     this.name = 'KdfParamsError';
   }
+}
+
+/** How a new passphrase is checked for strength (passphrase-strength.ts checkNewPassphrase): `chaff client init`, `passphrase`, `export --backup-passphrase-file`, and the daemon's profile.passphrase and profile.backup. */
+export interface StrengthCheck {
+  /** Words an attacker would try first for this profile (profilePassphraseContext). */
+  context?: readonly string[];
+  /** The user said to take a weak (not a refused) passphrase: --accept-weak-passphrase, a "yes" on the terminal, the API's acceptWeak. */
+  acceptWeak?: boolean;
+}
+
+/** The words an attacker would try first for the profile in `profileDir`: the program's names and the folder's (given to the strength check). */
+export function profilePassphraseContext(profileDir: string): string[] {
+  return ['chaff', 'chaff client', basename(profileDir)];
 }
 
 /** The passphrase is unusable (empty, not a string). */

@@ -173,4 +173,9 @@ const API_NAMES = Object.keys({
   block: true,
   unblock: true,
   listBlocked: true,
+  settings: true,
+  setSettings: true,
+  passphraseStrength: true,
+  changePassphrase: true,
+  backup: true,
 } satisfies Record<CallName, true>) as CallName[];

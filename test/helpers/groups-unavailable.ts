@@ -1,6 +1,6 @@
 // ClientApi calls for a fake daemon that a test does not use: each answers
 // ClientError 'unavailable'. The calls added after most fakes were written
-// (groups, blocking) alone, or every call (a fake that then overrides the
+// (groups, blocking, settings, passphrase and backup) alone, or every call (a fake that then overrides the
 // ones it serves).
 
 import { ClientError, type ClientApi } from '../../client/api.js';
@@ -22,6 +22,11 @@ export type GroupCalls = Pick<
   | 'block'
   | 'unblock'
   | 'listBlocked'
+  | 'settings'
+  | 'setSettings'
+  | 'passphraseStrength'
+  | 'changePassphrase'
+  | 'backup'
 >;
 
 const unavailable = async (): Promise<never> => {
@@ -45,6 +50,11 @@ export function groupsUnavailable(): GroupCalls {
     block: unavailable,
     unblock: unavailable,
     listBlocked: unavailable,
+    settings: unavailable,
+    setSettings: unavailable,
+    passphraseStrength: unavailable,
+    changePassphrase: unavailable,
+    backup: unavailable,
   };
 }
 
@@ -65,6 +75,11 @@ export class GroupsUnavailable implements GroupCalls {
   readonly block = unavailable;
   readonly unblock = unavailable;
   readonly listBlocked = unavailable;
+  readonly settings = unavailable;
+  readonly setSettings = unavailable;
+  readonly passphraseStrength = unavailable;
+  readonly changePassphrase = unavailable;
+  readonly backup = unavailable;
 }
 
 /** Every call unavailable, and a subscription that hears nothing. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { API_METHODS, InvalidParamsError, MAX_HISTORY_LIMIT, validateParams } from '../../../client/rpc/methods.js';
+import { API_METHODS, InvalidParamsError, MAX_HISTORY_LIMIT, MAX_PASSPHRASE_LENGTH, validateParams } from '../../../client/rpc/methods.js';
 
 const spec = (method: string) => {
   const s = API_METHODS.get(method);
@@ -36,9 +36,14 @@ describe('client/rpc/methods', function () {
       'group.send.text',
       'history',
       'inbox',
+      'passphrase.strength',
+      'profile.backup',
+      'profile.passphrase',
       'read',
       'send.file',
       'send.text',
+      'settings.get',
+      'settings.set',
       'status',
       'verify',
     ]);
@@ -69,6 +74,16 @@ describe('client/rpc/methods', function () {
     ['file.data', { id: 'x'.repeat(32) }, /"id" must be a message id/],
     ['file.data', { id: 'ab' }, /"id" must be a message id/],
     ['status', { verbose: true }, /unknown parameter "verbose"/],
+    ['settings.set', { lambdaP: -1 }, /"lambdaP" must be a rate from 0 to 1000 per second, or null/],
+    ['settings.set', { lambdaL: 1001 }, /"lambdaL" must be a rate/],
+    ['settings.set', { lambdaD: '2' }, /"lambdaD" must be a rate/],
+    ['settings.set', { readReceipts: 'off' }, /"readReceipts" must be true or false/],
+    ['settings.set', { colour: 'blue' }, /unknown parameter "colour"/],
+    ['profile.passphrase', { current: 'a' }, /missing parameter "next"/],
+    ['profile.passphrase', { current: 'a', next: 'b', acceptWeak: 'yes' }, /"acceptWeak" must be true or false/],
+    ['profile.passphrase', { current: 'a', next: 'x'.repeat(MAX_PASSPHRASE_LENGTH + 1) }, /"next" must be a string of at most 4096 characters/],
+    ['profile.backup', {}, /missing parameter "passphrase"/],
+    ['passphrase.strength', { passphrase: 7 }, /"passphrase" must be a string/],
   ];
   for (const [method, params, message] of bad) {
     it(`refuses ${method} ${JSON.stringify(params)}`, function () {
@@ -78,6 +93,22 @@ describe('client/rpc/methods', function () {
       );
     });
   }
+
+  it('settings.set takes any subset, and null to remove a raise; the passphrase calls take acceptWeak by name or position', function () {
+    assert.deepEqual({ ...validateParams('settings.set', spec('settings.set'), {}) }, {});
+    assert.deepEqual({ ...validateParams('settings.set', spec('settings.set'), { readReceipts: false, lambdaP: 4.5, lambdaD: null }) }, { readReceipts: false, lambdaP: 4.5, lambdaD: null });
+    assert.deepEqual({ ...validateParams('settings.set', spec('settings.set'), [true, 0, 1000]) }, { readReceipts: true, lambdaP: 0, lambdaL: 1000 });
+    assert.deepEqual({ ...validateParams('profile.passphrase', spec('profile.passphrase'), ['old', 'new', true]) }, { current: 'old', next: 'new', acceptWeak: true });
+    assert.deepEqual({ ...validateParams('profile.backup', spec('profile.backup'), { passphrase: 'p' }) }, { passphrase: 'p' });
+  });
+
+  it('an invalid passphrase parameter is refused without repeating its value', function () {
+    const secret = 'y'.repeat(MAX_PASSPHRASE_LENGTH + 1);
+    assert.throws(
+      () => validateParams('profile.backup', spec('profile.backup'), { passphrase: secret }),
+      (err: unknown) => err instanceof InvalidParamsError && !err.message.includes('yyyy'),
+    );
+  });
 
   it('accepts padded base64 and any-case message ids', function () {
     assert.doesNotThrow(() => validateParams('send.file', spec('send.file'), { contact: 'a', name: 'f', data: 'aGk=' }));
