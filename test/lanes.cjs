@@ -41,6 +41,8 @@ const NETWORK_LANE = [
   'test/adversarial/single-authority-admits-node.test.ts',
   'test/adversarial/outsider-descriptors-enter-document.test.ts',
   'test/web/web-app.test.ts',
+  // The first run in headless Chromium: an in-process network, initProfile and a spawned client daemon.
+  'test/web/first-run.test.ts',
   // Three client daemons in a group on an in-process network (about 40 s alone).
   'test/integration/groups-on-network.test.ts',
   // test/web/web-app-screens.test.ts (a headless Chromium, no network: real messengers, envelopes handed

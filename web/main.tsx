@@ -11,6 +11,7 @@ import { initialState, reduce } from './app-state.js';
 import { ConversationView } from './conversation.js';
 import { ContactRequests } from './contact-requests.js';
 import { ConversationList } from './conversation-list.js';
+import { FirstRunPage, firstRunState } from './first-run.js';
 import { readAsBase64 } from './file-transfer.js';
 import { ConnectionBanner, NotificationSwitch } from './header-controls.js';
 import { notify } from './notifications.js';
@@ -19,6 +20,7 @@ import { AddContact } from './add-contact.js';
 import { BlockedList } from './blocked-list.js';
 import { NetworkPanel } from './network-panel.js';
 import { Settings } from './settings.js';
+import type { FirstRunState } from '../client/ui/first-run-state.js';
 import './app.css';
 
 /** Messages a conversation loads when opened: all the API gives (MAX_HISTORY_LIMIT); the list renders a page at a time (message-list.tsx). */
@@ -209,4 +211,14 @@ function App() {
   );
 }
 
-render(<App />, document.getElementById('app')!);
+/** The first run (a folder with no profile yet: web/first-run.tsx) until it is done, then the app. */
+function Root() {
+  const [mode, setMode] = useState<{ first: FirstRunState } | 'app' | null>(null);
+  useEffect(() => {
+    void firstRunState().then((s) => setMode(s !== null && s.active ? { first: s } : 'app'));
+  }, []);
+  if (mode === null) return <p class="muted placeholder">Loading…</p>;
+  return mode === 'app' ? <App /> : <FirstRunPage initial={mode.first} onOpenApp={() => setMode('app')} />;
+}
+
+render(<Root />, document.getElementById('app')!);

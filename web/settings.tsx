@@ -16,15 +16,13 @@ import type { ClientSettingsInfo, CoverRates, PassphraseStrengthInfo, ProfileBac
 import { call } from './api.js';
 import { saveFile } from './file-transfer.js';
 import { byteSize } from './format.js';
+import { strengthLine, useStrength } from './passphrase-strength.js';
 
 const RATES: ReadonlyArray<{ key: keyof CoverRates; name: string; what: string }> = [
   { key: 'lambdaP', name: 'λP', what: 'real or decoy packets a second' },
   { key: 'lambdaL', name: 'λL', what: 'loop packets a second' },
   { key: 'lambdaD', name: 'λD', what: 'drop packets a second' },
 ];
-
-/** Waits this long after the last keystroke before asking the daemon how strong a passphrase is. */
-const STRENGTH_DELAY_MS = 250;
 
 /** "978 MB", "1.75 GB": decimal units, as docs/client.md gives the costs. */
 export function dailySize(bytes: number): string {
@@ -247,30 +245,8 @@ function CoverRatesSection({ settings, onChanged }: { settings: ClientSettingsIn
   );
 }
 
-/** The daemon's strength estimate of `passphrase`, asked a moment after the typing stops; null while empty or unknown. */
-function useStrength(passphrase: string): PassphraseStrengthInfo | null {
-  const [strength, setStrength] = useState<PassphraseStrengthInfo | null>(null);
-  const asked = useRef(0);
-  useEffect(() => {
-    const seq = ++asked.current;
-    if (passphrase === '') {
-      setStrength(null);
-      return;
-    }
-    const timer = setTimeout(() => {
-      call<PassphraseStrengthInfo>('passphrase.strength', { passphrase }).then(
-        (s) => {
-          if (seq === asked.current) setStrength(s);
-        },
-        () => undefined,
-      );
-    }, STRENGTH_DELAY_MS);
-    return () => clearTimeout(timer);
-  }, [passphrase]);
-  return strength;
-}
-
-const VERDICT_WORDS: Record<PassphraseStrengthInfo['verdict'], string> = { refused: 'Too easy to guess', weak: 'Weak', good: 'Good' };
+/** The daemon's strength estimate of a passphrase. */
+const askDaemon = (passphrase: string): Promise<PassphraseStrengthInfo> => call<PassphraseStrengthInfo>('passphrase.strength', { passphrase });
 
 /** A new passphrase with its strength meter: the input, the meter (zxcvbn's 0 … 4) and the verdict in words. */
 function NewPassphrase({ id, label, value, onInput, strength }: { id: string; label: string; value: string; onInput(v: string): void; strength: PassphraseStrengthInfo | null }) {
@@ -281,7 +257,7 @@ function NewPassphrase({ id, label, value, onInput, strength }: { id: string; la
       <div class="strength" data-verdict={strength?.verdict ?? ''}>
         <meter id={`${id}-meter`} min={0} max={4} low={2} high={3.5} optimum={4} value={strength ? strength.score : 0} aria-label={`Strength of the ${label.toLowerCase()}`} />
         <p id={`${id}-strength`} class="hint" aria-live="polite" data-field={`${id}-strength`}>
-          {value === '' ? '' : strength === null ? 'Checking…' : `${VERDICT_WORDS[strength.verdict]}: ${strength.text.replace(/^this passphrase is [^:]*: /, '')}`}
+          {strengthLine(value, strength)}
         </p>
       </div>
     </>
@@ -296,7 +272,7 @@ function PassphraseChange() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
-  const strength = useStrength(next);
+  const strength = useStrength(next, askDaemon);
   const weak = strength?.verdict === 'weak';
   const ready = current !== '' && next !== '' && again !== '' && !busy;
 
@@ -384,7 +360,7 @@ function Backup() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
-  const strength = useStrength(passphrase);
+  const strength = useStrength(passphrase, askDaemon);
   const weak = strength?.verdict === 'weak';
   const ready = passphrase !== '' && again !== '' && !busy;
 

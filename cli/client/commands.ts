@@ -243,16 +243,19 @@ export function clientProgram(): ChaffCommand {
     .usage('NAME   (a contact, else a group: its id or name)')
     .argument('<name>');
 
-  clientCommand<{ port?: string }>(client, 'ui', async ({ command, profileDir, socketPath, options }) => {
+  clientCommand<{ port?: string; network?: string }>(client, 'ui', async ({ command, profileDir, socketPath, options }) => {
     const port = options.port === undefined ? 0 : Number(options.port);
     if (!Number.isSafeInteger(port) || port < 0 || port > 65535) command.error('--port takes a TCP port, 0 to 65535 (0: a free one)');
-    const { runWebApp } = await import('./web-app.js');
-    await runWebApp({ profileDir, socketPath, port });
+    const network = options.network ?? process.env.CHAFF_NETWORK;
+    const { runWebApp, profileExists } = await import('./web-app.js');
+    if (!profileExists(profileDir) && !network) command.error(`there is no profile in ${profileDir}: to create one in the web app, give --network FILE (the network file your network publishes)`);
+    await runWebApp({ profileDir, socketPath, port, ...(network !== undefined ? { network } : {}) });
     return EXIT_OK;
   })
-    .description('the web app: serves it on 127.0.0.1 and prints the address to open (docs/web-app.md)')
-    .usage('[--port N]')
-    .option('--port <n>', 'the TCP port on 127.0.0.1 (default: a free one)');
+    .description('the web app: serves it on 127.0.0.1 and prints the address to open; with no profile yet, it creates one first (docs/web-app.md)')
+    .usage('[--port N] [--network FILE]')
+    .option('--port <n>', 'the TCP port on 127.0.0.1 (default: a free one)')
+    .option('--network <file>', 'for a new profile: the network file (authorities) your network publishes; the page creates the profile');
 
   clientCommand<{ json?: boolean }>(client, 'inbox', ({ socketPath, options }) =>
     withDaemon(socketPath, async (api) => {

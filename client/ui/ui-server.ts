@@ -12,6 +12,7 @@ import type { Startable } from '../../runtime/lifecycle/startable.js';
 import type { Logger } from '../../runtime/log/logger.js';
 import { answerApiCall } from './api-call.js';
 import { EventStreams } from './event-stream.js';
+import { FirstRunRefusal, MAX_FIRST_RUN_BODY_BYTES, readJsonBody, type FirstRun } from './first-run.js';
 import { LOGIN_PATH, RequestGuard, type GuardVerdict } from './request-guard.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 import { buildWebBundle, type WebBundle } from './web-bundle.js';
@@ -35,7 +36,12 @@ export interface UiServerInit {
 export interface UiServerComponents {
   api: ClientApi;
   logger: Logger;
+  /** The first run's endpoints (/api/first-run…), when the profile folder holds no profile yet (first-run.ts). */
+  firstRun?: FirstRun;
 }
+
+/** The first run's paths (docs/web-app.md §First run). */
+export const FIRST_RUN_PATH = '/api/first-run';
 
 export class UiServer implements Startable {
   readonly #init: UiServerInit;
@@ -118,6 +124,7 @@ export class UiServer implements Startable {
       const session = guard.checkSession(req);
       if (!session.ok) return this.#refuse(res, session);
 
+      if (url.pathname === FIRST_RUN_PATH || url.pathname.startsWith(`${FIRST_RUN_PATH}/`)) return await this.#firstRunCall(req, res, url.pathname);
       if (url.pathname === '/api/call') {
         if (req.method !== 'POST') return this.#refuse(res, { ok: false, status: 405, reason: 'POST only' });
         if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return this.#refuse(res, { ok: false, status: 415, reason: 'the body must be application/json' });
@@ -142,6 +149,30 @@ export class UiServer implements Startable {
       this.#c.logger.error('web app request failed', { error: err instanceof Error ? err.message : String(err) });
       if (!res.headersSent) this.#refuse(res, { ok: false, status: 500, reason: 'internal error' });
       else res.destroy();
+    }
+  }
+
+  /** The first run's calls: its state (GET), the strength check and the profile's creation (POST, JSON). */
+  async #firstRunCall(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const firstRun = this.#c.firstRun;
+    if (path === FIRST_RUN_PATH) {
+      if (req.method !== 'GET') return this.#refuse(res, { ok: false, status: 405, reason: 'GET only' });
+      return this.#json(res, 200, firstRun ? firstRun.state() : { active: false });
+    }
+    const action = path.slice(FIRST_RUN_PATH.length + 1);
+    if (action !== 'strength' && action !== 'create') return this.#refuse(res, { ok: false, status: 404, reason: 'not found' });
+    if (req.method !== 'POST') return this.#refuse(res, { ok: false, status: 405, reason: 'POST only' });
+    if (!firstRun) return this.#json(res, 409, { error: { code: 'bad-request', message: 'this profile exists: there is no first run' } });
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return this.#refuse(res, { ok: false, status: 415, reason: 'the body must be application/json' });
+    const body = await readJsonBody(req, MAX_FIRST_RUN_BODY_BYTES);
+    if (!body.ok) return this.#json(res, body.status, { error: { code: 'bad-request', message: body.reason } });
+    try {
+      // The body (it holds a passphrase) is never logged, nor repeated in an answer.
+      const result = action === 'strength' ? await firstRun.strength(body.value) : await firstRun.create(body.value);
+      return this.#json(res, action === 'create' ? 202 : 200, { result });
+    } catch (err) {
+      if (err instanceof FirstRunRefusal) return this.#json(res, err.status, { error: { code: err.code, message: err.message, ...(err.verdict ? { verdict: err.verdict } : {}) } });
+      throw err;
     }
   }
 
