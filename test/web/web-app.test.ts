@@ -23,7 +23,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { UiServer } from '../../client/ui/ui-server.js';
 import { silentLogger } from '../../runtime/log/logger.js';
 import { FAST_CHAT_SHAPE } from '../helpers/chat.js';
@@ -60,6 +60,16 @@ describe('the web app in headless Chromium, against a real client daemon on an i
     await bobServer?.stop();
     await net?.stop();
   });
+
+  /** A new page of alice's app, signed in, with her conversation with bob open and its composer focused. */
+  async function openBobsConversation(problems: string[]): Promise<Page> {
+    const page = await desktopPage(browser!, problems);
+    await page.goto(server!.loginUrl);
+    await page.waitForSelector('button.conversation[data-contact="bob"]', { timeout: 30_000 });
+    await page.click('button.conversation[data-contact="bob"]');
+    await page.waitForFunction(() => document.activeElement?.id === 'composer-text', { timeout: 10_000 });
+    return page;
+  }
 
   it('shows an unread conversation, sends by keyboard and marks the message delivered in place; the network panel is live; no CSP or serious axe violation', async function () {
     const c = chat();
@@ -208,11 +218,7 @@ describe('the web app in headless Chromium, against a real client daemon on an i
     const c = chat();
     const shots = join(c.traceDir, 'web-app');
     const problems: string[] = [];
-    const page = await desktopPage(browser!, problems);
-    await page.goto(server!.loginUrl);
-    await page.waitForSelector('button.conversation[data-contact="bob"]', { timeout: 30_000 });
-    await page.click('button.conversation[data-contact="bob"]');
-    await page.waitForFunction(() => document.activeElement?.id === 'composer-text', { timeout: 10_000 });
+    const page = await openBobsConversation(problems);
     const banner = (): Promise<string> => page.$eval('[data-field="offline-banner"]', (el) => el.textContent ?? '');
     assert.equal(await banner(), '', 'online: no banner');
 
@@ -259,15 +265,12 @@ describe('the web app in headless Chromium, against a real client daemon on an i
     }
     assert.deepEqual(problems, [], 'no CSP violation nor page error');
   });
+
   it("warns of bob's key change when he reinstalls and writes from a new identity; accepting it in the app shows his held message, and alice's reply reaches the new install", async function () {
     const c = chat();
     const shots = join(c.traceDir, 'web-app');
     const problems: string[] = [];
-    const page = await desktopPage(browser!, problems);
-    await page.goto(server!.loginUrl);
-    await page.waitForSelector('button.conversation[data-contact="bob"]', { timeout: 30_000 });
-    await page.click('button.conversation[data-contact="bob"]');
-    await page.waitForFunction(() => document.activeElement?.id === 'composer-text', { timeout: 10_000 });
+    const page = await openBobsConversation(problems);
 
     // bob reinstalls: a new identity key at his mailbox, which his card proves; he adds alice again and writes.
     const bob2 = await c.reinstall(c.bob);
