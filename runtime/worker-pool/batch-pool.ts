@@ -24,7 +24,15 @@
 // bootstrap calls tsx's register() in the thread, then imports the module,
 // so it works under `node --import tsx` and under bin/chaff.js alike.
 //
-// Messages: pool → worker {type: 'state', state} | {type: 'batch', id, jobs}
+// A worker is never terminated while it loads its modules. On Node 24 that
+// can abort the whole process (V8 "Check failed: (location_) != nullptr",
+// nodejs/node#60755, a termination inside an ES module's evaluation; CI's
+// Node 24 pass aborted so in the sweep pool's tests). So stop() asks each
+// worker to leave ({type: 'stop'}, read after its module has loaded and after
+// the batches sent before it) and terminates only one that has not left
+// within STOP_GRACE_MS; killWorker() waits until the worker has loaded.
+//
+// Messages: pool → worker {type: 'state', state} | {type: 'batch', id, jobs} | {type: 'stop'}
 //           worker → pool {type: 'ready'} | {type: 'results', id, results} | {type: 'load-error', message}
 
 import { pathToFileURL } from 'node:url';
@@ -62,6 +70,10 @@ interface Slot<J, R> {
   index: number;
   worker: Worker;
   ready: boolean;
+  /** Settles when the worker has loaded its module, failed to, or exited. */
+  loaded: Promise<void>;
+  /** The exit code, once the worker has exited. */
+  exited: Promise<number>;
   /** Jobs queued for the next batch. */
   queue: J[];
   queueWaiters: Array<Pending<R>>;
@@ -73,6 +85,9 @@ interface Slot<J, R> {
 }
 
 const TSX_API = import.meta.resolve('tsx/esm/api');
+
+/** How long stop() lets a worker take to leave by itself before terminating it. */
+export const STOP_GRACE_MS = 30_000;
 
 // Runs as a CommonJS script in the new thread (Worker eval mode).
 const BOOTSTRAP = `
@@ -160,20 +175,31 @@ export class BatchPool<J, R> {
   async killWorker(index: number): Promise<number> {
     const slot = this.#slots[index];
     if (!slot) throw new RangeError(`BatchPool: no worker ${index}`);
+    if (!slot.ready) await slot.loaded;
     const held = slot.jobsInFlight + slot.queue.length;
     slot.error = new Error('killed by killWorker()');
     await slot.worker.terminate();
     return held;
   }
 
-  /** Terminates every worker; jobs not answered yet fail with WorkerLostError. */
-  async stop(): Promise<void> {
+  /** Ends every worker (see the header: never terminated while it loads); jobs not answered yet fail with WorkerLostError. */
+  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
     const lost = new WorkerLostError('the pool was stopped');
-    const exits = this.#slots.map((s) => {
+    const exits = this.#slots.map(async (s) => {
       this.#failAll(s, lost);
-      return s.worker.terminate();
+      s.worker.postMessage({ type: 'stop' });
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), graceMs);
+      });
+      const first = await Promise.race([s.exited, late]);
+      clearTimeout(timer);
+      if (first === 'late') {
+        this.#o.logger.warn('worker did not stop within the grace; terminated', { worker: s.index, graceMs });
+        await s.worker.terminate();
+      }
     });
     await Promise.all(exits);
   }
@@ -209,12 +235,21 @@ export class BatchPool<J, R> {
 
   #spawn(index: number): Slot<J, R> {
     const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { tsxApi: TSX_API, module: this.#module, init: this.#o.init } });
-    const slot: Slot<J, R> = { index, worker, ready: false, queue: [], queueWaiters: [], inFlight: new Map(), jobsInFlight: 0, flushScheduled: false };
+    const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+    let markLoaded!: () => void;
+    const loaded = new Promise<void>((resolve) => {
+      markLoaded = resolve;
+    });
+    void exited.then(markLoaded);
+    const slot: Slot<J, R> = { index, worker, ready: false, loaded, exited, queue: [], queueWaiters: [], inFlight: new Map(), jobsInFlight: 0, flushScheduled: false };
     // A replacement gets the current state before any job (messages on one port keep their order).
     if (this.#hasState) worker.postMessage({ type: 'state', state: this.#state });
     worker.on('message', (m: { type: 'ready' } | { type: 'results'; id: number; results: R[] } | { type: 'load-error'; message: string }) => {
-      if (m.type === 'ready') slot.ready = true;
-      else if (m.type === 'load-error') {
+      if (m.type === 'ready') {
+        slot.ready = true;
+        markLoaded();
+      } else if (m.type === 'load-error') {
+        markLoaded();
         this.#loadError = new Error(`BatchPool: cannot load ${this.#module}: ${m.message}`);
         this.#o.logger.error('worker cannot load its module', { module: this.#module, error: m.message });
       } else if (m.type === 'results') {

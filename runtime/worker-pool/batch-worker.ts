@@ -21,7 +21,12 @@ export function workerInit<T>(): T {
 export function serveBatches<J, R>(handlers: BatchHandlers<J, R>): void {
   const port = parentPort;
   if (!port) throw new Error('serveBatches runs only in a worker thread of a BatchPool');
-  port.on('message', (m: { type: 'state'; state: unknown } | { type: 'batch'; id: number; jobs: J[] }) => {
+  port.on('message', (m: { type: 'state'; state: unknown } | { type: 'batch'; id: number; jobs: J[] } | { type: 'stop' }) => {
+    if (m.type === 'stop') {
+      // The pool is stopping: with the port closed nothing holds the thread, which ends by itself.
+      port.close();
+      return;
+    }
     if (m.type === 'state') {
       handlers.onState(m.state);
       return;

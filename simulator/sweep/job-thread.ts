@@ -8,14 +8,18 @@
 import type { Worker } from 'node:worker_threads';
 import type { JobOutcome, WorkerMessage } from './pool.js';
 import { spawnJobWorker } from './pool.js';
+import { endWorker, exitOf } from './worker-end.js';
 
 export class JobThread {
   readonly #jobModule: string | URL;
   #worker: Worker | null = null;
+  #exited: Promise<number> = Promise.resolve(0);
   #threadId = -1;
   #ready: Promise<void> | null = null;
   #settle: ((message: WorkerMessage | { type: 'exit'; why: string }) => void) | null = null;
   #busy = false;
+  /** A job has been handed to the thread and has not settled (unlike #busy, false while the thread loads). */
+  #inJob = false;
 
   constructor(jobModule: string | URL) {
     this.#jobModule = jobModule;
@@ -28,6 +32,7 @@ export class JobThread {
   #spawn(): Promise<void> {
     const worker = spawnJobWorker(this.#jobModule);
     this.#worker = worker;
+    this.#exited = exitOf(worker);
     this.#threadId = worker.threadId;
     let error: Error | undefined;
     return new Promise((resolve, reject) => {
@@ -65,6 +70,7 @@ export class JobThread {
       await this.warm();
       const started = performance.now();
       const threadId = this.#threadId;
+      this.#inJob = true;
       const message = await new Promise<WorkerMessage | { type: 'exit'; why: string }>((resolve) => {
         this.#settle = resolve;
         this.#worker?.postMessage({ type: 'job', index, job });
@@ -76,13 +82,15 @@ export class JobThread {
       return { index, ok: false, threadId, ms: performance.now() - started, error: { name: 'WorkerExit', message: `the thread running this job stopped (${why})` } };
     } finally {
       this.#busy = false;
+      this.#inJob = false;
     }
   }
 
+  /** Ends the thread: terminated if it runs a job, otherwise asked to leave (never terminated while it loads: worker-end.ts). */
   async close(): Promise<void> {
     const worker = this.#worker;
     this.#worker = null;
     this.#ready = null;
-    await worker?.terminate();
+    if (worker) await endWorker(worker, this.#exited, this.#inJob);
   }
 }

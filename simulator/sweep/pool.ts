@@ -12,6 +12,8 @@
 // that dies in a job (process.exit, an uncaught error in a stray callback)
 // fails that job and is replaced. A job module that cannot be loaded fails
 // the whole pool with SweepPoolError: every job would fail the same way.
+// When the jobs are done a worker is ended by worker-end.ts, never by a plain
+// terminate(): one still loading its modules would abort Node 24.
 //
 // Why no pool library (piscina 5, tinypool 2 were weighed for issue 10): they
 // would replace the ~40 lines that hand the next job to a free worker, and
@@ -29,6 +31,7 @@ import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { JobErrorInfo } from './messages.js';
+import { endWorker, exitOf } from './worker-end.js';
 
 export type JobOutcome<R> = { index: number; ok: true; result: R; threadId: number; ms: number } | { index: number; ok: false; error: JobErrorInfo; threadId: number; ms: number };
 
@@ -77,6 +80,7 @@ export function defaultPoolSize(): number {
 
 interface WorkerState {
   worker: Worker;
+  exited: Promise<number>;
   ready: boolean;
   /** Index of the job in flight, or -1. */
   current: number;
@@ -103,7 +107,8 @@ export function runPool<J, R>(jobs: readonly J[], options: PoolOptions<R>): Prom
     let failed = 0;
     let over = false;
 
-    const stopAll = (): Promise<unknown> => Promise.all([...states].map((s) => s.worker.terminate()));
+    // Never a plain terminate(): a worker still loading its modules must not be terminated (worker-end.ts).
+    const stopAll = (): Promise<unknown> => Promise.all([...states].map((s) => endWorker(s.worker, s.exited, s.ready && s.current !== -1)));
 
     const fail = (err: Error): void => {
       if (over) return;
@@ -133,7 +138,7 @@ export function runPool<J, R>(jobs: readonly J[], options: PoolOptions<R>): Prom
         // Nothing left for this worker: let it go now rather than idle.
         state.current = -1;
         states.delete(state);
-        void state.worker.terminate();
+        void endWorker(state.worker, state.exited, false);
         return;
       }
       const index = next++;
@@ -152,7 +157,7 @@ export function runPool<J, R>(jobs: readonly J[], options: PoolOptions<R>): Prom
       const worker = spawnJobWorker(jobModule);
       // Read now: a worker that has exited reports threadId -1.
       const threadId = worker.threadId;
-      const state: WorkerState = { worker, ready: false, current: -1, started: 0 };
+      const state: WorkerState = { worker, exited: exitOf(worker), ready: false, current: -1, started: 0 };
       states.add(state);
       worker.on('message', (message: WorkerMessage) => {
         if (over) return;

@@ -2,6 +2,7 @@
 // module once, then runs one job per message and answers with its outcome.
 //
 // Messages: pool → worker  { type: 'job', index, job }
+//                          { type: 'stop' }  (leave once idle: worker-end.ts)
 //           worker → pool  { type: 'ready' }
 //                          { type: 'load-error', error }
 //                          { type: 'done', index, ok: true, result, ms }
@@ -25,7 +26,12 @@ try {
 
 if (runJob) {
   const run = runJob;
-  port.on('message', async (message: { type: 'job'; index: number; job: unknown }) => {
+  port.on('message', async (message: { type: 'job'; index: number; job: unknown } | { type: 'stop' }) => {
+    if (message.type === 'stop') {
+      // Nothing left to hold the event loop: the thread ends by itself.
+      port.close();
+      return;
+    }
     const started = performance.now();
     let outcome: Record<string, unknown>;
     try {

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runPool, SweepPoolError, type JobOutcome } from '../../../simulator/sweep/pool.js';
+import { runPool, spawnJobWorker, SweepPoolError, type JobOutcome } from '../../../simulator/sweep/pool.js';
+import { endWorker, exitOf } from '../../../simulator/sweep/worker-end.js';
 import type { SweepJob } from '../../../simulator/sweep/jobs.js';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
@@ -93,6 +97,34 @@ describe('simulator/sweep: worker pool', function () {
       runPool([job(0, {}), job(1, {})], { jobModule: fixture('no-such-module.ts'), size: 2 }),
       (e: unknown) => e instanceof SweepPoolError && /cannot load the job module .*no-such-module\.ts/.test(e.message),
     );
+  });
+
+  it('a worker still loading when the jobs are done is not terminated: it leaves once loaded (Node 24 aborts on a termination mid-load)', async function () {
+    const dir = mkdtempSync(join(tmpdir(), 'chaff-pool-load-'));
+    const jobModule = new URL(`${fixture('slow-load-job.ts').href}?dir=${encodeURIComponent(dir)}`);
+    // Two jobs, two workers: the fast one runs both while the other still loads.
+    const outcomes = await runPool([job(0, { param: 1 }), job(1, { param: 2 })], { jobModule, size: 2 });
+    assert.deepEqual(
+      outcomes.map((o) => o.ok),
+      [true, true],
+    );
+    assert.equal(new Set(outcomes.map((o) => o.threadId)).size, 1, 'the slow worker ran no job');
+    // runPool resolved after both threads ended; the slow one finished loading first.
+    assert.equal(readdirSync(dir).filter((f) => f.startsWith('loaded-')).length, 2);
+  });
+
+  it('endWorker: an idle worker leaves by itself (exit 0); one that stays past the grace is terminated (exit 1)', async function () {
+    const idle = spawnJobWorker(fixture('noisy-double-job.ts'));
+    const idleExit = exitOf(idle);
+    await new Promise((resolve) => idle.once('message', resolve));
+    await endWorker(idle, idleExit, false, 10_000);
+    assert.equal(await idleExit, 0);
+
+    const lingering = spawnJobWorker(fixture('lingering-job.ts'));
+    const lingeringExit = exitOf(lingering);
+    await new Promise((resolve) => lingering.once('message', resolve));
+    await endWorker(lingering, lingeringExit, false, 200);
+    assert.equal(await lingeringExit, 1);
   });
 
   it('refuses a bad size and needs no worker for no jobs', async function () {
