@@ -12,3 +12,14 @@ export const CLIENT_REGISTER_PROTOCOL = '/chaff/client/register/1';
 export const CLIENT_SEND_PROTOCOL = '/chaff/client/send/1';
 /** RPC: a fetch request (protocol/wire/fetch.ts) → a fetch reply. */
 export const CLIENT_FETCH_PROTOCOL = '/chaff/client/fetch/1';
+/**
+ * RPC: a handle claim or release (protocol/wire/handle.ts) → a claim reply
+ * (docs/handles.md). The caller is the peer Noise authenticated.
+ */
+export const CLIENT_HANDLE_PROTOCOL = '/chaff/client/handle/1';
+/**
+ * RPC: a message id (protocol/wire/handle.ts reply-body request) → the full,
+ * still encrypted body of that SURB reply in the caller's mailbox: how a
+ * client reads a lookup's answer, which a fetch carries only as a digest.
+ */
+export const CLIENT_REPLY_BODY_PROTOCOL = '/chaff/client/reply-body/1';
