@@ -11,6 +11,7 @@
 // daemon's side, 7 MiB the page does not load), and the fields are emptied
 // once the call succeeded. Nothing is kept in the browser.
 
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ClientSettingsInfo, CoverRates, PassphraseStrengthInfo, ProfileBackup } from '../client/api.js';
 import { call } from './api.js';
@@ -264,8 +265,34 @@ function NewPassphrase({ id, label, value, onInput, strength }: { id: string; la
   );
 }
 
-function PassphraseChange() {
-  const [current, setCurrent] = useState('');
+interface NewPassphraseFormProps {
+  /** The section's id prefix ('passphrase', 'backup'): the form's element ids and data-field names start with it. */
+  prefix: string;
+  /** The id of the new passphrase's field (its meter and verdict take it as their prefix). */
+  newId: string;
+  newLabel: string;
+  againLabel: string;
+  /** Said when the two new passphrases differ. */
+  mismatch: string;
+  submitLabel: string;
+  busyLabel?: string;
+  /** Fields before the new passphrase (the current one), whether they are filled, and how to clear them after. */
+  children?: ComponentChildren;
+  filled?: boolean;
+  onCleared?(): void;
+  /** Does the work with the new passphrase; resolves with what to say once done. */
+  run(passphrase: string, acceptWeak: boolean): Promise<string>;
+}
+
+/**
+ * A form that asks for a new passphrase twice, with the strength meter, the
+ * "use it anyway" check a weak one needs, and the outcome in words: the
+ * passphrase change and the backup share it. The daemon judges strength and
+ * refuses a weak passphrase not accepted as such; the fields are emptied
+ * once the call succeeded.
+ */
+function NewPassphraseForm(props: NewPassphraseFormProps) {
+  const { prefix, newId } = props;
   const [next, setNext] = useState('');
   const [again, setAgain] = useState('');
   const [acceptWeak, setAcceptWeak] = useState(false);
@@ -274,8 +301,63 @@ function PassphraseChange() {
   const [done, setDone] = useState<string | null>(null);
   const strength = useStrength(next, askDaemon);
   const weak = strength?.verdict === 'weak';
-  const ready = current !== '' && next !== '' && again !== '' && !busy;
+  const ready = (props.filled ?? true) && next !== '' && again !== '' && !busy;
 
+  return (
+    <form
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (!ready) return;
+        setError(null);
+        setDone(null);
+        if (next !== again) {
+          setError(props.mismatch);
+          return;
+        }
+        setBusy(true);
+        try {
+          const said = await props.run(next, weak && acceptWeak);
+          setNext('');
+          setAgain('');
+          setAcceptWeak(false);
+          props.onCleared?.();
+          setDone(said);
+        } catch (err) {
+          setError(messageOf(err));
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      {props.children}
+      <NewPassphrase id={newId} label={props.newLabel} value={next} onInput={setNext} strength={strength} />
+      <label for={`${prefix}-again`}>{props.againLabel}</label>
+      <input id={`${prefix}-again`} type="password" autoComplete="new-password" value={again} onInput={(e) => setAgain((e.currentTarget as HTMLInputElement).value)} />
+      {weak && (
+        <div class="check">
+          <input id={`${prefix}-accept-weak`} type="checkbox" checked={acceptWeak} onChange={(e) => setAcceptWeak((e.currentTarget as HTMLInputElement).checked)} />
+          <label for={`${prefix}-accept-weak`}>Use it anyway, though it is weak</label>
+        </div>
+      )}
+      <button type="submit" disabled={!ready}>
+        {busy && props.busyLabel ? props.busyLabel : props.submitLabel}
+      </button>
+      {done && (
+        <p class="done" role="status" data-field={`${prefix}-done`}>
+          {done}
+        </p>
+      )}
+      {error && (
+        <p class="alert" role="alert" data-field={`${prefix}-error`}>
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
+function PassphraseChange() {
+  const [current, setCurrent] = useState('');
   return (
     <section class="settings-section" aria-labelledby="passphrase-title">
       <h3 id="passphrase-title">Passphrase</h3>
@@ -283,58 +365,23 @@ function PassphraseChange() {
         It protects your profile on this computer: whoever copies the folder must guess it. Changing it does not stop the daemon. The web app passes it to the daemon for this change only; it is never
         stored or logged.
       </p>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          if (!ready) return;
-          setError(null);
-          setDone(null);
-          if (next !== again) {
-            setError('The two new passphrases differ: type the new one again.');
-            return;
-          }
-          setBusy(true);
-          try {
-            const result = await call<{ verdict: PassphraseStrengthInfo['verdict'] }>('profile.passphrase', { current, next, acceptWeak: weak && acceptWeak });
-            setCurrent('');
-            setNext('');
-            setAgain('');
-            setAcceptWeak(false);
-            setDone(
-              `Changed${result.verdict === 'weak' ? ' (to a weak passphrase, as you accepted)' : ''}: your profile now opens with the new passphrase only. If the daemon reads its passphrase from a file or CHAFF_PASSPHRASE (a service), update that before it restarts. Copies of the profile made before still open with the old one.`,
-            );
-          } catch (err) {
-            setError(messageOf(err));
-          } finally {
-            setBusy(false);
-          }
+      <NewPassphraseForm
+        prefix="passphrase"
+        newId="passphrase-next"
+        newLabel="New passphrase"
+        againLabel="Repeat the new passphrase"
+        mismatch="The two new passphrases differ: type the new one again."
+        submitLabel="Change the passphrase"
+        filled={current !== ''}
+        onCleared={() => setCurrent('')}
+        run={async (next, acceptWeak) => {
+          const result = await call<{ verdict: PassphraseStrengthInfo['verdict'] }>('profile.passphrase', { current, next, acceptWeak });
+          return `Changed${result.verdict === 'weak' ? ' (to a weak passphrase, as you accepted)' : ''}: your profile now opens with the new passphrase only. If the daemon reads its passphrase from a file or CHAFF_PASSPHRASE (a service), update that before it restarts. Copies of the profile made before still open with the old one.`;
         }}
       >
         <label for="passphrase-current">Current passphrase</label>
         <input id="passphrase-current" type="password" autoComplete="current-password" value={current} onInput={(e) => setCurrent((e.currentTarget as HTMLInputElement).value)} />
-        <NewPassphrase id="passphrase-next" label="New passphrase" value={next} onInput={setNext} strength={strength} />
-        <label for="passphrase-again">Repeat the new passphrase</label>
-        <input id="passphrase-again" type="password" autoComplete="new-password" value={again} onInput={(e) => setAgain((e.currentTarget as HTMLInputElement).value)} />
-        {weak && (
-          <div class="check">
-            <input id="passphrase-accept-weak" type="checkbox" checked={acceptWeak} onChange={(e) => setAcceptWeak((e.currentTarget as HTMLInputElement).checked)} />
-            <label for="passphrase-accept-weak">Use it anyway, though it is weak</label>
-          </div>
-        )}
-        <button type="submit" disabled={!ready}>
-          Change the passphrase
-        </button>
-        {done && (
-          <p class="done" role="status" data-field="passphrase-done">
-            {done}
-          </p>
-        )}
-        {error && (
-          <p class="alert" role="alert" data-field="passphrase-error">
-            {error}
-          </p>
-        )}
-      </form>
+      </NewPassphraseForm>
     </section>
   );
 }
@@ -354,16 +401,6 @@ function backupName(ms: number): string {
 }
 
 function Backup() {
-  const [passphrase, setPassphrase] = useState('');
-  const [again, setAgain] = useState('');
-  const [acceptWeak, setAcceptWeak] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [done, setDone] = useState<string | null>(null);
-  const strength = useStrength(passphrase, askDaemon);
-  const weak = strength?.verdict === 'weak';
-  const ready = passphrase !== '' && again !== '' && !busy;
-
   return (
     <section class="settings-section" aria-labelledby="backup-title">
       <h3 id="backup-title">Backup</h3>
@@ -371,55 +408,21 @@ function Backup() {
         One file with your whole profile: keys, contacts, history, files, groups and settings, encrypted under a backup passphrase you choose here (it may be your profile's). Whoever has the file and
         the passphrase is you: keep both safe.
       </p>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          if (!ready) return;
-          setError(null);
-          setDone(null);
-          if (passphrase !== again) {
-            setError('The two backup passphrases differ: type it again.');
-            return;
-          }
-          setBusy(true);
-          try {
-            const backup = await call<ProfileBackup>('profile.backup', { passphrase, acceptWeak: weak && acceptWeak });
-            const name = backupName(backup.createdMs);
-            saveFile(name, backup.data);
-            setPassphrase('');
-            setAgain('');
-            setAcceptWeak(false);
-            setDone(`Downloaded ${name} (${byteSize(backup.bytes)}): ${holding(backup.records)}, your keys and settings. It opens with the backup passphrase.`);
-          } catch (err) {
-            setError(messageOf(err));
-          } finally {
-            setBusy(false);
-          }
+      <NewPassphraseForm
+        prefix="backup"
+        newId="backup-passphrase"
+        newLabel="Backup passphrase"
+        againLabel="Repeat the backup passphrase"
+        mismatch="The two backup passphrases differ: type it again."
+        submitLabel="Download a backup"
+        busyLabel="Making the backup…"
+        run={async (passphrase, acceptWeak) => {
+          const backup = await call<ProfileBackup>('profile.backup', { passphrase, acceptWeak });
+          const name = backupName(backup.createdMs);
+          saveFile(name, backup.data);
+          return `Downloaded ${name} (${byteSize(backup.bytes)}): ${holding(backup.records)}, your keys and settings. It opens with the backup passphrase.`;
         }}
-      >
-        <NewPassphrase id="backup-passphrase" label="Backup passphrase" value={passphrase} onInput={setPassphrase} strength={strength} />
-        <label for="backup-again">Repeat the backup passphrase</label>
-        <input id="backup-again" type="password" autoComplete="new-password" value={again} onInput={(e) => setAgain((e.currentTarget as HTMLInputElement).value)} />
-        {weak && (
-          <div class="check">
-            <input id="backup-accept-weak" type="checkbox" checked={acceptWeak} onChange={(e) => setAcceptWeak((e.currentTarget as HTMLInputElement).checked)} />
-            <label for="backup-accept-weak">Use it anyway, though it is weak</label>
-          </div>
-        )}
-        <button type="submit" disabled={!ready}>
-          {busy ? 'Making the backup…' : 'Download a backup'}
-        </button>
-        {done && (
-          <p class="done" role="status" data-field="backup-done">
-            {done}
-          </p>
-        )}
-        {error && (
-          <p class="alert" role="alert" data-field="backup-error">
-            {error}
-          </p>
-        )}
-      </form>
+      />
       <p class="muted">
         To restore it, on this computer or another, into a new profile folder (a running daemon cannot make one, so this is a command): <code>chaff client import FILE --profile NEW-FOLDER</code>, then{' '}
         <code>chaff client daemon --profile NEW-FOLDER</code>. Never run a daemon on the copy while this one runs: both would use the same keys.
