@@ -150,6 +150,7 @@ export function nodeConfigTemplate(input: ConfigTemplateInput): string {
           ['registrations_per_hour', '600', 'New registrations per hour, whole gateway.'],
           ['registrations_per_address_per_hour', '10', 'New registrations per hour from one source address (IPv4 /32, IPv6 /64).'],
           ['clients_per_address', '16', 'Client identities sending from one source address at once.'],
+          ['handle_claims_per_client_per_hour', '10', 'Short-handle claims and releases per hour from one client (also the burst).'],
           ['idle_expiry', '"30d"', 'A registration unused (no fetch, no send) this long expires with its mailbox.'],
           ['request_allowance_messages', '32', 'Contact requests waiting for one client: entries.'],
           ['request_allowance_bytes', '262144', 'Contact requests waiting for one client: bytes.'],

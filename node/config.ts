@@ -10,6 +10,7 @@ import { readAuthorities } from '../protocol/config/authorities.js';
 import { ConfigError, parseDuration, TomlReader as Reader, type Table } from '../protocol/config/typed-reader.js';
 import { MAX_FAMILY } from '../protocol/pki/descriptor.js';
 import { DEFAULT_FETCH_SLOTS } from '../protocol/wire/fetch.js';
+import { DEFAULT_HANDLE_CLAIMS_PER_CLIENT_PER_HOUR } from './gateway/handle-claim-budget.js';
 
 export { ConfigError, parseDuration };
 
@@ -96,6 +97,8 @@ export interface NodeConfig {
     registrationsPerAddressPerHour: number;
     /** Client identities from one source address sending at once. */
     clientsPerAddress: number;
+    /** Short-handle claims and releases per hour from one client, also the burst (docs/gateway.md §Short handles). */
+    handleClaimsPerClientPerHour: number;
     /** A registration idle (no fetch, no send) this long expires with its mailbox. */
     idleExpiryMs: number;
     /** Message bytes all mailboxes together may hold. */
@@ -199,6 +202,7 @@ export function configFromObject(raw: unknown, baseDir: string): NodeConfig {
     'registrations_per_hour',
     'registrations_per_address_per_hour',
     'clients_per_address',
+    'handle_claims_per_client_per_hour',
     'idle_expiry',
     'mailbox_total_bytes',
     'request_allowance_messages',
@@ -218,6 +222,7 @@ export function configFromObject(raw: unknown, baseDir: string): NodeConfig {
     registrationsPerHour: g.number('registrations_per_hour', 600, 1, 1_000_000, true),
     registrationsPerAddressPerHour: g.number('registrations_per_address_per_hour', 10, 1, 1_000_000, true),
     clientsPerAddress: g.number('clients_per_address', 16, 1, 1_000_000, true),
+    handleClaimsPerClientPerHour: g.number('handle_claims_per_client_per_hour', DEFAULT_HANDLE_CLAIMS_PER_CLIENT_PER_HOUR, 1, 1_000_000, true),
     idleExpiryMs: g.duration('idle_expiry', '30d', 3_600_000, 3650 * 86_400_000),
     mailboxTotalBytes: g.number('mailbox_total_bytes', 16 * 1024 ** 3, 1024 * 1024, 2 ** 50, true),
     requestAllowanceMessages: g.number('request_allowance_messages', 32, 1, 1_000_000, true),

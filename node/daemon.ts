@@ -14,7 +14,7 @@
 //   mix, gateway [trace file (gateway, test networks)] → Sphinx keyring → replay cache → key retirement
 //                → PKI client → document watcher → descriptor uploader, then
 //     mix        mix service (its packet link and loops)
-//     gateway    mailbox store → client registry → packet link → gateway service → mailbox expiry
+//     gateway    mailbox store → client registry → handle registry → packet link → gateway service → mailbox expiry
 //   every role   metrics server (last up, first down: a scrape never sees a half-built node)
 //
 // So a stopping node first stops answering (metrics, client protocols,
@@ -35,6 +35,7 @@ import { AuthorityService } from './authority/authority-service.js';
 import { AdmissionList } from './authority/admission-list.js';
 import { ClientRegistry } from './gateway/client-registry.js';
 import { GatewayService } from './gateway/gateway-service.js';
+import { HandleRegistry } from './gateway/handle-registry.js';
 import { InviteStore } from './gateway/invite-store.js';
 import { EpochKeyring } from './keys/epoch-keys.js';
 import { KeyRetirement } from './keys/key-retirement.js';
@@ -365,6 +366,8 @@ async function startRelay(config: NodeConfig, root: Root, parts: NodeParts): Pro
   lifecycle.onStop('mailbox store', () => mailboxes.close());
   const registry = await ClientRegistry.open(join(config.node.dataDir, 'clients'), { nowMs: clock.now() });
   lifecycle.onStop('client registry', () => registry.close());
+  const handles = await HandleRegistry.open(join(config.node.dataDir, 'handles'), { logger: log.child('handles') });
+  lifecycle.onStop('handle registry', () => handles.close());
   const invites = new InviteStore(join(config.node.dataDir, 'invites'));
   const router = new TopologyRouter(documents);
   const trace = parts.trace;
@@ -381,6 +384,7 @@ async function startRelay(config: NodeConfig, root: Root, parts: NodeParts): Pro
       forward: (id, packet) => router.forward(link, id, packet),
       mailboxes,
       registry,
+      handles,
       invites,
       ...(trace ? { trace: (e) => trace.write(e) } : {}),
     },
@@ -401,6 +405,7 @@ async function startRelay(config: NodeConfig, root: Root, parts: NodeParts): Pro
         idleExpiryMs: config.gateway.idleExpiryMs,
       },
       requestAllowance: { messages: config.gateway.requestAllowanceMessages, bytes: config.gateway.requestAllowanceBytes },
+      handleClaimsPerClientPerHour: config.gateway.handleClaimsPerClientPerHour,
     },
   );
   const link = new PacketLink(
@@ -423,8 +428,18 @@ async function startRelay(config: NodeConfig, root: Root, parts: NodeParts): Pro
   metrics.gauge('chaff_mailbox_bytes', 'Bytes held in mailboxes', () => g().mailbox.bytes);
   metrics.gauge('chaff_registered_clients', 'Clients registered with this gateway', () => g().registeredClients);
   metrics.counter('chaff_gateway_registrations_total', 'New client registrations', () => g().registrations);
-  metrics.counter('chaff_gateway_evicted_total', 'Idle state evicted: registrations (with their mailboxes), their messages, token buckets', () => g().evicted, 'what');
-  metrics.gauge('chaff_gateway_client_state', 'Per-client and per-address state held: token buckets, per-address registration budgets, addresses with clients sending', () => g().held, 'what');
+  metrics.counter(
+    'chaff_gateway_evicted_total',
+    'Idle state evicted: registrations (with their mailboxes), their messages, token buckets, short handles, handle-claim budgets',
+    () => g().evicted,
+    'what',
+  );
+  metrics.gauge(
+    'chaff_gateway_client_state',
+    'Per-client and per-address state held: token buckets, per-address registration budgets, addresses with clients sending, handle-claim budgets',
+    () => g().held,
+    'what',
+  );
   metrics.counter('chaff_mailbox_deposits_refused_total', 'Deposits the mailbox store refused, by reason (over-total-bytes: the storage cap)', () => g().mailbox.counters.rejected);
   metrics.counter('chaff_gateway_acks_sent_total', 'SURB-ACKs sent into the mixnet after a deposit', () => g().exit.acksSent);
   metrics.counter('chaff_gateway_cover_dropped_total', 'Drop cover packets discarded at the exit (normal traffic)', () => g().exit.coverDropped);
@@ -439,8 +454,31 @@ async function startRelay(config: NodeConfig, root: Root, parts: NodeParts): Pro
   );
   metrics.counter('chaff_gateway_register_refused_total', 'Registrations refused by reason', () => g().register.drops);
   metrics.counter('chaff_gateway_fetch_refused_total', 'Mailbox fetches refused by reason', () => g().fetch.drops);
+  metrics.gauge('chaff_gateway_handles', 'Short handles hosted by this gateway', () => g().handles?.held ?? 0);
+  metrics.counter('chaff_gateway_handle_claims_total', 'Handle claim requests by outcome: ok, released, or the reason refused', () => g().handles?.outcomes ?? {}, 'outcome', {
+    successes: ['ok', 'released'],
+  });
+  metrics.counter(
+    'chaff_gateway_lookups_total',
+    'Handle lookups answered at the exit, by answer (drops are in chaff_gateway_exit_dropped_total)',
+    () => {
+      const l = g().exit.lookups;
+      return { found: l.found, 'not-found': l.notFound, 'bad-request': l.badRequest };
+    },
+    'answer',
+  );
+  metrics.counter('chaff_gateway_lookup_answers_sent_total', 'Lookup answers sent into the mixnet through their SURBs', () => g().exit.lookups.answersSent);
+  metrics.counter(
+    'chaff_gateway_reply_bodies_total',
+    'Reply-body requests by outcome: found, not-found, or the reason refused',
+    () => ({ found: g().replyBody.found, 'not-found': g().replyBody.notFound, ...g().replyBody.drops }),
+    'outcome',
+    { successes: ['found', 'not-found'] },
+  );
   exposeRpcMetrics(metrics, 'register', () => g().rpc.register);
   exposeRpcMetrics(metrics, 'fetch', () => g().rpc.fetch);
+  exposeRpcMetrics(metrics, 'handle', () => g().rpc.handle);
+  exposeRpcMetrics(metrics, 'reply_body', () => g().rpc.replyBody);
   exposeLinkMetrics(metrics, () => link.stats());
   return {
     status: () => ({ role: 'gateway', ...gateway.stats(), link: link.stats(), documents: documents.epochs() }),

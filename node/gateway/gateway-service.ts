@@ -7,14 +7,23 @@
 //   /chaff/client/register/1  RPC, protocol/wire/register.ts request → the client's mailbox id (32 bytes)
 //   /chaff/client/send/1      fixed-size Sphinx frames, client → gateway
 //   /chaff/client/fetch/1     RPC, protocol/wire/fetch.ts request → reply
+//   /chaff/client/handle/1    RPC, claim or release a short handle (protocol/wire/handle.ts) → claim reply
+//   /chaff/client/reply-body/1  RPC, a message id → the body of that SURB reply in the caller's mailbox
 //
 // Packets from relays arrive on the node's own PacketLink (/chaff/packet/1):
 // the daemon hands them to acceptPacket(). One MixProcessor serves both the
 // entry and the exit traffic. Every packet or request that is not taken is
 // counted by reason (stats()). Who may register, and every per-client state
 // the gateway keeps, is bounded (node/gateway/client-admission.ts,
-// docs/gateway.md §Bounds); idle registrations, their mailboxes and idle
-// token buckets are evicted by a maintenance pass on the injected clock.
+// docs/gateway.md §Bounds); idle registrations, their mailboxes, their
+// handles and idle token buckets are evicted by a maintenance pass on the
+// injected clock. Short handles (docs/gateway.md §Short handles): clients
+// claim names here (node/gateway/handle-claim-handler.ts; a budget of claims
+// and releases per client and hour, node/gateway/handle-claim-budget.ts,
+// keeps a client from making the registry write without end), lookups reaching
+// the exit are answered through their SURBs (node/gateway/name-service.ts),
+// and a client reads a lookup answer's body by message id
+// (node/gateway/reply-body-handler.ts).
 // A Startable built from its components (the host's protocol and peer
 // methods, a Clock, a Logger, its stores) and its init options (GatewayLimits).
 
@@ -23,6 +32,7 @@ import type { Startable } from '../../runtime/lifecycle/startable.js';
 import type { Logger } from '../../runtime/log/logger.js';
 import type { PeerHost, ProtocolHost } from '../../runtime/net/host.js';
 import { toHex } from '../../protocol/bytes.js';
+import { nodeIdOf } from '../../protocol/pki/node-id.js';
 import type { Geometry } from '../../protocol/sphinx/index.js';
 import type { Clock } from '../../protocol/traffic/clock.js';
 import { hasClientPayloadRoom } from '../../protocol/wire/client-payload.js';
@@ -42,13 +52,20 @@ import { readFrames } from '../../runtime/net/frame-reader.js';
 import { LIBP2P_INBOUND_STREAM_CEILING, PeerStreamBound } from '../../runtime/net/peer-stream-bound.js';
 import { MailboxDelivery, type DeliveryStats } from './mailbox-delivery.js';
 import { clientBucket, type TokenBucket } from './token-bucket.js';
-import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL } from '../../protocol/wire/client-protocols.js';
+import { CLIENT_FETCH_PROTOCOL, CLIENT_HANDLE_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_REPLY_BODY_PROTOCOL, CLIENT_SEND_PROTOCOL } from '../../protocol/wire/client-protocols.js';
+import { HANDLE_NAME_MAX_LENGTH, HANDLE_RECORD_BASE_LENGTH, REPLY_BODY_REQUEST_LENGTH } from '../../protocol/wire/handle.js';
 import type { TraceEvent } from '../../protocol/trace/events.js';
+import type { HandleRegistry } from './handle-registry.js';
+import { HandleClaimBudget } from './handle-claim-budget.js';
+import { HandleClaimHandler, HandleClaimRefusedError, type HandleClaimStats } from './handle-claim-handler.js';
+import { ReplyBodyHandler, ReplyBodyRefusedError, type ReplyBodyStats } from './reply-body-handler.js';
 
-export { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL };
+export { CLIENT_FETCH_PROTOCOL, CLIENT_HANDLE_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_REPLY_BODY_PROTOCOL, CLIENT_SEND_PROTOCOL };
 
 /** Largest register request read before refusing (protocol/wire/register.ts). */
 const MAX_REGISTER_REQUEST = REGISTER_REQUEST_LENGTH;
+/** Largest claim request: version, op, a record with the longest name (protocol/wire/handle.ts). */
+const MAX_HANDLE_REQUEST = 2 + HANDLE_RECORD_BASE_LENGTH + HANDLE_NAME_MAX_LENGTH;
 /** Default period of the maintenance pass (idle expiry, bucket eviction, activity flush). */
 const DEFAULT_MAINTENANCE_INTERVAL_MS = 60_000;
 
@@ -98,7 +115,7 @@ export const REGISTER_DROP_REASONS = [
 ] as const;
 export type RegisterDropReason = (typeof REGISTER_DROP_REASONS)[number];
 
-export type GatewayDropSite = 'entry' | 'exit' | 'fetch' | 'register' | 'mix';
+export type GatewayDropSite = 'entry' | 'exit' | 'fetch' | 'register' | 'handle' | 'reply-body' | 'mix';
 
 /** The gateway's init options: rates, queues and bounds. */
 export interface GatewayLimits {
@@ -126,6 +143,8 @@ export interface GatewayLimits {
   readonly requestAllowance?: MailboxQuota;
   /** Period of the maintenance pass, ms. Default 60 s. */
   readonly maintenanceIntervalMs?: number;
+  /** Short-handle claims and releases per client per hour, also the burst (node/gateway/handle-claim-budget.ts). Default 10. */
+  readonly handleClaimsPerClientPerHour?: number;
 }
 
 /** What a gateway uses: the host (its client protocols, its own key, a client's source address), time, a logger, its keys, stores and route out. */
@@ -148,6 +167,12 @@ export interface GatewayComponents {
   forward(nodeId: Uint8Array, packet: Uint8Array): 'sent' | 'unknown' | 'queue-full';
   readonly mailboxes: MailboxStore;
   readonly registry: ClientRegistry;
+  /**
+   * The short handles this gateway hosts (docs/gateway.md §Short handles).
+   * Without it the claim RPC is not served and every lookup is answered
+   * "not found".
+   */
+  readonly handles?: HandleRegistry;
   /** The operator's invite tokens (registration policy "invite"). */
   readonly invites?: InviteStore;
   /** Called on every counted drop, after counting (logs, metrics). */
@@ -167,12 +192,16 @@ export interface GatewayStats {
   exit: DeliveryStats;
   fetch: FetchStats;
   register: { drops: Record<RegisterDropReason, number>; refreshes: number };
-  /** What the maintenance pass evicted since start. */
-  evicted: { registrations: number; messages: number; buckets: number };
-  /** Per-client and per-address state held now (all bounded). */
-  held: { buckets: number; registrationBuckets: number; connectedAddresses: number };
+  /** Short-handle claims (null without a handle registry); lookups are in exit.lookups. */
+  handles: HandleClaimStats | null;
+  /** Reply-body requests (a lookup answer's body). */
+  replyBody: ReplyBodyStats;
+  /** What the maintenance pass evicted since start (handles: names of expired registrations; claimBuckets: handle-claim budgets). */
+  evicted: { registrations: number; messages: number; buckets: number; handles: number; claimBuckets: number };
+  /** Per-client and per-address state held now (all bounded); claimBuckets: clients with a handle-claim budget. */
+  held: { buckets: number; registrationBuckets: number; connectedAddresses: number; claimBuckets: number };
   mix: { received: number; forwarded: number; inputDepth: number; delayDepth: number; drops: Partial<Record<MixDropReason, number>> };
-  rpc: { register: RpcServerStats | null; fetch: RpcServerStats | null };
+  rpc: { register: RpcServerStats | null; fetch: RpcServerStats | null; handle: RpcServerStats | null; replyBody: RpcServerStats | null };
   mailbox: MailboxStats & { counters: MailboxCounters };
 }
 
@@ -186,6 +215,10 @@ export class GatewayService implements Startable {
   readonly #unwrapPool: UnwrapPool | null;
   readonly #delivery: MailboxDelivery;
   readonly #fetch: FetchHandler;
+  readonly #claims: HandleClaimHandler | null;
+  /** Each client's budget of handle claims and releases (with the handle registry only). */
+  readonly #claimBudget: HandleClaimBudget | null;
+  readonly #replyBody: ReplyBodyHandler;
   /** Token buckets of registered clients that have sent, by mailbox id (hex). */
   readonly #buckets = new Map<string, TokenBucket>();
   readonly #streams = new Set<Stream>();
@@ -199,10 +232,12 @@ export class GatewayService implements Startable {
   #entryAccepted = 0;
   #registrations = 0;
   #refreshes = 0;
-  readonly #evicted = { registrations: 0, messages: 0, buckets: 0 };
+  readonly #evicted = { registrations: 0, messages: 0, buckets: 0, handles: 0, claimBuckets: 0 };
   #maintenanceTimer: { cancel(): void } | null = null;
   #maintaining: Promise<void> | null = null;
-  #rpc: { register: RpcServerStats | null; fetch: RpcServerStats | null } = { register: null, fetch: null };
+  #rpc: GatewayStats['rpc'] = { register: null, fetch: null, handle: null, replyBody: null };
+  /** This gateway's node id, computed when first needed (a handle record must name it). */
+  #nodeId: Uint8Array | null = null;
   #started = false;
   #stopped = false;
 
@@ -230,6 +265,7 @@ export class GatewayService implements Startable {
       ...(limits.requestAllowance ? { requestAllowance: limits.requestAllowance } : {}),
       // ACKs leave on the same path as the pipeline's own packets (relay → relay).
       forward: (nodeId, packet) => deps.forward(nodeId, packet),
+      ...(deps.handles ? { lookupHandle: (name: string) => deps.handles!.recordOf(name) } : {}),
       onDrop: (reason) => this.#report('exit', reason),
       ...(deps.trace ? { onDeposit: (recipient, kind) => deps.trace!({ t: deps.clock.now(), ev: 'deposit', user: toHex(recipient), kind }) } : {}),
     });
@@ -242,6 +278,17 @@ export class GatewayService implements Startable {
       messageBodyLength: fetchMessageBodyLength(deps.geometry),
       onActive: (mailboxId) => deps.registry.touch(mailboxId, deps.clock.now()),
     });
+    this.#claimBudget = deps.handles ? new HandleClaimBudget({ perHour: limits.handleClaimsPerClientPerHour, clock: deps.clock }) : null;
+    this.#claims = deps.handles
+      ? new HandleClaimHandler({
+          handles: deps.handles,
+          registry: deps.registry,
+          gatewayId: () => (this.#nodeId ??= nodeIdOf(deps.host.peerId.publicKey!.raw)),
+          budget: this.#claimBudget!,
+          onRefuse: (outcome) => this.#report('handle', outcome),
+        })
+      : null;
+    this.#replyBody = new ReplyBodyHandler({ mailboxes: deps.mailboxes, registry: deps.registry, bodyLength: this.bodyLength });
     this.#unwrapPool = limits.workers ? new UnwrapPool({ geometry: deps.geometry, workers: limits.workers, keys: () => deps.keys(), logger: this.#log }) : null;
     this.#mix = new MixProcessor(
       {
@@ -261,7 +308,7 @@ export class GatewayService implements Startable {
     );
   }
 
-  /** Registers the three client protocols on the host. */
+  /** Registers the client protocols on the host (the handle protocol only with a handle registry). */
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
@@ -275,6 +322,16 @@ export class GatewayService implements Startable {
     });
     this.#rpc.fetch = await serveRpc(host, CLIENT_FETCH_PROTOCOL, (request, from) => this.#fetchRpc(request, from), {
       maxRequestBytes: FETCH_REQUEST_LENGTH,
+      timeoutMs,
+    });
+    if (this.#claims !== null) {
+      this.#rpc.handle = await serveRpc(host, CLIENT_HANDLE_PROTOCOL, (request, from) => this.#handleRpc(request, from), {
+        maxRequestBytes: MAX_HANDLE_REQUEST,
+        timeoutMs,
+      });
+    }
+    this.#rpc.replyBody = await serveRpc(host, CLIENT_REPLY_BODY_PROTOCOL, (request, from) => this.#replyBodyRpc(request, from), {
+      maxRequestBytes: REPLY_BODY_REQUEST_LENGTH,
       timeoutMs,
     });
     await host.handle(CLIENT_SEND_PROTOCOL, (stream, connection) => this.#acceptEntry(stream, connection), {
@@ -307,7 +364,8 @@ export class GatewayService implements Startable {
     this.#stopped = true;
     const { host } = this.#deps;
     if (this.#started) {
-      await Promise.all([CLIENT_REGISTER_PROTOCOL, CLIENT_FETCH_PROTOCOL, CLIENT_SEND_PROTOCOL].map((p) => host.unhandle(p).catch(() => undefined)));
+      const protocols = [CLIENT_REGISTER_PROTOCOL, CLIENT_FETCH_PROTOCOL, CLIENT_SEND_PROTOCOL, CLIENT_REPLY_BODY_PROTOCOL, ...(this.#claims ? [CLIENT_HANDLE_PROTOCOL] : [])];
+      await Promise.all(protocols.map((p) => host.unhandle(p).catch(() => undefined)));
     }
     this.#maintenanceTimer?.cancel();
     this.#maintenanceTimer = null;
@@ -327,8 +385,10 @@ export class GatewayService implements Startable {
       exit: this.#delivery.stats(),
       fetch: this.#fetch.stats(),
       register: { drops: { ...this.#registerDrops }, refreshes: this.#refreshes },
+      handles: this.#claims?.stats() ?? null,
+      replyBody: this.#replyBody.stats(),
       evicted: { ...this.#evicted },
-      held: { buckets: this.#buckets.size, ...this.#admission.tracked() },
+      held: { buckets: this.#buckets.size, ...this.#admission.tracked(), claimBuckets: this.#claimBudget?.size ?? 0 },
       mix: {
         received: this.#mix.received,
         forwarded: this.#mix.forwarded,
@@ -336,7 +396,12 @@ export class GatewayService implements Startable {
         delayDepth: this.#mix.delayDepth,
         drops: this.#mix.dropCounts(),
       },
-      rpc: { register: cloneRpcStats(this.#rpc.register), fetch: cloneRpcStats(this.#rpc.fetch) },
+      rpc: {
+        register: cloneRpcStats(this.#rpc.register),
+        fetch: cloneRpcStats(this.#rpc.fetch),
+        handle: cloneRpcStats(this.#rpc.handle),
+        replyBody: cloneRpcStats(this.#rpc.replyBody),
+      },
       mailbox: { ...mailboxes.stats(), counters: structuredClone(mailboxes.counters) },
     };
   }
@@ -441,6 +506,34 @@ export class GatewayService implements Startable {
     }
   }
 
+  // --- short handles ---
+
+  async #handleRpc(request: Uint8Array, from: PeerId): Promise<Uint8Array> {
+    try {
+      return await this.#claims!.handle(request, clientKeyOf(from));
+    } catch (err) {
+      if (err instanceof HandleClaimRefusedError) {
+        if (err.reason === 'store-error') this.#log.error('handle claim not recorded', { error: ((err.cause as Error | undefined) ?? err).message });
+        // Once per client per hour (the budget's window), never with its key: a client alternating names shows without flooding the log.
+        if (err.firstInWindow) this.#log.info('a client’s handle claims are rate-limited', { perHour: this.#claimBudget!.perHour });
+        throw new RpcRefusal(err.message);
+      }
+      throw err;
+    }
+  }
+
+  async #replyBodyRpc(request: Uint8Array, from: PeerId): Promise<Uint8Array> {
+    try {
+      return await this.#replyBody.handle(request, clientKeyOf(from));
+    } catch (err) {
+      if (err instanceof ReplyBodyRefusedError) {
+        this.#report('reply-body', err.reason);
+        throw new RpcRefusal(err.message);
+      }
+      throw err;
+    }
+  }
+
   // --- entry ---
 
   #acceptEntry(stream: Stream, connection: Connection): void {
@@ -517,9 +610,10 @@ export class GatewayService implements Startable {
   /**
    * One maintenance pass (run every maintenanceIntervalMs on the clock):
    * expires registrations idle for idleExpiryMs with both their mailbox
-   * lanes, drops token buckets that are full again (an idle client's bucket
-   * is as good as a new one) and per-address budgets likewise, writes
-   * client activity, and deletes expired invites.
+   * lanes and their short handles, drops token buckets that are full again (an idle client's bucket
+   * is as good as a new one) and per-address budgets and handle-claim
+   * budgets likewise (and those of expired clients), writes client
+   * activity, and deletes expired invites.
    */
   async maintain(): Promise<void> {
     const { registry, mailboxes, clock } = this.#deps;
@@ -539,6 +633,16 @@ export class GatewayService implements Startable {
       this.#evicted.messages += (await mailboxes.deleteMailbox(mailboxId)) + (await mailboxes.deleteMailbox(requestLaneOf(mailboxId)));
     }
     if (expired.length > 0) this.#log.info('expired idle registrations', { registrations: expired.length });
+    // Names of clients no longer registered (just expired, or left over by a crash between the two writes).
+    // A failure is retried by the next pass and does not hold up the rest of this one.
+    try {
+      const released = (await this.#deps.handles?.releaseUnregistered((mailboxId) => registry.has(mailboxId))) ?? 0;
+      this.#evicted.handles += released;
+      if (released > 0) this.#log.info('released the handles of expired registrations', { handles: released });
+    } catch (err) {
+      this.#log.warn('handles of expired registrations not released', { error: (err as Error).message });
+    }
+    this.#evicted.claimBuckets += this.#claimBudget?.prune((mailboxId) => registry.has(mailboxId)) ?? 0;
     await registry.flushActivity();
     await this.#deps.invites?.prune(now);
   }

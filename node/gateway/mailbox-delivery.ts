@@ -18,15 +18,22 @@
 // - The recipient id is a client's public mailbox id M or its delivery id D
 //   (node/gateway/mailbox-lanes.ts): once the client has a D, what is
 //   addressed to M goes to its small contact-request lane.
+// - A packet addressed to NAME_SERVICE_RECIPIENT is a handle lookup: the name
+//   service (node/gateway/name-service.ts) answers it through its SURB and
+//   nothing is stored. Like drop cover it is recognised before the recipient
+//   is resolved, so it never counts as 'unknown-recipient'.
 
 import { zeroize } from '../../protocol/bytes.js';
-import { newPacketFromSURB, type Geometry, type LastHop } from '../../protocol/sphinx/index.js';
+import type { Geometry, LastHop } from '../../protocol/sphinx/index.js';
 import type { Clock } from '../../protocol/traffic/clock.js';
 import { CLIENT_PAYLOAD_FLAG_SURB, decodeClientPayload, isDropRecipient, type ClientPayload } from '../../protocol/wire/client-payload.js';
+import { isNameServiceRecipient, type HandleRecord } from '../../protocol/wire/handle.js';
 import { DepositRejectedError, type DepositRejection, type MailboxQuota, type MailboxStore } from '../store/mailbox-store.js';
 import type { ClientRegistry, ResolvedRecipient } from './client-registry.js';
 import { encodeMailboxEntry, type MailboxEntry } from './mailbox-entry.js';
 import { DEFAULT_REQUEST_ALLOWANCE, requestLaneOf } from './mailbox-lanes.js';
+import { NAME_SERVICE_DROP_REASONS, NameService, type NameServiceStats } from './name-service.js';
+import { sendThroughSurb } from './surb-send.js';
 
 export const DELIVERY_DROP_REASONS = [
   /** The recipient id is not a mailbox registered here. */
@@ -54,6 +61,8 @@ export const DELIVERY_DROP_REASONS = [
   'ack-queue-full',
   /** Sending failed otherwise (the forward hook threw). */
   'ack-send-error',
+  /** A handle lookup dropped, or its answer not sent (node/gateway/name-service.ts). */
+  ...NAME_SERVICE_DROP_REASONS,
 ] as const satisfies readonly (string | DepositRejection)[];
 export type DeliveryDropReason = (typeof DELIVERY_DROP_REASONS)[number];
 
@@ -66,6 +75,8 @@ export interface DeliveryStats {
   acksSent: number;
   /** Drop cover (addressed to DROP_RECIPIENT) discarded: normal traffic, not a drop. */
   coverDropped: number;
+  /** Handle lookups (addressed to NAME_SERVICE_RECIPIENT) and their answers; their drops are in `drops`. */
+  lookups: NameServiceStats;
   drops: Record<DeliveryDropReason, number>;
 }
 
@@ -80,6 +91,8 @@ export interface MailboxDeliveryDeps {
   readonly requestAllowance?: MailboxQuota;
   /** Sends a packet to the node with Sphinx id `nodeId` (the path the mix pipeline forwards on). */
   forward(nodeId: Uint8Array, packet: Uint8Array): 'sent' | 'unknown' | 'queue-full';
+  /** The handle record this gateway hosts under `name` (HandleRegistry.recordOf). Default: none, every lookup is answered not found. */
+  lookupHandle?(name: string): HandleRecord | null;
   onDrop?(reason: DeliveryDropReason): void;
   /** Called after each stored deposit (trace mode, docs/simulator.md §Trace mode). */
   onDeposit?(recipient: Uint8Array, kind: MailboxEntry['kind']): void;
@@ -89,6 +102,7 @@ export class MailboxDelivery {
   readonly #deps: MailboxDeliveryDeps;
   /** The ACK's payload: its content is irrelevant (the ACK's arrival is the message); zeros, forwardPayloadLength bytes. */
   readonly #ackPayload: Uint8Array;
+  readonly #names: NameService;
   #deposits = 0;
   #surbReplies = 0;
   #acksSent = 0;
@@ -98,9 +112,15 @@ export class MailboxDelivery {
   constructor(deps: MailboxDeliveryDeps) {
     this.#deps = deps;
     this.#ackPayload = new Uint8Array(deps.geometry.forwardPayloadLength);
+    this.#names = new NameService({
+      geometry: deps.geometry,
+      lookup: (name) => deps.lookupHandle?.(name) ?? null,
+      forward: (nodeId, packet) => deps.forward(nodeId, packet),
+      onDrop: (reason) => this.#drop(reason),
+    });
   }
 
-  /** MixProcessor's onFinalHop: resolves true once the payload is stored (or was drop cover). Never throws. */
+  /** MixProcessor's onFinalHop: resolves true once the payload is stored (or was drop cover, or a lookup answered). Never throws. */
   async deliver(hop: LastHop): Promise<boolean> {
     const { recipient, payload } = hop;
     // Before anything else: cover costs no lookups and is never stored.
@@ -112,6 +132,8 @@ export class MailboxDelivery {
       if (hop.kind === 'final' && (payload[0] & CLIENT_PAYLOAD_FLAG_SURB) !== 0) this.#ackDecoy(payload);
       return true;
     }
+    // A lookup is answered, never stored: recognised before the recipient is resolved.
+    if (isNameServiceRecipient(recipient)) return this.#names.answer(hop);
     const resolved = this.#deps.registry.resolve(recipient);
     if (resolved === null) return this.#drop('unknown-recipient');
 
@@ -134,7 +156,14 @@ export class MailboxDelivery {
   }
 
   stats(): DeliveryStats {
-    return { deposits: this.#deposits, surbReplies: this.#surbReplies, acksSent: this.#acksSent, coverDropped: this.#coverDropped, drops: { ...this.#drops } };
+    return {
+      deposits: this.#deposits,
+      surbReplies: this.#surbReplies,
+      acksSent: this.#acksSent,
+      coverDropped: this.#coverDropped,
+      lookups: this.#names.stats(),
+      drops: { ...this.#drops },
+    };
   }
 
   async #deposit(recipient: ResolvedRecipient, entry: MailboxEntry): Promise<boolean> {
@@ -174,22 +203,9 @@ export class MailboxDelivery {
   // refuse the packet (the sender's ARQ will resend, and the recipient
   // drops the duplicate end to end).
   #sendAck(surb: Uint8Array): void {
-    let ack: { packet: Uint8Array; firstHop: Uint8Array };
-    try {
-      ack = newPacketFromSURB(this.#deps.geometry, surb, this.#ackPayload);
-    } catch {
-      this.#drop('ack-bad-surb');
-      return;
-    }
-    let outcome: 'sent' | 'unknown' | 'queue-full';
-    try {
-      outcome = this.#deps.forward(ack.firstHop, ack.packet);
-    } catch {
-      this.#drop('ack-send-error');
-      return;
-    }
+    const outcome = sendThroughSurb(this.#deps.geometry, surb, this.#ackPayload, (nodeId, packet) => this.#deps.forward(nodeId, packet));
     if (outcome === 'sent') this.#acksSent++;
-    else this.#drop(outcome === 'unknown' ? 'ack-unknown-hop' : 'ack-queue-full');
+    else this.#drop(`ack-${outcome}`);
   }
 
   #drop(reason: DeliveryDropReason): false {

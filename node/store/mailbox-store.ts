@@ -287,6 +287,25 @@ export class MailboxStore {
   }
 
   /**
+   * The message `id` of `mailboxId` while it is stored (not acknowledged,
+   * expired or evicted), else null. One read by key: a message of another
+   * mailbox is never returned, whatever its id.
+   */
+  async get(mailboxId: Uint8Array, id: number): Promise<StoredMessage | null> {
+    this.checkOpen();
+    this.checkMailboxId(mailboxId);
+    if (!Number.isSafeInteger(id) || id < 0) throw new MailboxInputError(`message id ${id} is not a u64`, this.database.folder);
+    if (!this.usage.has(toHex(mailboxId))) return null;
+    const value = await this.database.db.get(messageKey(mailboxId, id));
+    if (value === undefined) return null;
+    if (value.length < HEADER_LENGTH) {
+      this.counters.corruptEntries++;
+      return null;
+    }
+    return { id, depositedMs: readU64(value, 0), message: plainBytes(value, HEADER_LENGTH) };
+  }
+
+  /**
    * Deletes exactly the messages `ids` of `mailboxId` (or of any of several
    * mailboxes of one client); ids not there are ignored and counted.
    */

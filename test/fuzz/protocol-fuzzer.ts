@@ -11,7 +11,8 @@
 // insider would: a mix's key to speak /chaff/packet/1 (the nodes accept
 // packet links only from nodes in the document), a stopped authority's key
 // for the authority-only protocols, a registered client's key for the
-// gateway's client protocols; and an outsider key, refused as it must be.
+// gateway's client protocols (short-handle claims signed for that client
+// included); and an outsider key, refused as it must be.
 
 import { execFileSync } from 'node:child_process';
 import { generateKeyPair } from '@libp2p/crypto/keys';
@@ -22,9 +23,12 @@ import type { Ed25519PrivateKey } from '../../protocol/crypto/ed25519.js';
 import type { NodeEntry } from '../../protocol/pki/document.js';
 import { Topology } from '../../protocol/pki/routes.js';
 import { verifyDocument, decodeSignedDocument } from '../../protocol/pki/signatures.js';
+import { nodeIdOf } from '../../protocol/pki/node-id.js';
 import { geometryFromUserForwardPayloadLength, type Geometry } from '../../protocol/sphinx/index.js';
-import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL } from '../../protocol/wire/client-protocols.js';
+import { encodeClientPayload } from '../../protocol/wire/client-payload.js';
+import { CLIENT_FETCH_PROTOCOL, CLIENT_HANDLE_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_REPLY_BODY_PROTOCOL, CLIENT_SEND_PROTOCOL } from '../../protocol/wire/client-protocols.js';
 import { decodeFetchReply, encodeFetchRequest, fetchEntryBodyLength, mailboxIdOf } from '../../protocol/wire/fetch.js';
+import { decodeHandleClaimReply, decodeReplyBodyReply, encodeHandleClaimRequest, encodeLookupRequest, encodeReplyBodyRequest, HANDLE_NAME_MAX_LENGTH } from '../../protocol/wire/handle.js';
 import { PACKET_PROTOCOL } from '../../node/net/packet-link.js';
 import { createHost, type Host } from '../../runtime/net/host.js';
 import { loadOrCreateIdentity } from '../../runtime/net/identity.js';
@@ -33,18 +37,35 @@ import { encodeRegisterRequest, parseProofRequired, searchRegistrationProof } fr
 import { pkiSigningKey } from '../../runtime/pki/signing-key.js';
 import { encodeDocumentRequest, MAX_DOCUMENT_RESPONSE_BYTES, PKI_PROTOCOLS } from '../../runtime/pki/wire.js';
 import { deterministicRandom } from '../helpers/drbg.js';
+import { handleOwner, handleRecordOf, type HandleOwner } from '../helpers/handle-fixtures.js';
 import { sleep, TestNetwork } from '../helpers/network.js';
 import type { PlannedNode } from '../../testnet/plan.js';
 import { FuzzRandom, mutate, rpcFrame, type MutateOptions } from './mutators.js';
 import { bounded, rawFrames, rawRpc, type RpcOutcome } from './raw-wire.js';
-import { DROP_COVER, descriptorOf, descriptorSeed, documentSeed, entryOf, fetchSeed, registerSeed, shareSeed, signatureSeed, sphinxSeed } from './seeds.js';
+import {
+  DROP_COVER,
+  descriptorOf,
+  descriptorSeed,
+  documentSeed,
+  entryOf,
+  fetchSeed,
+  handleClaimSeed,
+  lookupSeed,
+  registerSeed,
+  replyBodySeed,
+  shareSeed,
+  signatureSeed,
+  sphinxSeed,
+  surbSeed,
+} from './seeds.js';
 
 /** One fuzzed protocol on one node. */
-export const CASES = ['packet@mix', 'packet@gateway', 'send', 'register', 'fetch', 'descriptor', 'share', 'signature', 'document'] as const;
+export const CASES = ['packet@mix', 'packet@gateway', 'send', 'register', 'fetch', 'handle', 'reply-body', 'descriptor', 'share', 'signature', 'document'] as const;
 export type CaseName = (typeof CASES)[number];
+type RpcCaseName = Exclude<CaseName, 'packet@mix' | 'packet@gateway' | 'send'>;
 
 /** Cases by target node: the groups run at once, the cases of a group one after another. */
-const GROUPS: readonly (readonly CaseName[])[] = [['packet@mix'], ['packet@gateway', 'send', 'register', 'fetch'], ['descriptor', 'share', 'signature', 'document']];
+const GROUPS: readonly (readonly CaseName[])[] = [['packet@mix'], ['packet@gateway', 'send', 'register', 'fetch', 'handle', 'reply-body'], ['descriptor', 'share', 'signature', 'document']];
 
 /** Share of the frames each case gets: the frame streams are cheap per frame, the RPCs cost a stream each. */
 export const DEFAULT_WEIGHTS: Record<CaseName, number> = {
@@ -53,18 +74,31 @@ export const DEFAULT_WEIGHTS: Record<CaseName, number> = {
   send: 20,
   register: 4,
   fetch: 4,
+  handle: 4,
+  'reply-body': 2,
   descriptor: 4,
   share: 4,
   signature: 4,
   document: 4,
 };
 
-/** Length and count fields of each RPC body (runtime/pki/wire.ts, protocol/wire/fetch.ts), aimed at by the 'interesting' mutation. */
+/** Length and count fields of each RPC body (runtime/pki/wire.ts, protocol/wire/fetch.ts, protocol/wire/handle.ts), aimed at by the 'interesting' mutation. */
 const FIELDS: Partial<Record<CaseName, MutateOptions['fields']>> = {
   fetch: [
     { at: 0, width: 1 },
     { at: 33, width: 8 },
     { at: 41, width: 1 },
+  ],
+  // Version, op, then the record's version and name length.
+  handle: [
+    { at: 0, width: 1 },
+    { at: 1, width: 1 },
+    { at: 2, width: 1 },
+    { at: 3, width: 1 },
+  ],
+  'reply-body': [
+    { at: 0, width: 1 },
+    { at: 1, width: 8 },
   ],
   share: [
     { at: 0, width: 8 },
@@ -77,6 +111,43 @@ const FIELDS: Partial<Record<CaseName, MutateOptions['fields']>> = {
   ],
   document: [{ at: 0, width: 8 }],
 };
+
+/** A lookup request's version, op and name length (protocol/wire/handle.ts). */
+const LOOKUP_FIELDS: MutateOptions['fields'] = [
+  { at: 0, width: 1 },
+  { at: 1, width: 1 },
+  { at: 2, width: 1 },
+];
+
+/**
+ * Per RPC case, the service's own count of what it refused, by reason. A
+ * counter of every outcome (the short-handle RPCs) also counts its answers:
+ * `answers` names those labels, which are not refusals.
+ */
+const SERVICE_COUNTS: Record<RpcCaseName, { metric: string; answers?: readonly string[] }> = {
+  register: { metric: 'chaff_gateway_register_refused_total' },
+  fetch: { metric: 'chaff_gateway_fetch_refused_total' },
+  handle: { metric: 'chaff_gateway_handle_claims_total', answers: ['ok', 'released', 'taken', 'invalid', 'not-registered'] },
+  'reply-body': { metric: 'chaff_gateway_reply_bodies_total', answers: ['found', 'not-found'] },
+  descriptor: { metric: 'chaff_pki_descriptors_refused_total' },
+  share: { metric: 'chaff_pki_shares_refused_total' },
+  signature: { metric: 'chaff_pki_signatures_refused_total' },
+  document: { metric: 'chaff_pki_document_requests_refused_total' },
+};
+
+/**
+ * Share of valid requests, 2 % unless said here. Claims: one in seven, so
+ * that even a short run claims names in turn until the fuzz client's claim
+ * budget is spent (refused 'rate-limited'), and lookups find a name.
+ */
+const VALID_SHARE: Partial<Record<RpcCaseName, number>> = { handle: 0.15 };
+
+/** Share of an RPC case's requests sent by the 'stranger', a client never registered (so the service's own peer checks see them). */
+const STRANGER_SHARE: Partial<Record<RpcCaseName, number>> = { register: 0.5, handle: 0.25, 'reply-body': 0.25 };
+
+/** The names the fuzz client claims and looks up (docs/handles.md §Formats), and the one the honest owner claims afterwards. */
+const FUZZ_NAMES = ['fuzz', 'fuzz-2', 'fuzz.three', 'x'.repeat(HANDLE_NAME_MAX_LENGTH)] as const;
+const HONEST_NAME = 'honest';
 
 export interface CaseTotals {
   protocol: string;
@@ -93,6 +164,13 @@ export interface CaseTotals {
   lost: number;
   /** What the fuzzer saw, for the RPC protocols. */
   seen: Record<string, number>;
+  /**
+   * What the service answered, by its outcome: claim replies (ok, taken,
+   * invalid, …) and reply bodies (found, not-found) for the short-handle
+   * RPCs; lookups the name service answered (found, not-found, bad-request)
+   * for packet@gateway. Empty for the others.
+   */
+  answers: Record<string, number>;
   /** Frames the node counted beyond what the fuzzer sent (other nodes' traffic). */
   background: number;
   rssBeforeBytes: number;
@@ -198,6 +276,8 @@ interface Peers {
   outsider: Peer;
   client: Peer;
   stranger: Peer;
+  /** A client registered only after the fuzzing, to claim a name as honest traffic (the fuzz client's claim budget is spent by then). */
+  owner: Peer;
   upstreamMix: Peer;
   lastMix: Peer;
   authority: Peer;
@@ -233,6 +313,8 @@ export class ProtocolFuzzer {
   /** The proof of work the gateway took at registration, if it asked for one. */
   #proofNonce: bigint | undefined;
   #descriptorVersion = 1;
+  /** The fuzz client and the honest owner as short-handle owners at the gateway: their E2EE identities, addresses and mailbox keys. */
+  readonly #handleOwners: { client: HandleOwner; owner: HandleOwner };
 
   private constructor(net: TestNetwork, names: Names, peers: Peers, seed: number, log: (line: string) => void) {
     this.net = net;
@@ -240,6 +322,11 @@ export class ProtocolFuzzer {
     this.#peers = peers;
     this.#random = deterministicRandom(`chaff-fuzz-${seed}`);
     this.#log = log;
+    const gatewayId = nodeIdOf(Uint8Array.from(Buffer.from(net.node(names.gateway).identityKey, 'hex')));
+    this.#handleOwners = {
+      client: handleOwner(`chaff-fuzz-${seed} client`, gatewayId, peers.client.signer),
+      owner: handleOwner(`chaff-fuzz-${seed} owner`, gatewayId, peers.owner.signer),
+    };
   }
 
   /**
@@ -283,12 +370,13 @@ export class ProtocolFuzzer {
         outsider: await peerOf(await generateKeyPair('Ed25519')),
         client: await peerOf(await generateKeyPair('Ed25519')),
         stranger: await peerOf(await generateKeyPair('Ed25519')),
+        owner: await peerOf(await generateKeyPair('Ed25519')),
         upstreamMix: await peerOf(await keyOf(upstream.name)),
         lastMix: await peerOf(await keyOf(mix.name)),
         authority: await peerOf(await keyOf('authority-3')),
       };
       const fuzzer = new ProtocolFuzzer(net, names, peers, options.seed, log);
-      const reply = await fuzzer.#register();
+      const reply = await fuzzer.#register('client');
       log(`fuzz client registered with ${gateway.name} (mailbox ${toHex(reply).slice(0, 16)}…); mix ${mix.name} behind ${upstream.name}; authority-3 stopped and impersonated`);
       return fuzzer;
     } catch (err) {
@@ -298,14 +386,14 @@ export class ProtocolFuzzer {
   }
 
   /**
-   * Registers the fuzz client with the gateway as a client does
-   * (client/net/gateway-link.ts): an empty request first, then, if the
-   * gateway asks for a proof of work, one with the proof.
+   * Registers `peer` (the fuzz client, or the honest owner) with the gateway
+   * as a client does (client/net/gateway-link.ts): an empty request first,
+   * then, if the gateway asks for a proof of work, one with the proof.
    */
-  async #register(): Promise<Uint8Array> {
+  async #register(peer: 'client' | 'owner'): Promise<Uint8Array> {
     const gateway = this.net.node(this.#names.gateway);
-    const connection = await this.#connection('client', gateway.name);
-    const call = (body: Uint8Array) => callRpc(this.#peers.client.host, connection.remotePeer, [], CLIENT_REGISTER_PROTOCOL, body, { maxResponseBytes: 64, timeoutMs: 30_000 });
+    const connection = await this.#connection(peer, gateway.name);
+    const call = (body: Uint8Array) => callRpc(this.#peers[peer].host, connection.remotePeer, [], CLIENT_REGISTER_PROTOCOL, body, { maxResponseBytes: 64, timeoutMs: 30_000 });
     try {
       return await call(new Uint8Array(0));
     } catch (err) {
@@ -313,9 +401,9 @@ export class ProtocolFuzzer {
       if (bits === null) throw err;
       const gatewayKey = Uint8Array.from(Buffer.from(gateway.identityKey, 'hex'));
       for (let from = 0n; ; from += 1n << 16n) {
-        const nonce = searchRegistrationProof(gatewayKey, this.#peers.client.signer.publicKey, bits, from, 1 << 16);
+        const nonce = searchRegistrationProof(gatewayKey, this.#peers[peer].signer.publicKey, bits, from, 1 << 16);
         if (nonce !== null) {
-          this.#proofNonce = nonce;
+          if (peer === 'client') this.#proofNonce = nonce;
           return await call(encodeRegisterRequest({ proofNonce: nonce }));
         }
         await new Promise((resolve) => setImmediate(resolve));
@@ -404,20 +492,72 @@ export class ProtocolFuzzer {
       case 'packet@mix':
         // Forwarded to the upstream mix (which refuses it as a final hop), not to the gateway, whose counters another case is reading.
         return sphinxSeed(ctx.geometry, [this.#entry(ctx, this.#names.mix), this.#entry(ctx, this.#names.upstreamMix)], DROP_COVER, this.#random);
-      case 'packet@gateway':
-        return sphinxSeed(ctx.geometry, [gw], rnd.chance(0.5) ? DROP_COVER : this.#mailbox(), this.#random);
+      case 'packet@gateway': {
+        // Drop cover, a deposit into the fuzz client's mailbox, or a lookup for the name service.
+        const kind = rnd.int(3);
+        return kind === 2 ? this.#lookupPacket(ctx, rnd) : sphinxSeed(ctx.geometry, [gw], kind === 0 ? DROP_COVER : this.#mailbox(), this.#random);
+      }
       case 'send':
         return sphinxSeed(ctx.geometry, [gw, this.#entry(ctx, this.#names.upstreamMix), this.#entry(ctx, this.#names.mix), gw], DROP_COVER, this.#random);
     }
   }
 
+  /**
+   * A lookup for the gateway's name service (docs/gateway.md §Short
+   * handles), as the last hop of a packet: its user payload a lookup
+   * request, damaged one time in two (the request's head: version, op,
+   * name length and name, within the user payload's length), so the name
+   * service's decoder sees it; a SURB (#lookupSurb), missing one time in
+   * ten; and one time in ten the whole client payload damaged (flags,
+   * reserved byte, the SURB itself). The Sphinx layer is intact: the packet
+   * reaches the name service.
+   */
+  #lookupPacket(ctx: Context, rnd: FuzzRandom): Uint8Array {
+    const { geometry } = ctx;
+    const gw = this.#entry(ctx, this.#names.gateway);
+    let userPayload = encodeLookupRequest(rnd.pick(FUZZ_NAMES), geometry.userForwardPayloadLength);
+    if (rnd.chance(0.5)) {
+      const head = 3 + HANDLE_NAME_MAX_LENGTH + 8;
+      const damaged = mutate(rnd, userPayload.subarray(0, head), [], { maxLength: head, fields: LOOKUP_FIELDS }).bytes;
+      userPayload = new Uint8Array(geometry.userForwardPayloadLength);
+      userPayload.set(damaged.subarray(0, userPayload.length));
+    }
+    const surb = rnd.chance(0.1) ? null : this.#lookupSurb(ctx);
+    let payload = encodeClientPayload(geometry, { surb, userPayload }, this.#random);
+    if (rnd.chance(0.1)) payload = mutate(rnd, payload, [], { keepLength: true }).bytes;
+    return lookupSeed(geometry, gw, payload, this.#random);
+  }
+
+  /**
+   * The SURB a lookup carries: back over [layer-1 mix, gateway] into the
+   * fuzz client's mailbox, as a SURB reply. Through the layer-1 mix, whose
+   * counters no case reads, and which the gateway reaches as itself: the
+   * fuzzer speaks as the layer-2 mix on its own connection to the gateway,
+   * which the gateway would reuse, so an answer sent there would end in the
+   * fuzzer instead of coming back.
+   */
+  #lookupSurb(ctx: Context): Uint8Array {
+    return surbSeed(ctx.geometry, [this.#entry(ctx, this.#names.upstreamMix), this.#entry(ctx, this.#names.gateway)], this.#mailbox(), this.#random);
+  }
+
   /** A fresh valid request for an RPC case. */
-  async #validRequest(ctx: Context, name: Exclude<CaseName, 'packet@mix' | 'packet@gateway' | 'send'>): Promise<Uint8Array> {
+  async #validRequest(ctx: Context, name: RpcCaseName): Promise<Uint8Array> {
     switch (name) {
       case 'register':
         return this.#proofNonce === undefined ? registerSeed() : rpcFrame(encodeRegisterRequest({ proofNonce: this.#proofNonce, deliveryId: this.#random(32) }));
       case 'fetch':
         return fetchSeed(this.#peers.client.signer, this.#fetchCounter++);
+      case 'handle': {
+        // Claims of names in turn (each a write, until the client's claim budget is spent), and releases.
+        const draw = this.#random(1)[0];
+        return handleClaimSeed(draw < 32 ? { op: 'release' } : { op: 'claim', record: handleRecordOf(this.#handleOwners.client, FUZZ_NAMES[draw % FUZZ_NAMES.length]) });
+      }
+      case 'reply-body': {
+        // The mailbox store numbers its entries from 0: low ids find the fuzz client's entries (SURB replies among them: the
+        // lookups' answers), the lowest ones in a short run.
+        const [hi, lo, pick] = this.#random(3);
+        return replyBodySeed(BigInt(((hi << 8) | lo) % (pick & 1 ? 64 : 4096)));
+      }
       case 'descriptor':
         return descriptorSeed(this.#peers.outsider.signer, ctx.epoch + 1, this.#descriptorVersion++, this.#random);
       case 'share':
@@ -442,7 +582,11 @@ export class ProtocolFuzzer {
     const rnd = new FuzzRandom(options.seed);
     const weights = { ...DEFAULT_WEIGHTS, ...options.weights };
     const weightSum = CASES.reduce((n, c) => n + weights[c], 0);
-    const perCase = Object.fromEntries(CASES.map((c) => [c, Math.round((options.frames * weights[c]) / weightSum)])) as Record<CaseName, number>;
+    // Shares of `frames` by weight, rounded down, the frames left over going one each to the largest remainders: exactly `frames` in all.
+    const exact = CASES.map((c) => (options.frames * weights[c]) / weightSum);
+    const perCase = Object.fromEntries(CASES.map((c, i) => [c, Math.floor(exact[i])])) as Record<CaseName, number>;
+    const byRemainder = CASES.map((c, i) => ({ c, r: exact[i] - Math.floor(exact[i]) })).sort((a, b) => b.r - a.r);
+    for (let left = options.frames - CASES.reduce((n, c) => n + perCase[c], 0), i = 0; left > 0; left--, i++) perCase[byRemainder[i].c]++;
     const caseRandom = Object.fromEntries(CASES.map((c) => [c, rnd.fork()])) as Record<CaseName, FuzzRandom>;
     const cases = {} as Record<CaseName, CaseTotals>;
     const problems: string[] = [];
@@ -460,7 +604,7 @@ export class ProtocolFuzzer {
             this.#log(
               `  ${c}: ${result.sent} sent, ${result.accepted} accepted in ${((Date.now() - caseStarted) / 1000).toFixed(1)} s${result.problems.length ? ` — ${result.problems.join('; ')}` : ''}`,
             );
-            const t = (cases[c] ??= { ...result, refused: {}, seen: {}, sent: 0, accepted: 0, tails: 0, lost: 0, background: 0 });
+            const t = (cases[c] ??= { ...result, refused: {}, seen: {}, answers: {}, sent: 0, accepted: 0, tails: 0, lost: 0, background: 0 });
             t.sent += result.sent;
             t.accepted += result.accepted;
             t.tails += result.tails;
@@ -469,6 +613,7 @@ export class ProtocolFuzzer {
             t.rssAfterBytes = result.rssAfterBytes;
             for (const [k, v] of Object.entries(result.refused)) t.refused[k] = (t.refused[k] ?? 0) + v;
             for (const [k, v] of Object.entries(result.seen)) t.seen[k] = (t.seen[k] ?? 0) + v;
+            for (const [k, v] of Object.entries(result.answers)) t.answers[k] = (t.answers[k] ?? 0) + v;
             problems.push(...result.problems.map((p) => `round ${round + 1}, ${c}: ${p}`));
           }
         }),
@@ -519,8 +664,13 @@ export class ProtocolFuzzer {
       case 'send':
         return this.#frameCase(c, this.#names.gateway, 'client', CLIENT_SEND_PROTOCOL, n, rnd);
       case 'register':
+        return this.#rpcCase(c, this.#names.gateway, 'client', CLIENT_REGISTER_PROTOCOL, n, rnd);
       case 'fetch':
-        return this.#rpcCase(c, this.#names.gateway, 'client', c === 'register' ? CLIENT_REGISTER_PROTOCOL : CLIENT_FETCH_PROTOCOL, n, rnd);
+        return this.#rpcCase(c, this.#names.gateway, 'client', CLIENT_FETCH_PROTOCOL, n, rnd);
+      case 'handle':
+        return this.#rpcCase(c, this.#names.gateway, 'client', CLIENT_HANDLE_PROTOCOL, n, rnd);
+      case 'reply-body':
+        return this.#rpcCase(c, this.#names.gateway, 'client', CLIENT_REPLY_BODY_PROTOCOL, n, rnd);
       case 'descriptor':
       case 'document':
         return this.#rpcCase(c, this.#names.authority, 'outsider', PKI_PROTOCOLS[c], n, rnd);
@@ -623,7 +773,11 @@ export class ProtocolFuzzer {
       const received = total(delta(before, after, 'chaff_link_frames_received_total'));
       const dropped = delta(before, after, 'chaff_packets_dropped_total');
       const out = total(delta(before, after, 'chaff_packets_out_total'));
-      const taken = c === 'packet@gateway' ? total(delta(before, after, 'chaff_gateway_deposits_total')) + total(delta(before, after, 'chaff_gateway_cover_dropped_total')) : 0;
+      // At the exit: stored, drop cover discarded, or a lookup answered by the name service (nothing stored).
+      const taken =
+        c === 'packet@gateway'
+          ? total(delta(before, after, 'chaff_gateway_deposits_total')) + total(delta(before, after, 'chaff_gateway_cover_dropped_total')) + total(delta(before, after, 'chaff_gateway_lookups_total'))
+          : 0;
       const held = (after.get('chaff_delay_queue_size') ?? 0) + (after.get('chaff_queue_depth') ?? 0);
       const accepted = out + taken;
       const counted = accepted + total(dropped);
@@ -665,6 +819,7 @@ export class ProtocolFuzzer {
       tails,
       lost: lostFrames,
       seen: {},
+      answers: c === 'packet@gateway' ? delta(before, after, 'chaff_gateway_lookups_total') : {},
       background: Math.max(0, a.counted - a.expected - lostFrames),
       rssBeforeBytes: rssBefore,
       rssAfterBytes: nodeRss([this.net.node(target)]).get(target) ?? NaN,
@@ -679,14 +834,7 @@ export class ProtocolFuzzer {
    * eight at a time: a few percent valid, the rest mutants of valid ones
    * (length prefix included).
    */
-  async #rpcCase(
-    c: Exclude<CaseName, 'packet@mix' | 'packet@gateway' | 'send'>,
-    target: string,
-    peer: 'client' | 'outsider' | 'authority',
-    protocol: string,
-    n: number,
-    rnd: FuzzRandom,
-  ): Promise<CaseTotals & { problems: string[] }> {
+  async #rpcCase(c: RpcCaseName, target: string, peer: 'client' | 'outsider' | 'authority', protocol: string, n: number, rnd: FuzzRandom): Promise<CaseTotals & { problems: string[] }> {
     const problems: string[] = [];
     const rssBefore = nodeRss([this.net.node(target)]).get(target) ?? NaN;
     const before = await this.#scrape(target);
@@ -711,10 +859,12 @@ export class ProtocolFuzzer {
       }
       const bodies = pool.map((f) => f.subarray(4));
       const batch: Uint8Array[] = [];
-      // Registration: half the requests come from a client that never registered, so the policy's checks (proof of work) see them.
-      const senders = Array.from({ length: Math.min(128, n - done) }, () => (c === 'register' && rnd.chance(0.5) ? 'stranger' : peer));
+      // Registration: half the requests come from a client that never registered, so the policy's checks (proof of work) see
+      // them; the short-handle RPCs: a quarter, so their registered-client checks do.
+      const strangers = STRANGER_SHARE[c] ?? 0;
+      const senders = Array.from({ length: Math.min(128, n - done) }, () => (strangers > 0 && rnd.chance(strangers) ? 'stranger' : peer));
       for (let i = 0; i < senders.length; i++) {
-        if (rnd.chance(0.02)) batch.push(await this.#validRequest(ctx, c));
+        if (rnd.chance(VALID_SHARE[c] ?? 0.02)) batch.push(await this.#validRequest(ctx, c));
         else if (rnd.chance(0.75)) batch.push(rpcFrame(mutate(rnd, rnd.pick(bodies), bodies, bodyOptions).bytes));
         else batch.push(mutate(rnd, rnd.pick(pool), pool, frameOptions).bytes);
       }
@@ -760,22 +910,18 @@ export class ProtocolFuzzer {
       done += batch.length;
     }
 
-    const rpcMetric = `chaff_rpc_${c}_requests_total`;
-    const refusalMetric = {
-      register: 'chaff_gateway_register_refused_total',
-      fetch: 'chaff_gateway_fetch_refused_total',
-      descriptor: 'chaff_pki_descriptors_refused_total',
-      share: 'chaff_pki_shares_refused_total',
-      signature: 'chaff_pki_signatures_refused_total',
-      document: 'chaff_pki_document_requests_refused_total',
-    }[c];
+    const rpcMetric = `chaff_rpc_${c.replace('-', '_')}_requests_total`;
+    const service = SERVICE_COUNTS[c];
+    const answerLabels = service.answers ?? [];
     let after = await this.#scrape(target);
     for (let waited = 0; total(delta(before, after, rpcMetric)) < n - lost && waited < 20_000; waited += 100) {
       await sleep(100);
       after = await this.#scrape(target);
     }
     const outcomes = delta(before, after, rpcMetric);
-    const reasons = delta(before, after, refusalMetric);
+    const byService = delta(before, after, service.metric);
+    const reasons = without(byService, ...answerLabels);
+    const answers = Object.fromEntries(Object.entries(byService).filter(([k]) => answerLabels.includes(k)));
     const counted = total(outcomes);
     if (counted < n - lost) problems.push(`${n - lost} requests delivered, the node counted ${counted}: ${n - lost - counted} not counted`);
     if ((outcomes.served ?? 0) < seen.served) problems.push(`${seen.served} requests answered ok, the node counted ${outcomes.served ?? 0} served`);
@@ -785,6 +931,9 @@ export class ProtocolFuzzer {
     // Every refusal the RPC layer saw must have its reason counted by the service.
     // (More reasons than refusals can be a request of another node's caught between the two counters.)
     if (total(reasons) < (outcomes.refused ?? 0)) problems.push(`${outcomes.refused ?? 0} requests refused, ${total(reasons)} refusals counted by reason (${JSON.stringify(reasons)})`);
+    // A service that counts its answers too must have counted every request it answered.
+    if (answerLabels.length > 0 && total(answers) < (outcomes.served ?? 0))
+      problems.push(`${outcomes.served ?? 0} requests served, ${total(answers)} answers counted by outcome (${JSON.stringify(answers)})`);
     const refused: Record<string, number> = { ...reasons, ...without(outcomes, 'served', 'refused') };
     return {
       protocol,
@@ -795,6 +944,7 @@ export class ProtocolFuzzer {
       tails: 0,
       lost,
       seen,
+      answers,
       background: Math.max(0, counted - n + lost),
       rssBeforeBytes: rssBefore,
       rssAfterBytes: nodeRss([this.net.node(target)]).get(target) ?? NaN,
@@ -810,6 +960,7 @@ export class ProtocolFuzzer {
       'chaff_replay_cache_tags',
       'chaff_replay_cache_bytes',
       'chaff_registered_clients',
+      'chaff_gateway_handles',
       'chaff_mailbox_messages',
       'chaff_mailbox_bytes',
       'chaff_delay_queue_size',
@@ -877,6 +1028,29 @@ export class ProtocolFuzzer {
       decodeFetchReply(reply, this.#fetchCounter++, fetchEntryBodyLength(ctx.geometry));
       return true;
     });
+    // Short handles: a client registered only now (the fuzz client's claim budget is spent) claims a name; a lookup of it
+    // reaches the name service and is answered found; its reply-body request is served, and another client's entry is not its.
+    await check('handle claimed', async () => {
+      await this.#register('owner');
+      const owner = await this.#connection('owner', this.#names.gateway);
+      const request = encodeHandleClaimRequest({ op: 'claim', record: handleRecordOf(this.#handleOwners.owner, HONEST_NAME) });
+      const reply = decodeHandleClaimReply(await callRpc(this.#peers.owner.host, owner.remotePeer, [], CLIENT_HANDLE_PROTOCOL, request, { maxResponseBytes: 1024 }));
+      return reply.status === 'ok' && reply.name === HONEST_NAME;
+    });
+    await check('lookup answered', () =>
+      grows(this.#names.gateway, ['chaff_gateway_lookups_total{found}'], async () => {
+        const gw = this.#entry(ctx, this.#names.gateway);
+        const surb = this.#lookupSurb(ctx);
+        const payload = encodeClientPayload(ctx.geometry, { surb, userPayload: encodeLookupRequest(HONEST_NAME, ctx.geometry.userForwardPayloadLength) }, this.#random);
+        return rawFrames(await this.#connection('lastMix', this.#names.gateway), PACKET_PROTOCOL, [lookupSeed(ctx.geometry, gw, payload, this.#random)], null, 10_000);
+      }),
+    );
+    await check('reply-body served', async () => {
+      const owner = await this.#connection('owner', this.#names.gateway);
+      // Entry 0 is the fuzz client's, if anyone's (the store numbers entries from 0): never found for another client.
+      const reply = await callRpc(this.#peers.owner.host, owner.remotePeer, [], CLIENT_REPLY_BODY_PROTOCOL, encodeReplyBodyRequest(0n), { maxResponseBytes: 1 << 20 });
+      return decodeReplyBodyReply(reply).found === false;
+    });
     const authority = await this.#connection('outsider', this.#names.authority);
     await check('document served', async () => {
       const reply = await callRpc(this.#peers.outsider.host, authority.remotePeer, [], PKI_PROTOCOLS.document, encodeDocumentRequest(ctx.epoch), { maxResponseBytes: MAX_DOCUMENT_RESPONSE_BYTES });
@@ -908,14 +1082,16 @@ export class ProtocolFuzzer {
 export function formatReport(r: FuzzReport): string[] {
   const mib = (b: number): string => (Number.isFinite(b) ? `${(b / 2 ** 20).toFixed(1)} MiB` : '?');
   const lines = [`seed ${r.seed}: ${r.frames} frames in ${r.seconds.toFixed(0)} s`];
+  const byCount = (counts: Record<string, number>): string =>
+    Object.entries(counts)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
   for (const [name, t] of Object.entries(r.cases)) {
-    const refused =
-      Object.entries(t.refused)
-        .sort((a, b) => b[1] - a[1])
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ') || '-';
+    const refused = byCount(t.refused) || '-';
+    const answers = Object.keys(t.answers).length > 0 ? ` (${name === 'packet@gateway' ? 'lookups answered: ' : ''}${byCount(t.answers)})` : '';
     lines.push(
-      `${name.padEnd(15)} ${t.protocol} on ${t.node}: sent ${t.sent}, accepted ${t.accepted}, refused ${t.sent - t.accepted} (${refused})${t.tails ? `, unfinished frames ${t.tails}` : ''}${t.lost ? `, lost with a dropped connection ${t.lost}` : ''}${t.background ? `, other traffic ${t.background}` : ''}; RSS ${mib(t.rssBeforeBytes)} → ${mib(t.rssAfterBytes)}`,
+      `${name.padEnd(15)} ${t.protocol} on ${t.node}: sent ${t.sent}, accepted ${t.accepted}${answers}, refused ${t.sent - t.accepted} (${refused})${t.tails ? `, unfinished frames ${t.tails}` : ''}${t.lost ? `, lost with a dropped connection ${t.lost}` : ''}${t.background ? `, other traffic ${t.background}` : ''}; RSS ${mib(t.rssBeforeBytes)} → ${mib(t.rssAfterBytes)}`,
     );
   }
   for (const [node, series] of Object.entries(r.rss)) lines.push(`RSS ${node}: ${series.map((b) => (b / 2 ** 20).toFixed(0)).join(' ')} MiB (per round)`);

@@ -55,6 +55,15 @@ describe('fuzzing every protocol a node serves with mutated frames', function ()
     for (const c of CASES) assert.ok(report.cases[c].accepted > 0, `${c}: nothing accepted`);
   });
 
+  it('answers lookups at the exit, and refuses claims over the client’s budget as rate-limited, counted', () => {
+    const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
+    assert.ok(sum(report.cases['packet@gateway'].answers) > 0, 'the name service answered lookups');
+    const handle = report.cases.handle;
+    assert.ok((handle.answers.ok ?? 0) > 0, `a valid claim is taken (${JSON.stringify(handle.answers)})`);
+    assert.ok((handle.refused['rate-limited'] ?? 0) > 0, `claims of names in turn run into the budget (${JSON.stringify(handle.refused)})`);
+    for (const c of ['handle', 'reply-body'] as const) assert.ok(sum(report.cases[c].answers) >= report.cases[c].accepted, `${c}: every answer counted by outcome`);
+  });
+
   it('keeps every node alive and its memory bounded', () => {
     assert.deepEqual(fuzzer!.net.unexpectedExits, []);
     assert.deepEqual(
@@ -65,6 +74,7 @@ describe('fuzzing every protocol a node serves with mutated frames', function ()
     assert.ok(gateway, 'the gateway reports its state');
     assert.equal(gateway.chaff_delay_queue_size, 0, 'nothing left in the delay queue');
     assert.ok(gateway.chaff_registered_clients <= 1, `registrations stay with the one fuzz client (${gateway.chaff_registered_clients})`);
+    assert.ok(gateway.chaff_gateway_handles <= 1, `one short handle per registered client (${gateway.chaff_gateway_handles})`);
   });
 
   it('serves honest traffic on every protocol afterwards', () => {

@@ -10,9 +10,10 @@ import { signDescriptor } from '../../protocol/pki/descriptor.js';
 import type { NodeEntry } from '../../protocol/pki/document.js';
 import type { Topology } from '../../protocol/pki/routes.js';
 import { signDocument } from '../../protocol/pki/signatures.js';
-import { delay, newPacket, recipient, type Geometry, type PathHop, type RandomSource } from '../../protocol/sphinx/index.js';
+import { delay, newPacket, newSURB, recipient, surbReply, type Geometry, type PathHop, type RandomSource } from '../../protocol/sphinx/index.js';
 import { DROP_RECIPIENT, encodeClientPayload } from '../../protocol/wire/client-payload.js';
 import { encodeFetchRequest } from '../../protocol/wire/fetch.js';
+import { encodeHandleClaimRequest, encodeReplyBodyRequest, NAME_SERVICE_RECIPIENT, type HandleClaimRequest } from '../../protocol/wire/handle.js';
 import { encodeDescriptorRequest, encodeDocumentRequest, encodeShareRequest, encodeSignatureRequest } from '../../runtime/pki/wire.js';
 import { rpcFrame } from './mutators.js';
 
@@ -38,6 +39,39 @@ export function fetchSeed(client: Ed25519PrivateKey, counter: bigint): Uint8Arra
 /** A register request (the empty body every gateway version accepts), framed for the RPC. */
 export function registerSeed(): Uint8Array {
   return rpcFrame(new Uint8Array(0));
+}
+
+/** A short-handle claim or release (docs/handles.md §Claim RPC), framed for the RPC. */
+export function handleClaimSeed(request: HandleClaimRequest): Uint8Array {
+  return rpcFrame(encodeHandleClaimRequest(request));
+}
+
+/** A reply-body request for message `id` (docs/handles.md §Reply-body RPC), framed for the RPC. */
+export function replyBodySeed(id: bigint): Uint8Array {
+  return rpcFrame(encodeReplyBodyRequest(id));
+}
+
+/**
+ * A SURB back over `route` (delay 0 at every hop) into `mailbox` as a SURB
+ * reply: what a lookup carries for its answer (docs/handles.md §How it works).
+ */
+export function surbSeed(geometry: Geometry, route: readonly NodeEntry[], mailbox: Uint8Array, random: RandomSource): Uint8Array {
+  const path: PathHop[] = route.map((node, i) => ({
+    id: node.nodeId,
+    publicKey: node.sphinxKeys.current,
+    commands: i === route.length - 1 ? [recipient(mailbox), surbReply(random(16))] : [delay(0)],
+  }));
+  return newSURB(geometry, path, random).surb;
+}
+
+/**
+ * A one-hop packet to the name service at `gateway` (addressed to
+ * NAME_SERVICE_RECIPIENT) with `clientPayload` as its forward payload
+ * (forwardPayloadLength bytes: a client payload carrying a lookup request,
+ * or a damaged one).
+ */
+export function lookupSeed(geometry: Geometry, gateway: NodeEntry, clientPayload: Uint8Array, random: RandomSource): Uint8Array {
+  return newPacket(geometry, [{ id: gateway.nodeId, publicKey: gateway.sphinxKeys.current, commands: [recipient(NAME_SERVICE_RECIPIENT)] }], clientPayload, random);
 }
 
 /**

@@ -43,22 +43,38 @@ describe('node config', function () {
         d.registrationsPerHour,
         d.registrationsPerAddressPerHour,
         d.clientsPerAddress,
+        d.handleClaimsPerClientPerHour,
         d.idleExpiryMs,
         d.mailboxTotalBytes,
         d.requestAllowanceMessages,
         d.requestAllowanceBytes,
       ],
-      ['open', 16, 10_000, 600, 10, 16, 30 * 86_400_000, 16 * 1024 ** 3, 32, 256 * 1024],
+      ['open', 16, 10_000, 600, 10, 16, 10, 30 * 86_400_000, 16 * 1024 ** 3, 32, 256 * 1024],
     );
     const g = configFromObject(
-      minimal({ gateway: { registration: 'invite', registration_pow_bits: 0, max_clients: 50, idle_expiry: '7d', mailbox_total_bytes: 1 << 30, request_allowance_messages: 8 } }),
+      minimal({
+        gateway: {
+          registration: 'invite',
+          registration_pow_bits: 0,
+          max_clients: 50,
+          idle_expiry: '7d',
+          mailbox_total_bytes: 1 << 30,
+          request_allowance_messages: 8,
+          handle_claims_per_client_per_hour: 3,
+        },
+      }),
       '/srv/chaff',
     ).gateway;
-    assert.deepEqual([g.registration, g.registrationPowBits, g.maxClients, g.idleExpiryMs, g.mailboxTotalBytes, g.requestAllowanceMessages], ['invite', 0, 50, 7 * 86_400_000, 1 << 30, 8]);
+    assert.deepEqual(
+      [g.registration, g.registrationPowBits, g.maxClients, g.idleExpiryMs, g.mailboxTotalBytes, g.requestAllowanceMessages, g.handleClaimsPerClientPerHour],
+      ['invite', 0, 50, 7 * 86_400_000, 1 << 30, 8, 3],
+    );
     failsOn('gateway.registration', minimal({ gateway: { registration: 'free' } }));
     failsOn('gateway.registration_pow_bits', minimal({ gateway: { registration_pow_bits: 40 } }));
     failsOn('gateway.max_clients', minimal({ gateway: { max_clients: 0 } }));
     failsOn('gateway.idle_expiry', minimal({ gateway: { idle_expiry: '5m' } }));
+    failsOn('gateway.handle_claims_per_client_per_hour', minimal({ gateway: { handle_claims_per_client_per_hour: 0 } }));
+    failsOn('gateway.handle_claims_per_client_per_hour', minimal({ gateway: { handle_claims_per_client_per_hour: 2.5 } }));
   });
 
   it('reads the unwrap workers: default cores − 1 (at least 1), 0 for the event loop, bounded', function () {

@@ -33,7 +33,7 @@ describe('node/daemon: the composition root', function () {
 
   for (const [role, own] of [
     ['mix', ['mix service']],
-    ['gateway', ['mailbox store', 'client registry', 'packet link', 'gateway service', 'mailbox expiry']],
+    ['gateway', ['mailbox store', 'client registry', 'handle registry', 'packet link', 'gateway service', 'mailbox expiry']],
   ] as const) {
     it(`starts a ${role} in the written order, serves metrics, and stops everything (host last)`, async () => {
       const log = memoryLogger();

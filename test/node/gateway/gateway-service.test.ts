@@ -9,6 +9,7 @@ import { toHex } from '../../../protocol/bytes.js';
 import { Ed25519PrivateKey } from '../../../protocol/crypto/ed25519.js';
 import { X25519PrivateKey } from '../../../protocol/crypto/x25519.js';
 import {
+  decryptSURBPayload,
   surbAckPayload,
   surbReplyPayloadFor,
   delay,
@@ -33,9 +34,32 @@ import {
   mailboxIdOf,
   surbReplyDigestMatches,
 } from '../../../protocol/wire/fetch.js';
+import {
+  decodeHandleClaimReply,
+  decodeLookupAnswer,
+  decodeReplyBodyReply,
+  encodeHandleClaimRequest,
+  encodeHandleRecord,
+  encodeLookupRequest,
+  encodeReplyBodyRequest,
+  NAME_SERVICE_RECIPIENT,
+  verifyHandleRecord,
+  type HandleClaimReply,
+  type HandleClaimRequest,
+} from '../../../protocol/wire/handle.js';
+import { nodeIdOf } from '../../../protocol/pki/node-id.js';
 import { ClientRegistry } from '../../../node/gateway/client-registry.js';
-import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL, GatewayService, type GatewayLimits } from '../../../node/gateway/gateway-service.js';
-import { silentLogger } from '../../../runtime/log/logger.js';
+import {
+  CLIENT_FETCH_PROTOCOL,
+  CLIENT_HANDLE_PROTOCOL,
+  CLIENT_REGISTER_PROTOCOL,
+  CLIENT_REPLY_BODY_PROTOCOL,
+  CLIENT_SEND_PROTOCOL,
+  GatewayService,
+  type GatewayLimits,
+} from '../../../node/gateway/gateway-service.js';
+import { HandleRegistry } from '../../../node/gateway/handle-registry.js';
+import { memoryLogger, silentLogger, type Logger } from '../../../runtime/log/logger.js';
 import { createHost, type Host } from '../../../runtime/net/host.js';
 import { PacketLink } from '../../../node/net/packet-link.js';
 import { callRpc, RpcError } from '../../../runtime/net/rpc.js';
@@ -46,6 +70,7 @@ import { MemoryNetwork, type MemoryHost } from '../../helpers/memory-host.js';
 import type { TraceEvent } from '../../../protocol/trace/events.js';
 import { forwardedPacket, lastHop } from '../../helpers/sphinx-fixtures.js';
 import { waitFor } from '../../helpers/wait.js';
+import { handleOwner, handleRecordOf } from '../../helpers/handle-fixtures.js';
 
 const geometry = geometryFromUserForwardPayloadLength({ nike: 'X25519', nrHops: 3, userForwardPayloadLength: 200, withSURB: true });
 const BODY = fetchEntryBodyLength(geometry);
@@ -119,6 +144,7 @@ interface Net {
   forwarded: string[];
   mailboxes: MailboxStore;
   registry: ClientRegistry;
+  handles: HandleRegistry;
   client(): Promise<Client>;
 }
 
@@ -133,7 +159,13 @@ describe('node/gateway/gateway-service (in-memory hosts, real LevelDB)', functio
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
   });
 
-  async function setup(mailboxOptions: MailboxStoreOptions = {}, trace?: (e: TraceEvent) => void, limits: Partial<GatewayLimits> = {}, transport: Transport = memoryTransport()): Promise<Net> {
+  async function setup(
+    mailboxOptions: MailboxStoreOptions = {},
+    trace?: (e: TraceEvent) => void,
+    limits: Partial<GatewayLimits> = {},
+    transport: Transport = memoryTransport(),
+    logger: Logger = silentLogger,
+  ): Promise<Net> {
     const dir = await mkdtemp(join(tmpdir(), 'chaff-gateway-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const clock = new ManualClock(T0);
@@ -143,6 +175,8 @@ describe('node/gateway/gateway-service (in-memory hosts, real LevelDB)', functio
     cleanups.push(() => registry.close());
     const replay = await ReplayCache.open(join(dir, 'replay'));
     cleanups.push(() => replay.close());
+    const handles = await HandleRegistry.open(join(dir, 'handles'));
+    cleanups.push(() => handles.close());
 
     const gwHost = await transport.host((await generateKeyPair('Ed25519')) as Libp2pEd25519Key, true);
     cleanups.push(async () => gwHost.stop());
@@ -165,7 +199,7 @@ describe('node/gateway/gateway-service (in-memory hosts, real LevelDB)', functio
         host: gwHost,
         geometry,
         clock,
-        logger: silentLogger,
+        logger,
         keys: () => [{ epoch: 1, key: gwKey }],
         checkReplay: (epoch, tag) => replay.checkAndInsert(epoch, tag),
         maxDelayMs: () => 10_362, // maxHopDelayMs(1000 / μ) at μ = 2/s
@@ -176,6 +210,7 @@ describe('node/gateway/gateway-service (in-memory hosts, real LevelDB)', functio
         },
         mailboxes,
         registry,
+        handles,
         ...(trace ? { trace } : {}),
       },
       // Registration is free here (no proof of work): this file tests the data path; test/adversarial/ tests the policy.
@@ -195,7 +230,7 @@ describe('node/gateway/gateway-service (in-memory hosts, real LevelDB)', functio
       assert.deepEqual(signer.publicKey, key.publicKey.raw);
       return { host, signer, mailboxId: mailboxIdOf(signer.publicKey), counter: 0n };
     };
-    return { clock, gateway, gwHost, gwId, gwKey, mixHost, mixId, mixKey, mixLink, atMix, forwarded, mailboxes, registry, client };
+    return { clock, gateway, gwHost, gwId, gwKey, mixHost, mixId, mixKey, mixLink, atMix, forwarded, mailboxes, registry, handles, client };
   }
 
   function register(net: Net, c: Client, body = new Uint8Array(0)): Promise<Uint8Array> {
@@ -211,6 +246,20 @@ describe('node/gateway/gateway-service (in-memory hosts, real LevelDB)', functio
     const reply = await fetchRaw(net, c, encodeFetchRequest({ counter, acks }, c.signer));
     assert.equal(reply.length, REPLY_LENGTH);
     return { reply, entries: decodeFetchReply(reply, counter, BODY) };
+  }
+
+  /** Reads up to 1024 bytes, as the client does (client/net/gateway-link.ts): room for a refusal's reason. */
+  async function claimHandle(net: Net, c: Client, request: HandleClaimRequest): Promise<HandleClaimReply> {
+    return decodeHandleClaimReply(await callRpc(c.host, net.gwHost.peerId, addrsOf(net.gwHost), CLIENT_HANDLE_PROTOCOL, encodeHandleClaimRequest(request), { maxResponseBytes: 1024 }));
+  }
+
+  async function replyBody(net: Net, c: Client, id: bigint) {
+    return decodeReplyBodyReply(await callRpc(c.host, net.gwHost.peerId, addrsOf(net.gwHost), CLIENT_REPLY_BODY_PROTOCOL, encodeReplyBodyRequest(id), { maxResponseBytes: 2 + BODY }));
+  }
+
+  /** The gateway's node id: what a handle record hosted here names. */
+  function nodeIdOfGateway(net: Net): Uint8Array {
+    return nodeIdOf(net.gwHost.peerId.publicKey!.raw);
   }
 
   async function refused(p: Promise<unknown>, pattern: RegExp): Promise<void> {
@@ -557,6 +606,126 @@ describe('node/gateway/gateway-service (in-memory hosts, real LevelDB)', functio
     assert.equal(net.gateway.stats().exit.drops['over-quota-messages'], 1);
     assert.equal(net.gateway.stats().exit.acksSent, 1);
     assert.deepEqual(net.forwarded, [toHex(net.mixId)]);
+  });
+
+  it('serves handle claims over /chaff/client/handle/1 (a stranger is not registered, a second claimant is told taken) and releases a name with its expired registration', async () => {
+    const net = await setup({}, undefined, { registration: { proofBits: 0, idleExpiryMs: 1000 } });
+    const bob = await net.client();
+    const mallory = await net.client();
+    const gateway = nodeIdOfGateway(net);
+    const bobOwner = handleOwner('bob', gateway, bob.signer);
+    const malloryOwner = handleOwner('mallory', gateway, mallory.signer);
+    assert.deepEqual(await claimHandle(net, bob, { op: 'claim', record: handleRecordOf(bobOwner, 'bob') }), { status: 'not-registered', name: '' });
+    await register(net, bob);
+    await register(net, mallory);
+    assert.deepEqual(await claimHandle(net, bob, { op: 'claim', record: handleRecordOf(bobOwner, 'bob') }), { status: 'ok', name: 'bob' });
+    assert.deepEqual(await claimHandle(net, mallory, { op: 'claim', record: handleRecordOf(malloryOwner, 'bob') }), { status: 'taken', name: '' });
+    // Bob's record, replayed by mallory over her own link: not hers.
+    assert.deepEqual(await claimHandle(net, mallory, { op: 'claim', record: handleRecordOf(bobOwner, 'bob') }), { status: 'invalid', name: '' });
+    await refused(callRpc(mallory.host, net.gwHost.peerId, addrsOf(net.gwHost), CLIENT_HANDLE_PROTOCOL, Uint8Array.of(1, 7), { maxResponseBytes: 64 }), /unknown claim op/);
+    assert.deepEqual(net.handles.lookup('bob'), encodeHandleRecord(handleRecordOf(bobOwner, 'bob')));
+    let s = net.gateway.stats();
+    assert.deepEqual(s.handles?.outcomes, { ok: 1, released: 0, taken: 1, invalid: 1, 'not-registered': 1, malformed: 1, 'rate-limited': 0, 'store-error': 0 });
+    assert.equal(s.handles?.held, 1);
+    assert.equal(s.rpc.handle?.served, 4);
+    assert.equal(s.rpc.handle?.drops.refused, 1);
+
+    // Bob stays idle past the expiry: the maintenance pass releases his name with his registration.
+    net.clock.advance(2000);
+    await net.gateway.maintain();
+    s = net.gateway.stats();
+    assert.equal(s.evicted.registrations, 2);
+    assert.equal(s.evicted.handles, 1);
+    assert.equal(net.handles.lookup('bob'), null);
+  });
+
+  it('rate-limits a client alternating handle names (refused, counted, logged once without a key) until its bucket refills on the clock, and drops the bucket once idle', async () => {
+    const log = memoryLogger();
+    const net = await setup({}, undefined, { handleClaimsPerClientPerHour: 2 }, memoryTransport(), log);
+    const bob = await net.client();
+    const bobOwner = handleOwner('bob', nodeIdOfGateway(net), bob.signer);
+    await register(net, bob);
+    assert.deepEqual(await claimHandle(net, bob, { op: 'claim', record: handleRecordOf(bobOwner, 'bob') }), { status: 'ok', name: 'bob' });
+    assert.deepEqual(await claimHandle(net, bob, { op: 'claim', record: handleRecordOf(bobOwner, 'bobby') }), { status: 'ok', name: 'bobby' });
+    // The burst is spent: every further claim or release is refused over the RPC, and nothing is written.
+    for (const request of [{ op: 'claim', record: handleRecordOf(bobOwner, 'bob') }, { op: 'release' }, { op: 'claim', record: handleRecordOf(bobOwner, 'bob') }] as const) {
+      await refused(claimHandle(net, bob, request), /too many handle claims and releases from this client \(at most 2 an hour\)/);
+    }
+    assert.equal(net.handles.nameOf(bob.signer.publicKey), 'bobby');
+    let s = net.gateway.stats();
+    assert.equal(s.handles?.outcomes['rate-limited'], 3);
+    assert.equal(s.handles?.outcomes.ok, 2);
+    assert.equal(s.rpc.handle?.served, 2);
+    assert.equal(s.rpc.handle?.drops.refused, 3);
+    assert.equal(s.held.claimBuckets, 1);
+    const limited = log.records.filter((r) => /rate-limited/.test(r.msg));
+    assert.equal(limited.length, 1, 'logged once per client per window, not once per request');
+    assert.deepEqual(limited[0].fields, { perHour: 2 });
+    const keyHex = toHex(bob.signer.publicKey);
+    const mailboxHex = toHex(bob.mailboxId);
+    assert.ok(!JSON.stringify(log.records).includes(keyHex) && !JSON.stringify(log.records).includes(mailboxHex), 'no key or mailbox id in the log');
+
+    // Half an hour later one token is back (2 an hour): one claim goes through, the next is refused again.
+    net.clock.advance(30 * 60_000 + 1000);
+    assert.deepEqual(await claimHandle(net, bob, { op: 'claim', record: handleRecordOf(bobOwner, 'bob') }), { status: 'ok', name: 'bob' });
+    await refused(claimHandle(net, bob, { op: 'claim', record: handleRecordOf(bobOwner, 'bobby') }), /too many handle claims/);
+    assert.equal(log.records.filter((r) => /rate-limited/.test(r.msg)).length, 1, 'still the same window');
+    await net.gateway.maintain();
+    assert.equal(net.gateway.stats().held.claimBuckets, 1, 'a partly spent bucket is kept');
+
+    // Idle for two hours: the bucket is full again and dropped; the next claim starts a fresh one.
+    net.clock.advance(2 * 3_600_000);
+    await net.gateway.maintain();
+    s = net.gateway.stats();
+    assert.equal(s.held.claimBuckets, 0);
+    assert.equal(s.evicted.claimBuckets, 1);
+    assert.deepEqual(await claimHandle(net, bob, { op: 'release' }), { status: 'ok', name: '' });
+  });
+
+  it('answers a lookup crossing the mix through its SURB; the asker reads the answer’s body with /chaff/client/reply-body/1', async () => {
+    const net = await setup();
+    const alice = await net.client();
+    const bob = await net.client();
+    await register(net, alice);
+    await register(net, bob);
+    const gateway = nodeIdOfGateway(net);
+    const bobRecord = handleRecordOf(handleOwner('bob', gateway, bob.signer), 'bob');
+    assert.equal((await claimHandle(net, bob, { op: 'claim', record: bobRecord })).status, 'ok');
+
+    // Alice's lookup: to the name service, with a SURB back to her mailbox, in from the mix like any packet.
+    const surbId = crypto.getRandomValues(new Uint8Array(16));
+    const { surb, surbKeys } = newSURB(geometry, [
+      { id: net.mixId, publicKey: net.mixKey.publicKey, commands: [delay(0)] },
+      { id: net.gwId, publicKey: net.gwKey.publicKey, commands: [recipient(alice.mailboxId), surbReply(surbId)] },
+    ]);
+    const request = encodeClientPayload(geometry, { surb, userPayload: encodeLookupRequest('bob', geometry.userForwardPayloadLength) });
+    fromMix(net, newPacket(geometry, [{ id: net.gwId, publicKey: net.gwKey.publicKey, commands: [recipient(NAME_SERVICE_RECIPIENT)] }], request));
+    await until(() => net.atMix.length === 1, 'the answer at the mix');
+    assert.deepEqual(net.forwarded, [toHex(net.mixId)]);
+    assert.equal(net.mailboxes.stats().messages, 0, 'the lookup stored nothing');
+
+    // The mix sends the answer on; it lands in alice's mailbox as a SURB reply.
+    fromMix(net, forwardedPacket(unwrap(geometry, net.mixKey, net.atMix[0])));
+    await until(() => net.gateway.stats().exit.surbReplies === 1, 'the answer deposited');
+    const [entry] = (await fetch(net, alice)).entries;
+    assert.equal(entry.kind, 'surb-reply');
+    assert.deepEqual(entry.surbId, surbId);
+
+    const body = await replyBody(net, alice, entry.id!);
+    assert.ok(body.found);
+    assert.ok(surbReplyDigestMatches(entry.digest!, body.body), 'the body is the one the fetch digested');
+    const answer = decodeLookupAnswer(decryptSURBPayload(geometry, body.body, surbKeys));
+    assert.ok(answer.status === 'found');
+    assert.deepEqual(encodeHandleRecord(answer.record), encodeHandleRecord(bobRecord));
+    verifyHandleRecord(answer.record, { name: 'bob', gateway });
+    assert.deepEqual(await replyBody(net, bob, entry.id!), { found: false }, 'not bob’s entry');
+
+    const s = net.gateway.stats();
+    assert.deepEqual(s.exit.lookups, { lookups: 1, found: 1, notFound: 0, badRequest: 0, answersSent: 1 });
+    assert.equal(s.exit.drops['unknown-recipient'], 0);
+    assert.equal(s.exit.acksSent, 0);
+    assert.deepEqual([s.replyBody.found, s.replyBody.notFound], [1, 1]);
+    assert.equal(s.rpc.replyBody?.served, 2);
   });
 
   it('refuses a geometry without room for client payloads', async () => {

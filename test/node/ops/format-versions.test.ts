@@ -7,6 +7,17 @@ import { generateKeyPair } from '@libp2p/crypto/keys';
 import { DOCUMENT_VERSION, validateDocument, DocumentError, type Document } from '../../../protocol/pki/document.js';
 import { FETCH_REQUEST_LENGTH, FETCH_VERSION, decodeFetchRequest, FetchFormatError } from '../../../protocol/wire/fetch.js';
 import { REGISTER_REQUEST_LENGTH, REGISTER_VERSION, decodeRegisterRequest, RegisterFormatError } from '../../../protocol/wire/register.js';
+import {
+  HANDLE_FORMAT_VERSION,
+  HandleError,
+  decodeHandleClaimRequest,
+  decodeLookupRequest,
+  decodeReplyBodyRequest,
+  encodeHandleClaimRequest,
+  encodeLookupRequest,
+  encodeReplyBodyRequest,
+} from '../../../protocol/wire/handle.js';
+import { handleOwner, handleRecordOf } from '../../helpers/handle-fixtures.js';
 import { geometryFromUserForwardPayloadLength, unwrap, SphinxError } from '../../../protocol/sphinx/index.js';
 import { X25519PrivateKey } from '../../../protocol/crypto/x25519.js';
 import { callRpc, RpcError } from '../../../runtime/net/rpc.js';
@@ -42,6 +53,26 @@ describe('format versions a node does not read are refused, with a clear error',
       () => decodeRegisterRequest(register),
       (err: Error) => err instanceof RegisterFormatError && /unknown request version/.test(err.message),
     );
+  });
+
+  it('a short-handle claim, record, lookup or reply-body request of another version', () => {
+    const refused = (bytes: Uint8Array, decode: (b: Uint8Array) => unknown, pattern: RegExp) =>
+      assert.throws(
+        () => decode(bytes),
+        (err: Error) => err instanceof HandleError && err.code === 'malformed' && pattern.test(err.message),
+      );
+    const claim = encodeHandleClaimRequest({ op: 'claim', record: handleRecordOf(handleOwner('v', new Uint8Array(32).fill(7)), 'v') });
+    claim[0] = HANDLE_FORMAT_VERSION + 1;
+    refused(claim, decodeHandleClaimRequest, new RegExp(`unknown claim version ${HANDLE_FORMAT_VERSION + 1}`));
+    claim[0] = HANDLE_FORMAT_VERSION;
+    claim[2] = HANDLE_FORMAT_VERSION + 1; // the record's own version
+    refused(claim, decodeHandleClaimRequest, new RegExp(`unknown record version ${HANDLE_FORMAT_VERSION + 1} \\(this code knows ${HANDLE_FORMAT_VERSION}\\)`));
+    const lookup = encodeLookupRequest('bob', 64);
+    lookup[0] = HANDLE_FORMAT_VERSION + 1;
+    refused(lookup, decodeLookupRequest, /unknown lookup version/);
+    const body = encodeReplyBodyRequest(1n);
+    body[0] = HANDLE_FORMAT_VERSION + 1;
+    refused(body, decodeReplyBodyRequest, /unknown reply-body version/);
   });
 
   it('a Sphinx packet of another version (its additional data)', () => {
