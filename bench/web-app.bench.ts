@@ -34,12 +34,13 @@ const HISTORY = 10_000;
 /** Messages the list renders at a time (web/message-list.tsx PAGE). */
 const PAGE = 200;
 
-/** First contentful paint of the page now loaded, ms since its navigation started. */
-function firstPaint(page: Page): Promise<number> {
-  return page.evaluate(() => {
-    const p = performance as unknown as { getEntriesByName(name: string): Array<{ startTime: number }> };
-    return p.getEntriesByName('first-contentful-paint')[0]?.startTime ?? Number.NaN;
-  });
+/** First contentful paint of the page now loaded, ms since its navigation started (waited for: a loaded page may not have painted yet). */
+async function firstPaint(page: Page): Promise<number> {
+  const entry = await page.waitForFunction(
+    () => (performance as unknown as { getEntriesByName(name: string): Array<{ startTime: number }> }).getEntriesByName('first-contentful-paint')[0]?.startTime ?? false,
+    { timeout: 30_000, polling: 50 },
+  );
+  return (await entry.jsonValue()) as number;
 }
 
 /** A page of one line on 127.0.0.1: the floor a first paint cannot go below here. */

@@ -86,9 +86,17 @@ export interface ConnectionInfo {
   gateway: { connected: boolean; sinceMs: number; error: string | null };
 }
 
+/** The user's short handle (docs/client.md §Short handles). */
+export interface HandleInfo {
+  /** `name@gateway` (the gateway's name in the network's document), or null when none is claimed. */
+  handle: string | null;
+}
+
 export interface ClientStatus {
   profile: string;
   address: string;
+  /** Our short handle, `name@gateway`, or null (absent from daemons older than handles). */
+  handle?: string | null;
   gateway: { name: string; nodeId: string; connected: boolean };
   epoch: number | null;
   /** Time since the current document's epoch began, ms. */
@@ -116,6 +124,16 @@ export interface ClientStatus {
 
 export interface SendResult {
   message: MessageRecord;
+}
+
+/** One page of a conversation (`history.page`, docs/client-api.md §History pages). */
+export interface HistoryPage {
+  /** Oldest first, in the order of `history`. */
+  messages: MessageRecord[];
+  /** Whether the conversation holds messages older than these (`earlier` > 0). */
+  more: boolean;
+  /** How many messages are older than these. */
+  earlier: number;
 }
 
 /** Cover rates, packets per second (docs/client.md §Status: λP, λL, λD). */
@@ -263,6 +281,14 @@ export type ClientEvent =
 export interface ClientApi {
   status(): Promise<ClientStatus>;
   address(): Promise<{ address: string }>;
+  /**
+   * Adds a contact by `address`: a full address, or a short handle
+   * (`bob@gateway-b`, docs/client.md §Short handles), which is looked up
+   * through the mixnet first (ClientError 'not-found' when the gateway holds
+   * no such name, 'forged-handle' when its answer does not verify,
+   * 'bad-address' for a gateway the document does not list, 'unavailable'
+   * when no answer comes) and the contact added with the address it names.
+   */
   addContact(name: string, address: string): Promise<ContactInfo>;
   listContacts(): Promise<ContactInfo[]>;
   removeContact(name: string): Promise<void>;
@@ -281,6 +307,14 @@ export interface ClientApi {
   sendFile(contact: string, name: string, data: string): Promise<SendResult>;
   /** Oldest first; the last `limit` messages. */
   history(contact: string, limit?: number): Promise<MessageRecord[]>;
+  /**
+   * The `limit` messages (default 50) just older than the message `before`
+   * (an id; without it, the newest), oldest first, in the order of
+   * history(), and whether older ones remain: a long conversation a page at
+   * a time. ClientError 'not-found' when `before` is not a shown message of
+   * this conversation.
+   */
+  historyPage(contact: string, limit?: number, before?: string): Promise<HistoryPage>;
   /** Unread incoming messages of every contact, and contact requests. */
   inbox(): Promise<{ unread: MessageRecord[]; requests: ContactRequest[] }>;
   /** Marks incoming messages of `contact` read here and sends read receipts (unless the user turned them off: `settings.set`). */
@@ -294,6 +328,19 @@ export interface ClientApi {
    * a new contact card. `contacts`: how many contacts it goes to.
    */
   rotateDeliveryId(): Promise<{ contacts: number }>;
+  // Short handles (docs/client.md §Short handles).
+  /** Our handle, or null. */
+  handle(): Promise<HandleInfo>;
+  /**
+   * Claims `name` at our gateway, first come: our handle is then
+   * `name@gateway`. ClientError 'bad-name' for a name that is not 1 to 32 of
+   * a-z, 0-9, '.', '_', '-'; 'handle-taken' when another client holds it;
+   * 'unavailable' while the gateway is not reachable or holds no
+   * registration for us; 'bad-request' when it refuses our record.
+   */
+  claimHandle(name: string): Promise<HandleInfo>;
+  /** Releases our handle; `released`: the one we held, or null. */
+  releaseHandle(): Promise<{ released: string | null }>;
   /** Creates a group with the local user as its only member and admin. */
   groupCreate(name: string): Promise<GroupInfo>;
   /** Invites a contact (admins only). `group`: an id, or the name of exactly one group. */
@@ -372,7 +419,9 @@ export type ClientErrorCode =
   | 'wrong-passphrase'
   | 'refused-passphrase'
   | 'weak-passphrase'
-  | 'below-network';
+  | 'below-network'
+  | 'handle-taken'
+  | 'forged-handle';
 
 export class ClientError extends Error {
   constructor(

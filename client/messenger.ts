@@ -23,7 +23,7 @@
 // runs on the profile's encrypted store and on memory.
 
 import type { ChatContent } from '../protocol/chat/content.js';
-import { ClientError, type BlockedInfo, type ContactInfo, type ContactRequest, type MessageRecord } from './api.js';
+import { ClientError, type BlockedInfo, type ContactInfo, type ContactRequest, type HistoryPage, type MessageRecord } from './api.js';
 import type { GroupChats } from './groups/group-chats.js';
 import { loadMessengerParts, type MessengerParts, type MessengerPartsOptions } from './messenger/messenger-parts.js';
 import type { PreparedEnvelope } from './messenger/outbox.js';
@@ -191,6 +191,12 @@ export class Messenger {
   history(name: string, limit = 50): MessageRecord[] {
     this.parts.contacts.require(name);
     return this.parts.messages.history(name, limit);
+  }
+
+  /** A page of the history (MessageHistory.page): the `limit` messages before the message `before`, or the newest. */
+  historyPage(name: string, limit = 50, before?: string): HistoryPage {
+    this.parts.contacts.require(name);
+    return this.parts.messages.page(name, limit, before);
   }
 
   inbox(): { unread: MessageRecord[]; requests: ContactRequest[] } {

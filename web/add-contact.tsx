@@ -1,11 +1,18 @@
-// Adding a contact by the address they gave you (contacts.add): a name of
-// your choosing and their address, pasted. The daemon checks both (a name of
-// letters, digits, spaces, dots, dashes or underscores; an address whose
-// signature holds) and says what is wrong; the form shows it.
+// Adding a contact (contacts.add) by the address they gave you, or by their
+// short handle (`bob@gateway-b`, docs/client.md §Short handles): a name of
+// your choosing and the address or handle, pasted or typed. The daemon
+// checks both (a name of letters, digits, spaces, dots, dashes or
+// underscores; an address whose signature holds) and says what is wrong; the
+// form shows it. A handle is looked up through the mixnet first, which can
+// take up to a minute at the network's rates: meanwhile the form says so
+// (a live region) and the button waits; what can go wrong with a lookup (no
+// such name, a forged answer, an unknown gateway, no answer) is said in
+// words (handle-words.ts).
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ContactInfo } from '../client/api.js';
 import { call } from './api.js';
+import { isHandle, lookupRefusal } from './handle-words.js';
 
 interface Props {
   /** The contact was added: open its conversation. */
@@ -18,6 +25,8 @@ export function AddContact({ onAdded, onClose }: Props) {
   const [address, setAddress] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** The handle being looked up, while it is. */
+  const [lookingUp, setLookingUp] = useState<string | null>(null);
   const first = useRef<HTMLInputElement>(null);
   useEffect(() => first.current?.focus(), []);
 
@@ -36,24 +45,40 @@ export function AddContact({ onAdded, onClose }: Props) {
           if (!ready) return;
           setBusy(true);
           setError(null);
+          // Whitespace a copy from a chat or an e-mail may bring inside the address.
+          const given = address.replace(/\s+/g, '');
+          const handle = isHandle(given) ? given : null;
+          setLookingUp(handle);
           try {
-            // Whitespace a copy from a chat or an e-mail may bring inside the address.
-            onAdded(await call<ContactInfo>('contacts.add', { name: name.trim(), address: address.replace(/\s+/g, '') }));
+            onAdded(await call<ContactInfo>('contacts.add', { name: name.trim(), address: given }));
           } catch (err) {
-            setError((err as Error).message);
+            setError(handle === null ? (err as Error).message : lookupRefusal(handle, err as Error));
           } finally {
             setBusy(false);
+            setLookingUp(null);
           }
         }}
       >
         <label for="add-contact-name">Name (yours to choose)</label>
         <input id="add-contact-name" ref={first} type="text" value={name} autoComplete="off" onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)} />
-        <label for="add-contact-address">Their address (chaff1…)</label>
-        <textarea id="add-contact-address" rows={4} value={address} spellcheck={false} onInput={(e) => setAddress((e.currentTarget as HTMLTextAreaElement).value)} />
-        <p class="muted hint">Then compare safety numbers with them (Verify, in the conversation) to be sure the address is theirs.</p>
+        <label for="add-contact-address">Their address (chaff1…) or handle (bob@gateway-b)</label>
+        <textarea
+          id="add-contact-address"
+          rows={4}
+          value={address}
+          spellcheck={false}
+          aria-describedby="add-contact-address-hint"
+          onInput={(e) => setAddress((e.currentTarget as HTMLTextAreaElement).value)}
+        />
+        <p class="muted hint" id="add-contact-address-hint">
+          A handle is looked up through the network, which can take up to a minute. Then compare safety numbers with them (Verify, in the conversation) to be sure the address is theirs.
+        </p>
         <button type="submit" disabled={!ready}>
-          Add
+          {lookingUp === null ? 'Add' : 'Looking up…'}
         </button>
+        <p class="muted" role="status" aria-live="polite" data-field="lookup-status">
+          {lookingUp === null ? '' : `Looking up ${lookingUp} through the network…`}
+        </p>
         {error && (
           <p class="alert" role="alert">
             {error}

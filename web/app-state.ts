@@ -5,14 +5,21 @@
 // replaces, never duplicates (docs/client-api.md §Notifications). A load
 // takes a snapshot over several calls while events keep arriving: the events
 // seen since it began are applied again on top of its snapshot, so a message
-// that arrives mid-load is neither lost nor counted twice.
+// that arrives mid-load is neither lost nor counted twice. An open
+// conversation holds a window of its history, the newest messages: a page
+// when opened, earlier pages added in front as the reader asks for them
+// (docs/web-app.md §Long conversations).
 
-import type { BlockedInfo, ClientEvent, ContactInfo, ContactRequest, MessageRecord } from '../client/api.js';
+import type { BlockedInfo, ClientEvent, ContactInfo, ContactRequest, HistoryPage, MessageRecord } from '../client/api.js';
 import type { StatusSnapshot } from './status-snapshot.js';
 
 export interface Conversation {
-  /** Oldest first; null until the conversation is opened. */
+  /** The newest messages, oldest first (the pages loaded so far); null until the conversation is opened. */
   messages: MessageRecord[] | null;
+  /** How many messages the daemon holds before the first of `messages`: not loaded yet. */
+  earlier: number;
+  /** While its newest page is on its way (opened, not loaded yet): what events brought meanwhile, which the page may not hold. */
+  arriving: Array<{ m: MessageRecord; mark: boolean }> | null;
   /** The newest message, for the list's preview. */
   last: MessageRecord | null;
   /** The ids of arrived messages not read yet (ids, so a message seen twice counts once). */
@@ -72,7 +79,8 @@ export type Action =
   | { type: 'loaded'; seq: number; contacts: ContactInfo[]; unread: MessageRecord[]; requests: ContactRequest[]; blocked: BlockedInfo[]; lasts: Record<string, MessageRecord | null> }
   | { type: 'blocked'; blocked: BlockedInfo[] }
   | { type: 'select'; contact: string | null }
-  | { type: 'history'; contact: string; messages: MessageRecord[] }
+  | { type: 'history'; contact: string; page: HistoryPage }
+  | { type: 'earlier'; contact: string; before: string; page: HistoryPage }
   | { type: 'sent'; message: MessageRecord }
   | { type: 'event'; event: ClientEvent }
   | { type: 'status'; snapshot: StatusSnapshot }
@@ -80,7 +88,7 @@ export type Action =
   | { type: 'requests'; requests: ContactRequest[] }
   | { type: 'notice'; text: string | null };
 
-const empty: Conversation = { messages: null, last: null, unread: [], loads: 0 };
+const empty: Conversation = { messages: null, earlier: 0, arriving: null, last: null, unread: [], loads: 0 };
 
 /** `messages` with `m` put in its place: replaced if its id is there, else inserted in time order. */
 export function upsert(messages: MessageRecord[], m: MessageRecord): MessageRecord[] {
@@ -96,11 +104,19 @@ function newer(a: MessageRecord | null, b: MessageRecord): MessageRecord {
   return a;
 }
 
-function withMessage(state: AppState, m: MessageRecord, arriving: boolean): AppState {
+/** Whether `m`, not in the window, belongs to the part of the history not loaded yet (a mark on an old message): it comes with its page. */
+function beforeWindow(c: Conversation, m: MessageRecord): boolean {
+  return c.earlier > 0 && c.messages !== null && c.messages.length > 0 && m.sentMs < c.messages[0].sentMs;
+}
+
+/** `m` put in its conversation: `new` (it arrived), `sent` (ours, just sent) or a `mark` (a message's new delivery state). */
+function withMessage(state: AppState, m: MessageRecord, kind: 'new' | 'sent' | 'mark'): AppState {
   const c = state.conversations[m.contact] ?? empty;
   const known = c.messages?.some((x) => x.id === m.id) ?? false;
-  const unread = arriving && !known && state.selected !== m.contact && !c.unread.includes(m.id) ? [...c.unread, m.id] : c.unread;
-  const next: Conversation = { ...c, messages: c.messages ? upsert(c.messages, m) : null, last: newer(c.last, m), unread };
+  const unread = kind === 'new' && !known && state.selected !== m.contact && !c.unread.includes(m.id) ? [...c.unread, m.id] : c.unread;
+  const keep = c.messages === null || (!known && kind === 'mark' && beforeWindow(c, m));
+  const arrivingNow = c.arriving === null ? null : [...c.arriving, { m, mark: kind === 'mark' }];
+  const next: Conversation = { ...c, messages: keep ? c.messages : upsert(c.messages!, m), arriving: arrivingNow, last: newer(c.last, m), unread };
   return { ...state, conversations: { ...state.conversations, [m.contact]: next } };
 }
 
@@ -126,9 +142,9 @@ function settle(loading: AppState['loading'], keep: (seq: number) => boolean): A
 function applyEvent(state: AppState, e: ClientEvent): AppState {
   switch (e.type) {
     case 'message':
-      return withMessage(state, e.message, true);
+      return withMessage(state, e.message, 'new');
     case 'state':
-      return withMessage(state, e.message, false);
+      return withMessage(state, e.message, 'mark');
     case 'contact':
       return {
         ...state,
@@ -159,7 +175,14 @@ export function reduce(state: AppState, action: Action): AppState {
       for (const contact of action.contacts) {
         const old = state.conversations[contact.name];
         const unread = contact.name === state.selected ? [] : action.unread.filter((m) => m.contact === contact.name).map((m) => m.id);
-        conversations[contact.name] = { messages: old?.messages ?? null, last: action.lasts[contact.name] ?? null, unread, loads: old?.loads ?? 0 };
+        conversations[contact.name] = {
+          messages: old?.messages ?? null,
+          earlier: old?.earlier ?? 0,
+          arriving: old?.arriving ?? null,
+          last: action.lasts[contact.name] ?? null,
+          unread,
+          loads: old?.loads ?? 0,
+        };
       }
       const selected = state.selected !== null && conversations[state.selected] ? state.selected : null;
       const loading = settle(state.loading, (seq) => seq > action.seq);
@@ -170,20 +193,31 @@ export function reduce(state: AppState, action: Action): AppState {
     }
     case 'select': {
       // Opening a conversation shows its messages: they stop counting as unread at once (the daemon is told in the background).
+      // Its newest page is asked for now: what arrives meanwhile is kept for it.
       const c = action.contact === null ? undefined : state.conversations[action.contact];
-      const conversations = c && action.contact !== null ? { ...state.conversations, [action.contact]: { ...c, unread: [] } } : state.conversations;
+      const conversations = c && action.contact !== null ? { ...state.conversations, [action.contact]: { ...c, unread: [], arriving: [] } } : state.conversations;
       return { ...state, selected: action.contact, conversations };
     }
     case 'history': {
+      // The newest page: the conversation's window starts again from it.
       const c = state.conversations[action.contact] ?? empty;
-      let messages = action.messages;
-      // Events that arrived while the history was on its way.
-      for (const m of c.messages ?? []) messages = upsert(messages, m);
+      let messages = action.page.messages;
+      // What events brought while the page was on its way: new messages, and the marks of those the page holds (the others are older).
+      const held = new Set(messages.map((m) => m.id));
+      for (const { m, mark } of c.arriving ?? []) if (!mark || held.has(m.id)) messages = upsert(messages, m);
       const last = messages.length > 0 ? messages[messages.length - 1] : c.last;
-      return { ...state, conversations: { ...state.conversations, [action.contact]: { ...c, messages, last, loads: c.loads + 1 } } };
+      return { ...state, conversations: { ...state.conversations, [action.contact]: { ...c, messages, earlier: action.page.earlier, arriving: null, last, loads: c.loads + 1 } } };
+    }
+    case 'earlier': {
+      // An earlier page, in front of the window it was asked for; dropped if the window started again meanwhile.
+      const c = state.conversations[action.contact];
+      if (!c?.messages || c.messages[0]?.id !== action.before) return state;
+      const have = new Set(c.messages.map((m) => m.id));
+      const messages = [...action.page.messages.filter((m) => !have.has(m.id)), ...c.messages];
+      return { ...state, conversations: { ...state.conversations, [action.contact]: { ...c, messages, earlier: action.page.earlier } } };
     }
     case 'sent':
-      return withMessage(state, action.message, false);
+      return withMessage(state, action.message, 'sent');
     case 'event': {
       const next = applyEvent(state, action.event);
       if (state.loading === null) return next;

@@ -15,7 +15,12 @@ import { VerifyPanel } from './verify-panel.js';
 
 interface Props {
   contact: ContactInfo;
+  /** The messages loaded (the newest ones, app-state.ts Conversation.messages). */
   messages: MessageRecord[] | null;
+  /** How many older messages are not loaded yet. */
+  earlier: number;
+  /** Loads the page before the message `before` (rejects when it cannot). */
+  onEarlier(before: string): Promise<void>;
   /** Changes each time the history is loaded again (app-state.ts Conversation.loads). */
   loads: number;
   onSend(text: string): Promise<void>;
@@ -28,7 +33,7 @@ interface Props {
   onUnblock(): Promise<void>;
 }
 
-export function ConversationView({ contact, messages, loads, onSend, onSendFile, onContactChanged, blocked: blockedInfo, onBlock, onUnblock }: Props) {
+export function ConversationView({ contact, messages, earlier, onEarlier, loads, onSend, onSendFile, onContactChanged, blocked: blockedInfo, onBlock, onUnblock }: Props) {
   const [draft, setDraft] = useState('');
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -112,7 +117,7 @@ export function ConversationView({ contact, messages, loads, onSend, onSendFile,
           Loading…
         </p>
       ) : (
-        <MessageList key={`${contact.name}:${loads}`} contact={contact.name} messages={messages} />
+        <MessageList key={`${contact.name}:${loads}`} contact={contact.name} messages={messages} earlier={earlier} onEarlier={onEarlier} />
       )}
       <form
         class="composer"

@@ -5,12 +5,13 @@
 
 import { render } from 'preact';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'preact/hooks';
-import type { BlockedInfo, ContactInfo, ContactRequest, MessageRecord } from '../client/api.js';
+import type { BlockedInfo, ContactInfo, ContactRequest, HistoryPage, MessageRecord } from '../client/api.js';
 import { call, openLiveEvents } from './api.js';
 import { initialState, reduce } from './app-state.js';
 import { ConversationView } from './conversation.js';
 import { ContactRequests } from './contact-requests.js';
 import { ConversationList } from './conversation-list.js';
+import { PAGE } from './message-list.js';
 import { FirstRunPage, firstRunState } from './first-run.js';
 import { readAsBase64 } from './file-transfer.js';
 import { ConnectionBanner, NotificationSwitch } from './header-controls.js';
@@ -22,9 +23,6 @@ import { NetworkPanel } from './network-panel.js';
 import { Settings } from './settings.js';
 import type { FirstRunState } from '../client/ui/first-run-state.js';
 import './app.css';
-
-/** Messages a conversation loads when opened: all the API gives (MAX_HISTORY_LIMIT); the list renders a page at a time (message-list.tsx). */
-const HISTORY_LIMIT = 10_000;
 
 function App() {
   const [state, dispatch] = useReducer(reduce, initialState);
@@ -50,10 +48,22 @@ function App() {
   const open = useCallback(async (contact: string) => {
     dispatch({ type: 'select', contact });
     try {
-      const [messages] = await Promise.all([call<MessageRecord[]>('history', { contact, limit: HISTORY_LIMIT }), call<number>('read', { contact })]);
-      dispatch({ type: 'history', contact, messages });
+      // The newest page only: earlier ones come as the reader scrolls up (loadEarlier).
+      const [page] = await Promise.all([call<HistoryPage>('history.page', { contact, limit: PAGE }), call<number>('read', { contact })]);
+      dispatch({ type: 'history', contact, page });
     } catch (err) {
       dispatch({ type: 'notice', text: `cannot open ${contact}: ${(err as Error).message}` });
+    }
+  }, []);
+
+  /** The page before the message `before` (the first one loaded), put in front of the conversation's window. */
+  const loadEarlier = useCallback(async (contact: string, before: string): Promise<void> => {
+    try {
+      const page = await call<HistoryPage>('history.page', { contact, limit: PAGE, before });
+      dispatch({ type: 'earlier', contact, before, page });
+    } catch (err) {
+      dispatch({ type: 'notice', text: `cannot load earlier messages with ${contact}: ${(err as Error).message}` });
+      throw err;
     }
   }, []);
 
@@ -194,6 +204,8 @@ function App() {
           <ConversationView
             contact={contact}
             messages={state.conversations[contact.name]?.messages ?? null}
+            earlier={state.conversations[contact.name]?.earlier ?? 0}
+            onEarlier={(before) => loadEarlier(contact.name, before)}
             loads={state.conversations[contact.name]?.loads ?? 0}
             onSend={(text) => send(contact.name, text)}
             onSendFile={(file) => sendFile(contact.name, file)}

@@ -1,10 +1,12 @@
 // Your own address, to give to the people who should be able to write to
 // you: the text (with a button to copy it) and a QR code to scan from a
 // phone. An address is not secret, but whoever has it can send you contact
-// requests (docs/client.md §Contact requests).
+// requests (docs/client.md §Contact requests). Above them, your short
+// handle (own-handle.tsx): shown, claimed and released there.
 
 import { useEffect, useState } from 'preact/hooks';
 import { call } from './api.js';
+import { OwnHandle } from './own-handle.js';
 import { QrCode } from './qr-code.js';
 
 export function OwnAddress({ onClose }: { onClose(): void }) {
@@ -38,6 +40,7 @@ export function OwnAddress({ onClose }: { onClose(): void }) {
         </button>
       </div>
       <p class="muted">Give it to the people who should be able to write to you. Whoever has it can send you a contact request; it does not let anyone read your messages.</p>
+      <OwnHandle />
       {address === null ? (
         <p class="muted" role="status">
           {error ?? 'Loading…'}

@@ -14,7 +14,7 @@ export const PROFILE_FLAGS = '--profile <dir>';
 export const PROFILE_HELP = 'the profile folder (default $CHAFF_PROFILE, else ~/.chaff/profile)';
 /** --json may also come before the command's name (`chaff client --json status`): declared on the groups as well (cli/command.ts). */
 export const JSON_FLAG = '--json';
-export const JSON_GROUP_HELP = 'one JSON line, for the commands that take --json (address, contacts list, send, inbox, history, verify, status, group create|send|list|show)';
+export const JSON_GROUP_HELP = 'one JSON line, for the commands that take --json (address, contacts list, send, inbox, history, verify, status, handle, group create|send|list|show)';
 export const PASSPHRASE_FILE_HELP = 'read the passphrase from FILE (else $CHAFF_PASSPHRASE, else ask on the terminal)';
 
 /** What a client command's action gets. */

@@ -6,7 +6,8 @@
 // Exit status: 0 ok, 1 an error reported by the daemon or the network, 2 a
 // usage error (a bad command line, or no usable passphrase). Errors are one
 // line on stderr, `chaff client: …`, never a stack trace (client-command.ts).
-// The group commands are in group-commands.ts.
+// The group commands are in group-commands.ts, the handle commands in
+// handle-commands.ts.
 
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -22,6 +23,7 @@ import { daemonAnswers, withDaemon } from './daemon-connection.js';
 import { clock, contactLine, excerpt, formatBytes, messageLine, printable, statusText } from './format.js';
 import { findGroup, groupChatRepl } from './group-chat-repl.js';
 import { addGroupCommands } from './group-commands.js';
+import { addHandleCommands } from './handle-commands.js';
 import { ACCEPT_WEAK_HELP, addProfileCommands, newPassphraseCheck, profileArg } from './profile-commands.js';
 import { safeFileName, sendableOf } from './sendable.js';
 import { parseWait, WAIT_FLAG, WAIT_HELP, waitProgressLine } from './wait-progress.js';
@@ -148,15 +150,19 @@ export function clientProgram(): ChaffCommand {
     .option(JSON_FLAG, JSON_GROUP_HELP);
   clientCommand(contacts, 'add', ({ socketPath, args }) =>
     withDaemon(socketPath, async (api) => {
-      const c = await api.addContact(args[0], args[1]);
-      out(`added ${printable(c.name)}. Compare safety numbers with them: chaff client verify ${c.name}`);
+      const [name, target] = args;
+      const byHandle = target.includes('@');
+      // A handle is looked up through the mixnet first: a payload slot, then a round trip.
+      if (byHandle) process.stderr.write(`looking up ${printable(target)} through the mixnet…\n`);
+      const c = await api.addContact(name, target);
+      out(`added ${printable(c.name)}${byHandle ? ` (${printable(target)})` : ''}. Compare safety numbers with them: chaff client verify ${c.name}`);
       return EXIT_OK;
     }),
   )
-    .description('add a contact by their address')
-    .usage('NAME ADDRESS')
+    .description('add a contact by their address, or by their handle (name@gateway), looked up through the mixnet')
+    .usage('NAME ADDRESS|HANDLE')
     .argument('<name>')
-    .argument('<address>');
+    .argument('<address-or-handle>');
   clientCommand<{ json?: boolean }>(contacts, 'list', ({ socketPath, options }) =>
     withDaemon(socketPath, async (api) => {
       const list = await api.listContacts();
@@ -364,6 +370,7 @@ export function clientProgram(): ChaffCommand {
     .usage('[--json]')
     .option('--json', 'one JSON line');
 
+  addHandleCommands(client);
   addGroupCommands(client);
   addProfileCommands(client);
 

@@ -191,6 +191,7 @@ export function statusText(s: ClientStatus): string {
   return [
     `profile   ${s.profile}`,
     `address   ${s.address}`,
+    ...(s.handle ? [`handle    ${printable(s.handle)}`] : []),
     ...(s.connection ? [`network   ${connectionText(s.connection)}`] : []),
     `gateway   ${printable(s.gateway.name)} (${s.gateway.nodeId.slice(0, 16)}…), ${s.gateway.connected ? 'connected' : 'NOT CONNECTED'}`,
     `epoch     ${s.epoch ?? 'none yet'}${s.documentAgeMs !== null ? ` (began ${formatDuration(s.documentAgeMs)} ago)` : ''}`,

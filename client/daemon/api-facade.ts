@@ -4,13 +4,15 @@
 // every part of the daemon counts, rotateDeliveryId() spans the link, the
 // profile and the contacts; the settings calls go to the daemon's settings
 // (daemon-settings.ts), the passphrase and backup calls to the profile's
-// admin (profile-admin.ts).
+// admin (profile-admin.ts), the handle calls to the handle admin
+// (handle-admin.ts), which also turns a handle given to contacts.add into
+// the address it stands for.
 
 import { toHex } from '../../protocol/bytes.js';
 import type { Clock } from '../../protocol/traffic/clock.js';
 import type { ClientStreams } from '../../protocol/traffic/client-streams.js';
 import type { Logger } from '../../runtime/log/logger.js';
-import { ClientError, type ClientApi, type ClientStatus } from '../api.js';
+import { ClientError, type ClientApi, type ClientStatus, type ContactInfo } from '../api.js';
 import { newDeliveryId } from '../delivery-id.js';
 import type { Messenger } from '../messenger.js';
 import type { GatewayLinkLike } from '../net/gateway-link.js';
@@ -20,11 +22,13 @@ import type { SendMeter } from '../traffic/send-meter.js';
 import type { ClientEvents } from './client-events.js';
 import type { ConnectionWatch } from './connection-watch.js';
 import type { DaemonSettings } from './daemon-settings.js';
+import type { HandleAdmin } from './handle-admin.js';
 import type { ProfileAdmin } from './profile-admin.js';
 import type { NetworkView } from './network-view.js';
 import type { PacketScheduler } from './packet-scheduler.js';
 import type { GatewayWaitingRoom } from './waiting-room.js';
 import { fromBase64, toBase64 } from '../../protocol/util/base64.js';
+import { checkContactName } from '../messenger/contact-names.js';
 
 export interface ApiFacadeInit {
   profileDir: string;
@@ -52,6 +56,8 @@ export interface ApiFacadeComponents {
   settings: Pick<DaemonSettings, 'get' | 'set'>;
   /** The profile's passphrase and backup (profile.passphrase, profile.backup, passphrase.strength); without it those answer 'unavailable'. */
   profile?: Pick<ProfileAdmin, 'strength' | 'changePassphrase' | 'backup'>;
+  /** Our short handle, and contacts added by handle (handle.*, contacts.add with name@gateway); without it those answer 'unavailable'. */
+  handles?: Pick<HandleAdmin, 'info' | 'handle' | 'claim' | 'release' | 'addressOf'>;
 }
 
 export class ApiFacade {
@@ -76,6 +82,7 @@ export class ApiFacade {
     return {
       profile: this.#init.profileDir,
       address: this.#init.address,
+      ...(this.#c.handles ? { handle: this.#c.handles.handle() } : {}),
       gateway: { name: this.#c.link.gateway.name, nodeId: toHex(this.#c.link.gateway.nodeId), connected: this.#c.link.connected },
       epoch: topology?.epoch ?? null,
       documentAgeMs: topology ? Math.max(0, now - view.epochStartMs(topology.epoch)) : null,
@@ -101,12 +108,32 @@ export class ApiFacade {
     return this.#c.profile;
   }
 
+  #handles(): NonNullable<ApiFacadeComponents['handles']> {
+    if (!this.#c.handles) throw new ClientError('unavailable', 'this daemon does not manage short handles');
+    return this.#c.handles;
+  }
+
+  /**
+   * contacts.add: a handle is looked up first (after the cheap checks, so
+   * a lookup is not spent on a name that cannot be added), then the contact
+   * is added with the address it names, exactly as if that had been pasted.
+   */
+  async #addContact(name: string, address: string): Promise<ContactInfo> {
+    const m = this.#c.messenger;
+    if (typeof address === 'string' && address.includes('@')) {
+      checkContactName(name);
+      if (m.listContacts().some((c) => c.name === name)) throw new ClientError('contact-exists', `a contact named ${JSON.stringify(name)} exists already`);
+      address = await this.#handles().addressOf(address);
+    }
+    return m.addContact(name, address);
+  }
+
   api(): ClientApi {
     const m = this.#c.messenger;
     return {
       status: async () => this.status(),
       address: async () => ({ address: this.#init.address }),
-      addContact: (name, address) => m.addContact(name, address),
+      addContact: (name, address) => this.#addContact(name, address),
       listContacts: async () => m.listContacts(),
       removeContact: (name) => m.removeContact(name),
       acceptContactKey: (name, unverify) => m.acceptContactKey(name, unverify ?? false),
@@ -118,6 +145,7 @@ export class ApiFacade {
       },
       sendFile: async (contact, name, data) => ({ message: await m.send(contact, { kind: 'file', name, data: decodeFileData(data) }) }),
       history: async (contact, limit) => m.history(contact, limit),
+      historyPage: async (contact, limit, before) => m.historyPage(contact, limit, before),
       inbox: async () => m.inbox(),
       markRead: (contact) => m.markRead(contact),
       fileData: async (id) => {
@@ -134,6 +162,10 @@ export class ApiFacade {
         this.#c.logger.info('delivery id rotated; contacts get the new one in their next card');
         return { contacts: m.listContacts().length };
       },
+      // Short handles (docs/client.md §Short handles).
+      handle: async () => this.#handles().info(),
+      claimHandle: (name) => this.#handles().claim(name),
+      releaseHandle: () => this.#handles().release(),
       groupCreate: (name) => m.groups.create(name),
       groupInvite: (group, contact) => m.groups.invite(group, contact),
       groupAccept: (group) => m.groups.accept(group),

@@ -17,15 +17,19 @@
 //    6. loop monitor          stop cancels its timers
 //    7. send queue events     connects the ARQ's and messenger's reports to what is built after them
 //    8. prepared envelopes    seals ahead of the payload stream; stop waits for a sealing under way
-//    9. document follower     a new document updates the gateway's addresses and the rates
-//   10. gateway connection    opens the send stream in the background (failures are retried with backoff)
-//   11. mailbox poller        stop waits for fetches, then one last fetch hands the gateway our acks
-//   12. client streams        the packet scheduler's Poisson streams λP, λL, λD → link
-//   13. api server            the local socket the front ends use, and the connection
+//    9. handle lookups        short handles looked up through the mixnet; stop rejects those pending
+//                             (the handle admin claims our kept handle again once the link has
+//                             registered, or at the next connection if the gateway was away)
+//   10. document follower     a new document updates the gateway's addresses and the rates
+//   11. gateway connection    opens the send stream in the background (failures are retried with backoff)
+//   12. mailbox poller        stop waits for fetches, then one last fetch hands the gateway our acks
+//   13. client streams        the packet scheduler's Poisson streams λP, λL, λD → link
+//   14. api server            the local socket the front ends use, and the connection
 //                             watch that tells them what is missing of the network
 //                             (the API's settings calls change the messenger's read
 //                             receipts and the document follower's raise; its
-//                             passphrase and backup calls use the profile store)
+//                             passphrase and backup calls use the profile store;
+//                             its handle calls go to the handle admin)
 //
 // Nothing after step 1 waits for the network: with a cached document the
 // daemon starts offline (docs/client.md §Offline), serves history and
@@ -38,11 +42,13 @@
 //
 //   document watcher ─▶ network view ─▶ document follower ─▶ ClientStreams rates, link addresses
 //   ClientStreams (λP, λL, λD) ─▶ PacketScheduler ◀── PreparedEnvelopes ◀── Messenger.prepareNext
-//                                     │ real / decoy / loop / drop
+//                                     │ ◀── HandleLookups (a lookup takes the next payload slot)
+//                                     │ real (envelope or lookup) / decoy / loop / drop
 //                                     ▼
 //                         PacketFactory ─▶ GatewayLink.trySend
 //   MailboxPoller (constant rate) ─▶ EntryRouter ─▶ ACK → Arq → Messenger.fragmentAcked
 //                                              ─▶ loop, loop's or decoy's ACK → LoopMonitor
+//                                              ─▶ a lookup's answer → HandleLookups (body by message id)
 //                                              ─▶ envelope → Messenger.receive
 //   ApiFacade (api, status) ◀── the local socket (client/rpc)
 
@@ -59,6 +65,7 @@ import { geometryFromUserForwardPayloadLength } from '../../protocol/sphinx/inde
 import type { Clock } from '../../protocol/traffic/clock.js';
 import { cryptoUniform, type Uniform } from '../../protocol/crypto/random.js';
 import { fetchEntryBodyLength } from '../../protocol/wire/fetch.js';
+import { signHandleRecord } from '../../protocol/wire/handle.js';
 import type { Lifecycle } from '../../runtime/lifecycle/startable.js';
 import type { Logger } from '../../runtime/log/logger.js';
 import { DocumentWatcher, type DocumentSource } from '../../runtime/pki/document-watcher.js';
@@ -70,6 +77,7 @@ import { ClientError, type ClientApi } from '../api.js';
 import { CLIENT_CONFIG_FILE, type ClientConfig } from '../config.js';
 import type { SealedStore } from '../store/sealed-store.js';
 import { loadOrCreateDeliveryId } from '../delivery-id.js';
+import { HandleLookups } from '../handles/handle-lookups.js';
 import { Messenger } from '../messenger.js';
 import type { MessengerStores } from '../messenger/stores.js';
 import type { GatewayLinkLike } from '../net/gateway-link.js';
@@ -87,6 +95,7 @@ import { ConnectionWatch } from './connection-watch.js';
 import { DocumentFollower, ratesOf } from './document-follower.js';
 import { EntryRouter } from './entry-router.js';
 import { EpochLog } from './epoch-log.js';
+import { HandleAdmin } from './handle-admin.js';
 import { NetworkView } from './network-view.js';
 import { PacketScheduler } from './packet-scheduler.js';
 import { PreparedEnvelopes } from './prepared-envelopes.js';
@@ -169,16 +178,21 @@ async function compose(init: ClientDaemonInit, c: ClientDaemonComponents): Promi
   const link = c.openLink(gateway);
   // The private delivery id our contacts write to (client/delivery-id.ts).
   const deliveryId = await loadOrCreateDeliveryId(stores);
-  let registered: Promise<void> = Promise.resolve();
+  /** Whether the first registration succeeded (false: refused or unreachable; the link registers again as it reconnects). */
+  let registered: Promise<boolean> = Promise.resolve(false);
   await lifecycle.add({
     name: 'gateway link',
     // Not awaited: the link keeps the delivery id at once and sends it with every registration, the one of each
     // (re)connection included, so an unreachable gateway delays nothing here (a refusal is logged and shown in status).
     start: async () => {
-      registered = link.register({ deliveryId }).catch((err: unknown) => {
-        const refused = err instanceof RpcError && err.code === 'refused';
-        logger[refused ? 'error' : 'info'](refused ? 'the gateway refused our registration' : 'gateway not reachable yet; registering when it is', { error: (err as Error).message });
-      });
+      registered = link.register({ deliveryId }).then(
+        () => true,
+        (err: unknown) => {
+          const refused = err instanceof RpcError && err.code === 'refused';
+          logger[refused ? 'error' : 'info'](refused ? 'the gateway refused our registration' : 'gateway not reachable yet; registering when it is', { error: (err as Error).message });
+          return false;
+        },
+      );
     },
     stop: () => link.stop(),
   });
@@ -251,10 +265,33 @@ async function compose(init: ClientDaemonInit, c: ClientDaemonComponents): Promi
   });
   await lifecycle.add({ name: 'prepared envelopes', start: () => prepared.start(), stop: () => prepared.stop() });
 
+  // Short handles: lookups take payload slots (the scheduler) and their answers come back as SURB replies (the router).
+  const lookups = new HandleLookups({ clock, view, link, logger: logger.child('handles') }, { geometry });
+  await lifecycle.add({ name: 'handle lookups', start: () => lookups.start(), stop: () => lookups.stop() });
+  const handles = await HandleAdmin.load({
+    logger: logger.child('handles'),
+    stores,
+    link,
+    lookups,
+    // The link's key K signs the record's mailbox proof, then is wiped: nothing of it stays in the admin.
+    signRecord: (name) => {
+      const k = pkiSigningKey(key);
+      try {
+        return signHandleRecord(name, identity, ownAddress, k);
+      } finally {
+        k.destroy();
+      }
+    },
+    emit: (e) => events.emit(e),
+  });
+  // Our handle, claimed again once registered (a gateway whose registration of us expired released it); an
+  // unreachable gateway leaves it to the next connection (the connection watch below), never holding up the start.
+  void registered.then((ok) => (ok ? handles.reclaim() : undefined));
+
   const meter = new SendMeter(clock);
   const factory = new PacketFactory({ geometry, uniform: uniform() });
   const scheduler = new PacketScheduler(
-    { clock, uniform: uniform(), link, factory, arq, loops, messenger, view, prepared, waiting, meter, epochLog, ...(c.random ? { random: c.random } : {}) },
+    { clock, uniform: uniform(), link, factory, arq, loops, messenger, view, prepared, waiting, meter, epochLog, lookups, ...(c.random ? { random: c.random } : {}) },
     { fetchIntervalMs: settings.fetchIntervalMs, retransmitSlackMs: settings.retransmitSlackMs, rates: ratesOf(first, settings.raise) },
   );
   const { streams } = scheduler;
@@ -272,7 +309,7 @@ async function compose(init: ClientDaemonInit, c: ClientDaemonComponents): Promi
     stop: () => undefined,
   });
 
-  const router = new EntryRouter({ loops, arq, messenger, epochLog }, { geometry });
+  const router = new EntryRouter({ loops, arq, messenger, epochLog, lookups }, { geometry });
   const bodyLength = fetchEntryBodyLength(geometry);
   const poller = new MailboxPoller(
     { clock, logger: logger.child('mailbox-poller'), fetch: (acks) => link.fetch(acks, bodyLength), handle: (entry) => router.handle(entry) },
@@ -287,14 +324,24 @@ async function compose(init: ClientDaemonInit, c: ClientDaemonComponents): Promi
   // The packet scheduler's streams: from here on packets leave at λP + λL + λD.
   await lifecycle.add({ name: 'client streams', start: () => scheduler.start(), stop: () => scheduler.stop() });
 
-  const connection = new ConnectionWatch({ clock, logger, view, link, emit: (e) => events.emit(e) });
+  const connection = new ConnectionWatch({
+    clock,
+    logger,
+    view,
+    link,
+    emit: (e) => {
+      events.emit(e);
+      // The gateway reached again: a handle not yet claimed again since the start is claimed now.
+      if (e.type === 'connection' && e.connection.gateway.connected) void handles.reclaim();
+    },
+  });
   const daemonSettings = new DaemonSettings(
     { logger, messenger, cover: follower, streams },
     { configPath: join(init.profileDir, CLIENT_CONFIG_FILE), fetchIntervalMs: settings.fetchIntervalMs, sizes: trafficSizes(geometry) },
   );
   const profile = c.profileStore ? new ProfileAdmin({ logger, store: c.profileStore }, { profileDir: init.profileDir }) : undefined;
   const facade = new ApiFacade(
-    { clock, logger, messenger, link, arq, loops, streams, view, waiting, scheduler, meter, events, connection, settings: daemonSettings, ...(profile ? { profile } : {}) },
+    { clock, logger, messenger, link, arq, loops, streams, view, waiting, scheduler, meter, events, connection, settings: daemonSettings, handles, ...(profile ? { profile } : {}) },
     { profileDir: init.profileDir, address: encodeAddress(ownAddress), fetchIntervalMs: settings.fetchIntervalMs },
   );
   const api = facade.api();
@@ -305,6 +352,8 @@ async function compose(init: ClientDaemonInit, c: ClientDaemonComponents): Promi
     await server.close();
   });
   await connection.start();
+  // Reached before the watch's first look (which reports no change): the same.
+  if (link.connected) void handles.reclaim();
 
   logger.info('client daemon running', { gateway: gateway.name, epoch: first.epoch, online: connection.state().online, socket: server.socketPath, rates: streams.rates });
   let stopping: Promise<void> | null = null;

@@ -1,7 +1,9 @@
 // Where each mailbox entry goes (the mailbox poller hands them in one at a
 // time, client/receiver/mailbox-poller.ts):
 //
-//   SURB reply ─▶ a loop's or a decoy's ACK ─▶ loop monitor
+//   SURB reply ─▶ a pending handle lookup's answer ─▶ handle lookups (its body fetched by
+//                 message id, checked against the digest, opened, the record verified)
+//              ─▶ a loop's or a decoy's ACK ─▶ loop monitor
 //              ─▶ a real fragment's ACK, its digest that of the ACK its SURB keys make ─▶ ARQ, messenger (delivered)
 //              ─▶ unknown, or another digest ─▶ ignored
 //   message    ─▶ one of our loops ─▶ loop monitor
@@ -12,6 +14,7 @@
 
 import { surbAckPayload, type Geometry } from '../../protocol/sphinx/index.js';
 import { surbReplyDigestMatches, type FetchEntry } from '../../protocol/wire/fetch.js';
+import type { HandleLookups } from '../handles/handle-lookups.js';
 import type { Messenger } from '../messenger.js';
 import type { Arq } from '../sender/arq.js';
 import type { LoopMonitor } from '../traffic/loop-monitor.js';
@@ -26,6 +29,8 @@ export interface EntryRouterComponents {
   arq: Pick<Arq, 'lookup' | 'confirm'>;
   messenger: Pick<Messenger, 'fragmentAcked' | 'receive'>;
   epochLog: EpochLog;
+  /** Pending handle lookups, whose answers come back as SURB replies (none without it). */
+  lookups?: Pick<HandleLookups, 'owns' | 'answered'>;
 }
 
 export class EntryRouter {
@@ -41,6 +46,8 @@ export class EntryRouter {
     const { loops, arq, messenger } = this.#c;
     if (entry.kind === 'surb-reply') {
       const surbId = entry.surbId!;
+      // A lookup's answer: acknowledged once handled; a body that could not be fetched rejects, so it comes again.
+      if (this.#c.lookups?.owns(surbId)) return this.#c.lookups.answered(entry);
       if (loops.ackReturned(surbId)) return;
       const found = arq.lookup(surbId);
       if (!found) return;

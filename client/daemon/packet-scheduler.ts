@@ -2,7 +2,8 @@
 // with the simulator, which is why they stay in protocol) and what each of
 // their events sends:
 //
-//   payload event ─▶ the next prepared envelope (real) ─▶ or a decoy when none can go
+//   payload event ─▶ a pending handle lookup (client/handles/handle-lookups.ts)
+//                 ─▶ or the next prepared envelope (real) ─▶ or a decoy when none can go
 //   loop event    ─▶ a loop to our own mailbox (watched by the loop monitor)
 //   drop event    ─▶ drop cover (never acknowledged)
 //
@@ -12,7 +13,11 @@
 // link that refuses every packet alike. A real fragment is handed to the ARQ
 // with its retransmission timeout (client/sender/round-trip.ts); a fragment
 // whose gateway left the document waits in the waiting room and its slot
-// sends a decoy.
+// sends a decoy. A handle lookup goes ahead of the envelopes (a user waits
+// for it, and it is one packet): addressed to the name service at the named
+// gateway, with the SURB-ACK every payload packet carries as its answer's
+// way back, and a timeout computed as a real fragment's; it never touches
+// the ARQ or the messenger.
 //
 // A Startable: start() starts the streams (from then on packets leave at
 // λP + λL + λD), stop() stops them (no packet leaves after it resolves).
@@ -23,7 +28,9 @@ import type { Topology } from '../../protocol/pki/routes.js';
 import type { Uniform } from '../../protocol/crypto/random.js';
 import type { Clock } from '../../protocol/traffic/clock.js';
 import { ClientStreams, type ClientRates, type StreamPacket } from '../../protocol/traffic/client-streams.js';
+import { encodeLookupRequest, NAME_SERVICE_RECIPIENT } from '../../protocol/wire/handle.js';
 import type { Startable } from '../../runtime/lifecycle/startable.js';
+import type { HandleLookups, LookupSlot } from '../handles/handle-lookups.js';
 import type { Messenger, PreparedEnvelope } from '../messenger.js';
 import type { GatewayLinkLike } from '../net/gateway-link.js';
 import type { Arq } from '../sender/arq.js';
@@ -59,12 +66,18 @@ export interface PacketSchedulerComponents {
   prepared: Pick<PreparedEnvelopes, 'take'>;
   waiting: Pick<GatewayWaitingRoom, 'park'>;
   meter: Pick<SendMeter, 'sent'>;
+  /** Handle lookups waiting for a payload slot (none without it). */
+  lookups?: Pick<HandleLookups, 'next' | 'sent' | 'unsent' | 'failed'>;
   epochLog: EpochLog;
   /** Loop payloads (16 random bytes identify a loop; the rest is random like an envelope). */
   random?: (n: number) => Uint8Array;
 }
 
+/** What a payload event sends when it sends something real: a handle lookup or a prepared envelope. */
+export type PayloadItem = { kind: 'lookup'; lookup: LookupSlot } | { kind: 'envelope'; envelope: PreparedEnvelope };
+
 export interface SentCounts {
+  /** Real payload packets: prepared envelopes and handle lookups. */
   real: number;
   decoy: number;
   drop: number;
@@ -73,7 +86,7 @@ export interface SentCounts {
 
 export class PacketScheduler implements Startable {
   /** The streams whose events this scheduler fills (their rates follow the documents: document-follower.ts). */
-  readonly streams: ClientStreams<PreparedEnvelope>;
+  readonly streams: ClientStreams<PayloadItem>;
   readonly #init: PacketSchedulerInit;
   readonly #c: PacketSchedulerComponents;
   readonly #random: (n: number) => Uint8Array;
@@ -84,7 +97,7 @@ export class PacketScheduler implements Startable {
     this.#init = init;
     this.#c = components;
     this.#random = components.random ?? ((n) => new Uint8Array(randomBytes(n)));
-    this.streams = new ClientStreams<PreparedEnvelope>({
+    this.streams = new ClientStreams<PayloadItem>({
       clock: components.clock,
       uniform: components.uniform,
       rates: init.rates,
@@ -107,22 +120,27 @@ export class PacketScheduler implements Startable {
   }
 
   /**
-   * The stream's nextReal: the envelope a payload event sends, or undefined
-   * for a decoy. None while the link is down: the link would refuse it and
-   * the envelope be sealed again for a later slot, so every slot of an
-   * outage would cost a ratchet step (the recipient refuses a message that
-   * skips more than MAX_SKIP, docs/e2ee.md) and a synced write.
+   * The stream's nextReal: the lookup or envelope a payload event sends, or
+   * undefined for a decoy. A pending lookup first. None while the link is
+   * down: the link would refuse it and the envelope be sealed again for a
+   * later slot, so every slot of an outage would cost a ratchet step (the
+   * recipient refuses a message that skips more than MAX_SKIP,
+   * docs/e2ee.md) and a synced write.
    */
-  nextReal(): PreparedEnvelope | undefined {
+  nextReal(): PayloadItem | undefined {
     if (!this.#c.link.connected) return undefined;
-    return this.#c.prepared.take();
+    const lookup = this.#c.lookups?.next();
+    if (lookup) return { kind: 'lookup', lookup };
+    const envelope = this.#c.prepared.take();
+    return envelope && { kind: 'envelope', envelope };
   }
 
   /** The stream's emit: sends what one stream event asks for. Never throws. */
-  emit(packet: StreamPacket<PreparedEnvelope>, atMs: number): void {
+  emit(packet: StreamPacket<PayloadItem>, atMs: number): void {
     const topology = this.#c.view.current();
     if (!topology) {
-      if (packet.kind === 'real') this.#c.arq.unsent(packet.item.key);
+      if (packet.kind === 'real' && packet.item.kind === 'envelope') this.#c.arq.unsent(packet.item.envelope.key);
+      if (packet.kind === 'real' && packet.item.kind === 'lookup') this.#c.lookups?.unsent(packet.item.lookup);
       return;
     }
     const { factory } = this.#c;
@@ -138,8 +156,10 @@ export class PacketScheduler implements Startable {
           this.#sent.loop++;
           this.#c.loops.sent(payload, built.surbId!, this.#expectedReturn(topology, atMs, built.forwardDelayMs));
         }
-      } else if (packet.kind === 'decoy' || !this.#sendReal(topology, packet.item)) {
-        this.#sendDecoy(topology, atMs);
+      } else {
+        const item = packet.kind === 'real' ? packet.item : null;
+        const sent = item?.kind === 'lookup' ? this.#sendLookup(topology, item.lookup) : item?.kind === 'envelope' ? this.#sendReal(topology, item.envelope) : false;
+        if (!sent) this.#sendDecoy(topology, atMs);
       }
     } catch (err) {
       this.#c.epochLog.warn('could not build a packet', { kind: packet.kind, error: (err as Error).message });
@@ -201,7 +221,41 @@ export class PacketScheduler implements Startable {
     }
     this.#sent.real++;
     const attempt = arq.attempts(key) + 1;
-    const timeout = retransmitTimeoutMs({
+    arq.sent(key, built.surbId!, built.surbKeys!, this.#timeoutOf(topology, built, attempt));
+    this.#c.messenger.fragmentSent(key, attempt);
+    return true;
+  }
+
+  /**
+   * Sends a handle lookup to the name service at its gateway; false when it
+   * cannot be built (the lookup then fails, and the slot sends a decoy). A
+   * link that refuses it counts as the slot used, as for a real fragment;
+   * the lookup takes the next slot.
+   */
+  #sendLookup(topology: Topology, slot: LookupSlot): boolean {
+    const lookups = this.#c.lookups!;
+    let built;
+    try {
+      const request = encodeLookupRequest(slot.name, this.#c.factory.userPayloadLength);
+      built = this.#c.factory.real(topology, this.#c.link.gateway.nodeId, this.#ownInbox(), slot.gateway, NAME_SERVICE_RECIPIENT, request);
+    } catch (err) {
+      lookups.failed(slot, err as Error);
+      this.#c.epochLog.warn('could not build a handle lookup; the slot sent a decoy', { error: (err as Error).message });
+      return false;
+    }
+    if (!this.#send(built.packet)) {
+      built.surbKeys?.fill(0);
+      lookups.unsent(slot);
+      return true;
+    }
+    this.#sent.real++;
+    lookups.sent(slot, built.surbId!, built.surbKeys!, this.#timeoutOf(topology, built, slot.attempt));
+    return true;
+  }
+
+  /** When to give up waiting for the ACK (or answer) of a packet sent on its `attempt`-th try (client/sender/round-trip.ts). */
+  #timeoutOf(topology: Topology, built: { forwardDelayMs: number; ackDelayMs: number }, attempt: number): number {
+    return retransmitTimeoutMs({
       layers: topology.document.layers.length,
       fetchIntervalMs: this.#init.fetchIntervalMs,
       forwardDelayMs: built.forwardDelayMs,
@@ -209,9 +263,6 @@ export class PacketScheduler implements Startable {
       slackMs: this.#init.retransmitSlackMs,
       attempt,
     });
-    arq.sent(key, built.surbId!, built.surbKeys!, timeout);
-    this.#c.messenger.fragmentSent(key, attempt);
-    return true;
   }
 
   #send(packet: Uint8Array): boolean {

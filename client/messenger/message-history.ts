@@ -2,15 +2,19 @@
 // `messages`, `files`): every message row in memory, as the hot paths read
 // them, and staged writes of the rows that change. Rows are changed in place
 // by the outbox (delivery states) and the inbox (shown, read); whoever
-// changes one stages it with save().
+// changes one stages it with save(). Each conversation's display order is
+// kept between calls (conversation-order.ts), so a page of a long history
+// costs no sort.
 
-import { ClientError, type MessageRecord } from '../api.js';
+import { ClientError, type HistoryPage, type MessageRecord } from '../api.js';
 import type { MessageRow } from '../state.js';
 import type { UnitOfWork } from '../store/unit-of-work.js';
+import { ConversationOrders } from './conversation-order.js';
 import type { FileStore, MessageStore } from './stores.js';
 
 export class MessageHistory {
   readonly #rows = new Map<string, MessageRow>();
+  readonly #orders = new ConversationOrders();
 
   private constructor(private readonly stores: { messages: MessageStore; files: FileStore }) {}
 
@@ -31,10 +35,12 @@ export class MessageHistory {
   /** Keeps the row in memory (its record is staged separately, with save()). */
   remember(row: MessageRow): void {
     this.#rows.set(row.record.id, row);
+    this.#orders.changed(row);
   }
 
   save(work: UnitOfWork, row: MessageRow): void {
     this.stores.messages.put(work, row.record.id, row);
+    this.#orders.changed(row);
   }
 
   saveFile(work: UnitOfWork, id: string, data: Uint8Array): void {
@@ -55,6 +61,7 @@ export class MessageHistory {
         this.#rows.delete(id);
       }
     }
+    this.#orders.clear();
   }
 
   heldCount(contact: string): number {
@@ -71,11 +78,25 @@ export class MessageHistory {
 
   /** The newest `limit` shown messages with `contact`; incoming ones in their conversation's order. */
   history(contact: string, limit: number): MessageRecord[] {
-    return [...this.#rows.values()]
-      .filter((r) => r.record.contact === contact && !r.hidden)
-      .sort((a, b) => (a.record.direction === b.record.direction && a.record.direction === 'in' ? Number(BigInt(a.seq) - BigInt(b.seq)) : 0) || a.record.sentMs - b.record.sentMs)
-      .slice(-Math.max(1, limit))
-      .map((r) => r.record);
+    return this.page(contact, limit).messages;
+  }
+
+  /**
+   * The `limit` shown messages with `contact` just older than the message
+   * `before` (the newest ones without it), oldest first, in the order of
+   * history(); ClientError 'not-found' when `before` is not a shown message
+   * of this conversation.
+   */
+  page(contact: string, limit: number, before?: string): HistoryPage {
+    const { rows, place } = this.#orders.of(contact, this.#rows.values());
+    let end = rows.length;
+    if (before !== undefined) {
+      const at = place.get(before.toLowerCase());
+      if (at === undefined) throw new ClientError('not-found', `no message ${before} in the conversation with ${contact}`);
+      end = at;
+    }
+    const start = Math.max(0, end - Math.max(1, limit));
+    return { messages: rows.slice(start, end).map((r) => r.record), more: start > 0, earlier: start };
   }
 
   /** Shown incoming messages not read yet (of `contact`, or of everyone). */

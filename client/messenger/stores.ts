@@ -13,7 +13,7 @@ import { SealedRecordStore, SealedUnitOfWork } from '../store/sealed-record-stor
 import type { SealedStore } from '../store/sealed-store.js';
 import type { RecordStore, UnitOfWork } from '../store/unit-of-work.js';
 
-/** The profile's own records by name: the identity, the libp2p key, the delivery id (client/delivery-id.ts). */
+/** The profile's own records by name: the identity, the libp2p key, the delivery id (client/delivery-id.ts), the short handle's name (client/daemon/handle-admin.ts). */
 export type ProfileStore = RecordStore<Uint8Array>;
 /** Contacts by name. */
 export type ContactStore = RecordStore<ContactRecord>;

@@ -1,6 +1,8 @@
 // The client's connection to its gateway (docs/gateway.md §The gateway
 // service): registration, the send stream that carries every packet the
-// client emits (real and cover alike), and mailbox fetches. The link
+// client emits (real and cover alike), mailbox fetches, and the two short
+// handle calls (docs/handles.md): claiming or releasing the client's handle,
+// and reading the body of a SURB reply that carried a lookup's answer. The link
 // reconnects by itself with exponential backoff after the gateway restarts
 // or the laptop wakes up (design notes §6: "reconnect failures after a
 // crash or laptop sleep").
@@ -11,8 +13,18 @@ import { peerIdFromPublicKey } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import { ctEqual } from '../../protocol/bytes.js';
 import type { NodeEntry } from '../../protocol/pki/document.js';
-import { CLIENT_FETCH_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_SEND_PROTOCOL } from '../../protocol/wire/client-protocols.js';
+import { CLIENT_FETCH_PROTOCOL, CLIENT_HANDLE_PROTOCOL, CLIENT_REGISTER_PROTOCOL, CLIENT_REPLY_BODY_PROTOCOL, CLIENT_SEND_PROTOCOL } from '../../protocol/wire/client-protocols.js';
 import { decodeFetchReply, encodeFetchRequest, mailboxIdOf, type FetchEntry } from '../../protocol/wire/fetch.js';
+import {
+  decodeHandleClaimReply,
+  decodeReplyBodyReply,
+  encodeHandleClaimRequest,
+  encodeReplyBodyRequest,
+  type HandleClaimReply,
+  type HandleClaimRequest,
+  type HandleRecord,
+  type ReplyBodyReply,
+} from '../../protocol/wire/handle.js';
 import { encodeRegisterRequest, parseProofRequired, searchRegistrationProof, type RegisterRequest } from '../../protocol/wire/register.js';
 import type { Clock } from '../../protocol/traffic/clock.js';
 import { systemClock } from '../../runtime/clock.js';
@@ -44,6 +56,10 @@ const BACKOFF_MAX_MS = 30_000;
 const PROOF_SLICE = 1 << 16;
 /** Default: the most proof-of-work bits a client works for (2^24 hashes, about half a minute here). */
 const DEFAULT_MAX_PROOF_BITS = 24;
+/** The longest claim reply read: 3 + 32 bytes, or a refusal's reason. */
+const MAX_CLAIM_REPLY_BYTES = 1024;
+/** The longest reply-body reply read: a SURB reply's body is a few KiB (payload tag ‖ forward payload); the caller checks its exact length. */
+const MAX_REPLY_BODY_BYTES = 1 << 20;
 
 export interface RegisterOptions {
   /**
@@ -75,6 +91,12 @@ export interface GatewayLinkLike {
   connect(): Promise<void>;
   trySend(packet: Uint8Array): boolean;
   fetch(acks: readonly bigint[], bodyLength: number): Promise<FetchEntry[]>;
+  /** Claims the handle `record` names at our gateway: the gateway's answer (ok, taken, invalid, not registered) and the name we hold after it. */
+  claimHandle(record: HandleRecord): Promise<HandleClaimReply>;
+  /** Releases our handle at our gateway (ok, with no name held, when we held none). */
+  releaseHandle(): Promise<HandleClaimReply>;
+  /** The body of the SURB reply with this message id in our mailbox, still encrypted (found: false when there is no such reply). */
+  replyBody(messageId: bigint): Promise<ReplyBodyReply>;
   updateGateway(entry: NodeEntry): void;
   stats(): GatewayLinkStats;
   stop(): Promise<void>;
@@ -298,6 +320,60 @@ export class GatewayLink implements GatewayLinkLike {
       return decodeFetchReply(reply, counter, bodyLength);
     } catch (err) {
       this.#stats.fetchFailures++;
+      this.#ensureStream();
+      throw err;
+    }
+  }
+
+  /**
+   * Claims the handle `record` names (docs/handles.md §Claim RPC). Throws
+   * like fetch: GatewayLinkError while the link backs off or for a reply
+   * that is not a claim reply, RpcError when the call fails or is refused.
+   */
+  async claimHandle(record: HandleRecord): Promise<HandleClaimReply> {
+    return this.#claimCall({ op: 'claim', record });
+  }
+
+  /** Releases our handle (docs/handles.md §Claim RPC); throws as claimHandle. */
+  async releaseHandle(): Promise<HandleClaimReply> {
+    return this.#claimCall({ op: 'release' });
+  }
+
+  async #claimCall(request: HandleClaimRequest): Promise<HandleClaimReply> {
+    const reply = await this.#call(CLIENT_HANDLE_PROTOCOL, encodeHandleClaimRequest(request), MAX_CLAIM_REPLY_BYTES);
+    try {
+      return decodeHandleClaimReply(reply);
+    } catch (err) {
+      throw new GatewayLinkError(`the handle reply is malformed: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * The body of the SURB reply `messageId` in our mailbox (docs/handles.md
+   * §Reply-body RPC), as the fetch's ACK slot named it: still encrypted
+   * under the SURB's keys, for the caller to check against the slot's
+   * digest. Throws as claimHandle.
+   */
+  async replyBody(messageId: bigint): Promise<ReplyBodyReply> {
+    const reply = await this.#call(CLIENT_REPLY_BODY_PROTOCOL, encodeReplyBodyRequest(messageId), MAX_REPLY_BODY_BYTES);
+    try {
+      return decodeReplyBodyReply(reply);
+    } catch (err) {
+      throw new GatewayLinkError(`the reply-body reply is malformed: ${(err as Error).message}`);
+    }
+  }
+
+  /** One RPC to our gateway, failing at once (as fetch does) while the link backs off after a failed connection. */
+  async #call(protocol: string, request: Uint8Array, maxResponseBytes: number): Promise<Uint8Array> {
+    if (!this.connected && this.#clock.now() < this.#nextAttemptMs) {
+      throw new GatewayLinkError(`not connected to ${this.#gateway.name}; retrying in ${Math.ceil((this.#nextAttemptMs - this.#clock.now()) / 1000)} s`);
+    }
+    try {
+      const reply = await callRpc(this.host, this.#peer, this.#gateway.addresses, protocol, request, { maxResponseBytes, timeoutMs: 10_000 });
+      this.#stats.bytesReceived += reply.length;
+      this.#stats.bytesSent += request.length;
+      return reply;
+    } catch (err) {
       this.#ensureStream();
       throw err;
     }

@@ -24,6 +24,8 @@ import {
   type ContactRequest,
   type GroupInfo,
   type GroupPostInfo,
+  type HandleInfo,
+  type HistoryPage,
   type MessageRecord,
   type PassphraseStrengthInfo,
   type ProfileBackup,
@@ -31,6 +33,14 @@ import {
 } from '../api.js';
 import { encodeLine, LineSplitter, MAX_REQUEST_LINE_BYTES, MAX_RESPONSE_LINE_BYTES } from './framing.js';
 import { clientErrorCodeOf, EVENT_NOTIFICATION, type JsonRpcErrorObject } from './jsonrpc.js';
+
+/**
+ * The deadline of `contacts.add` with a handle, at least: the daemon's
+ * lookup tries a few times, each waiting a round trip through the mixnet
+ * that grows with every try (client/handles/handle-lookups.ts), about a
+ * minute in all at the network's default delays.
+ */
+export const HANDLE_LOOKUP_DEADLINE_MS = 180_000;
 
 export interface ConnectOptions {
   /** Deadline of each request, ms (default 30 s). */
@@ -160,8 +170,9 @@ class RpcClientApi implements ClientApiConnection {
     }
   }
 
-  /** One request; resolves with its result. */
-  call<T>(method: string, params?: Record<string, unknown>): Promise<T> {
+  /** One request; resolves with its result. `atLeastMs`: a longer deadline than the connection's for this call. */
+  call<T>(method: string, params?: Record<string, unknown>, atLeastMs = 0): Promise<T> {
+    const timeoutMs = Math.max(this.timeoutMs, atLeastMs);
     if (this.endedFlag) return Promise.reject(new ClientError('unavailable', this.lastNotice ?? 'the connection to the chaff client daemon is closed'));
     const id = this.nextId++;
     const line = encodeLine(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params });
@@ -172,8 +183,8 @@ class RpcClientApi implements ClientApiConnection {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new ClientError('unavailable', `the chaff client daemon did not answer ${method} within ${this.timeoutMs / 1000} s`));
-      }, this.timeoutMs);
+        reject(new ClientError('unavailable', `the chaff client daemon did not answer ${method} within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
       this.pending.set(id, { method, resolve: resolve as (r: unknown) => void, reject, timer });
       this.socket.write(line);
     });
@@ -186,7 +197,8 @@ class RpcClientApi implements ClientApiConnection {
     return this.call('address');
   }
   addContact(name: string, address: string): Promise<ContactInfo> {
-    return this.call('contacts.add', { name, address });
+    // A handle is looked up through the mixnet first: a few tries of a round trip each.
+    return this.call('contacts.add', { name, address }, typeof address === 'string' && address.includes('@') ? HANDLE_LOOKUP_DEADLINE_MS : 0);
   }
   listContacts(): Promise<ContactInfo[]> {
     return this.call('contacts.list');
@@ -212,6 +224,9 @@ class RpcClientApi implements ClientApiConnection {
   history(contact: string, limit?: number): Promise<MessageRecord[]> {
     return this.call('history', limit === undefined ? { contact } : { contact, limit });
   }
+  historyPage(contact: string, limit?: number, before?: string): Promise<HistoryPage> {
+    return this.call('history.page', { contact, ...(limit === undefined ? {} : { limit }), ...(before === undefined ? {} : { before }) });
+  }
   inbox(): Promise<{ unread: MessageRecord[]; requests: ContactRequest[] }> {
     return this.call('inbox');
   }
@@ -226,6 +241,15 @@ class RpcClientApi implements ClientApiConnection {
   }
   rotateDeliveryId(): Promise<{ contacts: number }> {
     return this.call('delivery-id.rotate');
+  }
+  handle(): Promise<HandleInfo> {
+    return this.call('handle.get');
+  }
+  claimHandle(name: string): Promise<HandleInfo> {
+    return this.call('handle.claim', { name });
+  }
+  releaseHandle(): Promise<{ released: string | null }> {
+    return this.call('handle.release');
   }
   groupCreate(name: string): Promise<GroupInfo> {
     return this.call('group.create', { name });

@@ -55,6 +55,8 @@ export const CLIENT_ERROR_NUMBERS: Readonly<Record<ClientErrorCode, number>> = {
   'refused-passphrase': -32013,
   'weak-passphrase': -32014,
   'below-network': -32015,
+  'handle-taken': -32016,
+  'forged-handle': -32017,
 };
 
 const CODE_BY_NUMBER = new Map<number, ClientErrorCode>(Object.entries(CLIENT_ERROR_NUMBERS).map(([code, n]) => [n, code as ClientErrorCode]));

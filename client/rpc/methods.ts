@@ -51,11 +51,22 @@ export const API_METHODS: ReadonlyMap<string, MethodSpec> = new Map<string, Meth
   ['send.text', { params: [str('contact'), str('text')], call: (api, p) => api.sendText(p.contact as string, p.text as string) }],
   ['send.file', { params: [str('contact'), str('name'), { name: 'data', type: 'base64' }], call: (api, p) => api.sendFile(p.contact as string, p.name as string, p.data as string) }],
   ['history', { params: [str('contact'), { name: 'limit', type: 'limit', optional: true }], call: (api, p) => api.history(p.contact as string, p.limit as number | undefined) }],
+  [
+    'history.page',
+    {
+      params: [str('contact'), { name: 'limit', type: 'limit', optional: true }, { name: 'before', type: 'message-id', optional: true }],
+      call: (api, p) => api.historyPage(p.contact as string, p.limit as number | undefined, p.before as string | undefined),
+    },
+  ],
   ['inbox', { params: [], call: (api) => api.inbox() }],
   ['read', { params: [str('contact')], call: (api, p) => api.markRead(p.contact as string) }],
   ['file.data', { params: [{ name: 'id', type: 'message-id' }], call: (api, p) => api.fileData(p.id as string) }],
   ['verify', { params: [str('contact')], call: (api, p) => api.verify(p.contact as string) }],
   ['delivery-id.rotate', { params: [], call: (api) => api.rotateDeliveryId() }],
+  // Short handles (docs/client.md §Short handles); contacts.add takes a handle where it takes an address.
+  ['handle.get', { params: [], call: (api) => api.handle() }],
+  ['handle.claim', { params: [str('name')], call: (api, p) => api.claimHandle(p.name as string) }],
+  ['handle.release', { params: [], call: (api) => api.releaseHandle() }],
   // Blocking (docs/client.md §Blocking).
   ['blocked.add', { params: [str('address')], call: (api, p) => api.block(p.address as string) }],
   ['blocked.remove', { params: [str('address')], call: (api, p) => api.unblock(p.address as string) }],

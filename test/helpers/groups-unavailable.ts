@@ -1,6 +1,6 @@
 // ClientApi calls for a fake daemon that a test does not use: each answers
 // ClientError 'unavailable'. The calls added after most fakes were written
-// (groups, blocking, settings, passphrase and backup) alone, or every call (a fake that then overrides the
+// (groups, blocking, settings, passphrase and backup, handles, history pages) alone, or every call (a fake that then overrides the
 // ones it serves).
 
 import { ClientError, type ClientApi } from '../../client/api.js';
@@ -27,6 +27,10 @@ export type GroupCalls = Pick<
   | 'passphraseStrength'
   | 'changePassphrase'
   | 'backup'
+  | 'handle'
+  | 'claimHandle'
+  | 'releaseHandle'
+  | 'historyPage'
 >;
 
 const unavailable = async (): Promise<never> => {
@@ -55,6 +59,10 @@ export function groupsUnavailable(): GroupCalls {
     passphraseStrength: unavailable,
     changePassphrase: unavailable,
     backup: unavailable,
+    handle: unavailable,
+    claimHandle: unavailable,
+    releaseHandle: unavailable,
+    historyPage: unavailable,
   };
 }
 
@@ -80,6 +88,10 @@ export class GroupsUnavailable implements GroupCalls {
   readonly passphraseStrength = unavailable;
   readonly changePassphrase = unavailable;
   readonly backup = unavailable;
+  readonly handle = unavailable;
+  readonly claimHandle = unavailable;
+  readonly releaseHandle = unavailable;
+  readonly historyPage = unavailable;
 }
 
 /** Every call unavailable, and a subscription that hears nothing. */

@@ -3,7 +3,8 @@
 // over several calls (contacts, inbox, one history per contact) while events
 // keep arriving; an event that lands between the inbox call and the snapshot
 // must neither vanish (the unread badge of the network browser test, lost
-// under load) nor count twice.
+// under load) nor count twice. And an open conversation's window of pages:
+// the newest page, earlier ones put in front, live events on the window.
 
 import assert from 'node:assert/strict';
 import type { ContactInfo, ContactRequest, MessageRecord } from '../../client/api.js';
@@ -142,5 +143,81 @@ describe('web app state: live events and a load that cross', () => {
   it('clears the count when the conversation is opened', () => {
     const state = run([{ type: 'loading', seq: 1 }, loaded(1, [m1, m2]), { type: 'select', contact: 'bob' }]);
     assert.equal(unreadOf(state, 'bob'), 0);
+  });
+});
+
+describe("web app state: a conversation's window of pages (docs/web-app.md §Long conversations)", () => {
+  const at = (i: number): MessageRecord => incoming(`p${String(i).padStart(4, '0')}`, 'bob', 10_000 + i);
+  const range = (from: number, to: number): MessageRecord[] => Array.from({ length: to - from }, (_, i) => at(from + i));
+  const ids = (state: AppState): string[] => (state.conversations.bob.messages ?? []).map((m) => m.id);
+  const opened = run([loaded(1, []), { type: 'select', contact: 'bob' }, { type: 'history', contact: 'bob', page: { messages: range(300, 500), more: true, earlier: 300 } }]);
+
+  it('opens with the newest page, and puts an earlier one in front of it', () => {
+    assert.deepEqual(
+      ids(opened),
+      range(300, 500).map((m) => m.id),
+    );
+    assert.equal(opened.conversations.bob.earlier, 300);
+    const more = run([{ type: 'earlier', contact: 'bob', before: at(300).id, page: { messages: range(100, 300), more: true, earlier: 100 } }], opened);
+    assert.deepEqual(
+      ids(more),
+      range(100, 500).map((m) => m.id),
+    );
+    assert.equal(more.conversations.bob.earlier, 100);
+  });
+
+  it('keeps the records already loaded, so only new or changed rows render again (message-list.tsx Message)', () => {
+    const loadedRecords = opened.conversations.bob.messages!;
+    const more = run([{ type: 'earlier', contact: 'bob', before: at(300).id, page: { messages: range(100, 300), more: true, earlier: 100 } }], opened);
+    assert.ok(
+      more.conversations.bob.messages!.slice(200).every((m, i) => m === loadedRecords[i]),
+      'an earlier page',
+    );
+    const marked = run([{ type: 'event', event: { type: 'state', message: { ...at(400), state: 'read' } } }], more);
+    const changed = marked.conversations.bob.messages!.filter((m, i) => m !== more.conversations.bob.messages![i]);
+    assert.deepEqual(
+      changed.map((m) => m.id),
+      [at(400).id],
+      'a mark',
+    );
+  });
+
+  it('drops an earlier page asked for a window that started again meanwhile', () => {
+    const stale = run([{ type: 'earlier', contact: 'bob', before: at(299).id, page: { messages: range(99, 299), more: true, earlier: 99 } }], opened);
+    assert.equal(stale, opened);
+  });
+
+  it('a new message joins the window; a mark on a message before it does not (it comes with its page)', () => {
+    const state = run(
+      [
+        { type: 'event', event: { type: 'message', message: at(500) } },
+        { type: 'event', event: { type: 'state', message: { ...at(5), state: 'read' } } },
+        { type: 'event', event: { type: 'state', message: { ...at(400), state: 'read' } } },
+      ],
+      opened,
+    );
+    assert.deepEqual(
+      ids(state),
+      range(300, 501).map((m) => m.id),
+    );
+    assert.equal(state.conversations.bob.messages!.find((m) => m.id === at(400).id)?.state, 'read', 'a mark in the window lands');
+    assert.equal(state.conversations.bob.last?.id, at(500).id, 'the preview');
+  });
+
+  it('keeps what arrives while the newest page is on its way, and not the marks of messages older than it', () => {
+    const state = run([
+      loaded(1, []),
+      { type: 'select', contact: 'bob' },
+      { type: 'event', event: { type: 'message', message: at(500) } },
+      { type: 'event', event: { type: 'state', message: { ...at(5), state: 'read' } } },
+      { type: 'event', event: { type: 'state', message: { ...at(450), state: 'read' } } },
+      { type: 'history', contact: 'bob', page: { messages: range(300, 500), more: true, earlier: 300 } },
+    ]);
+    assert.deepEqual(
+      ids(state),
+      range(300, 501).map((m) => m.id),
+    );
+    assert.equal(state.conversations.bob.messages!.find((m) => m.id === at(450).id)?.state, 'read');
+    assert.equal(state.conversations.bob.arriving, null, 'nothing kept once the page is in');
   });
 });

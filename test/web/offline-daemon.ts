@@ -9,6 +9,8 @@
 // client.toml written in the user's profile folder and a document follower
 // that follows no document (the network's rates are NETWORK_RATES); its
 // passphrase change and backup are the real ones over the user's profile.
+// With `handles`, its short handles are the real HandleAdmin's over a
+// registry of names that stands for the gateways (test/web/offline-handles.ts).
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +26,7 @@ import { PRODUCTION_GEOMETRY } from '../../protocol/sphinx/geometry.js';
 import { raiseRates, type ClientRates } from '../../protocol/traffic/client-streams.js';
 import { silentLogger, type Logger } from '../../runtime/log/logger.js';
 import type { Users, User } from '../helpers/messenger-users.js';
+import type { OfflineNameServices } from './offline-handles.js';
 
 export interface OfflineDaemon {
   user: User;
@@ -42,7 +45,7 @@ const FETCH_INTERVAL_MS = DEFAULT_CLIENT_SETTINGS.fetchIntervalMs;
 const NO_LOOPS = { sent: 0, returned: 0, late: 0, lost: 0, outstanding: 0, acksReturned: 0 };
 
 /** A user (users.create) whose messenger's events reach the API's subscribers. */
-export async function offlineDaemon(users: Users, name: string, opts: Parameters<Users['create']>[1] = {}, options: { logger?: Logger } = {}): Promise<OfflineDaemon> {
+export async function offlineDaemon(users: Users, name: string, opts: Parameters<Users['create']>[1] = {}, options: { logger?: Logger; handles?: OfflineNameServices } = {}): Promise<OfflineDaemon> {
   const logger = options.logger ?? silentLogger;
   const events = new ClientEvents();
   const user = await users.create(name, { ...opts, extra: { ...opts.extra, emit: (e) => events.emit(e) } });
@@ -88,6 +91,7 @@ export async function offlineDaemon(users: Users, name: string, opts: Parameters
       events,
       settings: daemonSettings,
       profile: new ProfileAdmin({ logger, store: user.store }, { profileDir: user.dir }),
+      ...(options.handles ? { handles: await options.handles.admin(user, gateway, logger) } : {}),
     },
     { profileDir: user.dir, address: user.address, fetchIntervalMs: FETCH_INTERVAL_MS },
   );

@@ -21,7 +21,13 @@
 //     a weak one refused, with the meter) after which the profile opens with
 //     the new one only, and a backup downloaded that imports with its
 //     messages; no passphrase in any log line;
-//   - a long history rendered a page at a time;
+//   - a long history loaded from the daemon a page at a time;
+//   - short handles (the registry of test/web/offline-handles.ts standing for
+//     the gateways' claim RPC and name services): one claimed by keyboard
+//     in "Your address" and shown, a taken name and a bad one refused in
+//     words, releasing it after asking; a contact added by handle, the form
+//     saying it is looking the handle up (its button disabled) until the
+//     answer comes, an unknown gateway and a name nobody holds explained;
 // with axe-core on each screen and no CSP violation. Screenshots go to a
 // temporary folder named in the test's title.
 
@@ -44,11 +50,12 @@ import { drain, Users } from '../helpers/messenger-users.js';
 import { waitFor } from '../helpers/wait.js';
 import { describeViolations, desktopPage, launchChromium, seriousViolations, type PageDocument, type PageElement } from './browser-checks.js';
 import { offlineDaemon, type OfflineDaemon } from './offline-daemon.js';
+import { OfflineNameServices } from './offline-handles.js';
 
 declare const document: PageDocument;
 declare const window: unknown;
 
-/** Messages the list renders at a time (PAGE in web/message-list.tsx, which Node cannot import: it is JSX for the browser). */
+/** Messages the app loads at a time (PAGE in web/message-list.tsx, which Node cannot import: it is JSX for the browser). */
 const PAGE = 200;
 /** What alice changes her passphrase to (from the test users' "pass"), and her backup's. */
 const NEW_PASSPHRASE = 'quiet otter lantern 1987';
@@ -79,12 +86,13 @@ describe('the web app in headless Chromium: files, verifying a contact, a key ch
   const problems: string[] = [];
   const daemonLog = memoryLogger('daemon');
   const uiLog = memoryLogger('ui');
+  const names = new OfflineNameServices();
 
   before(async function () {
     mkdirSync(shots);
     mkdirSync(downloads);
     browser = await launchChromium();
-    alice = await offlineDaemon(users, 'alice', {}, { logger: daemonLog });
+    alice = await offlineDaemon(users, 'alice', {}, { logger: daemonLog, handles: names });
     bob = await offlineDaemon(users, 'bob');
     await alice.api.addContact('bob', bob.user.address);
     await bob.api.addContact('alice', alice.user.address);
@@ -466,47 +474,190 @@ describe('the web app in headless Chromium: files, verifying a contact, a key ch
     assert.deepEqual(problems, [], 'no CSP violation (the download is a blob: link) nor page error');
   });
 
-  it('opens a long history a page at a time: the newest 200 rendered, earlier ones as the reader scrolls up (the view kept in place) or asks', async function () {
+  it('opens a long history a page at a time: the newest 200 from the daemon, earlier pages asked for as the reader scrolls up (the view kept in place) or asks', async function () {
     // 450 synced writes one after another: 20 s at 40 ms per fsync (CI's disk), 45 s at 100 ms.
     this.timeout(300_000);
     // Alice's own messages, queued (no network): one store write each, a quarter of what delivering bob's would cost.
     for (let i = 0; i < 450; i++) await alice.api.sendText('bob', `old message ${i}`);
-    const total = (await alice.api.history('bob', 10_000)).length;
-    await page.click('button.conversation[data-contact="bob"]');
-    await page.waitForFunction((n: number) => document.querySelector('.messages')?.getAttribute('data-hidden') === String(n), { timeout: 10_000 }, total - PAGE);
-    assert.equal(await page.$$eval('.messages .message', (els) => els.length), PAGE, 'one page rendered');
-    assert.equal(await page.$eval('.messages .message:last-child .body', (el) => el.textContent), 'old message 449', 'the newest at the end');
+    const history = await alice.api.history('bob', 10_000);
+    const total = history.length;
+    // What the app asks the daemon for: its calls as they leave the browser.
+    const pages: Array<{ limit?: number; before?: string }> = [];
+    const watch = (request: { url(): string; postData(): string | undefined }): void => {
+      if (!request.url().endsWith('/api/call')) return;
+      const body = JSON.parse(request.postData() ?? '{}') as { method: string; params?: { limit?: number; before?: string } };
+      if (body.method === 'history.page' || (body.method === 'history' && (body.params?.limit ?? 0) > 1)) pages.push({ ...body.params, ...(body.method === 'history' ? { whole: true } : {}) });
+    };
+    page.on('request', watch);
+    try {
+      await page.click('button.conversation[data-contact="bob"]');
+      await page.waitForFunction((n: number) => document.querySelector('.messages')?.getAttribute('data-hidden') === String(n), { timeout: 10_000 }, total - PAGE);
+      assert.equal(await page.$$eval('.messages .message', (els) => els.length), PAGE, 'one page rendered');
+      assert.equal(await page.$eval('.messages .message:last-child .body', (el) => el.textContent), 'old message 449', 'the newest at the end');
+      assert.deepEqual(pages, [{ contact: 'bob', limit: PAGE }], 'opening asks the daemon for the newest page only');
 
-    // Scrolled to the top: the next page comes, and the message that was at the top stays where it was.
-    const firstId = await page.$eval('.messages .message', (el) => el.getAttribute('data-id'));
-    const topOf = (id: string): Promise<number> =>
-      // No helper function inside: tsx would name it with a __name() the page does not have.
-      page.$eval(
-        `.messages .message[data-id="${id}"]`,
-        (el) =>
-          (el as unknown as { getBoundingClientRect(): { top: number } }).getBoundingClientRect().top -
-          (el as unknown as { closest(s: string): { getBoundingClientRect(): { top: number } } }).closest('.messages').getBoundingClientRect().top,
+      // Scrolled up with the mouse wheel until the top is near: the page before the first message comes from the daemon, and that message stays where it was.
+      const firstId = await page.$eval('.messages .message', (el) => el.getAttribute('data-id'));
+      assert.equal(firstId, history[total - PAGE].id);
+      const topOf = (id: string): Promise<number> =>
+        // No helper function inside: tsx would name it with a __name() the page does not have.
+        page.$eval(
+          `.messages .message[data-id="${id}"]`,
+          (el) =>
+            (el as unknown as { getBoundingClientRect(): { top: number } }).getBoundingClientRect().top -
+            (el as unknown as { closest(s: string): { getBoundingClientRect(): { top: number } } }).closest('.messages').getBoundingClientRect().top,
+        );
+      const box = (await (await page.$('.messages'))!.boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      // Small turns of the wheel, as a reader scrolls, until the app asks for the earlier page.
+      for (let turn = 0; turn < 400 && pages.length < 2; turn++) {
+        await page.mouse.wheel({ deltaY: -400 });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.deepEqual(pages[1], { contact: 'bob', limit: PAGE, before: firstId }, 'the page before the first message loaded');
+      // Where the first message was when the page was asked for (the wheel has stopped: at most the 300 px that ask for it from the top).
+      const before = await topOf(firstId!);
+      await page.waitForFunction(() => document.querySelectorAll('.messages .message').length === 400, { timeout: 10_000 });
+      assert.equal(Number(await page.$eval('.messages', (el) => el.getAttribute('data-hidden'))), total - 2 * PAGE, 'the rest still on the daemon');
+      const after = await topOf(firstId!);
+      assert.ok(Math.abs(after - before) < 60, `the view stayed in place (${before} → ${after} px)`);
+      // Had the view not been kept, the 200 messages put above would have pushed it thousands of pixels down.
+      assert.ok(after > -box.height && after < box.height, `the message that was first is still on screen (${after} px from the top)`);
+
+      // By keyboard: the button above the list asks for the last page.
+      await page.focus('button[data-action="show-earlier"]');
+      await page.keyboard.press('Enter');
+      // 30 s: at load 15 on 2 cores (a CI run beside browser tests) 10 s ran out once.
+      await page
+        .waitForFunction((n: number) => document.querySelectorAll('.messages .message').length === n, { timeout: 30_000 }, total)
+        .catch(async (err: Error) => {
+          const shown = await page.$$eval('.messages .message', (els) => els.length);
+          const button = await page.$eval('button[data-action="show-earlier"]', (el) => el.textContent).catch(() => null);
+          throw new Error(`${err.message}: ${shown} of ${total} messages rendered; the button ${button === null ? 'is gone' : `says ${JSON.stringify(button)}`}`);
+        });
+      assert.equal(await page.$('button[data-action="show-earlier"]'), null, 'all shown');
+      assert.deepEqual(pages.slice(2), [{ contact: 'bob', limit: PAGE, before: history[total - 2 * PAGE].id }], 'one more page, before the first then loaded');
+      assert.deepEqual(
+        await page.$$eval('.messages .message', (els) => els.map((el) => el.getAttribute('data-id'))),
+        history.map((m) => m.id),
+        'the pages together: the whole history once, in its order',
       );
-    await page.$eval('.messages', (el) => void ((el as unknown as { scrollTop: number }).scrollTop = 0));
-    const before = await topOf(firstId!);
-    await page.waitForFunction(() => document.querySelectorAll('.messages .message').length === 400, { timeout: 10_000 });
-    assert.ok(Math.abs((await topOf(firstId!)) - before) < 60, `the view stayed in place (${before} → ${await topOf(firstId!)} px)`);
-
-    // By keyboard: the button above the list.
-    await page.focus('button[data-action="show-earlier"]');
-    await page.keyboard.press('Enter');
-    // 30 s: at load 15 on 2 cores (a CI run beside browser tests) 10 s ran out once.
-    await page
-      .waitForFunction((n: number) => document.querySelectorAll('.messages .message').length === n, { timeout: 30_000 }, total)
-      .catch(async (err: Error) => {
-        const shown = await page.$$eval('.messages .message', (els) => els.length);
-        const button = await page.$eval('button[data-action="show-earlier"]', (el) => el.textContent).catch(() => null);
-        throw new Error(`${err.message}: ${shown} of ${total} messages rendered; the button ${button === null ? 'is gone' : `says ${JSON.stringify(button)}`}`);
-      });
-    assert.equal(await page.$('button[data-action="show-earlier"]'), null, 'all shown');
+    } finally {
+      page.off('request', watch);
+    }
     await noSeriousViolations(page, 'a long conversation');
 
     assert.deepEqual(problems, [], 'no CSP violation nor page error');
     this.test!.title += ` [screenshots: ${shots}]`;
+  });
+  it('claims a handle by keyboard in "Your address" (a taken name and a bad one refused in words), releases it after asking, and adds a contact by handle while saying it is looking it up', async function () {
+    /** Empties a field as a person does (a value set from script would not reach the form's state). */
+    const clear = async (selector: string): Promise<void> => {
+      await page.click(selector);
+      await page.keyboard.down('Control');
+      await page.keyboard.press('a');
+      await page.keyboard.up('Control');
+      await page.keyboard.press('Backspace');
+      await page.waitForFunction((sel: string) => (document.querySelector(sel) as unknown as { value: string } | null)?.value === '', { timeout: 10_000 }, selector);
+    };
+    const textOf = (selector: string): Promise<string | null> => page.$eval(selector, (el) => el.textContent).catch(() => null);
+    const activeAction = (): Promise<string | null> =>
+      page.evaluate(() => (document.activeElement as unknown as { getAttribute(n: string): string | null } | null)?.getAttribute('data-action') ?? null);
+
+    await page.click('button[data-action="own-address"]');
+    await page.waitForSelector('[data-field="no-handle"]', { timeout: 10_000 });
+    await page.focus('#handle-name');
+    await page.keyboard.type('Alice');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-field="own-handle"]', { timeout: 10_000 });
+    assert.equal(await textOf('[data-field="own-handle"]'), 'alice@gateway-of-alice', 'lower-cased, at her gateway');
+    assert.deepEqual(await alice.api.handle(), { handle: 'alice@gateway-of-alice' });
+    assert.equal((await alice.api.status()).handle, 'alice@gateway-of-alice');
+    assert.ok(await page.$('button[data-action="copy-handle"]'), 'a button copies it');
+    await page.screenshot({ path: join(shots, '15-handle-claimed.png') });
+    await noSeriousViolations(page, 'your handle');
+
+    // Someone else got "mallory" first at alice's gateway: the refusal says so, and she keeps hers.
+    names.takenElsewhere('gateway-of-alice', 'mallory');
+    await clear('#handle-name');
+    await page.keyboard.type('mallory');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-field="handle-error"][role="alert"]', { timeout: 10_000 });
+    assert.match(
+      (await textOf('[data-field="handle-error"]')) ?? '',
+      /^Taken: mallory@gateway-of-alice is taken: another client of gateway-of-alice claimed it first\. Choose another name \(you keep alice@gateway-of-alice\)/,
+    );
+    assert.equal(await textOf('[data-field="own-handle"]'), 'alice@gateway-of-alice', 'hers is kept');
+    await page.screenshot({ path: join(shots, '16-handle-taken.png') });
+    await noSeriousViolations(page, 'a handle refused');
+    await clear('#handle-name');
+    await page.keyboard.type('no way!');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => /^Not a name a handle can have: a name is 1 to 32 characters/.test(document.querySelector('[data-field="handle-error"]')?.textContent ?? ''), { timeout: 10_000 });
+
+    // Releasing asks first; focus moves to "Keep it", and the confirmation is one Shift+Tab before it.
+    await page.focus('button[data-action="release-handle"]');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('button[data-action="confirm-release-handle"]', { timeout: 10_000 });
+    // The focus moves once the question is drawn (an effect after the render).
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-action') === 'keep-handle', { timeout: 10_000 });
+    assert.deepEqual(await alice.api.handle(), { handle: 'alice@gateway-of-alice' }, 'nothing released yet');
+    await noSeriousViolations(page, 'releasing the handle');
+    await page.keyboard.down('Shift');
+    await page.keyboard.press('Tab');
+    await page.keyboard.up('Shift');
+    assert.equal(await activeAction(), 'confirm-release-handle');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-field="no-handle"]', { timeout: 10_000 });
+    assert.equal(await textOf('[data-field="handle-note"]'), 'alice@gateway-of-alice is released.');
+    assert.deepEqual(await alice.api.handle(), { handle: null });
+
+    // Adding frank by his handle: while the lookup waits for its answer, the form says so and its button waits.
+    const frank = await offlineDaemon(users, 'frank', {}, { handles: names });
+    assert.deepEqual(await frank.api.claimHandle('frank'), { handle: 'frank@gateway-of-frank' });
+    let answer = (): void => undefined;
+    names.hold = new Promise<void>((resolve) => (answer = resolve));
+    await page.click('button[data-action="add-contact"]');
+    await page.waitForFunction(() => document.activeElement?.id === 'add-contact-name', { timeout: 10_000 });
+    assert.equal(await textOf('label[for="add-contact-address"]'), 'Their address (chaff1…) or handle (bob@gateway-b)');
+    await page.keyboard.type('frank');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('frank@gateway-of-frank');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('[data-field="lookup-status"]')?.textContent === 'Looking up frank@gateway-of-frank through the network…', { timeout: 10_000 });
+    assert.deepEqual(names.lookups, ['frank@gateway-of-frank']);
+    assert.equal(await page.$eval('.add-contact button[type="submit"]', (el) => (el as unknown as PageElement).disabled), true, 'the button waits');
+    assert.deepEqual(await page.$eval('[data-field="lookup-status"]', (el) => [el.getAttribute('role'), el.getAttribute('aria-live')]), ['status', 'polite'], 'a screen reader hears it');
+    await page.screenshot({ path: join(shots, '17-handle-lookup.png') });
+    await noSeriousViolations(page, 'a handle being looked up');
+    answer();
+    names.hold = null;
+    await page.waitForFunction(() => document.querySelector('#conversation-title')?.textContent === 'frank', { timeout: 30_000 });
+    assert.equal((await alice.api.listContacts()).find((c) => c.name === 'frank')?.address, frank.user.address, 'the address his record names');
+
+    // An unknown gateway, and a name nobody holds: said in words, nothing added.
+    await page.click('button[data-action="add-contact"]');
+    await page.waitForFunction(() => document.activeElement?.id === 'add-contact-name', { timeout: 10_000 });
+    await page.keyboard.type('ghost');
+    await page.type('#add-contact-address', 'ghost@gateway-nowhere');
+    await page.click('.add-contact button[type="submit"]');
+    await page.waitForSelector('.add-contact .alert[role="alert"]', { timeout: 10_000 });
+    assert.match(
+      (await textOf('.add-contact .alert')) ?? '',
+      /^The network knows no gateway "gateway-nowhere", or this is not a handle \(name@gateway\)\. \(no gateway named "gateway-nowhere" .*"gateway-of-alice"/,
+    );
+    await clear('#add-contact-address');
+    await page.keyboard.type('nobody@gateway-of-frank');
+    await page.click('.add-contact button[type="submit"]');
+    await page.waitForFunction(() => /^Not found: gateway-of-frank holds no handle "nobody"\./.test(document.querySelector('.add-contact .alert')?.textContent ?? ''), { timeout: 10_000 });
+    assert.equal(await textOf('[data-field="lookup-status"]'), '', 'no longer looking');
+    await page.screenshot({ path: join(shots, '18-handle-not-found.png') });
+    await noSeriousViolations(page, 'a handle not found');
+    assert.equal(
+      (await alice.api.listContacts()).some((c) => c.name === 'ghost'),
+      false,
+    );
+    assert.deepEqual(problems, [], 'no CSP violation nor page error');
   });
 });

@@ -324,6 +324,7 @@ describe('client/daemon (manual clock, in-memory gateway)', function () {
       'loop monitor',
       'send queue events',
       'prepared envelopes',
+      'handle lookups',
       'document follower',
       'gateway connection',
       'mailbox poller',

@@ -3,8 +3,12 @@
 // handed through the document's nodes at once (no mixing delays), the way
 // the real nodes would: our loops back to our mailbox, a decoy's or a real
 // packet's SURB-ACK back to our mailbox as a SURB reply, a real packet's
-// envelope into its recipient's mailbox, drop cover nowhere. The test says
-// which ACKs are lost and reads what arrived where and when.
+// envelope into its recipient's mailbox, drop cover nowhere, a handle
+// lookup to the named gateway's name service, which answers through the
+// lookup's SURB from the names the test put in `names` (docs/handles.md).
+// The link also serves the handle claim and reply-body calls of our
+// gateway. The test says which ACKs and answers are lost and reads what
+// arrived where and when.
 
 import { toHex } from '../../../protocol/bytes.js';
 import { X25519PrivateKey } from '../../../protocol/crypto/x25519.js';
@@ -16,6 +20,16 @@ import { unwrap } from '../../../protocol/sphinx/index.js';
 import type { Clock } from '../../../protocol/traffic/clock.js';
 import { decodeClientPayload, isDropRecipient } from '../../../protocol/wire/client-payload.js';
 import { surbReplyDigest, type FetchEntry } from '../../../protocol/wire/fetch.js';
+import {
+  decodeLookupRequest,
+  encodeLookupAnswer,
+  isNameServiceRecipient,
+  type HandleClaimReply,
+  type HandleClaimRequest,
+  type HandleRecord,
+  type LookupAnswer,
+  type ReplyBodyReply,
+} from '../../../protocol/wire/handle.js';
 import type { GatewayLinkLike, GatewayLinkStats, RegisterOptions } from '../../../client/net/gateway-link.js';
 import type { DocumentSource } from '../../../runtime/pki/document-watcher.js';
 import type { VerifiedDocument } from '../../../runtime/pki/pki-client.js';
@@ -77,8 +91,10 @@ export class FakeDocuments implements DocumentSource {
 /** What one packet turned out to be once routed. */
 export interface Routed {
   atMs: number;
-  /** Where it ended: our own mailbox (a loop), a drop (decoy or drop cover), or another mailbox (a real packet). */
-  to: 'own' | 'drop' | 'other';
+  /** Where it ended: our own mailbox (a loop), a drop (decoy or drop cover), a gateway's name service (a handle lookup), or another mailbox (a real packet). */
+  to: 'own' | 'drop' | 'names' | 'other';
+  /** The gateway it left the mixnet at. */
+  exit: Uint8Array;
   recipient: Uint8Array;
   /** The user payload (an envelope for a real packet). */
   userPayload: Uint8Array;
@@ -87,7 +103,7 @@ export interface Routed {
   ack: { delayMs: number; delivered: boolean } | null;
 }
 
-function route(first: Uint8Array, packet: Uint8Array): { recipient: Uint8Array; payload: Uint8Array; surbId: Uint8Array | null; delayMs: number } {
+function route(first: Uint8Array, packet: Uint8Array): { last: Uint8Array; recipient: Uint8Array; payload: Uint8Array; surbId: Uint8Array | null; delayMs: number } {
   let at = first;
   let p = packet;
   let delayMs = 0;
@@ -99,7 +115,7 @@ function route(first: Uint8Array, packet: Uint8Array): { recipient: Uint8Array; 
       p = r.packet;
       continue;
     }
-    return { recipient: r.recipient!, payload: r.payload, surbId: r.kind === 'surb-reply' ? r.surbId : null, delayMs };
+    return { last: at, recipient: r.recipient!, payload: r.payload, surbId: r.kind === 'surb-reply' ? r.surbId : null, delayMs };
   }
 }
 
@@ -125,6 +141,25 @@ export class FakeGatewayLink implements GatewayLinkLike {
   loseAck: (recipient: Uint8Array) => boolean = () => false;
   /** Whether the link takes packets (false: trySend refuses, as when the link is down). */
   up = true;
+  /** Each gateway's name service (node id hex → name → record): what lookups find, and where our claims go (at our gateway). */
+  readonly names = new Map<string, Map<string, HandleRecord>>();
+  /** How a gateway's name service answers a lookup of `name` (default: from `names`); null: no answer comes back. */
+  answerLookup: (gateway: Uint8Array, name: string) => LookupAnswer | null = (gateway, name) => {
+    const record = this.names.get(toHex(gateway))?.get(name);
+    return record ? { status: 'found', record } : { status: 'not-found', name };
+  };
+  /** What our gateway answers a claim or release (default: first come at GATEWAY_A's `names`, one name per client). */
+  answerClaim: (request: HandleClaimRequest) => HandleClaimReply = (request) => this.#registry(request);
+  /** Every claim or release sent, in order. */
+  readonly claims: HandleClaimRequest[] = [];
+  /** The message id of every reply-body call, in order. */
+  readonly bodyRequests: bigint[] = [];
+  /** What our gateway hands out as a reply's body (default: the body as stored). */
+  tamperBody: (body: Uint8Array) => Uint8Array = (body) => body;
+  /** Whether a reply-body call fails (as when the gateway does not answer). */
+  bodyFails = false;
+  /** The stored bodies of SURB replies that carried data (lookup answers), by message id. */
+  readonly #bodies = new Map<bigint, Uint8Array>();
   readonly #mailbox: FetchEntry[] = [];
   #nextId = 1n;
   readonly #clock: Clock;
@@ -181,10 +216,47 @@ export class FakeGatewayLink implements GatewayLinkLike {
     for (const id of acks) {
       const i = this.#mailbox.findIndex((e) => e.id === id);
       if (i >= 0) this.#mailbox.splice(i, 1);
+      this.#bodies.delete(id);
     }
     const entries = this.#mailbox.slice(0, 16);
     this.fetches.push({ atMs: this.#clock.now(), acks: [...acks], handedOut: entries.map((e) => e.id!) });
     return entries;
+  }
+
+  async claimHandle(record: HandleRecord): Promise<HandleClaimReply> {
+    this.#reach();
+    this.claims.push({ op: 'claim', record });
+    return this.answerClaim({ op: 'claim', record });
+  }
+
+  async releaseHandle(): Promise<HandleClaimReply> {
+    this.#reach();
+    this.claims.push({ op: 'release' });
+    return this.answerClaim({ op: 'release' });
+  }
+
+  async replyBody(messageId: bigint): Promise<ReplyBodyReply> {
+    this.#reach();
+    this.bodyRequests.push(messageId);
+    if (this.bodyFails) throw new Error(`${this.gateway.name} did not answer the reply-body call`);
+    const body = this.#bodies.get(messageId);
+    return body && this.#mailbox.some((e) => e.id === messageId) ? { found: true, body: this.tamperBody(Uint8Array.from(body)) } : { found: false };
+  }
+
+  /** First come at our gateway (GATEWAY_A's `names`): one name per client, ours by our mailbox id. */
+  #registry(request: HandleClaimRequest): HandleClaimReply {
+    const names = this.names.get(toHex(GATEWAY_A.nodeId)) ?? new Map<string, HandleRecord>();
+    this.names.set(toHex(GATEWAY_A.nodeId), names);
+    const ours = [...names].find(([, r]) => toHex(r.address.mailbox) === toHex(this.mailboxId))?.[0];
+    if (request.op === 'release') {
+      if (ours !== undefined) names.delete(ours);
+      return { status: 'ok', name: '' };
+    }
+    const holder = names.get(request.record.name);
+    if (holder && toHex(holder.address.mailbox) !== toHex(this.mailboxId)) return { status: 'taken', name: ours ?? '' };
+    if (ours !== undefined) names.delete(ours);
+    names.set(request.record.name, request.record);
+    return { status: 'ok', name: request.record.name };
   }
 
   updateGateway(entry: NodeEntry): void {
@@ -209,20 +281,32 @@ export class FakeGatewayLink implements GatewayLinkLike {
     const atMs = this.#clock.now();
     const fwd = route(this.gateway.nodeId, packet);
     const { surb, userPayload } = decodeClientPayload(GEOMETRY, fwd.payload);
-    const to: Routed['to'] = this.#isOwn(fwd.recipient) ? 'own' : isDropRecipient(fwd.recipient) ? 'drop' : 'other';
+    const to: Routed['to'] = this.#isOwn(fwd.recipient) ? 'own' : isDropRecipient(fwd.recipient) ? 'drop' : isNameServiceRecipient(fwd.recipient) ? 'names' : 'other';
     if (to === 'own') this.#deposit({ kind: 'message', surbId: null, body: userPayload });
     let ack: Routed['ack'] = null;
-    if (surb) {
+    if (surb && to === 'names') {
+      // The name service answers through the lookup's SURB (node/gateway/name-service.ts), or not at all.
+      const answer = this.answerLookup(fwd.last, decodeLookupRequest(userPayload).name);
+      const reply = newPacketFromSURB(GEOMETRY, surb, encodeLookupAnswer(answer ?? { status: 'bad-request' }, GEOMETRY.forwardPayloadLength));
+      const back = route(reply.firstHop, reply.packet);
+      if (answer && this.#isOwn(back.recipient)) {
+        const id = this.#deposit({ kind: 'surb-reply', surbId: back.surbId, body: new Uint8Array(0), digest: surbReplyDigest(back.payload) });
+        this.#bodies.set(id, back.payload);
+      }
+      ack = { delayMs: back.delayMs, delivered: answer !== null };
+    } else if (surb) {
       const reply = newPacketFromSURB(GEOMETRY, surb, new Uint8Array(GEOMETRY.forwardPayloadLength));
       const back = route(reply.firstHop, reply.packet);
       const delivered = !(to === 'other' && this.loseAck(fwd.recipient));
       if (delivered && this.#isOwn(back.recipient)) this.#deposit({ kind: 'surb-reply', surbId: back.surbId, body: new Uint8Array(0), digest: surbReplyDigest(back.payload) });
       ack = { delayMs: back.delayMs, delivered };
     }
-    this.routed.push({ atMs, to, recipient: fwd.recipient, userPayload, forwardDelayMs: fwd.delayMs, ack });
+    this.routed.push({ atMs, to, exit: fwd.last, recipient: fwd.recipient, userPayload, forwardDelayMs: fwd.delayMs, ack });
   }
 
-  #deposit(entry: Pick<FetchEntry, 'kind' | 'surbId' | 'body' | 'digest'>): void {
-    this.#mailbox.push({ ...entry, id: this.#nextId++, via: 'delivery' });
+  #deposit(entry: Pick<FetchEntry, 'kind' | 'surbId' | 'body' | 'digest'>): bigint {
+    const id = this.#nextId++;
+    this.#mailbox.push({ ...entry, id, via: 'delivery' });
+    return id;
   }
 }

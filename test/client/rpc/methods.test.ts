@@ -34,7 +34,11 @@ describe('client/rpc/methods', function () {
       'group.rename',
       'group.send.file',
       'group.send.text',
+      'handle.claim',
+      'handle.get',
+      'handle.release',
       'history',
+      'history.page',
       'inbox',
       'passphrase.strength',
       'profile.backup',
@@ -53,6 +57,7 @@ describe('client/rpc/methods', function () {
     assert.deepEqual({ ...validateParams('contacts.add', spec('contacts.add'), { name: 'bob', address: 'chaff1x' }) }, { name: 'bob', address: 'chaff1x' });
     assert.deepEqual({ ...validateParams('contacts.add', spec('contacts.add'), ['bob', 'chaff1x']) }, { name: 'bob', address: 'chaff1x' });
     assert.deepEqual({ ...validateParams('history', spec('history'), ['bob']) }, { contact: 'bob' });
+    assert.deepEqual({ ...validateParams('history.page', spec('history.page'), ['bob', 200, 'ab'.repeat(16)]) }, { contact: 'bob', limit: 200, before: 'ab'.repeat(16) });
     assert.deepEqual({ ...validateParams('status', spec('status'), undefined) }, {});
     assert.deepEqual({ ...validateParams('status', spec('status'), []) }, {});
   });
@@ -69,6 +74,9 @@ describe('client/rpc/methods', function () {
     ['history', { contact: 'a', limit: 0 }, /"limit" must be an integer from 1 to 10000/],
     ['history', { contact: 'a', limit: 2.5 }, /"limit" must be an integer/],
     ['history', { contact: 'a', limit: MAX_HISTORY_LIMIT + 1 }, /"limit" must be an integer/],
+    ['history.page', { contact: 'a', limit: 0 }, /"limit" must be an integer from 1 to 10000/],
+    ['history.page', { contact: 'a', before: 'not an id' }, /"before" must be a message id/],
+    ['history.page', { contact: 'a', after: 'ab'.repeat(16) }, /unknown parameter "after"/],
     ['send.file', { contact: 'a', name: 'f', data: 'abc' }, /"data" must be a base64 string/],
     ['send.file', { contact: 'a', name: 'f', data: 'ab c' }, /"data" must be a base64 string/],
     ['file.data', { id: 'x'.repeat(32) }, /"id" must be a message id/],
@@ -84,6 +92,9 @@ describe('client/rpc/methods', function () {
     ['profile.passphrase', { current: 'a', next: 'x'.repeat(MAX_PASSPHRASE_LENGTH + 1) }, /"next" must be a string of at most 4096 characters/],
     ['profile.backup', {}, /missing parameter "passphrase"/],
     ['passphrase.strength', { passphrase: 7 }, /"passphrase" must be a string/],
+    ['handle.claim', {}, /missing parameter "name"/],
+    ['handle.claim', { name: 7 }, /"name" must be a string/],
+    ['handle.release', { name: 'alice' }, /unknown parameter "name"/],
   ];
   for (const [method, params, message] of bad) {
     it(`refuses ${method} ${JSON.stringify(params)}`, function () {

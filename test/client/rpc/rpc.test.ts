@@ -355,6 +355,38 @@ describe('client/rpc: JSON-RPC over a Unix socket', function () {
       assert.deepEqual(await c.fileData(file.message.id), { name: 'notes.txt', data });
     });
 
+    it('handle.get, handle.claim, handle.release; contacts.add with a handle gets a longer deadline than the connection', async function () {
+      let held: string | null = null;
+      const slowAdd = api.addContact.bind(api);
+      Object.assign(api, {
+        handle: async () => ({ handle: held === null ? null : `${held}@gateway-a` }),
+        claimHandle: async (name: string) => {
+          held = name;
+          return { handle: `${name}@gateway-a` };
+        },
+        releaseHandle: async () => {
+          const released = held === null ? null : `${held}@gateway-a`;
+          held = null;
+          return { released };
+        },
+        // A lookup takes a while: longer than this connection's deadline.
+        addContact: async (name: string, address: string) => {
+          await new Promise((r) => setTimeout(r, 400));
+          return slowAdd(name, address.includes('@') ? BOB_ADDRESS : address);
+        },
+      });
+      const c = await client({ timeoutMs: 200 });
+      assert.deepEqual(await c.handle(), { handle: null });
+      assert.deepEqual(await c.claimHandle('alice'), { handle: 'alice@gateway-a' });
+      assert.deepEqual(await c.handle(), { handle: 'alice@gateway-a' });
+      assert.deepEqual(await c.releaseHandle(), { released: 'alice@gateway-a' });
+      assert.equal((await c.addContact('bob', 'bob@gateway-b')).address, BOB_ADDRESS, 'a handle: the call waits for the lookup');
+      await assert.rejects(
+        c.addContact('carol', BOB_ADDRESS),
+        (err: unknown) => err instanceof ClientError && err.code === 'unavailable' && /did not answer contacts.add within 0.2 s/.test(err.message),
+      );
+    });
+
     it('a send.file of the full 1 MiB fits the line bound', async function () {
       const c = await client();
       await c.addContact('bob', BOB_ADDRESS);
