@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { DOCUMENT_VERSION } from '../protocol/pki/document.js';
 import { FETCH_VERSION } from '../protocol/wire/fetch.js';
+import { HANDLE_FORMAT_VERSION } from '../protocol/wire/handle.js';
 import { REGISTER_VERSION } from '../protocol/wire/register.js';
 
 /** The `version` field of the package.json beside cli/. */
@@ -16,5 +17,5 @@ export function chaffVersion(): string {
 
 /** The line `chaff --version` prints. */
 export function versionLine(): string {
-  return `chaff ${chaffVersion()} (document format ${DOCUMENT_VERSION}, fetch ${FETCH_VERSION}, register ${REGISTER_VERSION}; Node.js ${process.version})`;
+  return `chaff ${chaffVersion()} (document format ${DOCUMENT_VERSION}, fetch ${FETCH_VERSION}, register ${REGISTER_VERSION}, handle ${HANDLE_FORMAT_VERSION}; Node.js ${process.version})`;
 }

@@ -105,6 +105,9 @@ describe('format versions a node does not read are refused, with a clear error',
     assert.match(version, /^\d+\.\d+\.\d+$/);
     const run = spawnSync(process.execPath, [CHAFF, '--version'], { encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
-    assert.equal(run.stdout, `chaff ${version} (document format ${DOCUMENT_VERSION}, fetch ${FETCH_VERSION}, register ${REGISTER_VERSION}; Node.js ${process.version})\n`);
+    assert.equal(
+      run.stdout,
+      `chaff ${version} (document format ${DOCUMENT_VERSION}, fetch ${FETCH_VERSION}, register ${REGISTER_VERSION}, handle ${HANDLE_FORMAT_VERSION}; Node.js ${process.version})\n`,
+    );
   });
 });
