@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { ClientError, type ClientEvent, type ClientStatus } from '../../../client/api.js';
 import type { ClientConfig } from '../../../client/config.js';
-import { composeClientDaemon, type RunningClient } from '../../../client/daemon/compose.js';
+import type { RunningClient } from '../../../client/daemon/compose.js';
 import { sealedMessengerStores } from '../../../client/messenger/stores.js';
 import { retransmitTimeoutMs } from '../../../client/sender/round-trip.js';
 import { COLLECTIONS } from '../../../client/state.js';
@@ -24,10 +24,9 @@ import { mailboxIdOf } from '../../../protocol/wire/fetch.js';
 import type { NodeEntry } from '../../../protocol/pki/document.js';
 import { Lifecycle, type LifecycleStep } from '../../../runtime/lifecycle/startable.js';
 import { memoryLogger, type Logger } from '../../../runtime/log/logger.js';
-import { seededUniform } from '../../../simulator/random.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 import { epochAt } from '../../../protocol/pki/epoch.js';
-import { documentOf, EPOCHS, FakeDocuments, FakeGatewayLink, GATEWAY_A, GATEWAY_B, startOf, type Rates } from './fake-network.js';
+import { documentOf, EPOCHS, FakeDocuments, FakeGatewayLink, GATEWAY_A, GATEWAY_B, startOf, type Rates, composeOnFakeNetwork } from './fake-network.js';
 
 const SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
 const RATES: Rates = { lambdaP: 1, lambdaL: 0.1, lambdaD: 0.1 };
@@ -129,24 +128,10 @@ async function prepareDaemon(options: DaemonOptions) {
     network: { ...EPOCHS, authorities: [] },
     client: { gateway: toHex(GATEWAY_A.nodeId), gatewayName: GATEWAY_A.name, fetchIntervalMs: FETCH_INTERVAL_MS, maxAttempts: 8, retransmitSlackMs: SLACK_MS, orderHoldMs: 60_000, raise: {} },
   };
-  let seed = options.seed ?? 1;
   const start = async (): Promise<Daemon> => {
-    const r = await composeClientDaemon(
-      { profileDir: dir, config, socketPath: join(dir, 'socket') },
-      {
-        clock,
-        logger: log,
-        lifecycle,
-        stores: sealedMessengerStores(store),
-        identity,
-        key,
-        documents,
-        cachedDocuments: () => cached,
-        openLink: () => link,
-        serveApi: async (_api, socketPath) => ({ socketPath, connections: () => 0, close: async () => undefined }),
-        // Seeds spread apart (Knuth's multiplicative hash): the generator's first draws from neighbouring small seeds are alike.
-        uniform: () => seededUniform((seed++ * 2_654_435_761) % 2 ** 32),
-      },
+    const r = await composeOnFakeNetwork(
+      { profileDir: dir, config },
+      { clock, logger: log, lifecycle, stores: sealedMessengerStores(store), identity, key, documents, cachedDocuments: () => cached, link, seed: options.seed },
     );
     running.push(r);
     const events: ClientEvent[] = [];

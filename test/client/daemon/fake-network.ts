@@ -32,6 +32,10 @@ import {
 } from '../../../protocol/wire/handle.js';
 import type { GatewayLinkLike, GatewayLinkStats, RegisterOptions } from '../../../client/net/gateway-link.js';
 import type { DocumentSource } from '../../../runtime/pki/document-watcher.js';
+import { join } from 'node:path';
+import type { ClientConfig } from '../../../client/config.js';
+import { composeClientDaemon, type ClientDaemonComponents, type RunningClient } from '../../../client/daemon/compose.js';
+import { seededUniform } from '../../../simulator/random.js';
 import type { VerifiedDocument } from '../../../runtime/pki/pki-client.js';
 import { keyFor, PARAMS } from '../../helpers/pki-fixtures.js';
 
@@ -309,4 +313,28 @@ export class FakeGatewayLink implements GatewayLinkLike {
     this.#mailbox.push({ ...entry, id, via: 'delivery' });
     return id;
   }
+}
+
+/**
+ * The daemon's own composition (client/daemon/compose.ts) on this in-memory
+ * network: no socket is served, and the streams' randomness is seeded (each
+ * part's generator from the next of `seed`, `seed + 1`, …, spread apart by
+ * Knuth's multiplicative hash: neighbouring small seeds start alike). What a
+ * test varies it passes in `components`.
+ */
+export function composeOnFakeNetwork(
+  init: { profileDir: string; config: ClientConfig },
+  components: Omit<ClientDaemonComponents, 'openLink' | 'serveApi' | 'uniform' | 'documents'> & { documents: FakeDocuments; link: FakeGatewayLink; seed?: number },
+): Promise<RunningClient> {
+  const { link, seed: first = 1, ...rest } = components;
+  let seed = first;
+  return composeClientDaemon(
+    { ...init, socketPath: join(init.profileDir, 'socket') },
+    {
+      ...rest,
+      openLink: () => link,
+      serveApi: async (_api, socketPath) => ({ socketPath, connections: () => 0, close: async () => undefined }),
+      uniform: () => seededUniform((seed++ * 2_654_435_761) % 2 ** 32),
+    },
+  );
 }

@@ -20,7 +20,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys';
 import type { Ed25519PrivateKey } from '@libp2p/interface';
 import type { ClientEvent } from '../../../client/api.js';
 import type { ClientConfig } from '../../../client/config.js';
-import { composeClientDaemon, type RunningClient } from '../../../client/daemon/compose.js';
+import type { RunningClient } from '../../../client/daemon/compose.js';
 import { HANDLE_RECORD } from '../../../client/daemon/handle-admin.js';
 import { memoryMessengerStores, type MessengerStores } from '../../../client/messenger/stores.js';
 import { toHex } from '../../../protocol/bytes.js';
@@ -30,10 +30,9 @@ import { mailboxIdOf } from '../../../protocol/wire/fetch.js';
 import { verifyHandleRecord, type HandleRecord } from '../../../protocol/wire/handle.js';
 import { Lifecycle } from '../../../runtime/lifecycle/startable.js';
 import { memoryLogger } from '../../../runtime/log/logger.js';
-import { seededUniform } from '../../../simulator/random.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 import { handleOwner } from '../handles/lookup-rig.js';
-import { documentOf, EPOCHS, FakeDocuments, FakeGatewayLink, GATEWAY_A, GATEWAY_B, startOf, type Rates } from './fake-network.js';
+import { documentOf, EPOCHS, FakeDocuments, FakeGatewayLink, GATEWAY_A, GATEWAY_B, startOf, type Rates, composeOnFakeNetwork } from './fake-network.js';
 
 const RATES: Rates = { lambdaP: 1, lambdaL: 0.2, lambdaD: 0.2 };
 const EPOCH = 100;
@@ -79,21 +78,9 @@ async function startDaemon(profile: Profile, prepare: (link: FakeGatewayLink) =>
     network: { ...EPOCHS, authorities: [] },
     client: { gateway: A, gatewayName: GATEWAY_A.name, fetchIntervalMs: 1000, maxAttempts: 8, retransmitSlackMs: 3000, orderHoldMs: 60_000, raise: {} },
   };
-  let next = 1;
-  const r = await composeClientDaemon(
-    { profileDir: profile.dir, config, socketPath: join(profile.dir, 'socket') },
-    {
-      clock,
-      logger: log,
-      lifecycle: new Lifecycle(log),
-      stores: profile.stores,
-      identity: profile.identity,
-      key: profile.key,
-      documents,
-      openLink: () => link,
-      serveApi: async (_api, socketPath) => ({ socketPath, connections: () => 0, close: async () => undefined }),
-      uniform: () => seededUniform((next++ * 2_654_435_761) % 2 ** 32),
-    },
+  const r = await composeOnFakeNetwork(
+    { profileDir: profile.dir, config },
+    { clock, logger: log, lifecycle: new Lifecycle(log), stores: profile.stores, identity: profile.identity, key: profile.key, documents, link, seed: 1 },
   );
   running.push(r);
   const events: ClientEvent[] = [];

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { ClientError, type ClientErrorCode } from '../../../client/api.js';
 import type { ClientConfig } from '../../../client/config.js';
-import { composeClientDaemon, type RunningClient } from '../../../client/daemon/compose.js';
+import type { RunningClient } from '../../../client/daemon/compose.js';
 import { memoryMessengerStores } from '../../../client/messenger/stores.js';
 import { toHex } from '../../../protocol/bytes.js';
 import { encodeAddress } from '../../../protocol/e2ee/address.js';
@@ -22,10 +22,9 @@ import { mailboxIdOf } from '../../../protocol/wire/fetch.js';
 import { verifyHandleRecord, type HandleRecord } from '../../../protocol/wire/handle.js';
 import { Lifecycle } from '../../../runtime/lifecycle/startable.js';
 import { memoryLogger } from '../../../runtime/log/logger.js';
-import { seededUniform } from '../../../simulator/random.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 import { handleOwner, outcome } from '../handles/lookup-rig.js';
-import { documentOf, EPOCHS, FakeDocuments, FakeGatewayLink, GATEWAY_A, GATEWAY_B, startOf, type Rates } from './fake-network.js';
+import { documentOf, EPOCHS, FakeDocuments, FakeGatewayLink, GATEWAY_A, GATEWAY_B, startOf, type Rates, composeOnFakeNetwork } from './fake-network.js';
 
 const RATES: Rates = { lambdaP: 1, lambdaL: 0.2, lambdaD: 0.2 };
 const EPOCH = 100;
@@ -55,21 +54,9 @@ async function startDaemon(seed = 1): Promise<Daemon> {
     network: { ...EPOCHS, authorities: [] },
     client: { gateway: toHex(GATEWAY_A.nodeId), gatewayName: GATEWAY_A.name, fetchIntervalMs: 1000, maxAttempts: 8, retransmitSlackMs: 3000, orderHoldMs: 60_000, raise: {} },
   };
-  let next = seed;
-  const r = await composeClientDaemon(
-    { profileDir: dir, config, socketPath: join(dir, 'socket') },
-    {
-      clock,
-      logger: log,
-      lifecycle: new Lifecycle(log),
-      stores: memoryMessengerStores(),
-      identity: generateIdentity(),
-      key,
-      documents,
-      openLink: () => link,
-      serveApi: async (_api, socketPath) => ({ socketPath, connections: () => 0, close: async () => undefined }),
-      uniform: () => seededUniform((next++ * 2_654_435_761) % 2 ** 32),
-    },
+  const r = await composeOnFakeNetwork(
+    { profileDir: dir, config },
+    { clock, logger: log, lifecycle: new Lifecycle(log), stores: memoryMessengerStores(), identity: generateIdentity(), key, documents, link, seed },
   );
   running.push(r);
   const d = { clock, link, running: r, log };

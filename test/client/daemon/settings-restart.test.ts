@@ -13,7 +13,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys';
 import type { Ed25519PrivateKey } from '@libp2p/interface';
 import { ClientError } from '../../../client/api.js';
 import { CLIENT_CONFIG_FILE, clientToml, DEFAULT_CLIENT_SETTINGS, loadClientConfig, type ClientConfig } from '../../../client/config.js';
-import { composeClientDaemon, type RunningClient } from '../../../client/daemon/compose.js';
+import type { RunningClient } from '../../../client/daemon/compose.js';
 import { sealedMessengerStores } from '../../../client/messenger/stores.js';
 import { COLLECTIONS } from '../../../client/state.js';
 import { WrongPassphraseError } from '../../../client/store/profile-key.js';
@@ -23,9 +23,8 @@ import { generateIdentity, type Identity } from '../../../protocol/e2ee/identity
 import { mailboxIdOf } from '../../../protocol/wire/fetch.js';
 import { Lifecycle } from '../../../runtime/lifecycle/startable.js';
 import { memoryLogger } from '../../../runtime/log/logger.js';
-import { seededUniform } from '../../../simulator/random.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
-import { documentOf, EPOCHS, FakeDocuments, FakeGatewayLink, GATEWAY_A, startOf, type Rates } from './fake-network.js';
+import { documentOf, EPOCHS, FakeDocuments, FakeGatewayLink, GATEWAY_A, startOf, type Rates, composeOnFakeNetwork } from './fake-network.js';
 
 const SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
 const RATES: Rates = { lambdaP: 1, lambdaL: 0.1, lambdaD: 0.1 };
@@ -65,22 +64,9 @@ describe('client/daemon: settings applied at once and kept across a restart', fu
     const documents = new FakeDocuments();
     documents.docs.set(EPOCH, documentOf(EPOCH, [GATEWAY_A], RATES));
     const link = new FakeGatewayLink(clock, mailboxIdOf(key.publicKey.raw));
-    let seed = 7;
-    const r = await composeClientDaemon(
-      { profileDir: dir, config: loadClientConfig(join(dir, CLIENT_CONFIG_FILE)), socketPath: join(dir, 'socket') },
-      {
-        clock,
-        logger: log,
-        lifecycle,
-        stores: sealedMessengerStores(store),
-        identity,
-        key,
-        documents,
-        openLink: () => link,
-        serveApi: async (_api, socketPath) => ({ socketPath, connections: () => 0, close: async () => undefined }),
-        uniform: () => seededUniform((seed++ * 2_654_435_761) % 2 ** 32),
-        profileStore: store,
-      },
+    const r = await composeOnFakeNetwork(
+      { profileDir: dir, config: loadClientConfig(join(dir, CLIENT_CONFIG_FILE)) },
+      { clock, logger: log, lifecycle, stores: sealedMessengerStores(store), identity, key, documents, link, seed: 7, profileStore: store },
     );
     running.push(r);
     return r;
