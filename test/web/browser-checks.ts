@@ -60,3 +60,18 @@ export function describeViolations(violations: AxeViolation[]): string {
 
 declare const window: unknown;
 declare const document: unknown;
+
+/**
+ * Empties a field as a person does: click, select all, Backspace, then wait
+ * until it is empty. A value set from script fires no input event, so the
+ * form's state would not hear it, and the next render (the status comes
+ * every 500 ms) would put the old text back.
+ */
+export async function clearByKeyboard(page: Page, selector: string): Promise<void> {
+  await page.click(selector);
+  await page.keyboard.down('Control');
+  await page.keyboard.press('a');
+  await page.keyboard.up('Control');
+  await page.keyboard.press('Backspace');
+  await page.waitForFunction((sel: string) => ((document as PageDocument).querySelector(sel) as unknown as { value: string } | null)?.value === '', { timeout: 10_000 }, selector);
+}

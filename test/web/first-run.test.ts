@@ -28,7 +28,7 @@ import { chaffEntry } from '../../testnet/chaff-entry.js';
 import { FAST_CHAT_SHAPE } from '../helpers/chat.js';
 import { InProcessNetwork } from '../helpers/in-process-network.js';
 import { sleep } from '../helpers/wait.js';
-import { describeViolations, desktopPage, launchChromium, seriousViolations, type PageDocument } from './browser-checks.js';
+import { clearByKeyboard, describeViolations, desktopPage, launchChromium, seriousViolations, type PageDocument } from './browser-checks.js';
 
 declare const document: PageDocument;
 
@@ -126,11 +126,7 @@ describe('the web app first run in headless Chromium, on an in-process network',
 
     // A strong one: both fields emptied by keyboard and typed again.
     for (const id of ['first-passphrase', 'first-repeat']) {
-      await page.focus(`#${id}`);
-      await page.keyboard.down('Control');
-      await page.keyboard.press('KeyA');
-      await page.keyboard.up('Control');
-      await page.keyboard.press('Backspace');
+      await clearByKeyboard(page, `#${id}`);
       await page.keyboard.type(STRONG);
     }
     await page.waitForFunction(() => (document.querySelector('[data-field="first-passphrase-strength"]')?.textContent ?? '').startsWith('Good:'), { timeout: 10_000 });

@@ -48,7 +48,7 @@ import { zeroize } from '../../protocol/bytes.js';
 import { memoryLogger } from '../../runtime/log/logger.js';
 import { drain, Users } from '../helpers/messenger-users.js';
 import { waitFor } from '../helpers/wait.js';
-import { describeViolations, desktopPage, launchChromium, seriousViolations, type PageDocument, type PageElement } from './browser-checks.js';
+import { clearByKeyboard, describeViolations, desktopPage, launchChromium, seriousViolations, type PageDocument, type PageElement } from './browser-checks.js';
 import { offlineDaemon, type OfflineDaemon } from './offline-daemon.js';
 import { OfflineNameServices } from './offline-handles.js';
 
@@ -310,12 +310,7 @@ describe('the web app in headless Chromium: files, verifying a contact, a key ch
     // The address as a chat or an e-mail may bring it: broken over lines.
     // Cleared as a person does (select all, delete), so the form's state hears it: a value set from script fires no
     // input event, and the next render (the status comes every 500 ms) would put the wrong address back.
-    await page.click('#add-contact-address');
-    await page.keyboard.down('Control');
-    await page.keyboard.press('a');
-    await page.keyboard.up('Control');
-    await page.keyboard.press('Backspace');
-    await page.waitForFunction(() => (document.querySelector('#add-contact-address') as unknown as { value: string } | null)?.value === '', { timeout: 10_000 });
+    await clearByKeyboard(page, '#add-contact-address');
     await page.type('#add-contact-address', `${carol.user.address.slice(0, 60)}\n${carol.user.address.slice(60)}`);
     await page.click('.add-contact button[type="submit"]');
     await page
@@ -398,14 +393,7 @@ describe('the web app in headless Chromium: files, verifying a contact, a key ch
     assert.equal(loadClientConfig(alice.configPath).client.raise.lambdaP, undefined);
 
     // The passphrase: the meter as it is typed; too easy and weak refused, then a strong one taken.
-    /** Empties a field as a person does (a value set from script would not reach the form's state). */
-    const clear = async (selector: string): Promise<void> => {
-      await page.click(selector);
-      await page.keyboard.down('Control');
-      await page.keyboard.press('a');
-      await page.keyboard.up('Control');
-      await page.keyboard.press('Backspace');
-    };
+    const clear = (selector: string): Promise<void> => clearByKeyboard(page, selector);
     const strengthText = (): Promise<string> => page.$eval('[data-field="passphrase-next-strength"]', (el) => el.textContent ?? '');
     await page.type('#passphrase-current', 'pass');
     await page.type('#passphrase-next', 'password1');
@@ -552,15 +540,7 @@ describe('the web app in headless Chromium: files, verifying a contact, a key ch
     this.test!.title += ` [screenshots: ${shots}]`;
   });
   it('claims a handle by keyboard in "Your address" (a taken name and a bad one refused in words), releases it after asking, and adds a contact by handle while saying it is looking it up', async function () {
-    /** Empties a field as a person does (a value set from script would not reach the form's state). */
-    const clear = async (selector: string): Promise<void> => {
-      await page.click(selector);
-      await page.keyboard.down('Control');
-      await page.keyboard.press('a');
-      await page.keyboard.up('Control');
-      await page.keyboard.press('Backspace');
-      await page.waitForFunction((sel: string) => (document.querySelector(sel) as unknown as { value: string } | null)?.value === '', { timeout: 10_000 }, selector);
-    };
+    const clear = (selector: string): Promise<void> => clearByKeyboard(page, selector);
     const textOf = (selector: string): Promise<string | null> => page.$eval(selector, (el) => el.textContent).catch(() => null);
     const activeAction = (): Promise<string | null> =>
       page.evaluate(() => (document.activeElement as unknown as { getAttribute(n: string): string | null } | null)?.getAttribute('data-action') ?? null);
