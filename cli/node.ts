@@ -17,6 +17,7 @@ import { formatInviteToken, InviteStore } from '../node/gateway/invite-store.js'
 import { runNode } from '../node/daemon.js';
 import { loadOrCreateIdentity } from '../runtime/net/identity.js';
 import { createLogger } from '../runtime/log/logger.js';
+import { CLOCK_OFFSET_ENV, clockFromEnv } from '../runtime/clock.js';
 import { waitForStopSignal } from './signals.js';
 
 /** Reads the node's config; a bad one is one line on stderr and exit status 2 (null). */
@@ -45,7 +46,16 @@ export async function runNodeCommand(configPath: string, tracePath: string | und
   // Listening before the node starts: a SIGUSR2 during the start drains it once started, instead of
   // killing the process (SIGUSR2's default action). SIGINT and SIGTERM keep theirs until then.
   const drainSignal = waitForDrainSignal();
-  const node = await runNode(config, log, tracePath ? { tracePath } : {});
+  // A test network's chaos runs skew one node's clock (docs/chaos.md); unset, this is the system clock.
+  let skew: ReturnType<typeof clockFromEnv>;
+  try {
+    skew = clockFromEnv();
+  } catch (err) {
+    process.stderr.write(`chaff node: ${(err as Error).message}\n`);
+    return 2;
+  }
+  if (skew.offsetMs !== 0) log.warn('clock skewed for a test network', { env: CLOCK_OFFSET_ENV, offsetMs: skew.offsetMs });
+  const node = await runNode(config, log, { ...(tracePath ? { tracePath } : {}), ...(skew.offsetMs !== 0 ? { clock: skew.clock } : {}) });
   const stopSignal = waitForStopSignal();
   const signal = await Promise.race([stopSignal, drainSignal]);
   if (signal === 'SIGUSR2') {

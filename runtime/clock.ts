@@ -35,3 +35,33 @@ export const systemClock: Clock = {
     };
   },
 };
+
+/**
+ * A clock `offsetMs` ahead of `base` (behind, if negative): `now()` reads
+ * base + offset and `at(t)` fires when the skewed clock reaches t. For chaos
+ * runs only (a node whose clock is wrong: docs/chaos.md), never a setting of a
+ * real node.
+ */
+export function offsetClock(offsetMs: number, base: Clock = systemClock): Clock {
+  if (offsetMs === 0) return base;
+  return {
+    now: () => base.now() + offsetMs,
+    at: (atMs, fn) => base.at(atMs - offsetMs, fn),
+  };
+}
+
+/** The environment variable a test network sets to start a node with a skewed clock (chaos runs, docs/chaos.md). */
+export const CLOCK_OFFSET_ENV = 'CHAFF_TESTNET_CLOCK_OFFSET_MS';
+
+/**
+ * The node's clock: the system clock, or one offset by
+ * `$CHAFF_TESTNET_CLOCK_OFFSET_MS` (an integer number of milliseconds, within
+ * ±1 day) when that is set and not empty. Anything else there is an error.
+ */
+export function clockFromEnv(env: NodeJS.ProcessEnv = process.env): { clock: Clock; offsetMs: number } {
+  const text = env[CLOCK_OFFSET_ENV];
+  if (text === undefined || text.trim() === '') return { clock: systemClock, offsetMs: 0 };
+  const offsetMs = Number(text);
+  if (!Number.isInteger(offsetMs) || Math.abs(offsetMs) > 86_400_000) throw new RangeError(`${CLOCK_OFFSET_ENV}=${JSON.stringify(text)}: need an integer number of milliseconds within ±86400000`);
+  return { clock: offsetClock(offsetMs), offsetMs };
+}

@@ -28,6 +28,8 @@ const NETWORK_LANE = [
   'test/integration/testnet-resume.test.ts',
   'test/integration/testnet.test.ts',
   'test/integration/epoch-change.test.ts',
+  // The short chaos scenario (chaos/scenarios/mix-down.ts): a mix down for two 10 s epochs under chat, about 65 s.
+  'test/integration/chaos-mix-down.test.ts',
   'test/adversarial/family-on-one-path-live.test.ts',
   'test/adversarial/unadmitted-mix-beside-testnet.test.ts',
   // A client daemon started while its gateway and the authorities are away, then reconnecting (29 s at load 7, 100 s at 12).

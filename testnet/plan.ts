@@ -25,6 +25,23 @@ export interface PlannedNode {
   metricsPort: number;
   identityKey: string;
   peerId: string;
+  /**
+   * Chaos runs only (chaos/netns.ts, docs/chaos.md): the node in a network
+   * namespace of its own listens (libp2p and metrics) on `host` instead of
+   * 127.0.0.1, and is dialled at `dialHost` when set (a delaying forwarder
+   * there), which its descriptor then announces. Not recorded in testnet.json.
+   */
+  net?: { host: string; dialHost?: string };
+}
+
+/** The address a node listens on: 127.0.0.1 unless a chaos run put it in a namespace of its own. */
+export function listenHost(n: Pick<PlannedNode, 'net'>): string {
+  return n.net?.host ?? '127.0.0.1';
+}
+
+/** The address others dial the node at (its announced address). */
+export function dialHost(n: Pick<PlannedNode, 'net'>): string {
+  return n.net?.dialHost ?? listenHost(n);
 }
 
 export interface TestnetPlan {
@@ -138,7 +155,13 @@ export function writeNodeFiles(plan: TestnetPlan): void {
     return n.identityKey;
   };
   for (const name of Object.keys(shape.family ?? {})) keyOf(name);
-  const authorityTables = authorities.flatMap((a) => ['[[authorities]]', `name = ${toml(a.name)}`, `identity = ${toml(a.identityKey)}`, `addresses = ${toml([`/ip4/127.0.0.1/tcp/${a.port}`])}`, '']);
+  const authorityTables = authorities.flatMap((a) => [
+    '[[authorities]]',
+    `name = ${toml(a.name)}`,
+    `identity = ${toml(a.identityKey)}`,
+    `addresses = ${toml([`/ip4/${dialHost(a)}/tcp/${a.port}`])}`,
+    '',
+  ]);
   for (const n of nodes) {
     const family = (shape.family?.[n.name] ?? []).map(keyOf);
     const lines = [
@@ -147,7 +170,8 @@ export function writeNodeFiles(plan: TestnetPlan): void {
       `name = ${toml(n.name)}`,
       `role = ${toml(n.role)}`,
       `data_dir = ${toml(n.dataDir)}`,
-      `listen = ${toml([`/ip4/127.0.0.1/tcp/${n.port}`])}`,
+      `listen = ${toml([`/ip4/${listenHost(n)}/tcp/${n.port}`])}`,
+      ...(dialHost(n) !== listenHost(n) ? [`announce = ${toml([`/ip4/${dialHost(n)}/tcp/${n.port}`])}`] : []),
       ...(family.length > 0 ? [`family = ${toml(family)}`] : []),
       '',
       ...authorityTables,
@@ -167,7 +191,7 @@ export function writeNodeFiles(plan: TestnetPlan): void {
       'workers = 1',
       '',
       '[metrics]',
-      `listen = ${toml(`127.0.0.1:${n.metricsPort}`)}`,
+      `listen = ${toml(`${listenHost(n)}:${n.metricsPort}`)}`,
       '',
     ];
     writeFileSync(n.configPath, `${lines.join('\n')}\n`);

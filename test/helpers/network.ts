@@ -12,7 +12,7 @@ import { epochAt, epochEnd, epochStart } from '../../protocol/pki/epoch.js';
 import { Topology } from '../../protocol/pki/routes.js';
 import type { Host } from '../../runtime/net/host.js';
 import type { PkiClient } from '../../runtime/pki/pki-client.js';
-import { DEFAULT_SHAPE, planTestnet, type PlannedNode, type TestnetPlan, type TestnetShape } from '../../testnet/plan.js';
+import { DEFAULT_SHAPE, listenHost, planTestnet, writeNodeFiles, type PlannedNode, type TestnetPlan, type TestnetShape } from '../../testnet/plan.js';
 import { startPlanPkiClient } from './plan-pki-client.js';
 import { sleep, waitFor } from './wait.js';
 import { chaffEntry } from '../../testnet/chaff-entry.js';
@@ -23,7 +23,18 @@ export interface NetworkOptions {
   shape?: Partial<TestnetShape>;
   /** Folder for configs, node folders and logs; a fresh temp folder by default. */
   dir?: string;
+  /**
+   * Chaos runs (docs/chaos.md): called with the new plan before any node
+   * starts, to give nodes addresses of their own (PlannedNode.net); the
+   * configs are then written again.
+   */
+  place?: (plan: TestnetPlan) => void | Promise<void>;
+  /** Chaos runs: how to run a node's `chaff node` command (e.g. under `ip netns exec`, or with a skewed clock); by default as it is. */
+  launch?: Launch;
 }
+
+/** Turns a node's command (`process.execPath` and its arguments) into the one to spawn, with extra environment. */
+export type Launch = (node: PlannedNode, command: string, args: string[]) => { command: string; args: string[]; env?: NodeJS.ProcessEnv };
 
 interface Running {
   child: ChildProcess;
@@ -39,11 +50,13 @@ export class TestNetwork {
   readonly unexpectedExits: string[] = [];
   readonly #host: Host;
   readonly pki: PkiClient;
+  readonly #launch: Launch | undefined;
 
-  private constructor(plan: TestnetPlan, host: Host, pki: PkiClient) {
+  private constructor(plan: TestnetPlan, host: Host, pki: PkiClient, launch?: Launch) {
     this.plan = plan;
     this.#host = host;
     this.pki = pki;
+    this.#launch = launch;
   }
 
   /**
@@ -56,8 +69,12 @@ export class TestNetwork {
     const shape: TestnetShape = { ...DEFAULT_SHAPE, ...options.shape };
     // Not in the future: a node that reads the epoch before genesis fails.
     const plan = await planTestnet(dir, shape, Date.now());
+    if (options.place) {
+      await options.place(plan);
+      writeNodeFiles(plan);
+    }
     const { host, pki } = await startPlanPkiClient(plan);
-    const net = new TestNetwork(plan, host, pki);
+    const net = new TestNetwork(plan, host, pki, options.launch);
     for (const n of plan.nodes) net.startNode(n.name);
     return net;
   }
@@ -110,7 +127,9 @@ export class TestNetwork {
     const node = this.node(name);
     if (this.isRunning(name)) throw new Error(`${name} is already running`);
     const log = createWriteStream(this.logPath(name), { flags: 'a' });
-    const child = spawn(process.execPath, [chaffEntry(), 'node', '--config', node.configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = [chaffEntry(), 'node', '--config', node.configPath];
+    const run = this.#launch ? this.#launch(node, process.execPath, argv) : { command: process.execPath, args: argv };
+    const child = spawn(run.command, run.args, { stdio: ['ignore', 'pipe', 'pipe'], ...(run.env ? { env: { ...process.env, ...run.env } } : {}) });
     child.stdout!.pipe(log, { end: false });
     child.stderr!.pipe(log, { end: false });
     const running: Running = {
@@ -174,7 +193,7 @@ export class TestNetwork {
   /** The node's /metrics text ('' if it does not answer). */
   async metricsText(name: string): Promise<string> {
     try {
-      const res = await fetch(`http://127.0.0.1:${this.node(name).metricsPort}/metrics`, { signal: AbortSignal.timeout(2000) });
+      const res = await fetch(`http://${listenHost(this.node(name))}:${this.node(name).metricsPort}/metrics`, { signal: AbortSignal.timeout(2000) });
       return await res.text();
     } catch {
       return '';
