@@ -27,30 +27,36 @@ export interface Route {
   target: { host: string; port: number };
 }
 
-/** One direction of one connection: chunks released in order, each at max(its due time, the previous one's). */
+/**
+ * One direction of one connection: a FIFO of chunks, each released at
+ * max(its due time, the previous one's), by one timer at a time. (One timer
+ * per chunk would not do: two timers due in the same millisecond may fire in
+ * either order, and a swapped pair of chunks breaks the stream.)
+ */
 function delayedPipe(from: Socket, to: Socket, spec: DelaySpec, random: () => number): void {
+  const queue: Array<{ due: number; chunk: Buffer }> = [];
   let lastDue = 0;
-  let pending = 0;
   let ended = false;
-  const endIfDone = (): void => {
-    if (ended && pending === 0) to.end();
+  let timer: NodeJS.Timeout | null = null;
+  const pump = (): void => {
+    timer = null;
+    const now = Date.now();
+    while (queue.length > 0 && queue[0].due <= now) {
+      const { chunk } = queue.shift()!;
+      if (!to.destroyed) to.write(chunk);
+    }
+    if (queue.length > 0) timer = setTimeout(pump, queue[0].due - now);
+    else if (ended && !to.destroyed) to.end();
   };
   from.on('data', (chunk: Buffer) => {
     const due = Math.max(lastDue, Date.now() + spec.delayMs + (2 * random() - 1) * spec.jitterMs);
     lastDue = due;
-    pending++;
-    setTimeout(
-      () => {
-        pending--;
-        if (!to.destroyed) to.write(chunk);
-        endIfDone();
-      },
-      Math.max(0, due - Date.now()),
-    );
+    queue.push({ due, chunk });
+    if (timer === null) timer = setTimeout(pump, Math.max(0, queue[0].due - Date.now()));
   });
   from.on('end', () => {
     ended = true;
-    endIfDone();
+    if (timer === null) pump();
   });
 }
 
@@ -68,7 +74,7 @@ export class DelayForwarder {
   /** Listens on every route's address; resolves once all listen. */
   async start(routes: Route[]): Promise<void> {
     for (const r of routes) {
-      const server = createServer({ noDelay: true }, (inbound) => this.#accept(r, inbound));
+      const server = createServer({ noDelay: true, allowHalfOpen: true }, (inbound) => this.#accept(r, inbound));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(r.listen.port, r.listen.host, () => resolve());
@@ -79,7 +85,7 @@ export class DelayForwarder {
 
   #accept(r: Route, inbound: Socket): void {
     this.connections.set(r.name, (this.connections.get(r.name) ?? 0) + 1);
-    const outbound = connect({ host: r.target.host, port: r.target.port, noDelay: true });
+    const outbound = connect({ host: r.target.host, port: r.target.port, noDelay: true, allowHalfOpen: true });
     for (const s of [inbound, outbound]) {
       this.#sockets.add(s);
       s.on('close', () => this.#sockets.delete(s));
@@ -89,7 +95,9 @@ export class DelayForwarder {
         outbound.destroy();
       });
     }
-    // Closed on one side: the other follows once the chunks still held have been written.
+    // Half-open on both sides: an RPC's caller ends its side after the request and reads the answer, so an
+    // end is passed on (after the chunks still held), never turned into a close. A connection closes once both
+    // directions have ended; a close then (or a reset) closes the other side too.
     const linger = this.spec.delayMs + this.spec.jitterMs + 50;
     inbound.on('close', () => setTimeout(() => outbound.destroy(), linger));
     outbound.on('close', () => setTimeout(() => inbound.destroy(), linger));

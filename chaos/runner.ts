@@ -12,6 +12,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MessageRecord } from '../client/api.js';
 import type { Document } from '../protocol/pki/document.js';
+import { epochAt } from '../protocol/pki/epoch.js';
+import type { VerifiedDocument } from '../runtime/pki/pki-client.js';
 import { sortedQuantile } from '../protocol/stats/quantile.js';
 import { CLOCK_OFFSET_ENV } from '../runtime/clock.js';
 import { BUNDLE_ROOT, buildChaffBundle } from '../testnet/chaff-bundle.js';
@@ -195,13 +197,14 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ChaosSumm
       timeline.push({ atMs: at(), event });
       out(`  +${(at() / 1000).toFixed(1)} s ${event}`);
     };
-    const currentDocument = async (): Promise<Document | null> => {
+    const currentVerified = async (): Promise<VerifiedDocument | null> => {
       try {
-        return (await network.pki.fetchDocument(network.epochNow())).document;
+        return await network.pki.fetchDocument(network.epochNow());
       } catch {
         return null;
       }
     };
+    const currentDocument = async (): Promise<Document | null> => (await currentVerified())?.document ?? null;
     const resolve = async (targets: Target[]): Promise<string[]> => {
       const names: string[] = [];
       for (const t of targets) {
@@ -344,25 +347,54 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ChaosSumm
     // The restarted relays back in the document in force: waited for, up to the bound after the heal.
     const wanted = resolveNames(s.recovery.backInDocument ?? [], network, gwA.name, gwB.name);
     const docBound = t0 + (healAtMs ?? 0) + (s.recovery.backInDocumentWithinMs ?? 2 * shape.epochDurationMs + 5000);
-    let doc = await currentDocument();
+    let verified = await currentVerified();
+    let doc = verified?.document ?? null;
     let missingFromDocument: string[] = [];
     let backInDocumentAfterMs: number | null = null;
+    const signers = (): number => verified?.signed.signatures.length ?? 0;
     for (;;) {
       const inDoc = new Set(doc ? [...doc.gateways, ...doc.layers.flat()].map((x) => x.name) : []);
       missingFromDocument = wanted.filter((x) => !inDoc.has(x));
+      if (s.recovery.signedByAll && signers() < shape.authorities) missingFromDocument.push(`signatures of all ${shape.authorities} authorities (${signers()})`);
       if (missingFromDocument.length === 0) {
-        // When the first document listing them all came into force (or now, if that is earlier than we looked).
-        if (wanted.length && healAtMs !== null && doc) backInDocumentAfterMs = Math.max(0, network.epochStart(doc.epoch) - (t0 + healAtMs));
+        // When the first document since the heal that lists them all (and carries every signature, if asked) came into force.
+        if ((wanted.length || s.recovery.signedByAll) && healAtMs !== null && doc) {
+          const healAbs = t0 + healAtMs;
+          for (let e = network.epochNow() - 1; e >= epochAt(healAbs, network.epochs); e--) {
+            const earlier = await network.pki.fetchDocument(e).catch(() => null);
+            const names = new Set(earlier ? [...earlier.document.gateways, ...earlier.document.layers.flat()].map((x) => x.name) : []);
+            if (!earlier || wanted.some((x) => !names.has(x)) || (s.recovery.signedByAll && earlier.signed.signatures.length < shape.authorities)) break;
+            doc = earlier.document;
+          }
+          backInDocumentAfterMs = Math.max(0, network.epochStart(doc.epoch) - healAbs);
+        }
         break;
       }
       if (Date.now() > docBound || o.signal?.aborted) break;
       await sleep(500);
-      doc = await currentDocument();
+      verified = await currentVerified();
+      doc = verified?.document ?? null;
     }
+    if (s.recovery.signedByAll) log(`the document of epoch ${doc?.epoch} carries ${signers()} of ${shape.authorities} authorities' signatures`);
     if (wanted.length)
       log(
         missingFromDocument.length ? `not back in the document of epoch ${doc?.epoch}: ${missingFromDocument.join(', ')}` : `${wanted.join(', ')} listed again in the document of epoch ${doc?.epoch}`,
       );
+
+    // Which relays each document of the run left out (a relay down, cut off, or refused).
+    const relays = net.plan.nodes.filter((x) => x.role !== 'authority').map((x) => x.name);
+    const unlisted: Record<string, string[]> = {};
+    for (let e = epochAt(t0, network.epochs); e <= network.epochNow(); e++) {
+      const v = await network.pki.fetchDocument(e).catch(() => null);
+      if (!v) {
+        unlisted[e] = ['(no document)'];
+        continue;
+      }
+      const names = new Set([...v.document.gateways, ...v.document.layers.flat()].map((x) => x.name));
+      const out = relays.filter((x) => !names.has(x));
+      if (v.signed.signatures.length < shape.authorities) out.push(`(${v.signed.signatures.length} of ${shape.authorities} signatures)`);
+      if (out.length) unlisted[e] = out;
+    }
 
     // 7. Drops.
     const byReason: Record<string, number> = {};
@@ -425,6 +457,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ChaosSumm
       },
       dropped: { byReason, byNodes, byLossRules },
       documentEpoch: doc?.epoch ?? null,
+      unlisted,
       pass: failures.length === 0,
       failures,
       dataDir: dir,

@@ -54,6 +54,8 @@ export interface Scenario {
     backInDocument?: Target[];
     /** …within this long after it (default: two epochs and 5 s: a relay restarted just after a round's share step is listed from the epoch after next). */
     backInDocumentWithinMs?: number;
+    /** …and the document then in force signed by every authority (an authority that was down or cut off signs again). */
+    signedByAll?: boolean;
   };
   /** How long to wait after the traffic for messages still on their way (ms). */
   drainMs: number;
@@ -102,12 +104,14 @@ export interface ChaosSummary {
     firstDeliveryAfterHealMs: number | null;
     /** Targets of backInDocument missing from the document in force when the bound ran out. */
     missingFromDocument: string[];
-    /** From the heal until the start of the epoch of the first document listing every target of backInDocument again. */
+    /** From the heal until the start of the epoch of the first document listing every target of backInDocument again (and, with signedByAll, signed by every authority). */
     backInDocumentAfterMs: number | null;
   };
   /** Packets the nodes dropped (their chaff_packets_dropped_total at the end: a node restarted counts from its restart), by reason and by node, and packets the loss rules dropped. */
   dropped: { byReason: Record<string, number>; byNodes: Record<string, Record<string, number>>; byLossRules: number | null };
   documentEpoch: number | null;
+  /** For each epoch of the run whose document left a relay out (or had fewer signatures than authorities, or was never published): what it lacked. */
+  unlisted: Record<string, string[]>;
   pass: boolean;
   /** Why it failed (empty when it passed). */
   failures: string[];
