@@ -27,13 +27,14 @@ export class LowOrderPointError extends Error {
 
 interface SodiumScalarMult {
   crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): void;
+  crypto_scalarmult_base(q: Uint8Array, n: Uint8Array): void;
 }
 
 function loadSodium(): SodiumScalarMult | null {
   if (process.env.CHAFF_NO_SODIUM === '1') return null;
   try {
     const sodium = createRequire(import.meta.url)('sodium-native') as SodiumScalarMult;
-    return typeof sodium.crypto_scalarmult === 'function' ? sodium : null;
+    return typeof sodium.crypto_scalarmult === 'function' && typeof sodium.crypto_scalarmult_base === 'function' ? sodium : null;
   } catch {
     return null;
   }
@@ -176,6 +177,16 @@ export const x25519Sodium: ((scalar: Uint8Array, point: Uint8Array) => Uint8Arra
         throw new LowOrderPointError(); // libsodium refuses an all-zero result
       }
       if (ctIsZero(out)) throw new LowOrderPointError();
+      return out;
+    }
+  : null;
+
+/** X25519(scalar, 9): the public key of `scalar`, on libsodium's fixed-base crypto_scalarmult_base (about half a variable-base one), or null without sodium-native. */
+export const x25519BaseSodium: ((scalar: Uint8Array) => Uint8Array) | null = sodium
+  ? (scalar) => {
+      checkLength(scalar, 'scalar');
+      const out = new Uint8Array(X25519_KEY_LENGTH);
+      sodium.crypto_scalarmult_base(out, scalar);
       return out;
     }
   : null;

@@ -13,11 +13,12 @@ import { abytes, concatBytes, xorInto, zeroize } from '../bytes.js';
 import { hmacSha256 } from '../crypto/hash.js';
 import { systemRandom, type RandomSource } from '../crypto/random.js';
 import { aes256CtrKeyStream } from '../crypto/stream.js';
-import { LowOrderPointError, X25519PrivateKey, x25519 } from '../crypto/x25519.js';
+import { LowOrderPointError } from '../crypto/x25519.js';
 import { commandLength, nextHop, writeCommand, type RoutingCommand } from './commands.js';
 import { SphinxError } from './errors.js';
 import { AD_LENGTH, NODE_ID_LENGTH, type Geometry } from './geometry.js';
-import { deriveKeys, wipeKeys, type PacketKeys } from './kdf.js';
+import { hopSecrets, type HopSecrets } from './hop-secrets.js';
+import { wipeKeys } from './kdf.js';
 
 /** The version bytes every Chaff/Katzenpost Sphinx header starts with. */
 export const SPHINX_AD = new Uint8Array(AD_LENGTH);
@@ -65,24 +66,6 @@ function validatePath(geometry: Geometry, path: readonly PathHop[]): void {
   });
 }
 
-/** Per-hop keys and group elements α_i for `path` under the ephemeral key. */
-function deriveHopSecrets(path: readonly PathHop[], ephemeral: X25519PrivateKey): { keys: PacketKeys[]; alphas: Uint8Array[] } {
-  const keys: PacketKeys[] = [];
-  const alphas: Uint8Array[] = [ephemeral.publicKey];
-  for (let i = 0; i < path.length; i++) {
-    let secret = ephemeral.sharedSecret(path[i].publicKey);
-    for (let j = 0; j < i; j++) {
-      const blinded = x25519(keys[j].blindingFactor, secret);
-      zeroize(secret);
-      secret = blinded;
-    }
-    keys.push(deriveKeys(secret));
-    zeroize(secret);
-    if (i > 0) alphas.push(x25519(keys[i - 1].blindingFactor, alphas[i - 1]));
-  }
-  return { keys, alphas };
-}
-
 /**
  * Builds a header for `path` (1 … geometry.nrHops hops). Unused hop slots
  * are filled with random bytes, so the header does not reveal the path
@@ -93,17 +76,15 @@ export function createHeader(geometry: Geometry, path: readonly PathHop[], rando
   const { perHopRoutingInfoLength: perHop, routingInfoLength } = geometry;
   const nrHops = path.length;
 
-  const ephemeralBytes = random(32);
-  const ephemeral = X25519PrivateKey.fromBytes(ephemeralBytes);
-  zeroize(ephemeralBytes);
-  let secrets: { keys: PacketKeys[]; alphas: Uint8Array[] };
+  const ephemeral = random(32);
+  let secrets: HopSecrets;
   try {
-    secrets = deriveHopSecrets(path, ephemeral);
+    secrets = hopSecrets(path, ephemeral);
   } catch (err) {
     if (err instanceof LowOrderPointError) throw new SphinxError('invalid-path', 'a hop public key is a low-order point');
     throw err;
   } finally {
-    ephemeral.destroy();
+    zeroize(ephemeral);
   }
   const { keys, alphas } = secrets;
 
