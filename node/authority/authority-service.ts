@@ -563,7 +563,8 @@ export class AuthorityService implements Startable {
     }
     await this.#refreshAdmission(false);
     // Both share exchanges with some authority are done: it could never learn this descriptor (share-exchanges.ts).
-    const rejection = this.#exchanges.closed(this.#epochNow() + 1) ? 'too-late' : this.#state.addDescriptor(signed, this.#c.clock.now());
+    // A descriptor for another epoch is still wrong-epoch (a node whose clock is ahead retries that one).
+    const rejection = this.#state.addDescriptor(signed, this.#c.clock.now(), this.#exchanges.closed(this.#epochNow() + 1));
     if (rejection) {
       if (rejection === 'not-admitted' || rejection === 'full') this.#logRefusal(signed, rejection);
       this.#refuse(this.#stats.descriptorsRefused, rejection, rejection);

@@ -112,16 +112,19 @@ export class AuthorityState {
    * Accepts a node's descriptor for the next epoch, uploaded by the node.
    * Only identities this authority admits (in the descriptor's role) are
    * kept. Returns null when kept (or already held), or why it was refused.
+   * `uploadsClosed`: the share step has closed uploads for the next epoch
+   * (docs/pki.md §Late uploads): `too-late`, but only for a descriptor of
+   * that epoch; one for another epoch is still `wrong-epoch`.
    */
-  addDescriptor(signed: SignedDescriptor, nowMs: number): DescriptorRejection | null {
-    return this.#offer(signed, nowMs, (d) => this.#admission.admits(d.identityKey, d.role));
+  addDescriptor(signed: SignedDescriptor, nowMs: number, uploadsClosed = false): DescriptorRejection | null {
+    return this.#offer(signed, nowMs, (d) => this.#admission.admits(d.identityKey, d.role), uploadsClosed);
   }
 
   /**
    * Checks and keeps one descriptor, under `admitted`: every rule but the
    * admission rule is the same for uploads and shares.
    */
-  #offer(signed: SignedDescriptor, nowMs: number, admitted: (d: Descriptor, round: EpochRound) => boolean): DescriptorRejection | null {
+  #offer(signed: SignedDescriptor, nowMs: number, admitted: (d: Descriptor, round: EpochRound) => boolean, closed = false): DescriptorRejection | null {
     let d;
     try {
       d = verifyDescriptor(signed);
@@ -131,6 +134,7 @@ export class AuthorityState {
     }
     const current = epochAt(nowMs, this.#epochs);
     if (d.epoch !== current + 1) return 'wrong-epoch';
+    if (closed) return 'too-late';
     const round = this.#round(d.epoch);
     if (round.built) return 'too-late';
     if (!admitted(d, round)) return 'not-admitted';

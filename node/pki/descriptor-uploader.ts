@@ -1,10 +1,12 @@
 // When a relay uploads its descriptor (docs/pki.md §Descriptors): once at
 // start, then at 5 % of every epoch, for the next epoch; the authorities
 // share what they hold at 50 %. An upload some authorities did not take
-// (unreachable, overloaded) is retried with exponential backoff until 40 %
-// of the epoch: a node missing from every authority drops out of the next
-// document, and a document without gateways stops every client for an
-// epoch. A Startable built from its components (a Clock, a Logger, the PKI
+// (unreachable, overloaded), or that an authority refused as `wrong-epoch`
+// (its clock and this node's disagree about the epoch: this node is ahead,
+// and the authority takes it once its own epoch has turned), is retried with
+// exponential backoff until 40 % of the epoch: a node missing from every
+// authority drops out of the next document, and a document without gateways
+// stops every client for an epoch. docs/pki.md §Clock skew. A Startable built from its components (a Clock, a Logger, the PKI
 // client it uploads through) and its init options.
 
 import type { Startable } from '../../runtime/lifecycle/startable.js';
@@ -81,11 +83,17 @@ export class DescriptorUploader implements Startable {
       return null;
     });
     if (result) log.info('descriptor uploaded', { epoch, accepted: result.accepted, refused: result.refused.length, failed: result.failed.length });
-    if ((result && result.failed.length === 0) || this.#stopped) return;
+    const wrongEpoch = result?.refused.filter((r) => r.reason === 'wrong-epoch').length ?? 0;
+    if ((result && result.failed.length === 0 && wrongEpoch === 0) || this.#stopped) return;
     const now = clock.now();
     const deadline = epochStart(epochAt(now, epochs), epochs) + epochs.epochDurationMs * RETRY_UNTIL;
     if (now + backoffMs > deadline) {
-      if (!result || result.accepted === 0) log.warn('descriptor not accepted by any authority this epoch; this node will be missing from the next document', { epoch });
+      if (!result || result.accepted === 0) {
+        log.warn('descriptor not accepted by any authority this epoch; this node will be missing from the next document', {
+          epoch,
+          ...(wrongEpoch > 0 ? { hint: "refused as wrong-epoch: this node's clock is probably off; check its time synchronisation (NTP)" } : {}),
+        });
+      }
       return;
     }
     this.#retry = clock.at(now + backoffMs, () => void this.#attempt(Math.min(backoffMs * 2, epochs.epochDurationMs / 20)));

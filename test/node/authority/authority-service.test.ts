@@ -317,6 +317,12 @@ describe('node/authority/authority-service (in memory, manual clock, 3 s epochs)
       ['too-late'],
     );
     assert.equal(auths[0].service!.stats().descriptorsRefused['too-late'], 1);
+    // A node whose clock is ahead already uploads for E + 2: wrong-epoch (which it retries), not too-late.
+    const early = await onlyA.uploadDescriptor(signedFor(5, E + 2));
+    assert.deepEqual(
+      early.refused.map((r) => r.reason),
+      ['wrong-epoch'],
+    );
     await advanceTo(epochStart(E, params) + 0.85 * D);
     const got = await both.fetchDocument(E + 1);
     assert.equal(got.signed.signatures.length, 2, 'both signed the same bytes');

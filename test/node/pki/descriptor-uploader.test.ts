@@ -75,6 +75,39 @@ describe('node/pki/descriptor-uploader', () => {
     assert.ok(warnings.some((w) => /missing from the next document/.test(w)));
   });
 
+  it("retries a descriptor refused as wrong-epoch (this clock ahead of the authorities') until 40 % of the epoch", async () => {
+    // A node 30 s ahead uploads at 5 % of its epoch, 25 s before the authorities' epoch turns: refused until it does.
+    const early: UploadResult = { accepted: 0, refused: ['a1', 'a2', 'a3'].map((authority) => ({ authority, reason: 'wrong-epoch' })), failed: [] };
+    const { clock, times, warnings, uploader } = setup([early, early, early, early, early, ok], 5_000);
+    await uploader.start();
+    await advance(clock, 60_000);
+    await uploader.stop();
+    assert.deepEqual(times, [5_000, 5_500, 6_500, 8_500, 12_500, 17_500], 'backoff 500 ms doubling to a twentieth of the epoch; stops once taken');
+    assert.deepEqual(warnings, []);
+  });
+
+  it('gives up at 40 % of the epoch when every upload is refused as wrong-epoch', async () => {
+    const early: UploadResult = { accepted: 0, refused: [{ authority: 'a1', reason: 'wrong-epoch' }], failed: [] };
+    const { clock, times, warnings, uploader } = setup(
+      Array.from({ length: 100 }, () => early),
+      30_000,
+    );
+    await uploader.start();
+    await advance(clock, 99_000);
+    await uploader.stop();
+    assert.ok(times.length >= 4 && times.every((t) => t <= 40_000), `${times.join(', ')}`);
+    assert.ok(warnings.some((w) => /missing from the next document/.test(w)));
+  });
+
+  it('does not retry other refusals (too-late: a clock behind; retrying cannot help)', async () => {
+    const late: UploadResult = { accepted: 0, refused: [{ authority: 'a1', reason: 'too-late' }], failed: [] };
+    const { clock, times, uploader } = setup([late], 0);
+    await uploader.start();
+    await advance(clock, 50_000);
+    await uploader.stop();
+    assert.deepEqual(times, [0]);
+  });
+
   it('stop() ends the schedule and pending retries', async () => {
     const { clock, times, uploader } = setup([partial]);
     await uploader.start();
