@@ -197,13 +197,21 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ChaosSumm
       timeline.push({ atMs: at(), event });
       out(`  +${(at() / 1000).toFixed(1)} s ${event}`);
     };
+    // Every document of the run, recorded while it is in force: an authority serves a document only up to
+    // the epoch after its own (it keeps older ones on disk, not in what it serves), and the PKI client caches
+    // the 4 latest epochs, so fetching them after the run said "(no document)" for epochs that had one.
+    const documents = new Map<number, VerifiedDocument>();
     const currentVerified = async (): Promise<VerifiedDocument | null> => {
       try {
-        return await network.pki.fetchDocument(network.epochNow());
+        const v = await network.pki.fetchDocument(network.epochNow());
+        documents.set(v.epoch, v);
+        return v;
       } catch {
         return null;
       }
     };
+    const recorder = setInterval(() => void currentVerified(), Math.min(5000, shape.epochDurationMs / 5));
+    cleanups.push(async () => clearInterval(recorder));
     const currentDocument = async (): Promise<Document | null> => (await currentVerified())?.document ?? null;
     const resolve = async (targets: Target[]): Promise<string[]> => {
       const names: string[] = [];
@@ -385,7 +393,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ChaosSumm
     const relays = net.plan.nodes.filter((x) => x.role !== 'authority').map((x) => x.name);
     const unlisted: Record<string, string[]> = {};
     for (let e = epochAt(t0, network.epochs); e <= network.epochNow(); e++) {
-      const v = await network.pki.fetchDocument(e).catch(() => null);
+      const v = documents.get(e) ?? (await network.pki.fetchDocument(e).catch(() => null));
       if (!v) {
         unlisted[e] = ['(no document)'];
         continue;
@@ -424,6 +432,12 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ChaosSumm
     } else if (recoveryMs === null) failures.push('not every message arrived');
     else if (recoveryMs > s.recovery.withinMs) failures.push(`slowest delivery ${recoveryMs} ms, bound ${s.recovery.withinMs} ms`);
     if (missingFromDocument.length) failures.push(`not back in the document of epoch ${doc?.epoch ?? '?'}: ${missingFromDocument.join(', ')}`);
+    for (const name of resolveNames(s.recovery.listedThroughout ?? [], network, gwA.name, gwB.name)) {
+      const left = Object.entries(unlisted)
+        .filter(([, out]) => out.includes(name) || out.includes('(no document)'))
+        .map(([e]) => e);
+      if (left.length) failures.push(`${name} not listed in the documents of epochs ${left.join(', ')}`);
+    }
     if (net.unexpectedExits.length) failures.push(`nodes exited on their own: ${net.unexpectedExits.join(', ')}`);
     if (sendFailures.length)
       timeline.push({ atMs: at(), event: `sends refused by the daemons: ${sendFailures.slice(0, 5).join('; ')}${sendFailures.length > 5 ? ` (and ${sendFailures.length - 5} more)` : ''}` });

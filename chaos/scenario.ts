@@ -56,6 +56,8 @@ export interface Scenario {
     backInDocumentWithinMs?: number;
     /** …and the document then in force signed by every authority (an authority that was down or cut off signs again). */
     signedByAll?: boolean;
+    /** Relays (targets) that must be listed in every document from the traffic's first epoch to the end of the run (a node the faults leave up, e.g. one whose clock is skewed). */
+    listedThroughout?: Target[];
   };
   /** How long to wait after the traffic for messages still on their way (ms). */
   drainMs: number;
