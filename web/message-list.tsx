@@ -130,6 +130,10 @@ export function MessageList({ contact, messages, earlier, onEarlier }: { contact
       onScroll={(e) => {
         const el = e.currentTarget as HTMLDivElement;
         following.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+        // While a page is on its way the reader (or the wheel's smooth scrolling) may still move: keep the message where it is now, not where it was when the page was asked for.
+        const kept = anchor.current;
+        const item = kept && busy.current ? itemOf(el, kept.id) : null;
+        if (kept && item) kept.top = item.getBoundingClientRect().top - el.getBoundingClientRect().top;
         if (el.scrollTop < NEAR_TOP_PX) showEarlier();
       }}
     >

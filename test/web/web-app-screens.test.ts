@@ -504,8 +504,14 @@ describe('the web app in headless Chromium: files, verifying a contact, a key ch
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       assert.deepEqual(pages[1], { contact: 'bob', limit: PAGE, before: firstId }, 'the page before the first message loaded');
-      // Where the first message was when the page was asked for (the wheel has stopped: at most the 300 px that ask for it from the top).
-      const before = await topOf(firstId!);
+      // Where the first message is once the wheel's smooth scrolling has come to rest (two reads 100 ms apart agree; at most the 300 px that ask for it from the top).
+      let before = await topOf(firstId!);
+      for (let settled = false, reads = 0; !settled && reads < 50; reads++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const now = await topOf(firstId!);
+        settled = Math.abs(now - before) < 1;
+        before = now;
+      }
       await page.waitForFunction(() => document.querySelectorAll('.messages .message').length === 400, { timeout: 30_000 });
       assert.equal(Number(await page.$eval('.messages', (el) => el.getAttribute('data-hidden'))), total - 2 * PAGE, 'the rest still on the daemon');
       const after = await topOf(firstId!);
