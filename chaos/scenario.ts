@@ -120,6 +120,15 @@ export interface ChaosSummary {
   dataDir: string;
 }
 
+/**
+ * The shape every scenario runs: its epoch length, and the rates they share
+ * (a payload stream fast enough that a fault hits many messages in a few
+ * seconds, μ = 50/s so the mixes' delays stay short).
+ */
+export function chaosShape(epochDurationMs: number): Partial<TestnetShape> {
+  return { epochDurationMs, lambdaP: 20, lambdaL: 2, lambdaD: 2, mu: 50 };
+}
+
 export function defineScenario(s: Scenario): Scenario {
   return s;
 }

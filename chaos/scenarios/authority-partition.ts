@@ -1,5 +1,5 @@
 // One authority cut off from the network (namespaces): no packet in or out.
-import { defineScenario } from '../scenario.js';
+import { chaosShape, defineScenario } from '../scenario.js';
 
 const EPOCH_MS = 15_000;
 
@@ -8,7 +8,7 @@ export default defineScenario({
   description:
     'authority-1\u2019s namespace drops every packet in and out (nftables) from 2 s into the chat for two epochs; its process keeps running, alone. The other two still make the threshold and sign a document every epoch, so the chat must not notice. When the partition heals, authority-1 must take part again: within two epochs and 5 s the document in force must carry all three signatures. Every message must arrive exactly once.',
   network: 'netns',
-  shape: { epochDurationMs: EPOCH_MS, lambdaP: 20, lambdaL: 2, lambdaD: 2, mu: 50 },
+  shape: chaosShape(EPOCH_MS),
   traffic: { intervalMs: 500, durationMs: 2000 + 2 * EPOCH_MS + 6000, replyEvery: 3 },
   retransmitSlackMs: 1000,
   faults: [{ kind: 'partition', targets: ['authority-1'], atMs: 2000, healAtMs: 2000 + 2 * EPOCH_MS }],

@@ -1,5 +1,5 @@
 // One node's clock 30 s ahead, or 30 s behind (two scenarios).
-import { defineScenario, type Scenario } from '../scenario.js';
+import { chaosShape, defineScenario, type Scenario } from '../scenario.js';
 
 // Epochs of 180 s (key grace 45 s, a quarter of the epoch as in every testnet), so 30 s is a sixth of an
 // epoch. A node whose clock is off by s is listed and keeps unwrapping only while s stays under the key
@@ -18,7 +18,7 @@ function skew(name: string, node: string, offsetMs: number, role: string): Scena
     name,
     description: `${node} (a ${role}) runs with its clock ${Math.abs(offsetMs) / 1000} s ${way} of everyone else's for the whole run (epochs of ${EPOCH_MS / 1000} s, key grace ${EPOCH_MS / 4000} s). It computes its epoch boundaries 30 s off: it rotates its Sphinx keys, uploads descriptors (${way === 'ahead' ? 'too early, refused as wrong-epoch and retried' : "late in the authorities' collect step"}), fetches documents and retires keys at the wrong moments. It must still be listed in every document of the run, and every message must arrive exactly once, none later than 30 s after it was sent. The traffic lasts an epoch and 20 s, so it crosses an epoch boundary whatever the phase.`,
     network: 'loopback',
-    shape: { epochDurationMs: EPOCH_MS, lambdaP: 20, lambdaL: 2, lambdaD: 2, mu: 50 },
+    shape: chaosShape(EPOCH_MS),
     clockSkewMs: { [node]: offsetMs },
     traffic: { intervalMs: 1000, durationMs: EPOCH_MS + 20_000, replyEvery: 3 },
     retransmitSlackMs: 1000,

@@ -1,5 +1,5 @@
 // A gateway SIGKILLed and restarted while its client sends as fast as it can.
-import { defineScenario } from '../scenario.js';
+import { chaosShape, defineScenario } from '../scenario.js';
 
 const EPOCH_MS = 10_000;
 
@@ -8,7 +8,7 @@ export default defineScenario({
   description:
     'alice writes to bob every 150 ms (about 7 messages a second with the replies, against a payload stream of 20 packets a second), and 8 s into it alice\u2019s gateway is SIGKILLed and restarted 4 s later from its data folder. While it is down alice\u2019s daemon cannot send and queues; bob\u2019s packets to alice wait in her mailbox at that gateway (on disk). After the restart alice\u2019s daemon reconnects and the queue drains. Every message must arrive exactly once, the backlog within one epoch of the restart.',
   network: 'loopback',
-  shape: { epochDurationMs: EPOCH_MS, lambdaP: 20, lambdaL: 2, lambdaD: 2, mu: 50 },
+  shape: chaosShape(EPOCH_MS),
   traffic: { intervalMs: 150, durationMs: 24_000, replyEvery: 3 },
   retransmitSlackMs: 1000,
   faults: [{ kind: 'kill', targets: ['gateway-of-alice'], atMs: 8000, restartAtMs: 12_000 }],
